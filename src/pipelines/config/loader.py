@@ -1,0 +1,221 @@
+"""Load and validate the whole ``src/conf`` tree, without Spark.
+
+Every file is parsed and validated; all problems of all files are reported together, each with
+file, line, column, dotted key path and a "did you mean" where a close name exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
+from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
+from pipelines.config.yamlpos import KeyPath, LocatedDocument, format_key_path, load_located
+from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem
+
+__all__ = ["LakehouseConfig", "format_problems", "load_config"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
+
+
+@dataclass(frozen=True)
+class LakehouseConfig:
+    """The validated config tree: parsed once, immutable after."""
+
+    root: Path
+    project: ProjectConfig
+    access: AccessConfig
+    sources: tuple[SourceConfig, ...]
+    gold: tuple[GoldModel, ...]
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """Every logical table name the config defines."""
+        names = [f"{layer}.{s.name}" for s in self.sources for layer in _SOURCE_LAYERS]
+        return (*names, *(f"gold.{g.name}" for g in self.gold))
+
+
+_SOURCE_LAYERS = ("bronze", "silver", "quarantine")
+_LAYERS = (*_SOURCE_LAYERS, "gold")
+
+
+class _Collector:
+    """Parses files one by one, keeping every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+        self.documents: dict[int, LocatedDocument] = {}
+        self.failed_names: set[str] = set()  # stems of files that did not parse
+
+    def parse(self, path: Path, model: type[M]) -> M | None:
+        try:
+            document = load_located(path)
+        except ConfigError as exc:
+            self.problems.append(exc.problem)
+            return None
+        if not isinstance(document.data, dict):
+            self.problems.append(ConfigProblem(path, 1, 1, "", "expected a mapping of keys"))
+            return None
+        try:
+            parsed = model.model_validate(document.data)
+        except ValidationError as exc:
+            self.problems.extend(_problems(exc, model, document))
+            return None
+        self.documents[id(parsed)] = document
+        return parsed
+
+    def problem(
+        self, item: BaseModel, key_path: KeyPath, message: str, line_offset: int = 0
+    ) -> None:
+        document = self.documents[id(item)]
+        line, col = document.locate(key_path)
+        line += line_offset
+        self.problems.append(
+            ConfigProblem(document.path, line, col, format_key_path(key_path), message)
+        )
+
+
+def _problems(
+    exc: ValidationError, model: type[BaseModel], document: LocatedDocument
+) -> list[ConfigProblem]:
+    problems = []
+    for error in exc.errors():
+        key_path = yaml_key_path(model, error["loc"])
+        message = humanize(error, model, key_path, document.data)
+        # a missing key is reported where its parent mapping starts
+        locate_at = key_path[:-1] if error["type"] == "missing" else key_path
+        line, col = document.locate(locate_at)
+        problems.append(
+            ConfigProblem(document.path, line, col, format_key_path(key_path), message)
+        )
+    return problems
+
+
+def load_config(root: Path) -> LakehouseConfig:
+    """Parse and validate ``root`` (normally ``src/conf``).
+
+    Raises:
+        ConfigErrors: With every problem found, each located by file, line and key path.
+    """
+    if not root.is_dir():
+        raise ConfigErrors([ConfigProblem(root, 0, 0, "", "config folder not found")])
+    collector = _Collector()
+    project = _required(collector, root / "project.yml", ProjectConfig)
+    access = _required(collector, root / "access.yml", AccessConfig)
+    sources = _parse_folder(collector, root / "sources", SourceConfig)
+    gold = _parse_folder(collector, root / "gold", GoldModel)
+    _check_stray_files(collector, root)
+    if project is None or access is None:
+        raise ConfigErrors(collector.problems)
+    _check_references(collector, access, sources, gold)
+    if collector.problems:
+        raise ConfigErrors(collector.problems)
+    return LakehouseConfig(root, project, access, tuple(sources), tuple(gold))
+
+
+def _required(collector: _Collector, path: Path, model: type[M]) -> M | None:
+    if not path.is_file():
+        collector.problems.append(ConfigProblem(path, 0, 0, "", "required file is missing"))
+        return None
+    return collector.parse(path, model)
+
+
+def _parse_folder(collector: _Collector, folder: Path, model: type[M]) -> list[M]:
+    parsed = []
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        item = collector.parse(path, model)
+        stem = path.name.rsplit(".", 1)[0]
+        if item is None:
+            collector.failed_names.add(stem)  # don't cascade into "unknown table" errors
+            continue
+        if getattr(item, "name", stem) != stem:
+            collector.problem(
+                item, ("name",), f"must match the file name '{stem}' (rename one of them)"
+            )
+        parsed.append(item)
+    return parsed
+
+
+def _check_stray_files(collector: _Collector, root: Path) -> None:
+    known = {"project.yml", "access.yml", "sources", "gold", "README.md"}
+    for path in sorted(root.iterdir()):
+        if path.name not in known and not path.name.startswith("."):
+            hint = did_you_mean(path.name, known)
+            collector.problems.append(
+                ConfigProblem(path, 0, 0, "", f"unexpected file or folder in the config{hint}")
+            )
+
+
+def _check_references(
+    collector: _Collector,
+    access: AccessConfig,
+    sources: list[SourceConfig],
+    gold: list[GoldModel],
+) -> None:
+    groups = [g.name for g in access.groups]
+    _check_unique(collector, [*sources, *gold])
+    for source in sources:
+        _check_group(collector, source, ("owner",), source.owner, groups)
+    tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
+    tables |= {f"gold.{g.name}" for g in gold}
+    known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}
+    for model in gold:
+        _check_group(collector, model, ("owner",), model.owner, groups)
+        for index, consumer in enumerate(model.consumers):
+            _check_group(collector, model, ("consumers", index), consumer, groups)
+        for match in _TABLE_REF.finditer(model.sql):
+            ref = match.group(0).lower()
+            if ref not in known:
+                # a block scalar (sql: |) starts on the line after its key
+                offset = model.sql.count("\n", 0, match.start()) + ("\n" in model.sql)
+                hint = did_you_mean(ref, known)
+                message = f"references unknown table '{ref}'{hint}"
+                collector.problem(model, ("sql",), message, line_offset=offset)
+
+
+def _check_group(
+    collector: _Collector, item: BaseModel, key_path: KeyPath, name: str, groups: list[str]
+) -> None:
+    if name not in groups:
+        hint = did_you_mean(name, groups)
+        collector.problem(item, key_path, f"unknown group '{name}' (see access.yml){hint}")
+
+
+def _check_unique(collector: _Collector, items: Iterable[SourceConfig | GoldModel]) -> None:
+    seen: dict[str, str] = {}
+    for item in items:
+        kind = "gold model" if isinstance(item, GoldModel) else "source"
+        if item.name in seen:
+            collector.problem(item, ("name",), f"name '{item.name}' is already a {seen[item.name]}")
+        seen[item.name] = kind
+
+
+def format_problems(problems: Iterable[ConfigProblem], relative_to: Path | None = None) -> str:
+    """Render problems one per line, paths relative to ``relative_to`` when possible."""
+    lines = []
+    for problem in problems:
+        path = problem.file
+        if relative_to is not None and path.is_relative_to(relative_to):
+            path = path.relative_to(relative_to)
+        lines.append(str(ConfigProblem(path, *_rest(problem))))
+    return "\n".join(lines)
+
+
+def _rest(problem: ConfigProblem) -> tuple[int, int, str, str]:
+    return problem.line, problem.column, problem.key_path, problem.message
+

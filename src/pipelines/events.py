@@ -1,0 +1,72 @@
+"""Follow a pipeline run through its event messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["FlowState", "RunTracker"]
+
+_FLOW = re.compile(r"^Flow '?(?P<name>[^' ]+)'? (?:is|has) (?P<state>[A-Z_]+)\b\.?(?P<rest>.*)$", re.S)
+_RUN = re.compile(r"^Run (?:is|has) (?P<state>[A-Z_]+)")
+_DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "EXCLUDED", "IDLE"}
+
+
+@dataclass
+class FlowState:
+    """What is known of one flow so far."""
+
+    name: str
+    state: str = "QUEUED"
+    started: datetime | None = None
+    ended: datetime | None = None
+    error: str = ""
+
+    @property
+    def seconds(self) -> float:
+        """Run time of the flow, 0 until it ended."""
+        if self.started and self.ended:
+            return (self.ended - self.started).total_seconds()
+        return 0.0
+
+
+@dataclass
+class RunTracker:
+    """Collects flow states from event messages; ``observe`` returns the flow that finished."""
+
+    flows: dict[str, FlowState] = field(default_factory=dict)
+    run_state: str = "RUNNING"
+    messages: list[str] = field(default_factory=list)
+
+    def observe(self, message: str, at: datetime) -> FlowState | None:
+        """Update from one event; return the flow if this event ended it."""
+        self.messages.append(message)
+        run = _RUN.match(message)
+        if run:
+            self.run_state = run.group("state")
+            return None
+        match = _FLOW.match(message)
+        if not match:
+            return None
+        flow = self.flows.setdefault(_logical(match.group("name")), FlowState(_logical(match.group("name"))))
+        flow.state = match.group("state")
+        if flow.state in {"STARTING", "RUNNING", "PLANNING"} and flow.started is None:
+            flow.started = at
+        if flow.state in _DONE:
+            flow.ended = at
+            flow.started = flow.started or at
+            flow.error = match.group("rest").strip()
+            return flow
+        return None
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Failed flows and their error text."""
+        return {f.name: f.error or "failed" for f in self.flows.values() if f.state == "FAILED"}
+
+
+def _logical(name: str) -> str:
+    """``spark_catalog.silver.x`` -> ``silver.x`` (the catalog comes from the target)."""
+    parts = name.replace("`", "").split(".")
+    return ".".join(parts[-2:]) if len(parts) >= 2 else name

@@ -1,0 +1,38 @@
+"""The thin step: hand dataset specs to ``pyspark.pipelines`` (locally or on Lakeflow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from pyspark import pipelines as dp
+
+from pipelines.graph import DatasetSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["register"]
+
+
+def register(specs: Iterable[DatasetSpec], spark: SparkSession, table_format: str | None) -> None:
+    """Register every spec; ``table_format`` None means the platform default (Delta)."""
+    for spec in specs:
+        _register_one(spec, spark, table_format)
+
+
+def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | None) -> None:
+    def query() -> DataFrame:
+        return spec.query(spark)
+
+    query.__name__ = spec.name.replace(".", "__")
+    if spec.kind == "temporary_view":
+        dp.temporary_view(name=spec.name, comment=spec.comment)(query)
+        return
+    decorator = dp.table if spec.kind == "streaming_table" else dp.materialized_view
+    decorator(
+        name=spec.name,
+        comment=spec.comment,
+        partition_cols=list(spec.partition_cols) or None,
+        format=table_format,
+    )(query)

@@ -1,0 +1,141 @@
+"""Run the pipeline graph on a Spark Connect session and report what happened."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SCHEMAS
+from pipelines.errors import PipelineRunError
+from pipelines.events import FlowState, RunTracker
+from pipelines.graph import DatasetSpec, RunContext, build_graph
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["RunResult", "new_run_id", "run_pipeline"]
+
+Printer = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Outcome of one run: flow states, row counts per stored dataset, duration."""
+
+    run_id: str
+    flows: dict[str, FlowState]
+    row_counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and unique: ``20261121T010203Z-1a2b3c``."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def run_pipeline(
+    config: LakehouseConfig,
+    spark: SparkSession,
+    *,
+    landing_root: str,
+    storage_root: str,
+    full_refresh: bool = False,
+    table_format: str | None = "parquet",
+    run_id: str | None = None,
+    echo: Printer = print,
+) -> RunResult:
+    """Build the graph from ``config``, run it, print progress, return counts.
+
+    Streaming tables refresh incrementally (only new files); materialized views are recomputed
+    and reset each run so a changed query may change their schema. ``full_refresh`` resets
+    everything, checkpoints included.
+
+    Raises:
+        PipelineRunError: Naming every dataset that failed.
+    """
+    from pyspark.pipelines.graph_element_registry import graph_element_registration_context
+    from pyspark.pipelines.spark_connect_graph_element_registry import (
+        SparkConnectGraphElementRegistry,
+    )
+    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+
+    from pipelines.register import register
+
+    started = time.monotonic()
+    run_id = run_id or new_run_id()
+    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    stored = [s for s in specs if s.stored]
+    echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")
+    for schema in SCHEMAS:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    graph_id = create_dataflow_graph(
+        spark, default_catalog="spark_catalog", default_database="default", sql_conf={}
+    )
+    with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
+        register(specs, spark, table_format)
+    streaming = [s.name for s in stored if s.kind == "streaming_table"]
+    views = [s.name for s in stored if s.kind == "materialized_view"]
+    events = start_run(
+        spark,
+        graph_id,
+        full_refresh=None if full_refresh else views,
+        full_refresh_all=full_refresh,
+        refresh=None if full_refresh else streaming,
+        dry=False,
+        storage=storage_root,
+    )
+    tracker = _follow(events, echo)
+    if tracker.failed or tracker.run_state != "COMPLETED":
+        failed = tracker.failed or {"run": tracker.run_state.lower()}
+        raise PipelineRunError(failed)
+    counts = _row_counts(spark, stored)
+    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+
+
+def _follow(events: Iterator[dict[str, Any]], echo: Printer) -> RunTracker:
+    tracker = RunTracker()
+    try:
+        for result in events:
+            event = result.get("pipeline_event_result")
+            if event is None:
+                continue
+            at = event.event.timestamp.ToDatetime().replace(tzinfo=UTC)
+            finished = tracker.observe(event.event.message, at)
+            if finished is not None:
+                echo(_flow_line(finished))
+    except Exception as exc:  # the server aborts the stream when the graph cannot run
+        tracker.run_state = "FAILED"
+        name = _failed_dataset(str(exc), tracker)
+        tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
+        tracker.flows[name].error = _first_line(str(exc))
+        echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
+    return tracker
+
+
+def _flow_line(flow: FlowState) -> str:
+    mark = {"COMPLETED": "ok", "FAILED": "x", "SKIPPED": "-", "EXCLUDED": "-"}.get(flow.state, "?")
+    detail = f"  {_first_line(flow.error)}" if flow.state == "FAILED" else ""
+    return f"  {mark:>2} {flow.name:<52} {flow.state.lower():<10} {flow.seconds:6.1f}s{detail}"
+
+
+def _failed_dataset(message: str, tracker: RunTracker) -> str:
+    running = [f.name for f in tracker.flows.values() if f.state not in {"COMPLETED", "QUEUED"}]
+    for name in tracker.flows:
+        if name in message:
+            return name
+    return running[0] if running else "graph"
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:300]
+
+
+def _row_counts(spark: SparkSession, specs: list[DatasetSpec]) -> dict[str, int]:
+    return {spec.name: spark.read.table(spec.name).count() for spec in specs}

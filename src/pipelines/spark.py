@@ -1,0 +1,121 @@
+"""The local Spark Connect session: one per process, with the lakehouse's static confs.
+
+Static confs (Hive catalog, warehouse, metastore) cannot be set on a running session (and not in
+a pipeline spec: CANNOT_MODIFY_STATIC_CONFIG), so we start the Spark Connect server ourselves,
+on a free loopback port, with every static conf given at launch. The pipeline API then talks to
+it like ``spark-pipelines`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.config.model import LocalSettings
+from pipelines.errors import LakehouseError
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql.connect.session import SparkSession
+
+__all__ = ["local_session", "spark_confs", "stop_session"]
+
+_SESSION: SparkSession | None = None
+_LOG4J = Path(__file__).with_name("log4j2.properties")
+
+
+def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str, str]:
+    """Every conf a local lakehouse server starts with."""
+    metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
+    java_opts = f"-Dlog4j.configurationFile={_LOG4J} -Dlakehouse.log.dir={settings.logs}"
+    confs = {
+        "spark.app.name": "lakehouse",
+        "spark.master": f"local[{local.cores or '*'}]",
+        "spark.driver.memory": local.driver_memory,
+        "spark.driver.extraJavaOptions": java_opts,
+        "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+        "spark.connect.grpc.binding.address": "localhost",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(settings.warehouse),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+        "spark.sql.shuffle.partitions": str(local.shuffle_partitions),
+        "spark.sql.adaptive.enabled": "true",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    }
+    confs.update(_delta_confs(local))
+    return confs
+
+
+def _delta_confs(local: LocalSettings) -> dict[str, str]:
+    if local.table_format != "delta":
+        return {}
+    jar_dir = os.environ.get("LAKEHOUSE_JARS", "")
+    jars = sorted(Path(jar_dir).glob("*.jar")) if jar_dir else []
+    if not any(j.name.startswith("delta-spark") for j in jars):
+        raise LakehouseError(
+            "project.yml: local.table_format is 'delta' but no delta-spark jar was found; set "
+            "LAKEHOUSE_JARS to a folder holding delta-spark_2.13 and delta-storage jars, or use "
+            "table_format: parquet"
+        )
+    return {
+        "spark.jars": ",".join(str(j) for j in jars),
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    }
+
+
+def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
+    """The process's Spark Connect session, started on first use."""
+    global _SESSION  # noqa: PLW0603 - one server per process is the point
+    if _SESSION is not None and not _SESSION.is_stopped:
+        return _SESSION
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession as ClassicSession
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    settings.logs.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
+    ClassicSession(SparkContext.getOrCreate(conf))
+    # pyspark.sql.functions dispatch to Spark Connect when this is set (as `--remote` does).
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _SESSION = ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
+    return _SESSION
+
+
+def remote_session(url: str) -> SparkSession:
+    """A session on an existing Spark Connect server (``sc://host:port``)."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    return ConnectSession.builder.remote(url).getOrCreate()
+
+
+def stop_session() -> None:
+    """Stop the session and the local server behind it."""
+    global _SESSION  # noqa: PLW0603
+    from pyspark import SparkContext
+
+    if _SESSION is not None:
+        _SESSION.stop()
+        _SESSION = None
+    active = SparkContext._active_spark_context
+    if active is not None:
+        active.stop()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

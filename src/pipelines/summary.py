@@ -1,0 +1,38 @@
+"""The short report printed after a run: rows per table, quarantine, reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.output import render_table
+from pipelines.runner import RunResult
+
+__all__ = ["print_summary", "reconciliation"]
+
+
+def reconciliation(config: LakehouseConfig, counts: dict[str, int]) -> list[str]:
+    """One line per source: bronze rows = silver + quarantined + deduplicated or replaced."""
+    lines = []
+    for source in config.sources:
+        bronze = counts.get(f"bronze.{source.name}", 0)
+        silver = counts.get(f"silver.{source.name}", 0)
+        quarantined = counts.get(f"quarantine.{source.name}", 0)
+        merged = bronze - silver - quarantined
+        lines.append(
+            f"{source.name}: {bronze:,} bronze rows -> {silver:,} silver + {quarantined:,} "
+            f"quarantined + {merged:,} duplicate or replaced"
+        )
+    return lines
+
+
+def print_summary(
+    config: LakehouseConfig, result: RunResult, echo: Callable[[str], None] = print
+) -> None:
+    """Print the counts table, the reconciliation and the duration."""
+    rows = [(name, count) for name, count in result.row_counts.items()]
+    echo("")
+    echo(render_table(("dataset", "rows"), rows, width=60))
+    for line in reconciliation(config, result.row_counts):
+        echo(line)
+    echo(f"run {result.run_id} completed in {result.seconds:.1f}s")

@@ -1,0 +1,41 @@
+"""Keep one row per key, and let a newer delivery of a day replace the older one.
+
+The helper columns (``_newest``, ``_rank``) stay on the result: ``DataFrame.drop`` makes the
+Spark Connect planner analyse the plan eagerly, which fails while a pipeline is being
+registered (its input tables do not exist yet). The layer's final ``select`` leaves them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+__all__ = ["deduplicate", "latest_file_per_date"]
+
+_DELIVERY_ORDER = ("_file_date", "_file_modified_at", "_source_file")
+
+
+def latest_file_per_date(df: DataFrame) -> DataFrame:
+    """Keep, for each ``_file_date``, only the rows of the newest file delivered for it.
+
+    Rows whose file name carries no date are all kept.
+    """
+    this = F.struct("_file_modified_at", "_source_file")
+    marked = df.withColumn("_newest", F.max(this).over(Window.partitionBy("_file_date")))
+    keep = F.col("_file_date").isNull() | (this == F.col("_newest"))
+    return marked.where(keep)
+
+
+def deduplicate(df: DataFrame, key: Sequence[str], keep: str = "latest") -> DataFrame:
+    """One row per ``key`` (the content hash when empty).
+
+    ``keep="latest"`` keeps the row of the newest delivery (by file date, then modification
+    time, then file name); ``"earliest"`` the oldest.
+    """
+    columns = [F.col(name) for name in _DELIVERY_ORDER]
+    order = [c.desc_nulls_last() if keep == "latest" else c.asc_nulls_last() for c in columns]
+    window = Window.partitionBy(*(key or ["_content_hash"])).orderBy(*order)
+    ranked = df.withColumn("_rank", F.row_number().over(window))
+    return ranked.where(F.col("_rank") == 1)

@@ -1,0 +1,60 @@
+"""Bronze ingestion metadata: where each row came from, when, in which run, and its hash."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from pipelines.config.model import FileDate
+
+__all__ = ["INGEST_COLUMNS", "add_ingest_metadata", "content_hash"]
+
+INGEST_COLUMNS = (
+    "_source_file",
+    "_file_modified_at",
+    "_file_date",
+    "_ingested_at",
+    "_run_id",
+    "_content_hash",
+)
+_SEPARATOR = "\u001f"  # ASCII unit separator: cannot be confused with data in text files
+_NULL = "\u0000"
+
+
+def content_hash(columns: Sequence[str]) -> Column:
+    """SHA-256 over the raw values, null distinct from the empty string."""
+    parts = [F.coalesce(F.col(c).cast("string"), F.lit(_NULL)) for c in columns]
+    return F.sha2(F.concat_ws(_SEPARATOR, *parts), 256)
+
+
+def add_ingest_metadata(
+    df: DataFrame,
+    *,
+    run_id: str,
+    hashed_columns: Sequence[str],
+    file_date: FileDate | None,
+) -> DataFrame:
+    """Add run id, ingest time, the file's date and a content hash.
+
+    Expects ``_source_file`` and ``_file_modified_at`` (the reader adds them); the file date is
+    parsed from the file name with ``file_date.regex`` and is null where the name has none.
+    """
+    file_name = F.regexp_extract(F.col("_source_file"), r"[^/]*$", 0)
+    if file_date is None:
+        date = F.lit(None).cast("date")
+    else:
+        text = F.regexp_extract(file_name, file_date.regex, 1)
+        parsed = F.try_to_timestamp(text, F.lit(file_date.format)).cast("date")
+        date = F.when(text != "", parsed)
+    # withColumns, not df.columns: inside a pipeline, listing columns would force analysis
+    # of a plan whose inputs do not exist yet at registration time.
+    return df.withColumns(
+        {
+            "_file_date": date,
+            "_ingested_at": F.current_timestamp(),
+            "_run_id": F.lit(run_id),
+            "_content_hash": content_hash(hashed_columns),
+        }
+    )

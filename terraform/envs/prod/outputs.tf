@@ -1,0 +1,55 @@
+output "workspace_url" {
+  description = "Workspace URL: DATABRICKS_HOST of the GitHub environment and the bundle target's workspace host."
+  value       = module.workspace.workspace_url
+}
+
+output "catalog_name" {
+  description = "Catalog of this environment."
+  value       = module.unity_catalog.catalog_name
+}
+
+output "landing_url" {
+  description = "abfss:// URL of the landing zone (bundle variable for the landing root)."
+  value       = module.unity_catalog.landing_url
+}
+
+output "sql_warehouse_id" {
+  description = "ID of the BI SQL warehouse (bundle variable warehouse)."
+  value       = module.sql_warehouse.id
+}
+
+output "sql_warehouse_odbc_params" {
+  description = "Server hostname and HTTP path for Power BI and other ODBC/JDBC clients."
+  value       = module.sql_warehouse.odbc_params
+}
+
+output "ci_service_principal_application_id" {
+  description = "DATABRICKS_CLIENT_ID variable of the GitHub environment for bundle deployments."
+  value       = module.identities.ci_service_principal_application_id
+}
+
+output "pipelines_service_principal_application_id" {
+  description = "run_as service principal of the bundle's staging/prod targets."
+  value       = module.identities.pipelines_service_principal_application_id
+}
+
+output "pii_secret_scope" {
+  description = "Secret scope with the PII keys (bundle variable)."
+  value       = module.secret_scopes.pii_scope
+}
+
+output "webhook_secret_scope" {
+  description = "Secret scope with the notification webhook URLs."
+  value       = module.secret_scopes.webhook_scope
+}
+
+output "bundle_variables" {
+  description = "Values for this environment's target in databricks.yml, in one map."
+  value = {
+    catalog          = module.unity_catalog.catalog_name
+    landing_root     = module.unity_catalog.landing_url
+    warehouse_id     = module.sql_warehouse.id
+    pii_secret_scope = module.secret_scopes.pii_scope
+    run_as           = module.identities.pipelines_service_principal_application_id
+  }
+}

@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.9.0, < 2.0.0"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "= 4.74.0"
+    }
+    databricks = {
+      source  = "databricks/databricks"
+      version = "= 1.141.0"
+    }
+  }
+}

@@ -1,0 +1,66 @@
+# Unity Catalog grants, generated from config: the access model (../access_model) reads
+# grants.json, checks the least-privilege rules and groups the grants by securable.
+# databricks_grants is authoritative for its securable, so every principal of a securable is
+# declared in the same resource and grants made by hand are reverted on the next apply.
+
+module "access" {
+  source = "../access_model"
+
+  grants_file        = var.grants_file
+  catalog_name       = var.catalog_name
+  pipeline_principal = var.pipeline_principal
+}
+
+resource "databricks_grants" "catalog" {
+  catalog = module.access.catalog_grants.securable
+
+  dynamic "grant" {
+    for_each = module.access.catalog_grants.grants
+    content {
+      principal  = grant.value.principal
+      privileges = grant.value.privileges
+    }
+  }
+}
+
+resource "databricks_grants" "schema" {
+  for_each = module.access.schema_grants
+
+  schema = each.value.securable
+
+  dynamic "grant" {
+    for_each = each.value.grants
+    content {
+      principal  = grant.value.principal
+      privileges = grant.value.privileges
+    }
+  }
+}
+
+resource "databricks_grants" "table" {
+  for_each = var.manage_table_grants ? module.access.table_grants : {}
+
+  table = each.value.securable
+
+  dynamic "grant" {
+    for_each = each.value.grants
+    content {
+      principal  = grant.value.principal
+      privileges = grant.value.privileges
+    }
+  }
+}
+
+resource "databricks_grants" "external_location" {
+  for_each = var.external_location_grants
+
+  external_location = each.key
+
+  dynamic "grant" {
+    for_each = each.value
+    content {
+      principal  = grant.value.principal
+      privileges = grant.value.privileges
+    }
+  }
+}
