@@ -50,7 +50,7 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: i
     """Aligned columns, long values cut with an ellipsis, numbers right-aligned."""
     cells = [[_cell(v, width) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    numeric = [all(_is_number(row[i]) for row in rows) and rows for i in range(len(columns))]
+    numeric = [_numeric_column([row[i] for row in rows]) for i in range(len(columns))]
 
     def line(values: Sequence[str]) -> str:
         parts = [
@@ -64,6 +64,11 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: i
     return "\n".join(out)
 
 
+def _numeric_column(values: list[Any]) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(_is_number(v) for v in present)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
@@ -71,8 +76,10 @@ def _is_number(value: Any) -> bool:
 def _cell(value: Any, width: int) -> str:
     if value is None:
         return "NULL"
-    text = value if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False)
+    plain = _plain(value)
     if _is_number(value):
         text = f"{value:,}" if isinstance(value, int) else str(value)
+    else:
+        text = plain if isinstance(plain, str) else json.dumps(plain, ensure_ascii=False)
     text = text.replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -16,13 +16,20 @@ from pydantic import BaseModel, ValidationError
 
 from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
-from pipelines.config.yamlpos import KeyPath, LocatedDocument, format_key_path, load_located
+from pipelines.config.yamlpos import (
+    KeyPath,
+    LocatedDocument,
+    format_key_path,
+    load_located,
+    parse_key_path,
+)
 from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem
 
 __all__ = ["LakehouseConfig", "format_problems", "load_config"]
 
 M = TypeVar("M", bound=BaseModel)
 
+_KEYED_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.\[\]]*): (.*)$", re.S)
 _TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
 
 
@@ -97,6 +104,11 @@ def _problems(
     for error in exc.errors():
         key_path = yaml_key_path(model, error["loc"])
         message = humanize(error, model, key_path, document.data)
+        if error["type"] == "union_tag_invalid":
+            key_path = (*key_path, "type")  # point at the tag itself
+        if not key_path and (prefixed := _KEYED_MESSAGE.match(message)):
+            # a cross-field check names its key path itself: "silver.dedupe.key: ..."
+            key_path, message = parse_key_path(prefixed.group(1)), prefixed.group(2)
         # a missing key is reported where its parent mapping starts
         locate_at = key_path[:-1] if error["type"] == "missing" else key_path
         line, col = document.locate(locate_at)
@@ -147,6 +159,7 @@ def _parse_folder(collector: _Collector, folder: Path, model: type[M]) -> list[M
             collector.problem(
                 item, ("name",), f"must match the file name '{stem}' (rename one of them)"
             )
+            collector.failed_names.add(stem)
         parsed.append(item)
     return parsed
 

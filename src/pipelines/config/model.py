@@ -151,22 +151,23 @@ class SourceConfig(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
+        # Messages start with the key path they are about; the loader locates them by it.
         names = [c.name for c in self.columns]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
-            raise ValueError(f"duplicate column names: {', '.join(duplicated)}")
+            raise ValueError(f"columns: duplicate column names: {', '.join(duplicated)}")
         dedupe = self.silver.dedupe
         unknown = [k for k in (dedupe.key if dedupe else ()) if k not in names]
         if unknown:
             raise ValueError(
-                f"silver.dedupe.key names unknown columns: {', '.join(unknown)}"
+                f"silver.dedupe.key: names unknown columns: {', '.join(unknown)}"
                 f" (declared: {', '.join(names)})"
             )
         if self.silver.replace_by_file_date and self.source.file_date is None:
-            raise ValueError("silver.replace_by_file_date needs source.file_date")
+            raise ValueError("silver.replace_by_file_date: needs source.file_date")
         rules = [r.name for r in self.quality]
         if len(set(rules)) != len(rules):
-            raise ValueError("quality rule names must be unique")
+            raise ValueError("quality: rule names must be unique")
         return self
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from pipelines.errors import ConfigError, ConfigProblem
 
-__all__ = ["KeyPath", "LocatedDocument", "format_key_path", "load_located"]
+__all__ = ["KeyPath", "LocatedDocument", "format_key_path", "load_located", "parse_key_path"]
 
 KeyPath = tuple[str | int, ...]
 
@@ -115,3 +115,13 @@ def format_key_path(key_path: KeyPath) -> str:
     for part in key_path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def parse_key_path(dotted: str) -> KeyPath:
+    """``columns[2].type`` -> ``('columns', 2, 'type')``."""
+    parts: list[str | int] = []
+    for piece in dotted.split("."):
+        name, *indexes = piece.replace("]", "").split("[")
+        parts.append(name)
+        parts.extend(int(i) for i in indexes)
+    return tuple(parts)

@@ -1,0 +1,51 @@
+"""Shared fixtures: one local Spark Connect session for the whole test session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pipelines.config import load_config
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import LocalSettings
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+REPO = Path(__file__).resolve().parents[1]
+CONF = REPO / "src" / "conf"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lakehouse_home")
+
+
+@pytest.fixture(scope="session")
+def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
+    """The one session of the test run (starting Spark costs ~8 s; do it once)."""
+    from pipelines.spark import local_session, stop_session
+
+    settings = Settings(lakehouse_home, lakehouse_home / "landing", CONF)
+    session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
+    yield session
+    stop_session()
+
+
+@pytest.fixture(scope="session")
+def config() -> LakehouseConfig:
+    return load_config(CONF)
+
+
+@pytest.fixture
+def conf_copy(tmp_path: Path) -> Path:
+    """A writable copy of src/conf, for tests that break it on purpose."""
+    target = tmp_path / "conf"
+    shutil.copytree(CONF, target)
+    return target

@@ -1,0 +1,149 @@
+"""Bad config fails before Spark starts, with file, line, key path and a suggestion."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import load_config
+from pipelines.errors import ConfigErrors
+
+SOURCE = "sources/product_catalog.yml"
+
+
+def _edit(conf: Path, relative: str, old: str, new: str) -> None:
+    path = conf / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _messages(conf: Path) -> list[str]:
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(conf)
+    return [str(p).replace(f"{conf}/", "") for p in caught.value.problems]
+
+
+def test_the_shipped_config_is_valid() -> None:
+    config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
+    assert config.datasets == (
+        "bronze.product_catalog",
+        "silver.product_catalog",
+        "quarantine.product_catalog",
+        "gold.team_a_products_with_image",
+        "gold.team_b_samsung_after_2000_without_image",
+    )
+
+
+def test_misspelled_key_names_line_path_and_suggestion(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "{name: year_release, type: int", "{name: year_release, tpye: int")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:25:26: columns[6].tpye: unknown key 'tpye' (did you mean 'type'?)"
+    ]
+
+
+def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "  format: csv", "  format: cvs")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        "got 'cvs' (did you mean 'csv'?)"
+    ]
+
+
+def test_unknown_source_type_suggests_the_closest(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "  type: files", "  type: filez")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files (did you mean 'files'?)"
+    ]
+
+
+def test_missing_required_key_points_at_its_mapping(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "  path: product_catalog/*.csv", "  # no path")
+    assert _messages(conf_copy) == [f"{SOURCE}:8:1: source.path: missing required key 'path'"]
+
+
+def test_unknown_group_and_table_across_files(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "owner: team_catalog", "owner: team_catalgo")
+    _edit(conf_copy, "gold/team_a_products_with_image.yml", "FROM silver.product_catalog", "FROM silver.product_catalogue")
+    assert _messages(conf_copy) == [
+        "gold/team_a_products_with_image.yml:7:1: sql: references unknown table "
+        "'silver.product_catalogue' (did you mean 'silver.product_catalog'?)",
+        f"{SOURCE}:4:1: owner: unknown group 'team_catalgo' (see access.yml) "
+        "(did you mean 'team_catalog'?)",
+    ]  # fmt: skip
+
+
+def test_bad_type_and_regex_and_duplicate_key(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "{name: category_id, type: int", "{name: category_id, type: integer")
+    _edit(conf_copy, SOURCE, r"regex: '_(\d{8})\.csv$'", r"regex: '_\d{8}\.csv$'")
+    _edit(conf_copy, SOURCE, "domain: catalog", "domain: catalog\ndomain: other")
+    messages = _messages(conf_copy)
+    assert messages == [f"{SOURCE}:6:1: domain: duplicate key 'domain'"]
+    _edit(conf_copy, SOURCE, "domain: catalog\ndomain: other", "domain: catalog")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:15:5: source.file_date.regex: needs exactly one capture group, found 0",
+        f"{SOURCE}:20:25: columns[1].type: unknown type 'integer'; expected one of string, "
+        "boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, binary, "
+        "decimal(p,s)",
+    ]
+
+
+def test_invalid_yaml_is_located(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "tags: [marketplace]", "tags: [marketplace")
+    (message,) = _messages(conf_copy)
+    assert message == f"{SOURCE}:8:7: invalid YAML: did not find expected ',' or ']'"
+
+
+def test_name_must_match_file_and_dedupe_key_must_exist(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "name: product_catalog", "name: catalog")
+    _edit(conf_copy, SOURCE, "dedupe: {}", "dedupe: {key: [sku]}")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:29:12: silver.dedupe.key: names unknown columns: sku (declared: brand, "
+        "category_id, comment, currency, description, image, year_release)"
+    ]
+    _edit(conf_copy, SOURCE, "dedupe: {key: [sku]}", "dedupe: {key: [brand]}")
+    assert _messages(conf_copy) == [
+        f"{SOURCE}:2:1: name: must match the file name 'product_catalog' (rename one of them)"
+    ]
+
+
+def test_stray_file_is_reported(conf_copy: Path) -> None:
+    (conf_copy / "acess.yml").write_text("groups: []\n")
+    assert _messages(conf_copy) == ["acess.yml: unexpected file or folder in the config (did you mean 'access.yml'?)"]  # fmt: skip
+
+
+def test_hundred_sources_validate(conf_copy: Path) -> None:
+    template = (conf_copy / SOURCE).read_text()
+    for index in range(100):
+        name = f"product_catalog_{index:03d}"
+        text = template.replace("name: product_catalog", f"name: {name}")
+        (conf_copy / "sources" / f"{name}.yml").write_text(text)
+    assert len(load_config(conf_copy).sources) == 101
+
+
+def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
+    _edit(conf_copy, SOURCE, "  format: csv", "  format: cvs")
+    env = {**os.environ, "LAKEHOUSE_CONF": str(conf_copy)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "validate"],
+        capture_output=True, text=True, env=env, cwd=conf_copy.parent, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "1 config problem(s):\n"
+        f"conf/{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        "got 'cvs' (did you mean 'csv'?)\n"
+    )
+    assert "Traceback" not in done.stderr
+    # and the validator never imported Spark
+    probe = "import sys, pipelines.cli as c; c.main(['validate']); print('pyspark' in sys.modules)"
+    ok = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert ok.stdout.splitlines()[-1] == "False"

@@ -1,0 +1,19 @@
+"""The graph is data: built from config and inspected without Spark."""
+
+from __future__ import annotations
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.graph import RunContext, build_graph
+
+
+def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
+    specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
+    shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
+    assert shape == [
+        ("bronze.product_catalog", "streaming_table", (), ("_file_date",)),
+        ("silver.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
+        ("quarantine.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
+        ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
+        ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
+    ]  # fmt: skip
+    assert specs[1].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."

@@ -1,0 +1,126 @@
+"""The pure DataFrame functions every layer is built from, checked with chispa."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+from chispa import assert_df_equality
+
+from pipelines.config.model import Column, FileDate, QualityRule
+from pipelines.transforms import (
+    add_ingest_metadata,
+    apply_rules,
+    conform,
+    deduplicate,
+    latest_file_per_date,
+    quarantined_rows,
+    valid_rows,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = pytest.mark.spark
+
+COLUMNS = (
+    Column(name="brand", nullable=False),
+    Column(name="year", type="int"),
+    Column(name="image", trim=False),
+)
+
+
+def test_conform_types_cleans_and_explains(spark: SparkSession) -> None:
+    raw = spark.createDataFrame(
+        [(" HP ", "1999", "", None), ("", "19x9", " img ", None), (None, None, None, "a,b,c,d")],
+        "brand string, year string, image string, _corrupt_record string",
+    )
+    out = conform(raw, COLUMNS, has_corrupt_record=True).select("brand", "year", "image", "_reasons")
+    expected = spark.createDataFrame(
+        [("HP", 1999, None, []), (None, None, " img ", ["cast:year", "not_null:brand"]),
+         (None, None, None, ["unparseable_row", "not_null:brand"])],
+        "brand string, year int, image string, _reasons array<string>",
+    )  # fmt: skip
+    assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_conform_keeps_raw_values(spark: SparkSession) -> None:
+    raw = spark.createDataFrame([(" HP ", "19x9", "")], "brand string, year string, image string")
+    row = conform(raw, COLUMNS).select("_raw.*").collect()[0]
+    assert tuple(row) == (" HP ", "19x9", "")
+
+
+def test_rules_route_rows_by_action(spark: SparkSession) -> None:
+    rules = (
+        QualityRule(name="recent", expr="year >= 2000", action="quarantine"),
+        QualityRule(name="not_acer", expr="brand <> 'Acer'", action="drop"),
+        QualityRule(name="has_image", expr="image IS NOT NULL", action="warn"),
+    )
+    rows = spark.createDataFrame(
+        [("HP", 2005, "i", []), ("HP", 1990, None, []), ("Acer", 2005, "i", []), ("Dell", None, "i", ["cast:year"])],
+        "brand string, year int, image string, _reasons array<string>",
+    )  # fmt: skip
+    checked = apply_rules(rows, rules)
+    out = checked.select("brand", "_reasons", "_dropped_by", "_warnings")
+    expected = spark.createDataFrame(
+        [("HP", [], [], []), ("HP", ["rule:recent"], [], ["rule:has_image"]),
+         ("Acer", [], ["rule:not_acer"], []), ("Dell", ["cast:year", "rule:recent"], [], [])],
+        "brand string, _reasons array<string>, _dropped_by array<string>, _warnings array<string>",
+    )  # fmt: skip
+    assert_df_equality(out, expected, ignore_nullable=True)
+    assert [r.brand for r in valid_rows(checked).collect()] == ["HP"]
+    assert sorted(r.brand for r in quarantined_rows(checked).collect()) == ["Dell", "HP"]
+
+
+def test_fail_rule_aborts_with_its_name(spark: SparkSession) -> None:
+    from pyspark.errors import PySparkException
+
+    rows = spark.createDataFrame([("HP", 1990, [])], "brand string, year int, _reasons array<string>")
+    rule = QualityRule(name="no_old_years", expr="year >= 2000", action="fail")
+    with pytest.raises(PySparkException, match="quality rule 'no_old_years' failed"):
+        apply_rules(rows, (rule,)).collect()
+
+
+def _deliveries(spark: SparkSession) -> object:
+    return spark.createDataFrame(
+        [("a", "/l/p_20210404.csv", datetime(2021, 4, 4, 8), date(2021, 4, 4)),
+         ("b", "/l/p_20210404.csv", datetime(2021, 4, 4, 8), date(2021, 4, 4)),
+         ("a", "/l/p_20210404_fix.csv", datetime(2021, 4, 5, 9), date(2021, 4, 4)),
+         ("a", "/l/p_20210403.csv", datetime(2021, 4, 3, 8), date(2021, 4, 3)),
+         ("c", "/l/undated.csv", datetime(2021, 4, 1, 8), None)],
+        "_content_hash string, _source_file string, _file_modified_at timestamp, _file_date date",
+    )  # fmt: skip
+
+
+def test_newest_file_of_a_date_replaces_the_older(spark: SparkSession) -> None:
+    kept = latest_file_per_date(_deliveries(spark))  # type: ignore[arg-type]
+    files = sorted((r._source_file, r._content_hash) for r in kept.collect())
+    assert files == [("/l/p_20210403.csv", "a"), ("/l/p_20210404_fix.csv", "a"), ("/l/undated.csv", "c")]  # fmt: skip
+
+
+def test_deduplicate_keeps_latest_or_earliest_delivery(spark: SparkSession) -> None:
+    rows = _deliveries(spark)
+    latest = deduplicate(rows, (), "latest")  # type: ignore[arg-type]
+    assert sorted((r._content_hash, r._source_file) for r in latest.collect()) == [
+        ("a", "/l/p_20210404_fix.csv"), ("b", "/l/p_20210404.csv"), ("c", "/l/undated.csv")]  # fmt: skip
+    earliest = deduplicate(rows, ("_content_hash",), "earliest")  # type: ignore[arg-type]
+    assert sorted((r._content_hash, r._source_file) for r in earliest.collect()) == [
+        ("a", "/l/p_20210403.csv"), ("b", "/l/p_20210404.csv"), ("c", "/l/undated.csv")]  # fmt: skip
+
+
+def test_ingest_metadata_parses_file_date_and_hashes_content(spark: SparkSession) -> None:
+    raw = spark.createDataFrame(
+        [("x", None, "/l/product_catalog_20210404.csv"), ("x", "", "/l/other.csv"),
+         ("x", None, "/l/product_catalog_20211399.csv")],
+        "a string, b string, _source_file string",
+    ).withColumn("_file_modified_at", __import__("pyspark.sql.functions").sql.functions.current_timestamp())  # fmt: skip
+    out = add_ingest_metadata(
+        raw, run_id="r1", hashed_columns=["a", "b"], file_date=FileDate(regex=r"_(\d{8})\.csv$")
+    ).collect()
+    assert [r._file_date for r in out] == [date(2021, 4, 4), None, None]
+    assert {r._run_id for r in out} == {"r1"}
+    # null and empty string hash differently; same content hashes the same
+    assert out[0]._content_hash != out[1]._content_hash
+    assert out[0]._content_hash == out[2]._content_hash
+    assert len(out[0]._content_hash) == 64
