@@ -42,7 +42,7 @@ SCHEMA_LEVEL_SECURABLES = (
 _UNRESOLVED = re.compile(r"\$\{|^(var|local|module|each|data|grant)\.")
 
 
-class Unknown(Exception):
+class UnresolvedError(Exception):
     """Raised when a value is still an unresolved expression."""
 
 
@@ -58,14 +58,14 @@ def is_unresolved(value: Any) -> bool:
 
 
 def strings(value: Any) -> list[str]:
-    """Flatten a (possibly nested) list of strings; raise Unknown for expressions."""
+    """Flatten a (possibly nested) list of strings; raise UnresolvedError for expressions."""
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
             out.extend(strings(item))
         return out
     if is_unresolved(value) or not isinstance(value, str):
-        raise Unknown(repr(value))
+        raise UnresolvedError(repr(value))
     return [value]
 
 
@@ -75,33 +75,41 @@ def grants(conf: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
         blocks = conf["grant"]
         if not isinstance(blocks, list):
             blocks = [blocks]
-        for block in blocks:
-            block = unwrap(block)
+        for raw in blocks:
+            block = unwrap(raw)
             if not isinstance(block, dict):
-                raise Unknown(repr(block))
+                raise UnresolvedError(repr(block))
             principal = unwrap(block.get("principal"))
             if principal is None or is_unresolved(principal):
-                raise Unknown(repr(principal))
+                raise UnresolvedError(repr(principal))
             yield str(principal), strings(block.get("privileges", []))
     elif "principal" in conf:  # databricks_grant (singular)
         principal = unwrap(conf["principal"])
         if is_unresolved(principal):
-            raise Unknown(repr(principal))
+            raise UnresolvedError(repr(principal))
         yield str(principal), strings(conf.get("privileges", []))
     elif "dynamic" in conf:
         # grant blocks built by a dynamic block over values checkov cannot evaluate
         # (jsondecode(file(...))): the rendered grant plan covers them.
-        raise Unknown("dynamic grant blocks")
+        raise UnresolvedError("dynamic grant blocks")
 
 
 def securable(conf: dict[str, Any]) -> tuple[str, str] | None:
     """Return (kind, name) of the securable of a grants resource, or None if not found."""
-    for kind in ("catalog", "metastore", *SCHEMA_LEVEL_SECURABLES, "external_location",
-                 "storage_credential", "credential", "share", "foreign_connection"):
+    for kind in (
+        "catalog",
+        "metastore",
+        *SCHEMA_LEVEL_SECURABLES,
+        "external_location",
+        "storage_credential",
+        "credential",
+        "share",
+        "foreign_connection",
+    ):
         if kind in conf:
             name = unwrap(conf[kind])
             if is_unresolved(name) or not isinstance(name, str):
-                raise Unknown(repr(name))
+                raise UnresolvedError(repr(name))
             return kind, name
     return None
 
@@ -116,4 +124,6 @@ def schema_of(kind: str, name: str) -> str | None:
 
 def pipeline_principals() -> frozenset[str]:
     extra = os.environ.get(PIPELINE_PRINCIPALS_ENV, "")
-    return frozenset({PIPELINE_PRINCIPAL_PLACEHOLDER, *(p.strip() for p in extra.split(",") if p.strip())})
+    return frozenset(
+        {PIPELINE_PRINCIPAL_PLACEHOLDER, *(p.strip() for p in extra.split(",") if p.strip())}
+    )

@@ -21,7 +21,7 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 GRANT_RESOURCES = ("databricks_grants", "databricks_grant")
 
@@ -40,7 +40,7 @@ class NoAllPrivileges(BaseResourceCheck):  # type: ignore[misc]
             for _principal, privileges in c.grants(conf):
                 if "ALL_PRIVILEGES" in privileges:
                     return CheckResult.FAILED
-        except c.Unknown:
+        except c.UnresolvedError:
             return CheckResult.UNKNOWN
         return CheckResult.PASSED
 
@@ -66,7 +66,7 @@ class PiiSchemaOnlyForPiiReaders(BaseResourceCheck):  # type: ignore[misc]
             for principal, _privileges in c.grants(conf):
                 if principal not in allowed:
                     return CheckResult.FAILED
-        except c.Unknown:
+        except c.UnresolvedError:
             return CheckResult.UNKNOWN
         return CheckResult.PASSED
 
@@ -148,8 +148,12 @@ class BiReadersGoldOnly(BaseResourceCheck):  # type: ignore[misc]
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         try:
-            bi_privileges = [p for principal, privs in c.grants(conf)
-                             if principal == c.BI_READER_GROUP for p in privs]
+            bi_privileges = [
+                p
+                for principal, privs in c.grants(conf)
+                if principal == c.BI_READER_GROUP
+                for p in privs
+            ]
             if not bi_privileges:
                 return CheckResult.PASSED
             found = c.securable(conf)
@@ -160,7 +164,7 @@ class BiReadersGoldOnly(BaseResourceCheck):  # type: ignore[misc]
                 ok = set(bi_privileges) <= c.BI_CATALOG_PRIVILEGES
             else:
                 ok = c.schema_of(kind, name) in c.BI_SCHEMAS
-        except c.Unknown:
+        except c.UnresolvedError:
             return CheckResult.UNKNOWN
         return CheckResult.PASSED if ok else CheckResult.FAILED
 

@@ -38,7 +38,7 @@ def test_conform_types_cleans_and_explains(spark: SparkSession) -> None:
     )
     out = conform(raw, COLUMNS, has_corrupt_record=True).select("brand", "year", "image", "_reasons")
     expected = spark.createDataFrame(
-        [("HP", 1999, None, []), (None, None, " img ", ["cast:year", "not_null:brand"]),
+        [("HP", 1999, None, []), (None, None, " img ", ["not_null:brand", "cast:year"]),
          (None, None, None, ["unparseable_row", "not_null:brand"])],
         "brand string, year int, image string, _reasons array<string>",
     )  # fmt: skip
