@@ -10,7 +10,7 @@ __all__ = ["FlowState", "RunTracker"]
 
 _FLOW = re.compile(r"^Flow '?(?P<name>[^' ]+)'? (?:is|has) (?P<state>[A-Z_]+)\b\.?(?P<rest>.*)$", re.S)
 _RUN = re.compile(r"^Run (?:is|has) (?P<state>[A-Z_]+)")
-_DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "EXCLUDED", "IDLE"}
+_DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "IDLE"}
 
 
 @dataclass
@@ -49,8 +49,11 @@ class RunTracker:
         match = _FLOW.match(message)
         if not match:
             return None
-        flow = self.flows.setdefault(_logical(match.group("name")), FlowState(_logical(match.group("name"))))
-        flow.state = match.group("state")
+        name, state = _logical(match.group("name")), match.group("state")
+        if state == "EXCLUDED":  # not part of this (phase of the) run
+            return None
+        flow = self.flows.setdefault(name, FlowState(name))
+        flow.state = state
         if flow.state in {"STARTING", "RUNNING", "PLANNING"} and flow.started is None:
             flow.started = at
         if flow.state in _DONE:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
-from pipelines.errors import PipelineRunError
+from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
 
@@ -59,6 +62,60 @@ def run_pipeline(
     Raises:
         PipelineRunError: Naming every dataset that failed.
     """
+    started = time.monotonic()
+    run_id = run_id or new_run_id()
+    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    stored = [s for s in specs if s.stored]
+    echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")
+    for schema in SCHEMAS:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    if full_refresh:
+        _reset(spark, stored, storage_root)
+    # Two phases: the local engine lets a materialized view start as soon as an upstream
+    # streaming table is running, so it could read bronze before this run's files landed.
+    # Streaming tables refresh (incrementally) first; then every materialized view is
+    # recomputed from scratch (a full refresh also lets a changed query change its schema).
+    streaming = [s.name for s in stored if s.kind == "streaming_table"]
+    views = [s.name for s in stored if s.kind == "materialized_view"]
+    tracker = RunTracker()
+    for phase, names in (("ingest", streaming), ("transform", views)):
+        reset = names if phase == "transform" else []
+        events = _start(spark, specs, table_format, names, reset, storage_root)
+        _follow(events, echo, tracker)
+        if tracker.failed or tracker.run_state != "COMPLETED":
+            break
+    if tracker.failed or tracker.run_state != "COMPLETED":
+        failed = tracker.failed or {"run": tracker.run_state.lower()}
+        raise PipelineRunError(failed)
+    counts = _row_counts(spark, stored)
+    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+
+
+def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:
+    """Drop the graph's tables and streaming checkpoints: the next run starts from nothing.
+
+    (The local engine's own full refresh of a selected streaming table rotates its
+    checkpoint but leaves the table's rows in place, so we reset explicitly.)
+    """
+    storage = urlparse(storage_root)
+    if storage.scheme != "file":
+        raise LakehouseError(f"full refresh needs a local storage root, got {storage_root}")
+    for spec in specs:
+        spark.sql(f"DROP TABLE IF EXISTS {spec.name}")
+        schema, table = spec.name.split(".")
+        checkpoint = Path(unquote(storage.path)) / "_checkpoints" / "spark_catalog" / schema / table
+        shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def _start(
+    spark: SparkSession,
+    specs: tuple[DatasetSpec, ...],
+    table_format: str | None,
+    names: list[str],
+    reset: list[str],
+    storage_root: str,
+) -> Iterator[dict[str, Any]]:
+    """Register the graph anew (one execution per graph) and start a run of ``names``."""
     from pyspark.pipelines.graph_element_registry import graph_element_registration_context
     from pyspark.pipelines.spark_connect_graph_element_registry import (
         SparkConnectGraphElementRegistry,
@@ -67,39 +124,23 @@ def run_pipeline(
 
     from pipelines.register import register
 
-    started = time.monotonic()
-    run_id = run_id or new_run_id()
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
-    stored = [s for s in specs if s.stored]
-    echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")
-    for schema in SCHEMAS:
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     graph_id = create_dataflow_graph(
         spark, default_catalog="spark_catalog", default_database="default", sql_conf={}
     )
     with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
         register(specs, spark, table_format)
-    streaming = [s.name for s in stored if s.kind == "streaming_table"]
-    views = [s.name for s in stored if s.kind == "materialized_view"]
-    events = start_run(
+    return start_run(
         spark,
         graph_id,
-        full_refresh=None if full_refresh else views,
-        full_refresh_all=full_refresh,
-        refresh=None if full_refresh else streaming,
+        full_refresh=reset,
+        full_refresh_all=False,
+        refresh=[n for n in names if n not in reset],
         dry=False,
         storage=storage_root,
     )
-    tracker = _follow(events, echo)
-    if tracker.failed or tracker.run_state != "COMPLETED":
-        failed = tracker.failed or {"run": tracker.run_state.lower()}
-        raise PipelineRunError(failed)
-    counts = _row_counts(spark, stored)
-    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
 
 
-def _follow(events: Iterator[dict[str, Any]], echo: Printer) -> RunTracker:
-    tracker = RunTracker()
+def _follow(events: Iterator[dict[str, Any]], echo: Printer, tracker: RunTracker) -> None:
     try:
         for result in events:
             event = result.get("pipeline_event_result")
@@ -115,7 +156,6 @@ def _follow(events: Iterator[dict[str, Any]], echo: Printer) -> RunTracker:
         tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
         tracker.flows[name].error = _first_line(str(exc))
         echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
-    return tracker
 
 
 def _flow_line(flow: FlowState) -> str:

@@ -49,6 +49,9 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # A streaming table appends files behind the catalog's back; a cached relation would
+        # let the materialized views downstream read a stale file list in the same run.
+        "spark.sql.filesourceTableRelationCacheSize": "0",
     }
     confs.update(_delta_confs(local))
     return confs
