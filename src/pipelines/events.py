@@ -8,7 +8,9 @@ from datetime import datetime
 
 __all__ = ["FlowState", "RunTracker"]
 
-_FLOW = re.compile(r"^Flow '?(?P<name>[^' ]+)'? (?:is|has) (?P<state>[A-Z_]+)\b\.?(?P<rest>.*)$", re.S)
+_FLOW = re.compile(
+    r"^Flow '?(?P<name>[^' ]+)'? (?:is|has) (?P<state>[A-Z_]+)\b\.?(?P<rest>.*)$", re.S
+)
 _RUN = re.compile(r"^Run (?:is|has) (?P<state>[A-Z_]+)")
 _DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "IDLE"}
 

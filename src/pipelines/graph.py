@@ -83,10 +83,20 @@ def _source_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec
     partitions = ("_file_date",) if source.source.file_date else ()
     # Silver and quarantine both derive from the same checked rows (a temporary view would be
     # inlined the same way; reading bronze in each keeps the graph free of unnamed views).
+    quarantine_comment = f"Rows of {source.name} that failed checks, with reasons."
     return [
-        DatasetSpec(bronze, "streaming_table", _bronze_query(source, context), (), _bronze_comment(source), partitions),
-        DatasetSpec(f"silver.{source.name}", "materialized_view", _silver_query(source, bronze), (bronze,), source.description),
-        DatasetSpec(f"quarantine.{source.name}", "materialized_view", _quarantine_query(source, bronze), (bronze,), f"Rows of {source.name} that failed checks, with reasons."),
+        DatasetSpec(
+            bronze, "streaming_table", _bronze_query(source, context), (),
+            _bronze_comment(source), partitions,
+        ),
+        DatasetSpec(
+            f"silver.{source.name}", "materialized_view", _silver_query(source, bronze),
+            (bronze,), source.description,
+        ),
+        DatasetSpec(
+            f"quarantine.{source.name}", "materialized_view", _quarantine_query(source, bronze),
+            (bronze,), quarantine_comment,
+        ),
     ]  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyspark import pipelines as dp
 
@@ -29,10 +29,10 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
     if spec.kind == "temporary_view":
         dp.temporary_view(name=spec.name, comment=spec.comment)(query)
         return
-    decorator = dp.table if spec.kind == "streaming_table" else dp.materialized_view
+    decorator: Any = dp.table if spec.kind == "streaming_table" else dp.materialized_view
     decorator(
         name=spec.name,
         comment=spec.comment,
         partition_cols=list(spec.partition_cols) or None,
-        format=table_format,
+        format=table_format,  # in the API, not yet in its type stubs
     )(query)

@@ -66,7 +66,9 @@ def run_pipeline(
     run_id = run_id or new_run_id()
     specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
     stored = [s for s in specs if s.stored]
-    echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")
+    echo(
+        f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"
+    )
     for schema in SCHEMAS:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     if full_refresh:

@@ -13,14 +13,14 @@ import socket
 import uuid
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
 from pipelines.settings import Settings
 
 if TYPE_CHECKING:
-    from pyspark.sql.connect.session import SparkSession
+    from pyspark.sql import SparkSession
 
 __all__ = ["local_session", "spark_confs", "stop_session"]
 
@@ -78,7 +78,7 @@ def _delta_confs(local: LocalSettings) -> dict[str, str]:
 def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     """The process's Spark Connect session, started on first use."""
     global _SESSION  # noqa: PLW0603 - one server per process is the point
-    if _SESSION is not None and not _SESSION.is_stopped:
+    if _SESSION is not None and not getattr(_SESSION, "is_stopped", False):
         return _SESSION
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession as ClassicSession
@@ -93,7 +93,8 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _SESSION = ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
+        session = ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
+    _SESSION = cast("SparkSession", session)
     return _SESSION
 
 
@@ -102,7 +103,7 @@ def remote_session(url: str) -> SparkSession:
     from pyspark.sql.connect.session import SparkSession as ConnectSession
 
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
-    return ConnectSession.builder.remote(url).getOrCreate()
+    return cast("SparkSession", ConnectSession.builder.remote(url).getOrCreate())
 
 
 def stop_session() -> None:

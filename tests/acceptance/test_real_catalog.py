@@ -58,7 +58,9 @@ def test_daily_extracts_are_idempotent_and_replace_their_day(
 
     # The 0404 extract is delivered again (same name, a new copy) and the pipeline reruns.
     (folder / "product_catalog_20210404.csv").unlink()
-    shutil.copy(INCREMENTAL / "product_catalog_20210404.csv", folder / "product_catalog_20210404.csv")
+    shutil.copy(
+        INCREMENTAL / "product_catalog_20210404.csv", folder / "product_catalog_20210404.csv"
+    )
     run(spark, config, folder.parent, lakehouse_home)
     assert scalar(spark, "SELECT count(*) FROM silver.product_catalog") == 224
     assert scalar(spark, per_day) == 126

@@ -12,7 +12,7 @@ import pytest
 from pipelines.config.loader import LakehouseConfig
 from pipelines.demo import generate_catalog
 from pipelines.errors import PipelineRunError
-from tests.graph.helpers import run, scalar
+from tests.graph.helpers import run
 from tests.graph.oracle import expected_from
 
 if TYPE_CHECKING:
@@ -47,7 +47,8 @@ def test_generated_catalog_end_to_end_then_incremental(
 
     assert {n: f.state for n, f in result.flows.items()} == dict.fromkeys(config.datasets[:1] + config.datasets[1:], "COMPLETED")  # fmt: skip
     assert _counts(spark) == (stats.rows, first.silver, first.quarantined, first.team_a, first.team_b)  # fmt: skip
-    assert first.quarantined == 8 and first.silver == 300  # 4 bad rows a day, 1% repeated
+    assert first.quarantined == 8  # 4 bad rows a day
+    assert first.silver == 300  # 1% of a day repeats the day before
     reasons = spark.sql(
         "SELECT _reasons[0] r, count(*) n FROM quarantine.product_catalog GROUP BY 1 ORDER BY 1"
     ).collect()
@@ -60,7 +61,9 @@ def test_generated_catalog_end_to_end_then_incremental(
     # Rerun with nothing new: identical tables (idempotent), bronze untouched.
     run(spark, config, landing, lakehouse_home)
     assert _counts(spark)[:3] == (stats.rows, first.silver, first.quarantined)
-    assert _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file") == silver_before
+    assert (
+        _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file") == silver_before
+    )
 
     # A third day lands: only that file is read, in a new run.
     more = generate_catalog(tmp_path / "next", rows_per_day=150, days=3)
@@ -69,7 +72,11 @@ def test_generated_catalog_end_to_end_then_incremental(
     second = run(spark, config, landing, lakehouse_home)
     expected = expected_from(sorted(folder.glob("*.csv")))
     assert _counts(spark) == (
-        stats.rows + expected_from([folder / new_file.name]).rows, expected.silver, expected.quarantined, expected.team_a, expected.team_b
+        stats.rows + expected_from([folder / new_file.name]).rows,
+        expected.silver,
+        expected.quarantined,
+        expected.team_a,
+        expected.team_b,
     )
     runs = spark.sql(
         "SELECT _run_id, count(*) FROM bronze.product_catalog GROUP BY 1 ORDER BY 2"

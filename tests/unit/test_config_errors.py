@@ -68,7 +68,12 @@ def test_missing_required_key_points_at_its_mapping(conf_copy: Path) -> None:
 
 def test_unknown_group_and_table_across_files(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "owner: team_catalog", "owner: team_catalgo")
-    _edit(conf_copy, "gold/team_a_products_with_image.yml", "FROM silver.product_catalog", "FROM silver.product_catalogue")
+    _edit(
+        conf_copy,
+        "gold/team_a_products_with_image.yml",
+        "FROM silver.product_catalog",
+        "FROM silver.product_catalogue",
+    )
     assert _messages(conf_copy) == [
         "gold/team_a_products_with_image.yml:7:1: sql: references unknown table "
         "'silver.product_catalogue' (did you mean 'silver.product_catalog'?)",

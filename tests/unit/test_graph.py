@@ -16,4 +16,6 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
-    assert specs[1].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+    assert (
+        specs[1].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+    )

@@ -36,7 +36,9 @@ def test_conform_types_cleans_and_explains(spark: SparkSession) -> None:
         [(" HP ", "1999", "", None), ("", "19x9", " img ", None), (None, None, None, "a,b,c,d")],
         "brand string, year string, image string, _corrupt_record string",
     )
-    out = conform(raw, COLUMNS, has_corrupt_record=True).select("brand", "year", "image", "_reasons")
+    out = conform(raw, COLUMNS, has_corrupt_record=True).select(
+        "brand", "year", "image", "_reasons"
+    )
     expected = spark.createDataFrame(
         [("HP", 1999, None, []), (None, None, " img ", ["not_null:brand", "cast:year"]),
          (None, None, None, ["unparseable_row", "not_null:brand"])],
@@ -76,7 +78,9 @@ def test_rules_route_rows_by_action(spark: SparkSession) -> None:
 def test_fail_rule_aborts_with_its_name(spark: SparkSession) -> None:
     from pyspark.errors import PySparkException
 
-    rows = spark.createDataFrame([("HP", 1990, [])], "brand string, year int, _reasons array<string>")
+    rows = spark.createDataFrame(
+        [("HP", 1990, [])], "brand string, year int, _reasons array<string>"
+    )
     rule = QualityRule(name="no_old_years", expr="year >= 2000", action="fail")
     with pytest.raises(PySparkException, match="quality rule 'no_old_years' failed"):
         apply_rules(rows, (rule,)).collect()

@@ -112,9 +112,7 @@ def _problems(
         # a missing key is reported where its parent mapping starts
         locate_at = key_path[:-1] if error["type"] == "missing" else key_path
         line, col = document.locate(locate_at)
-        problems.append(
-            ConfigProblem(document.path, line, col, format_key_path(key_path), message)
-        )
+        problems.append(ConfigProblem(document.path, line, col, format_key_path(key_path), message))
     return problems
 
 
@@ -231,4 +229,3 @@ def format_problems(problems: Iterable[ConfigProblem], relative_to: Path | None 
 
 def _rest(problem: ConfigProblem) -> tuple[int, int, str, str]:
     return problem.line, problem.column, problem.key_path, problem.message
-

@@ -146,7 +146,7 @@ class SourceConfig(Model):
     tags: tuple[str, ...] = ()
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
-    silver: SilverSettings = Field(default_factory=SilverSettings)
+    silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
     quality: tuple[QualityRule, ...] = ()
 
     @model_validator(mode="after")
@@ -215,4 +215,4 @@ class ProjectConfig(Model):
     name: Identifier
     description: str = ""
     owner: Identifier
-    local: LocalSettings = Field(default_factory=LocalSettings)
+    local: LocalSettings = LocalSettings()

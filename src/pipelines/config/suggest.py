@@ -23,7 +23,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def yaml_key_path(model: type[BaseModel], loc: Sequence[str | int]) -> KeyPath:
-    """Drop the union tags pydantic inserts into ``loc`` (``source.files.path`` -> ``source.path``)."""
+    """Drop the union tags pydantic puts in ``loc``: ``source.files.path`` -> ``source.path``."""
     out: list[str | int] = []
     annotation: Any = model
     for part in loc:
@@ -46,7 +46,7 @@ def allowed_keys(model: type[BaseModel], key_path: KeyPath, data: Any) -> list[s
     for part in key_path[:-1]:
         annotation = _resolve_union(annotation, node)
         annotation = _child(annotation, part)
-        node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
+        node = node[part] if isinstance(node, dict | list) and _has(node, part) else None  # type: ignore[index]
     annotation = _resolve_union(annotation, node)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return list(annotation.model_fields)

@@ -21,10 +21,8 @@ KeyPath = tuple[str | int, ...]
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
-try:  # the C loader is ~10x faster; fall back when libyaml is absent
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+# the C loader is ~10x faster; fall back when PyYAML was built without libyaml
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -94,9 +92,7 @@ def _convert_mapping(
         line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
         if key in result:
             dotted = format_key_path(child)
-            raise ConfigError(
-                ConfigProblem(path, line, col, dotted, f"duplicate key '{key}'")
-            )
+            raise ConfigError(ConfigProblem(path, line, col, dotted, f"duplicate key '{key}'"))
         positions[child] = (line, col)
         result[key] = _convert(value_node, child, positions, path)
         positions[child] = (line, col)  # the key's line, not its value's

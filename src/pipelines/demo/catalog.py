@@ -22,12 +22,22 @@ __all__ = ["HEADER", "CatalogStats", "generate_catalog"]
 
 HEADER = ("brand", "category_id", "comment", "currency", "description", "image", "year_release")
 _BRANDS = ("HP", "Samsung", "Dell", "Toshiba", "Acer", "Lenovo")
-_CURRENCIES = ("CNY", "IDR", "EUR", "RUB", "PHP", "BRL", "PLN", "USD", "BYR", "VEF", "HRK", "SLL", "ZWL")
-_WORDS = (
-    "Suspendisse accumsan tortor quis turpis. Donec dapibus, duis at velit eu est congue "
-    "elementum. In hac habitasse platea dictumst, morbi vestibulum. Nulla justo, aliquam quis "
-    "turpis eget elit sodales scelerisque. Mauris sit amet eros, vivamus tortor."
-).split()  # fmt: skip
+_CURRENCIES = (
+    "CNY",
+    "IDR",
+    "EUR",
+    "RUB",
+    "PHP",
+    "BRL",
+    "PLN",
+    "USD",
+    "BYR",
+    "VEF",
+    "HRK",
+    "SLL",
+    "ZWL",
+)
+_WORDS = ["Suspendisse", "accumsan", "tortor", "quis", "turpis.", "Donec", "dapibus,", "duis", "at", "velit", "eu", "est", "congue", "elementum.", "In", "hac", "habitasse", "platea", "dictumst,", "morbi", "vestibulum.", "Nulla", "justo,", "aliquam", "quis", "turpis", "eget", "elit", "sodales", "scelerisque.", "Mauris", "sit", "amet", "eros,", "vivamus", "tortor."]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -43,16 +53,19 @@ class CatalogStats:
 def _png(rng: random.Random) -> str:
     """A real 16x16 PNG of 24 random colours (about the size of the real thumbnails)."""
     colours = [bytes(rng.randrange(256) for _ in range(3)) for _ in range(24)]
-    rows = b"".join(
-        b"\x00" + b"".join(rng.choice(colours) for _ in range(16)) for _ in range(16)
-    )
+    rows = b"".join(b"\x00" + b"".join(rng.choice(colours) for _ in range(16)) for _ in range(16))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
     return "data:image/png;base64," + base64.b64encode(png).decode()  # fmt: skip
 
 
@@ -99,7 +112,9 @@ def generate_catalog(
     rng = random.Random(seed)
     images = [_png(rng) for _ in range(64)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    files, previous, total, repeated, bad = [], [], 0, 0, 0
+    files: list[Path] = []
+    previous: list[list[str]] = []
+    total = repeated = bad = 0
     for day in range(days):
         rows = [_row(rng, images) for _ in range(rows_per_day)]
         overlap = previous[: max(1, rows_per_day // 100)] if previous else []

