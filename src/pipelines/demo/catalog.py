@@ -37,7 +37,12 @@ _CURRENCIES = (
     "SLL",
     "ZWL",
 )
-_WORDS = ["Suspendisse", "accumsan", "tortor", "quis", "turpis.", "Donec", "dapibus,", "duis", "at", "velit", "eu", "est", "congue", "elementum.", "In", "hac", "habitasse", "platea", "dictumst,", "morbi", "vestibulum.", "Nulla", "justo,", "aliquam", "quis", "turpis", "eget", "elit", "sodales", "scelerisque.", "Mauris", "sit", "amet", "eros,", "vivamus", "tortor."]  # fmt: skip
+_LOREM = (
+    "Suspendisse accumsan tortor quis turpis. Donec dapibus, duis at velit eu est congue "
+    "elementum. In hac habitasse platea dictumst, morbi vestibulum. Nulla justo, aliquam quis "
+    "turpis eget elit sodales scelerisque. Mauris sit amet eros, vivamus tortor."
+)
+_WORDS = _LOREM.split(" ")
 
 
 @dataclass(frozen=True)
