@@ -186,8 +186,13 @@ def main() -> int:
     try:
         counts = run(args.landing, args.out)
     except MemoryError:
-        failed = next(iter(reversed(PHASES)), "bronze")
-        print("BENCH_RESULT " + json.dumps({"error": "out of memory", "after": failed}), flush=True)
+        done = list(PHASES)
+        result = {
+            "error": "out of memory",
+            "after": done[-1] if done else "start",
+            "phases": PHASES,
+        }
+        print("BENCH_RESULT " + json.dumps(result), flush=True)
         return 3
     print("BENCH_RESULT " + json.dumps({"counts": counts, "phases": PHASES}), flush=True)
     return 0

@@ -2,10 +2,14 @@
 
 Linux only. Each sample reads ``/proc/<pid>/stat`` of every process once, finds every
 descendant of the root process (the JVM a PySpark driver starts, and anything it forks) and
-sums their RSS. RSS counts shared pages once per process, so the sum slightly over-counts
-libraries mapped by both Python and Java; it is what ``top`` would show added up, and the same
-rule applies to every variant. CPU time is the last value seen per process, so a process that
-ends between samples loses at most one interval of it.
+sums their RSS: what ``top`` would show, added up. RSS counts a shared page once per process
+that maps it, so the sum over-counts pages shared between processes, most visibly when the JVM
+spawns a helper (``posix_spawn``) that briefly shares its whole address space. The summed PSS
+(``/proc/<pid>/smaps_rollup``: shared pages split between the processes sharing them) does not,
+so both are kept. Reading PSS makes the kernel walk the page tables, which costs real CPU on a
+multi-GiB JVM, so it is sampled every ``pss_every`` samples (1 s by default) only. CPU time is
+the last value seen per process, so a process that ends between samples loses at most one
+interval of it.
 
 ``busy_cpu_seconds`` reads the machine-wide counter: the difference with the tree's own CPU
 time over a run is what other work on the machine took meanwhile.
@@ -28,6 +32,7 @@ _PROC = Path("/proc")
 
 @dataclass(frozen=True)
 class _Proc:
+    name: str
     parent: int
     cpu_ticks: int
     rss_pages: int
@@ -39,8 +44,20 @@ def _read(pid: int) -> _Proc | None:
     except OSError:  # the process ended while we looked
         return None
     # The command name is in parentheses and may hold spaces: split after its closing one.
-    fields = stat.rsplit(")", 1)[1].split()
-    return _Proc(int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]))
+    head, tail = stat.rsplit(")", 1)
+    fields = tail.split()
+    name = head.split("(", 1)[1]
+    return _Proc(name, int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]))
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes (0 if the process is gone)."""
+    try:
+        rollup = (_PROC / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return 0
+    line = next((row for row in rollup.splitlines() if row.startswith("Pss:")), "Pss: 0 kB")
+    return int(line.split()[1]) * 1024
 
 
 def _tree(root: int) -> dict[int, _Proc]:
@@ -76,14 +93,19 @@ def busy_cpu_seconds() -> float:
 class PeakTree:
     """Samples a process tree on a thread until closed.
 
-    ``peak_rss`` is the largest summed RSS seen (bytes), ``cpu_seconds`` the CPU time of every
-    process seen in the tree. Use as a context manager around the wait for the process.
+    ``peak_rss`` and ``peak_pss`` are the largest sums seen (bytes), ``peak_parts`` the RSS
+    per process name at the RSS peak, ``cpu_seconds`` the CPU time of every process seen in
+    the tree. Use as a context manager around the wait for the process.
     """
 
-    def __init__(self, root: int, interval: float = 0.1) -> None:
+    def __init__(self, root: int, interval: float = 0.1, pss_every: int = 10) -> None:
         self.root = root
         self.interval = interval
+        self.pss_every = pss_every
+        self.samples = 0
         self.peak_rss = 0
+        self.peak_pss = 0
+        self.peak_parts: dict[str, int] = {}
         self._ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="proc-sampler", daemon=True)
@@ -94,11 +116,22 @@ class PeakTree:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree = _tree(self.root)
-            self.peak_rss = max(self.peak_rss, sum(p.rss_pages for p in tree.values()) * _PAGE)
-            for pid, proc in tree.items():
-                self._ticks[pid] = proc.cpu_ticks
+            self._sample(_tree(self.root))
             self._stop.wait(self.interval)
+
+    def _sample(self, tree: dict[int, _Proc]) -> None:
+        rss = sum(p.rss_pages for p in tree.values()) * _PAGE
+        if rss > self.peak_rss:
+            self.peak_rss, self.peak_parts = rss, {}
+            for proc in tree.values():
+                self.peak_parts[proc.name] = (
+                    self.peak_parts.get(proc.name, 0) + proc.rss_pages * _PAGE
+                )
+        if self.samples % self.pss_every == 0:
+            self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in tree))
+        self.samples += 1
+        for pid, proc in tree.items():
+            self._ticks[pid] = proc.cpu_ticks
 
     def __enter__(self) -> PeakTree:
         self._thread.start()

@@ -10,8 +10,9 @@ after the other, never two at once:
 * ``pyspark`` ``baseline_pyspark.py``, the same transformations on a classic SparkSession;
 * ``pandas``  ``baseline_pandas.py``, the same in pandas (its address space capped).
 
-Wall time is measured around the subprocess; peak memory is the summed RSS of the subprocess
-and all its descendants (the JVM included), sampled every 100 ms. The row counts of every
+Wall time is measured around the subprocess; peak memory is the summed RSS (every 100 ms) and
+PSS (every second) of the subprocess and all its descendants, the JVM included; CPU time of the
+tree and of everything else on the machine is recorded too. The row counts of every
 variant (bronze, silver, quarantine, team A, team B) must agree; a mismatch is reported
 loudly. Prints a Markdown summary and writes every measurement to a JSON file.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -41,7 +43,6 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "benchmarks"
 VENV_BIN = REPO / ".venv" / "bin"
 VARIANTS = ("ours", "pyspark", "pandas")
-SPARK_VARIANTS = ("ours", "pyspark")
 COUNT_KEYS = ("bronze", "silver", "quarantine", "team_a", "team_b")
 _OURS_COUNT = re.compile(r"^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 _OURS_FLOW = re.compile(r"^\s+\S+ (\S+)\s+(\w+)\s+([\d.]+)s")
@@ -72,6 +73,8 @@ class Measurement:
     seconds: float
     peak_rss: int
     exit_code: int
+    peak_pss: int = 0
+    peak_parts: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0
     other_cores: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
@@ -209,6 +212,7 @@ def measure(job: Job, rows: int, repeat: int, label: str, timeout: float) -> Mea
     result = Measurement(
         job.variant, rows, repeat, label, round(seconds, 2), sampler.peak_rss, code
     )
+    result.peak_pss, result.peak_parts = sampler.peak_pss, sampler.peak_parts
     result.cpu_seconds = round(sampler.cpu_seconds, 1)
     result.other_cores = round(max(0.0, busy - sampler.cpu_seconds) / seconds, 2)
     result.counts, result.phases, result.error = counts, phases, error
@@ -279,8 +283,8 @@ def _report(m: Measurement) -> None:
     counts = " ".join(f"{k}={m.counts.get(k, '?')}" for k in COUNT_KEYS)
     print(
         f"  [{m.rows:>10,} #{m.repeat}] {m.variant:<8} {m.settings:<10} {m.seconds:8.1f}s "
-        f"{m.peak_rss / GIB:6.2f} GiB cpu {m.cpu_seconds:6.1f}s others {m.other_cores:.2f} "
-        f"cores  {status}  {counts}",
+        f"rss {m.peak_rss / GIB:5.2f} GiB pss {m.peak_pss / GIB:5.2f} GiB "
+        f"cpu {m.cpu_seconds:6.1f}s others {m.other_cores:.2f} cores  {status}  {counts}",
         flush=True,
     )
 
@@ -316,12 +320,12 @@ def summarise(results: Sequence[Measurement], landings: dict[int, Landing]) -> s
     for rows, landing in landings.items():
         lines += [
             f"\n### {landing.rows:,} rows ({landing.bytes / 1e9:.2f} GB of CSV)\n",
-            "| variant | settings | median wall s | median peak RSS GiB | median CPU s "
-            "| runs: wall s (others' cores) | ok |",
-            "|---|---|---:|---:|---:|---|---|",
+            "| variant | settings | median wall s | median peak RSS GiB | median peak PSS GiB "
+            "| median CPU s | runs: wall s (others' cores) | ok |",
+            "|---|---|---:|---:|---:|---:|---|---|",
         ]
         mine = [m for m in results if m.rows == rows]
-        groups = itertools.groupby(sorted(mine, key=_sort_key), key=_group_key)
+        groups = itertools.groupby(sorted(mine, key=_run_order(mine)), key=_group_key)
         medians: dict[tuple[str, str], float] = {}
         for (variant, label), runs in ((k, list(g)) for k, g in groups):
             row, medians[(variant, label)] = _summary_row(variant, label, runs)
@@ -338,20 +342,21 @@ def _summary_row(variant: str, label: str, runs: Sequence[Measurement]) -> tuple
 
     wall = median(m.seconds for m in good)
     peak = median(m.peak_rss for m in good) / GIB
+    pss = median(m.peak_pss for m in good) / GIB
     cpu = median(m.cpu_seconds for m in good)
     raw = ", ".join(
         f"{m.seconds:.1f} ({m.other_cores:.2f})" if m.ok else f"{m.error} ({m.other_cores:.2f})"
         for m in runs
     )
-    row = (
-        f"| {variant} | {label or '-'} | {wall:.1f} | {peak:.2f} | {cpu:.0f} | {raw} "
-        f"| {len(good)}/{len(runs)} |"
-    )
+    numbers = f"{wall:.1f} | {peak:.2f} | {pss:.2f} | {cpu:.0f}" if good else "- | - | - | -"
+    row = f"| {variant} | {label or '-'} | {numbers} | {raw} | {len(good)}/{len(runs)} |"
     return row, wall
 
 
-def _sort_key(m: Measurement) -> tuple[int, str]:
-    return (VARIANTS.index(m.variant), m.settings)
+def _run_order(runs: Sequence[Measurement]) -> Callable[[Measurement], tuple[int, int]]:
+    """Sort by variant, then settings in the order they were run."""
+    first = {m.settings: i for i, m in reversed(list(enumerate(runs)))}
+    return lambda m: (VARIANTS.index(m.variant), first[m.settings])
 
 
 def _group_key(m: Measurement) -> tuple[str, str]:
@@ -361,11 +366,11 @@ def _group_key(m: Measurement) -> tuple[str, str]:
 def _ratios(medians: dict[tuple[str, str], float]) -> list[str]:
     out = []
     for (variant, label), wall in medians.items():
-        if variant == "ours" and ("pyspark", label) in medians:
-            ratio = wall / medians[("pyspark", label)]
-            out.append(f"\nours / hand-written PySpark ({label}): **{ratio:.2f}x**")
-        if variant == "ours" and ("pandas", "") in medians:
-            out.append(f"ours / pandas ({label}): {wall / medians[('pandas', '')]:.2f}x")
+        pyspark, pandas = medians.get(("pyspark", label)), medians.get(("pandas", ""))
+        if variant == "ours" and pyspark and not math.isnan(wall / pyspark):
+            out.append(f"\nours / hand-written PySpark ({label}): **{wall / pyspark:.2f}x**")
+        if variant == "ours" and pandas and not math.isnan(wall / pandas):
+            out.append(f"ours / pandas ({label}): {wall / pandas:.2f}x")
     return out
 
 
@@ -421,6 +426,19 @@ def main() -> None:
     _save(args, results, landings, summary)
 
 
+def code_version() -> dict[str, object]:
+    """The commit measured and the files of ``src/`` changed on top of it."""
+
+    def git(*command: str) -> str:
+        done = subprocess.run(
+            ["git", *command], cwd=REPO, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "src").splitlines()
+    return {"commit": git("rev-parse", "HEAD"), "src_changes": [line[3:] for line in changed]}
+
+
 def _save(
     args: argparse.Namespace,
     results: Sequence[Measurement],
@@ -432,6 +450,7 @@ def _save(
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "command": sys.argv,
+        "code": code_version(),
         "pandas_mem_cap_gib": args.pandas_mem_cap,
         "landings": {n: {**asdict(z), "root": str(z.root)} for n, z in landings.items()},
         "results": [asdict(m) for m in results],
