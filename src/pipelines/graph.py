@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from pipelines.config.loader import _TABLE_REF, LakehouseConfig
+from pipelines.config.loader import TABLE_REF, LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.sources.files import raw_schema, read_files
 from pipelines.transforms import (
@@ -151,7 +151,7 @@ def _corrupt(source: SourceConfig) -> list[str]:
 
 
 def _gold_spec(model: GoldModel) -> DatasetSpec:
-    inputs = tuple(sorted({m.group(0).lower() for m in _TABLE_REF.finditer(model.sql)}))
+    inputs = tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(model.sql)}))
 
     def query(spark: SparkSession) -> DataFrame:
         return spark.sql(model.sql)

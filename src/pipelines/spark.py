@@ -98,14 +98,6 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     return _SESSION
 
 
-def remote_session(url: str) -> SparkSession:
-    """A session on an existing Spark Connect server (``sc://host:port``)."""
-    from pyspark.sql.connect.session import SparkSession as ConnectSession
-
-    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
-    return cast("SparkSession", ConnectSession.builder.remote(url).getOrCreate())
-
-
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
     global _SESSION  # noqa: PLW0603

@@ -25,12 +25,12 @@ from pipelines.config.yamlpos import (
 )
 from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem
 
-__all__ = ["LakehouseConfig", "format_problems", "load_config"]
+__all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _KEYED_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.\[\]]*): (.*)$", re.S)
-_TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
+TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def _check_references(
         _check_group(collector, model, ("owner",), model.owner, groups)
         for index, consumer in enumerate(model.consumers):
             _check_group(collector, model, ("consumers", index), consumer, groups)
-        for match in _TABLE_REF.finditer(model.sql):
+        for match in TABLE_REF.finditer(model.sql):
             ref = match.group(0).lower()
             if ref not in known:
                 # a block scalar (sql: |) starts on the line after its key
