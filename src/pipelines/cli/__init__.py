@@ -1,0 +1,61 @@
+"""``lakehouse``: validate config, run the pipeline locally, query it, run the demo.
+
+Each command lives in its own module with two functions: ``add_parser(commands)`` declares it
+and ``set_defaults(handler=...)`` binds the function that runs it. Adding a command is one new
+module and one line in ``_COMMANDS``.
+
+Exit codes: 0 success, 1 a run or query failed, 2 bad config or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.cli import generate, run, sql, validate
+from pipelines.config import format_problems
+from pipelines.errors import ConfigErrors, LakehouseError
+from pipelines.settings import Settings
+
+__all__ = ["main"]
+
+# Order is the order of `lakehouse --help`.
+_COMMANDS = (
+    validate,
+    run,
+    sql,
+    generate,
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lakehouse",
+        description="Config-driven medallion lakehouse: bronze -> silver -> gold, locally.",
+        epilog="Paths: $LAKEHOUSE_HOME (.lakehouse), $LAKEHOUSE_LANDING (<home>/landing), "
+        "$LAKEHOUSE_CONF (src/conf).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in _COMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        code: int = args.handler(args, settings)
+    except ConfigErrors as exc:
+        print(f"{len(exc.problems)} config problem(s):", file=sys.stderr)
+        print(format_problems(exc.problems, Path.cwd()), file=sys.stderr)
+        return exc.exit_code
+    except LakehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,36 @@
+"""``lakehouse sql``: query the local lakehouse."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelines.config import load_config
+from pipelines.errors import LakehouseError
+from pipelines.settings import Settings
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the command."""
+    parser = commands.add_parser("sql", help="query the local lakehouse")
+    parser.add_argument("query", help='e.g. "SELECT * FROM gold.team_a_products_with_image"')
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.set_defaults(handler=_sql)
+
+
+def _sql(args: argparse.Namespace, settings: Settings) -> int:
+    from pyspark.errors import PySparkException
+
+    from pipelines.output import render_rows
+    from pipelines.spark import local_session
+
+    config = load_config(settings.conf)
+    spark = local_session(settings, config.project.local)
+    try:
+        frame = spark.sql(args.query)
+        rows = frame.collect()
+    except PySparkException as exc:
+        raise LakehouseError(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+    print(render_rows(frame.columns, [tuple(r) for r in rows], args.format))
+    return 0
