@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog
+    from pipelines.demo import generate_catalog, generate_hotel
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -37,9 +37,17 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    hotel = generate_hotel(settings.landing / "hotel")
+    print(
+        f"demo: generated {hotel.reservation_rows} hotel reservation rows "
+        f"({hotel.invalid_dates} dated 2018-02-29, {hotel.zero_prices} at price 0) and "
+        f"{hotel.folios.lines} folio lines (schema drift on {len(hotel.folios.drift)} days) "
+        f"under {settings.landing / 'hotel'}"
+    )
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM gold.hotel_daily_report" --format table')
     return code
 
 

@@ -1,4 +1,5 @@
-"""How silver is derived from bronze: replacement of re-delivered days, deduplication."""
+"""How silver is derived from bronze: replacement of re-delivered days, deduplication, derived
+columns."""
 
 from __future__ import annotations
 
@@ -25,3 +26,8 @@ class SilverSettings(Model):
         False, description="a newer file for the same date replaces the older one's rows"
     )
     dedupe: Dedupe | None = Field(default_factory=Dedupe)
+    derive: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="new column -> Spark SQL expression over the typed columns, evaluated in"
+        " order after casting (a later one may use an earlier one) and before the quality rules",
+    )

@@ -15,6 +15,7 @@ from pipelines.transforms import (
     apply_rules,
     conform,
     deduplicate,
+    derive_columns,
     latest_file_per_date,
     quarantined_rows,
     valid_rows,
@@ -44,16 +45,16 @@ def silver_specs(source: SourceConfig) -> list[DatasetSpec]:
 
 
 def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
-    """Bronze rows of the current deliveries, typed, with quality reasons."""
+    """Bronze rows of the current deliveries, typed, derived columns added, with quality reasons."""
     if source.silver.replace_by_file_date:
         rows = latest_file_per_date(rows)
     conformed = conform(rows, source.columns, has_corrupt_record=bool(corrupt_columns(source)))
-    return apply_rules(conformed, source.quality)
+    return apply_rules(derive_columns(conformed, source.silver.derive), source.quality)
 
 
 def _silver_query(source: SourceConfig, bronze: str) -> Query:
     dedupe = source.silver.dedupe
-    data = [c.name for c in source.columns]
+    data = [c.name for c in source.columns] + list(source.silver.derive)
 
     def query(spark: SparkSession) -> DataFrame:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
