@@ -31,9 +31,17 @@ def _messages(conf: Path) -> list[str]:
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
+        "bronze.hotel_folios",
+        "silver.hotel_folios",
+        "quarantine.hotel_folios",
+        "bronze.hotel_reservations",
+        "silver.hotel_reservations",
+        "quarantine.hotel_reservations",
         "bronze.product_catalog",
         "silver.product_catalog",
         "quarantine.product_catalog",
+        "gold.hotel_bookings_by_segment",
+        "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
     )

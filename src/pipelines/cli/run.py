@@ -47,7 +47,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
-        print('      .venv/bin/lakehouse sql "SELECT * FROM gold.hotel_daily_report" --format table')
+        report = "SELECT * FROM gold.hotel_daily_report ORDER BY report_date"
+        print(f'      .venv/bin/lakehouse sql "{report}" --format table')
     return code
 
 
