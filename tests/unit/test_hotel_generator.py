@@ -32,7 +32,9 @@ def test_reservation_extracts_have_the_real_quirks(tmp_path: Path) -> None:
     # counted per booking: a cancellation re-delivers the same booking
     zero_price = {r["Booking_ID"] for r in rows if r["avg_price_per_room"] == "0"}
     assert len(zero_price) == stats.zero_prices == 6
-    assert len({r["Booking_ID"] for r in rows if r["no_of_adults"] == "0"}) == stats.zero_adults == 3
+    assert (
+        len({r["Booking_ID"] for r in rows if r["no_of_adults"] == "0"}) == stats.zero_adults == 3
+    )
     prices = [r["avg_price_per_room"] for r in rows if r["avg_price_per_room"] != "0"]
     assert (sum("." not in p for p in prices), sum("." in p for p in prices)) == (63, 86)
     cancelled = [r for r in rows if r["booking_status"] == "Canceled"]
