@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 LOOPBACK = "127.0.0.1"
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")  # as config names; skips _temporary
 
 
 @dataclass(frozen=True)
