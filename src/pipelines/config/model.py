@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipelines.config.deploy import DeploySettings
+
 __all__ = [
     "SCHEMAS",
     "AccessConfig",
@@ -216,3 +218,4 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()
