@@ -161,7 +161,7 @@ def run_updates(
     *,
     poll_seconds: float = 30.0,
     echo: Callable[[str], None] = print,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
     """Start each update and wait for it before the next (later pipelines read earlier ones).
 
@@ -180,7 +180,7 @@ def run_updates(
             state = str(_state(api.get_update(pipeline_id=pid, update_id=update_id)))
             if state in _FINAL_STATES:
                 break
-            sleep(poll_seconds)
+            (sleep or time.sleep)(poll_seconds)
         echo(f"{update.pipeline}: update {update_id} {state}")
         if state != "COMPLETED":
             raise BackfillError(f"pipeline {update.pipeline}: update {update_id} ended {state}")

@@ -95,7 +95,8 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         table_grants.setdefault((table, principal), set()).update(privileges)
     if problems:
         raise GrantsError(
-            "the access declaration breaks least privilege:\n  " + "\n  ".join(problems)
+            "the access declaration breaks least privilege:\n  "
+            + "\n  ".join(dict.fromkeys(problems))
         )
     return {
         "_generated_by": (
