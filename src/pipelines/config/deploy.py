@@ -10,18 +10,15 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.config.base import Identifier, Model
 
 __all__ = ["DeploySettings", "DomainDeploy", "JobDefaults", "minutes_of_day"]
-
-# The same base as config/model.py (frozen, unknown keys rejected); redefined here because
-# model.py imports this module for ProjectConfig.deploy.
-_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 ClockTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time of day, HH:MM")
 ]
-DomainName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=120)]
 
 _MINUTES_PER_DAY = 24 * 60
 
@@ -40,10 +37,8 @@ def _known_timezone(value: str) -> str:
     return value
 
 
-class JobDefaults(BaseModel):
+class JobDefaults(Model):
     """Defaults of every daily job; a domain overrides its schedule."""
-
-    model_config = _STRICT
 
     start_time: ClockTime = Field("04:00", description="daily start of a domain without deadline")
     timezone: str = Field("UTC", description="IANA time zone of the schedules")
@@ -61,10 +56,8 @@ class JobDefaults(BaseModel):
         return _known_timezone(value)
 
 
-class DomainDeploy(BaseModel):
+class DomainDeploy(Model):
     """Schedule of one domain's daily job: a start time, or a deadline it must meet."""
-
-    model_config = _STRICT
 
     description: str = ""
     start_time: ClockTime | None = None
@@ -90,10 +83,8 @@ class DomainDeploy(BaseModel):
         return self
 
 
-class DeploySettings(BaseModel):
+class DeploySettings(Model):
     """``project.yml: deploy``: jobs defaults and per-domain schedules."""
 
-    model_config = _STRICT
-
     jobs: JobDefaults = JobDefaults()
-    domains: dict[DomainName, DomainDeploy] = Field(default_factory=dict)
+    domains: dict[Identifier, DomainDeploy] = Field(default_factory=dict)

@@ -13,11 +13,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
+from pipelines.config.deploy import DeploySettings
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
 from pipelines.config.sources import FileDate, FileSource, Source
-
-from pipelines.config.deploy import DeploySettings
 
 __all__ = [
     "SCHEMAS",
