@@ -70,7 +70,9 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                     "continuous": False,
                     "root_path": "${workspace.file_path}/src",
                     "libraries": [{"file": {"path": "../src/pipelines/lakeflow.py"}}],
-                    "environment": {"dependencies": ["pydantic>=2.7,<3", "pyyaml>=6.0"]},
+                    "environment": {
+                        "dependencies": ["pydantic>=2.7,<3", "pyyaml>=6.0", "sqlglot>=27"]
+                    },
                     "configuration": {
                         "lakehouse.pipeline": "hotel",
                         "lakehouse.sources": "folios,reservations",
@@ -202,7 +204,12 @@ def test_backfill_job(hotel_config: LakehouseConfig) -> None:
             "environment_key": "backfill",
             "spec": {
                 "environment_version": "4",
-                "dependencies": ["databricks-sdk>=0.50", "pydantic>=2.7,<3", "pyyaml>=6.0"],
+                "dependencies": [
+                    "databricks-sdk>=0.50",
+                    "pydantic>=2.7,<3",
+                    "pyyaml>=6.0",
+                    "sqlglot>=27",
+                ],
             },
         }
     ]
