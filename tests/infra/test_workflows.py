@@ -152,8 +152,7 @@ def test_ci_jobs() -> None:
     contract = jobs["contract-diff"]
     assert contract["if"] == "github.event_name == 'pull_request'"
     assert _with(contract, "actions/checkout") == {"fetch-depth": 0}
-    assert "lakehouse contract diff --base origin/main" in _runs(contract)
-    assert "if uv run --locked lakehouse contract diff --help" in _runs(contract)
+    assert 'lakehouse contract diff --base "origin/${{ github.base_ref }}"' in _runs(contract)
     assert "pip-audit" in _runs(jobs["audit"])
     assert "uv export --locked" in _runs(jobs["audit"])
     assert "uv build" in _runs(jobs["build"])
