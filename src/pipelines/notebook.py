@@ -14,6 +14,8 @@ environment whose pyspark is Databricks Connect's.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import re
 from typing import TYPE_CHECKING, cast
@@ -33,10 +35,10 @@ def environment() -> str:
     if "DATABRICKS_RUNTIME_VERSION" in os.environ:
         return "databricks"
     try:
-        import databricks.connect  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        pass
-    else:
+        connect = importlib.util.find_spec("databricks.connect")
+    except ImportError:  # no "databricks" package at all
+        connect = None
+    if connect is not None:
         return "databricks-connect"
     return "remote" if os.environ.get("LAKEHOUSE_REMOTE") else "local"
 
@@ -50,9 +52,9 @@ def spark_session() -> SparkSession:
         active = RuntimeSession.getActiveSession()
         return active if active is not None else RuntimeSession.builder.getOrCreate()
     if where == "databricks-connect":
-        from databricks.connect import DatabricksSession
-
-        return cast("SparkSession", DatabricksSession.builder.getOrCreate())
+        # Imported by name: it exists only in a Databricks Connect environment.
+        connect_module = importlib.import_module("databricks.connect")
+        return cast("SparkSession", connect_module.DatabricksSession.builder.getOrCreate())
     if where == "remote":
         from pipelines.spark import remote_session
 

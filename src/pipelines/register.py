@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark import pipelines as dp
 
-from pipelines.graph import DatasetSpec
+from pipelines.spec import DatasetSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

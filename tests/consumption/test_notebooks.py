@@ -116,6 +116,8 @@ def test_notebook_helper_imports_only_the_standard_library() -> None:
     top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert top_level == [
         "from __future__ import annotations",
+        "import importlib",
+        "import importlib.util",
         "import os",
         "import re",
         "from typing import TYPE_CHECKING, cast",

@@ -1,16 +1,22 @@
 """The typed config model: one source of truth for every layer, the bundle and the grants.
 
 Every model is frozen and rejects unknown keys, so a typo is an error, never a silent no-op.
-Later features (more source types, PII, CDC, richer quality rules) slot in as new fields or new
-members of a discriminated union, not as new code paths.
+The parts live in modules by concern (``base``, ``sources``, ``quality``, ``silver``); this
+module holds the top-level files' models and re-exports the parts. Later features slot in as
+new fields or new members of a discriminated union, not as new code paths.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
+from pipelines.config.deploy import DeploySettings
+from pipelines.config.quality import QualityRule
+from pipelines.config.silver import Dedupe, SilverSettings
+from pipelines.config.sources import FileDate, FileSource, Source
 
 __all__ = [
     "SCHEMAS",
@@ -22,35 +28,13 @@ __all__ = [
     "GoldModel",
     "Group",
     "LocalSettings",
+    "Model",
     "ProjectConfig",
     "QualityRule",
     "SilverSettings",
+    "Source",
     "SourceConfig",
 ]
-
-SCHEMAS = ("bronze", "bronze_pii", "silver", "gold", "quarantine", "ops")
-"""The schemas every catalog holds (DESIGN.md, "Names")."""
-
-Identifier = Annotated[
-    str,
-    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=120, description="lower_snake_case name"),
-]
-SchemaName = Literal["bronze", "bronze_pii", "silver", "gold", "quarantine", "ops"]
-
-_SPARK_TYPE = re.compile(
-    r"^(string|boolean|tinyint|smallint|int|bigint|float|double|date|timestamp|binary"
-    r"|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$"
-)
-SPARK_TYPES = (
-    "string", "boolean", "tinyint", "smallint", "int", "bigint", "float", "double",
-    "date", "timestamp", "binary", "decimal(p,s)",
-)  # fmt: skip
-
-
-class Model(BaseModel):
-    """Base of every config model: immutable, strict about keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Column(Model):
@@ -67,73 +51,9 @@ class Column(Model):
     @classmethod
     def _known_type(cls, value: str) -> str:
         lowered = value.lower()
-        if not _SPARK_TYPE.match(lowered):
+        if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
-
-
-class FileDate(Model):
-    """How to read a delivery date from a file name (``product_catalog_20210404.csv``)."""
-
-    regex: str = Field(description="regular expression with one capture group for the date")
-    format: str = Field("yyyyMMdd", description="Spark datetime pattern of the captured text")
-
-    @field_validator("regex")
-    @classmethod
-    def _one_group(cls, value: str) -> str:
-        try:
-            compiled = re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        if compiled.groups != 1:
-            raise ValueError(f"needs exactly one capture group, found {compiled.groups}")
-        return value
-
-
-class FileSource(Model):
-    """Files that land under the landing root (Auto Loader on Databricks)."""
-
-    type: Literal["files"]
-    path: str = Field(description="folder or glob relative to the landing root")
-    format: Literal["csv", "json", "parquet", "xml"] = "csv"
-    options: dict[str, str | int | bool] = Field(default_factory=dict)
-    file_date: FileDate | None = None
-    max_files_per_trigger: int | None = Field(None, gt=0)
-
-    @field_validator("path")
-    @classmethod
-    def _relative(cls, value: str) -> str:
-        if value.startswith("/") or ".." in value.split("/"):
-            raise ValueError("must be relative to the landing root, without '..'")
-        return value
-
-
-Source = Annotated[FileSource, Field(discriminator="type")]
-
-
-class Dedupe(Model):
-    """Silver keeps one row per key; without a key, one row per distinct content."""
-
-    key: tuple[Identifier, ...] = Field(default=(), description="empty: the content hash")
-    keep: Literal["latest", "earliest"] = "latest"
-
-
-class QualityRule(Model):
-    """A SQL boolean that valid rows satisfy, and what to do with the rows that do not."""
-
-    name: Identifier
-    expr: str = Field(min_length=1)
-    action: Literal["warn", "drop", "quarantine", "fail"] = "quarantine"
-    description: str = ""
-
-
-class SilverSettings(Model):
-    """How silver is derived from bronze."""
-
-    replace_by_file_date: bool = Field(
-        False, description="a newer file for the same date replaces the older one's rows"
-    )
-    dedupe: Dedupe | None = Field(default_factory=Dedupe)
 
 
 class SourceConfig(Model):
@@ -144,6 +64,7 @@ class SourceConfig(Model):
     owner: Identifier = Field(description="the group (feature team) that owns the source")
     domain: Identifier | None = None
     tags: tuple[str, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
@@ -178,6 +99,7 @@ class GoldModel(Model):
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
     sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
@@ -216,3 +138,4 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()

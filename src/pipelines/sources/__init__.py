@@ -1,5 +1,39 @@
-"""Source readers: config in, streaming DataFrame with file metadata out."""
+"""Source readers: config in, DataFrame of raw (string) columns plus source metadata out.
 
-from pipelines.sources.files import read_files
+Each source type has a reader module; ``read_source`` dispatches on the config's ``type``.
+"""
 
-__all__ = ["read_files"]
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pipelines.config.model import SourceConfig
+from pipelines.sources.files import raw_schema, read_files
+from pipelines.spec import RunContext
+from pipelines.transforms.conform import CORRUPT_COLUMN
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["corrupt_columns", "read_source"]
+
+Reader = Callable[["SparkSession", SourceConfig, RunContext], "DataFrame"]
+
+_READERS: dict[str, Reader] = {
+    "files": lambda spark, config, context: read_files(
+        spark, config, context.landing_root, context.platform
+    ),
+}
+
+
+def read_source(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    """The raw rows of ``config``'s source, streaming where the source type can stream."""
+    return _READERS[config.source.type](spark, config, context)
+
+
+def corrupt_columns(config: SourceConfig) -> list[str]:
+    """The corrupt-record column, for the source types whose reader fills it."""
+    if config.source.type == "files" and CORRUPT_COLUMN in raw_schema(config).names:
+        return [CORRUPT_COLUMN]
+    return []

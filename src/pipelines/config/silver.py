@@ -1,0 +1,27 @@
+"""How silver is derived from bronze: replacement of re-delivered days, deduplication."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from pipelines.config.base import Identifier, Model
+
+__all__ = ["Dedupe", "SilverSettings"]
+
+
+class Dedupe(Model):
+    """Silver keeps one row per key; without a key, one row per distinct content."""
+
+    key: tuple[Identifier, ...] = Field(default=(), description="empty: the content hash")
+    keep: Literal["latest", "earliest"] = "latest"
+
+
+class SilverSettings(Model):
+    """How silver is derived from bronze."""
+
+    replace_by_file_date: bool = Field(
+        False, description="a newer file for the same date replaces the older one's rows"
+    )
+    dedupe: Dedupe | None = Field(default_factory=Dedupe)

@@ -1,0 +1,71 @@
+"""The ``ops`` schema's tables: one fixed schema each, appended to after every run.
+
+These tables are not part of the pipeline graph: the runner writes them once a run has ended
+(locally from its own bookkeeping; on Databricks the same tables are filled from the event
+log), so one set of reports and alerts serves both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["OPS_TABLES", "append_rows"]
+
+OPS_TABLES: Mapping[str, str] = {
+    "pipeline_runs": (
+        "run_id STRING, target STRING, trigger STRING, parameters STRING, "
+        "started_at TIMESTAMP, ended_at TIMESTAMP, status STRING, error_summary STRING"
+    ),
+    "flow_metrics": (
+        "run_id STRING, dataset STRING, layer STRING, status STRING, rows_in BIGINT, "
+        "rows_out BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error STRING"
+    ),
+    "reconciliation": (
+        "run_id STRING, dataset STRING, rows_read BIGINT, rows_bronze BIGINT, "
+        "rows_silver BIGINT, rows_quarantined BIGINT, rows_duplicates BIGINT, "
+        "rows_superseded BIGINT, balanced BOOLEAN"
+    ),
+    "quality_metrics": (
+        "run_id STRING, dataset STRING, rule STRING, action STRING, failed_rows BIGINT, "
+        "checked_rows BIGINT, failed_pct DOUBLE, threshold_pct DOUBLE, breached BOOLEAN"
+    ),
+    "schema_changes": (
+        "run_id STRING, dataset STRING, column_name STRING, change STRING, old_type STRING, "
+        "new_type STRING, policy STRING, detected_at TIMESTAMP"
+    ),
+}
+"""Table name (in schema ``ops``) -> its columns as a Spark DDL string."""
+
+
+def append_rows(
+    spark: SparkSession,
+    table: str,
+    rows: Sequence[Mapping[str, Any]],
+    table_format: str | None = "parquet",
+) -> int:
+    """Append ``rows`` to ``ops.<table>``, creating it on first use; returns rows written.
+
+    Raises:
+        LakehouseError: ``table`` is not an ops table, or a row has keys it does not know.
+    """
+    if table not in OPS_TABLES:
+        raise LakehouseError(f"unknown ops table '{table}'; known: {', '.join(OPS_TABLES)}")
+    columns = [part.strip().split(" ")[0] for part in OPS_TABLES[table].split(",")]
+    for row in rows:
+        unknown = sorted(set(row) - set(columns))
+        if unknown:
+            raise LakehouseError(f"ops.{table}: unknown column(s) {', '.join(unknown)}")
+    using = f" USING {table_format}" if table_format else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS ops.{table} ({OPS_TABLES[table]}){using}")
+    if not rows:
+        return 0
+    values = [tuple(row.get(c) for c in columns) for row in rows]
+    frame = spark.createDataFrame(values, schema=OPS_TABLES[table])
+    frame.write.insertInto(f"ops.{table}")
+    return len(values)
