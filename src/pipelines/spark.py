@@ -41,6 +41,9 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
         "spark.driver.extraJavaOptions": java_opts,
         "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
         "spark.connect.grpc.binding.address": "localhost",
+        # Loopback only: a laptop's lakehouse is nobody else's business.
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(settings.warehouse),
