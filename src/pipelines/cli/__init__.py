@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, run, sql, validate
+from pipelines.cli import bundle, contract, docs, generate, run, serve, sql, validate
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +27,10 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
+    serve,
 )
 
 
