@@ -131,11 +131,12 @@ def test_stray_file_is_reported(conf_copy: Path) -> None:
 
 def test_hundred_sources_validate(conf_copy: Path) -> None:
     template = (conf_copy / SOURCE).read_text()
+    shipped = len(list((conf_copy / "sources").glob("*.yml")))
     for index in range(100):
         name = f"product_catalog_{index:03d}"
         text = template.replace("name: product_catalog", f"name: {name}")
         (conf_copy / "sources" / f"{name}.yml").write_text(text)
-    assert len(load_config(conf_copy).sources) == 101
+    assert len(load_config(conf_copy).sources) == shipped + 100
 
 
 def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
