@@ -60,7 +60,7 @@ def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -
         print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
     print(
         "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
-        "(README, \"PII\")"
+        '(README, "PII")'
     )
 
 

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 PiiClass = Literal[
-    "email", "phone", "name", "address", "date_of_birth", "national_id", "payment",
+    "email", "phone", "name", "address", "date_of_birth", "national_id", "payment", "bank_account",
     "free_text", "ip_address", "other",
 ]  # fmt: skip
 PII_CLASSES: tuple[str, ...] = PiiClass.__args__  # type: ignore[attr-defined]

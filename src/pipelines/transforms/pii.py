@@ -45,9 +45,9 @@ _NULL = "\u0000"
 def normalise(value: Column, pii_class: str) -> Column:
     """The canonical text tokens are computed from, so variants of a value join.
 
-    email, ip_address: trimmed, lower case; phone: digits and a leading ``+``; date_of_birth:
-    digits; national_id, payment: upper case without spaces, dots and dashes; anything else:
-    trimmed, lower case, inner white space collapsed to one space.
+    email, ip_address: trimmed, lower case; phone: digits and a leading ``+``;
+    date_of_birth: digits; national_id, payment, bank_account: upper case without spaces,
+    dots and dashes; anything else: trimmed, lower case, inner white space collapsed.
     """
     text = F.trim(value.cast("string"))
     if pii_class in {"email", "ip_address"}:
@@ -56,7 +56,7 @@ def normalise(value: Column, pii_class: str) -> Column:
         return F.regexp_replace(text, r"(?!^\+)[^0-9]", "")
     if pii_class == "date_of_birth":
         return F.regexp_replace(text, r"[^0-9]", "")
-    if pii_class in {"national_id", "payment"}:
+    if pii_class in {"national_id", "payment", "bank_account"}:
         return F.upper(F.regexp_replace(text, r"[\s.\-]", ""))
     return F.regexp_replace(F.lower(text), r"\s+", " ")
 
