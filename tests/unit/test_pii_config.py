@@ -15,7 +15,8 @@ from pipelines.pii.keys import PiiKeyError, PiiKeys, env_name, resolve_keys, wri
 
 SOURCE = "sources/customers.yml"
 SETTINGS = PiiSettings(
-    token_key=SecretRef(secret="pii/token_key"), encryption_key=SecretRef(secret="pii/encryption_key")
+    token_key=SecretRef(secret="pii/token_key"),
+    encryption_key=SecretRef(secret="pii/encryption_key"),
 )
 TOKEN = base64.b64encode(b"t" * 32).decode()
 
@@ -34,7 +35,12 @@ def _messages(conf: Path) -> list[str]:
 
 
 def test_keep_last_only_with_partial(conf_copy: Path) -> None:
-    _edit(conf_copy, SOURCE, "{class: email, mask: token}", "{class: email, mask: token, keep_last: 2}")
+    _edit(
+        conf_copy,
+        SOURCE,
+        "{class: email, mask: token}",
+        "{class: email, mask: token, keep_last: 2}",
+    )
     assert _messages(conf_copy) == [
         f"{SOURCE}:27:38: columns[3].pii.keep_last: only applies to mask: partial (this column's mask is token)"
     ]
@@ -57,7 +63,9 @@ def test_misspelled_pii_key_suggests_class(conf_copy: Path) -> None:
 
 
 def test_pii_column_must_be_text(conf_copy: Path) -> None:
-    _edit(conf_copy, SOURCE, "  - name: date_of_birth\n", "  - name: date_of_birth\n    type: date\n")
+    _edit(
+        conf_copy, SOURCE, "  - name: date_of_birth\n", "  - name: date_of_birth\n    type: date\n"
+    )
     assert _messages(conf_copy) == [
         f"{SOURCE}:32:5: columns[5].pii: a PII column holds masked text in bronze and silver: "
         "its type must be string, got 'date'"
@@ -80,13 +88,18 @@ def test_env_name() -> None:
 def test_keys_from_env_then_file_then_secrets_dir(tmp_path: Path) -> None:
     aes = base64.b64encode(bytes(16)).decode()
     (tmp_path / "aes").write_text(aes + "\n")
-    env = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN, "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY_FILE": str(tmp_path / "aes")}
+    env = {
+        "LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN,
+        "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY_FILE": str(tmp_path / "aes"),
+    }
     keys = resolve_keys(SETTINGS, {"token", "encrypt"}, environ=env)
     assert keys == PiiKeys(b"t" * 32, bytes(16))
     assert repr(keys) == "PiiKeys(token_key=<set>, encryption_key=<set>)"
     (tmp_path / "secrets" / "pii").mkdir(parents=True)
     (tmp_path / "secrets" / "pii" / "token_key").write_text(TOKEN)
-    assert resolve_keys(SETTINGS, {"redact"}, secrets_dir=tmp_path / "secrets", environ={}) == PiiKeys(b"t" * 32)
+    assert resolve_keys(
+        SETTINGS, {"redact"}, secrets_dir=tmp_path / "secrets", environ={}
+    ) == PiiKeys(b"t" * 32)
     assert resolve_keys(SETTINGS, set(), environ={}) is None
 
 
@@ -110,7 +123,10 @@ def test_malformed_keys_are_refused_without_showing_them() -> None:
         "PII key 'pii/token_key' from $LAKEHOUSE_SECRET_PII_TOKEN_KEY must decode to at least "
         "16 bytes, got 5"
     )
-    bad = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN, "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY": "not base64!"}
+    bad = {
+        "LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN,
+        "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY": "not base64!",
+    }
     with pytest.raises(PiiKeyError) as caught:
         resolve_keys(SETTINGS, {"encrypt"}, environ=bad)
     assert str(caught.value) == (
@@ -126,4 +142,6 @@ def test_demo_keys_are_random_private_and_kept(tmp_path: Path) -> None:
     assert write_demo_keys(SETTINGS, tmp_path) == []
     assert created[0].read_text() == first
     keys = resolve_keys(SETTINGS, {"encrypt"}, secrets_dir=tmp_path, environ={})
-    assert keys is not None and len(keys.token_key) == 32 and keys.encryption_key != keys.token_key
+    assert keys is not None
+    assert (len(keys.token_key), len(keys.encryption_key or b"")) == (32, 32)
+    assert keys.encryption_key != keys.token_key

@@ -68,7 +68,15 @@ def test_normalise_per_class(spark: SparkSession) -> None:
         normalise(F.col("name"), "name").alias("name"),
     )
     expected = spark.createDataFrame(
-        [("jane.doe@example.com", "+610298765432", "14051987", "4111111111111111", "mary ann smith")],
+        [
+            (
+                "jane.doe@example.com",
+                "+610298765432",
+                "14051987",
+                "4111111111111111",
+                "mary ann smith",
+            )
+        ],
         "email string, phone string, dob string, card string, name string",
     )
     assert_df_equality(out, expected, ignore_nullable=True)
