@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, pii_sql, run, scan_pii, sql, validate
+from pipelines.cli import bundle, contract, docs, generate, pii_sql, run, scan_pii, sql, validate
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +27,9 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
     scan_pii,
     pii_sql,
 )

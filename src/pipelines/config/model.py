@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
+from pipelines.config.deploy import DeploySettings
 from pipelines.config.pii import PiiSettings, PiiSpec
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
@@ -80,6 +81,7 @@ class SourceConfig(Model):
     owner: Identifier = Field(description="the group (feature team) that owns the source")
     domain: Identifier | None = None
     tags: tuple[str, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
@@ -119,6 +121,7 @@ class GoldModel(Model):
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
     sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
@@ -157,6 +160,7 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()
     pii: PiiSettings = Field(
         default_factory=PiiSettings, description="where the PII masking keys come from"
     )
