@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import load_config
 from pipelines.config.pii import PiiSettings, SecretRef
-from pipelines.errors import ConfigErrors
 from pipelines.pii.keys import PiiKeyError, PiiKeys, env_name, resolve_keys, write_demo_keys
+from tests.unit.test_config_errors import _edit, _messages
 
 SOURCE = "sources/customers.yml"
 SETTINGS = PiiSettings(
@@ -19,19 +18,6 @@ SETTINGS = PiiSettings(
     encryption_key=SecretRef(secret="pii/encryption_key"),
 )
 TOKEN = base64.b64encode(b"t" * 32).decode()
-
-
-def _edit(conf: Path, relative: str, old: str, new: str) -> None:
-    path = conf / relative
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _messages(conf: Path) -> list[str]:
-    with pytest.raises(ConfigErrors) as caught:
-        load_config(conf)
-    return [str(p).replace(f"{conf}/", "") for p in caught.value.problems]
 
 
 def test_keep_last_only_with_partial(conf_copy: Path) -> None:
