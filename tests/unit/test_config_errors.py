@@ -31,6 +31,10 @@ def _messages(conf: Path) -> list[str]:
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
+        "bronze.customers",
+        "bronze_pii.customers",
+        "silver.customers",
+        "quarantine.customers",
         "bronze.hotel_folios",
         "silver.hotel_folios",
         "quarantine.hotel_folios",

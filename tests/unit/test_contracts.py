@@ -25,6 +25,7 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
+        "silver.customers",
         "silver.hotel_folios",
         "silver.hotel_reservations",
         "silver.product_catalog",

@@ -11,6 +11,10 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
     hotel_reservations = ("silver.hotel_reservations",)
     assert shape == [
+        ("bronze.customers", "streaming_table", (), ("_file_date",)),
+        ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
+        ("silver.customers", "materialized_view", ("bronze.customers",), ()),
+        ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
         ("bronze.hotel_folios", "streaming_table", (), ("_file_date",)),
         ("silver.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
         ("quarantine.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),

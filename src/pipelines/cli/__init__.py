@@ -14,7 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import bundle, contract, docs, generate, run, serve, sql, validate
+from pipelines.cli import (
+    bundle,
+    contract,
+    docs,
+    generate,
+    pii_sql,
+    run,
+    scan_pii,
+    serve,
+    sql,
+    validate,
+)
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -31,6 +42,8 @@ _COMMANDS = (
     contract,
     docs,
     serve,
+    scan_pii,
+    pii_sql,
 )
 
 

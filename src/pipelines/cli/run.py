@@ -79,12 +79,33 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{hotel.folios.lines} folio lines (schema drift on {len(hotel.folios.drift)} days) "
         f"under {settings.landing / 'hotel'}"
     )
+    if any(s.name == "customers" and s.has_pii for s in config.sources):
+        _demo_customers(settings, config, days=args.days)
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
         report = "SELECT * FROM gold.hotel_daily_report ORDER BY report_date"
         print(f'      .venv/bin/lakehouse sql "{report}" --format table')
     return code
+
+
+def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
+    """Customers with PII, and random demo keys (never shipped in the repository)."""
+    from pipelines.demo import generate_customers
+    from pipelines.pii.keys import write_demo_keys
+
+    target = settings.landing / "customers"
+    stats = generate_customers(target, days=days)
+    print(
+        f"demo: generated {stats.rows} customer rows with PII ({stats.bad_rows} deliberately "
+        f"bad) under {target}"
+    )
+    for path in write_demo_keys(config.project.pii, settings.home / "secrets"):
+        print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
+    print(
+        "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
+        '(README, "PII")'
+    )
 
 
 def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool) -> int:
@@ -101,6 +122,7 @@ def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool
         storage_root=settings.storage.as_uri(),
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
+        secrets_dir=settings.home / "secrets",
     )
     print_summary(config, result)
     return 0

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
 from pipelines.config.deploy import DeploySettings
+from pipelines.config.pii import PiiSettings, PiiSpec
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
 from pipelines.config.sources import FileDate, FileSource, Source
@@ -29,6 +30,8 @@ __all__ = [
     "Group",
     "LocalSettings",
     "Model",
+    "PiiSettings",
+    "PiiSpec",
     "ProjectConfig",
     "QualityRule",
     "SilverSettings",
@@ -46,6 +49,9 @@ class Column(Model):
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
     trim: bool = Field(True, description="strip surrounding white space in silver")
+    pii: PiiSpec | None = Field(
+        None, description="personal data: masked in bronze, raw in bronze_pii"
+    )
 
     @field_validator("type")
     @classmethod
@@ -54,6 +60,17 @@ class Column(Model):
         if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
+
+    @field_validator("pii")
+    @classmethod
+    def _masked_is_text(cls, value: PiiSpec | None, info: ValidationInfo) -> PiiSpec | None:
+        declared = info.data.get("type", "string")
+        if value is not None and declared != "string":
+            raise ValueError(
+                f"a PII column holds masked text in bronze and silver: its type must be "
+                f"string, got '{declared}'"
+            )
+        return value
 
 
 class SourceConfig(Model):
@@ -69,6 +86,11 @@ class SourceConfig(Model):
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
     quality: tuple[QualityRule, ...] = ()
+
+    @property
+    def has_pii(self) -> bool:
+        """Whether a column is declared PII (the source then has a ``bronze_pii`` table)."""
+        return any(c.pii is not None for c in self.columns)
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
@@ -144,3 +166,6 @@ class ProjectConfig(Model):
     owner: Identifier
     local: LocalSettings = LocalSettings()
     deploy: DeploySettings = DeploySettings()
+    pii: PiiSettings = Field(
+        default_factory=PiiSettings, description="where the PII masking keys come from"
+    )

@@ -1,6 +1,14 @@
 """Sample data the project generates itself (the demo, tests and benchmarks use it)."""
 
 from pipelines.demo.catalog import CatalogStats, generate_catalog
+from pipelines.demo.customers import CustomerStats, generate_customers
 from pipelines.demo.hotel import HotelStats, generate_hotel
 
-__all__ = ["CatalogStats", "HotelStats", "generate_catalog", "generate_hotel"]
+__all__ = [
+    "CatalogStats",
+    "CustomerStats",
+    "HotelStats",
+    "generate_catalog",
+    "generate_customers",
+    "generate_hotel",
+]
