@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog
+    from pipelines.demo import generate_catalog, generate_orders_cdc
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -37,9 +37,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
     return code
 
 
