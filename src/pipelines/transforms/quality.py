@@ -47,9 +47,11 @@ def with_reference(df: DataFrame, reference: Reference, keys: DataFrame) -> Data
     """Left-join the distinct values of ``keys[reference.key]`` as ``reference.alias``.
 
     The alias is NULL where ``df[reference.column]`` has no match: a foreign-key rule checks
-    that. (Distinct values: the join never multiplies rows.)
+    that. (Distinct values, so the join never multiplies rows; by a grouping: ``distinct()``
+    makes Spark Connect analyse the plan eagerly, which fails inside a pipeline.)
     """
-    values = keys.select(F.col(reference.key).alias(reference.alias)).distinct()
+    alias = reference.alias
+    values = keys.select(F.col(reference.key).alias(alias)).groupBy(alias).count().select(alias)
     return df.join(values, F.col(reference.column) == F.col(reference.alias), "left")
 
 
