@@ -29,12 +29,15 @@ _WORDS = """
     then else end as cast try_cast distinct from exists interval any some all div over
     partition by order asc desc rows range unbounded preceding following current row nulls
     first last filter within group to unknown collate
-    year years month months week weeks day days hour hours minute minutes second seconds
-    millisecond milliseconds microsecond microseconds
     current_date current_timestamp current_user current_timezone
-    date timestamp timestamp_ntz timestamp_ltz x
 """
 _KEYWORDS = frozenset(_WORDS.split())
+_UNITS = frozenset(
+    "year years month months week weeks day days hour hours minute minutes second seconds "
+    "millisecond milliseconds microsecond microseconds".split()
+)  # a unit only after a number or string (INTERVAL 3 DAYS) or TO (YEAR TO MONTH)
+_TYPED_LITERALS = frozenset(("date", "timestamp", "timestamp_ntz", "timestamp_ltz", "x"))
+"""A typed literal only before a string: DATE '2024-01-01', X'1F'."""
 
 
 class SqlSyntaxError(ValueError):
@@ -98,6 +101,14 @@ def _lambda_variables(tokens: list[_Token]) -> set[str]:
     return names
 
 
+def _is_keyword(word: str, before: _Token | None, after: _Token | None) -> bool:
+    if word in _KEYWORDS:
+        return True
+    if word in _UNITS and before is not None:
+        return before.kind in ("num", "str") or before.text.lower() == "to"
+    return word in _TYPED_LITERALS and after is not None and after.kind == "str"
+
+
 def referenced_columns(sql: str) -> list[tuple[str, int]]:
     """The column names ``sql`` uses, with their character offsets, in order.
 
@@ -116,7 +127,7 @@ def referenced_columns(sql: str) -> list[tuple[str, int]]:
         name = token.text.strip("`").replace("``", "`") if token.kind == "bq" else token.text
         before = tokens[index - 1] if index else None
         after = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token.kind == "word" and name.lower() in _KEYWORDS:
+        if token.kind == "word" and _is_keyword(name.lower(), before, after):
             continue
         if after is not None and after.text == "(":
             continue  # a function (or a parametrised type: decimal(10, 2))
