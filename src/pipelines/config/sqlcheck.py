@@ -32,10 +32,10 @@ _WORDS = """
     current_date current_timestamp current_user current_timezone
 """
 _KEYWORDS = frozenset(_WORDS.split())
-_UNITS = frozenset(
-    "year years month months week weeks day days hour hours minute minutes second seconds "
-    "millisecond milliseconds microsecond microseconds".split()
-)  # a unit only after a number or string (INTERVAL 3 DAYS) or TO (YEAR TO MONTH)
+_UNIT_WORDS = """year years month months week weeks day days hour hours minute minutes second
+    seconds millisecond milliseconds microsecond microseconds"""
+_UNITS = frozenset(_UNIT_WORDS.split())
+"""A unit only after a number or string (INTERVAL 3 DAYS) or TO (YEAR TO MONTH)."""
 _TYPED_LITERALS = frozenset(("date", "timestamp", "timestamp_ntz", "timestamp_ltz", "x"))
 """A typed literal only before a string: DATE '2024-01-01', X'1F'."""
 
