@@ -18,6 +18,7 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
 from pipelines.ops.quality import record_quality
+from pipelines.pii.keys import resolve_keys
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -53,6 +54,7 @@ def run_pipeline(
     table_format: str | None = "parquet",
     run_id: str | None = None,
     echo: Printer = print,
+    secrets_dir: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -60,12 +62,19 @@ def run_pipeline(
     and reset each run so a changed query may change their schema. ``full_refresh`` resets
     everything, checkpoints included.
 
+    Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
+    place looked): a missing key fails the run before anything is read.
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
+        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+    specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     echo(
         f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.pii.keys import PiiKeys
 
 __all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Query", "RunContext"]
 
@@ -23,6 +25,7 @@ class RunContext:
     run_id: str
     landing_root: str
     platform: Literal["local", "databricks"] = "local"
+    pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

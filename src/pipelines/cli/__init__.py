@@ -14,7 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, run, sql, validate
+from pipelines.cli import (
+    bundle,
+    contract,
+    docs,
+    generate,
+    pii_sql,
+    run,
+    scan_pii,
+    serve,
+    sql,
+    validate,
+)
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +38,12 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
+    serve,
+    scan_pii,
+    pii_sql,
 )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
 from pipelines.config.cdc import cdc_problem
+from pipelines.config.deploy import DeploySettings
+from pipelines.config.pii import PiiSettings, PiiSpec
 from pipelines.config.quality import DATASET_LEVEL, QualityRule, RuleConfig
 from pipelines.config.silver import Cdc, Dedupe, SilverSettings
 from pipelines.config.sources import FileDate, FileSource, Source
@@ -30,6 +32,8 @@ __all__ = [
     "Group",
     "LocalSettings",
     "Model",
+    "PiiSettings",
+    "PiiSpec",
     "ProjectConfig",
     "QualityRule",
     "RuleConfig",
@@ -48,6 +52,9 @@ class Column(Model):
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
     trim: bool = Field(True, description="strip surrounding white space in silver")
+    pii: PiiSpec | None = Field(
+        None, description="personal data: masked in bronze, raw in bronze_pii"
+    )
 
     @field_validator("type")
     @classmethod
@@ -56,6 +63,17 @@ class Column(Model):
         if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
+
+    @field_validator("pii")
+    @classmethod
+    def _masked_is_text(cls, value: PiiSpec | None, info: ValidationInfo) -> PiiSpec | None:
+        declared = info.data.get("type", "string")
+        if value is not None and declared != "string":
+            raise ValueError(
+                f"a PII column holds masked text in bronze and silver: its type must be "
+                f"string, got '{declared}'"
+            )
+        return value
 
 
 class SourceConfig(Model):
@@ -66,10 +84,16 @@ class SourceConfig(Model):
     owner: Identifier = Field(description="the group (feature team) that owns the source")
     domain: Identifier | None = None
     tags: tuple[str, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
     quality: tuple[RuleConfig, ...] = ()
+
+    @property
+    def has_pii(self) -> bool:
+        """Whether a column is declared PII (the source then has a ``bronze_pii`` table)."""
+        return any(c.pii is not None for c in self.columns)
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
@@ -154,6 +178,7 @@ class GoldModel(Model):
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
     sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
@@ -192,3 +217,7 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()
+    pii: PiiSettings = Field(
+        default_factory=PiiSettings, description="where the PII masking keys come from"
+    )
