@@ -89,7 +89,7 @@ def _lookup(
     ref: SecretRef, secrets_dir: Path | None, platform: str, env: Mapping[str, str]
 ) -> tuple[str, str]:
     if platform == "databricks":
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found]
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         return str(dbutils.secrets.get(ref.scope, ref.key)), f"secret scope '{ref.scope}'"
     variable = env_name(ref)
