@@ -24,5 +24,5 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
     assert (
-        specs[7].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+        specs[8].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
     )
