@@ -17,6 +17,7 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
+from pipelines.ops.quality import record_quality
 from pipelines.pii.keys import resolve_keys
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def run_pipeline(
         failed = tracker.failed or {"run": tracker.run_state.lower()}
         raise PipelineRunError(failed)
     counts = _row_counts(spark, stored)
+    record_quality(spark, config, run_id, table_format)
     return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
 
 

@@ -368,9 +368,13 @@ def test_adding_a_source_adds_it_to_its_domain_pipeline(conf_copy: Path, tmp_pat
     write_source(conf_copy, "offers", "team_catalog", "catalog")
     docs = _resources(load_config(conf_copy))
     pipeline = docs["bundles/pipeline_catalog.yml"]["resources"]["pipelines"]["catalog"]
-    assert pipeline["configuration"]["lakehouse.sources"] == "offers,product_catalog"
+    assert pipeline["configuration"]["lakehouse.sources"] == "offers,orders_cdc,product_catalog"
     bronze = _job(docs, "catalog_daily")["tasks"][0]["pipeline_task"]["refresh_selection"]
-    assert bronze == ["${var.catalog}.bronze.offers", "${var.catalog}.bronze.product_catalog"]
+    assert bronze == [
+        "${var.catalog}.bronze.offers",
+        "${var.catalog}.bronze.orders_cdc",
+        "${var.catalog}.bronze.product_catalog",
+    ]
     files = bundle_files(load_config(conf_copy)).files
     assert stale_files(files, REPO, MANAGED) == [
         "bundles/job_catalog_daily.yml",

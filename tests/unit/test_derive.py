@@ -66,3 +66,21 @@ def test_derived_name_may_not_shadow_a_declared_column(conf_copy: Path) -> None:
         f"sources/hotel_reservations.yml:{line}:3: silver.derive: derived names clash with"
         " declared columns: lead_time"
     ]
+
+
+def test_derive_sql_names_only_columns_declared_or_derived_before(conf_copy: Path) -> None:
+    path = conf_copy / "sources" / "hotel_reservations.yml"
+    text = path.read_text()
+    text = text.replace("nights: no_of_weekend_nights + no_of_week_nights", "nights: no_of_weekend_nights + no_of_week_night", 1)  # fmt: skip
+    text = text.replace("date_add(check_in_date, nights)", "date_add(check_in_date, stay_nights)", 1)  # fmt: skip
+    path.write_text(text)
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(conf_copy)
+    problems = [(p.key_path, p.message) for p in caught.value.problems]
+    assert problems == [
+        (
+            "silver.derive.nights",
+            "unknown column 'no_of_week_night' (did you mean 'no_of_week_nights'?)",
+        ),
+        ("silver.derive.check_out_date", "unknown column 'stay_nights' (did you mean 'nights'?)"),
+    ]

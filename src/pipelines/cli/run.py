@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog, generate_hotel
+    from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -81,9 +81,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     )
     if any(s.name == "customers" and s.has_pii for s in config.sources):
         _demo_customers(settings, config, days=args.days)
+    print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
         report = "SELECT * FROM gold.hotel_daily_report ORDER BY report_date"
         print(f'      .venv/bin/lakehouse sql "{report}" --format table')
     return code

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
 from pipelines.config.pii import required_keys
+from pipelines.config.rule_check import check_rules
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
 from pipelines.config.yamlpos import (
     KeyPath,
@@ -187,6 +188,7 @@ def _check_references(
     _check_unique(collector, [*sources, *gold])
     for source in sources:
         _check_group(collector, source, ("owner",), source.owner, groups)
+    check_rules(collector.problem, sources, collector.failed_names)
     tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
     tables |= {f"gold.{g.name}" for g in gold}
     known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}

@@ -1,5 +1,5 @@
-"""How silver is derived from bronze: replacement of re-delivered days, deduplication, derived
-columns."""
+"""How silver is derived from bronze: replacement of re-delivered days, deduplication, CDC,
+derived columns."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Literal
 from pydantic import Field
 
 from pipelines.config.base import Identifier, Model
+from pipelines.config.cdc import Cdc
 
-__all__ = ["Dedupe", "SilverSettings"]
+__all__ = ["Cdc", "Dedupe", "SilverSettings"]
 
 
 class Dedupe(Model):
@@ -26,6 +27,7 @@ class SilverSettings(Model):
         False, description="a newer file for the same date replaces the older one's rows"
     )
     dedupe: Dedupe | None = Field(default_factory=Dedupe)
+    cdc: Cdc | None = Field(None, description="apply the rows as change events (AUTO CDC)")
     derive: dict[Identifier, str] = Field(
         default_factory=dict,
         description="new column -> Spark SQL expression over the typed columns, evaluated in"

@@ -97,7 +97,7 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
         DatasetDoc(
             f"{layer}.{name}", layer, description, source.owner, columns, inputs,
             domain=source.domain or "", tags=source.tags, version=source.version,
-            rules=tuple(_rule_text(r) for r in source.quality) if layer == "silver" else (),
+            rules=tuple(_rule_text(r) for r in source.rules if r.layer == layer),
         )
         for layer, description, columns, inputs in layers
     ]  # fmt: skip
