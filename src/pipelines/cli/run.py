@@ -15,6 +15,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Declare the commands."""
     run = commands.add_parser("run", help="run the pipeline graph on local Spark")
     run.add_argument("--full-refresh", action="store_true", help="recompute everything")
+    run.add_argument(
+        "--trigger", choices=("manual", "schedule"), default="manual", help="recorded in ops"
+    )
     run.set_defaults(handler=_run)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
@@ -23,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    return run_local(settings, load_config(settings.conf), full_refresh=args.full_refresh)
+    config = load_config(settings.conf)
+    return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,13 +41,15 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
-    code = run_local(settings, config, full_refresh=True)
+    code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
     return code
 
 
-def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool) -> int:
+def run_local(
+    settings: Settings, config: LakehouseConfig, *, full_refresh: bool, trigger: str = "manual"
+) -> int:
     """Run the whole graph on the local session and print the summary."""
     from pipelines.runner import run_pipeline
     from pipelines.spark import local_session
@@ -57,6 +63,7 @@ def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool
         storage_root=settings.storage.as_uri(),
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
+        trigger=trigger,
     )
     print_summary(config, result)
     return 0

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
@@ -135,3 +136,4 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    alerts: AlertsConfig = AlertsConfig()
