@@ -59,9 +59,9 @@ def test_every_incident_reaches_every_destination_once_after_a_retry() -> None:
 def test_a_failing_destination_is_reported_not_raised() -> None:
     recorder, waits = Recorder(failures=10), []
     with webhook_server(recorder) as url:
-        config = AlertsConfig.model_validate(
-            {"destinations": [{"type": "slack", "webhook_secret": "s"}], "retry": {"attempts": 3, "backoff_seconds": 1}}  # fmt: skip
-        )
+        destinations = [{"type": "slack", "webhook_secret": "s"}]
+        retry = {"attempts": 3, "backoff_seconds": 1}
+        config = AlertsConfig.model_validate({"destinations": destinations, "retry": retry})
         deliveries = deliver(INCIDENTS[:1], config, "lh/local", {"s": f"{url}/down"}.get, waits.append)  # fmt: skip
     assert deliveries == [Delivery("slack", "run_failure:r9", "failed", 3, "HTTP 503 Service Unavailable")]  # fmt: skip
     assert waits == [1.0, 2.0]  # exponential backoff

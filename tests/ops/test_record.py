@@ -28,7 +28,11 @@ def test_run_row_serialises_parameters_and_caps_the_error() -> None:
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(None, "COMPLETED"), (PipelineRunError({"a": "b"}), "FAILED"), (KeyboardInterrupt(), "CANCELED")],
+    [
+        (None, "COMPLETED"),
+        (PipelineRunError({"a": "b"}), "FAILED"),
+        (KeyboardInterrupt(), "CANCELED"),
+    ],
 )
 def test_run_status(error: BaseException | None, status: str) -> None:
     assert run_status(error) == status

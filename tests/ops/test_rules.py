@@ -79,7 +79,8 @@ def test_volume_band_is_median_plus_minus_k_scaled_mads() -> None:
     # median 100, deviations 0,2,2,4,4 -> MAD 2 -> half-width 3 * 1.4826 * 2 = 8.8956
     band = volume_band([100, 98, 102, 96, 104, 5000], rule)  # the 6th is outside the window
     assert band == VolumeBand(100, 100 - 8.8956, 100 + 8.8956)
-    assert band.contains(108) and not band.contains(109)
+    assert band.contains(108)
+    assert not band.contains(109)
     assert volume_band([100, 98], rule) is None  # not enough history
 
 

@@ -23,8 +23,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px}
 svg.graph text.name{font:600 13px system-ui,sans-serif;fill:#263238}
 svg.graph text.meta{font:12px system-ui,sans-serif}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:12px}
-pre{white-space:pre-wrap;margin:0}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0 16px}
+pre{white-space:pre-wrap;margin:0}.card table+table{margin-top:14px}
 """
 
 
@@ -52,7 +52,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def _section(title: str, content: str) -> str:
-    return f'<h2>{escape(title)}</h2><div class="card">{content}</div>'
+    return f'<section><h2>{escape(title)}</h2><div class="card">{content}</div></section>'
 
 
 def _layers(flows: Sequence[Mapping[str, Any]]) -> str:
@@ -62,7 +62,7 @@ def _layers(flows: Sequence[Mapping[str, Any]]) -> str:
         layer[0] += 1
         layer[1] += flow["rows_out"] or 0
     return _table(
-        ("layer", "datasets", "rows"), ((escape(k), v[0], v[1]) for k, v in totals.items())
+        ("layer", "datasets", "rows out"), ((escape(k), v[0], v[1]) for k, v in totals.items())
     )
 
 
@@ -84,7 +84,7 @@ def _quality(data: ReportData) -> str:
             )
             for q in data.quality
         ]  # fmt: skip
-        headers = ("dataset", "rule", "action", "checked", "failed", "pass rate", "threshold")
+        headers = ("dataset", "rule", "action", "checked", "failed", "pass rate", "verdict")
         parts.append(_table(headers, rows))
     else:
         parts.append('<p class="muted">no per-rule quality metrics recorded for this run</p>')
@@ -184,10 +184,10 @@ def render_report(data: ReportData) -> str:
             header,
             _section("Graph", graph),
             _section("Datasets", _flows(data)),
-            '<div class="grid">',
-            _section("Rows per layer", _layers(data.flows)),
             _section("Reconciliation", _reconciliation(data.reconciliation)),
             _section("Quality", _quality(data)),
+            '<div class="grid">',
+            _section("Rows per layer", _layers(data.flows)),
             _section("Top quarantine reasons", _reasons(data.reasons)),
             "</div>",
             _section("Alerts", _alerts(data.alerts)),

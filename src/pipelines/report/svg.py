@@ -14,7 +14,8 @@ STATUS_COLOURS = {
     "CANCELED": "#9e9e9e",
 }
 _COLUMNS = {"bronze": 0, "silver": 1, "quarantine": 1, "gold": 2}
-_NODE_W, _NODE_H, _GAP_X, _GAP_Y, _PAD = 250, 46, 90, 22, 12
+_NODE_H, _GAP_X, _GAP_Y, _PAD = 46, 70, 18, 12
+_CHAR_W = 8.3  # average advance of the 13px bold label, generous
 
 
 def _column(name: str) -> int:
@@ -31,13 +32,16 @@ def graph_svg(
     columns: dict[int, list[str]] = {}
     for name in datasets:
         columns.setdefault(_column(name), []).append(name)
-    where: dict[str, tuple[int, int]] = {}
-    for col, names in columns.items():
-        for row, name in enumerate(names):
-            x = _PAD + col * (_NODE_W + _GAP_X)
-            where[name] = (x, _PAD + row * (_NODE_H + _GAP_Y))
-    width = _PAD * 2 + (max(columns, default=0) + 1) * (_NODE_W + _GAP_X) - _GAP_X
-    height = _PAD * 2 + max((len(n) for n in columns.values()), default=1) * (_NODE_H + _GAP_Y)
+    where: dict[str, tuple[int, int, int]] = {}  # x, y, width
+    x = _PAD
+    for col in sorted(columns):
+        node_w = max(170, int(max(len(n) for n in columns[col]) * _CHAR_W) + 28)
+        for row, name in enumerate(columns[col]):
+            where[name] = (x, _PAD + row * (_NODE_H + _GAP_Y), node_w)
+        x += node_w + _GAP_X
+    width = x - _GAP_X + _PAD
+    rows = max((len(n) for n in columns.values()), default=1)
+    height = _PAD * 2 + rows * (_NODE_H + _GAP_Y) - _GAP_Y
     parts = [
         f'<svg class="graph" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -46,21 +50,21 @@ def graph_svg(
     for source, target in edges:
         if source not in where or target not in where:
             continue
-        (x1, y1), (x2, y2) = where[source], where[target]
-        x1, y1, y2 = x1 + _NODE_W, y1 + _NODE_H // 2, y2 + _NODE_H // 2
+        (x1, y1, w1), (x2, y2, _) = where[source], where[target]
+        x1, y1, y2 = x1 + w1, y1 + _NODE_H // 2, y2 + _NODE_H // 2
         mid = (x1 + x2) // 2
         parts.append(
             f'<path d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}" fill="none" '
             f'stroke="#90a4ae" stroke-width="1.5"/>'
         )
     for name in datasets:
-        x, y = where[name]
+        x, y, node_w = where[name]
         state = status.get(name, "SKIPPED")
         colour = STATUS_COLOURS.get(state, "#f9a825")
         label = f"{state.lower()} · {seconds.get(name, 0.0):.1f}s"
         parts.append(
             f'<g class="node" data-dataset="{escape(name)}">'
-            f'<rect x="{x}" y="{y}" width="{_NODE_W}" height="{_NODE_H}" rx="6" fill="#fff" '
+            f'<rect x="{x}" y="{y}" width="{node_w}" height="{_NODE_H}" rx="6" fill="#fff" '
             f'stroke="{colour}" stroke-width="2"/>'
             f'<rect x="{x}" y="{y}" width="7" height="{_NODE_H}" rx="3" fill="{colour}"/>'
             f'<text x="{x + 16}" y="{y + 19}" class="name">{escape(name)}</text>'
