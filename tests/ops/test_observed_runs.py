@@ -193,14 +193,9 @@ def test_report_holds_the_runs_numbers_and_no_network_assets(
 
 def test_report_top_quarantine_reasons(spark: SparkSession, observed: Observed) -> None:
     html = _report(spark, observed)
-    reasons = _rows(
-        spark,
-        "SELECT r, count(*) FROM quarantine.product_catalog LATERAL VIEW explode(_reasons) t AS r"
-        " GROUP BY r ORDER BY 2 DESC, 1",
-    )
-    assert sum(count for _, count in reasons) >= 10
-    for reason, count in reasons[:5]:
-        assert f'<td>{CATALOG}</td><td><code>{reason}</code></td><td class="n">{count}</td>' in html
+    row = '<tr><td>product_catalog</td><td><code>{}</code></td><td class="n">{}</td></tr>'
+    expected = [("not_null:brand", 3), ("unparseable_row", 3), ("cast:year_release", 2), ("rule:year_release_plausible", 2)]  # fmt: skip
+    assert "".join(row.format(*pair) for pair in expected) in html  # most frequent first
 
 
 def _png_size(path: Path) -> tuple[int, int]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import time
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipelines.config.base import Identifier, Model
 
@@ -45,6 +46,15 @@ class FreshnessRule(Model):
     deadline: time = Field(time(6, 0), description="time of day, e.g. 06:00")
     timezone: str = "UTC"
     datasets: tuple[str, ...] = Field((), description="default: every gold dataset")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. UTC, Europe/Paris)") from None
+        return value
 
 
 class AlertRules(Model):
