@@ -14,7 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, report, run, sql, status, validate
+from pipelines.cli import (
+    bundle,
+    contract,
+    docs,
+    generate,
+    report,
+    run,
+    serve,
+    sql,
+    status,
+    validate,
+)
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +38,10 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
+    serve,
     status,
     report,
 )

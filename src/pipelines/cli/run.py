@@ -1,4 +1,8 @@
-"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark."""
+"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark.
+
+``run --remote sc://HOST:PORT`` runs the same graph on an existing Spark Connect server instead;
+paths are then the server's, so the storage root is required and both roots are URIs.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.settings import Settings
 
-__all__ = ["add_parser", "run_local"]
+__all__ = ["add_parser", "run_local", "run_remote"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,7 +22,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--trigger", choices=("manual", "schedule"), default="manual", help="recorded in ops"
     )
-    run.set_defaults(handler=_run)
+    run.add_argument(
+        "--remote",
+        metavar="URL",
+        help="run on an existing Spark Connect server, e.g. sc://localhost:15002 (token: "
+        "$SPARK_CONNECT_AUTHENTICATE_TOKEN or sc://HOST:PORT/;token=T)",
+    )
+    run.add_argument(
+        "--storage",
+        metavar="URI",
+        help="checkpoint root as the server sees it, e.g. file:///data/lakehouse/storage "
+        "(required with --remote)",
+    )
+    run.add_argument(
+        "--landing",
+        metavar="URI",
+        help="landing root as the server sees it (default: $LAKEHOUSE_LANDING)",
+    )
+    run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
     demo.add_argument("--days", type=int, default=3, metavar="N")
@@ -27,7 +48,22 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.conf)
-    return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
+    if args.remote is None:
+        if args.storage or args.landing:
+            args.usage_error("--storage and --landing go with --remote")
+        return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
+    if not args.storage:
+        args.usage_error(
+            "--remote needs --storage URI: the checkpoint root on the server's file system"
+        )
+    return run_remote(
+        args.remote,
+        config,
+        storage_root=args.storage,
+        landing_root=args.landing or settings.landing.as_uri(),
+        full_refresh=args.full_refresh,
+        trigger=args.trigger,
+    )
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,6 +100,35 @@ def run_local(
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
         trigger=trigger,
+    )
+    print_summary(config, result)
+    return 0
+
+
+def run_remote(
+    url: str,
+    config: LakehouseConfig,
+    *,
+    storage_root: str,
+    landing_root: str,
+    full_refresh: bool,
+    trigger: str = "manual",
+) -> int:
+    """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
+    from pipelines.runner import run_pipeline
+    from pipelines.spark import remote_session
+    from pipelines.summary import print_summary
+
+    spark = remote_session(url)
+    result = run_pipeline(
+        config,
+        spark,
+        landing_root=landing_root,
+        storage_root=storage_root,
+        full_refresh=full_refresh,
+        table_format=config.project.local.table_format,
+        trigger=trigger,
+        target="remote",
     )
     print_summary(config, result)
     return 0

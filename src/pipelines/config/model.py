@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
+from pipelines.config.deploy import DeploySettings
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
 from pipelines.config.sources import FileDate, FileSource, Source
@@ -64,6 +65,7 @@ class SourceConfig(Model):
     owner: Identifier = Field(description="the group (feature team) that owns the source")
     domain: Identifier | None = None
     tags: tuple[str, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
@@ -98,6 +100,7 @@ class GoldModel(Model):
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
     sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
@@ -136,4 +139,5 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()
     alerts: AlertsConfig = AlertsConfig()
