@@ -13,7 +13,7 @@ from pipelines.alerts import (
     schema_drift,
     volume_anomalies,
 )
-from pipelines.alerts.rules import VolumeBand, volume_band
+from pipelines.alerts.rules import VolumeBand, comparable_history, volume_band
 from pipelines.config.alerts import FreshnessRule, VolumeRule
 
 RUN = {"run_id": "r9", "status": "FAILED", "error_summary": "1 dataset(s) failed:\n  gold.x: boom"}
@@ -131,3 +131,15 @@ def test_dedupe_keeps_the_first_incident_of_each_key() -> None:
     second = Incident("k2", "freshness", "critical", "r", None, "two", "")
     again = Incident("k1", "schema_drift", "warning", "r", "d", "again", "")
     assert dedupe([first, second, again]) == [first, second]
+
+
+def test_appended_counts_are_compared_only_with_runs_of_the_same_kind() -> None:
+    rows = [  # newest first
+        {"dataset": "bronze.a", "rows_out": 45, "full_refresh": False},
+        {"dataset": "silver.a", "rows_out": 69, "full_refresh": False},
+        {"dataset": "bronze.a", "rows_out": 69, "full_refresh": True},
+        {"dataset": "silver.a", "rows_out": 60, "full_refresh": True},
+        {"dataset": "bronze.a", "rows_out": 40, "full_refresh": False},
+    ]
+    assert comparable_history(rows, False, ["bronze.a"]) == {"bronze.a": [45, 40], "silver.a": [69, 60]}  # fmt: skip
+    assert comparable_history(rows, True, ["bronze.a"]) == {"bronze.a": [69], "silver.a": [69, 60]}  # fmt: skip

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, env_secret
 from pipelines.alerts.model import Incident
 from pipelines.alerts.rules import (
+    comparable_history,
     dedupe,
     freshness_misses,
     quality_breaches,
@@ -57,13 +59,15 @@ def evaluate_run(
     flows: Sequence[Row],
     *,
     table_format: str | None = "parquet",
+    appended: Collection[str] = (),
     secrets: SecretResolver = env_secret,
     sleep: Sleep = time.sleep,
 ) -> AlertOutcome:
     """Raise the run's incidents (one per key), deliver them, append them to ``ops.alerts``.
 
     ``run`` and ``flows`` are the run's ``pipeline_runs`` and ``flow_metrics`` rows (already
-    appended, so they are part of the history the rules read).
+    appended, so they are part of the history the rules read); ``appended`` names the streaming
+    tables (their counts are rows appended by a run).
     """
     alerts = config.project.alerts
     if not alerts.enabled:
@@ -78,7 +82,9 @@ def evaluate_run(
         found += schema_drift(run_id, run_rows(spark, "schema_changes", run_id))
     if rules.volume.enabled:
         current = {f["dataset"]: f["rows_out"] for f in flows if f["status"] == "COMPLETED"}
-        history = count_history(spark, run_id, rules.volume.window)
+        full_refresh = bool(json.loads(run["parameters"] or "{}").get("full_refresh", False))
+        rows = count_history(spark, run_id, rules.volume.window)
+        history = comparable_history(rows, full_refresh, appended)
         found += volume_anomalies(run_id, current, history, rules.volume)
     if rules.freshness.enabled:
         now = as_utc(run["ended_at"] or datetime.now(UTC))

@@ -14,6 +14,7 @@ from pipelines.config.alerts import FreshnessRule, VolumeRule
 
 __all__ = [
     "VolumeBand",
+    "comparable_history",
     "dedupe",
     "freshness_misses",
     "quality_breaches",
@@ -121,6 +122,24 @@ def volume_band(history: Sequence[int], rule: VolumeRule) -> VolumeBand | None:
     mad = statistics.median(abs(n - median) for n in recent)
     half = max(rule.k * _MAD_SCALE * mad, rule.min_band_pct / 100 * median)
     return VolumeBand(median, median - half, median + half)
+
+
+def comparable_history(
+    rows: Iterable[Row], full_refresh: bool, appended: Iterable[str]
+) -> dict[str, list[int]]:
+    """Per dataset, the earlier counts a run's count can be compared with, newest first.
+
+    ``rows`` hold ``dataset, rows_out, full_refresh`` of earlier runs, newest first. A dataset
+    in ``appended`` (a streaming table: it counts the rows a run appended) is compared only with
+    runs of the same kind: a full refresh reads every file, an incremental run only new ones.
+    """
+    same_kind_only = set(appended)
+    history: dict[str, list[int]] = {}
+    for row in rows:
+        if row["dataset"] in same_kind_only and bool(row["full_refresh"]) != full_refresh:
+            continue
+        history.setdefault(row["dataset"], []).append(int(row["rows_out"]))
+    return history
 
 
 def volume_anomalies(

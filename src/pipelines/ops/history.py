@@ -46,26 +46,25 @@ def recent_runs(spark: SparkSession, limit: int) -> list[Row]:
     )  # fmt: skip
 
 
-def count_history(spark: SparkSession, exclude_run: str, window: int) -> dict[str, list[int]]:
-    """Per dataset, ``rows_out`` of its last ``window`` successful runs (other than
-    ``exclude_run``), newest first."""
-    rows = query_rows(
+def count_history(spark: SparkSession, exclude_run: str, window: int) -> list[Row]:
+    """``dataset, rows_out, full_refresh`` of the successful runs other than ``exclude_run``,
+    newest first, at most ``window`` per dataset and kind of run (full refresh or not)."""
+    return query_rows(
         spark,
         ("pipeline_runs", "flow_metrics"),
-        """SELECT dataset, rows_out FROM (
-             SELECT f.dataset, f.rows_out, row_number() OVER (
-               PARTITION BY f.dataset ORDER BY r.started_at DESC, r.run_id DESC) AS n
-             FROM ops.flow_metrics f JOIN ops.pipeline_runs r ON f.run_id = r.run_id
-             WHERE r.status = 'COMPLETED' AND f.status = 'COMPLETED'
-               AND f.rows_out IS NOT NULL AND f.run_id <> :run_id)
-           WHERE n <= :window ORDER BY dataset, n""",
+        """SELECT dataset, rows_out, full_refresh FROM (
+             SELECT *, row_number() OVER (PARTITION BY dataset, full_refresh
+                                          ORDER BY started_at DESC, run_id DESC) AS n
+             FROM (SELECT f.dataset, f.rows_out, r.started_at, r.run_id,
+                     coalesce(get_json_object(r.parameters, '$.full_refresh') = 'true', false)
+                       AS full_refresh
+                   FROM ops.flow_metrics f JOIN ops.pipeline_runs r ON f.run_id = r.run_id
+                   WHERE r.status = 'COMPLETED' AND f.status = 'COMPLETED'
+                     AND f.rows_out IS NOT NULL AND f.run_id <> :run_id))
+           WHERE n <= :window ORDER BY dataset, started_at DESC, run_id DESC""",
         run_id=exclude_run,
         window=window,
     )
-    history: dict[str, list[int]] = {}
-    for row in rows:
-        history.setdefault(row["dataset"], []).append(int(row["rows_out"]))
-    return history
 
 
 def completion_times(

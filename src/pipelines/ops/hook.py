@@ -62,7 +62,10 @@ def after_run(
         reconcile = lambda: _reconcile(spark, config, info.run_id, table_format, echo)  # noqa: E731
         _guarded(echo, "reconciliation", reconcile)
     try:
-        outcome = evaluate_run(spark, config, run, flows, table_format=table_format)
+        streaming = [s.name for s in specs if s.kind == "streaming_table"]
+        outcome = evaluate_run(
+            spark, config, run, flows, table_format=table_format, appended=streaming
+        )
         echo(outcome.summary())
     except Exception as exc:
         echo(f"alerts: not evaluated: {_short(exc)}")

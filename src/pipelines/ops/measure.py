@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.events import FlowState
+from pipelines.ops.reconcile import count_all
 from pipelines.ops.record import DatasetCounts, layer_of
 from pipelines.spec import DatasetSpec
 
@@ -30,16 +31,16 @@ def measure(
     from pyspark.sql import functions as F
 
     done = [s for s in specs if flows.get(s.name) and flows[s.name].state == "COMPLETED"]
-    totals = {s.name: spark.read.table(s.name).count() for s in done}
+    frames = {s.name: spark.read.table(s.name) for s in done}
+    for spec in done:
+        table = frames[spec.name]
+        if spec.kind == "streaming_table" and "_run_id" in table.columns:
+            frames[f"{spec.name}#appended"] = table.where(F.col("_run_id") == run_id)
+    totals = count_all(frames)
     counts: dict[str, DatasetCounts] = {}
     for spec in done:
         if spec.kind == "streaming_table":
-            table = spark.read.table(spec.name)
-            new = (
-                table.where(F.col("_run_id") == run_id).count()
-                if "_run_id" in table.columns
-                else totals[spec.name]
-            )
+            new = totals.get(f"{spec.name}#appended", totals[spec.name])
             counts[spec.name] = DatasetCounts(new, new, None)
             continue
         known = [totals.get(i) for i in spec.inputs]

@@ -7,6 +7,7 @@ counts are what silver dropped, not an estimate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,9 @@ from pipelines.layers.silver import checked_rows
 from pipelines.transforms import deduplicate, latest_file_per_date, valid_rows
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Reconciliation", "reconcile_source"]
+__all__ = ["Reconciliation", "count_all", "reconcile_source"]
 
 
 @dataclass(frozen=True)
@@ -63,21 +64,39 @@ class Reconciliation:
 def reconcile_source(spark: SparkSession, source: SourceConfig, run_id: str) -> Reconciliation:
     """Reconcile ``source``'s bronze, silver and quarantine tables as they are now."""
     bronze = spark.read.table(f"bronze.{source.name}")
-    rows_bronze = bronze.count()
     current = latest_file_per_date(bronze) if source.silver.replace_by_file_date else bronze
-    superseded = rows_bronze - current.count()
     valid = valid_rows(checked_rows(bronze, source))
     dedupe = source.silver.dedupe
-    duplicates = 0
-    if dedupe is not None:
-        duplicates = valid.count() - deduplicate(valid, dedupe.key, dedupe.keep).count()
+    kept = deduplicate(valid, dedupe.key, dedupe.keep) if dedupe is not None else valid
+    n = count_all(
+        {
+            "bronze": bronze,
+            "current": current,
+            "valid": valid,
+            "kept": kept,
+            "silver": spark.read.table(f"silver.{source.name}"),
+            "quarantine": spark.read.table(f"quarantine.{source.name}"),
+        }
+    )
     return Reconciliation(
         run_id=run_id,
         dataset=source.name,
-        rows_read=rows_bronze,
-        rows_bronze=rows_bronze,
-        rows_silver=spark.read.table(f"silver.{source.name}").count(),
-        rows_quarantined=spark.read.table(f"quarantine.{source.name}").count(),
-        rows_duplicates=duplicates,
-        rows_superseded=superseded,
+        rows_read=n["bronze"],
+        rows_bronze=n["bronze"],
+        rows_silver=n["silver"],
+        rows_quarantined=n["quarantine"],
+        rows_duplicates=n["valid"] - n["kept"],
+        rows_superseded=n["bronze"] - n["current"],
     )
+
+
+def count_all(frames: Mapping[str, DataFrame]) -> dict[str, int]:
+    """The row count of every frame, in one Spark job (one round trip, not one per frame)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    counts = [f.select(F.lit(k).alias("k"), F.count("*").alias("n")) for k, f in frames.items()]
+    return {
+        row["k"]: int(row["n"]) for row in reduce(lambda a, b: a.unionByName(b), counts).collect()
+    }
