@@ -19,7 +19,9 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
 from pipelines.ops.hook import after_run
+from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
+from pipelines.pii.keys import resolve_keys
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -57,6 +59,7 @@ def run_pipeline(
     echo: Printer = print,
     trigger: str = "manual",
     target: str = "local",
+    secrets_dir: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -64,12 +67,19 @@ def run_pipeline(
     and reset each run so a changed query may change their schema. ``full_refresh`` resets
     everything, checkpoints included.
 
+    Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
+    place looked): a missing key fails the run before anything is read.
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
+        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+    specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
     info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
@@ -97,6 +107,7 @@ def run_pipeline(
             failed = tracker.failed or {"run": tracker.run_state.lower()}
             raise PipelineRunError(failed)
         counts = _row_counts(spark, stored)
+        record_quality(spark, config, run_id, table_format)
         return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
     finally:
         error = sys.exc_info()[1]

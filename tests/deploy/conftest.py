@@ -74,6 +74,7 @@ def hotel_conf(conf_copy: Path) -> Path:
         ),
         encoding="utf-8",
     )
+    (conf_copy / "sources" / "customers.yml").unlink()  # PII: needs project.yml pii keys
     write_source(conf_copy, "reservations", "team_hotel", "hotel")
     write_source(conf_copy, "folios", "team_hotel", "hotel")
     write_source(conf_copy, "guests", "team_crm")

@@ -235,7 +235,9 @@ def test_committed_bundle_is_not_stale(config: LakehouseConfig) -> None:
     assert [p.name for p in COMMITTED] == [
         "job_backfill.yml",
         "job_catalog_daily.yml",
+        "job_customer_daily.yml",
         "pipeline_catalog.yml",
+        "pipeline_customer.yml",
     ]
 
 
@@ -272,6 +274,8 @@ def test_committed_resources_load_with_databricks_bundles() -> None:
         ("backfill", "Job"),
         ("catalog", "Pipeline"),
         ("catalog_daily", "Job"),
+        ("customer", "Pipeline"),
+        ("customer_daily", "Job"),
     ]
     with pytest.raises(ValueError, match="Unexpected field 'schedul' for class Job"):
         Job.from_dict({"name": "x", "schedul": {}})
@@ -360,9 +364,13 @@ def test_adding_a_source_adds_it_to_its_domain_pipeline(conf_copy: Path, tmp_pat
     write_source(conf_copy, "offers", "team_catalog", "catalog")
     docs = _resources(load_config(conf_copy))
     pipeline = docs["bundles/pipeline_catalog.yml"]["resources"]["pipelines"]["catalog"]
-    assert pipeline["configuration"]["lakehouse.sources"] == "offers,product_catalog"
+    assert pipeline["configuration"]["lakehouse.sources"] == "offers,orders_cdc,product_catalog"
     bronze = _job(docs, "catalog_daily")["tasks"][0]["pipeline_task"]["refresh_selection"]
-    assert bronze == ["${var.catalog}.bronze.offers", "${var.catalog}.bronze.product_catalog"]
+    assert bronze == [
+        "${var.catalog}.bronze.offers",
+        "${var.catalog}.bronze.orders_cdc",
+        "${var.catalog}.bronze.product_catalog",
+    ]
     files = bundle_files(load_config(conf_copy)).files
     assert stale_files(files, REPO, MANAGED) == [
         "bundles/job_catalog_daily.yml",
@@ -390,7 +398,9 @@ def test_write_then_check_then_orphans(conf_copy: Path, tmp_path: Path) -> None:
         "hand_written.yml",
         "job_backfill.yml",
         "job_catalog_daily.yml",
+        "job_customer_daily.yml",
         "pipeline_catalog.yml",
+        "pipeline_customer.yml",
     ]
 
 
@@ -407,16 +417,19 @@ def test_cli_bundle_check_names_stale_files(
     captured = capsys.readouterr()
     assert captured.err == (
         "note: project.yml: deploy.domains.hotel: no source has domain 'hotel' yet; no job\n"
-        "3 stale file(s); run `lakehouse bundle` and commit:\n"
+        "5 stale file(s); run `lakehouse bundle` and commit:\n"
         "  bundles/job_backfill.yml\n"
         "  bundles/job_catalog_daily.yml\n"
+        "  bundles/job_customer_daily.yml\n"
         "  bundles/pipeline_catalog.yml\n"
+        "  bundles/pipeline_customer.yml\n"
     )
     assert main(["bundle", "--root", str(root)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "3 file(s), 3 changed"
+    assert capsys.readouterr().out.splitlines()[-1] == "5 file(s), 5 changed"
     assert main(["bundle", "--check", "--root", str(root)]) == 0
-    assert capsys.readouterr().out == "3 file(s) up to date\n"
-    for name in ("job_backfill.yml", "job_catalog_daily.yml", "pipeline_catalog.yml"):
+    assert capsys.readouterr().out == "5 file(s) up to date\n"
+    names = ("job_backfill.yml", "job_catalog_daily.yml", "pipeline_catalog.yml")
+    for name in (*names, "job_customer_daily.yml", "pipeline_customer.yml"):
         assert (root / "bundles" / name).read_text() == (BUNDLES / name).read_text()
 
 

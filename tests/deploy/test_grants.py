@@ -82,6 +82,7 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
     ]
     catalog_team = {g["table"] for g in grants["table_grants"] if g["principal"] == "team_catalog"}
     assert catalog_team == {
+        "bronze.orders_cdc", "silver.orders_cdc", "quarantine.orders_cdc",
         "bronze.product_catalog", "silver.product_catalog", "quarantine.product_catalog",
         "gold.team_a_products_with_image", "gold.team_b_samsung_after_2000_without_image",
     }  # fmt: skip

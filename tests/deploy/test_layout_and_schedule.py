@@ -18,7 +18,7 @@ from .conftest import write_source
 def test_pipelines_by_domain_owner_and_cross_domain_gold(hotel_config: LakehouseConfig) -> None:
     catalog_gold = ("team_a_products_with_image", "team_b_samsung_after_2000_without_image")
     assert plan_pipelines(hotel_config) == (
-        PipelinePlan("catalog", ("product_catalog",), catalog_gold, ("team_catalog",)),
+        PipelinePlan("catalog", ("orders_cdc", "product_catalog"), catalog_gold, ("team_catalog",)),
         PipelinePlan("hotel", ("folios", "reservations"), ("hotel_daily_report",), ("team_hotel",)),
         PipelinePlan("team_crm", ("guests",), (), ("team_crm",)),
         PipelinePlan("gold", (), ("guest_stays",), ("team_crm",)),

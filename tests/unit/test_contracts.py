@@ -23,6 +23,8 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
     assert sorted(found) == [
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
+        "silver.customers",
+        "silver.orders_cdc",
         "silver.product_catalog",
     ]
     assert found["silver.product_catalog"].columns[-1] == ContractColumn("year_release", "int")

@@ -11,6 +11,8 @@ from pipelines.docs import dictionary, lineage_edges, render_dictionary
 
 
 def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> None:
+    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "orders_cdc.yml").unlink()
     docs = dictionary(load_config(conf_copy))
     assert [(d.name, d.owner) for d in docs] == [
         ("bronze.product_catalog", "team_catalog"),
@@ -47,6 +49,8 @@ def test_docs_command_writes_a_self_contained_page(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "orders_cdc.yml").unlink()
     monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
     assert main(["docs", "--out", str(tmp_path / "site")]) == 0
     page = tmp_path / "site" / "index.html"

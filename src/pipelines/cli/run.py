@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog
+    from pipelines.demo import generate_catalog, generate_orders_cdc
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -77,10 +77,33 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    if any(s.name == "customers" and s.has_pii for s in config.sources):
+        _demo_customers(settings, config, days=args.days)
+    print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
     return code
+
+
+def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
+    """Customers with PII, and random demo keys (never shipped in the repository)."""
+    from pipelines.demo import generate_customers
+    from pipelines.pii.keys import write_demo_keys
+
+    target = settings.landing / "customers"
+    stats = generate_customers(target, days=days)
+    print(
+        f"demo: generated {stats.rows} customer rows with PII ({stats.bad_rows} deliberately "
+        f"bad) under {target}"
+    )
+    for path in write_demo_keys(config.project.pii, settings.home / "secrets"):
+        print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
+    print(
+        "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
+        '(README, "PII")'
+    )
 
 
 def run_local(
@@ -99,6 +122,7 @@ def run_local(
         storage_root=settings.storage.as_uri(),
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
+        secrets_dir=settings.home / "secrets",
         trigger=trigger,
     )
     print_summary(config, result)

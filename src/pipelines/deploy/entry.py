@@ -100,10 +100,11 @@ class PipelineSelection:
         problems += _unknown(CONF_GOLD, self.gold, [g.name for g in config.gold])
         if problems:
             raise EntryPointError(f"pipeline {self.pipeline}: " + "; ".join(problems))
-        names = {
-            f"{layer}.{s}" for s in self.sources for layer in ("bronze", "silver", "quarantine")
-        }
-        return frozenset(names | {f"gold.{g}" for g in self.gold})
+        names = {f"gold.{g}" for g in self.gold}
+        for source in (s for s in config.sources if s.name in self.sources):
+            layers = ("bronze", "bronze_pii", "silver", "quarantine")
+            names |= {f"{x}.{source.name}" for x in layers if x != "bronze_pii" or source.has_pii}
+        return frozenset(names)
 
 
 def _unknown(key: str, names: Iterable[str], known: list[str]) -> list[str]:
@@ -127,13 +128,20 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     """
     from pipelines.config import load_config
     from pipelines.graph import RunContext, build_graph
+    from pipelines.pii.keys import resolve_keys
     from pipelines.register import register
     from pipelines.runner import new_run_id
 
     selection = PipelineSelection.from_conf(lambda key: spark.conf.get(key, None))
     config = load_config(Path(selection.conf_path))
+    mine = [s for s in config.sources if s.name in selection.sources]
+    masks = {c.pii.mask for s in mine for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, platform="databricks")  # the secret scope
     context = RunContext(
-        run_id=new_run_id(), landing_root=selection.landing_root, platform="databricks"
+        run_id=new_run_id(),
+        landing_root=selection.landing_root,
+        platform="databricks",
+        pii_keys=keys,
     )
     specs = select_specs(build_graph(config, context), selection.datasets(config))
     register(specs, spark, table_format=None)

@@ -89,13 +89,14 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
         ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
     ]
     if pii:
-        clear = "Clear PII values, readable by entitled groups only."
-        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii), (bronze,)))
+        # Read from the source beside bronze (not from bronze, which holds masked values).
+        clear = "Clear PII values, readable by entitled groups only; join on _content_hash."
+        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii), ()))
     return [
         DatasetDoc(
             f"{layer}.{name}", layer, description, source.owner, columns, inputs,
             domain=source.domain or "", tags=source.tags, version=source.version,
-            rules=tuple(_rule_text(r) for r in source.quality) if layer == "silver" else (),
+            rules=tuple(_rule_text(r) for r in source.rules if r.layer == layer),
         )
         for layer, description, columns, inputs in layers
     ]  # fmt: skip

@@ -8,7 +8,7 @@ from pipelines.docs.dictionary import DatasetDoc
 
 __all__ = ["lineage_svg"]
 
-_COLUMN = {"bronze": 0, "bronze_pii": 1, "silver": 1, "quarantine": 1, "gold": 2}
+_COLUMN = {"bronze": 0, "bronze_pii": 0, "silver": 1, "quarantine": 1, "gold": 2}
 _FILL = {"bronze": "#f0dcc4", "bronze_pii": "#f6c9c9", "silver": "#e1e6ea",
          "quarantine": "#f9d3a5", "gold": "#f5e08a"}  # fmt: skip
 _W, _H, _GAP_X, _GAP_Y = 330, 26, 60, 10

@@ -1,8 +1,9 @@
 """``ops.reconciliation``: every bronze row is in silver, in quarantine, or a counted drop.
 
 Computed after a run from the tables, with the very functions silver uses
-(``checked_rows``, ``latest_file_per_date``, ``deduplicate``), so the duplicate and superseded
-counts are what silver dropped, not an estimate.
+(``checked_rows``, ``latest_file_per_date``, and silver's own query: ``deduplicate``, or
+``apply_changes`` for a CDC source), so the duplicate and superseded counts are what silver
+dropped, not an estimate.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import SourceConfig
-from pipelines.layers.silver import checked_rows
-from pipelines.transforms import deduplicate, latest_file_per_date, valid_rows
+from pipelines.layers.silver import checked_rows, silver_specs
+from pipelines.transforms import latest_file_per_date, valid_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -31,7 +32,8 @@ class Reconciliation:
         rows_bronze: Rows in ``bronze.<source>`` after the run.
         rows_silver: Rows in ``silver.<source>``.
         rows_quarantined: Rows in ``quarantine.<source>``.
-        rows_duplicates: Valid rows dropped as duplicates of another row (same key).
+        rows_duplicates: Valid rows silver folded into another row: duplicates of a key, or
+            change events applied to fewer rows (CDC).
         rows_superseded: Rows of a file replaced by a newer file for the same date.
     """
 
@@ -66,8 +68,8 @@ def reconcile_source(spark: SparkSession, source: SourceConfig, run_id: str) -> 
     bronze = spark.read.table(f"bronze.{source.name}")
     current = latest_file_per_date(bronze) if source.silver.replace_by_file_date else bronze
     valid = valid_rows(checked_rows(bronze, source))
-    dedupe = source.silver.dedupe
-    kept = deduplicate(valid, dedupe.key, dedupe.keep) if dedupe is not None else valid
+    [silver] = [s for s in silver_specs(source) if s.name == f"silver.{source.name}"]
+    kept = silver.query(spark)  # valid rows, deduplicated or applied as changes
     n = count_all(
         {
             "bronze": bronze,
