@@ -23,6 +23,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--trigger", choices=("manual", "schedule"), default="manual", help="recorded in ops"
     )
     run.add_argument(
+        "--only",
+        action="append",
+        metavar="SOURCE",
+        help="run only this source (repeatable) and the gold models that read only such sources",
+    )
+    run.add_argument(
         "--remote",
         metavar="URL",
         help="run on an existing Spark Connect server, e.g. sc://localhost:15002 (token: "
@@ -48,6 +54,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.conf)
+    if args.only:
+        config = config.select(args.only)
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
