@@ -20,10 +20,12 @@ from pipelines.cli import (
     docs,
     generate,
     pii_sql,
+    report,
     run,
     scan_pii,
     serve,
     sql,
+    status,
     validate,
 )
 from pipelines.config import format_problems
@@ -44,6 +46,8 @@ _COMMANDS = (
     serve,
     scan_pii,
     pii_sql,
+    status,
+    report,
 )
 
 
