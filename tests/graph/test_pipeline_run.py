@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.graph, pytest.mark.spark]
 
+
+@pytest.fixture(scope="module")
+def config(catalog_config: LakehouseConfig) -> LakehouseConfig:
+    """The catalog alone: these runs are about it, and smaller runs are faster."""
+    return catalog_config
+
+
 COUNTS = """SELECT (SELECT count(*) FROM bronze.product_catalog),
                    (SELECT count(*) FROM silver.product_catalog),
                    (SELECT count(*) FROM quarantine.product_catalog),
