@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.sources import corrupt_columns, read_source
+from pipelines.sources import corrupt_columns, read_source, rescued_columns
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 
@@ -29,7 +29,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
 
 
 def _query(source: SourceConfig, context: RunContext) -> Query:
-    hashed = [c.name for c in source.columns] + corrupt_columns(source)
+    hashed = [c.name for c in source.columns] + corrupt_columns(source) + rescued_columns(source)
     file_date = getattr(source.source, "file_date", None)
 
     def query(spark: SparkSession) -> DataFrame:

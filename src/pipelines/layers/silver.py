@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.sources import corrupt_columns
+from pipelines.sources import corrupt_columns, rescued_columns
 from pipelines.spec import DatasetSpec, Query
 from pipelines.transforms import (
     apply_rules,
@@ -59,7 +59,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
         if dedupe is not None:
             rows = deduplicate(rows, dedupe.key, dedupe.keep)
-        return rows.select(*data, "_warnings", *INGEST_COLUMNS)
+        return rows.select(*data, "_warnings", *rescued_columns(source), *INGEST_COLUMNS)
 
     return query
 
@@ -67,6 +67,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
 def _quarantine_query(source: SourceConfig, bronze: str) -> Query:
     def query(spark: SparkSession) -> DataFrame:
         rows = quarantined_rows(checked_rows(spark.read.table(bronze), source))
-        return rows.select("_reasons", "_raw.*", *corrupt_columns(source), *INGEST_COLUMNS)
+        extra = [*corrupt_columns(source), *rescued_columns(source)]
+        return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
 
     return query
