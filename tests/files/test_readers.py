@@ -26,6 +26,9 @@ COLUMNS = ["id", "name", "day", "_rescued_data"]
 
 
 def _read(spark: SparkSession, tmp: Path, landing: Path, columns: list[str], **files: object) -> list[tuple[object, ...]]:  # fmt: skip
+    from pipelines.sources.xlsx import XlsxDataSource
+
+    spark.dataSource.register(XlsxDataSource)
     frame = read_files(spark, source("sample", **files), landing.as_uri())
     return drain(frame, tmp / "checkpoint", columns)
 
@@ -39,7 +42,9 @@ def test_csv_line_endings_gzip_spaces_and_headers_by_name(spark: SparkSession, t
     write(folder / "zipped.csv.gz", "id,name,day\n5,Ed,05/02/2024\n")
     # reordered, one column missing, one new: matched by header name, the new one rescued
     write(folder / "drift.csv", "name,id,shoe\nFay,6,42\n")
-    write(folder / "short.csv", 'id,name,day\n7,"Gus"\n8,Hal,08/02/2024,extra\n9,Ike,09/02/2024,x,y\n')
+    write(
+        folder / "short.csv", 'id,name,day\n7,"Gus"\n8,Hal,08/02/2024,extra\n9,Ike,09/02/2024,x,y\n'
+    )
 
     rows = _read(spark, tmp_path, tmp_path / "landing zone", [*COLUMNS, "_corrupt_record", "_source_file LIKE '%in%20box%'"], path="in box/*")  # fmt: skip
 
@@ -76,7 +81,9 @@ def test_json_lines_and_documents(spark: SparkSession, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_json_lines(landing / "lines" / "a.json", [{"id": 1, "name": "Ann"}, {"id": 2, "tags": ["x"], "day": "02/02/2024"}])  # fmt: skip
     write(landing / "lines" / "b.json.gz", '{"id": 3, "name": null}\r\n\r\n{"id": 4,')
-    rows = _read(spark, tmp_path, landing, [*COLUMNS, "_corrupt_record"], path="lines", format="json")
+    rows = _read(
+        spark, tmp_path, landing, [*COLUMNS, "_corrupt_record"], path="lines", format="json"
+    )
     assert rows == [
         ("1", "Ann", None, None, None),
         ("2", None, "02/02/2024", '{"tags":"[\\"x\\"]"}', None),

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 from pipelines.config.file_formats import ENCODINGS
 from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
+from pipelines.sources.infer import normalise_name
 
 __all__ = [
     "FileShape",
@@ -36,7 +37,11 @@ Record = dict[str, str | None]
 
 @dataclass(frozen=True)
 class FileShape:
-    """What a file holds: its column names in order, their types if typed, sample records."""
+    """What a file holds: its column names in order, their types if typed, sample records.
+
+    CSV, JSON and xlsx names are normalised to config identifiers (``Booking_ID`` ->
+    ``booking_id``), as the readers match them; XML and Parquet names are kept as they are.
+    """
 
     path: Path
     columns: tuple[str, ...]
@@ -103,7 +108,7 @@ def _csv(path: Path, source: FileSource, sample: int) -> FileShape:
     with _open_text(path, options.encoding) as handle:
         rows = _csv_rows(handle, options.delimiter, options.quote, options.escape)
         first = next(rows, [])
-        header = tuple(first) if options.header else ()
+        header = tuple(normalise_name(n) for n in first) if options.header else ()
         records: list[Record] = []
         for row in rows if options.header else itertools.chain([first], rows):
             if len(records) >= sample:
@@ -144,7 +149,11 @@ def _json(path: Path, source: FileSource, sample: int) -> FileShape:
                     objects.append(json.loads(line))
                 if len(objects) >= sample:
                     break
-    records = [{k: _json_value(v) for k, v in o.items()} for o in objects if isinstance(o, dict)]
+    records = [
+        {normalise_name(k): _json_value(v) for k, v in o.items()}
+        for o in objects
+        if isinstance(o, dict)
+    ]
     columns = dict.fromkeys(k for record in records for k in record)
     return FileShape(path, tuple(columns), {}, tuple(records[:sample]))
 

@@ -111,6 +111,7 @@ def _read_json(
         rows = text.where(F.trim(value) != "").withColumn(
             "_map", F.from_json(value, "map<string,string>")
         )
+    rows = rows.withColumn("_map", F.transform_keys("_map", lambda key, _v: spark_normalised(key)))
     known = F.array(*[F.lit(name) for name in declared])
     extras = F.map_filter(F.col("_map"), lambda key, _v: ~F.array_contains(known, key))
     return rows.withColumns(
@@ -120,6 +121,15 @@ def _read_json(
             RESCUED_COLUMN: F.when(F.size(extras) > 0, F.to_json(extras)),
         }
     )
+
+
+def spark_normalised(name: Column) -> Column:
+    """``pipelines.sources.infer.normalise_name`` as a Spark expression."""
+    spaced = F.regexp_replace(F.trim(name), r"([a-z0-9])([A-Z])", "$1_$2")
+    snake = F.lower(
+        F.regexp_replace(F.regexp_replace(spaced, r"[^0-9A-Za-z]+", "_"), "^_+|_+$", "")
+    )
+    return F.when(snake.rlike("^[a-z]"), snake).otherwise(F.concat(F.lit("c_"), snake))
 
 
 def _observed_columns(source: FileSource, landing_root: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ from pyspark.sql.datasource import (
 from pyspark.sql.types import StructType
 
 from pipelines.config.file_formats import XlsxOptions
+from pipelines.sources.infer import normalise_name
 
 __all__ = ["XLSX_FORMAT", "XlsxDataSource", "cell_text", "read_sheet", "xlsx_rows"]
 
@@ -60,7 +61,8 @@ def read_sheet(
     try:
         sheet = book[options.sheet] if options.sheet else book.worksheets[0]
         rows = sheet.iter_rows(min_row=options.header_row, values_only=True)
-        header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+        cells = next(rows, ())
+        header = [normalise_name(str(v)) if v is not None and str(v).strip() else "" for v in cells]
         while header and header[-1] == "":
             header.pop()
         data: list[list[str | None]] = []

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 from pipelines.config.sources import FileSource
 from pipelines.sources.file_options import RESCUED_COLUMN
-from pipelines.sources.xlsx import XLSX_FORMAT, XlsxDataSource
+from pipelines.sources.xlsx import XLSX_FORMAT
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -20,8 +20,10 @@ __all__ = ["read_xlsx"]
 def read_xlsx(
     spark: SparkSession, source: FileSource, declared: Sequence[str], location: str
 ) -> DataFrame:
-    """A stream of the workbooks under ``location`` (a local or mounted path, or file:// URI)."""
-    spark.dataSource.register(XlsxDataSource)
+    """A stream of the workbooks under ``location`` (a local or mounted path, or file:// URI).
+
+    The data source must be registered first (``prepare_file_sources``; tests do it too).
+    """
     names = ", ".join(f"`{n}` STRING" for n in [*declared, RESCUED_COLUMN])
     schema = f"{names}, `_source_file` STRING, `_file_modified_at` TIMESTAMP"
     parsed = urlparse(location)
