@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, run, sql, validate
+from pipelines.cli import generate, new_source, run, sql, validate
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +27,7 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    new_source,
 )
 
 

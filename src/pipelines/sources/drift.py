@@ -164,6 +164,8 @@ def apply_schema_drift(
             sources.append(source)
             continue
         dataset = f"bronze.{source.name}"
+        if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
+            source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
         done = _ingested(spark, dataset)
         new = [p for p in matching_files(landing_root, spec) if p not in done]
         changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
@@ -174,11 +176,8 @@ def apply_schema_drift(
                 c.describe() for c in changes
             )
         if spec.schema_drift == "evolve":
-            names = _evolved_before(spark, dataset)
-            names += [c.column for c in changes if c.change == "added"]
-            sources.append(_evolve(source, names, run_id))
-        else:
-            sources.append(source)
+            source = _evolve(source, [c.column for c in changes if c.change == "added"], run_id)  # noqa: PLW2901
+        sources.append(source)
     if failed:
         raise SchemaDriftError(failed)
     return replace(config, sources=tuple(sources))
