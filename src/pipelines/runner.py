@@ -17,6 +17,8 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
+from pipelines.ops.quality import record_quality
+from pipelines.pii.keys import resolve_keys
 from pipelines.sources.prepare import prepare_file_sources
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ def run_pipeline(
     table_format: str | None = "parquet",
     run_id: str | None = None,
     echo: Printer = print,
+    secrets_dir: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -60,12 +63,19 @@ def run_pipeline(
     and reset each run so a changed query may change their schema. ``full_refresh`` resets
     everything, checkpoints included.
 
+    Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
+    place looked): a missing key fails the run before anything is read.
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
+        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+    specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     echo(
         f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"
@@ -76,7 +86,7 @@ def run_pipeline(
         _reset(spark, stored, storage_root)
     # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
     config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    specs = build_graph(config, context)
     # Two phases: the local engine lets a materialized view start as soon as an upstream
     # streaming table is running, so it could read bronze before this run's files landed.
     # Streaming tables refresh (incrementally) first; then every materialized view is
@@ -94,6 +104,7 @@ def run_pipeline(
         failed = tracker.failed or {"run": tracker.run_state.lower()}
         raise PipelineRunError(failed)
     counts = _row_counts(spark, stored)
+    record_quality(spark, config, run_id, table_format)
     return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
 
 

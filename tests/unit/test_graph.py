@@ -10,6 +10,13 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
     assert shape == [
+        ("bronze.customers", "streaming_table", (), ("_file_date",)),
+        ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
+        ("silver.customers", "materialized_view", ("bronze.customers",), ()),
+        ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
+        ("bronze.orders_cdc", "streaming_table", (), ()),
+        ("silver.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
+        ("quarantine.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
         ("bronze.product_catalog", "streaming_table", (), ("_file_date",)),
         ("silver.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
         ("quarantine.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
@@ -17,5 +24,5 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
     assert (
-        specs[1].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+        specs[8].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
     )

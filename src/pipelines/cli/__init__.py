@@ -14,7 +14,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, new_source, run, sql, validate
+from pipelines.cli import (
+    bundle,
+    contract,
+    docs,
+    generate,
+    new_source,
+    pii_sql,
+    run,
+    scan_pii,
+    serve,
+    sql,
+    validate,
+)
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +39,12 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
+    serve,
+    scan_pii,
+    pii_sql,
     new_source,
 )
 

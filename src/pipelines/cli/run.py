@@ -1,4 +1,8 @@
-"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark."""
+"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark.
+
+``run --remote sc://HOST:PORT`` runs the same graph on an existing Spark Connect server instead;
+paths are then the server's, so the storage root is required and both roots are URIs.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,31 @@ from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.settings import Settings
 
-__all__ = ["add_parser", "run_local"]
+__all__ = ["add_parser", "run_local", "run_remote"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the commands."""
     run = commands.add_parser("run", help="run the pipeline graph on local Spark")
     run.add_argument("--full-refresh", action="store_true", help="recompute everything")
-    run.set_defaults(handler=_run)
+    run.add_argument(
+        "--remote",
+        metavar="URL",
+        help="run on an existing Spark Connect server, e.g. sc://localhost:15002 (token: "
+        "$SPARK_CONNECT_AUTHENTICATE_TOKEN or sc://HOST:PORT/;token=T)",
+    )
+    run.add_argument(
+        "--storage",
+        metavar="URI",
+        help="checkpoint root as the server sees it, e.g. file:///data/lakehouse/storage "
+        "(required with --remote)",
+    )
+    run.add_argument(
+        "--landing",
+        metavar="URI",
+        help="landing root as the server sees it (default: $LAKEHOUSE_LANDING)",
+    )
+    run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
     demo.add_argument("--days", type=int, default=3, metavar="N")
@@ -23,11 +44,25 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    return run_local(settings, load_config(settings.conf), full_refresh=args.full_refresh)
+    if args.remote is None:
+        if args.storage or args.landing:
+            args.usage_error("--storage and --landing go with --remote")
+        return run_local(settings, load_config(settings.conf), full_refresh=args.full_refresh)
+    if not args.storage:
+        args.usage_error(
+            "--remote needs --storage URI: the checkpoint root on the server's file system"
+        )
+    return run_remote(
+        args.remote,
+        load_config(settings.conf),
+        storage_root=args.storage,
+        landing_root=args.landing or settings.landing.as_uri(),
+        full_refresh=args.full_refresh,
+    )
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog
+    from pipelines.demo import generate_catalog, generate_orders_cdc
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -37,10 +72,33 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    if any(s.name == "customers" and s.has_pii for s in config.sources):
+        _demo_customers(settings, config, days=args.days)
+    print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     code = run_local(settings, config, full_refresh=True)
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
     return code
+
+
+def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
+    """Customers with PII, and random demo keys (never shipped in the repository)."""
+    from pipelines.demo import generate_customers
+    from pipelines.pii.keys import write_demo_keys
+
+    target = settings.landing / "customers"
+    stats = generate_customers(target, days=days)
+    print(
+        f"demo: generated {stats.rows} customer rows with PII ({stats.bad_rows} deliberately "
+        f"bad) under {target}"
+    )
+    for path in write_demo_keys(config.project.pii, settings.home / "secrets"):
+        print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
+    print(
+        "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
+        '(README, "PII")'
+    )
 
 
 def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool) -> int:
@@ -55,6 +113,33 @@ def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool
         spark,
         landing_root=settings.landing.as_uri(),
         storage_root=settings.storage.as_uri(),
+        full_refresh=full_refresh,
+        table_format=config.project.local.table_format,
+        secrets_dir=settings.home / "secrets",
+    )
+    print_summary(config, result)
+    return 0
+
+
+def run_remote(
+    url: str,
+    config: LakehouseConfig,
+    *,
+    storage_root: str,
+    landing_root: str,
+    full_refresh: bool,
+) -> int:
+    """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
+    from pipelines.runner import run_pipeline
+    from pipelines.spark import remote_session
+    from pipelines.summary import print_summary
+
+    spark = remote_session(url)
+    result = run_pipeline(
+        config,
+        spark,
+        landing_root=landing_root,
+        storage_root=storage_root,
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
     )

@@ -15,6 +15,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
+from pipelines.config.pii import required_keys
+from pipelines.config.rule_check import check_rules
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
 from pipelines.config.yamlpos import (
     KeyPath,
@@ -53,7 +55,10 @@ class LakehouseConfig:
     @property
     def datasets(self) -> tuple[str, ...]:
         """Every logical table name the config defines."""
-        names = [f"{layer}.{s.name}" for s in self.sources for layer in _SOURCE_LAYERS]
+        names = []
+        for s in self.sources:
+            layers = ("bronze", "bronze_pii", "silver", "quarantine")  # raw PII: bronze_pii
+            names += [f"{x}.{s.name}" for x in layers if x in _SOURCE_LAYERS or s.has_pii]
         return (*names, *(f"gold.{g.name}" for g in self.gold))
 
 
@@ -133,6 +138,7 @@ def load_config(root: Path) -> LakehouseConfig:
     if project is None or access is None:
         raise ConfigErrors(collector.problems)
     _check_references(collector, access, sources, gold)
+    _check_pii_keys(collector, project, sources)
     if collector.problems:
         raise ConfigErrors(collector.problems)
     return LakehouseConfig(root, project, access, tuple(sources), tuple(gold))
@@ -182,6 +188,7 @@ def _check_references(
     _check_unique(collector, [*sources, *gold])
     for source in sources:
         _check_group(collector, source, ("owner",), source.owner, groups)
+    check_rules(collector.problem, sources, collector.failed_names)
     tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
     tables |= {f"gold.{g.name}" for g in gold}
     known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}
@@ -197,6 +204,25 @@ def _check_references(
                 hint = did_you_mean(ref, known)
                 message = f"references unknown table '{ref}'{hint}"
                 collector.problem(model, ("sql",), message, line_offset=offset)
+
+
+def _check_pii_keys(
+    collector: _Collector, project: ProjectConfig, sources: list[SourceConfig]
+) -> None:
+    for source in sources:
+        masks = {c.pii.mask for c in source.columns if c.pii}
+        for key in required_keys(masks):
+            if getattr(project.pii, key) is None:
+                index = next(
+                    i for i, c in enumerate(source.columns)
+                    if c.pii and (key == "token_key" or c.pii.mask == "encrypt")
+                )  # fmt: skip
+                collector.problem(
+                    source,
+                    ("columns", index, "pii"),
+                    f"needs project.yml pii.{key} (where the key comes from, e.g. "
+                    f"{{secret: pii/{key}}})",
+                )
 
 
 def _check_group(
