@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,7 +18,9 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph
+from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
+from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
 from pipelines.sources.prepare import prepare_file_sources
 
@@ -55,6 +58,8 @@ def run_pipeline(
     table_format: str | None = "parquet",
     run_id: str | None = None,
     echo: Printer = print,
+    trigger: str = "manual",
+    target: str = "local",
     secrets_dir: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
@@ -77,35 +82,40 @@ def run_pipeline(
     context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
     specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
-    echo(
-        f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"
-    )
-    for schema in SCHEMAS:
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
-    if full_refresh:
-        _reset(spark, stored, storage_root)
-    # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
-    config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
-    specs = build_graph(config, context)
-    # Two phases: the local engine lets a materialized view start as soon as an upstream
-    # streaming table is running, so it could read bronze before this run's files landed.
-    # Streaming tables refresh (incrementally) first; then every materialized view is
-    # recomputed from scratch (a full refresh also lets a changed query change its schema).
-    streaming = [s.name for s in stored if s.kind == "streaming_table"]
-    views = [s.name for s in stored if s.kind == "materialized_view"]
+    parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
+    info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
-    for phase, names in (("ingest", streaming), ("transform", views)):
-        reset = names if phase == "transform" else []
-        events = _start(spark, specs, table_format, names, reset, storage_root)
-        _follow(events, echo, tracker)
+    try:
+        mode = "full refresh" if full_refresh else "incremental"
+        echo(f"run {run_id}: {len(stored)} datasets, {mode}")
+        for schema in SCHEMAS:
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+        if full_refresh:
+            _reset(spark, stored, storage_root)
+        # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
+        config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+        specs = build_graph(config, context)
+        # Two phases: the local engine lets a materialized view start as soon as an upstream
+        # streaming table is running, so it could read bronze before this run's files landed.
+        # Streaming tables refresh (incrementally) first; then every materialized view is
+        # recomputed from scratch (a full refresh also lets a changed query change its schema).
+        streaming = [s.name for s in stored if s.kind == "streaming_table"]
+        views = [s.name for s in stored if s.kind == "materialized_view"]
+        for phase, names in (("ingest", streaming), ("transform", views)):
+            reset = names if phase == "transform" else []
+            events = _start(spark, specs, table_format, names, reset, storage_root)
+            _follow(events, echo, tracker)
+            if tracker.failed or tracker.run_state != "COMPLETED":
+                break
         if tracker.failed or tracker.run_state != "COMPLETED":
-            break
-    if tracker.failed or tracker.run_state != "COMPLETED":
-        failed = tracker.failed or {"run": tracker.run_state.lower()}
-        raise PipelineRunError(failed)
-    counts = _row_counts(spark, stored)
-    record_quality(spark, config, run_id, table_format)
-    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+            failed = tracker.failed or {"run": tracker.run_state.lower()}
+            raise PipelineRunError(failed)
+        counts = _row_counts(spark, stored)
+        record_quality(spark, config, run_id, table_format)
+        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+    finally:
+        error = sys.exc_info()[1]
+        after_run(spark, config, stored, tracker, info, error, table_format=table_format, echo=echo)
 
 
 def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:

@@ -21,10 +21,12 @@ from pipelines.cli import (
     generate,
     new_source,
     pii_sql,
+    report,
     run,
     scan_pii,
     serve,
     sql,
+    status,
     validate,
 )
 from pipelines.config import format_problems
@@ -46,6 +48,8 @@ _COMMANDS = (
     scan_pii,
     pii_sql,
     new_source,
+    status,
+    report,
 )
 
 

@@ -20,6 +20,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run = commands.add_parser("run", help="run the pipeline graph on local Spark")
     run.add_argument("--full-refresh", action="store_true", help="recompute everything")
     run.add_argument(
+        "--trigger", choices=("manual", "schedule"), default="manual", help="recorded in ops"
+    )
+    run.add_argument(
         "--remote",
         metavar="URL",
         help="run on an existing Spark Connect server, e.g. sc://localhost:15002 (token: "
@@ -44,20 +47,22 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    config = load_config(settings.conf)
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
-        return run_local(settings, load_config(settings.conf), full_refresh=args.full_refresh)
+        return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
     if not args.storage:
         args.usage_error(
             "--remote needs --storage URI: the checkpoint root on the server's file system"
         )
     return run_remote(
         args.remote,
-        load_config(settings.conf),
+        config,
         storage_root=args.storage,
         landing_root=args.landing or settings.landing.as_uri(),
         full_refresh=args.full_refresh,
+        trigger=args.trigger,
     )
 
 
@@ -75,7 +80,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if any(s.name == "customers" and s.has_pii for s in config.sources):
         _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
-    code = run_local(settings, config, full_refresh=True)
+    code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
         print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
@@ -101,7 +106,9 @@ def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -
     )
 
 
-def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool) -> int:
+def run_local(
+    settings: Settings, config: LakehouseConfig, *, full_refresh: bool, trigger: str = "manual"
+) -> int:
     """Run the whole graph on the local session and print the summary."""
     from pipelines.runner import run_pipeline
     from pipelines.spark import local_session
@@ -116,6 +123,7 @@ def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
         secrets_dir=settings.home / "secrets",
+        trigger=trigger,
     )
     print_summary(config, result)
     return 0
@@ -128,6 +136,7 @@ def run_remote(
     storage_root: str,
     landing_root: str,
     full_refresh: bool,
+    trigger: str = "manual",
 ) -> int:
     """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
     from pipelines.runner import run_pipeline
@@ -142,6 +151,8 @@ def run_remote(
         storage_root=storage_root,
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
+        trigger=trigger,
+        target="remote",
     )
     print_summary(config, result)
     return 0

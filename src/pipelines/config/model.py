@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
 from pipelines.config.cdc import cdc_problem
 from pipelines.config.deploy import DeploySettings
@@ -232,3 +233,4 @@ class ProjectConfig(Model):
     pii: PiiSettings = Field(
         default_factory=PiiSettings, description="where the PII masking keys come from"
     )
+    alerts: AlertsConfig = AlertsConfig()
