@@ -9,20 +9,31 @@ from pipelines.graph import RunContext, build_graph
 def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
+    hotel_reservations = ("silver.hotel_reservations",)
     assert shape == [
         ("bronze.customers", "streaming_table", (), ("_file_date",)),
         ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
         ("silver.customers", "materialized_view", ("bronze.customers",), ()),
         ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
+        ("bronze.hotel_folios", "streaming_table", (), ("_file_date",)),
+        ("silver.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
+        ("quarantine.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
+        ("bronze.hotel_reservations", "streaming_table", (), ("_file_date",)),
+        ("silver.hotel_reservations", "materialized_view", ("bronze.hotel_reservations",), ()),
+        ("quarantine.hotel_reservations", "materialized_view", ("bronze.hotel_reservations",), ()),
         ("bronze.orders_cdc", "streaming_table", (), ()),
         ("silver.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
         ("quarantine.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
         ("bronze.product_catalog", "streaming_table", (), ("_file_date",)),
         ("silver.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
         ("quarantine.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
+        ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
+        ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
+    comments = {s.name: s.comment for s in specs}
     assert (
-        specs[8].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+        comments["silver.product_catalog"]
+        == "Product catalog of the marketplace, delivered as daily CSV extracts."
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,7 +25,7 @@ from pipelines.config.yamlpos import (
     load_located,
     parse_key_path,
 )
-from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem
+from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem, LakehouseError
 
 __all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config"]
 
@@ -52,6 +52,21 @@ class LakehouseConfig:
                 return source
         raise KeyError(name)
 
+    def select(self, sources: Iterable[str]) -> LakehouseConfig:
+        """The config restricted to ``sources`` and the gold models that read only them.
+
+        Raises:
+            LakehouseError: A name is not a source of the config.
+        """
+        wanted = set(sources)
+        unknown = sorted(wanted - {s.name for s in self.sources})
+        if unknown:
+            known = ", ".join(s.name for s in self.sources)
+            raise LakehouseError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
+        kept = tuple(s for s in self.sources if s.name in wanted)
+        gold = tuple(g for g in self.gold if _gold_sources(g, self.gold) <= wanted)
+        return replace(self, sources=kept, gold=gold)
+
     @property
     def datasets(self) -> tuple[str, ...]:
         """Every logical table name the config defines."""
@@ -60,6 +75,22 @@ class LakehouseConfig:
             layers = ("bronze", "bronze_pii", "silver", "quarantine")  # raw PII: bronze_pii
             names += [f"{x}.{s.name}" for x in layers if x in _SOURCE_LAYERS or s.has_pii]
         return (*names, *(f"gold.{g.name}" for g in self.gold))
+
+
+def _gold_sources(model: GoldModel, models: tuple[GoldModel, ...]) -> set[str]:
+    """The sources a gold model reads, through other gold models too."""
+    by_name = {m.name: m for m in models}
+    found: set[str] = set()
+    pending, seen = [model], {model.name}
+    while pending:
+        for match in TABLE_REF.finditer(pending.pop().sql):
+            layer, name = match.group(1).lower(), match.group(2).lower()
+            if layer != "gold":
+                found.add(name)
+            elif name in by_name and name not in seen:
+                seen.add(name)
+                pending.append(by_name[name])
+    return found
 
 
 _SOURCE_LAYERS = ("bronze", "silver", "quarantine")

@@ -121,6 +121,11 @@ class SourceConfig(Model):
                 f"silver.dedupe.key: names unknown columns: {', '.join(unknown)}"
                 f" (declared: {', '.join(names)})"
             )
+        clashing = [n for n in self.silver.derive if n in names]
+        if clashing:
+            raise ValueError(
+                f"silver.derive: derived names clash with declared columns: {', '.join(clashing)}"
+            )
         if self.silver.replace_by_file_date and self.source.file_date is None:
             raise ValueError("silver.replace_by_file_date: needs source.file_date")
         problem = self._cdc_problem(names)

@@ -16,6 +16,7 @@ from pipelines.transforms import (
     apply_rules,
     conform,
     deduplicate,
+    derive_columns,
     latest_file_per_date,
     quarantined_rows,
     valid_rows,
@@ -52,10 +53,11 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
 
 
 def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
-    """Bronze rows of the current deliveries, typed, with quality reasons."""
+    """Bronze rows of the current deliveries, typed, derived columns added, with quality reasons."""
     if source.silver.replace_by_file_date:
         rows = latest_file_per_date(rows)
     conformed = conform(rows, source.columns, has_corrupt_record=bool(corrupt_columns(source)))
+    conformed = derive_columns(conformed, source.silver.derive)
     rules = [r for r in source.rules if r.layer == "silver"]
     for rule in rules:
         if rule.reference is not None:
@@ -67,7 +69,7 @@ def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
 
 
 def _stored_columns(source: SourceConfig) -> list[str]:
-    declared = [c.name for c in source.columns]
+    declared = [c.name for c in source.columns] + list(source.silver.derive)
     return source.silver.cdc.stored_columns(declared) if source.silver.cdc else declared
 
 
@@ -92,7 +94,7 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
     """Databricks: valid rows as a streaming feed, applied by ``dp.create_auto_cdc_flow``."""
     cdc = source.silver.cdc
     assert cdc is not None
-    declared = [c.name for c in source.columns]
+    declared = [c.name for c in source.columns] + list(source.silver.derive)
     tracked = tuple(cdc.tracked_columns(declared)) if cdc.scd_type == 2 else ()
 
     def feed(spark: SparkSession) -> DataFrame:
