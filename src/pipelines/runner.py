@@ -22,6 +22,7 @@ from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
+from pipelines.sources.prepare import prepare_file_sources
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -91,6 +92,9 @@ def run_pipeline(
             spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
         if full_refresh:
             _reset(spark, stored, storage_root)
+        # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
+        config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+        specs = build_graph(config, context)
         # Two phases: the local engine lets a materialized view start as soon as an upstream
         # streaming table is running, so it could read bronze before this run's files landed.
         # Streaming tables refresh (incrementally) first; then every materialized view is
@@ -143,8 +147,9 @@ def _start(
     from pyspark.pipelines.spark_connect_graph_element_registry import (
         SparkConnectGraphElementRegistry,
     )
-    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph
 
+    from pipelines.pipeline_client import start_run
     from pipelines.register import register
 
     graph_id = create_dataflow_graph(
@@ -152,13 +157,11 @@ def _start(
     )
     with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
         register(specs, spark, table_format)
-    return start_run(
+    return start_run(  # tolerates the metrics responses of Python workers
         spark,
         graph_id,
         full_refresh=reset,
-        full_refresh_all=False,
         refresh=[n for n in names if n not in reset],
-        dry=False,
         storage=storage_root,
     )
 

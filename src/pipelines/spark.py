@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import uuid
 import warnings
 from pathlib import Path
@@ -92,6 +93,8 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    # Python data sources (xlsx) run in workers that need this interpreter's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
     ClassicSession(SparkContext.getOrCreate(conf))
     # pyspark.sql.functions dispatch to Spark Connect when this is set (as `--remote` does).

@@ -64,7 +64,7 @@ def test_misspelled_key_names_line_path_and_suggestion(conf_copy: Path) -> None:
 def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  format: csv", "  format: cvs")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        f"{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', 'xlsx', "
         "got 'cvs' (did you mean 'csv'?)"
     ]
 
@@ -157,7 +157,7 @@ def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
     assert done.stdout == ""
     assert done.stderr == (
         "1 config problem(s):\n"
-        f"conf/{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        f"conf/{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', 'xlsx', "
         "got 'cvs' (did you mean 'csv'?)\n"
     )
     assert "Traceback" not in done.stderr

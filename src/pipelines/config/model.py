@@ -53,6 +53,9 @@ class Column(Model):
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
     trim: bool = Field(True, description="strip surrounding white space in silver")
+    format: str | None = Field(
+        None, min_length=1, description="datetime pattern of the raw text, e.g. dd/MM/yyyy"
+    )
     pii: PiiSpec | None = Field(
         None, description="personal data: masked in bronze, raw in bronze_pii"
     )
@@ -64,6 +67,14 @@ class Column(Model):
         if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
+
+    @field_validator("format")
+    @classmethod
+    def _datetime_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind not in {"date", "timestamp"}:
+            raise ValueError(f"only date and timestamp columns take a format (type is {kind})")
+        return value
 
     @field_validator("pii")
     @classmethod

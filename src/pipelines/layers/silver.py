@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.sources import corrupt_columns
+from pipelines.sources import corrupt_columns, rescued_columns
 from pipelines.spec import AutoCdcFlow, DatasetSpec, Query, RunContext
 from pipelines.transforms import (
     apply_rules,
@@ -77,6 +77,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
     dedupe, cdc = source.silver.dedupe, source.silver.cdc
     data = _stored_columns(source)
     history = (START_AT, END_AT) if cdc is not None and cdc.scd_type == 2 else ()
+    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
 
     def query(spark: SparkSession) -> DataFrame:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
@@ -84,7 +85,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
             rows = apply_changes(rows, cdc, data, _LINEAGE, _DELIVERY_ORDER)
         elif dedupe is not None:
             rows = deduplicate(rows, dedupe.key, dedupe.keep)
-        return rows.select(*data, *_LINEAGE, *history)
+        return rows.select(*data, *rescued, *_LINEAGE, *history)
 
     return query
 
@@ -118,6 +119,7 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
 def _quarantine_query(source: SourceConfig, bronze: str) -> Query:
     def query(spark: SparkSession) -> DataFrame:
         rows = quarantined_rows(checked_rows(spark.read.table(bronze), source))
-        return rows.select("_reasons", "_raw.*", *corrupt_columns(source), *INGEST_COLUMNS)
+        extra = [*corrupt_columns(source), *rescued_columns(source)]
+        return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
 
     return query
