@@ -45,7 +45,8 @@ def test_run_remote_ingests_a_new_day_on_the_server(
     # The token in the URL this time; the child has no token in its environment.
     done = subprocess.run(
         [
-            LAKEHOUSE, "run", "--remote", f"sc://localhost:{port}/;token={token}",
+            LAKEHOUSE, "run", "--only", "product_catalog",
+            "--remote", f"sc://localhost:{port}/;token={token}",
             "--storage", built.storage.as_uri(), "--landing", built.landing.as_uri(),
         ],
         env=child_env(LAKEHOUSE_CONF=str(CONF)),

@@ -71,7 +71,12 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                     "root_path": "${workspace.file_path}/src",
                     "libraries": [{"file": {"path": "../src/pipelines/lakeflow.py"}}],
                     "environment": {
-                        "dependencies": ["pydantic>=2.7,<3", "pyyaml>=6.0", "sqlglot>=27"]
+                        "dependencies": [
+                            "pydantic>=2.7,<3",
+                            "pyyaml>=6.0",
+                            "openpyxl>=3.1",
+                            "sqlglot>=27",
+                        ]
                     },
                     "configuration": {
                         "lakehouse.pipeline": "hotel",
@@ -208,6 +213,7 @@ def test_backfill_job(hotel_config: LakehouseConfig) -> None:
                     "databricks-sdk>=0.50",
                     "pydantic>=2.7,<3",
                     "pyyaml>=6.0",
+                    "openpyxl>=3.1",
                     "sqlglot>=27",
                 ],
             },
