@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import uuid
@@ -16,7 +17,8 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
-from pipelines.graph import DatasetSpec, RunContext, build_graph
+from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.sources.prepare import Prepared, prepare_sources, reset_sources
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -34,6 +36,8 @@ class RunResult:
     flows: dict[str, FlowState]
     row_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Datasets a local run left out on purpose -> why (e.g. Kafka sources)."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -64,7 +68,8 @@ def run_pipeline(
     """
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    specs = build_graph(config, RunContext(run_id=run_id, landing_root=landing_root))
+    context = RunContext(run_id=run_id, landing_root=landing_root)
+    specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     echo(
         f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"
@@ -73,6 +78,12 @@ def run_pipeline(
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     if full_refresh:
         _reset(spark, stored, storage_root)
+        reset_sources(config.sources, context)
+    # Sources whose work happens before the graph (extracts, data source registration) or
+    # that a local run leaves out; the datasets built from them are left out of this run.
+    prepared = prepare_sources(spark, config.sources, context, echo)
+    specs, skipped, failed = _leave_out(specs, prepared, echo)
+    stored = [s for s in specs if s.stored]
     # Two phases: the local engine lets a materialized view start as soon as an upstream
     # streaming table is running, so it could read bronze before this run's files landed.
     # Streaming tables refresh (incrementally) first; then every materialized view is
@@ -86,11 +97,30 @@ def run_pipeline(
         _follow(events, echo, tracker)
         if tracker.failed or tracker.run_state != "COMPLETED":
             break
-    if tracker.failed or tracker.run_state != "COMPLETED":
-        failed = tracker.failed or {"run": tracker.run_state.lower()}
-        raise PipelineRunError(failed)
+    if failed or tracker.failed or tracker.run_state != "COMPLETED":
+        run_state = {} if tracker.run_state == "COMPLETED" else {"run": tracker.run_state.lower()}
+        raise PipelineRunError({**failed, **(tracker.failed or run_state)})
     counts = _row_counts(spark, stored)
-    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
+
+
+def _leave_out(
+    specs: tuple[DatasetSpec, ...], prepared: Prepared, echo: Printer
+) -> tuple[tuple[DatasetSpec, ...], dict[str, str], dict[str, str]]:
+    """Drop the datasets of skipped and failed sources (and what reads them); say so once."""
+    skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for outcome, reasons in (("skipped", prepared.skipped), ("failed", prepared.failed)):
+        for source, reason in reasons.items():
+            names = downstream(specs, [f"bronze.{source}"])
+            if outcome == "skipped":
+                skipped |= dict.fromkeys(names, reason)
+                echo(f"   - {', '.join(names)} skipped locally: {reason}")
+            else:
+                failed[names[0]] = reason
+                echo(f"   x {names[0]:<52} failed: {reason}")
+    left_out = set(skipped) | set(downstream(specs, failed))
+    return tuple(s for s in specs if s.name not in left_out), skipped, failed
 
 
 def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:
@@ -174,9 +204,18 @@ def _failed_dataset(message: str, tracker: RunTracker) -> str:
     return running[0] if running else "graph"
 
 
+_RAISED = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception): .+")
+
+
 def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:300]
+    """The line that says what went wrong: the raised exception of a Python traceback
+    (a Python data source's error), else the first line."""
+    lines = text.strip().splitlines()
+    if "Traceback (most recent call last)" in text:
+        raised = [line.strip() for line in lines if _RAISED.match(line.strip())]
+        if raised:
+            return raised[-1][:300]
+    return (lines[0] if lines else "")[:300]
 
 
 def _row_counts(spark: SparkSession, specs: list[DatasetSpec]) -> dict[str, int]:

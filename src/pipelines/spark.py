@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 import warnings
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = ["local_session", "spark_confs", "stop_session"]
 
 _SESSION: SparkSession | None = None
 _LOG4J = Path(__file__).with_name("log4j2.properties")
+_JDBC_JARS = (Path("/usr/share/java/postgresql.jar"),)
 
 
 def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str, str]:
@@ -52,8 +54,17 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
         # A streaming table appends files behind the catalog's back; a cached relation would
         # let the materialized views downstream read a stale file list in the same run.
         "spark.sql.filesourceTableRelationCacheSize": "0",
+        # Python workers (Python data sources, UDFs) use this interpreter: the one with our
+        # dependencies (pyarrow), not whatever `python3` is first on PATH.
+        "spark.pyspark.python": sys.executable,
     }
-    confs.update(_delta_confs(local))
+    delta = _delta_confs(local)
+    jars = [j for j in delta.pop("spark.jars", "").split(",") if j]
+    if _JDBC_JARS[0].is_file():  # Debian libpostgresql-jdbc-java: the JDBC sources' driver
+        jars.extend(str(j) for j in _JDBC_JARS)
+    confs.update(delta)
+    if jars:
+        confs["spark.jars"] = ",".join(jars)
     return confs
 
 
@@ -87,6 +98,9 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    # The server's Python planners (Python data sources) read the interpreter from the
+    # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
     ClassicSession(SparkContext.getOrCreate(conf))
     # pyspark.sql.functions dispatch to Spark Connect when this is set (as `--remote` does).

@@ -57,7 +57,7 @@ def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
 def test_unknown_source_type_suggests_the_closest(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  type: files", "  type: filez")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files (did you mean 'files'?)"
+        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files, jdbc, rest, kafka, eventhubs (did you mean 'files'?)"
     ]
 
 

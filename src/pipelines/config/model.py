@@ -15,21 +15,33 @@ from pydantic import Field, field_validator, model_validator
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
 from pipelines.config.quality import QualityRule
 from pipelines.config.silver import Dedupe, SilverSettings
-from pipelines.config.sources import FileDate, FileSource, Source
+from pipelines.config.sources import (
+    EventHubsSource,
+    FileDate,
+    FileSource,
+    JdbcSource,
+    KafkaSource,
+    RestSource,
+    Source,
+)
 
 __all__ = [
     "SCHEMAS",
     "AccessConfig",
     "Column",
     "Dedupe",
+    "EventHubsSource",
     "FileDate",
     "FileSource",
     "GoldModel",
     "Group",
+    "JdbcSource",
+    "KafkaSource",
     "LocalSettings",
     "Model",
     "ProjectConfig",
     "QualityRule",
+    "RestSource",
     "SilverSettings",
     "Source",
     "SourceConfig",
@@ -82,7 +94,11 @@ class SourceConfig(Model):
                 f"silver.dedupe.key: names unknown columns: {', '.join(unknown)}"
                 f" (declared: {', '.join(names)})"
             )
-        if self.silver.replace_by_file_date and self.source.file_date is None:
+        check = getattr(self.source, "column_problem", None)
+        problem = check({c.name: c.type for c in self.columns}) if check else None
+        if problem:
+            raise ValueError(problem)
+        if self.silver.replace_by_file_date and getattr(self.source, "file_date", None) is None:
             raise ValueError("silver.replace_by_file_date: needs source.file_date")
         rules = [r.name for r in self.quality]
         if len(set(rules)) != len(rules):

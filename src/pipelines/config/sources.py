@@ -12,8 +12,19 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from pipelines.config.base import Model
+from pipelines.config.jdbc import JdbcSource
+from pipelines.config.rest import RestSource
+from pipelines.config.streams import EventHubsSource, KafkaSource
 
-__all__ = ["FileDate", "FileSource", "Source"]
+__all__ = [
+    "EventHubsSource",
+    "FileDate",
+    "FileSource",
+    "JdbcSource",
+    "KafkaSource",
+    "RestSource",
+    "Source",
+]
 
 
 class FileDate(Model):
@@ -52,5 +63,8 @@ class FileSource(Model):
         return value
 
 
-Source = Annotated[FileSource, Field(discriminator="type")]
+Source = Annotated[
+    FileSource | JdbcSource | RestSource | KafkaSource | EventHubsSource,
+    Field(discriminator="type"),
+]
 """Every source type; add new ones as members of this union."""

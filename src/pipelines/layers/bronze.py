@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.sources import corrupt_columns, read_source
+from pipelines.sources import bronze_kind, corrupt_columns, read_source
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 
@@ -16,13 +16,13 @@ __all__ = ["bronze_specs"]
 
 
 def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]:
-    """The bronze streaming table of ``source``."""
+    """The bronze table of ``source`` (streaming, or a materialized view for snapshots)."""
     file_date = getattr(source.source, "file_date", None)
     partitions = ("_file_date",) if file_date else ()
     comment = f"Raw rows of {source.name} as delivered, with ingestion metadata. "
     return [
         DatasetSpec(
-            f"bronze.{source.name}", "streaming_table", _query(source, context), (),
+            f"bronze.{source.name}", bronze_kind(source), _query(source, context), (),
             comment + source.description, partitions,
         )
     ]  # fmt: skip

@@ -26,7 +26,7 @@ _TEXT_FORMATS = ("csv", "json", "xml")
 def raw_schema(config: SourceConfig) -> StructType:
     """All declared columns as strings, plus the corrupt-record column for text formats."""
     fields = [StructField(c.name, StringType()) for c in config.columns]
-    if config.source.format in _TEXT_FORMATS:
+    if isinstance(config.source, FileSource) and config.source.format in _TEXT_FORMATS:
         fields.append(StructField(CORRUPT_COLUMN, StringType()))
     return StructType(fields)
 
