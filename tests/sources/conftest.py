@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from pipelines.demo.api import DemoApi, demo_api, rate_records
-from pipelines.demo.postgres import INSTALL_HINT, JDBC_JAR, LocalPostgres, postgres_bin, start_postgres
+from pipelines.demo.postgres import (
+    INSTALL_HINT,
+    JDBC_JAR,
+    LocalPostgres,
+    postgres_bin,
+    start_postgres,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

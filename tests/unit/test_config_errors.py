@@ -31,9 +31,15 @@ def _messages(conf: Path) -> list[str]:
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
+        "bronze.crm_customers",
+        "silver.crm_customers",
+        "quarantine.crm_customers",
         "bronze.product_catalog",
         "silver.product_catalog",
         "quarantine.product_catalog",
+        "bronze.room_rates",
+        "silver.room_rates",
+        "quarantine.room_rates",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
     )
@@ -127,7 +133,7 @@ def test_hundred_sources_validate(conf_copy: Path) -> None:
         name = f"product_catalog_{index:03d}"
         text = template.replace("name: product_catalog", f"name: {name}")
         (conf_copy / "sources" / f"{name}.yml").write_text(text)
-    assert len(load_config(conf_copy).sources) == 101
+    assert len(load_config(conf_copy).sources) == 103
 
 
 def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:

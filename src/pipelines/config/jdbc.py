@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.base import Identifier, Model
 from pipelines.config.secrets import SecretOrText, SecretRef
@@ -53,14 +53,26 @@ class JdbcSource(Model):
     options: dict[str, str | int | bool] = Field(default_factory=dict)
     local_run: LocalRun = "required"
 
+    @field_validator("password", mode="before")
+    @classmethod
+    def _secret_only(cls, value: object) -> object:
+        if isinstance(value, str):
+            raise ValueError("must name a secret, {secret: <scope>/<key>}, never hold the password")
+        return value
+
     @model_validator(mode="after")
     def _table_or_query(self) -> JdbcSource:
         if (self.table is None) == (self.query is None):
-            raise ValueError("source: give exactly one of table or query")
-        for key in self.options:
-            if key.lower() in {"password", "user", "url"}:
-                raise ValueError(f"source.options.{key}: use source.{key.lower()} (a secret)")
+            raise ValueError("give exactly one of table or query")
         return self
+
+    @field_validator("options")
+    @classmethod
+    def _no_credentials(cls, value: dict[str, str | int | bool]) -> dict[str, str | int | bool]:
+        for key in value:
+            if key.lower() in {"password", "user", "url"}:
+                raise ValueError(f"'{key}' belongs in source.{key.lower()} (a secret)")
+        return value
 
     def column_problem(self, types: dict[str, str]) -> str | None:
         """What is wrong with the watermark column given the declared columns, if anything."""

@@ -33,7 +33,7 @@ class RestPagination(Model):
     @model_validator(mode="after")
     def _cursor_source(self) -> RestPagination:
         if self.style == "cursor" and (self.cursor_path is None) == (self.next_link_path is None):
-            raise ValueError("source.pagination: cursor style needs cursor_path or next_link_path")
+            raise ValueError("cursor style needs cursor_path or next_link_path")
         return self
 
 

@@ -34,8 +34,7 @@ class KafkaSource(Model):
         sasl = self.security_protocol.startswith("SASL")
         if sasl and (self.username is None or self.password is None):
             raise ValueError(
-                f"source: security_protocol {self.security_protocol} needs username and "
-                "password (secrets)"
+                f"security_protocol {self.security_protocol} needs username and password (secrets)"
             )
         return self
 
@@ -52,9 +51,9 @@ class EventHubsSource(Model):
     value_format: ValueFormat = "json"
     max_offsets_per_trigger: int | None = Field(None, gt=0)
 
-    @field_validator("namespace")
+    @field_validator("namespace", mode="before")
     @classmethod
-    def _bare_name(cls, value: str) -> str:
-        if "." in value:
+    def _bare_name(cls, value: object) -> object:
+        if isinstance(value, str) and "." in value:
             raise ValueError("the namespace name only, without .servicebus.windows.net")
         return value
