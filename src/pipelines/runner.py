@@ -88,18 +88,31 @@ def run_pipeline(
     # streaming table is running, so it could read bronze before this run's files landed.
     # Streaming tables refresh (incrementally) first; then every materialized view is
     # recomputed from scratch (a full refresh also lets a changed query change its schema).
-    streaming = [s.name for s in stored if s.kind == "streaming_table"]
-    views = [s.name for s in stored if s.kind == "materialized_view"]
+    # Sources read as snapshots (JDBC, REST) are materialized views with no inputs: they belong
+    # to the ingest phase too, or a view reading them could list their files before they are
+    # rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+    ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
+    views = [s.name for s in stored if s.name not in ingest]
+    recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     tracker = RunTracker()
-    for phase, names in (("ingest", streaming), ("transform", views)):
-        reset = names if phase == "transform" else []
-        events = _start(spark, specs, table_format, names, reset, storage_root)
+    failures = dict(failed)
+    for names in (ingest, views):
+        # A failed dataset stops only what reads it; independent datasets still run.
+        blocked = set(downstream(specs, failures))
+        todo = [n for n in names if n not in blocked]
+        if blocked & set(names) - set(failures):
+            waiting = [n for n in names if n in blocked and n not in failures]
+            echo(f"   - {', '.join(waiting)} not run: an input failed")
+        if not todo:
+            continue
+        reset = [n for n in todo if n in recomputed]
+        events = _start(spark, specs, table_format, todo, reset, storage_root)
         _follow(events, echo, tracker)
-        if tracker.failed or tracker.run_state != "COMPLETED":
-            break
-    if failed or tracker.failed or tracker.run_state != "COMPLETED":
-        run_state = {} if tracker.run_state == "COMPLETED" else {"run": tracker.run_state.lower()}
-        raise PipelineRunError({**failed, **(tracker.failed or run_state)})
+        failures |= tracker.failed
+        if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
+            break  # the run itself broke, not one dataset
+    if failures or tracker.run_state != "COMPLETED":
+        raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
     counts = _row_counts(spark, stored)
     return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
 

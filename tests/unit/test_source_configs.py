@@ -10,26 +10,13 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.model import EventHubsSource, KafkaSource
 from pipelines.config.secrets import SecretRef
-from pipelines.errors import ConfigErrors
 from pipelines.secrets import SecretNotFound, env_name, resolve
 from pipelines.sources.local import local_skip_reason
 from pipelines.sources.streams import kafka_options
+from tests.unit.test_config_errors import _edit, _messages
 
 CRM = "sources/crm_customers.yml"
 RATES = "sources/room_rates.yml"
-
-
-def _edit(conf: Path, relative: str, old: str, new: str) -> None:
-    path = conf / relative
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _messages(conf: Path) -> list[str]:
-    with pytest.raises(ConfigErrors) as caught:
-        load_config(conf)
-    return [str(p).replace(f"{conf}/", "") for p in caught.value.problems]
 
 
 def test_jdbc_config_errors_are_located(conf_copy: Path) -> None:
