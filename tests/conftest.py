@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,3 +52,18 @@ def conf_copy(tmp_path: Path) -> Path:
     target = tmp_path / "conf"
     shutil.copytree(CONF, target)
     return target
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pii_keys() -> Iterator[dict[str, bytes]]:
+    """Random keys for the PII sources, in the environment a local run reads them from."""
+    keys = {"token_key": secrets.token_bytes(32), "encryption_key": secrets.token_bytes(32)}
+    names = {f"LAKEHOUSE_SECRET_PII_{k.upper()}": v for k, v in keys.items()}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: base64.b64encode(v).decode() for name, v in names.items()})
+    yield keys
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -4,8 +4,10 @@
 #
 #   scripts/infra/bundle_run.sh <target>
 #
-# BUNDLE_RUN_KEYS (space separated resource keys, run in that order) overrides the default,
-# which is every pipeline of the target ordered by layer: bronze, silver, gold, then the rest.
+# BUNDLE_RUN_KEYS (space separated resource keys, run in that order) overrides the default:
+# the daily jobs that `lakehouse bundle` generates (<domain>_daily, each refreshing bronze ->
+# silver -> gold with retries and notifications), the cross-domain gold_daily last; without
+# such jobs, every pipeline of the target ordered by layer: bronze, silver, gold, then the rest.
 set -euo pipefail
 
 target="${1:?usage: bundle_run.sh <target>}"
@@ -17,7 +19,12 @@ else
   mapfile -t keys < <(
     python3 -c '
 import json, sys
-pipelines = json.load(sys.stdin).get("resources", {}).get("pipelines", {})
+resources = json.load(sys.stdin).get("resources", {})
+daily = sorted((k for k in resources.get("jobs", {}) if k.endswith("_daily")), key=lambda k: (k == "gold_daily", k))
+if daily:
+    print("\n".join(daily))
+    raise SystemExit(0)
+pipelines = resources.get("pipelines", {})
 rank = {"bronze": 0, "silver": 1, "gold": 2}
 def order(key):
     layer = next((r for name, r in rank.items() if name in key), len(rank))

@@ -29,7 +29,7 @@ def build_graph(config: LakehouseConfig, context: RunContext) -> tuple[DatasetSp
     specs: list[DatasetSpec] = []
     for source in config.sources:
         specs.extend(bronze_specs(source, context))
-        specs.extend(silver_specs(source))
+        specs.extend(silver_specs(source, context))
     specs.extend(gold_spec(model) for model in config.gold)
     return tuple(specs)
 

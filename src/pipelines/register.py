@@ -29,6 +29,17 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
     if spec.kind == "temporary_view":
         dp.temporary_view(name=spec.name, comment=spec.comment)(query)
         return
+    if spec.kind == "auto_cdc" and spec.flow is not None:
+        query.__name__ = spec.flow.source
+        dp.temporary_view(name=spec.flow.source, comment=f"Change feed of {spec.name}")(query)
+        dp.create_streaming_table(
+            name=spec.name,
+            comment=spec.comment,
+            partition_cols=list(spec.partition_cols) or None,
+            format=table_format,
+        )
+        dp.create_auto_cdc_flow(target=spec.name, **spec.flow.arguments())
+        return
     decorator: Any = dp.table if spec.kind == "streaming_table" else dp.materialized_view
     decorator(
         name=spec.name,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,10 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.ops.hook import after_run
+from pipelines.ops.quality import record_quality
+from pipelines.ops.record import RunInfo
+from pipelines.pii.keys import resolve_keys
 from pipelines.sources.prepare import Prepared, prepare_sources, reset_sources
 
 if TYPE_CHECKING:
@@ -56,6 +61,9 @@ def run_pipeline(
     table_format: str | None = "parquet",
     run_id: str | None = None,
     echo: Printer = print,
+    trigger: str = "manual",
+    target: str = "local",
+    secrets_dir: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -63,58 +71,77 @@ def run_pipeline(
     and reset each run so a changed query may change their schema. ``full_refresh`` resets
     everything, checkpoints included.
 
+    Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
+    place looked): a missing key fails the run before anything is read.
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
+        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     run_id = run_id or new_run_id()
-    context = RunContext(run_id=run_id, landing_root=landing_root)
+    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
     specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
-    echo(
-        f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}"
-    )
-    for schema in SCHEMAS:
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
-    if full_refresh:
-        _reset(spark, stored, storage_root)
-        reset_sources(config.sources, context)
-    # Sources whose work happens before the graph (extracts, data source registration) or
-    # that a local run leaves out; the datasets built from them are left out of this run.
-    prepared = prepare_sources(spark, config.sources, context, echo)
-    specs, skipped, failed = _leave_out(specs, prepared, echo)
-    stored = [s for s in specs if s.stored]
-    # Two phases: the local engine lets a materialized view start as soon as an upstream
-    # streaming table is running, so it could read bronze before this run's files landed.
-    # Streaming tables refresh (incrementally) first; then every materialized view is
-    # recomputed from scratch (a full refresh also lets a changed query change its schema).
-    # Sources read as snapshots (JDBC, REST) are materialized views with no inputs: they belong
-    # to the ingest phase too, or a view reading them could list their files before they are
-    # rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
-    ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
-    views = [s.name for s in stored if s.name not in ingest]
-    recomputed = {s.name for s in stored if s.kind == "materialized_view"}
+    parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
+    info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
-    failures = dict(failed)
-    for names in (ingest, views):
-        # A failed dataset stops only what reads it; independent datasets still run.
-        blocked = set(downstream(specs, failures))
-        todo = [n for n in names if n not in blocked]
-        if blocked & set(names) - set(failures):
+    ran = config
+    try:
+        mode = "full refresh" if full_refresh else "incremental"
+        echo(f"run {run_id}: {len(stored)} datasets, {mode}")
+        for schema in SCHEMAS:
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+        if full_refresh:
+            _reset(spark, stored, storage_root)
+            reset_sources(config.sources, context)
+        # Sources whose work happens before the graph (extracts, data source registration) or
+        # that a local run leaves out; the datasets built from them are left out of this run.
+        prepared = prepare_sources(spark, config.sources, context, echo)
+        specs, skipped, failed = _leave_out(specs, prepared, echo)
+        stored = [s for s in specs if s.stored]
+        left_out = {*prepared.skipped, *prepared.failed}
+        ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
+        # Two phases: the local engine lets a materialized view start as soon as an upstream
+        # streaming table is running, so it could read bronze before this run's files landed.
+        # Streaming tables refresh (incrementally) first; then every materialized view is
+        # recomputed from scratch (a full refresh also lets a changed query change its schema).
+        # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
+        # belong to the first phase, or a view reading them could list their files before they
+        # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+        ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
+        views = [s.name for s in stored if s.name not in ingest]
+        recomputed = {s.name for s in stored if s.kind == "materialized_view"}
+        failures = dict(failed)
+        for names in (ingest, views):
+            # A failed dataset stops only what reads it; independent datasets still run.
+            blocked = set(downstream(specs, failures))
+            todo = [n for n in names if n not in blocked]
             waiting = [n for n in names if n in blocked and n not in failures]
-            echo(f"   - {', '.join(waiting)} not run: an input failed")
-        if not todo:
-            continue
-        reset = [n for n in todo if n in recomputed]
-        events = _start(spark, specs, table_format, todo, reset, storage_root)
-        _follow(events, echo, tracker)
-        failures |= tracker.failed
-        if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
-            break  # the run itself broke, not one dataset
-    if failures or tracker.run_state != "COMPLETED":
-        raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-    counts = _row_counts(spark, stored)
-    return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
+            if waiting:
+                echo(f"   - {', '.join(waiting)} not run: an input failed")
+            if not todo:
+                continue
+            reset = [n for n in todo if n in recomputed]
+            events = _start(spark, specs, table_format, todo, reset, storage_root)
+            _follow(events, echo, tracker)
+            failures |= tracker.failed
+            if "graph" in tracker.failed or (
+                tracker.run_state != "COMPLETED" and not tracker.failed
+            ):
+                break  # the run itself broke, not one dataset
+        for name, reason in failed.items():  # recorded in ops like any failed flow
+            tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
+        if failures or tracker.run_state != "COMPLETED":
+            raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
+        counts = _row_counts(spark, stored)
+        record_quality(spark, ran, run_id, table_format)
+        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
+    finally:
+        error = sys.exc_info()[1]
+        after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo)
 
 
 def _leave_out(
@@ -123,16 +150,17 @@ def _leave_out(
     """Drop the datasets of skipped and failed sources (and what reads them); say so once."""
     skipped: dict[str, str] = {}
     failed: dict[str, str] = {}
+    left_out: set[str] = set()
     for outcome, reasons in (("skipped", prepared.skipped), ("failed", prepared.failed)):
         for source, reason in reasons.items():
-            names = downstream(specs, [f"bronze.{source}"])
+            names = downstream(specs, [f"bronze.{source}", f"bronze_pii.{source}"])
+            left_out.update(names)
             if outcome == "skipped":
                 skipped |= dict.fromkeys(names, reason)
                 echo(f"   - {', '.join(names)} skipped locally: {reason}")
             else:
-                failed[names[0]] = reason
-                echo(f"   x {names[0]:<52} failed: {reason}")
-    left_out = set(skipped) | set(downstream(specs, failed))
+                failed[f"bronze.{source}"] = reason
+                echo(f"   x {f'bronze.{source}':<52} failed: {reason}")
     return tuple(s for s in specs if s.name not in left_out), skipped, failed
 
 

@@ -9,12 +9,14 @@ it like ``spark-pipelines`` does.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import uuid
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlparse
 
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
@@ -23,7 +25,7 @@ from pipelines.settings import Settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["local_session", "spark_confs", "stop_session"]
+__all__ = ["local_session", "remote_session", "spark_confs", "stop_session"]
 
 _SESSION: SparkSession | None = None
 _LOG4J = Path(__file__).with_name("log4j2.properties")
@@ -41,6 +43,9 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
         "spark.driver.extraJavaOptions": java_opts,
         "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
         "spark.connect.grpc.binding.address": "localhost",
+        # Loopback only: a laptop's lakehouse is nobody else's business.
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(settings.warehouse),
@@ -112,6 +117,44 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     return _SESSION
 
 
+def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
+    """A session on an existing Spark Connect server (``sc://HOST:PORT``), started by someone else.
+
+    The token, when the server wants one, comes from the URL (``sc://localhost:15002/;token=T``)
+    or, better (it stays out of the process list), from ``$SPARK_CONNECT_AUTHENTICATE_TOKEN``.
+    pyspark sends a token without TLS only to the host spelled ``localhost``; any other host
+    needs ``use_ssl=true``.
+
+    Raises:
+        LakehouseError: The URL is not an ``sc://`` URL or nothing listens at its address
+            (checked with a plain TCP connect first, since the gRPC client would retry for
+            minutes before failing).
+    """
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    parsed = urlparse(url)
+    try:
+        port = parsed.port or 15002
+    except ValueError:  # "sc://host:15002;token=T": parameters belong after a slash
+        port = 0
+    if parsed.scheme != "sc" or not parsed.hostname or not port:
+        raise LakehouseError(
+            f"--remote expects sc://HOST:PORT (parameters after a slash: "
+            f"sc://HOST:PORT/;token=T), got {_redact(url)!r}"
+        )
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise LakehouseError(
+            f"cannot reach the Spark Connect server at {parsed.hostname}:{port}: {exc}"
+        ) from None
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = ConnectSession.builder.remote(url).getOrCreate()
+    return cast("SparkSession", session)
+
+
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
     global _SESSION  # noqa: PLW0603
@@ -123,6 +166,11 @@ def stop_session() -> None:
     active = SparkContext._active_spark_context
     if active is not None:
         active.stop()
+
+
+def _redact(url: str) -> str:
+    """``url`` without its token value, for error messages."""
+    return re.sub(r"(token=)[^;]*", r"\1***", url)
 
 
 def _free_port() -> int:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["DatasetKind", "DatasetSpec", "Query", "RunContext"]
+    from pipelines.pii.keys import PiiKeys
 
-DatasetKind = Literal["streaming_table", "materialized_view", "temporary_view"]
+__all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Query", "RunContext"]
+
+DatasetKind = Literal["streaming_table", "materialized_view", "temporary_view", "auto_cdc"]
+"""``auto_cdc``: a streaming table maintained by an AUTO CDC flow from the spec's query."""
 Query = Callable[["SparkSession"], "DataFrame"]
 
 
@@ -22,6 +25,45 @@ class RunContext:
     run_id: str
     landing_root: str
     platform: Literal["local", "databricks"] = "local"
+    pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class AutoCdcFlow:
+    """The arguments of ``dp.create_auto_cdc_flow`` (Databricks; needs a Delta target).
+
+    ``source`` names the temporary view that feeds it (the spec's query).
+    """
+
+    source: str
+    keys: tuple[str, ...]
+    sequence_by: str
+    apply_as_deletes: str | None = None
+    except_column_list: tuple[str, ...] = ()
+    stored_as_scd_type: int = 1
+    track_history_column_list: tuple[str, ...] = ()
+    ignore_null_updates: bool = False
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments for ``create_auto_cdc_flow``, leaving out the unset ones.
+
+        (The open-source ``dp`` of pyspark 4.2 knows fewer parameters than Databricks'.)
+        """
+        arguments: dict[str, Any] = {
+            "source": self.source,
+            "keys": list(self.keys),
+            "sequence_by": self.sequence_by,
+            "stored_as_scd_type": self.stored_as_scd_type,
+        }
+        if self.apply_as_deletes:
+            arguments["apply_as_deletes"] = self.apply_as_deletes
+        if self.except_column_list:
+            arguments["except_column_list"] = list(self.except_column_list)
+        if self.track_history_column_list:
+            arguments["track_history_column_list"] = list(self.track_history_column_list)
+        if self.ignore_null_updates:
+            arguments["ignore_null_updates"] = True
+        return arguments
 
 
 @dataclass(frozen=True)
@@ -35,6 +77,7 @@ class DatasetSpec:
         inputs: Logical names it reads, for lineage and inspection.
         comment: The table comment.
         partition_cols: Partition columns of the stored table.
+        flow: For ``auto_cdc``: the AUTO CDC flow that fills the table from the query.
     """
 
     name: str
@@ -43,6 +86,7 @@ class DatasetSpec:
     inputs: tuple[str, ...] = ()
     comment: str = ""
     partition_cols: tuple[str, ...] = ()
+    flow: AutoCdcFlow | None = None
 
     @property
     def stored(self) -> bool:

@@ -117,6 +117,7 @@ def test_ci_jobs() -> None:
             "mypy",
             "tests",
             "validate-config",
+            "bundle",
             "terraform",
             "contract-diff",
             "audit",
@@ -133,6 +134,16 @@ def test_ci_jobs() -> None:
     }
     assert "make test" in _runs(jobs["tests"])
     assert "uv run --locked lakehouse validate" in _runs(jobs["validate-config"])
+    bundle = _runs(jobs["bundle"])
+    assert "uv run --locked lakehouse bundle --check" in bundle
+    assert "uv run --locked lakehouse grants --check" in bundle
+    assert "sha256sum --check" in bundle
+    assert bundle.index("sha256sum --check") < bundle.index("uv run --locked pytest tests/deploy")
+    source = REPO.parent / "shared" / "schemas" / "SOURCE.txt"
+    if source.is_file():  # the pinned schema is the one the offline tests use
+        text = source.read_text(encoding="utf-8")
+        assert ci["env"]["BUNDLE_SCHEMA_COMMIT"] in text
+        assert ci["env"]["BUNDLE_SCHEMA_SHA256"] in text
     terraform = _runs(jobs["terraform"])
     assert 'uv tool install --python "$PYTHON_VERSION" "checkov==${CHECKOV_VERSION}"' in terraform
     assert "python scripts/infra/infra_checks.py terraform" in terraform
@@ -141,8 +152,7 @@ def test_ci_jobs() -> None:
     contract = jobs["contract-diff"]
     assert contract["if"] == "github.event_name == 'pull_request'"
     assert _with(contract, "actions/checkout") == {"fetch-depth": 0}
-    assert "lakehouse contract diff --base origin/main" in _runs(contract)
-    assert "if uv run --locked lakehouse contract diff --help" in _runs(contract)
+    assert 'lakehouse contract diff --base "origin/${{ github.base_ref }}"' in _runs(contract)
     assert "pip-audit" in _runs(jobs["audit"])
     assert "uv export --locked" in _runs(jobs["audit"])
     assert "uv build" in _runs(jobs["build"])
@@ -178,6 +188,11 @@ def test_cd_flow() -> None:
     )
     assert jobs["build"]["if"] == "startsWith(github.ref, 'refs/tags/v')"
     assert 'if [ "v${version}" != "${GITHUB_REF_NAME}" ]' in _runs(jobs["build"])
+    for target in ("staging", "prod"):
+        runs = _runs(jobs[target])
+        assert jobs[target]["env"]["BUNDLE_VAR_run_as"] == "${{ vars.PIPELINES_SP_APPLICATION_ID }}"
+        overrides = f".databricks/bundle/{target}/variable-overrides.json"
+        assert runs.index(overrides) < runs.index(f"databricks bundle validate --target {target}")
     prod = jobs["prod"]
     assert prod["needs"] == "build"
     assert prod["environment"] == "prod"
@@ -281,6 +296,27 @@ def test_bundle_run_orders_pipelines_by_layer(tmp_path: Path) -> None:
         "bundle run --target staging silver_clean",
         "bundle run --target staging gold_marts",
         "bundle run --target staging ops_audit",
+    ]
+    log.unlink()
+    # The daily jobs of `lakehouse bundle`, when the bundle has them: the cross-domain one last.
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "$*" >> "{log}"\n'
+        'if [ "$2" = "summary" ]; then\n'
+        '  echo \'{"resources": {"pipelines": {"hotel": {}}, "jobs": {"gold_daily": {},'
+        ' "hotel_daily": {}, "backfill": {}, "catalog_daily": {}}}}\'\n'
+        "fi\n",
+        encoding="utf-8",
+    )
+    completed = subprocess.run(
+        ["bash", str(script), "staging"], env=env, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "bundle summary --target staging --output json",
+        "bundle run --target staging catalog_daily",
+        "bundle run --target staging hotel_daily",
+        "bundle run --target staging gold_daily",
     ]
     log.unlink()
     env["BUNDLE_RUN_KEYS"] = "daily"

@@ -34,6 +34,13 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze.crm_customers",
         "silver.crm_customers",
         "quarantine.crm_customers",
+        "bronze.customers",
+        "bronze_pii.customers",
+        "silver.customers",
+        "quarantine.customers",
+        "bronze.orders_cdc",
+        "silver.orders_cdc",
+        "quarantine.orders_cdc",
         "bronze.product_catalog",
         "silver.product_catalog",
         "quarantine.product_catalog",
@@ -133,7 +140,7 @@ def test_hundred_sources_validate(conf_copy: Path) -> None:
         name = f"product_catalog_{index:03d}"
         text = template.replace("name: product_catalog", f"name: {name}")
         (conf_copy / "sources" / f"{name}.yml").write_text(text)
-    assert len(load_config(conf_copy).sources) == 103
+    assert len(load_config(conf_copy).sources) == 105  # and the other shipped sources
 
 
 def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:

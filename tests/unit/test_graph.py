@@ -10,12 +10,26 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
     assert shape == [
+        # incremental JDBC: a stream over the extracts; a REST source is read as a snapshot
+        ("bronze.crm_customers", "streaming_table", (), ()),
+        ("silver.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
+        ("quarantine.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
+        ("bronze.customers", "streaming_table", (), ("_file_date",)),
+        ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
+        ("silver.customers", "materialized_view", ("bronze.customers",), ()),
+        ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
+        ("bronze.orders_cdc", "streaming_table", (), ()),
+        ("silver.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
+        ("quarantine.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
         ("bronze.product_catalog", "streaming_table", (), ("_file_date",)),
         ("silver.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
         ("quarantine.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
+        ("bronze.room_rates", "materialized_view", (), ()),
+        ("silver.room_rates", "materialized_view", ("bronze.room_rates",), ()),
+        ("quarantine.room_rates", "materialized_view", ("bronze.room_rates",), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
     assert (
-        specs[1].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+        specs[11].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
     )

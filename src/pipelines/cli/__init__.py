@@ -14,7 +14,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.cli import generate, run, sql, validate
+from pipelines.cli import (
+    bundle,
+    contract,
+    docs,
+    generate,
+    pii_sql,
+    report,
+    run,
+    scan_pii,
+    serve,
+    sql,
+    status,
+    validate,
+)
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.settings import Settings
@@ -27,6 +40,14 @@ _COMMANDS = (
     run,
     sql,
     generate,
+    bundle,
+    contract,
+    docs,
+    serve,
+    scan_pii,
+    pii_sql,
+    status,
+    report,
 )
 
 

@@ -1,4 +1,8 @@
-"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark."""
+"""``lakehouse run`` and ``lakehouse demo``: run the pipeline graph on local Spark.
+
+``run --remote sc://HOST:PORT`` runs the same graph on an existing Spark Connect server instead;
+paths are then the server's, so the storage root is required and both roots are URIs.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,40 @@ from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.settings import Settings
 
-__all__ = ["add_parser", "run_local"]
+__all__ = ["add_parser", "run_local", "run_remote"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the commands."""
     run = commands.add_parser("run", help="run the pipeline graph on local Spark")
     run.add_argument("--full-refresh", action="store_true", help="recompute everything")
-    run.set_defaults(handler=_run)
+    run.add_argument(
+        "--trigger", choices=("manual", "schedule"), default="manual", help="recorded in ops"
+    )
+    run.add_argument(
+        "--only",
+        action="append",
+        metavar="SOURCE",
+        help="run only this source (repeatable) and the gold models that read only such sources",
+    )
+    run.add_argument(
+        "--remote",
+        metavar="URL",
+        help="run on an existing Spark Connect server, e.g. sc://localhost:15002 (token: "
+        "$SPARK_CONNECT_AUTHENTICATE_TOKEN or sc://HOST:PORT/;token=T)",
+    )
+    run.add_argument(
+        "--storage",
+        metavar="URI",
+        help="checkpoint root as the server sees it, e.g. file:///data/lakehouse/storage "
+        "(required with --remote)",
+    )
+    run.add_argument(
+        "--landing",
+        metavar="URI",
+        help="landing root as the server sees it (default: $LAKEHOUSE_LANDING)",
+    )
+    run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
     demo.add_argument("--days", type=int, default=3, metavar="N")
@@ -23,11 +53,29 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    return run_local(settings, load_config(settings.conf), full_refresh=args.full_refresh)
+    config = load_config(settings.conf)
+    if args.only:
+        config = config.select(args.only)
+    if args.remote is None:
+        if args.storage or args.landing:
+            args.usage_error("--storage and --landing go with --remote")
+        return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
+    if not args.storage:
+        args.usage_error(
+            "--remote needs --storage URI: the checkpoint root on the server's file system"
+        )
+    return run_remote(
+        args.remote,
+        config,
+        storage_root=args.storage,
+        landing_root=args.landing or settings.landing.as_uri(),
+        full_refresh=args.full_refresh,
+        trigger=args.trigger,
+    )
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog
+    from pipelines.demo import generate_catalog, generate_orders_cdc
     from pipelines.demo.servers import demo_servers
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
@@ -38,14 +86,39 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    if any(s.name == "customers" and s.has_pii for s in config.sources):
+        _demo_customers(settings, config, days=args.days)
+    print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     with demo_servers():  # the example database and API sources read from these
-        code = run_local(settings, config, full_refresh=True)
+        code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
+        print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
     return code
 
 
-def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool) -> int:
+def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
+    """Customers with PII, and random demo keys (never shipped in the repository)."""
+    from pipelines.demo import generate_customers
+    from pipelines.pii.keys import write_demo_keys
+
+    target = settings.landing / "customers"
+    stats = generate_customers(target, days=days)
+    print(
+        f"demo: generated {stats.rows} customer rows with PII ({stats.bad_rows} deliberately "
+        f"bad) under {target}"
+    )
+    for path in write_demo_keys(config.project.pii, settings.home / "secrets"):
+        print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
+    print(
+        "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
+        '(README, "PII")'
+    )
+
+
+def run_local(
+    settings: Settings, config: LakehouseConfig, *, full_refresh: bool, trigger: str = "manual"
+) -> int:
     """Run the whole graph on the local session and print the summary."""
     from pipelines.runner import run_pipeline
     from pipelines.spark import local_session
@@ -59,6 +132,37 @@ def run_local(settings: Settings, config: LakehouseConfig, *, full_refresh: bool
         storage_root=settings.storage.as_uri(),
         full_refresh=full_refresh,
         table_format=config.project.local.table_format,
+        secrets_dir=settings.home / "secrets",
+        trigger=trigger,
+    )
+    print_summary(config, result)
+    return 0
+
+
+def run_remote(
+    url: str,
+    config: LakehouseConfig,
+    *,
+    storage_root: str,
+    landing_root: str,
+    full_refresh: bool,
+    trigger: str = "manual",
+) -> int:
+    """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
+    from pipelines.runner import run_pipeline
+    from pipelines.spark import remote_session
+    from pipelines.summary import print_summary
+
+    spark = remote_session(url)
+    result = run_pipeline(
+        config,
+        spark,
+        landing_root=landing_root,
+        storage_root=storage_root,
+        full_refresh=full_refresh,
+        table_format=config.project.local.table_format,
+        trigger=trigger,
+        target="remote",
     )
     print_summary(config, result)
     return 0

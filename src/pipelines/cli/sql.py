@@ -16,6 +16,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = commands.add_parser("sql", help="query the local lakehouse")
     parser.add_argument("query", help='e.g. "SELECT * FROM gold.team_a_products_with_image"')
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument(
+        "--remote", metavar="URL", help="query an existing Spark Connect server (sc://HOST:PORT)"
+    )
     parser.set_defaults(handler=_sql)
 
 
@@ -23,10 +26,12 @@ def _sql(args: argparse.Namespace, settings: Settings) -> int:
     from pyspark.errors import PySparkException
 
     from pipelines.output import render_rows
-    from pipelines.spark import local_session
+    from pipelines.spark import local_session, remote_session
 
-    config = load_config(settings.conf)
-    spark = local_session(settings, config.project.local)
+    if args.remote:
+        spark = remote_session(args.remote)
+    else:
+        spark = local_session(settings, load_config(settings.conf).project.local)
     try:
         frame = spark.sql(args.query)
         rows = frame.collect()

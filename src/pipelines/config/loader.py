@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
+from pipelines.config.pii import required_keys
+from pipelines.config.rule_check import check_rules
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
 from pipelines.config.yamlpos import (
     KeyPath,
@@ -23,7 +25,7 @@ from pipelines.config.yamlpos import (
     load_located,
     parse_key_path,
 )
-from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem
+from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem, LakehouseError
 
 __all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config"]
 
@@ -50,11 +52,45 @@ class LakehouseConfig:
                 return source
         raise KeyError(name)
 
+    def select(self, sources: Iterable[str]) -> LakehouseConfig:
+        """The config restricted to ``sources`` and the gold models that read only them.
+
+        Raises:
+            LakehouseError: A name is not a source of the config.
+        """
+        wanted = set(sources)
+        unknown = sorted(wanted - {s.name for s in self.sources})
+        if unknown:
+            known = ", ".join(s.name for s in self.sources)
+            raise LakehouseError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
+        kept = tuple(s for s in self.sources if s.name in wanted)
+        gold = tuple(g for g in self.gold if _gold_sources(g, self.gold) <= wanted)
+        return replace(self, sources=kept, gold=gold)
+
     @property
     def datasets(self) -> tuple[str, ...]:
         """Every logical table name the config defines."""
-        names = [f"{layer}.{s.name}" for s in self.sources for layer in _SOURCE_LAYERS]
+        names = []
+        for s in self.sources:
+            layers = ("bronze", "bronze_pii", "silver", "quarantine")  # raw PII: bronze_pii
+            names += [f"{x}.{s.name}" for x in layers if x in _SOURCE_LAYERS or s.has_pii]
         return (*names, *(f"gold.{g.name}" for g in self.gold))
+
+
+def _gold_sources(model: GoldModel, models: tuple[GoldModel, ...]) -> set[str]:
+    """The sources a gold model reads, through other gold models too."""
+    by_name = {m.name: m for m in models}
+    found: set[str] = set()
+    pending, seen = [model], {model.name}
+    while pending:
+        for match in TABLE_REF.finditer(pending.pop().sql):
+            layer, name = match.group(1).lower(), match.group(2).lower()
+            if layer != "gold":
+                found.add(name)
+            elif name in by_name and name not in seen:
+                seen.add(name)
+                pending.append(by_name[name])
+    return found
 
 
 _SOURCE_LAYERS = ("bronze", "silver", "quarantine")
@@ -133,6 +169,7 @@ def load_config(root: Path) -> LakehouseConfig:
     if project is None or access is None:
         raise ConfigErrors(collector.problems)
     _check_references(collector, access, sources, gold)
+    _check_pii_keys(collector, project, sources)
     if collector.problems:
         raise ConfigErrors(collector.problems)
     return LakehouseConfig(root, project, access, tuple(sources), tuple(gold))
@@ -182,6 +219,7 @@ def _check_references(
     _check_unique(collector, [*sources, *gold])
     for source in sources:
         _check_group(collector, source, ("owner",), source.owner, groups)
+    check_rules(collector.problem, sources, collector.failed_names)
     tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
     tables |= {f"gold.{g.name}" for g in gold}
     known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}
@@ -197,6 +235,25 @@ def _check_references(
                 hint = did_you_mean(ref, known)
                 message = f"references unknown table '{ref}'{hint}"
                 collector.problem(model, ("sql",), message, line_offset=offset)
+
+
+def _check_pii_keys(
+    collector: _Collector, project: ProjectConfig, sources: list[SourceConfig]
+) -> None:
+    for source in sources:
+        masks = {c.pii.mask for c in source.columns if c.pii}
+        for key in required_keys(masks):
+            if getattr(project.pii, key) is None:
+                index = next(
+                    i for i, c in enumerate(source.columns)
+                    if c.pii and (key == "token_key" or c.pii.mask == "encrypt")
+                )  # fmt: skip
+                collector.problem(
+                    source,
+                    ("columns", index, "pii"),
+                    f"needs project.yml pii.{key} (where the key comes from, e.g. "
+                    f"{{secret: pii/{key}}})",
+                )
 
 
 def _check_group(

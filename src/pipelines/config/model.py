@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
-from pipelines.config.quality import QualityRule
-from pipelines.config.silver import Dedupe, SilverSettings
+from pipelines.config.cdc import cdc_problem
+from pipelines.config.deploy import DeploySettings
+from pipelines.config.pii import PiiSettings, PiiSpec
+from pipelines.config.quality import DATASET_LEVEL, QualityRule, RuleConfig
+from pipelines.config.silver import Cdc, Dedupe, SilverSettings
 from pipelines.config.sources import (
     EventHubsSource,
     FileDate,
@@ -28,6 +32,7 @@ from pipelines.config.sources import (
 __all__ = [
     "SCHEMAS",
     "AccessConfig",
+    "Cdc",
     "Column",
     "Dedupe",
     "EventHubsSource",
@@ -39,9 +44,12 @@ __all__ = [
     "KafkaSource",
     "LocalSettings",
     "Model",
+    "PiiSettings",
+    "PiiSpec",
     "ProjectConfig",
     "QualityRule",
     "RestSource",
+    "RuleConfig",
     "SilverSettings",
     "Source",
     "SourceConfig",
@@ -57,6 +65,9 @@ class Column(Model):
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
     trim: bool = Field(True, description="strip surrounding white space in silver")
+    pii: PiiSpec | None = Field(
+        None, description="personal data: masked in bronze, raw in bronze_pii"
+    )
 
     @field_validator("type")
     @classmethod
@@ -65,6 +76,17 @@ class Column(Model):
         if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
+
+    @field_validator("pii")
+    @classmethod
+    def _masked_is_text(cls, value: PiiSpec | None, info: ValidationInfo) -> PiiSpec | None:
+        declared = info.data.get("type", "string")
+        if value is not None and declared != "string":
+            raise ValueError(
+                f"a PII column holds masked text in bronze and silver: its type must be "
+                f"string, got '{declared}'"
+            )
+        return value
 
 
 class SourceConfig(Model):
@@ -75,10 +97,16 @@ class SourceConfig(Model):
     owner: Identifier = Field(description="the group (feature team) that owns the source")
     domain: Identifier | None = None
     tags: tuple[str, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
-    quality: tuple[QualityRule, ...] = ()
+    quality: tuple[RuleConfig, ...] = ()
+
+    @property
+    def has_pii(self) -> bool:
+        """Whether a column is declared PII (the source then has a ``bronze_pii`` table)."""
+        return any(c.pii is not None for c in self.columns)
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
@@ -100,10 +128,64 @@ class SourceConfig(Model):
             raise ValueError(problem)
         if self.silver.replace_by_file_date and getattr(self.source, "file_date", None) is None:
             raise ValueError("silver.replace_by_file_date: needs source.file_date")
-        rules = [r.name for r in self.quality]
-        if len(set(rules)) != len(rules):
-            raise ValueError("quality: rule names must be unique")
+        problem = self._cdc_problem(names)
+        if problem:
+            raise ValueError(problem)
+        rules = [r.name for r in self.rules]
+        repeated = sorted({n for n in rules if rules.count(n) > 1})
+        if repeated:
+            raise ValueError(f"quality: rule names must be unique: {', '.join(repeated)}")
         return self
+
+    def _cdc_problem(self, names: list[str]) -> str | None:
+        cdc = self.silver.cdc
+        if cdc is None:
+            return None
+        if "dedupe" in self.silver.model_fields_set and self.silver.dedupe is not None:
+            return "silver.dedupe: not used with silver.cdc (CDC keeps one row per key itself)"
+        if self.silver.replace_by_file_date:
+            return "silver.replace_by_file_date: not used with silver.cdc (events are ordered by sequence_by)"  # noqa: E501
+        for index, rule in enumerate(self.quality):
+            if rule.layer == "silver" and rule.kind in DATASET_LEVEL:
+                return (
+                    f"quality[{index}].{rule.kind}: a dataset-level rule cannot check a change "
+                    "feed (it reaches AUTO CDC as a stream); use layer: bronze"
+                )
+        return cdc_problem(cdc, names)
+
+    @property
+    def rules(self) -> tuple[QualityRule, ...]:
+        """Every rule compiled, with the implicit CDC checks first.
+
+        With CDC, a change event needs its keys and sequence (AUTO CDC does not support a
+        NULL sequence); the other silver rules judge the values of inserts and updates only,
+        so a delete event that carries no values still reaches the merge.
+        """
+        compiled = [rule.compile() for rule in self.quality]
+        cdc = self.silver.cdc
+        if cdc is None:
+            return tuple(compiled)
+        implicit = [
+            QualityRule(
+                name="cdc_keys_present",
+                expr=" AND ".join(f"{k} IS NOT NULL" for k in cdc.keys),
+                description="AUTO CDC needs the keys of every change event",
+            ),
+            QualityRule(
+                name="cdc_sequence_present",
+                expr=f"{cdc.sequence_by} IS NOT NULL",
+                description="AUTO CDC does not support a NULL sequence",
+            ),
+        ]
+        if cdc.delete_when:
+            guard = f"coalesce(({cdc.delete_when}), false)"
+            compiled = [
+                r.model_copy(update={"expr": f"{guard} OR ({r.expr})"})
+                if r.layer == "silver"
+                else r
+                for r in compiled
+            ]
+        return (*implicit, *compiled)
 
 
 class GoldModel(Model):
@@ -113,6 +195,7 @@ class GoldModel(Model):
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
+    version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
     sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
@@ -151,3 +234,8 @@ class ProjectConfig(Model):
     description: str = ""
     owner: Identifier
     local: LocalSettings = LocalSettings()
+    deploy: DeploySettings = DeploySettings()
+    pii: PiiSettings = Field(
+        default_factory=PiiSettings, description="where the PII masking keys come from"
+    )
+    alerts: AlertsConfig = AlertsConfig()

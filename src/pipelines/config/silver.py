@@ -1,4 +1,4 @@
-"""How silver is derived from bronze: replacement of re-delivered days, deduplication."""
+"""How silver is derived from bronze: replacement of re-delivered days, deduplication, CDC."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from pipelines.config.base import Identifier, Model
+from pipelines.config.cdc import Cdc
 
-__all__ = ["Dedupe", "SilverSettings"]
+__all__ = ["Cdc", "Dedupe", "SilverSettings"]
 
 
 class Dedupe(Model):
@@ -25,3 +26,4 @@ class SilverSettings(Model):
         False, description="a newer file for the same date replaces the older one's rows"
     )
     dedupe: Dedupe | None = Field(default_factory=Dedupe)
+    cdc: Cdc | None = Field(None, description="apply the rows as change events (AUTO CDC)")

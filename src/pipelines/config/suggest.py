@@ -49,7 +49,7 @@ def allowed_keys(model: type[BaseModel], key_path: KeyPath, data: Any) -> list[s
         node = node[part] if isinstance(node, dict | list) and _has(node, part) else None  # type: ignore[index]
     annotation = _resolve_union(annotation, node)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
+        return [field.alias or name for name, field in annotation.model_fields.items()]
     return []
 
 

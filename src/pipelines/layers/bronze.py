@@ -1,41 +1,95 @@
-"""Bronze: every delivered row, raw values, plus ingestion metadata."""
+"""Bronze: every delivered row, raw values, plus ingestion metadata.
+
+A source with PII columns gets two tables: ``bronze.<name>`` keeps the masked values (and
+everything downstream reads only it), ``bronze_pii.<name>`` the raw PII values keyed by the
+row's ``_content_hash``, so entitled readers can join them back.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
+from pipelines.pii.keys import PiiKeyError, PiiKeys
 from pipelines.sources import bronze_kind, corrupt_columns, read_source
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
+from pipelines.transforms.metadata import INGEST_COLUMNS
+from pipelines.transforms.pii import keyed_content_hash, mask_pii
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["bronze_specs"]
+__all__ = ["bronze_specs", "pii_key_columns"]
 
 
 def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]:
-    """The bronze table of ``source`` (streaming, or a materialized view for snapshots)."""
+    """The bronze table of ``source`` (and its ``bronze_pii`` table if it has PII): streaming
+    tables, or materialized views for sources read as snapshots (``bronze_kind``)."""
     file_date = getattr(source.source, "file_date", None)
     partitions = ("_file_date",) if file_date else ()
     comment = f"Raw rows of {source.name} as delivered, with ingestion metadata. "
-    return [
+    if source.has_pii:
+        comment += "PII columns are masked (raw values: bronze_pii). "
+    specs = [
         DatasetSpec(
             f"bronze.{source.name}", bronze_kind(source), _query(source, context), (),
             comment + source.description, partitions,
         )
     ]  # fmt: skip
+    if source.has_pii:
+        pii_comment = f"Raw PII values of bronze.{source.name}; join on _content_hash."
+        specs.append(
+            DatasetSpec(
+                f"bronze_pii.{source.name}", bronze_kind(source), _pii_query(source, context),
+                (), pii_comment, partitions,
+            )
+        )  # fmt: skip
+    return specs
+
+
+def pii_key_columns(source: SourceConfig) -> list[str]:
+    """The columns of ``bronze_pii.<name>``: key, raw PII values, raw corrupt line, lineage."""
+    lineage = [c for c in INGEST_COLUMNS if c != "_content_hash"]
+    raw = [c.name for c in source.columns if c.pii] + corrupt_columns(source)
+    return ["_content_hash", *raw, *lineage]
+
+
+def _ingested(spark: SparkSession, source: SourceConfig, context: RunContext) -> DataFrame:
+    hashed = [c.name for c in source.columns] + corrupt_columns(source)
+    rows = add_ingest_metadata(
+        read_source(spark, source, context),
+        run_id=context.run_id,
+        hashed_columns=hashed,
+        file_date=getattr(source.source, "file_date", None),
+    )
+    if source.has_pii:
+        key = _keys(context, source).token_key
+        rows = rows.withColumn("_content_hash", keyed_content_hash(hashed, key))
+    return rows
+
+
+def _keys(context: RunContext, source: SourceConfig) -> PiiKeys:
+    if context.pii_keys is None:
+        raise PiiKeyError(f"bronze.{source.name} has PII columns but the run has no PII keys")
+    return context.pii_keys
 
 
 def _query(source: SourceConfig, context: RunContext) -> Query:
-    hashed = [c.name for c in source.columns] + corrupt_columns(source)
-    file_date = getattr(source.source, "file_date", None)
+    def query(spark: SparkSession) -> DataFrame:
+        rows = _ingested(spark, source, context)
+        if not source.has_pii:
+            return rows
+        corrupt = bool(corrupt_columns(source))
+        return mask_pii(rows, source.columns, _keys(context, source), has_corrupt_record=corrupt)
+
+    return query
+
+
+def _pii_query(source: SourceConfig, context: RunContext) -> Query:
+    columns = pii_key_columns(source)
 
     def query(spark: SparkSession) -> DataFrame:
-        raw = read_source(spark, source, context)
-        return add_ingest_metadata(
-            raw, run_id=context.run_id, hashed_columns=hashed, file_date=file_date
-        )
+        return _ingested(spark, source, context).select(*columns)
 
     return query

@@ -39,6 +39,10 @@ OPS_TABLES: Mapping[str, str] = {
         "run_id STRING, dataset STRING, column_name STRING, change STRING, old_type STRING, "
         "new_type STRING, policy STRING, detected_at TIMESTAMP"
     ),
+    "alerts": (
+        "run_id STRING, incident_key STRING, kind STRING, severity STRING, dataset STRING, "
+        "title STRING, detail STRING, raised_at TIMESTAMP, deliveries STRING"
+    ),
 }
 """Table name (in schema ``ops``) -> its columns as a Spark DDL string."""
 

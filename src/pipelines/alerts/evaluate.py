@@ -1,0 +1,125 @@
+"""After a run: apply the configured rules to the ops tables, record and deliver incidents."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, env_secret
+from pipelines.alerts.model import Incident
+from pipelines.alerts.rules import (
+    comparable_history,
+    dedupe,
+    freshness_misses,
+    quality_breaches,
+    run_failure,
+    schema_drift,
+    volume_anomalies,
+)
+from pipelines.config.loader import LakehouseConfig
+from pipelines.ops.history import as_utc, completion_times, count_history, run_ends, run_rows
+from pipelines.ops.tables import append_rows
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["AlertOutcome", "alert_rows", "evaluate_run"]
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """The incidents of a run and what became of each at each destination."""
+
+    incidents: tuple[Incident, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+
+    def summary(self) -> str:
+        """One line for the run summary."""
+        if not self.incidents:
+            return "alerts: none"
+        sent: dict[str, int] = {}
+        for delivery in self.deliveries:
+            sent[delivery.status] = sent.get(delivery.status, 0) + 1
+        states = ", ".join(f"{n} {status}" for status, n in sorted(sent.items()))
+        kinds = ", ".join(sorted({i.kind for i in self.incidents}))
+        states = states or "no destination"
+        return f"alerts: {len(self.incidents)} raised ({kinds}); deliveries: {states}"
+
+
+def evaluate_run(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    run: Row,
+    flows: Sequence[Row],
+    *,
+    table_format: str | None = "parquet",
+    appended: Collection[str] = (),
+    secrets: SecretResolver = env_secret,
+    sleep: Sleep = time.sleep,
+) -> AlertOutcome:
+    """Raise the run's incidents (one per key), deliver them, append them to ``ops.alerts``.
+
+    ``run`` and ``flows`` are the run's ``pipeline_runs`` and ``flow_metrics`` rows (already
+    appended, so they are part of the history the rules read); ``appended`` names the streaming
+    tables (their counts are rows appended by a run).
+    """
+    alerts = config.project.alerts
+    if not alerts.enabled:
+        return AlertOutcome()
+    rules, run_id = alerts.rules, run["run_id"]
+    found: list[Incident] = []
+    if rules.run_failure:
+        found += run_failure(run, flows)
+    if rules.quality_breach:
+        found += quality_breaches(run_id, run_rows(spark, "quality_metrics", run_id))
+    if rules.schema_drift:
+        found += schema_drift(run_id, run_rows(spark, "schema_changes", run_id))
+    if rules.volume.enabled:
+        current = {f["dataset"]: f["rows_out"] for f in flows if f["status"] == "COMPLETED"}
+        full_refresh = bool(json.loads(run["parameters"] or "{}").get("full_refresh", False))
+        rows = count_history(spark, run_id, rules.volume.window)
+        history = comparable_history(rows, full_refresh, appended)
+        found += volume_anomalies(run_id, current, history, rules.volume)
+    if rules.freshness.enabled:
+        now = as_utc(run["ended_at"] or datetime.now(UTC))
+        since = now - timedelta(days=2)
+        names = rules.freshness.datasets or tuple(f"gold.{g.name}" for g in config.gold)
+        ready = completion_times(spark, names, since)
+        found += freshness_misses(
+            run_id, now, ready, run_ends(spark, since, run_id), rules.freshness
+        )
+    incidents = dedupe(found)
+    origin = f"{config.project.name}/{run['target']}"
+    deliveries = deliver(incidents, alerts, origin, secrets, sleep) if incidents else []
+    append_rows(spark, "alerts", alert_rows(incidents, deliveries), table_format)
+    return AlertOutcome(tuple(incidents), tuple(deliveries))
+
+
+def alert_rows(
+    incidents: Sequence[Incident], deliveries: Sequence[Delivery]
+) -> list[dict[str, Any]]:
+    """``ops.alerts`` rows: one per incident, with where it was delivered."""
+    raised_at = datetime.now(UTC)
+    rows = []
+    for incident in incidents:
+        mine = [d for d in deliveries if d.incident_key == incident.key]
+        rows.append(
+            {
+                "run_id": incident.run_id,
+                "incident_key": incident.key,
+                "kind": incident.kind,
+                "severity": incident.severity,
+                "dataset": incident.dataset,
+                "title": incident.title,
+                "detail": incident.detail,
+                "raised_at": raised_at,
+                "deliveries": ", ".join(f"{d.destination}:{d.status}" for d in mine) or None,
+            }
+        )
+    return rows

@@ -1,0 +1,27 @@
+"""``lakehouse status``: the last runs and their health."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelines.config import load_config
+from pipelines.settings import Settings
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the command."""
+    parser = commands.add_parser("status", help="the last runs and their health")
+    parser.add_argument("--last", type=int, default=10, metavar="N", help="how many runs")
+    parser.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.ops.status import read_status, render_status
+    from pipelines.spark import local_session
+
+    config = load_config(settings.conf)
+    spark = local_session(settings, config.project.local)
+    print(render_status(read_status(spark, args.last)))
+    return 0

@@ -1,0 +1,149 @@
+"""Schema contracts of the published datasets (silver and gold) and how two versions differ.
+
+A contract is what consumers rely on: the dataset's columns with their types and nullability.
+Silver contracts come from the source's declared columns; gold contracts from the output
+columns of the model's SQL (types are the engine's business there, so only names count).
+A breaking change (a dataset or column removed, a column retyped, a column made nullable) is
+allowed only together with a bump of the dataset's ``version``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import GoldModel, SourceConfig
+from pipelines.errors import LakehouseError
+
+__all__ = ["Change", "Contract", "ContractColumn", "blocking_changes", "contracts", "diff"]
+
+
+@dataclass(frozen=True)
+class ContractColumn:
+    """One column consumers may rely on; ``type`` None means "whatever the SQL yields"."""
+
+    name: str
+    type: str | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The published shape of one dataset."""
+
+    dataset: str
+    version: int
+    file: str
+    columns: tuple[ContractColumn, ...]
+
+
+ChangeKind = Literal[
+    "dataset_added",
+    "dataset_removed",
+    "column_added",
+    "column_removed",
+    "column_retyped",
+    "column_nullable",
+    "column_not_null",
+]
+_BREAKING: frozenset[ChangeKind] = frozenset(
+    {"dataset_removed", "column_removed", "column_retyped", "column_nullable"}
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A difference between the base and the head contract of one dataset."""
+
+    dataset: str
+    kind: ChangeKind
+    detail: str
+
+    @property
+    def breaking(self) -> bool:
+        """Whether consumers can break: something they read is gone or changed."""
+        return self.kind in _BREAKING
+
+
+def contracts(config: LakehouseConfig) -> dict[str, Contract]:
+    """The contract of every silver and gold dataset, by logical name."""
+    found = {f"silver.{s.name}": _silver(s, config) for s in config.sources}
+    found |= {f"gold.{g.name}": _gold(g, config) for g in config.gold}
+    return found
+
+
+def _silver(source: SourceConfig, config: LakehouseConfig) -> Contract:
+    columns = tuple(ContractColumn(c.name, c.type, c.nullable) for c in source.columns)
+    file = f"sources/{source.name}.yml"
+    return Contract(f"silver.{source.name}", source.version, file, columns)
+
+
+def _gold(model: GoldModel, config: LakehouseConfig) -> Contract:
+    file = f"gold/{model.name}.yml"
+    names = _select_names(model.sql, file)
+    if "*" in names:
+        # The SQL selects whatever its inputs hold: the declared columns are the contract.
+        names = list(model.columns)
+    return Contract(f"gold.{model.name}", model.version, file, tuple(map(ContractColumn, names)))
+
+
+def _select_names(sql: str, file: str) -> list[str]:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        expression = sqlglot.parse_one(sql, dialect="spark")
+    except ParseError as exc:
+        raise LakehouseError(f"{file}: sql: cannot parse: {str(exc).splitlines()[0]}") from None
+    if not isinstance(expression, exp.Query):
+        raise LakehouseError(f"{file}: sql: must be a query (SELECT ...)")
+    return [name.lower() for name in expression.named_selects]
+
+
+def diff(base: dict[str, Contract], head: dict[str, Contract]) -> list[Change]:
+    """Every contract change from ``base`` to ``head``, datasets in name order."""
+    changes: list[Change] = []
+    for name in sorted(base.keys() | head.keys()):
+        if name not in head:
+            changes.append(Change(name, "dataset_removed", "dataset removed"))
+        elif name not in base:
+            changes.append(Change(name, "dataset_added", "dataset added"))
+        else:
+            changes.extend(_column_changes(base[name], head[name]))
+    return changes
+
+
+def _column_changes(base: Contract, head: Contract) -> list[Change]:
+    old = {c.name: c for c in base.columns}
+    new = {c.name: c for c in head.columns}
+    changes = [
+        Change(base.dataset, "column_removed", f"column '{n}' removed") for n in old if n not in new
+    ]
+    for name, column in new.items():
+        before = old.get(name)
+        if before is None:
+            changes.append(Change(head.dataset, "column_added", f"column '{name}' added"))
+        elif before.type and column.type and before.type != column.type:
+            detail = f"column '{name}' retyped {before.type} -> {column.type}"
+            changes.append(Change(head.dataset, "column_retyped", detail))
+        elif before.nullable != column.nullable:
+            kind: ChangeKind = "column_nullable" if column.nullable else "column_not_null"
+            state = "nullable" if column.nullable else "not null"
+            changes.append(Change(head.dataset, kind, f"column '{name}' is now {state}"))
+    return changes
+
+
+def blocking_changes(
+    changes: list[Change], base: dict[str, Contract], head: dict[str, Contract]
+) -> list[Change]:
+    """Breaking changes of datasets whose version was not bumped (removals always block)."""
+    blocking = []
+    for change in changes:
+        if not change.breaking:
+            continue
+        after = head.get(change.dataset)
+        if after is None or after.version <= base[change.dataset].version:
+            blocking.append(change)
+    return blocking

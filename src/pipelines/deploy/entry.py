@@ -1,0 +1,148 @@
+"""What a Lakeflow pipeline on Databricks defines: the selection logic behind ``lakeflow.py``.
+
+The bundle passes each pipeline its share of the graph through its ``configuration`` (Spark
+confs under ``lakehouse.``); this module reads them back, checks them against the config and
+keeps only those datasets. Everything but :func:`define_pipeline` is pure and Spark-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.suggest import did_you_mean
+from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from pipelines.graph import DatasetSpec
+
+__all__ = [
+    "CONF_GOLD",
+    "CONF_LANDING_ROOT",
+    "CONF_PATH",
+    "CONF_PIPELINE",
+    "CONF_SOURCES",
+    "EntryPointError",
+    "PipelineSelection",
+    "define_pipeline",
+    "select_specs",
+]
+
+CONF_PIPELINE = "lakehouse.pipeline"
+CONF_SOURCES = "lakehouse.sources"
+CONF_GOLD = "lakehouse.gold"
+CONF_PATH = "lakehouse.conf_path"
+CONF_LANDING_ROOT = "lakehouse.landing_root"
+_REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT)
+
+
+class EntryPointError(LakehouseError):
+    """The pipeline's configuration does not match the config tree (stale bundle?)."""
+
+    exit_code = 2
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in (value or "").split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class PipelineSelection:
+    """The ``lakehouse.*`` configuration of one pipeline.
+
+    Attributes:
+        pipeline: The pipeline's key (its domain), for messages.
+        sources: Sources whose bronze, silver and quarantine tables it defines.
+        gold: Gold models it defines.
+        conf_path: The synced ``src/conf`` folder in the workspace.
+        landing_root: Root URL of the landing zone (``abfss://landing@.../``).
+    """
+
+    pipeline: str
+    sources: tuple[str, ...]
+    gold: tuple[str, ...]
+    conf_path: str
+    landing_root: str
+
+    @classmethod
+    def from_conf(cls, get: Callable[[str], str | None]) -> PipelineSelection:
+        """Read the selection through ``get`` (``spark.conf.get`` with a default of None).
+
+        Raises:
+            EntryPointError: Naming every missing key.
+        """
+        missing = [key for key in _REQUIRED if not (get(key) or "").strip()]
+        if missing:
+            raise EntryPointError(
+                f"pipeline configuration is missing {', '.join(missing)} "
+                "(deploy the bundle written by `lakehouse bundle`)"
+            )
+        return cls(
+            pipeline=(get(CONF_PIPELINE) or "").strip(),
+            sources=_names(get(CONF_SOURCES)),
+            gold=_names(get(CONF_GOLD)),
+            conf_path=(get(CONF_PATH) or "").strip(),
+            landing_root=(get(CONF_LANDING_ROOT) or "").strip(),
+        )
+
+    def datasets(self, config: LakehouseConfig) -> frozenset[str]:
+        """The logical names this pipeline defines, checked against ``config``.
+
+        Raises:
+            EntryPointError: When a named source or gold model is not in the config.
+        """
+        problems = _unknown(CONF_SOURCES, self.sources, [s.name for s in config.sources])
+        problems += _unknown(CONF_GOLD, self.gold, [g.name for g in config.gold])
+        if problems:
+            raise EntryPointError(f"pipeline {self.pipeline}: " + "; ".join(problems))
+        names = {f"gold.{g}" for g in self.gold}
+        for source in (s for s in config.sources if s.name in self.sources):
+            layers = ("bronze", "bronze_pii", "silver", "quarantine")
+            names |= {f"{x}.{source.name}" for x in layers if x != "bronze_pii" or source.has_pii}
+        return frozenset(names)
+
+
+def _unknown(key: str, names: Iterable[str], known: list[str]) -> list[str]:
+    return [
+        f"{key} names unknown '{name}'{did_you_mean(name, known)}"
+        for name in names
+        if name not in known
+    ]
+
+
+def select_specs(specs: Iterable[DatasetSpec], names: frozenset[str]) -> tuple[DatasetSpec, ...]:
+    """The specs among ``names``, in graph order."""
+    return tuple(spec for spec in specs if spec.name in names)
+
+
+def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
+    """Register this pipeline's datasets with Lakeflow; returns their names.
+
+    Delta is the table format there (``table_format=None``); file sources read through
+    Auto Loader (``platform="databricks"``).
+    """
+    from pipelines.config import load_config
+    from pipelines.graph import RunContext, build_graph
+    from pipelines.pii.keys import resolve_keys
+    from pipelines.register import register
+    from pipelines.runner import new_run_id
+
+    selection = PipelineSelection.from_conf(lambda key: spark.conf.get(key, None))
+    config = load_config(Path(selection.conf_path))
+    mine = [s for s in config.sources if s.name in selection.sources]
+    masks = {c.pii.mask for s in mine for c in s.columns if c.pii}
+    keys = resolve_keys(config.project.pii, masks, platform="databricks")  # the secret scope
+    context = RunContext(
+        run_id=new_run_id(),
+        landing_root=selection.landing_root,
+        platform="databricks",
+        pii_keys=keys,
+    )
+    specs = select_specs(build_graph(config, context), selection.datasets(config))
+    register(specs, spark, table_format=None)
+    return tuple(spec.name for spec in specs)

@@ -1,0 +1,210 @@
+"""Job resources: a daily job per pipeline and one parameterised backfill job.
+
+Daily jobs refresh bronze, then silver (with quarantine), then gold, each a task of its own so
+each retries on its own and logs on its own (scenario B); any failure notifies the failure
+emails and destinations (Slack/Teams) of the target. A domain with a deadline starts early
+enough and carries a run-duration health rule, so a run that will miss it alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.config.deploy import DeploySettings
+from pipelines.deploy.layout import CROSS_DOMAIN, LAYERS, PipelinePlan
+from pipelines.deploy.schedule import DailySchedule, daily_schedule
+from pipelines.deploy.variables import (
+    CONF_PATH,
+    FAILURE_DESTINATIONS,
+    FAILURE_EMAILS,
+    RUNTIME_DEPENDENCIES,
+    SRC_PATH,
+    from_bundle_dir,
+    pipeline_id,
+    qualified,
+)
+
+__all__ = [
+    "BACKFILL_ENTRY_POINT",
+    "BACKFILL_JOB",
+    "BACKFILL_PARAMETERS",
+    "backfill_job",
+    "daily_job",
+    "daily_job_key",
+]
+
+BACKFILL_JOB = "backfill"
+BACKFILL_ENTRY_POINT = "src/pipelines/backfill.py"
+BACKFILL_PARAMETERS = {
+    "start_date": "",
+    "end_date": "",
+    "datasets": "",
+    "full_refresh": "false",
+}
+"""Job parameters of the backfill job and their defaults (empty: not given)."""
+
+_SDK = "databricks-sdk>=0.50"
+_MILLIS_PER_MINUTE = 60_000
+# Debounce of the cross-domain gold job's table trigger: domains finish minutes apart.
+_TRIGGER_WAIT_SECONDS = 900
+
+
+def daily_job_key(plan: PipelinePlan) -> str:
+    """Resource key of the pipeline's daily job."""
+    return f"{plan.key}_daily"
+
+
+def _notifications(schedule: DailySchedule | None) -> dict[str, Any]:
+    emails: dict[str, Any] = {"on_failure": FAILURE_EMAILS}
+    webhooks: dict[str, Any] = {"on_failure": FAILURE_DESTINATIONS}
+    if schedule is not None and schedule.alert_after_seconds is not None:
+        emails["on_duration_warning_threshold_exceeded"] = FAILURE_EMAILS
+        webhooks["on_duration_warning_threshold_exceeded"] = FAILURE_DESTINATIONS
+    return {"email_notifications": emails, "webhook_notifications": webhooks}
+
+
+def _retries(settings: DeploySettings) -> dict[str, Any]:
+    jobs = settings.jobs
+    return {
+        "max_retries": jobs.max_retries,
+        "min_retry_interval_millis": jobs.min_retry_interval_minutes * _MILLIS_PER_MINUTE,
+        # A timed-out refresh retried would only push the run further past its deadline.
+        "retry_on_timeout": False,
+        "timeout_seconds": jobs.task_timeout_minutes * 60,
+    }
+
+
+def _layer_tasks(plan: PipelinePlan, settings: DeploySettings) -> list[dict[str, Any]]:
+    tasks: list[dict[str, Any]] = []
+    for layer in LAYERS:
+        tables = plan.tables(layer)
+        if not tables:
+            continue
+        task: dict[str, Any] = {
+            "task_key": layer,
+            "description": f"Refresh {', '.join(tables)}",
+        }
+        if tasks:
+            task["depends_on"] = [{"task_key": tasks[-1]["task_key"]}]
+        task["pipeline_task"] = {
+            "pipeline_id": pipeline_id(plan.key),
+            "refresh_selection": [qualified(t) for t in tables],
+        }
+        tasks.append(task | _retries(settings))
+    return tasks
+
+
+def daily_job(
+    plan: PipelinePlan, settings: DeploySettings, external_inputs: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The ``resources.jobs.<key>_daily`` mapping of one pipeline.
+
+    Args:
+        plan: The pipeline.
+        settings: ``project.yml: deploy``.
+        external_inputs: For the cross-domain gold pipeline, the tables of other pipelines it
+            reads: the job runs when they change instead of on a clock.
+    """
+    job: dict[str, Any] = {
+        "name": f"${{bundle.name}}-{plan.key}-daily",
+        "description": _describe(plan, settings),
+        "max_concurrent_runs": 1,
+        "queue": {"enabled": True},  # a run due while a backfill runs waits, not skipped
+        "timeout_seconds": settings.jobs.timeout_minutes * 60,
+        "tags": {"lakehouse_pipeline": plan.key},
+    }
+    schedule = None
+    if plan.key == CROSS_DOMAIN and external_inputs:
+        job["trigger"] = {
+            "pause_status": "UNPAUSED",
+            "table_update": {
+                "table_names": [qualified(t) for t in external_inputs],
+                "condition": "ANY_UPDATED",
+                "wait_after_last_change_seconds": _TRIGGER_WAIT_SECONDS,
+            },
+        }
+    else:
+        schedule = daily_schedule(settings, plan.key)
+        job["schedule"] = {
+            "quartz_cron_expression": schedule.quartz_cron,
+            "timezone_id": schedule.timezone,
+            "pause_status": "UNPAUSED",
+        }
+        if schedule.alert_after_seconds is not None:
+            job["health"] = {
+                "rules": [
+                    {
+                        "metric": "RUN_DURATION_SECONDS",
+                        "op": "GREATER_THAN",
+                        "value": schedule.alert_after_seconds,
+                    }
+                ]
+            }
+    job |= _notifications(schedule)
+    job["tasks"] = _layer_tasks(plan, settings)
+    return job
+
+
+def _describe(plan: PipelinePlan, settings: DeploySettings) -> str:
+    steps = " -> ".join(layer for layer in LAYERS if plan.tables(layer))
+    if plan.key == CROSS_DOMAIN:
+        return f"Refreshes the cross-domain gold models ({steps}) when their inputs change."
+    schedule = daily_schedule(settings, plan.key)
+    text = f"Daily refresh of {plan.key} ({steps}) at {schedule.start} {schedule.timezone}"
+    if schedule.deadline is not None:
+        text += f", ready by {schedule.deadline} (alerts when a run may miss it)"
+    return text + "."
+
+
+def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> dict[str, Any]:
+    """The ``resources.jobs.backfill`` mapping: refresh or fully refresh named datasets.
+
+    A Python task (the Databricks SDK's ``start_update`` with ``refresh_selection`` or
+    ``full_refresh_selection``) because a pipeline task cannot take its selection from a job
+    parameter. It runs from the synced source, not a wheel (see ``RUNTIME_DEPENDENCIES``).
+    """
+    parameters = [
+        "--src", SRC_PATH,
+        "--conf", CONF_PATH,
+        "--catalog", "${var.catalog}",
+    ]  # fmt: skip
+    for plan in plans:
+        parameters += ["--pipeline", f"{plan.key}={pipeline_id(plan.key)}"]
+    for name in BACKFILL_PARAMETERS:
+        parameters += [f"--{name.replace('_', '-')}", f"{{{{job.parameters.{name}}}}}"]
+    return {
+        "name": "${bundle.name}-backfill",
+        "description": (
+            "Backfill: refresh (full_refresh=true: recompute from every landed file) the named "
+            "datasets (comma separated logical names, e.g. silver.product_catalog; empty: all) "
+            "in pipeline order. start_date/end_date (YYYY-MM-DD) bound the delivery dates "
+            "checked in bronze afterwards."
+        ),
+        "max_concurrent_runs": 1,
+        "timeout_seconds": settings.jobs.timeout_minutes * 60,
+        "tags": {"lakehouse_pipeline": "all"},
+        "parameters": [{"name": k, "default": v} for k, v in BACKFILL_PARAMETERS.items()],
+        **_notifications(None),
+        "tasks": [
+            {
+                "task_key": "backfill",
+                "environment_key": "backfill",
+                "spark_python_task": {
+                    "python_file": from_bundle_dir(BACKFILL_ENTRY_POINT),
+                    "parameters": parameters,
+                },
+                # Not retried: a half-done full refresh is for a person to look at.
+                "max_retries": 0,
+                "timeout_seconds": settings.jobs.timeout_minutes * 60,
+            }
+        ],
+        "environments": [
+            {
+                "environment_key": "backfill",
+                "spec": {
+                    "environment_version": "4",
+                    "dependencies": [_SDK, *RUNTIME_DEPENDENCIES],
+                },
+            }
+        ],
+    }

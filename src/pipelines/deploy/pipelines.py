@@ -1,0 +1,71 @@
+"""The Lakeflow pipeline resource of one :class:`PipelinePlan`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.deploy.entry import (
+    CONF_GOLD,
+    CONF_LANDING_ROOT,
+    CONF_PATH,
+    CONF_PIPELINE,
+    CONF_SOURCES,
+)
+from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan
+from pipelines.deploy.variables import (
+    CATALOG,
+    LANDING_ROOT,
+    RUNTIME_DEPENDENCIES,
+    SRC_PATH,
+    from_bundle_dir,
+)
+from pipelines.deploy.variables import CONF_PATH as CONF_FOLDER
+
+__all__ = ["ENTRY_POINT", "EVENT_LOG_SCHEMA", "describe_pipeline", "pipeline_resource"]
+
+ENTRY_POINT = "src/pipelines/lakeflow.py"
+"""The pipeline source file, relative to the repository root."""
+
+EVENT_LOG_SCHEMA = "ops"
+"""Event logs (durations, row counts, expectations, errors) are published as tables here."""
+
+
+def pipeline_resource(plan: PipelinePlan) -> dict[str, Any]:
+    """The ``resources.pipelines.<key>`` mapping.
+
+    Serverless, current channel, triggered (jobs decide when); the catalog comes from the
+    target, development mode from ``mode: development`` of the dev target.
+    """
+    return {
+        "name": f"${{bundle.name}}-{plan.key}",
+        "catalog": CATALOG,
+        "schema": EVENT_LOG_SCHEMA,  # default schema; every dataset names its own (bronze.x)
+        "serverless": True,
+        "channel": "CURRENT",
+        "continuous": False,
+        "root_path": SRC_PATH,
+        "libraries": [{"file": {"path": from_bundle_dir(ENTRY_POINT)}}],
+        "environment": {"dependencies": list(RUNTIME_DEPENDENCIES)},
+        "configuration": {
+            CONF_PIPELINE: plan.key,
+            CONF_SOURCES: ",".join(plan.sources),
+            CONF_GOLD: ",".join(plan.gold),
+            CONF_PATH: CONF_FOLDER,
+            CONF_LANDING_ROOT: LANDING_ROOT,
+        },
+        "event_log": {
+            "catalog": CATALOG,
+            "schema": EVENT_LOG_SCHEMA,
+            "name": f"event_log_{plan.key}",
+        },
+        "tags": {"lakehouse_pipeline": plan.key, "owners": "-".join(plan.owners)},
+        # Removing a source's pipeline must not drop its tables: data outlives deployments.
+        "cascade_on_destroy": False,
+    }
+
+
+def describe_pipeline(plan: PipelinePlan) -> str:
+    """One line for the generated file's header."""
+    if plan.key == CROSS_DOMAIN:
+        return f"Pipeline {plan.key}: gold models that read several domains."
+    return f"Pipeline of domain {plan.key}: bronze, silver, quarantine and its gold models."

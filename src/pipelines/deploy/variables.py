@@ -1,0 +1,52 @@
+"""Names the generated resources share with the hand-written ``databricks.yml``."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BUNDLE_DIR",
+    "CATALOG",
+    "CONF_PATH",
+    "FAILURE_DESTINATIONS",
+    "FAILURE_EMAILS",
+    "LANDING_ROOT",
+    "RUNTIME_DEPENDENCIES",
+    "SRC_PATH",
+    "from_bundle_dir",
+    "pipeline_id",
+    "qualified",
+]
+
+BUNDLE_DIR = "bundles"
+"""Folder of the generated resource files (``include: [bundles/*.yml]``)."""
+
+CATALOG = "${var.catalog}"
+LANDING_ROOT = "${var.landing_root}"
+FAILURE_EMAILS = "${var.failure_emails}"
+"""A complex variable: a list of addresses (developers and downstream consumers)."""
+FAILURE_DESTINATIONS = "${var.failure_destinations}"
+"""A complex variable: a list of ``{id: <notification destination id>}`` (Slack, Teams)."""
+
+SRC_PATH = "${workspace.file_path}/src"
+"""The synced ``src/``: pipelines' ``root_path``, on ``sys.path``, so ``import pipelines`` works."""
+CONF_PATH = "${workspace.file_path}/src/conf"
+
+RUNTIME_DEPENDENCIES = ("pydantic>=2.7,<3", "pyyaml>=6.0", "sqlglot>=27")
+"""What the package needs beyond what Databricks provides (pyspark, pandas, pyarrow).
+
+Never the package's wheel: it pins open-source pyspark, which must not replace Databricks'.
+"""
+
+
+def from_bundle_dir(repo_path: str) -> str:
+    """A repository path as seen from a file in ``bundles/`` (the CLI resolves it there)."""
+    return f"../{repo_path}"
+
+
+def pipeline_id(key: str) -> str:
+    """Reference to the id of the pipeline resource ``key``."""
+    return f"${{resources.pipelines.{key}.id}}"
+
+
+def qualified(logical_name: str) -> str:
+    """``silver.x`` -> ``${var.catalog}.silver.x`` (selections and triggers want full names)."""
+    return f"{CATALOG}.{logical_name}"

@@ -1,0 +1,118 @@
+"""What the data dictionary says about each dataset, derived from the config alone (no Spark)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.config.loader import TABLE_REF, LakehouseConfig
+from pipelines.config.model import Column, GoldModel, SourceConfig
+from pipelines.contracts import contracts
+
+__all__ = ["ColumnDoc", "DatasetDoc", "dictionary", "lineage_edges"]
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """One column as the dictionary shows it."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    description: str = ""
+    pii: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetDoc:
+    """One dataset as the dictionary shows it."""
+
+    name: str
+    layer: str
+    description: str
+    owner: str
+    columns: tuple[ColumnDoc, ...]
+    inputs: tuple[str, ...] = ()
+    domain: str = ""
+    consumers: tuple[str, ...] = ()
+    version: int = 1
+    rules: tuple[str, ...] = ()
+    sql: str = ""
+    tags: tuple[str, ...] = ()
+
+
+_METADATA = (
+    ColumnDoc("_source_file", "string", description="file (or query) the row came from"),
+    ColumnDoc("_file_date", "date", description="delivery date parsed from the file name"),
+    ColumnDoc("_ingested_at", "timestamp", False, "when the row was ingested"),
+    ColumnDoc("_run_id", "string", False, "the run that ingested it"),
+    ColumnDoc("_content_hash", "string", False, "sha256 of the row's declared values"),
+)
+
+
+def dictionary(config: LakehouseConfig) -> tuple[DatasetDoc, ...]:
+    """Every dataset of the config, sources first (bronze, PII, silver, quarantine), then gold."""
+    docs: list[DatasetDoc] = []
+    for source in config.sources:
+        docs.extend(_source_docs(source))
+    published = contracts(config)
+    docs.extend(_gold_doc(model, [c.name for c in published[f"gold.{model.name}"].columns])
+                for model in config.gold)  # fmt: skip
+    return tuple(docs)
+
+
+def lineage_edges(docs: tuple[DatasetDoc, ...]) -> tuple[tuple[str, str], ...]:
+    """(upstream, downstream) pairs between the documented datasets."""
+    known = {d.name for d in docs}
+    return tuple((i, d.name) for d in docs for i in d.inputs if i in known)
+
+
+def _pii(column: Column) -> str:
+    tag = getattr(column, "pii", None)  # PII tags are optional on a column
+    if tag is None:
+        return ""
+    kind = getattr(tag, "class_", None) or getattr(tag, "kind", None) or "pii"
+    mask = getattr(tag, "mask", "")
+    return f"{kind} ({mask})" if mask else str(kind)
+
+
+def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
+    name, bronze = source.name, f"bronze.{source.name}"
+    pii = [c for c in source.columns if _pii(c)]
+    raw = tuple(ColumnDoc(c.name, "string", True, c.description, _pii(c)) for c in source.columns)
+    typed = tuple(
+        ColumnDoc(c.name, c.type, c.nullable, c.description, _pii(c)) for c in source.columns
+    )
+    reasons = ColumnDoc("_reasons", "array<string>", False, "every check the row failed")
+    layers = [
+        ("bronze", f"Raw rows as delivered. {source.description}", raw + _METADATA, ()),
+        ("silver", source.description, typed, (bronze,)),
+        ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
+    ]
+    if pii:
+        # Read from the source beside bronze (not from bronze, which holds masked values).
+        clear = "Clear PII values, readable by entitled groups only; join on _content_hash."
+        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii), ()))
+    return [
+        DatasetDoc(
+            f"{layer}.{name}", layer, description, source.owner, columns, inputs,
+            domain=source.domain or "", tags=source.tags, version=source.version,
+            rules=tuple(_rule_text(r) for r in source.rules if r.layer == layer),
+        )
+        for layer, description, columns, inputs in layers
+    ]  # fmt: skip
+
+
+def _rule_text(rule: object) -> str:
+    name = getattr(rule, "name", "rule")
+    expr = getattr(rule, "expr", "") or ""
+    action = getattr(rule, "action", "")
+    return f"{name}: {expr} ({action})" if expr else f"{name} ({action})"
+
+
+def _gold_doc(model: GoldModel, names: list[str]) -> DatasetDoc:
+    inputs = tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(model.sql)}))
+    columns = tuple(ColumnDoc(n, "", True, model.columns.get(n, "")) for n in names)
+    return DatasetDoc(
+        f"gold.{model.name}", "gold", model.description, model.owner, columns, inputs,
+        consumers=model.consumers, version=model.version, sql=model.sql.strip(),
+    )  # fmt: skip

@@ -1,0 +1,103 @@
+"""Read the ops tables back as plain rows: for alerts, ``lakehouse status`` and the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = [
+    "as_utc",
+    "completion_times",
+    "count_history",
+    "query_rows",
+    "recent_runs",
+    "run_ends",
+    "run_rows",
+]
+
+Row = dict[str, Any]
+
+
+def _exists(spark: SparkSession, table: str) -> bool:
+    return bool(spark.catalog.tableExists(f"ops.{table}"))
+
+
+def query_rows(spark: SparkSession, tables: tuple[str, ...], sql: str, **params: Any) -> list[Row]:
+    """Rows of ``sql`` (named ``:params``) as dicts; ``[]`` while an ops table is missing."""
+    if not all(_exists(spark, t) for t in tables):
+        return []
+    return [row.asDict() for row in spark.sql(sql, args=params or None).collect()]
+
+
+def run_rows(spark: SparkSession, table: str, run_id: str) -> list[Row]:
+    """Every row of ``ops.<table>`` for one run."""
+    sql = f"SELECT * FROM ops.{table} WHERE run_id = :run_id"
+    return query_rows(spark, (table,), sql, run_id=run_id)
+
+
+def recent_runs(spark: SparkSession, limit: int) -> list[Row]:
+    """The last ``limit`` runs of ``ops.pipeline_runs``, newest first."""
+    return query_rows(
+        spark, ("pipeline_runs",),
+        f"SELECT * FROM ops.pipeline_runs ORDER BY started_at DESC, run_id DESC LIMIT {int(limit)}",
+    )  # fmt: skip
+
+
+def count_history(spark: SparkSession, exclude_run: str, window: int) -> list[Row]:
+    """``dataset, rows_out, full_refresh`` of the successful runs other than ``exclude_run``,
+    newest first, at most ``window`` per dataset and kind of run (full refresh or not)."""
+    return query_rows(
+        spark,
+        ("pipeline_runs", "flow_metrics"),
+        """SELECT dataset, rows_out, full_refresh FROM (
+             SELECT *, row_number() OVER (PARTITION BY dataset, full_refresh
+                                          ORDER BY started_at DESC, run_id DESC) AS n
+             FROM (SELECT f.dataset, f.rows_out, r.started_at, r.run_id,
+                     coalesce(get_json_object(r.parameters, '$.full_refresh') = 'true', false)
+                       AS full_refresh
+                   FROM ops.flow_metrics f JOIN ops.pipeline_runs r ON f.run_id = r.run_id
+                   WHERE r.status = 'COMPLETED' AND f.status = 'COMPLETED'
+                     AND f.rows_out IS NOT NULL AND f.run_id <> :run_id))
+           WHERE n <= :window ORDER BY dataset, started_at DESC, run_id DESC""",
+        run_id=exclude_run,
+        window=window,
+    )
+
+
+def completion_times(
+    spark: SparkSession, datasets: tuple[str, ...], since: datetime
+) -> dict[str, list[datetime]]:
+    """Per dataset, when the runs that completed it (since ``since``) ended, in UTC."""
+    rows = query_rows(
+        spark,
+        ("pipeline_runs", "flow_metrics"),
+        """SELECT f.dataset, r.ended_at FROM ops.flow_metrics f
+           JOIN ops.pipeline_runs r ON f.run_id = r.run_id
+           WHERE f.status = 'COMPLETED' AND r.ended_at >= :since""",
+        since=since,
+    )
+    times: dict[str, list[datetime]] = {name: [] for name in datasets}
+    for row in rows:
+        if row["dataset"] in times:
+            times[row["dataset"]].append(as_utc(row["ended_at"]))
+    return times
+
+
+def run_ends(spark: SparkSession, since: datetime, exclude_run: str) -> list[datetime]:
+    """When the runs other than ``exclude_run`` that ended since ``since`` ended, in UTC."""
+    rows = query_rows(
+        spark,
+        ("pipeline_runs",),
+        "SELECT ended_at FROM ops.pipeline_runs WHERE ended_at >= :since AND run_id <> :run_id",
+        since=since,
+        run_id=exclude_run,
+    )
+    return [as_utc(row["ended_at"]) for row in rows]
+
+
+def as_utc(value: datetime) -> datetime:
+    """Timestamps come back naive in the session time zone (UTC): make them aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,100 @@
+"""The one call the runner makes when a run ends, however it ends.
+
+It records ``ops.pipeline_runs``, ``ops.flow_metrics`` and ``ops.reconciliation``, then
+evaluates the alert rules. Nothing here may change the run's outcome: every step is guarded
+and reported as a line, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.events import RunTracker
+from pipelines.ops.measure import measure
+from pipelines.ops.reconcile import reconcile_source
+from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
+from pipelines.ops.tables import append_rows
+from pipelines.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["after_run"]
+
+
+def after_run(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    tracker: RunTracker,
+    info: RunInfo,
+    error: BaseException | None,
+    *,
+    table_format: str | None = "parquet",
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Record the run that just ended (``error``: why it failed) and raise its alerts."""
+    from pipelines.alerts.evaluate import evaluate_run
+
+    ended = replace(
+        info,
+        ended_at=datetime.now(UTC),
+        status=run_status(error),
+        error_summary=str(error) if error is not None else None,
+    )
+    run = run_row(ended)
+    names = [s.name for s in specs]
+    flows = flow_rows(info.run_id, names, tracker.flows, {})
+    try:
+        counts = measure(spark, specs, tracker.flows, info.run_id)
+        flows = flow_rows(info.run_id, names, tracker.flows, counts)
+    except Exception as exc:
+        echo(f"ops: row counts not measured: {_short(exc)}")
+    _guarded(
+        echo, "pipeline_runs", lambda: append_rows(spark, "pipeline_runs", [run], table_format)
+    )
+    _guarded(echo, "flow_metrics", lambda: append_rows(spark, "flow_metrics", flows, table_format))
+    if ended.status == "COMPLETED":
+        reconcile = lambda: _reconcile(spark, config, info.run_id, table_format, echo)  # noqa: E731
+        _guarded(echo, "reconciliation", reconcile)
+    try:
+        streaming = [s.name for s in specs if s.kind == "streaming_table"]
+        outcome = evaluate_run(
+            spark, config, run, flows, table_format=table_format, appended=streaming
+        )
+        echo(outcome.summary())
+    except Exception as exc:
+        echo(f"alerts: not evaluated: {_short(exc)}")
+
+
+def _reconcile(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    run_id: str,
+    table_format: str | None,
+    echo: Callable[[str], None],
+) -> int:
+    results = [reconcile_source(spark, source, run_id) for source in config.sources]
+    for result in results:
+        if not result.balanced:
+            echo(
+                f"ops: {result.dataset} does not balance: {result.rows_read:,} read, "
+                f"{result.accounted:,} accounted for"
+            )
+    return append_rows(spark, "reconciliation", [r.row() for r in results], table_format)
+
+
+def _guarded(echo: Callable[[str], None], table: str, write: Callable[[], int]) -> None:
+    try:
+        write()
+    except Exception as exc:
+        echo(f"ops: ops.{table} not recorded: {_short(exc)}")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]

@@ -1,0 +1,155 @@
+"""Detectors that suggest undeclared PII columns from sampled values (pure Python, no Spark).
+
+Each detector says whether one value looks like one class of personal data; ``suggest``
+scores columns by the share of their non-blank sampled values a detector matches. Examples
+are always shown masked (``mask_example``): the scan never prints a raw value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "DETECTORS",
+    "Suggestion",
+    "is_birth_date",
+    "is_card_number",
+    "is_email",
+    "is_iban",
+    "is_phone",
+    "luhn_valid",
+    "mask_example",
+    "suggest",
+]
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9()][0-9 ()./-]{6,}[0-9]$")
+_CARD = re.compile(r"^[0-9][0-9 -]{11,21}[0-9]$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
+_OLDEST, _YOUNGEST = 110, 14
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check of payment card numbers."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        number = int(char)
+        if position % 2:
+            number = number * 2 - 9 if number > 4 else number * 2
+        total += number
+    return total % 10 == 0
+
+
+def is_email(value: str) -> bool:
+    """``name@domain.tld``."""
+    return _EMAIL.match(value.strip()) is not None
+
+
+def is_card_number(value: str) -> bool:
+    """13 to 19 digits (spaces or dashes allowed) passing the Luhn check, not one repeated."""
+    text = value.strip()
+    digits = re.sub(r"[ -]", "", text)
+    if not _CARD.match(text) or not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    return luhn_valid(digits)
+
+
+def is_iban(value: str) -> bool:
+    """An IBAN: country, check digits, account; the ISO 13616 mod-97 check equals 1."""
+    text = re.sub(r"\s", "", value).upper()
+    if not _IBAN.match(text):
+        return False
+    moved = text[4:] + text[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def is_phone(value: str) -> bool:
+    """8 to 15 digits written like a phone number: a leading ``+`` or ``0``, or separators.
+
+    A bare run of digits not starting with 0 (an id, an amount) does not count.
+    """
+    text = value.strip()
+    if not _PHONE.match(text):
+        return False
+    digits = re.sub(r"[^0-9]", "", text)
+    if not 8 <= len(digits) <= 15:
+        return False
+    return text[0] in "+(0" or re.search(r"[ ()./-]", text) is not None
+
+
+def is_birth_date(value: str, today: date) -> bool:
+    """A date in a common format for someone aged 14 to 110 on ``today``."""
+    text = value.strip()
+    for pattern in _DATE_FORMATS:
+        try:
+            born = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        age = (today - born).days / 365.25
+        return _YOUNGEST <= age <= _OLDEST
+    return False
+
+
+DETECTORS: tuple[tuple[str, Callable[[str, date], bool]], ...] = (
+    ("payment", lambda v, _: is_card_number(v)),
+    ("bank_account", lambda v, _: is_iban(v)),
+    ("email", lambda v, _: is_email(v)),
+    ("date_of_birth", is_birth_date),
+    ("phone", lambda v, _: is_phone(v)),
+)
+"""(class, detector) in priority order: a value counts for the first class that matches."""
+
+
+def mask_example(value: str) -> str:
+    """Letters and digits as ``*`` except the last two; separators stay (shape, not value)."""
+    text = value.strip()
+    keep = 2 if len(text) > 6 else 0
+    head, tail = text[: len(text) - keep], text[len(text) - keep :]
+    return re.sub(r"[A-Za-z0-9]", "*", head) + tail
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A column that looks like PII: its class, the share of values matched, a masked example."""
+
+    column: str
+    pii_class: str
+    share: float
+    sampled: int
+    example: str
+
+
+def suggest(
+    columns: Mapping[str, Iterable[str | None]],
+    *,
+    today: date,
+    min_share: float = 0.3,
+    skip: Iterable[str] = (),
+) -> list[Suggestion]:
+    """The columns whose non-blank values mostly match one detector, best share first."""
+    skipped = set(skip)
+    found = []
+    for name, raw_values in columns.items():
+        if name in skipped or name.startswith("_"):
+            continue
+        values = [v for v in raw_values if v is not None and v.strip()]
+        if not values:
+            continue
+        counts: dict[str, list[str]] = {}
+        for value in values:
+            for pii_class, detector in DETECTORS:
+                if detector(value, today):
+                    counts.setdefault(pii_class, []).append(value)
+                    break
+        if not counts:
+            continue
+        best = max(counts, key=lambda c: len(counts[c]))
+        share = len(counts[best]) / len(values)
+        if share >= min_share:
+            example = mask_example(counts[best][0])
+            found.append(Suggestion(name, best, share, len(values), example))
+    return sorted(found, key=lambda s: (-s.share, s.column))

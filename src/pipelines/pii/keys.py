@@ -1,0 +1,150 @@
+"""The PII keys of a run: resolved from secrets, never from config or code, never defaulted.
+
+Locally a secret ``scope/key`` (``project.yml`` ``pii.token_key: {secret: pii/token_key}``)
+is looked up, in order, in:
+
+1. ``$LAKEHOUSE_SECRET_<SCOPE>_<KEY>``: the value itself (``LAKEHOUSE_SECRET_PII_TOKEN_KEY``);
+2. ``$LAKEHOUSE_SECRET_<SCOPE>_<KEY>_FILE``: the path of a file holding it;
+3. ``<secrets dir>/<scope>/<key>``: a file (``$LAKEHOUSE_HOME/secrets`` for ``lakehouse run``;
+   ``lakehouse demo`` writes random demo keys there).
+
+On Databricks the value comes from the secret scope (``dbutils.secrets.get(scope, key)``).
+Every value is base64: the token key at least 16 bytes, the encryption key 16, 24 or 32.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pipelines.config.pii import PiiSettings, SecretRef, required_keys
+from pipelines.errors import LakehouseError
+
+__all__ = ["PiiKeyError", "PiiKeys", "env_name", "resolve_keys", "write_demo_keys"]
+
+_AES_LENGTHS = (16, 24, 32)
+_MIN_TOKEN_KEY = 16
+
+
+class PiiKeyError(LakehouseError):
+    """A PII key is missing or malformed (the message never holds a key)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class PiiKeys:
+    """The run's keys; ``repr`` shows which are present, never their bytes."""
+
+    token_key: bytes = field(repr=False)
+    encryption_key: bytes | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"PiiKeys(token_key=<set>, encryption_key={'<set>' if self.encryption_key else None})"
+        )
+
+
+def env_name(ref: SecretRef) -> str:
+    """``pii/token_key`` -> ``LAKEHOUSE_SECRET_PII_TOKEN_KEY``."""
+    return "LAKEHOUSE_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", ref.secret).upper()
+
+
+def resolve_keys(
+    settings: PiiSettings,
+    masks: AbstractSet[str],
+    *,
+    secrets_dir: Path | None = None,
+    platform: Literal["local", "databricks"] = "local",
+    environ: Mapping[str, str] | None = None,
+) -> PiiKeys | None:
+    """The keys sources with these ``masks`` need (None when there is no PII).
+
+    Raises:
+        PiiKeyError: A needed key is not declared, not found or malformed.
+    """
+    needed = required_keys(masks)
+    if not needed:
+        return None
+    env = os.environ if environ is None else environ
+    values: dict[str, bytes] = {}
+    for name in needed:
+        ref = getattr(settings, name)
+        if ref is None:
+            raise PiiKeyError(f"PII sources need project.yml pii.{name}; none is declared")
+        text, origin = _lookup(ref, secrets_dir, platform, env)
+        values[name] = _decode(ref, name, text, origin)
+    return PiiKeys(values["token_key"], values.get("encryption_key"))
+
+
+def _lookup(
+    ref: SecretRef, secrets_dir: Path | None, platform: str, env: Mapping[str, str]
+) -> tuple[str, str]:
+    if platform == "databricks":
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        return str(dbutils.secrets.get(ref.scope, ref.key)), f"secret scope '{ref.scope}'"
+    variable = env_name(ref)
+    if env.get(variable):
+        return env[variable], f"${variable}"
+    places = [f"${variable}", f"${variable}_FILE"]
+    if env.get(f"{variable}_FILE"):
+        path = Path(env[f"{variable}_FILE"])
+        if path.is_file():
+            return path.read_text(encoding="utf-8"), str(path)
+        places[-1] += f" ({path}: no such file)"
+    if secrets_dir is not None:
+        path = secrets_dir / ref.scope / ref.key
+        if path.is_file():
+            return path.read_text(encoding="utf-8"), str(path)
+        places.append(str(path))
+    raise PiiKeyError(
+        f"PII key '{ref.secret}' not found; looked in {', '.join(places)}. Provide it there "
+        "(base64), or run `lakehouse demo` to create demo keys; there is no default key."
+    )
+
+
+def _decode(ref: SecretRef, name: str, text: str, origin: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise PiiKeyError(f"PII key '{ref.secret}' from {origin} is not base64") from None
+    if name == "encryption_key" and len(key) not in _AES_LENGTHS:
+        raise PiiKeyError(
+            f"PII key '{ref.secret}' from {origin} must decode to 16, 24 or 32 bytes "
+            f"(AES), got {len(key)}"
+        )
+    if name == "token_key" and len(key) < _MIN_TOKEN_KEY:
+        raise PiiKeyError(
+            f"PII key '{ref.secret}' from {origin} must decode to at least 16 bytes, got {len(key)}"
+        )
+    return key
+
+
+def write_demo_keys(settings: PiiSettings, secrets_dir: Path) -> list[Path]:
+    """Create random demo keys (0600) where missing; returns the files created.
+
+    Existing files are kept, so tokens stay stable across demo runs.
+    """
+    created = []
+    for name in ("token_key", "encryption_key"):
+        ref = getattr(settings, name)
+        if ref is None:
+            continue
+        path = secrets_dir / ref.scope / ref.key
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+        created.append(path)
+    return created

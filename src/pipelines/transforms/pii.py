@@ -1,0 +1,153 @@
+"""Masking personal data: pure column and ``DataFrame -> DataFrame`` functions.
+
+Everything is built from Spark built-ins (no UDF): HMAC-SHA256 is composed from ``sha2`` with
+the key's inner and outer pads, AES-GCM is ``aes_encrypt``. Keys arrive as bytes; they end up
+as literals in the query plan, so every masked column is given a name of its own (an unnamed
+expression would carry the literal into its column name).
+
+Null stays null and blank stays blank under every mask (neither is personal data, and silver
+still tells missing values apart).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from pipelines.config.model import Column as ColumnSpec
+from pipelines.config.pii import PiiSpec
+from pipelines.pii.keys import PiiKeys
+from pipelines.transforms.conform import CORRUPT_COLUMN
+
+__all__ = [
+    "REDACTED",
+    "decrypt",
+    "encrypt",
+    "hmac_sha256",
+    "keyed_content_hash",
+    "mask_pii",
+    "mask_value",
+    "normalise",
+    "partial",
+    "redact",
+    "token",
+]
+
+REDACTED = "[REDACTED]"
+_BLOCK = 64  # SHA-256 block size
+_SEPARATOR = "\u001f"  # as the content hash: ASCII unit separator
+_NULL = "\u0000"
+
+
+def normalise(value: Column, pii_class: str) -> Column:
+    """The canonical text tokens are computed from, so variants of a value join.
+
+    email, ip_address: trimmed, lower case; phone: digits and a leading ``+``;
+    date_of_birth: digits; national_id, payment, bank_account: upper case without spaces,
+    dots and dashes; anything else: trimmed, lower case, inner white space collapsed.
+    """
+    text = F.trim(value.cast("string"))
+    if pii_class in {"email", "ip_address"}:
+        return F.lower(text)
+    if pii_class == "phone":
+        return F.regexp_replace(text, r"(?!^\+)[^0-9]", "")
+    if pii_class == "date_of_birth":
+        return F.regexp_replace(text, r"[^0-9]", "")
+    if pii_class in {"national_id", "payment", "bank_account"}:
+        return F.upper(F.regexp_replace(text, r"[\s.\-]", ""))
+    return F.regexp_replace(F.lower(text), r"\s+", " ")
+
+
+def hmac_sha256(message: Column, key: bytes) -> Column:
+    """HMAC-SHA256 (RFC 2104) of ``message`` (string, UTF-8) as 64 lower-case hex digits."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    padded = key.ljust(_BLOCK, b"\0")
+    inner_pad = bytes(b ^ 0x36 for b in padded)
+    outer_pad = bytes(b ^ 0x5C for b in padded)
+    inner = F.sha2(F.concat(F.lit(inner_pad), F.encode(message, "UTF-8")), 256)
+    return F.sha2(F.concat(F.lit(outer_pad), F.unhex(inner)), 256)
+
+
+def _keep_blank(value: Column, masked: Column) -> Column:
+    raw = value.cast("string")
+    return F.when(raw.isNull() | (F.trim(raw) == ""), raw).otherwise(masked)
+
+
+def token(value: Column, key: bytes, pii_class: str) -> Column:
+    """Deterministic token: keyed HMAC-SHA256 of the normalised value (hex)."""
+    return _keep_blank(value, hmac_sha256(normalise(value, pii_class), key))
+
+
+def partial(value: Column, keep_last: int, pii_class: str) -> Column:
+    """The normalised value with all but its last ``keep_last`` characters as ``*``.
+
+    A value no longer than ``keep_last`` is masked whole (keeping it would show all of it).
+    """
+    text = normalise(value, pii_class)
+    length = F.length(text)
+    tail = F.concat(
+        F.repeat(F.lit("*"), length - keep_last), F.substring(text, -keep_last, keep_last)
+    )
+    return _keep_blank(
+        value, F.when(length > keep_last, tail).otherwise(F.repeat(F.lit("*"), length))
+    )
+
+
+def redact(value: Column) -> Column:
+    """A constant in place of every present value."""
+    return _keep_blank(value, F.lit(REDACTED))
+
+
+def encrypt(value: Column, key: bytes) -> Column:
+    """AES-GCM (random IV) of the raw value, base64: reversible with the key only."""
+    return _keep_blank(
+        value, F.base64(F.aes_encrypt(value.cast("string"), F.lit(key), F.lit("GCM")))
+    )
+
+
+def decrypt(value: Column, key: bytes) -> Column:
+    """The clear value of an ``encrypt`` mask (null where the key or value does not match)."""
+    clear = F.try_aes_decrypt(F.unbase64(value), F.lit(key), F.lit("GCM")).cast("string")
+    return _keep_blank(value, clear)
+
+
+def mask_value(value: Column, spec: PiiSpec, keys: PiiKeys) -> Column:
+    """``value`` masked as ``spec`` declares."""
+    if spec.mask == "token":
+        return token(value, keys.token_key, spec.pii_class)
+    if spec.mask == "partial":
+        return partial(value, spec.kept, spec.pii_class)
+    if spec.mask == "encrypt":
+        if keys.encryption_key is None:
+            raise ValueError("mask: encrypt needs the encryption key")
+        return encrypt(value, keys.encryption_key)
+    return redact(value)
+
+
+def keyed_content_hash(columns: Sequence[str], key: bytes) -> Column:
+    """The content hash of a row with PII: HMAC-SHA256 over the raw values.
+
+    Same input as the plain content hash (null distinct from empty), but keyed: an unkeyed
+    hash over a row whose other values are visible could be confirmed by guessing its PII.
+    """
+    parts = [F.coalesce(F.col(c).cast("string"), F.lit(_NULL)) for c in columns]
+    return hmac_sha256(F.concat_ws(_SEPARATOR, *parts), key)
+
+
+def mask_pii(
+    df: DataFrame, columns: Sequence[ColumnSpec], keys: PiiKeys, *, has_corrupt_record: bool
+) -> DataFrame:
+    """Replace every PII column by its masked value; an unparseable line by its token.
+
+    The corrupt-record column holds the whole raw line (PII included): it becomes the HMAC of
+    the line, still non-null, so the row is still reported as unparseable.
+    """
+    masked = {c.name: mask_value(F.col(c.name), c.pii, keys) for c in columns if c.pii}
+    if has_corrupt_record:
+        line = F.col(CORRUPT_COLUMN)
+        masked[CORRUPT_COLUMN] = F.when(line.isNotNull(), hmac_sha256(line, keys.token_key))
+    return df.withColumns(masked)

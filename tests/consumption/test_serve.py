@@ -1,0 +1,169 @@
+"""``lakehouse serve``: a real HiveServer2 endpoint, queried with a real client (PyHive)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import LocalSettings
+from pipelines.errors import LakehouseError
+from pipelines.serve import ServedTable, readable_schemas, serve_confs, served_tables
+from pipelines.settings import Settings
+from tests.conftest import CONF
+from tests.consumption.conftest import PII_TABLE
+from tests.consumption.helpers import Built, free_port, serving, with_image_by_brand
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+TEAM_A = "gold.team_a_products_with_image"
+
+
+@pytest.fixture(scope="module")
+def endpoint(built: Built) -> Iterator[tuple[int, Path]]:
+    """One server (1g driver, loopback only) for the module, stopped at teardown."""
+    port = free_port()
+    with serving(built.home, CONF, port) as output:
+        yield port, output
+
+
+@pytest.fixture
+def cursor(endpoint: tuple[int, Path]) -> Iterator[Any]:
+    from pyhive import hive
+
+    connection = hive.connect(host="127.0.0.1", port=endpoint[0], username="bi_readers")
+    try:
+        yield connection.cursor()
+    finally:
+        connection.close()
+
+
+def _error(cursor: Any, query: str) -> str:
+    from pyhive.exc import OperationalError
+
+    with pytest.raises(OperationalError) as error:
+        cursor.execute(query)
+    return str(error.value)
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_serve_prints_what_it_serves_and_how_to_connect(
+    endpoint: tuple[int, Path], built: Built
+) -> None:
+    port, output = endpoint
+    assert output.read_text().splitlines()[-7:] == [
+        f"serving gold to bi_readers (read-only views over {built.home}/warehouse)",
+        "  gold.team_a_products_with_image",
+        "  gold.team_b_samsung_after_2000_without_image",
+        f"JDBC: jdbc:hive2://127.0.0.1:{port}/gold",
+        f"ODBC: Driver={{Simba Spark ODBC Driver}};Host=127.0.0.1;Port={port};Schema=gold;"
+        "SparkServerType=3;ThriftTransport=1;AuthMech=2;UID=bi_readers",
+        f'PyHive: hive.connect(host="127.0.0.1", port={port}, username="bi_readers")',
+        "ready; Ctrl-C to stop",
+    ]
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_gold_is_readable_with_exact_values(cursor: Any, built: Built) -> None:
+    cursor.execute(f"SELECT brand, count(*) FROM {TEAM_A} GROUP BY brand ORDER BY brand")
+    assert cursor.fetchall() == with_image_by_brand(built.files)
+    cursor.execute("SHOW DATABASES")
+    assert cursor.fetchall() == [("default",), ("gold",)]
+    cursor.execute(f"DESCRIBE {TEAM_A}")
+    assert [row[:2] for row in cursor.fetchall()] == [
+        ("brand", "string"), ("category_id", "int"), ("comment", "string"),
+        ("currency", "string"), ("description", "string"), ("image", "string"),
+        ("year_release", "int"),
+    ]  # fmt: skip
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+@pytest.mark.parametrize(
+    ("table", "quoted"),
+    [
+        (PII_TABLE, "`bronze_pii`.`customer_contacts`"),
+        ("silver.product_catalog", "`silver`.`product_catalog`"),
+        ("bronze.product_catalog", "`bronze`.`product_catalog`"),
+        ("quarantine.product_catalog", "`quarantine`.`product_catalog`"),
+    ],
+)
+def test_other_schemas_do_not_exist_at_the_endpoint(
+    cursor: Any, spark: SparkSession, table: str, quoted: str
+) -> None:
+    assert spark.read.table(table).count() > 0  # it is there, in the lakehouse
+    message = _error(cursor, f"SELECT * FROM {table}")
+    assert f"[TABLE_OR_VIEW_NOT_FOUND] The table or view {quoted} cannot be found." in message
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_gold_cannot_be_written(cursor: Any, spark: SparkSession) -> None:
+    before = spark.read.table(TEAM_A).count()
+    message = _error(cursor, f"INSERT INTO {TEAM_A} SELECT * FROM {TEAM_A}")
+    assert (
+        "[EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE] 'INSERT' expects a table but "
+        "`spark_catalog`.`gold`.`team_a_products_with_image` is a view."
+    ) in message
+    # Dropping drops the endpoint's own view, never the lakehouse table (last: it empties gold).
+    cursor.execute(f"DROP VIEW {TEAM_A}")
+    assert spark.read.table(TEAM_A).count() == before > 0
+
+
+def test_groups_read_what_access_yml_says(config: LakehouseConfig) -> None:
+    assert readable_schemas(config.access, "bi_readers") == ("gold",)
+    assert readable_schemas(config.access, "data_scientists") == ("silver", "gold")
+    with pytest.raises(LakehouseError) as error:
+        readable_schemas(config.access, "bi_reader")
+    assert str(error.value) == (
+        "unknown group 'bi_reader': access.yml has no such group (groups that read: "
+        "bi_readers, data_engineers, data_scientists, pii_readers)"
+    )
+    with pytest.raises(LakehouseError) as error:
+        readable_schemas(config.access, "team_a")
+    assert str(error.value) == "group 'team_a' reads no schema in access.yml: nothing to serve"
+
+
+def test_tables_are_found_by_the_warehouse_layout(tmp_path: Path) -> None:
+    for folder in ("gold.db/sales", "gold.db/orders/_delta_log", "gold.db/_tmp", "gold.db/Bad-Name", "silver.db/x"):  # fmt: skip
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "gold.db" / "notes.txt").write_text("not a table")
+
+    tables = served_tables(tmp_path, ("gold",))
+
+    assert tables == (
+        ServedTable("gold", "orders", tmp_path / "gold.db" / "orders", "delta"),
+        ServedTable("gold", "sales", tmp_path / "gold.db" / "sales", "parquet"),
+    )
+    assert tables[1].ddl() == (
+        f"CREATE OR REPLACE VIEW gold.sales AS SELECT * FROM parquet.`{tmp_path}/gold.db/sales`"
+    )
+    assert served_tables(tmp_path, ("ops",)) == ()
+
+
+def test_the_endpoint_has_its_own_metastore_and_listens_on_loopback_only(tmp_path: Path) -> None:
+    settings = Settings(tmp_path, tmp_path / "landing", CONF)
+    confs = serve_confs(
+        settings, LocalSettings(driver_memory="1g"), 10001, tmp_path / "serve" / "10001"
+    )
+
+    assert confs["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
+        f"jdbc:derby:;databaseName={tmp_path}/serve/10001/metastore_db;create=true"
+    )
+    assert confs["spark.sql.warehouse.dir"] == f"{tmp_path}/serve/10001/warehouse"
+    assert {
+        k: confs[k] for k in confs if "bind" in k or k.endswith(("thrift.port", "driver.host"))
+    } == {
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.hadoop.hive.server2.thrift.bind.host": "127.0.0.1",
+        "spark.hadoop.hive.server2.thrift.port": "10001",
+    }
+    assert not [k for k in confs if k.startswith(("spark.connect.", "spark.plugins"))]
+    assert confs["spark.driver.memory"] == "1g"

@@ -1,0 +1,67 @@
+"""Run and flow rows, and the reconciliation arithmetic (no Spark)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.errors import PipelineRunError
+from pipelines.events import FlowState
+from pipelines.ops.reconcile import Reconciliation
+from pipelines.ops.record import DatasetCounts, RunInfo, flow_rows, run_row, run_status
+
+T0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+
+
+def test_run_row_serialises_parameters_and_caps_the_error() -> None:
+    info = RunInfo("r1", "local", "schedule", {"full_refresh": True, "landing_root": "file:///l"},
+                   T0, T0.replace(minute=2), "FAILED", "x" * 5000)  # fmt: skip
+    row = run_row(info)
+    assert row == {
+        "run_id": "r1", "target": "local", "trigger": "schedule",
+        "parameters": '{"full_refresh": true, "landing_root": "file:///l"}',
+        "started_at": T0, "ended_at": T0.replace(minute=2), "status": "FAILED",
+        "error_summary": "x" * 2000,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (None, "COMPLETED"),
+        (PipelineRunError({"a": "b"}), "FAILED"),
+        (KeyboardInterrupt(), "CANCELED"),
+    ],
+)
+def test_run_status(error: BaseException | None, status: str) -> None:
+    assert run_status(error) == status
+
+
+def test_flow_rows_cover_every_dataset_in_graph_order() -> None:
+    flows = {
+        "bronze.a": FlowState("bronze.a", "COMPLETED", T0, T0.replace(second=3)),
+        "silver.a": FlowState("silver.a", "FAILED", T0, T0.replace(second=1), "[CAST] bad"),
+    }
+    counts = {"bronze.a": DatasetCounts(10, 10, None)}
+    rows = flow_rows("r1", ["bronze.a", "silver.a", "gold.g"], flows, counts)
+    assert [tuple(r.values()) for r in rows] == [
+        ("r1", "bronze.a", "bronze", "COMPLETED", 10, 10, None, 3.0, None),
+        ("r1", "silver.a", "silver", "FAILED", None, None, None, 1.0, "[CAST] bad"),
+        ("r1", "gold.g", "gold", "SKIPPED", None, None, None, 0.0, None),
+    ]
+
+
+def test_reconciliation_balances_when_every_row_is_accounted_for() -> None:
+    ok = Reconciliation("r1", "catalog", 1220, 1220, 1200, 12, 5, 3)
+    assert (ok.accounted, ok.balanced) == (1220, True)
+    assert ok.row() == {
+        "run_id": "r1", "dataset": "catalog", "rows_read": 1220, "rows_bronze": 1220,
+        "rows_silver": 1200, "rows_quarantined": 12, "rows_duplicates": 5,
+        "rows_superseded": 3, "balanced": True,
+    }  # fmt: skip
+
+
+def test_an_unbalanced_reconciliation_is_reported() -> None:
+    lost = Reconciliation("r1", "catalog", 1220, 1220, 1199, 12, 5, 3)  # one row vanished
+    assert (lost.accounted, lost.balanced, lost.row()["balanced"]) == (1219, False, False)

@@ -1,0 +1,74 @@
+"""What Databricks gets for a CDC source: the graph's specs handed to a recording ``dp``.
+
+No Delta here, so the AUTO CDC flow itself cannot run; this pins down the exact calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.graph import RunContext, build_graph
+
+
+class _RecordingDp:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _decorator(self, kind: str, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
+        self.calls.append((kind, arguments))
+        return lambda _function: None
+
+    def temporary_view(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
+        return self._decorator("temporary_view", **arguments)
+
+    def table(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
+        return self._decorator("table", **arguments)
+
+    def materialized_view(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
+        return self._decorator("materialized_view", **arguments)
+
+    def create_streaming_table(self, **arguments: Any) -> None:
+        self.calls.append(("create_streaming_table", arguments))
+
+    def create_auto_cdc_flow(self, **arguments: Any) -> None:
+        self.calls.append(("create_auto_cdc_flow", arguments))
+
+
+def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow(
+    config: LakehouseConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.register as register_module
+
+    recorder = _RecordingDp()
+    monkeypatch.setattr(register_module, "dp", recorder)
+    context = RunContext(run_id="r1", landing_root="abfss://landing", platform="databricks")
+    specs = [s for s in build_graph(config, context) if s.name.endswith("orders_cdc")]
+    assert [(s.name, s.kind) for s in specs] == [
+        ("bronze.orders_cdc", "streaming_table"),
+        ("silver.orders_cdc", "auto_cdc"),
+        ("quarantine.orders_cdc", "materialized_view"),
+    ]
+    assert specs[1].inputs == ("bronze.orders_cdc",)
+    register_module.register(specs[1:2], spark=None, table_format=None)  # type: ignore[arg-type]
+    description = config.source("orders_cdc").description
+    assert recorder.calls == [
+        ("temporary_view", {"name": "orders_cdc_cdc_feed", "comment": "Change feed of silver.orders_cdc"}),
+        ("create_streaming_table", {"name": "silver.orders_cdc", "comment": description,
+                                    "partition_cols": None, "format": None}),
+        ("create_auto_cdc_flow", {
+            "target": "silver.orders_cdc", "source": "orders_cdc_cdc_feed", "keys": ["order_id"],
+            "sequence_by": "sequence_num", "stored_as_scd_type": 2,
+            "apply_as_deletes": "op = 'DELETE'", "except_column_list": ["op"],
+            "track_history_column_list": ["status", "quantity", "amount"],
+        }),
+    ]  # fmt: skip
+
+
+def test_locally_cdc_is_a_materialized_view(config: LakehouseConfig) -> None:
+    context = RunContext(run_id="r1", landing_root="file:///tmp/landing")
+    kinds = {s.name: s.kind for s in build_graph(config, context)}
+    assert kinds["silver.orders_cdc"] == "materialized_view"

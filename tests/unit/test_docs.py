@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.config import load_config
+from pipelines.docs import dictionary, lineage_edges, render_dictionary
+
+
+def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> None:
+    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "orders_cdc.yml").unlink()
+    (conf_copy / "sources" / "crm_customers.yml").unlink()
+    (conf_copy / "sources" / "room_rates.yml").unlink()
+    docs = dictionary(load_config(conf_copy))
+    assert [(d.name, d.owner) for d in docs] == [
+        ("bronze.product_catalog", "team_catalog"),
+        ("silver.product_catalog", "team_catalog"),
+        ("quarantine.product_catalog", "team_catalog"),
+        ("gold.team_a_products_with_image", "team_catalog"),
+        ("gold.team_b_samsung_after_2000_without_image", "team_catalog"),
+    ]
+    assert lineage_edges(docs) == (
+        ("bronze.product_catalog", "silver.product_catalog"),
+        ("bronze.product_catalog", "quarantine.product_catalog"),
+        ("silver.product_catalog", "gold.team_a_products_with_image"),
+        ("silver.product_catalog", "gold.team_b_samsung_after_2000_without_image"),
+    )
+    silver = docs[1]
+    assert silver.rules == (
+        "year_release_plausible: year_release IS NULL OR year_release BETWEEN 1900 AND 2100 (quarantine)",
+    )
+    assert [(c.name, c.type, c.nullable) for c in silver.columns][-1] == (
+        "year_release",
+        "int",
+        True,
+    )
+    gold_a = docs[3]
+    assert gold_a.consumers == ("team_a",)
+    assert [(c.name, c.description) for c in gold_a.columns if c.description] == [
+        ("image", "Inline PNG as a base64 data URI (never null here)")
+    ]
+
+
+def test_docs_command_writes_a_self_contained_page(
+    tmp_path: Path,
+    conf_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "orders_cdc.yml").unlink()
+    (conf_copy / "sources" / "crm_customers.yml").unlink()
+    (conf_copy / "sources" / "room_rates.yml").unlink()
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
+    assert main(["docs", "--out", str(tmp_path / "site")]) == 0
+    page = tmp_path / "site" / "index.html"
+    assert capsys.readouterr().out == f"wrote the data dictionary of 5 datasets to {page}\n"
+    html = page.read_text()
+    assert re.findall(r'<section id="([^"]+)"', html) == [
+        "bronze.product_catalog", "silver.product_catalog", "quarantine.product_catalog",
+        "gold.team_a_products_with_image", "gold.team_b_samsung_after_2000_without_image",
+    ]  # fmt: skip
+    assert html.count("<path d=") == 4  # one curve per lineage edge
+    # Nothing is fetched: no external scripts, styles, images or fonts.
+    assert re.findall(r'(?:src|href)="(?!#)[^"]*"', html) == []
+
+
+def test_pii_columns_are_tagged() -> None:
+    from pipelines.docs.dictionary import ColumnDoc, DatasetDoc
+
+    doc = DatasetDoc(
+        "silver.c", "silver", "d", "o", (ColumnDoc("email", "string", pii="email (token)"),)
+    )
+    assert '<span class="tag pii">PII email (token)</span>' in render_dictionary("p", (doc,), ())

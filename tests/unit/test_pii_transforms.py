@@ -1,0 +1,148 @@
+"""Masking strategies: exact values, checked with chispa against Python's own HMAC."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from pipelines.config.model import Column, PiiSpec
+from pipelines.pii.keys import PiiKeys
+from pipelines.transforms.pii import (
+    decrypt,
+    hmac_sha256,
+    keyed_content_hash,
+    mask_pii,
+    normalise,
+    partial,
+    redact,
+    token,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = pytest.mark.spark
+
+KEY = b"k" * 32  # a test key: never a real one
+AES_KEY = bytes(range(32))
+
+
+def _hmac(text: str, key: bytes = KEY) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _pii(pii_class: str, mask: str, **more: int) -> PiiSpec:
+    return PiiSpec.model_validate({"class": pii_class, "mask": mask, **more})
+
+
+def test_hmac_matches_rfc_2104_for_short_and_long_keys(spark: SparkSession) -> None:
+    long_key = b"x" * 100  # longer than a block: hashed first
+    frame = spark.createDataFrame([("héllo",), ("",)], "v string")
+    out = frame.select(
+        hmac_sha256(F.col("v"), KEY).alias("short"), hmac_sha256(F.col("v"), long_key).alias("long")
+    )
+    expected = spark.createDataFrame(
+        [(_hmac("héllo"), _hmac("héllo", long_key)), (_hmac(""), _hmac("", long_key))],
+        "short string, long string",
+    )
+    assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_normalise_per_class(spark: SparkSession) -> None:
+    frame = spark.createDataFrame(
+        [("  Jane.Doe@Example.COM ", "+61 (02) 9876-5432", " 14/05/1987", " 4111-1111 1111.1111",
+          "  Mary   Ann  SMITH ")],
+        "email string, phone string, dob string, card string, name string",
+    )  # fmt: skip
+    out = frame.select(
+        normalise(F.col("email"), "email").alias("email"),
+        normalise(F.col("phone"), "phone").alias("phone"),
+        normalise(F.col("dob"), "date_of_birth").alias("dob"),
+        normalise(F.col("card"), "payment").alias("card"),
+        normalise(F.col("name"), "name").alias("name"),
+    )
+    expected = spark.createDataFrame(
+        [
+            (
+                "jane.doe@example.com",
+                "+610298765432",
+                "14051987",
+                "4111111111111111",
+                "mary ann smith",
+            )
+        ],
+        "email string, phone string, dob string, card string, name string",
+    )
+    assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_token_partial_redact_keep_null_and_blank(spark: SparkSession) -> None:
+    frame = spark.createDataFrame(
+        [(" Jane.Doe@Example.COM",), ("jane.doe@example.com",), ("abc",), ("  ",), (None,)],
+        "v string",
+    )
+    out = frame.select(
+        token(F.col("v"), KEY, "email").alias("token"),
+        partial(F.col("v"), 4, "email").alias("partial"),
+        redact(F.col("v")).alias("redact"),
+    )
+    same = _hmac("jane.doe@example.com")
+    expected = spark.createDataFrame(
+        [
+            (same, "****************.com", "[REDACTED]"),
+            (same, "****************.com", "[REDACTED]"),
+            (_hmac("abc"), "***", "[REDACTED]"),  # not longer than keep_last: masked whole
+            ("  ", "  ", "  "),
+            (None, None, None),
+        ],
+        "token string, partial string, redact string",
+    )
+    assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_encrypt_round_trips_only_with_the_key(spark: SparkSession) -> None:
+    columns = (Column.model_validate({"name": "address", "pii": {"class": "address", "mask": "encrypt"}}),)  # fmt: skip
+    frame = spark.createDataFrame([("12 Banksia Street",), (None,)], "address string")
+    masked = mask_pii(frame, columns, PiiKeys(KEY, AES_KEY), has_corrupt_record=False)
+    out = masked.select(
+        (F.col("address") != F.lit("12 Banksia Street")).alias("hidden"),
+        decrypt(F.col("address"), AES_KEY).alias("clear"),
+        decrypt(F.col("address"), bytes(32)).alias("wrong_key"),
+    )
+    expected = spark.createDataFrame(
+        [(True, "12 Banksia Street", None), (None, None, None)],
+        "hidden boolean, clear string, wrong_key string",
+    )
+    assert_df_equality(out, expected, ignore_nullable=True)
+    text = masked.collect()[0][0]
+    assert len(base64.b64decode(text)) == 12 + len("12 Banksia Street") + 16  # IV, text, tag
+
+
+def test_mask_pii_masks_declared_columns_and_the_corrupt_line(spark: SparkSession) -> None:
+    columns = (
+        Column(name="id"),
+        Column(name="phone", pii=_pii("phone", "partial", keep_last=3)),
+        Column(name="dob", pii=_pii("date_of_birth", "redact")),
+    )
+    frame = spark.createDataFrame(
+        [("C1", "0412 345 678", "1987-05-14", None), ("C2", None, None, "C2,0412,1987,x")],
+        "id string, phone string, dob string, _corrupt_record string",
+    )
+    out = mask_pii(frame, columns, PiiKeys(KEY), has_corrupt_record=True)
+    expected = spark.createDataFrame(
+        [("C1", "*******678", "[REDACTED]", None), ("C2", None, None, _hmac("C2,0412,1987,x"))],
+        "id string, phone string, dob string, _corrupt_record string",
+    )
+    assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_keyed_content_hash_is_hmac_of_the_joined_values(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([("a", None)], "x string, y string")
+    out = frame.select(keyed_content_hash(["x", "y"], KEY).alias("h")).collect()[0][0]
+    assert out == _hmac("a\u001f\u0000")
