@@ -23,6 +23,7 @@ from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
+from pipelines.run_events import start_run_events
 from pipelines.sources.prepare import Prepared, prepare_sources, reset_sources
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def _start(
     from pyspark.pipelines.spark_connect_graph_element_registry import (
         SparkConnectGraphElementRegistry,
     )
-    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph
 
     from pipelines.register import register
 
@@ -202,14 +203,9 @@ def _start(
     )
     with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
         register(specs, spark, table_format)
-    return start_run(
-        spark,
-        graph_id,
-        full_refresh=reset,
-        full_refresh_all=False,
-        refresh=[n for n in names if n not in reset],
-        dry=False,
-        storage=storage_root,
+    refresh = [n for n in names if n not in reset]
+    return start_run_events(
+        spark, graph_id, full_refresh=reset, refresh=refresh, storage=storage_root
     )
 
 
