@@ -46,6 +46,12 @@ def config() -> LakehouseConfig:
     return load_config(CONF)
 
 
+@pytest.fixture(scope="session")
+def catalog_config() -> LakehouseConfig:
+    """The product catalog and its gold models only: keeps graph runs small."""
+    return load_config(CONF).select(["product_catalog"])
+
+
 @pytest.fixture
 def conf_copy(tmp_path: Path) -> Path:
     """A writable copy of src/conf, for tests that break it on purpose."""

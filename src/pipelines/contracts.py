@@ -75,6 +75,7 @@ def contracts(config: LakehouseConfig) -> dict[str, Contract]:
 
 def _silver(source: SourceConfig, config: LakehouseConfig) -> Contract:
     columns = tuple(ContractColumn(c.name, c.type, c.nullable) for c in source.columns)
+    columns += tuple(ContractColumn(name) for name in source.silver.derive)  # typed by the SQL
     file = f"sources/{source.name}.yml"
     return Contract(f"silver.{source.name}", source.version, file, columns)
 

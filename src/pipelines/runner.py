@@ -23,8 +23,12 @@ from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
-from pipelines.run_events import start_run_events
-from pipelines.sources.prepare import Prepared, prepare_sources, reset_sources
+from pipelines.sources.prepare import (
+    Prepared,
+    prepare_file_sources,
+    prepare_sources,
+    reset_sources,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -98,6 +102,9 @@ def run_pipeline(
         if full_refresh:
             _reset(spark, stored, storage_root)
             reset_sources(config.sources, context)
+        # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
+        config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+        specs = build_graph(config, context)
         # Sources whose work happens before the graph (extracts, data source registration) or
         # that a local run leaves out; the datasets built from them are left out of this run.
         prepared = prepare_sources(spark, config.sources, context, echo)
@@ -105,34 +112,9 @@ def run_pipeline(
         stored = [s for s in specs if s.stored]
         left_out = {*prepared.skipped, *prepared.failed}
         ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
-        # Two phases: the local engine lets a materialized view start as soon as an upstream
-        # streaming table is running, so it could read bronze before this run's files landed.
-        # Streaming tables refresh (incrementally) first; then every materialized view is
-        # recomputed from scratch (a full refresh also lets a changed query change its schema).
-        # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
-        # belong to the first phase, or a view reading them could list their files before they
-        # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
-        ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
-        views = [s.name for s in stored if s.name not in ingest]
-        recomputed = {s.name for s in stored if s.kind == "materialized_view"}
-        failures = dict(failed)
-        for names in (ingest, views):
-            # A failed dataset stops only what reads it; independent datasets still run.
-            blocked = set(downstream(specs, failures))
-            todo = [n for n in names if n not in blocked]
-            waiting = [n for n in names if n in blocked and n not in failures]
-            if waiting:
-                echo(f"   - {', '.join(waiting)} not run: an input failed")
-            if not todo:
-                continue
-            reset = [n for n in todo if n in recomputed]
-            events = _start(spark, specs, table_format, todo, reset, storage_root)
-            _follow(events, echo, tracker)
-            failures |= tracker.failed
-            if "graph" in tracker.failed or (
-                tracker.run_state != "COMPLETED" and not tracker.failed
-            ):
-                break  # the run itself broke, not one dataset
+        failures = _run_phases(
+            spark, specs, stored, failed, tracker, table_format, storage_root, echo
+        )
         for name, reason in failed.items():  # recorded in ops like any failed flow
             tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
         if failures or tracker.run_state != "COMPLETED":
@@ -143,6 +125,46 @@ def run_pipeline(
     finally:
         error = sys.exc_info()[1]
         after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo)
+
+
+def _run_phases(
+    spark: SparkSession,
+    specs: tuple[DatasetSpec, ...],
+    stored: list[DatasetSpec],
+    failed: dict[str, str],
+    tracker: RunTracker,
+    table_format: str | None,
+    storage_root: str,
+    echo: Printer,
+) -> dict[str, str]:
+    """Run the graph in two phases; returns every failed dataset (``failed`` included)."""
+    # Two phases: the local engine lets a materialized view start as soon as an upstream
+    # streaming table is running, so it could read bronze before this run's files landed.
+    # Streaming tables refresh (incrementally) first; then every materialized view is
+    # recomputed from scratch (a full refresh also lets a changed query change its schema).
+    # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
+    # belong to the first phase, or a view reading them could list their files before they
+    # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+    ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
+    views = [s.name for s in stored if s.name not in ingest]
+    recomputed = {s.name for s in stored if s.kind == "materialized_view"}
+    failures = dict(failed)
+    for names in (ingest, views):
+        # A failed dataset stops only what reads it; independent datasets still run.
+        blocked = set(downstream(specs, failures))
+        todo = [n for n in names if n not in blocked]
+        waiting = [n for n in names if n in blocked and n not in failures]
+        if waiting:
+            echo(f"   - {', '.join(waiting)} not run: an input failed")
+        if not todo:
+            continue
+        reset = [n for n in todo if n in recomputed]
+        events = _start(spark, specs, table_format, todo, reset, storage_root)
+        _follow(events, echo, tracker)
+        failures |= tracker.failed
+        if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
+            break  # the run itself broke, not one dataset
+    return failures
 
 
 def _leave_out(
@@ -196,6 +218,7 @@ def _start(
     )
     from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph
 
+    from pipelines.pipeline_client import start_run
     from pipelines.register import register
 
     graph_id = create_dataflow_graph(
@@ -203,9 +226,12 @@ def _start(
     )
     with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
         register(specs, spark, table_format)
-    refresh = [n for n in names if n not in reset]
-    return start_run_events(
-        spark, graph_id, full_refresh=reset, refresh=refresh, storage=storage_root
+    return start_run(  # tolerates the metrics responses of Python workers
+        spark,
+        graph_id,
+        full_refresh=reset,
+        refresh=[n for n in names if n not in reset],
+        storage=storage_root,
     )
 
 

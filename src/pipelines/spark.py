@@ -36,6 +36,8 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
     """Every conf a local lakehouse server starts with."""
     metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
     java_opts = f"-Dlog4j.configurationFile={_LOG4J} -Dlakehouse.log.dir={settings.logs}"
+    # UTC like the session: JDBC timestamps (watermarks) then read and print back unchanged.
+    java_opts += " -Duser.timezone=UTC"
     confs = {
         "spark.app.name": "lakehouse",
         "spark.master": f"local[{local.cores or '*'}]",

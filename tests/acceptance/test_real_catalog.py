@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.graph, pytest.mark.spark]
 
+
+@pytest.fixture(scope="module")
+def config(catalog_config: LakehouseConfig) -> LakehouseConfig:
+    """The catalog alone: these runs are about it, and smaller runs are faster."""
+    return catalog_config
+
+
 CATALOG = SHARED_DATA / "backmarket_catalog" / "product_catalog.csv"
 INCREMENTAL = SHARED_DATA / "backmarket_incremental"
 

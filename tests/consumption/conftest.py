@@ -35,7 +35,7 @@ def built(
     built = Built(home=lakehouse_home, landing=root / "landing", storage=root / "storage")
     generate_catalog(built.landing / "product_catalog", rows_per_day=60, days=2)
     run_pipeline(
-        config,
+        config.select(["product_catalog"]),
         spark,
         landing_root=built.landing.as_uri(),
         storage_root=built.storage.as_uri(),

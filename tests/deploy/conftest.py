@@ -43,11 +43,15 @@ def write_gold(
 def hotel_conf(conf_copy: Path) -> Path:
     """src/conf plus a hotel domain with a 06:00 deadline, a source without a domain (its
     owner's pipeline) and a gold model joining two domains (the cross-domain pipeline)."""
+    # this scenario declares its own hotel domain: leave the shipped one out
+    for shipped in [*conf_copy.glob("sources/hotel_*.yml"), *conf_copy.glob("gold/hotel_*.yml")]:
+        shipped.unlink()
     access = conf_copy / "access.yml"
+    groups = access.read_text(encoding="utf-8")
+    if "name: team_hotel" not in groups:
+        groups += "  - {name: team_hotel, description: Hotel operations, feature_team: true}\n"
     access.write_text(
-        access.read_text(encoding="utf-8")
-        + "  - {name: team_hotel, description: Hotel operations, feature_team: true}\n"
-        + "  - {name: team_crm, description: Customer data, feature_team: true}\n",
+        groups + "  - {name: team_crm, description: Customer data, feature_team: true}\n",
         encoding="utf-8",
     )
     (conf_copy / "project.yml").write_text(
@@ -75,6 +79,8 @@ def hotel_conf(conf_copy: Path) -> Path:
         encoding="utf-8",
     )
     (conf_copy / "sources" / "customers.yml").unlink()  # PII: needs project.yml pii keys
+    for example in ("crm_customers", "room_rates"):  # database and API examples: not this scenario
+        (conf_copy / "sources" / f"{example}.yml").unlink()
     write_source(conf_copy, "reservations", "team_hotel", "hotel")
     write_source(conf_copy, "folios", "team_hotel", "hotel")
     write_source(conf_copy, "guests", "team_crm")

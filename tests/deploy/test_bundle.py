@@ -236,8 +236,10 @@ def test_committed_bundle_is_not_stale(config: LakehouseConfig) -> None:
         "job_backfill.yml",
         "job_catalog_daily.yml",
         "job_customer_daily.yml",
+        "job_hotel_daily.yml",
         "pipeline_catalog.yml",
         "pipeline_customer.yml",
+        "pipeline_hotel.yml",
     ]
 
 
@@ -276,6 +278,8 @@ def test_committed_resources_load_with_databricks_bundles() -> None:
         ("catalog_daily", "Job"),
         ("customer", "Pipeline"),
         ("customer_daily", "Job"),
+        ("hotel", "Pipeline"),
+        ("hotel_daily", "Job"),
     ]
     with pytest.raises(ValueError, match="Unexpected field 'schedul' for class Job"):
         Job.from_dict({"name": "x", "schedul": {}})
@@ -399,8 +403,10 @@ def test_write_then_check_then_orphans(conf_copy: Path, tmp_path: Path) -> None:
         "job_backfill.yml",
         "job_catalog_daily.yml",
         "job_customer_daily.yml",
+        "job_hotel_daily.yml",
         "pipeline_catalog.yml",
         "pipeline_customer.yml",
+        "pipeline_hotel.yml",
     ]
 
 
@@ -416,20 +422,20 @@ def test_cli_bundle_check_names_stale_files(
     assert main(["bundle", "--check", "--root", str(root)]) == 1
     captured = capsys.readouterr()
     assert captured.err == (
-        "note: project.yml: deploy.domains.hotel: no source has domain 'hotel' yet; no job\n"
-        "5 stale file(s); run `lakehouse bundle` and commit:\n"
+        "7 stale file(s); run `lakehouse bundle` and commit:\n"
         "  bundles/job_backfill.yml\n"
         "  bundles/job_catalog_daily.yml\n"
         "  bundles/job_customer_daily.yml\n"
+        "  bundles/job_hotel_daily.yml\n"
         "  bundles/pipeline_catalog.yml\n"
         "  bundles/pipeline_customer.yml\n"
+        "  bundles/pipeline_hotel.yml\n"
     )
     assert main(["bundle", "--root", str(root)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "5 file(s), 5 changed"
+    assert capsys.readouterr().out.splitlines()[-1] == "7 file(s), 7 changed"
     assert main(["bundle", "--check", "--root", str(root)]) == 0
-    assert capsys.readouterr().out == "5 file(s) up to date\n"
-    names = ("job_backfill.yml", "job_catalog_daily.yml", "pipeline_catalog.yml")
-    for name in (*names, "job_customer_daily.yml", "pipeline_customer.yml"):
+    assert capsys.readouterr().out == "7 file(s) up to date\n"
+    for name in [p.name for p in COMMITTED]:
         assert (root / "bundles" / name).read_text() == (BUNDLES / name).read_text()
 
 

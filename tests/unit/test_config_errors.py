@@ -38,6 +38,12 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze_pii.customers",
         "silver.customers",
         "quarantine.customers",
+        "bronze.hotel_folios",
+        "silver.hotel_folios",
+        "quarantine.hotel_folios",
+        "bronze.hotel_reservations",
+        "silver.hotel_reservations",
+        "quarantine.hotel_reservations",
         "bronze.orders_cdc",
         "silver.orders_cdc",
         "quarantine.orders_cdc",
@@ -47,6 +53,8 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze.room_rates",
         "silver.room_rates",
         "quarantine.room_rates",
+        "gold.hotel_bookings_by_segment",
+        "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
     )
@@ -62,7 +70,7 @@ def test_misspelled_key_names_line_path_and_suggestion(conf_copy: Path) -> None:
 def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  format: csv", "  format: cvs")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        f"{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', 'xlsx', "
         "got 'cvs' (did you mean 'csv'?)"
     ]
 
@@ -136,11 +144,12 @@ def test_stray_file_is_reported(conf_copy: Path) -> None:
 
 def test_hundred_sources_validate(conf_copy: Path) -> None:
     template = (conf_copy / SOURCE).read_text()
+    shipped = len(list((conf_copy / "sources").glob("*.yml")))
     for index in range(100):
         name = f"product_catalog_{index:03d}"
         text = template.replace("name: product_catalog", f"name: {name}")
         (conf_copy / "sources" / f"{name}.yml").write_text(text)
-    assert len(load_config(conf_copy).sources) == 105  # and the other shipped sources
+    assert len(load_config(conf_copy).sources) == shipped + 100
 
 
 def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
@@ -154,7 +163,7 @@ def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
     assert done.stdout == ""
     assert done.stderr == (
         "1 config problem(s):\n"
-        f"conf/{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', "
+        f"conf/{SOURCE}:11:3: source.format: expected one of 'csv', 'json', 'parquet', 'xml', 'xlsx', "
         "got 'cvs' (did you mean 'csv'?)\n"
     )
     assert "Traceback" not in done.stderr

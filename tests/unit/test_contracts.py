@@ -21,14 +21,22 @@ def _edit(conf: Path, relative: str, old: str, new: str) -> None:
 def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
     found = contracts(load_config(conf_copy))
     assert sorted(found) == [
+        "gold.hotel_bookings_by_segment",
+        "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
         "silver.crm_customers",
         "silver.customers",
+        "silver.hotel_folios",
+        "silver.hotel_reservations",
         "silver.orders_cdc",
         "silver.product_catalog",
         "silver.room_rates",
     ]
+    # derived silver columns are part of the contract, typed by their SQL
+    assert found["silver.hotel_reservations"].columns[-4:] == tuple(
+        ContractColumn(n) for n in ("check_in_date", "nights", "check_out_date", "is_canceled")
+    )
     assert found["silver.product_catalog"].columns[-1] == ContractColumn("year_release", "int")
     assert [c.name for c in found["gold.team_b_samsung_after_2000_without_image"].columns] == [
         "brand", "category_id", "comment", "currency", "description", "year_release",

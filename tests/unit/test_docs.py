@@ -16,20 +16,38 @@ def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> Non
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
     docs = dictionary(load_config(conf_copy))
-    assert [(d.name, d.owner) for d in docs] == [
-        ("bronze.product_catalog", "team_catalog"),
-        ("silver.product_catalog", "team_catalog"),
-        ("quarantine.product_catalog", "team_catalog"),
-        ("gold.team_a_products_with_image", "team_catalog"),
-        ("gold.team_b_samsung_after_2000_without_image", "team_catalog"),
+    catalog = [d for d in docs if d.owner == "team_catalog"]
+    assert [d.name for d in catalog] == [
+        "bronze.product_catalog",
+        "silver.product_catalog",
+        "quarantine.product_catalog",
+        "gold.team_a_products_with_image",
+        "gold.team_b_samsung_after_2000_without_image",
     ]
-    assert lineage_edges(docs) == (
+    assert [d.name for d in docs if d.owner == "team_hotel"] == [
+        "bronze.hotel_folios", "silver.hotel_folios", "quarantine.hotel_folios",
+        "bronze.hotel_reservations", "silver.hotel_reservations", "quarantine.hotel_reservations",
+        "gold.hotel_bookings_by_segment", "gold.hotel_daily_report",
+    ]  # fmt: skip
+    assert len(docs) == 13
+    edges = lineage_edges(docs)
+    assert [e for e in edges if "product_catalog" in e[0]] == [
         ("bronze.product_catalog", "silver.product_catalog"),
         ("bronze.product_catalog", "quarantine.product_catalog"),
         ("silver.product_catalog", "gold.team_a_products_with_image"),
         ("silver.product_catalog", "gold.team_b_samsung_after_2000_without_image"),
-    )
-    silver = docs[1]
+    ]
+    assert [e for e in edges if e[1] == "gold.hotel_daily_report"] == [
+        ("silver.hotel_folios", "gold.hotel_daily_report"),
+        ("silver.hotel_reservations", "gold.hotel_daily_report"),
+    ]
+    assert len(edges) == 11
+    reservations = next(d for d in docs if d.name == "silver.hotel_reservations")
+    assert [(c.name, c.description) for c in reservations.columns][-2:] == [
+        ("check_out_date", "= date_add(check_in_date, nights)"),
+        ("is_canceled", "= booking_status = 'Canceled'"),
+    ]
+    silver = catalog[1]
     assert silver.rules == (
         "year_release_plausible: year_release IS NULL OR year_release BETWEEN 1900 AND 2100 (quarantine)",
     )
@@ -38,7 +56,7 @@ def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> Non
         "int",
         True,
     )
-    gold_a = docs[3]
+    gold_a = catalog[3]
     assert gold_a.consumers == ("team_a",)
     assert [(c.name, c.description) for c in gold_a.columns if c.description] == [
         ("image", "Inline PNG as a base64 data URI (never null here)")
@@ -58,13 +76,15 @@ def test_docs_command_writes_a_self_contained_page(
     monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
     assert main(["docs", "--out", str(tmp_path / "site")]) == 0
     page = tmp_path / "site" / "index.html"
-    assert capsys.readouterr().out == f"wrote the data dictionary of 5 datasets to {page}\n"
+    assert capsys.readouterr().out == f"wrote the data dictionary of 13 datasets to {page}\n"
     html = page.read_text()
-    assert re.findall(r'<section id="([^"]+)"', html) == [
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert [s for s in sections if "hotel" not in s] == [
         "bronze.product_catalog", "silver.product_catalog", "quarantine.product_catalog",
         "gold.team_a_products_with_image", "gold.team_b_samsung_after_2000_without_image",
     ]  # fmt: skip
-    assert html.count("<path d=") == 4  # one curve per lineage edge
+    assert len(sections) == 13
+    assert html.count("<path d=") == 11  # one curve per lineage edge
     # Nothing is fetched: no external scripts, styles, images or fonts.
     assert re.findall(r'(?:src|href)="(?!#)[^"]*"', html) == []
 

@@ -9,6 +9,7 @@ from pipelines.graph import RunContext, build_graph
 def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
+    hotel_reservations = ("silver.hotel_reservations",)
     assert shape == [
         # incremental JDBC: a stream over the extracts; a REST source is read as a snapshot
         ("bronze.crm_customers", "streaming_table", (), ()),
@@ -18,6 +19,12 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
         ("silver.customers", "materialized_view", ("bronze.customers",), ()),
         ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
+        ("bronze.hotel_folios", "streaming_table", (), ("_file_date",)),
+        ("silver.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
+        ("quarantine.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
+        ("bronze.hotel_reservations", "streaming_table", (), ("_file_date",)),
+        ("silver.hotel_reservations", "materialized_view", ("bronze.hotel_reservations",), ()),
+        ("quarantine.hotel_reservations", "materialized_view", ("bronze.hotel_reservations",), ()),
         ("bronze.orders_cdc", "streaming_table", (), ()),
         ("silver.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
         ("quarantine.orders_cdc", "materialized_view", ("bronze.orders_cdc",), ()),
@@ -27,9 +34,13 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze.room_rates", "materialized_view", (), ()),
         ("silver.room_rates", "materialized_view", ("bronze.room_rates",), ()),
         ("quarantine.room_rates", "materialized_view", ("bronze.room_rates",), ()),
+        ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
+        ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
+    comments = {s.name: s.comment for s in specs}
     assert (
-        specs[11].comment == "Product catalog of the marketplace, delivered as daily CSV extracts."
+        comments["silver.product_catalog"]
+        == "Product catalog of the marketplace, delivered as daily CSV extracts."
     )

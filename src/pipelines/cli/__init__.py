@@ -19,6 +19,7 @@ from pipelines.cli import (
     contract,
     docs,
     generate,
+    new_source,
     pii_sql,
     report,
     run,
@@ -46,6 +47,7 @@ _COMMANDS = (
     serve,
     scan_pii,
     pii_sql,
+    new_source,
     status,
     report,
 )

@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.demo import generate_catalog, generate_orders_cdc
+    from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
     from pipelines.demo.servers import demo_servers
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
@@ -86,6 +86,13 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"({stats.repeated_rows} repeated across days, {stats.bad_rows} deliberately bad) "
         f"under {target}"
     )
+    hotel = generate_hotel(settings.landing / "hotel")
+    print(
+        f"demo: generated {hotel.reservation_rows} hotel reservation rows "
+        f"({hotel.invalid_dates} dated 2018-02-29, {hotel.zero_prices} at price 0) and "
+        f"{hotel.folios.lines} folio lines (schema drift on {len(hotel.folios.drift)} days) "
+        f"under {settings.landing / 'hotel'}"
+    )
     if any(s.name == "customers" and s.has_pii for s in config.sources):
         _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
@@ -94,6 +101,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
         print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')
+        report = "SELECT * FROM gold.hotel_daily_report ORDER BY report_date"
+        print(f'      .venv/bin/lakehouse sql "{report}" --format table')
     return code
 
 

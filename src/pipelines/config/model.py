@@ -65,6 +65,9 @@ class Column(Model):
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
     trim: bool = Field(True, description="strip surrounding white space in silver")
+    format: str | None = Field(
+        None, min_length=1, description="datetime pattern of the raw text, e.g. dd/MM/yyyy"
+    )
     pii: PiiSpec | None = Field(
         None, description="personal data: masked in bronze, raw in bronze_pii"
     )
@@ -76,6 +79,14 @@ class Column(Model):
         if not is_spark_type(lowered):
             raise ValueError(f"unknown type '{value}'; expected one of {', '.join(SPARK_TYPES)}")
         return lowered
+
+    @field_validator("format")
+    @classmethod
+    def _datetime_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind not in {"date", "timestamp"}:
+            raise ValueError(f"only date and timestamp columns take a format (type is {kind})")
+        return value
 
     @field_validator("pii")
     @classmethod
@@ -126,6 +137,11 @@ class SourceConfig(Model):
         problem = check({c.name: c.type for c in self.columns}) if check else None
         if problem:
             raise ValueError(problem)
+        clashing = [n for n in self.silver.derive if n in names]
+        if clashing:
+            raise ValueError(
+                f"silver.derive: derived names clash with declared columns: {', '.join(clashing)}"
+            )
         if self.silver.replace_by_file_date and getattr(self.source, "file_date", None) is None:
             raise ValueError("silver.replace_by_file_date: needs source.file_date")
         problem = self._cdc_problem(names)

@@ -1,5 +1,5 @@
-"""Load-time checks of quality rules and CDC conditions: columns exist, SQL is well formed,
-foreign keys point at a declared column of another source. No Spark."""
+"""Load-time checks of quality rules, derived columns and CDC conditions: columns exist, SQL is
+well formed, foreign keys point at a declared column of another source. No Spark."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def check_rules(report: Report, sources: Sequence[SourceConfig], failed: Collect
     by_name = {s.name: s for s in sources}
     for source in sources:
         names = [c.name for c in source.columns]
+        for name, expression in source.silver.derive.items():  # each sees the ones before it
+            where_derive: KeyPath = ("silver", "derive", name)
+            _check_sql(report, source, where_derive, expression, [*names, *METADATA_COLUMNS])
+            names.append(name)
         known = [*names, *METADATA_COLUMNS]
         for index, rule in enumerate(source.quality):
             where: KeyPath = ("quality", index)
@@ -96,7 +100,7 @@ def _check_reference(
             hint = did_you_mean(table, [f"silver.{n}" for n in by_name])
             report(source, key_path, f"unknown dataset '{table}'{hint}")
         return
-    stored = [c.name for c in target.columns]
+    stored = [c.name for c in target.columns] + list(target.silver.derive)
     if target.silver.cdc is not None:
         stored = target.silver.cdc.stored_columns(stored)
     if key not in stored:

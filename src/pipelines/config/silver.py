@@ -1,4 +1,5 @@
-"""How silver is derived from bronze: replacement of re-delivered days, deduplication, CDC."""
+"""How silver is derived from bronze: replacement of re-delivered days, deduplication, CDC,
+derived columns."""
 
 from __future__ import annotations
 
@@ -27,3 +28,8 @@ class SilverSettings(Model):
     )
     dedupe: Dedupe | None = Field(default_factory=Dedupe)
     cdc: Cdc | None = Field(None, description="apply the rows as change events (AUTO CDC)")
+    derive: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="new column -> Spark SQL expression over the typed columns, evaluated in"
+        " order after casting (a later one may use an earlier one) and before the quality rules",
+    )

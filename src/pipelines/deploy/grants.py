@@ -82,10 +82,13 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         tables.append((f"bronze.{source.name}", source.owner, _STREAMING_TABLE, where))
         for layer in ("silver", "quarantine"):
             tables.append((f"{layer}.{source.name}", source.owner, _MATERIALIZED_VIEW, where))
+    reads_gold = {g.name for g in config.access.groups if "gold" in g.read}
     for model in config.gold:
         path = config.root / "gold" / f"{model.name}.yml"
         tables.append((f"gold.{model.name}", model.owner, _MATERIALIZED_VIEW, f"{path}: owner"))
         for index, consumer in enumerate(model.consumers):
+            if consumer in reads_gold:
+                continue  # its schema-wide read covers the table: no redundant grant
             where = f"{path}: consumers[{index}]"
             tables.append((f"gold.{model.name}", consumer, _CONSUMER, where))
     table_grants: dict[tuple[str, str], set[str]] = {}

@@ -82,10 +82,11 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
     typed = tuple(
         ColumnDoc(c.name, c.type, c.nullable, c.description, _pii(c)) for c in source.columns
     )
+    derived = tuple(ColumnDoc(n, "", True, f"= {e}") for n, e in source.silver.derive.items())
     reasons = ColumnDoc("_reasons", "array<string>", False, "every check the row failed")
     layers = [
         ("bronze", f"Raw rows as delivered. {source.description}", raw + _METADATA, ()),
-        ("silver", source.description, typed, (bronze,)),
+        ("silver", source.description, typed + derived, (bronze,)),
         ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
     ]
     if pii:

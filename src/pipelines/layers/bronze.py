@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.pii.keys import PiiKeyError, PiiKeys
-from pipelines.sources import bronze_kind, corrupt_columns, read_source
+from pipelines.sources import bronze_kind, corrupt_columns, read_source, rescued_columns
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 from pipelines.transforms.metadata import INGEST_COLUMNS
@@ -56,7 +56,7 @@ def pii_key_columns(source: SourceConfig) -> list[str]:
 
 
 def _ingested(spark: SparkSession, source: SourceConfig, context: RunContext) -> DataFrame:
-    hashed = [c.name for c in source.columns] + corrupt_columns(source)
+    hashed = [c.name for c in source.columns] + corrupt_columns(source) + rescued_columns(source)
     rows = add_ingest_metadata(
         read_source(spark, source, context),
         run_id=context.run_id,

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.sources import corrupt_columns
+from pipelines.sources import corrupt_columns, rescued_columns
 from pipelines.spec import AutoCdcFlow, DatasetSpec, Query, RunContext
 from pipelines.transforms import (
     apply_rules,
     conform,
     deduplicate,
+    derive_columns,
     latest_file_per_date,
     quarantined_rows,
     valid_rows,
@@ -52,10 +53,11 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
 
 
 def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
-    """Bronze rows of the current deliveries, typed, with quality reasons."""
+    """Bronze rows of the current deliveries, typed, derived columns added, with quality reasons."""
     if source.silver.replace_by_file_date:
         rows = latest_file_per_date(rows)
     conformed = conform(rows, source.columns, has_corrupt_record=bool(corrupt_columns(source)))
+    conformed = derive_columns(conformed, source.silver.derive)
     rules = [r for r in source.rules if r.layer == "silver"]
     for rule in rules:
         if rule.reference is not None:
@@ -67,7 +69,7 @@ def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
 
 
 def _stored_columns(source: SourceConfig) -> list[str]:
-    declared = [c.name for c in source.columns]
+    declared = [c.name for c in source.columns] + list(source.silver.derive)
     return source.silver.cdc.stored_columns(declared) if source.silver.cdc else declared
 
 
@@ -75,6 +77,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
     dedupe, cdc = source.silver.dedupe, source.silver.cdc
     data = _stored_columns(source)
     history = (START_AT, END_AT) if cdc is not None and cdc.scd_type == 2 else ()
+    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
 
     def query(spark: SparkSession) -> DataFrame:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
@@ -82,7 +85,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
             rows = apply_changes(rows, cdc, data, _LINEAGE, _DELIVERY_ORDER)
         elif dedupe is not None:
             rows = deduplicate(rows, dedupe.key, dedupe.keep)
-        return rows.select(*data, *_LINEAGE, *history)
+        return rows.select(*data, *rescued, *_LINEAGE, *history)
 
     return query
 
@@ -91,7 +94,7 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
     """Databricks: valid rows as a streaming feed, applied by ``dp.create_auto_cdc_flow``."""
     cdc = source.silver.cdc
     assert cdc is not None
-    declared = [c.name for c in source.columns]
+    declared = [c.name for c in source.columns] + list(source.silver.derive)
     tracked = tuple(cdc.tracked_columns(declared)) if cdc.scd_type == 2 else ()
 
     def feed(spark: SparkSession) -> DataFrame:
@@ -116,6 +119,7 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
 def _quarantine_query(source: SourceConfig, bronze: str) -> Query:
     def query(spark: SparkSession) -> DataFrame:
         rows = quarantined_rows(checked_rows(spark.read.table(bronze), source))
-        return rows.select("_reasons", "_raw.*", *corrupt_columns(source), *INGEST_COLUMNS)
+        extra = [*corrupt_columns(source), *rescued_columns(source)]
+        return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
 
     return query

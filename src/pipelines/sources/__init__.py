@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pipelines.config.model import JdbcSource, SourceConfig
-from pipelines.sources.files import raw_schema, read_files
+from pipelines.config.model import FileSource, JdbcSource, SourceConfig
+from pipelines.sources.file_options import RESCUED_COLUMN
+from pipelines.sources.files import has_corrupt_record, read_files
 from pipelines.spec import DatasetKind, RunContext
 from pipelines.transforms.conform import CORRUPT_COLUMN
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["bronze_kind", "corrupt_columns", "read_source"]
+__all__ = ["bronze_kind", "corrupt_columns", "read_source", "rescued_columns"]
 
 Reader = Callable[["SparkSession", SourceConfig, RunContext], "DataFrame"]
 
@@ -68,6 +69,11 @@ def read_source(spark: SparkSession, config: SourceConfig, context: RunContext) 
 
 def corrupt_columns(config: SourceConfig) -> list[str]:
     """The corrupt-record column, for the source types whose reader fills it."""
-    if config.source.type == "files" and CORRUPT_COLUMN in raw_schema(config).names:
+    if isinstance(config.source, FileSource) and has_corrupt_record(config.source):
         return [CORRUPT_COLUMN]
     return []
+
+
+def rescued_columns(config: SourceConfig) -> list[str]:
+    """The rescued-data column (values of undeclared columns), for the types that fill it."""
+    return [RESCUED_COLUMN] if config.source.type == "files" else []

@@ -1,68 +1,175 @@
 """File sources: a Spark file stream locally, Auto Loader (``cloudFiles``) on Databricks.
 
-Every declared column is read as a string (bronze is raw); lines the parser cannot split are
-kept whole in ``_corrupt_record`` instead of being dropped.
+Every reader returns the declared columns as raw strings, matched **by name** (a CSV header,
+JSON keys, XML elements, Parquet fields, an xlsx header row), plus ``_rescued_data`` (a JSON
+object of the values of columns the contract does not declare), ``_corrupt_record`` for text
+formats (the raw text of a record the parser could not split), ``_source_file`` and
+``_file_modified_at``. One module per format: ``csv_reader``, this one for the rest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
 
 from pipelines.config.model import FileSource, SourceConfig
-from pipelines.transforms.conform import CORRUPT_COLUMN
+from pipelines.sources.file_inspect import inspect_file, landing_location, matching_files
+from pipelines.sources.file_options import (
+    CORRUPT_COLUMN,
+    RESCUED_COLUMN,
+    autoloader_options,
+    spark_options,
+)
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["raw_schema", "read_files", "reader_options"]
+__all__ = ["has_corrupt_record", "read_files", "rescued_json", "strings_ddl"]
 
 _TEXT_FORMATS = ("csv", "json", "xml")
 
 
-def raw_schema(config: SourceConfig) -> StructType:
-    """All declared columns as strings, plus the corrupt-record column for text formats."""
-    fields = [StructField(c.name, StringType()) for c in config.columns]
-    if isinstance(config.source, FileSource) and config.source.format in _TEXT_FORMATS:
-        fields.append(StructField(CORRUPT_COLUMN, StringType()))
-    return StructType(fields)
+def has_corrupt_record(source: FileSource) -> bool:
+    """Whether the format's reader fills ``_corrupt_record``."""
+    return source.format in _TEXT_FORMATS
 
 
-def reader_options(source: FileSource, platform: str) -> dict[str, str]:
-    """Reader options: safe defaults first, the config's options override them."""
-    options: dict[str, str] = {}
-    if source.format in _TEXT_FORMATS:
-        options |= {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}
-    if source.format == "csv":
-        options |= {"header": "true", "escape": '"'}
-    if source.max_files_per_trigger:
-        key = "cloudFiles.maxFilesPerTrigger" if platform == "databricks" else "maxFilesPerTrigger"
-        options[key] = str(source.max_files_per_trigger)
-    if platform == "databricks":
-        options["cloudFiles.format"] = source.format
-    for key, value in source.options.items():
-        options[key] = str(value).lower() if isinstance(value, bool) else str(value)
-    return options
+def strings_ddl(names: Sequence[str]) -> str:
+    """``a STRING, b STRING``, names quoted."""
+    return ", ".join(f"`{name}` STRING" for name in names)
 
 
-def read_files(
-    spark: SparkSession, config: SourceConfig, landing_root: str, platform: str = "local"
-) -> DataFrame:
-    """A streaming read of the source's files with ``_source_file`` and ``_file_modified_at``."""
-    source = config.source
-    assert isinstance(source, FileSource)
-    fmt = "cloudFiles" if platform == "databricks" else source.format
-    stream = (
-        spark.readStream.format(fmt)
-        .options(**reader_options(source, platform))
-        .schema(raw_schema(config))
-        .load(f"{landing_root.rstrip('/')}/{source.path}")
-    )
+def rescued_json(pairs: Sequence[tuple[str, Column]]) -> Column:
+    """A JSON object of the non-null values among ``pairs``; null when there are none."""
+    if not pairs:
+        return F.lit(None).cast("string")
+    values = F.create_map(*[part for name, value in pairs for part in (F.lit(name), value)])
+    present = F.map_filter(values, lambda _key, value: value.isNotNull())
+    return F.when(F.size(present) > 0, F.to_json(present))
+
+
+def _with_file_metadata(stream: DataFrame) -> DataFrame:
     return stream.select(
         "*",
         F.col("_metadata.file_path").alias("_source_file"),
         F.col("_metadata.file_modification_time").alias("_file_modified_at"),
     )
+
+
+def _output(source: FileSource, declared: Sequence[str]) -> list[str]:
+    corrupt = [CORRUPT_COLUMN] if has_corrupt_record(source) else []
+    return [*declared, *corrupt, RESCUED_COLUMN, "_source_file", "_file_modified_at"]
+
+
+def read_files(
+    spark: SparkSession, config: SourceConfig, landing_root: str, platform: str = "local"
+) -> DataFrame:
+    """A streaming read of the source's files (see the module docstring for the columns)."""
+    source = config.source
+    assert isinstance(source, FileSource)
+    declared = [c.name for c in config.columns]
+    location = landing_location(landing_root, source.path)
+    if source.format == "xlsx":
+        from pipelines.sources.xlsx_stream import read_xlsx
+
+        return read_xlsx(spark, source, declared, location)
+    if platform == "databricks":
+        stream = (
+            spark.readStream.format("cloudFiles")
+            .options(**autoloader_options(source, declared))
+            .load(location)
+        )
+        return _with_file_metadata(stream).select(*_output(source, declared))
+    if source.format == "csv":
+        from pipelines.sources.csv_reader import read_csv
+
+        return read_csv(spark, source, declared, landing_root).select(*_output(source, declared))
+    reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
+    return reader(spark, source, declared, landing_root).select(*_output(source, declared))
+
+
+def _read_json(
+    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+) -> DataFrame:
+    """Each line (or whole file) as text, parsed into a map: every key is kept, by name."""
+    text = _with_file_metadata(
+        spark.readStream.format("text")
+        .options(**spark_options(source))
+        .load(landing_location(landing_root, source.path))
+    )
+    value = F.col("value")
+    if source.json_options.multiline:
+        document = F.trim(value)
+        objects = F.when(
+            document.startswith("["), F.from_json(value, "array<map<string,string>>")
+        ).otherwise(F.array(F.from_json(value, "map<string,string>")))
+        rows = text.withColumn("_map", F.explode_outer(objects))
+    else:
+        rows = text.where(F.trim(value) != "").withColumn(
+            "_map", F.from_json(value, "map<string,string>")
+        )
+    rows = rows.withColumn("_map", F.transform_keys("_map", lambda key, _v: spark_normalised(key)))
+    known = F.array(*[F.lit(name) for name in declared])
+    extras = F.map_filter(F.col("_map"), lambda key, _v: ~F.array_contains(known, key))
+    return rows.withColumns(
+        {
+            **{name: F.try_element_at(F.col("_map"), F.lit(name)) for name in declared},
+            CORRUPT_COLUMN: F.when(F.col("_map").isNull(), value),
+            RESCUED_COLUMN: F.when(F.size(extras) > 0, F.to_json(extras)),
+        }
+    )
+
+
+def spark_normalised(name: Column) -> Column:
+    """``pipelines.sources.infer.normalise_name`` as a Spark expression."""
+    spaced = F.regexp_replace(F.trim(name), r"([a-z0-9])([A-Z])", "$1_$2")
+    snake = F.lower(
+        F.regexp_replace(F.regexp_replace(spaced, r"[^0-9A-Za-z]+", "_"), "^_+|_+$", "")
+    )
+    return F.when(snake.rlike("^[a-z]"), snake).otherwise(F.concat(F.lit("c_"), snake))
+
+
+def _observed_columns(source: FileSource, landing_root: str) -> dict[str, str]:
+    """Column -> Spark type over every file the source matches now (first type wins)."""
+    found: dict[str, str] = {}
+    for path in matching_files(landing_root, source):
+        shape = inspect_file(path, source)
+        for name in shape.columns:
+            found.setdefault(name, shape.types.get(name, "string"))
+    return found
+
+
+def _read_xml(
+    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+) -> DataFrame:
+    extras = [n for n in _observed_columns(source, landing_root) if n not in declared]
+    schema = strings_ddl([*declared, *extras, CORRUPT_COLUMN])
+    stream = _with_file_metadata(
+        spark.readStream.format("xml")
+        .options(**spark_options(source))
+        .schema(schema)
+        .load(landing_location(landing_root, source.path))
+    )
+    return stream.withColumn(RESCUED_COLUMN, rescued_json([(n, F.col(n)) for n in extras]))
+
+
+def _read_parquet(
+    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+) -> DataFrame:
+    """Parquet keeps its types on read (Spark cannot read an int as a string); cast after."""
+    observed = _observed_columns(source, landing_root)
+    types = {name: observed.get(name, "string") for name in declared} | observed
+    schema = ", ".join(f"`{name}` {kind}" for name, kind in types.items())
+    stream = _with_file_metadata(
+        spark.readStream.format("parquet")
+        .options(**spark_options(source))
+        .schema(schema)
+        .load(landing_location(landing_root, source.path))
+    )
+    extras = [n for n in observed if n not in declared]
+    as_text = {name: F.col(name).cast("string") for name in types}
+    rescued = rescued_json([(n, F.col(n).cast("string")) for n in extras])
+    return stream.withColumns({**as_text, RESCUED_COLUMN: rescued})

@@ -1,10 +1,14 @@
-"""The step before a run: what must happen outside the graph's query functions.
+"""The runner's pre-run steps: what must happen outside the graph's query functions.
 
-The pipeline engine forbids running queries and registering data sources inside a query
-function, so before the graph is registered this step registers the REST data source, decides
-which sources a local run leaves out (``local.py``), checks that every other source's secrets
-resolve, and extracts the JDBC increments (``jdbc_extract.py``). A source that fails here is
-reported as failed and left out; the rest of the graph still runs.
+Inside a pipeline query function Spark Connect refuses anything that runs a command (such as
+registering a Python data source or running a query), so what readers need is set up here,
+before the graph is registered:
+
+- ``prepare_file_sources``: the drift check of file sources, and the xlsx data source.
+- ``prepare_sources``: the REST data source; which sources a local run leaves out
+  (``local.py``); that every other source's secrets resolve; the JDBC increments
+  (``jdbc_extract.py``). A source that fails here is reported as failed and left out; the
+  rest of the graph still runs.
 """
 
 from __future__ import annotations
@@ -13,17 +17,41 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipelines.config.model import JdbcSource, RestSource, SourceConfig
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import FileSource, JdbcSource, RestSource, SourceConfig
 from pipelines.config.secrets import secret_refs
 from pipelines.errors import LakehouseError
 from pipelines.secrets import resolve
+from pipelines.sources.drift import apply_schema_drift
 from pipelines.sources.local import local_skip_reason
 from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["Prepared", "prepare_sources", "reset_sources"]
+__all__ = ["Prepared", "prepare_file_sources", "prepare_sources", "reset_sources"]
+
+
+def prepare_file_sources(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    *,
+    run_id: str,
+    landing_root: str,
+    table_format: str | None = "parquet",
+) -> LakehouseConfig:
+    """Check drift (see ``pipelines.sources.drift``) and register the xlsx data source.
+
+    Returns the config the run uses. Raises ``SchemaDriftError`` like the drift check.
+    """
+    drifted = apply_schema_drift(
+        spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format
+    )
+    if any(isinstance(s.source, FileSource) and s.source.format == "xlsx" for s in config.sources):
+        from pipelines.sources.xlsx import XlsxDataSource
+
+        spark.dataSource.register(XlsxDataSource)
+    return drifted
 
 
 @dataclass(frozen=True)

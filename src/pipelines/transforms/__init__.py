@@ -2,6 +2,7 @@
 
 from pipelines.transforms.conform import conform
 from pipelines.transforms.dedupe import deduplicate, latest_file_per_date
+from pipelines.transforms.derive import derive_columns
 from pipelines.transforms.metadata import add_ingest_metadata, content_hash
 from pipelines.transforms.quality import apply_rules, quarantined_rows, valid_rows
 
@@ -11,6 +12,7 @@ __all__ = [
     "conform",
     "content_hash",
     "deduplicate",
+    "derive_columns",
     "latest_file_per_date",
     "quarantined_rows",
     "valid_rows",

@@ -24,7 +24,11 @@ def _clean(spec: ColumnSpec) -> Column:
 
 
 def _typed(spec: ColumnSpec, cleaned: Column) -> Column:
-    return cleaned if spec.type == "string" else cleaned.try_cast(spec.type)
+    if spec.type == "string":
+        return cleaned
+    if spec.format is not None:  # a datetime pattern: parse, then (for dates) truncate
+        return F.try_to_timestamp(cleaned, F.lit(spec.format)).cast(spec.type)
+    return cleaned.try_cast(spec.type)
 
 
 def reasons_column(checks: Sequence[tuple[Column, str]]) -> Column:

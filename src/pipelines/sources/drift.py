@@ -1,0 +1,183 @@
+"""Schema drift of file sources, checked before a run: new, missing and retyped columns.
+
+The runner calls :func:`apply_schema_drift` once, before it defines the graph. For each file
+source it inspects the files bronze has not ingested yet (their headers, keys or Parquet schema,
+plus a sample of values) against the contract, records every change in ``ops.schema_changes``
+and applies the source's policy: ``rescue`` carries on (undeclared columns land in
+``_rescued_data``), ``evolve`` adds new columns to the contract of this and every later run (as
+nullable strings), ``fail`` stops the run naming file, column and change. A missing column
+never stops a ``rescue`` or ``evolve`` run: it is null, and quarantined where not nullable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote, urlparse
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import Column, FileSource, SourceConfig
+from pipelines.errors import PipelineRunError
+from pipelines.ops import append_rows
+from pipelines.sources.file_inspect import FileShape, inspect_file, matching_files
+from pipelines.sources.infer import infer_column, value_fits
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["ColumnChange", "SchemaDriftError", "apply_schema_drift", "detect_changes"]
+
+Change = Literal["added", "missing", "retyped"]
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
+
+
+@dataclass(frozen=True)
+class ColumnChange:
+    """One difference between a file and its source's contract."""
+
+    file: Path
+    column: str
+    change: Change
+    old_type: str | None
+    new_type: str | None
+
+    def describe(self) -> str:
+        """``file x.csv: new column 'shoe' (string)``."""
+        what = {
+            "added": f"new column '{self.column}' ({self.new_type})",
+            "missing": f"column '{self.column}' ({self.old_type}) is missing",
+            "retyped": f"column '{self.column}' changed type {self.old_type} -> {self.new_type}",
+        }[self.change]
+        return f"file {self.file}: {what}"
+
+
+class SchemaDriftError(PipelineRunError):
+    """A source with ``schema_drift: fail`` received files that break its contract."""
+
+
+def _compatible(declared: Column, observed: str) -> bool:
+    if declared.type in {"string", observed}:
+        return True
+    numeric = declared.type.startswith(_NUMERIC) and observed.startswith(_NUMERIC)
+    return numeric and not (declared.type in _NUMERIC[:4] and observed in _NUMERIC[4:])
+
+
+def _retyped(declared: Column, shape: FileShape) -> str | None:
+    if declared.name in shape.types:  # typed files (Parquet) say it themselves
+        observed = shape.types[declared.name]
+        return None if _compatible(declared, observed) else observed
+    values = [r.get(declared.name) for r in shape.records]
+    present = [v.strip() for v in values if v is not None and v.strip()]
+    # One bad value is a quality problem (quarantined); a type change is when none fits.
+    if not present or any(value_fits(v, declared.type, declared.format) for v in present):
+        return None
+    return infer_column(present).type
+
+
+def detect_changes(source: SourceConfig, shape: FileShape) -> list[ColumnChange]:
+    """Every difference between one file and the contract (pure; no Spark)."""
+    if not shape.columns:  # a CSV without header: columns are positional, nothing to compare
+        return []
+    declared = {c.name: c for c in source.columns}
+    changes = []
+    for name in shape.columns:
+        if name not in declared:
+            kind = shape.types.get(name) or infer_column(r.get(name) for r in shape.records).type
+            changes.append(ColumnChange(shape.path, name, "added", None, kind))
+    for column in source.columns:
+        if column.name not in shape.columns:
+            changes.append(ColumnChange(shape.path, column.name, "missing", column.type, None))
+        elif (observed := _retyped(column, shape)) is not None:
+            changes.append(ColumnChange(shape.path, column.name, "retyped", column.type, observed))
+    return changes
+
+
+def _ingested(spark: SparkSession, table: str) -> set[Path]:
+    if not spark.catalog.tableExists(table):
+        return set()
+    rows = spark.sql(f"SELECT DISTINCT _source_file FROM {table}").collect()
+    return {Path(unquote(urlparse(r[0]).path)) for r in rows if r[0]}
+
+
+def _evolved_before(spark: SparkSession, dataset: str) -> list[str]:
+    if not spark.catalog.tableExists("ops.schema_changes"):
+        return []
+    rows = spark.sql(
+        "SELECT column_name, min(detected_at) first FROM ops.schema_changes "
+        f"WHERE dataset = '{dataset}' AND change = 'added' AND policy = 'evolve' "
+        "GROUP BY 1 ORDER BY 2, 1"
+    ).collect()
+    return [r[0] for r in rows]
+
+
+def _record(
+    spark: SparkSession,
+    run_id: str,
+    dataset: str,
+    policy: str,
+    changes: Sequence[ColumnChange],
+    table_format: str | None,
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    distinct = dict.fromkeys((c.column, c.change, c.old_type, c.new_type) for c in changes)
+    rows = [
+        {"run_id": run_id, "dataset": dataset, "column_name": column, "change": change,
+         "old_type": old, "new_type": new, "policy": policy, "detected_at": now}
+        for column, change, old, new in distinct
+    ]  # fmt: skip
+    append_rows(spark, "schema_changes", rows, table_format)
+
+
+def _evolve(source: SourceConfig, names: Sequence[str], run_id: str) -> SourceConfig:
+    known = {c.name for c in source.columns}
+    added = [
+        Column(name=n, description=f"added by schema drift (first seen by run {run_id})")
+        for n in dict.fromkeys(names)
+        if n not in known
+    ]
+    return source.model_copy(update={"columns": (*source.columns, *added)}) if added else source
+
+
+def apply_schema_drift(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    *,
+    run_id: str,
+    landing_root: str,
+    table_format: str | None = "parquet",
+) -> LakehouseConfig:
+    """Check the files each file source has not ingested yet; record and apply the policy.
+
+    Returns the config the run uses (``evolve`` sources with their new columns).
+
+    Raises:
+        SchemaDriftError: A ``fail`` source has changes; names the dataset, file and columns.
+    """
+    sources: list[SourceConfig] = []
+    failed: dict[str, str] = {}
+    for source in config.sources:
+        spec = source.source
+        if not isinstance(spec, FileSource):
+            sources.append(source)
+            continue
+        dataset = f"bronze.{source.name}"
+        if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
+            source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
+        done = _ingested(spark, dataset)
+        new = [p for p in matching_files(landing_root, spec) if p not in done]
+        changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
+        if changes:
+            _record(spark, run_id, dataset, spec.schema_drift, changes, table_format)
+        if spec.schema_drift == "fail" and changes:
+            failed[dataset] = "schema drift (policy fail): " + "; ".join(
+                c.describe() for c in changes
+            )
+        if spec.schema_drift == "evolve":
+            source = _evolve(source, [c.column for c in changes if c.change == "added"], run_id)  # noqa: PLW2901
+        sources.append(source)
+    if failed:
+        raise SchemaDriftError(failed)
+    return replace(config, sources=tuple(sources))

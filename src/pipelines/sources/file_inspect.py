@@ -1,0 +1,200 @@
+"""Look inside landing files from Python, without Spark: which files, which columns, samples.
+
+The local reader uses it to match CSV columns by header name per file, the drift check to
+compare files with the contract, and ``lakehouse new-source`` to infer a contract.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+from urllib.parse import unquote, urlparse
+from xml.etree import ElementTree
+
+from pipelines.config.file_formats import ENCODINGS
+from pipelines.config.sources import FileSource
+from pipelines.errors import LakehouseError
+from pipelines.sources.infer import normalise_name
+
+__all__ = [
+    "FileShape",
+    "inspect_file",
+    "landing_location",
+    "matching_files",
+    "python_encoding",
+]
+
+Record = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """What a file holds: its column names in order, their types if typed, sample records.
+
+    CSV, JSON and xlsx names are normalised to config identifiers (``Booking_ID`` ->
+    ``booking_id``), as the readers match them; XML and Parquet names are kept as they are.
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    types: dict[str, str]  # parquet only: column -> Spark type
+    records: tuple[Record, ...]
+
+
+def landing_location(landing_root: str, relative: str) -> str:
+    """A path Spark can load: a ``file://`` root is decoded (Hadoop does not decode ``%20``)."""
+    root = landing_root.rstrip("/")
+    if urlparse(root).scheme == "file":
+        root = "file://" + unquote(urlparse(root).path)
+    return f"{root}/{relative}"
+
+
+def matching_files(landing_root: str, source: FileSource) -> list[Path]:
+    """Files the source's glob matches under a local landing root (folders: their files).
+
+    Like Spark, names starting with ``.`` or ``_`` are skipped. Empty for non-local roots.
+    """
+    parsed = urlparse(landing_root)
+    if parsed.scheme not in {"file", ""}:
+        return []
+    base = Path(unquote(parsed.path))
+    found: set[Path] = set()
+    for hit in glob.glob(str(base / source.path)):
+        path = Path(hit)
+        candidates = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        found.update(p for p in candidates if not p.name.startswith((".", "_")))
+    return sorted(found)
+
+
+def python_encoding(encoding: str) -> str:
+    """The Python codec for a config encoding (a UTF-8 byte order mark is skipped)."""
+    name = ENCODINGS.get(encoding, encoding)
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _open_bytes(path: Path) -> IO[bytes]:
+    """The file's bytes, gunzipped when its name ends in ``.gz`` (as Spark does)."""
+    if path.suffix == ".gz":
+        return cast("IO[bytes]", gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    return io.TextIOWrapper(_open_bytes(path), encoding=python_encoding(encoding), newline="")
+
+
+def inspect_file(path: Path, source: FileSource, sample: int = 1000) -> FileShape:
+    """Column names (in file order) and up to ``sample`` records of one file.
+
+    Raises:
+        LakehouseError: The file cannot be read as the source's format.
+    """
+    try:
+        return _INSPECTORS[source.format](path, source, sample)
+    except (OSError, ValueError, KeyError, StopIteration, ElementTree.ParseError) as exc:
+        raise LakehouseError(f"{path}: cannot read as {source.format}: {exc}") from None
+
+
+def _csv(path: Path, source: FileSource, sample: int) -> FileShape:
+    options = source.csv_options
+    with _open_text(path, options.encoding) as handle:
+        rows = _csv_rows(handle, options.delimiter, options.quote, options.escape)
+        first = next(rows, [])
+        header = tuple(normalise_name(n) for n in first) if options.header else ()
+        records: list[Record] = []
+        for row in rows if options.header else itertools.chain([first], rows):
+            if len(records) >= sample:
+                break
+            names = header or tuple(f"_c{i}" for i in range(len(row)))
+            records.append(dict(zip(names, (v if v != "" else None for v in row), strict=False)))
+    return FileShape(path, header, {}, tuple(records))
+
+
+def _csv_rows(handle: IO[str], delimiter: str, quote: str, escape: str) -> Iterator[list[str]]:
+    if len(delimiter) > 1:  # Python's csv takes one character: split plainly
+        return (line.rstrip("\r\n").split(delimiter) for line in handle)
+    doubled = escape == quote
+    return csv.reader(
+        handle,
+        delimiter=delimiter,
+        quotechar=quote,
+        doublequote=doubled,
+        escapechar=None if doubled else escape,
+    )
+
+
+def _json_value(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _json(path: Path, source: FileSource, sample: int) -> FileShape:
+    with _open_text(path, "utf-8") as handle:
+        if source.json_options.multiline:
+            document = json.load(handle)
+            objects = document if isinstance(document, list) else [document]
+        else:
+            objects = []
+            for line in handle:
+                if line.strip():
+                    objects.append(json.loads(line))
+                if len(objects) >= sample:
+                    break
+    records = [
+        {normalise_name(k): _json_value(v) for k, v in o.items()}
+        for o in objects
+        if isinstance(o, dict)
+    ]
+    columns = dict.fromkeys(k for record in records for k in record)
+    return FileShape(path, tuple(columns), {}, tuple(records[:sample]))
+
+
+def _xml(path: Path, source: FileSource, sample: int) -> FileShape:
+    assert source.xml is not None  # the model requires it for format xml
+    tag, records = source.xml.row_tag, list[Record]()
+    with _open_bytes(path) as raw:
+        for _event, element in ElementTree.iterparse(raw):
+            if element.tag != tag:
+                continue
+            record: Record = {f"_{k}": v for k, v in element.attrib.items()}
+            record |= {child.tag: (child.text or "").strip() or None for child in element}
+            records.append(record)
+            element.clear()
+            if len(records) >= sample:
+                break
+    columns = dict.fromkeys(k for record in records for k in record)
+    return FileShape(path, tuple(columns), {}, tuple(records))
+
+
+def _parquet(path: Path, source: FileSource, sample: int) -> FileShape:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    from pipelines.sources.arrow_types import spark_type
+
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    types = {field.name: spark_type(field.type) for field in schema}
+    batch = next(parquet.iter_batches(batch_size=max(sample, 1)), None)
+    rows = batch.to_pylist() if batch is not None else []
+    records = [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
+    return FileShape(path, tuple(schema.names), types, tuple(records))
+
+
+def _xlsx(path: Path, source: FileSource, sample: int) -> FileShape:
+    from pipelines.sources.xlsx import read_sheet
+
+    header, rows = read_sheet(path, source.xlsx_options, limit=sample)
+    records = [dict(zip(header, row, strict=False)) for row in rows]
+    return FileShape(path, tuple(header), {}, tuple(records))
+
+
+_INSPECTORS = {"csv": _csv, "json": _json, "xml": _xml, "parquet": _parquet, "xlsx": _xlsx}

@@ -1,0 +1,78 @@
+"""Config of file sources: typed options, exact errors, the Auto Loader mapping (no Spark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import load_config
+from pipelines.errors import ConfigErrors
+from pipelines.sources.file_options import autoloader_options, spark_options
+from tests.files.conf import SOURCES, file_conf
+from tests.files.samples import source
+
+
+def _messages(conf: Path, name: str, old: str, new: str) -> list[str]:
+    path = conf / "sources" / f"{name}.yml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(conf)
+    return [str(p).replace(f"{conf}/", "") for p in caught.value.problems]
+
+
+def test_every_test_source_is_valid(tmp_path: Path) -> None:
+    config = load_config(file_conf(tmp_path))
+    assert [s.name for s in config.sources] == sorted(SOURCES)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        ("orders", "delimiter: ';'", "delimeter: ';'",
+         "sources/orders.yml:7:9: source.csv.delimeter: unknown key 'delimeter' (did you mean 'delimiter'?)"),
+        ("orders", "encoding: latin-1", "encoding: latin1",
+         "sources/orders.yml:7:25: source.csv.encoding: expected one of 'utf-8', 'latin-1', 'iso-8859-1', "
+         "'us-ascii', 'utf-16', 'utf-16le', 'utf-16be', 'utf-32', got 'latin1' (did you mean 'latin-1'?)"),
+        ("events", "format: json}", "format: json, csv: {header: false}}",
+         "sources/events.yml:4:51: source.csv: options for format 'csv', but source.format is 'json'"),
+        ("events", "format: json}", "format: xml}",
+         "sources/events.yml:4:1: source.xml: format 'xml' needs xml.row_tag (the element of one row)"),
+        ("people", "schema_drift: evolve", "schema_drift: evolved",
+         "sources/people.yml:4:37: source.schema_drift: expected one of 'rescue', 'evolve', 'fail', got 'evolved' (did you mean 'evolve'?)"),
+        ("orders", "{name: id, type: int, nullable: false}", "{name: id, type: int, format: dd/MM/yyyy}",
+         "sources/orders.yml:10:27: columns[0].format: only date and timestamp columns take a format (type is int)"),
+    ],
+)  # fmt: skip
+def test_config_errors_are_exact(tmp_path: Path, name: str, old: str, new: str, message: str) -> None:  # fmt: skip
+    assert _messages(file_conf(tmp_path), name, old, new) == [message]
+
+
+def test_local_and_autoloader_options() -> None:
+    csv = source("s", path="s/*.csv", csv={"delimiter": ";", "encoding": "latin-1", "multiline": True}, options={"nullValue": "NA"}, max_files_per_trigger=5).source  # fmt: skip
+    assert spark_options(csv) == {
+        "header": "true", "sep": ";", "quote": '"', "escape": '"', "encoding": "iso-8859-1",
+        "multiLine": "true", "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
+        "maxFilesPerTrigger": "5", "nullValue": "NA",
+    }  # fmt: skip
+    assert autoloader_options(csv, ["id", "name"]) == {
+        "cloudFiles.format": "csv", "cloudFiles.inferColumnTypes": "false",
+        "cloudFiles.schemaEvolutionMode": "rescue",
+        "cloudFiles.schemaHints": "`id` STRING, `name` STRING",
+        "rescuedDataColumn": "_rescued_data",
+        "header": "true", "sep": ";", "quote": '"', "escape": '"', "encoding": "iso-8859-1",
+        "multiLine": "true", "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
+        "cloudFiles.maxFilesPerTrigger": "5", "nullValue": "NA",
+    }  # fmt: skip
+    xml = source("s", path="x", format="xml", xml={"row_tag": "item"}, schema_drift="evolve").source  # fmt: skip
+    assert autoloader_options(xml, ["id"]) == {
+        "cloudFiles.format": "xml", "cloudFiles.inferColumnTypes": "false",
+        "cloudFiles.schemaEvolutionMode": "addNewColumns", "cloudFiles.schemaHints": "`id` STRING",
+        "rescuedDataColumn": "_rescued_data", "rowTag": "item", "charset": "utf-8",
+        "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
+    }  # fmt: skip
+    lines = source("s", path="j", format="json", schema_drift="fail").source
+    assert spark_options(lines) == {"wholetext": "false"}
+    assert autoloader_options(lines, ["id"])["cloudFiles.schemaEvolutionMode"] == "failOnNewColumns"

@@ -1,0 +1,115 @@
+"""Contract inference, the drift comparison and ``lakehouse new-source`` (no Spark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.sources.drift import ColumnChange, detect_changes
+from pipelines.sources.file_inspect import FileShape
+from pipelines.sources.infer import Inferred, infer_column, normalise_name
+from tests.files.samples import source, write, write_json_lines, write_parquet, write_xlsx
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2018-02-28", "2018-03-01"], Inferred("date", False, None, "2018-02-28")),
+        (["28/02/2018", None, ""], Inferred("date", True, "dd/MM/yyyy", "28/02/2018")),
+        (["20180228", "20180301"], Inferred("date", False, "yyyyMMdd", "20180228")),
+        (["12345678"], Inferred("int", False, None, "12345678")),
+        (["2018-02-29"], Inferred("string", False, None, "2018-02-29")),
+        (["1", " 2 "], Inferred("int", False, None, "1")),
+        (["3000000000"], Inferred("bigint", False, None, "3000000000")),
+        (["0", "10.50"], Inferred("double", False, None, "0")),
+        (["true", "False"], Inferred("boolean", False, None, "true")),
+        (["2018-02-28 10:00:00"], Inferred("timestamp", False, None, "2018-02-28 10:00:00")),
+        ([None], Inferred("string", True, None, None)),
+    ],
+)
+def test_infer_column(values: list[str | None], expected: Inferred) -> None:
+    assert infer_column(values) == expected
+
+
+def test_normalise_name() -> None:
+    assert [normalise_name(n) for n in ["Booking_ID", "noOfAdults", " avg price ", "2nd"]] == [
+        "booking_id", "no_of_adults", "avg_price", "c_2nd",
+    ]  # fmt: skip
+
+
+def test_detect_changes_new_missing_retyped() -> None:
+    config = source("s", path="s")
+    path = Path("/landing/s/a.csv")
+    shape = FileShape(path, ("name", "id", "shoe"), {}, ({"name": "A", "id": "x1", "shoe": "42"}, {"name": "B", "id": "x2", "shoe": None}))  # fmt: skip
+    assert detect_changes(config, shape) == [
+        ColumnChange(path, "shoe", "added", None, "int"),
+        ColumnChange(path, "id", "retyped", "int", "string"),
+        ColumnChange(path, "day", "missing", "date", None),
+    ]
+    assert detect_changes(config, FileShape(path, (), {}, ())) == []  # no header: positional
+    one_bad = FileShape(path, ("id", "name", "day"), {}, ({"id": "1", "day": "31/02/2024"}, {"id": "x", "day": "01/02/2024"}))  # fmt: skip
+    assert detect_changes(config, one_bad) == []  # single bad values are quarantined, not drift
+    typed = FileShape(path, ("id", "name", "day"), {"id": "double", "name": "string", "day": "date"}, ())  # fmt: skip
+    assert [c.describe() for c in detect_changes(config, typed)] == [
+        "file /landing/s/a.csv: column 'id' changed type int -> double"
+    ]
+
+
+def _scaffold(conf: Path, name: str, sample: Path) -> str:
+    assert main(["new-source", name, "--from", str(sample)]) == 0
+    return (conf / "sources" / f"{name}.yml").read_text()
+
+
+def test_new_source_scaffolds_a_valid_config_and_never_overwrites(conf_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
+    sample = write(tmp_path / "Hotel Bookings_20180301.csv", "Booking_ID;arrival;nights;price;day\r\nINN1;28/02/2018;2;10.5;20180228\r\nINN2;01/03/2018;;0;20180301\r\n", "latin-1")  # fmt: skip
+    assert _scaffold(conf_copy, "hotel", sample) == (
+        "# Scaffolded by `lakehouse new-source` from Hotel Bookings_20180301.csv (2 sample rows).\n"
+        "# Types, nullability and date formats are inferred from the sample: review them, and\n"
+        "# describe each column. Check the result with `lakehouse validate`.\n"
+        "name: hotel\n"
+        'description: "TODO: what hotel holds (scaffolded from Hotel Bookings_20180301.csv)."\n'
+        "owner: data_engineers\n"
+        "\n"
+        "source:\n"
+        "  type: files\n"
+        '  path: "hotel/*.csv"  # under $LAKEHOUSE_LANDING\n'
+        "  format: csv\n"
+        '  csv: {delimiter: ";"}\n'
+        "  file_date: {regex: '_(\\d{8})', format: yyyyMMdd}  # e.g. 20180301\n"
+        "  schema_drift: rescue  # rescue | evolve | fail\n"
+        "\n"
+        "columns:\n"
+        '  - {name: "booking_id", type: "string", nullable: false}  # e.g. INN1\n'
+        '  - {name: "arrival", type: "date", nullable: false, format: "dd/MM/yyyy"}  # e.g. 28/02/2018\n'
+        '  - {name: "nights", type: "int"}  # e.g. 2\n'
+        '  - {name: "price", type: "double", nullable: false}  # e.g. 10.5\n'
+        '  - {name: "day", type: "date", nullable: false, format: "yyyyMMdd"}  # e.g. 20180228\n'
+    )
+    assert main(["validate"]) == 0
+    assert main(["new-source", "hotel", "--from", str(sample)]) == 1
+    assert capsys.readouterr().err == f"error: {conf_copy}/sources/hotel.yml already exists (not overwritten)\n"  # fmt: skip
+
+    events = write_json_lines(tmp_path / "events.json", [{"id": 1, "at": "2024-01-02 10:00:00"}, {"id": 2, "tags": [1]}])  # fmt: skip
+    assert _scaffold(conf_copy, "events", events).split("columns:\n")[1] == (
+        '  - {name: "id", type: "int", nullable: false}  # e.g. 1\n'
+        '  - {name: "at", type: "timestamp"}  # e.g. 2024-01-02 10:00:00\n'
+        '  - {name: "tags", type: "string"}  # e.g. [1]\n'
+    )
+    table = write_parquet(tmp_path / "t.parquet", {"id": [1, 2], "score": [1.5, None]})
+    assert _scaffold(conf_copy, "scores", table).split("columns:\n")[1] == (
+        '  - {name: "id", type: "bigint", nullable: false}  # e.g. 1\n'
+        '  - {name: "score", type: "double"}  # e.g. 1.5\n'
+    )
+    book = write_xlsx(tmp_path / "b.xlsx", [["Team", "Amount"], ["core", 10.5]], sheet="Sheet")
+    assert _scaffold(conf_copy, "budgets", book).split("  format: xlsx\n")[1] == (
+        '  xlsx: {sheet: "Sheet"}\n'
+        "  schema_drift: rescue  # rescue | evolve | fail\n"
+        "\n"
+        "columns:\n"
+        '  - {name: "team", type: "string", nullable: false}  # e.g. core\n'
+        '  - {name: "amount", type: "double", nullable: false}  # e.g. 10.5\n'
+    )
+    assert main(["validate"]) == 0
