@@ -7,12 +7,21 @@ inspect the graph without running it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from pipelines.config.loader import LakehouseConfig
 from pipelines.layers import bronze_specs, gold_spec, silver_specs
 from pipelines.layers.silver import checked_rows
 from pipelines.spec import DatasetKind, DatasetSpec, RunContext
 
-__all__ = ["DatasetKind", "DatasetSpec", "RunContext", "build_graph", "checked_rows"]
+__all__ = [
+    "DatasetKind",
+    "DatasetSpec",
+    "RunContext",
+    "build_graph",
+    "checked_rows",
+    "downstream",
+]
 
 
 def build_graph(config: LakehouseConfig, context: RunContext) -> tuple[DatasetSpec, ...]:
@@ -23,3 +32,12 @@ def build_graph(config: LakehouseConfig, context: RunContext) -> tuple[DatasetSp
         specs.extend(silver_specs(source, context))
     specs.extend(gold_spec(model) for model in config.gold)
     return tuple(specs)
+
+
+def downstream(specs: Sequence[DatasetSpec], names: Iterable[str]) -> list[str]:
+    """``names`` and every dataset that reads them, directly or not, in graph order."""
+    left_out = set(names)
+    for spec in specs:  # specs come in dependency order
+        if any(i in left_out for i in spec.inputs):
+            left_out.add(spec.name)
+    return [s.name for s in specs if s.name in left_out]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,12 +18,17 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
-from pipelines.graph import DatasetSpec, RunContext, build_graph
+from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
-from pipelines.sources.prepare import prepare_file_sources
+from pipelines.sources.prepare import (
+    Prepared,
+    prepare_file_sources,
+    prepare_sources,
+    reset_sources,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -40,6 +46,8 @@ class RunResult:
     flows: dict[str, FlowState]
     row_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Datasets a local run left out on purpose -> why (e.g. Kafka sources)."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -85,6 +93,7 @@ def run_pipeline(
     parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
     info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
+    ran = config
     try:
         mode = "full refresh" if full_refresh else "incremental"
         echo(f"run {run_id}: {len(stored)} datasets, {mode}")
@@ -92,30 +101,90 @@ def run_pipeline(
             spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
         if full_refresh:
             _reset(spark, stored, storage_root)
+            reset_sources(config.sources, context)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
         config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
-        # Two phases: the local engine lets a materialized view start as soon as an upstream
-        # streaming table is running, so it could read bronze before this run's files landed.
-        # Streaming tables refresh (incrementally) first; then every materialized view is
-        # recomputed from scratch (a full refresh also lets a changed query change its schema).
-        streaming = [s.name for s in stored if s.kind == "streaming_table"]
-        views = [s.name for s in stored if s.kind == "materialized_view"]
-        for phase, names in (("ingest", streaming), ("transform", views)):
-            reset = names if phase == "transform" else []
-            events = _start(spark, specs, table_format, names, reset, storage_root)
-            _follow(events, echo, tracker)
-            if tracker.failed or tracker.run_state != "COMPLETED":
-                break
-        if tracker.failed or tracker.run_state != "COMPLETED":
-            failed = tracker.failed or {"run": tracker.run_state.lower()}
-            raise PipelineRunError(failed)
+        # Sources whose work happens before the graph (extracts, data source registration) or
+        # that a local run leaves out; the datasets built from them are left out of this run.
+        prepared = prepare_sources(spark, config.sources, context, echo)
+        specs, skipped, failed = _leave_out(specs, prepared, echo)
+        stored = [s for s in specs if s.stored]
+        left_out = {*prepared.skipped, *prepared.failed}
+        ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
+        failures = _run_phases(
+            spark, specs, stored, failed, tracker, table_format, storage_root, echo
+        )
+        for name, reason in failed.items():  # recorded in ops like any failed flow
+            tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
+        if failures or tracker.run_state != "COMPLETED":
+            raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         counts = _row_counts(spark, stored)
-        record_quality(spark, config, run_id, table_format)
-        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started)
+        record_quality(spark, ran, run_id, table_format)
+        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
     finally:
         error = sys.exc_info()[1]
-        after_run(spark, config, stored, tracker, info, error, table_format=table_format, echo=echo)
+        after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo)
+
+
+def _run_phases(
+    spark: SparkSession,
+    specs: tuple[DatasetSpec, ...],
+    stored: list[DatasetSpec],
+    failed: dict[str, str],
+    tracker: RunTracker,
+    table_format: str | None,
+    storage_root: str,
+    echo: Printer,
+) -> dict[str, str]:
+    """Run the graph in two phases; returns every failed dataset (``failed`` included)."""
+    # Two phases: the local engine lets a materialized view start as soon as an upstream
+    # streaming table is running, so it could read bronze before this run's files landed.
+    # Streaming tables refresh (incrementally) first; then every materialized view is
+    # recomputed from scratch (a full refresh also lets a changed query change its schema).
+    # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
+    # belong to the first phase, or a view reading them could list their files before they
+    # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+    ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
+    views = [s.name for s in stored if s.name not in ingest]
+    recomputed = {s.name for s in stored if s.kind == "materialized_view"}
+    failures = dict(failed)
+    for names in (ingest, views):
+        # A failed dataset stops only what reads it; independent datasets still run.
+        blocked = set(downstream(specs, failures))
+        todo = [n for n in names if n not in blocked]
+        waiting = [n for n in names if n in blocked and n not in failures]
+        if waiting:
+            echo(f"   - {', '.join(waiting)} not run: an input failed")
+        if not todo:
+            continue
+        reset = [n for n in todo if n in recomputed]
+        events = _start(spark, specs, table_format, todo, reset, storage_root)
+        _follow(events, echo, tracker)
+        failures |= tracker.failed
+        if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
+            break  # the run itself broke, not one dataset
+    return failures
+
+
+def _leave_out(
+    specs: tuple[DatasetSpec, ...], prepared: Prepared, echo: Printer
+) -> tuple[tuple[DatasetSpec, ...], dict[str, str], dict[str, str]]:
+    """Drop the datasets of skipped and failed sources (and what reads them); say so once."""
+    skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    left_out: set[str] = set()
+    for outcome, reasons in (("skipped", prepared.skipped), ("failed", prepared.failed)):
+        for source, reason in reasons.items():
+            names = downstream(specs, [f"bronze.{source}", f"bronze_pii.{source}"])
+            left_out.update(names)
+            if outcome == "skipped":
+                skipped |= dict.fromkeys(names, reason)
+                echo(f"   - {', '.join(names)} skipped locally: {reason}")
+            else:
+                failed[f"bronze.{source}"] = reason
+                echo(f"   x {f'bronze.{source}':<52} failed: {reason}")
+    return tuple(s for s in specs if s.name not in left_out), skipped, failed
 
 
 def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:
@@ -198,9 +267,18 @@ def _failed_dataset(message: str, tracker: RunTracker) -> str:
     return running[0] if running else "graph"
 
 
+_RAISED = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception): .+")
+
+
 def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line[:300]
+    """The line that says what went wrong: the raised exception of a Python traceback
+    (a Python data source's error), else the first line."""
+    lines = text.strip().splitlines()
+    if "Traceback (most recent call last)" in text:
+        raised = [line.strip() for line in lines if _RAISED.match(line.strip())]
+        if raised:
+            return raised[-1][:300]
+    return (lines[0] if lines else "")[:300]
 
 
 def _row_counts(spark: SparkSession, specs: list[DatasetSpec]) -> dict[str, int]:

@@ -29,12 +29,15 @@ __all__ = ["local_session", "remote_session", "spark_confs", "stop_session"]
 
 _SESSION: SparkSession | None = None
 _LOG4J = Path(__file__).with_name("log4j2.properties")
+_JDBC_JARS = (Path("/usr/share/java/postgresql.jar"),)
 
 
 def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str, str]:
     """Every conf a local lakehouse server starts with."""
     metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
     java_opts = f"-Dlog4j.configurationFile={_LOG4J} -Dlakehouse.log.dir={settings.logs}"
+    # UTC like the session: JDBC timestamps (watermarks) then read and print back unchanged.
+    java_opts += " -Duser.timezone=UTC"
     confs = {
         "spark.app.name": "lakehouse",
         "spark.master": f"local[{local.cores or '*'}]",
@@ -58,8 +61,17 @@ def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str
         # A streaming table appends files behind the catalog's back; a cached relation would
         # let the materialized views downstream read a stale file list in the same run.
         "spark.sql.filesourceTableRelationCacheSize": "0",
+        # Python workers (Python data sources, UDFs) use this interpreter: the one with our
+        # dependencies (pyarrow), not whatever `python3` is first on PATH.
+        "spark.pyspark.python": sys.executable,
     }
-    confs.update(_delta_confs(local))
+    delta = _delta_confs(local)
+    jars = [j for j in delta.pop("spark.jars", "").split(",") if j]
+    if _JDBC_JARS[0].is_file():  # Debian libpostgresql-jdbc-java: the JDBC sources' driver
+        jars.extend(str(j) for j in _JDBC_JARS)
+    confs.update(delta)
+    if jars:
+        confs["spark.jars"] = ",".join(jars)
     return confs
 
 
@@ -93,7 +105,8 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
-    # Python data sources (xlsx) run in workers that need this interpreter's packages.
+    # The server's Python planners (Python data sources) read the interpreter from the
+    # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
     ClassicSession(SparkContext.getOrCreate(conf))

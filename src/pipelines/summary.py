@@ -11,10 +11,15 @@ from pipelines.runner import RunResult
 __all__ = ["print_summary", "reconciliation"]
 
 
-def reconciliation(config: LakehouseConfig, counts: dict[str, int]) -> list[str]:
+def reconciliation(
+    config: LakehouseConfig, counts: dict[str, int], skipped: dict[str, str] | None = None
+) -> list[str]:
     """One line per source: bronze rows = silver + quarantined + deduplicated or replaced."""
     lines = []
     for source in config.sources:
+        if f"bronze.{source.name}" in (skipped or {}):
+            lines.append(f"{source.name}: skipped locally (see above)")
+            continue
         bronze = counts.get(f"bronze.{source.name}", 0)
         silver = counts.get(f"silver.{source.name}", 0)
         quarantined = counts.get(f"quarantine.{source.name}", 0)
@@ -33,6 +38,6 @@ def print_summary(
     rows = [(name, count) for name, count in result.row_counts.items()]
     echo("")
     echo(render_table(("dataset", "rows"), rows, width=60))
-    for line in reconciliation(config, result.row_counts):
+    for line in reconciliation(config, result.row_counts, result.skipped):
         echo(line)
     echo(f"run {result.run_id} completed in {result.seconds:.1f}s")

@@ -31,6 +31,9 @@ def _messages(conf: Path) -> list[str]:
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
+        "bronze.crm_customers",
+        "silver.crm_customers",
+        "quarantine.crm_customers",
         "bronze.customers",
         "bronze_pii.customers",
         "silver.customers",
@@ -47,6 +50,9 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze.product_catalog",
         "silver.product_catalog",
         "quarantine.product_catalog",
+        "bronze.room_rates",
+        "silver.room_rates",
+        "quarantine.room_rates",
         "gold.hotel_bookings_by_segment",
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
@@ -72,7 +78,7 @@ def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
 def test_unknown_source_type_suggests_the_closest(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  type: files", "  type: filez")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files (did you mean 'files'?)"
+        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files, jdbc, rest, kafka, eventhubs (did you mean 'files'?)"
     ]
 
 

@@ -25,11 +25,13 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
+        "silver.crm_customers",
         "silver.customers",
         "silver.hotel_folios",
         "silver.hotel_reservations",
         "silver.orders_cdc",
         "silver.product_catalog",
+        "silver.room_rates",
     ]
     # derived silver columns are part of the contract, typed by their SQL
     assert found["silver.hotel_reservations"].columns[-4:] == tuple(

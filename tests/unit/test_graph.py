@@ -11,6 +11,10 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
     hotel_reservations = ("silver.hotel_reservations",)
     assert shape == [
+        # incremental JDBC: a stream over the extracts; a REST source is read as a snapshot
+        ("bronze.crm_customers", "streaming_table", (), ()),
+        ("silver.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
+        ("quarantine.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
         ("bronze.customers", "streaming_table", (), ("_file_date",)),
         ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
         ("silver.customers", "materialized_view", ("bronze.customers",), ()),
@@ -27,6 +31,9 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze.product_catalog", "streaming_table", (), ("_file_date",)),
         ("silver.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
         ("quarantine.product_catalog", "materialized_view", ("bronze.product_catalog",), ()),
+        ("bronze.room_rates", "materialized_view", (), ()),
+        ("silver.room_rates", "materialized_view", ("bronze.room_rates",), ()),
+        ("quarantine.room_rates", "materialized_view", ("bronze.room_rates",), ()),
         ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
         ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),

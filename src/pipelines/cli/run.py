@@ -76,6 +76,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
+    from pipelines.demo.servers import demo_servers
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     target = settings.landing / "product_catalog"
@@ -95,7 +96,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if any(s.name == "customers" and s.has_pii for s in config.sources):
         _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
-    code = run_local(settings, config, full_refresh=True, trigger="demo")
+    with demo_servers():  # the example database and API sources read from these
+        code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
         print('      .venv/bin/lakehouse sql "SELECT * FROM ops.quality_metrics" --format table')

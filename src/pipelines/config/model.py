@@ -19,7 +19,15 @@ from pipelines.config.deploy import DeploySettings
 from pipelines.config.pii import PiiSettings, PiiSpec
 from pipelines.config.quality import DATASET_LEVEL, QualityRule, RuleConfig
 from pipelines.config.silver import Cdc, Dedupe, SilverSettings
-from pipelines.config.sources import FileDate, FileSource, Source
+from pipelines.config.sources import (
+    EventHubsSource,
+    FileDate,
+    FileSource,
+    JdbcSource,
+    KafkaSource,
+    RestSource,
+    Source,
+)
 
 __all__ = [
     "SCHEMAS",
@@ -27,16 +35,20 @@ __all__ = [
     "Cdc",
     "Column",
     "Dedupe",
+    "EventHubsSource",
     "FileDate",
     "FileSource",
     "GoldModel",
     "Group",
+    "JdbcSource",
+    "KafkaSource",
     "LocalSettings",
     "Model",
     "PiiSettings",
     "PiiSpec",
     "ProjectConfig",
     "QualityRule",
+    "RestSource",
     "RuleConfig",
     "SilverSettings",
     "Source",
@@ -121,12 +133,16 @@ class SourceConfig(Model):
                 f"silver.dedupe.key: names unknown columns: {', '.join(unknown)}"
                 f" (declared: {', '.join(names)})"
             )
+        check = getattr(self.source, "column_problem", None)
+        problem = check({c.name: c.type for c in self.columns}) if check else None
+        if problem:
+            raise ValueError(problem)
         clashing = [n for n in self.silver.derive if n in names]
         if clashing:
             raise ValueError(
                 f"silver.derive: derived names clash with declared columns: {', '.join(clashing)}"
             )
-        if self.silver.replace_by_file_date and self.source.file_date is None:
+        if self.silver.replace_by_file_date and getattr(self.source, "file_date", None) is None:
             raise ValueError("silver.replace_by_file_date: needs source.file_date")
         problem = self._cdc_problem(names)
         if problem:

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from pipelines.config.base import Model
+from pipelines.config.secrets import SecretRef  # one secret reference for every config
 
 __all__ = [
     "MASKS",
@@ -62,22 +63,6 @@ class PiiSpec(Model):
     def kept(self) -> int:
         """Characters a partial mask keeps."""
         return self.keep_last or DEFAULT_KEEP_LAST
-
-
-class SecretRef(Model):
-    """Where a secret comes from: ``scope/key`` in a Databricks secret scope, env/file locally."""
-
-    secret: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", description="scope/key")
-
-    @property
-    def scope(self) -> str:
-        """The secret scope."""
-        return self.secret.split("/", 1)[0]
-
-    @property
-    def key(self) -> str:
-        """The key inside the scope."""
-        return self.secret.split("/", 1)[1]
 
 
 class PiiSettings(Model):

@@ -13,8 +13,21 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from pipelines.config.base import Model
 from pipelines.config.file_formats import CsvOptions, JsonOptions, XlsxOptions, XmlOptions
+from pipelines.config.jdbc import JdbcSource
+from pipelines.config.rest import RestSource
+from pipelines.config.streams import EventHubsSource, KafkaSource
 
-__all__ = ["FORMAT_BLOCKS", "FileDate", "FileSource", "SchemaDrift", "Source"]
+__all__ = [
+    "FORMAT_BLOCKS",
+    "EventHubsSource",
+    "FileDate",
+    "FileSource",
+    "JdbcSource",
+    "KafkaSource",
+    "RestSource",
+    "SchemaDrift",
+    "Source",
+]
 
 SchemaDrift = Literal["rescue", "evolve", "fail"]
 FORMAT_BLOCKS = ("csv", "json", "xml", "xlsx")
@@ -95,5 +108,8 @@ class FileSource(Model):
         return value
 
 
-Source = Annotated[FileSource, Field(discriminator="type")]
+Source = Annotated[
+    FileSource | JdbcSource | RestSource | KafkaSource | EventHubsSource,
+    Field(discriminator="type"),
+]
 """Every source type; add new ones as members of this union."""

@@ -136,7 +136,7 @@ def date_check_queries(
     for source in config.sources:
         table = f"bronze.{source.name}"
         own = {f"{layer}.{source.name}" for layer in ("bronze", "silver", "quarantine")}
-        if source.source.file_date is None or (wanted and not own & wanted):
+        if getattr(source.source, "file_date", None) is None or (wanted and not own & wanted):
             continue
         queries[table] = (
             f"SELECT _file_date, count(*) AS row_count FROM {catalog}.{table} "

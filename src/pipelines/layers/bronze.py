@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.pii.keys import PiiKeyError, PiiKeys
-from pipelines.sources import corrupt_columns, read_source, rescued_columns
+from pipelines.sources import bronze_kind, corrupt_columns, read_source, rescued_columns
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 from pipelines.transforms.metadata import INGEST_COLUMNS
@@ -24,7 +24,8 @@ __all__ = ["bronze_specs", "pii_key_columns"]
 
 
 def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]:
-    """The bronze streaming table of ``source`` (and its ``bronze_pii`` table if it has PII)."""
+    """The bronze table of ``source`` (and its ``bronze_pii`` table if it has PII): streaming
+    tables, or materialized views for sources read as snapshots (``bronze_kind``)."""
     file_date = getattr(source.source, "file_date", None)
     partitions = ("_file_date",) if file_date else ()
     comment = f"Raw rows of {source.name} as delivered, with ingestion metadata. "
@@ -32,7 +33,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
         comment += "PII columns are masked (raw values: bronze_pii). "
     specs = [
         DatasetSpec(
-            f"bronze.{source.name}", "streaming_table", _query(source, context), (),
+            f"bronze.{source.name}", bronze_kind(source), _query(source, context), (),
             comment + source.description, partitions,
         )
     ]  # fmt: skip
@@ -40,7 +41,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
         pii_comment = f"Raw PII values of bronze.{source.name}; join on _content_hash."
         specs.append(
             DatasetSpec(
-                f"bronze_pii.{source.name}", "streaming_table", _pii_query(source, context),
+                f"bronze_pii.{source.name}", bronze_kind(source), _pii_query(source, context),
                 (), pii_comment, partitions,
             )
         )  # fmt: skip

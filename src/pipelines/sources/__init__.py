@@ -8,24 +8,58 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pipelines.config.model import SourceConfig
+from pipelines.config.model import FileSource, JdbcSource, SourceConfig
 from pipelines.sources.file_options import RESCUED_COLUMN
 from pipelines.sources.files import has_corrupt_record, read_files
-from pipelines.spec import RunContext
+from pipelines.spec import DatasetKind, RunContext
 from pipelines.transforms.conform import CORRUPT_COLUMN
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["corrupt_columns", "read_source", "rescued_columns"]
+__all__ = ["bronze_kind", "corrupt_columns", "read_source", "rescued_columns"]
 
 Reader = Callable[["SparkSession", SourceConfig, RunContext], "DataFrame"]
+
+
+def _jdbc(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    from pipelines.sources.jdbc import jdbc_source, read_jdbc
+    from pipelines.sources.jdbc_extract import stream_extracts
+
+    if jdbc_source(config).incremental is not None:
+        return stream_extracts(spark, config, context.landing_root)
+    return read_jdbc(spark, config, platform=context.platform)
+
+
+def _rest(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    from pipelines.sources.rest import read_rest
+
+    return read_rest(spark, config, context.platform)
+
+
+def _stream(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    from pipelines.sources.streams import read_stream
+
+    return read_stream(spark, config, context.platform)
+
 
 _READERS: dict[str, Reader] = {
     "files": lambda spark, config, context: read_files(
         spark, config, context.landing_root, context.platform
     ),
+    "jdbc": _jdbc,
+    "rest": _rest,
+    "kafka": _stream,
+    "eventhubs": _stream,
 }
+
+
+def bronze_kind(config: SourceConfig) -> DatasetKind:
+    """A streaming table where the reader streams; a snapshot source is a materialized view."""
+    source = config.source
+    if source.type == "rest" or (isinstance(source, JdbcSource) and source.incremental is None):
+        return "materialized_view"
+    return "streaming_table"
 
 
 def read_source(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
@@ -35,7 +69,7 @@ def read_source(spark: SparkSession, config: SourceConfig, context: RunContext) 
 
 def corrupt_columns(config: SourceConfig) -> list[str]:
     """The corrupt-record column, for the source types whose reader fills it."""
-    if config.source.type == "files" and has_corrupt_record(config.source):
+    if isinstance(config.source, FileSource) and has_corrupt_record(config.source):
         return [CORRUPT_COLUMN]
     return []
 

@@ -1,0 +1,96 @@
+"""The demo's own servers for the example sources: a rates API, and PostgreSQL when installed.
+
+The secrets of ``room_rates`` and ``crm_customers`` are set (for this process only) to point
+at them. Without the Debian packages the CRM source stays skipped, and the demo says how to
+enable it: the demo stays green on a machine with only Python and Java.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
+
+from pipelines.demo.api import demo_api, rate_records
+from pipelines.demo.postgres import INSTALL_HINT, JDBC_JAR, postgres_bin, start_postgres
+from pipelines.errors import LakehouseError
+
+__all__ = ["crm_customers_sql", "demo_servers"]
+
+_FIRST = ("Ana", "Ben", "Chloé", "Dev", "Eva", "Femi", "Gil", "Hana", "Ivo", "June")
+_LAST = ("Lima", "Okafor", "Martin", "Patel", "Novak", "Ade", "Sousa", "Sato", "Horvat")
+_COUNTRIES = ("PT", "NG", "FR", "IN", "CZ", "JP", "HR", "GB")
+
+
+def crm_customers_sql(count: int = 60, seed: int = 7) -> str:
+    """DDL and rows of the CRM's ``customers`` table (a few emails without '@')."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, 8, 0, 0)
+    rows = []
+    for i in range(1, count + 1):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        email = f"{first.lower()}.{last.lower()}{i}@example.org" if i % 15 else f"{first} {last}"
+        phone = rng.choice(["+351 912 345 {:03d}", "00351912345{:03d}", " 912-345-{:03d}"])
+        stamp = start + timedelta(minutes=37 * i)
+        rows.append(
+            f"({i}, '{first} {last}', '{email}', '{phone.format(i)}', "
+            f"'{rng.choice(_COUNTRIES)}', '{stamp:%Y-%m-%d %H:%M:%S}')"
+        )
+    return (
+        "CREATE TABLE customers (customer_id integer PRIMARY KEY, full_name text NOT NULL, "
+        "email text, phone text, country text, updated_at timestamp NOT NULL);\n"
+        f"INSERT INTO customers VALUES {', '.join(rows)};\n"
+    )
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def demo_servers(echo: Callable[[str], None] = print) -> Iterator[None]:
+    """Run the example sources' servers (and set their secrets) for the block."""
+    with ExitStack() as stack:
+        token = secrets.token_urlsafe(16)
+        api = stack.enter_context(demo_api(rate_records(40), token=token))
+        env = {
+            "LAKEHOUSE_SECRET_RATES_API_URL": f"{api.base_url}/rates/cursor",
+            "LAKEHOUSE_SECRET_RATES_API_TOKEN": token,
+        }
+        echo(f"demo: rates API on {api.base_url} (source room_rates)")
+        if postgres_bin() is None or not JDBC_JAR.is_file():
+            echo(
+                "demo: crm_customers needs PostgreSQL and its JDBC driver, not installed here; "
+                f"to include it: {INSTALL_HINT}, then rerun `lakehouse demo`"
+            )
+        else:
+            try:
+                server = start_postgres()
+            except LakehouseError as exc:
+                echo(f"demo: crm_customers skipped, PostgreSQL did not start: {exc}")
+            else:
+                stack.callback(server.stop)
+                password = secrets.token_urlsafe(16)
+                server.psql(f"CREATE ROLE crm LOGIN PASSWORD '{password}'; CREATE DATABASE crm;")
+                server.psql(crm_customers_sql() + "GRANT SELECT ON customers TO crm;", "crm")
+                env |= {
+                    "LAKEHOUSE_SECRET_CRM_JDBC_URL": server.jdbc_url("crm"),
+                    "LAKEHOUSE_SECRET_CRM_USER": "crm",
+                    "LAKEHOUSE_SECRET_CRM_PASSWORD": password,
+                }
+                echo(f"demo: PostgreSQL on {server.host}:{server.port} (source crm_customers)")
+        stack.enter_context(_environment(env))
+        yield

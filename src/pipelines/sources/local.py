@@ -1,0 +1,71 @@
+"""Which sources a local run leaves out, and why (one message per source).
+
+- Kafka / Event Hubs: always (Databricks only).
+- JDBC and REST sources with ``local_run: if_configured`` (the shipped examples): while a
+  secret they name is not set, or a JDBC driver jar is missing, so a laptop with only Python
+  and Java still runs the rest of the graph. ``lakehouse demo`` starts a local PostgreSQL and
+  API server and sets their secrets.
+
+Everything else runs; a missing secret then fails that source's datasets, named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pipelines.config.model import (
+    EventHubsSource,
+    JdbcSource,
+    KafkaSource,
+    RestSource,
+    SourceConfig,
+)
+from pipelines.config.secrets import secret_refs
+from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
+from pipelines.sources.streams import LOCAL_SKIP_REASON
+
+__all__ = ["JDBC_DRIVER_JARS", "local_skip_reason", "missing_secrets"]
+
+JDBC_DRIVER_JARS: Mapping[str, Path] = {
+    "org.postgresql.Driver": Path("/usr/share/java/postgresql.jar"),
+}
+"""Drivers the local server puts on its classpath when the Debian package is installed."""
+_HOW = {
+    "jdbc": "`lakehouse demo` starts a local PostgreSQL for it when the Debian packages are "
+    "installed (apt-get install -y postgresql libpostgresql-jdbc-java)",
+    "rest": "`lakehouse demo` starts a local API server for it",
+}
+
+
+def missing_secrets(source: SourceConfig, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The ``scope/key`` names of the secrets of ``source`` that are not set locally."""
+    missing = []
+    for ref in secret_refs(source.source):
+        try:
+            resolve(ref, "local", environ)
+        except SecretNotFound:
+            missing.append(ref.secret)
+    return missing
+
+
+def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why a local run leaves ``source`` out, or None when it runs."""
+    spec = source.source
+    if isinstance(spec, KafkaSource | EventHubsSource):
+        return LOCAL_SKIP_REASON.format(type=spec.type)
+    if not isinstance(spec, JdbcSource | RestSource) or spec.local_run != "if_configured":
+        return None
+    if isinstance(spec, JdbcSource):
+        jar = JDBC_DRIVER_JARS.get(spec.driver)
+        if jar is not None and not jar.is_file():
+            return f"JDBC driver {jar} is not installed; {_HOW['jdbc']}"
+    missing = missing_secrets(source, environ)
+    if not missing:
+        return None
+    refs = {ref.secret: ref for ref in secret_refs(spec)}
+    names = ", ".join(env_name(refs[m]) for m in missing)
+    return (
+        f"not configured locally (local_run: if_configured): set {names} or add "
+        f"{', '.join(missing)} to {secrets_file(environ)}; {_HOW[spec.type]}"
+    )

@@ -1,0 +1,142 @@
+"""Database, REST and message-stream sources: config errors (file, line, key path), secrets,
+what a local run skips and why, Kafka reader options. No Spark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import load_config
+from pipelines.config.model import EventHubsSource, KafkaSource
+from pipelines.config.secrets import SecretRef
+from pipelines.secrets import SecretNotFound, env_name, resolve
+from pipelines.sources.local import local_skip_reason
+from pipelines.sources.streams import kafka_options
+from tests.unit.test_config_errors import _edit, _messages
+
+CRM = "sources/crm_customers.yml"
+RATES = "sources/room_rates.yml"
+
+
+def test_jdbc_config_errors_are_located(conf_copy: Path) -> None:
+    _edit(conf_copy, CRM, "incremental: {column: updated_at}", "incremental: {column: changed_at}")
+    _edit(conf_copy, CRM, "num_partitions: 4}", "num_partitions: 1}")
+    assert _messages(conf_copy) == [
+        f"{CRM}:16:76: source.partitioning.num_partitions: input should be greater than 1, got 1",
+    ]
+    _edit(conf_copy, CRM, "num_partitions: 1}", "num_partitions: 4}")
+    assert _messages(conf_copy) == [
+        f"{CRM}:15:17: source.incremental.column: 'changed_at' is not a declared column "
+        "(customer_id, full_name, email, phone, country, updated_at)"
+    ]
+    _edit(conf_copy, CRM, "column: changed_at}", "column: country}")
+    assert _messages(conf_copy) == [
+        f"{CRM}:15:17: source.incremental.column: 'country' is declared string; a watermark "
+        "needs an ordered type (timestamp, date, int, bigint, smallint, tinyint, decimal)"
+    ]
+
+
+def test_password_must_be_a_secret_and_options_carry_no_credentials(conf_copy: Path) -> None:
+    _edit(conf_copy, CRM, "password: {secret: crm/password}", "password: hunter2")
+    _edit(conf_copy, RATES, "rate_limit_per_second: 10", "headers: {Authorization: Bearer x}")
+    assert _messages(conf_copy) == [
+        f"{CRM}:14:3: source.password: must name a secret, {{secret: <scope>/<key>}}, never "
+        "hold the password",
+        f"{RATES}:16:3: source.headers: 'Authorization' carries credentials: use source.auth "
+        "(a secret)",
+    ]
+
+
+def test_rest_config_errors(conf_copy: Path) -> None:
+    _edit(
+        conf_copy, RATES, "style: cursor, param: cursor, cursor_path: next_cursor", "style: cursor"
+    )
+    _edit(conf_copy, RATES, "url: {secret: rates_api/url}", "url: ftp://rates")
+    assert _messages(conf_copy) == [
+        f"{RATES}:11:3: source.url: must start with http:// or https://",
+        f"{RATES}:14:3: source.pagination: cursor style needs cursor_path or next_link_path",
+    ]
+
+
+def test_kafka_and_event_hubs_validate(conf_copy: Path) -> None:
+    head = "description: Clicks.\nowner: data_engineers\ncolumns: [{name: event_id}]\n"
+    (conf_copy / "sources" / "clicks.yml").write_text(
+        "name: clicks\n" + head + "source:\n  type: kafka\n  bootstrap_servers: broker:9092\n"
+        "  topic: clicks\n"
+    )
+    (conf_copy / "sources" / "bookings.yml").write_text(
+        "name: bookings\n" + head + "source:\n  type: eventhubs\n"
+        "  namespace: contoso-events.servicebus.windows.net\n  event_hub: bookings\n"
+        "  connection_string: {secret: eh/connection}\n  starting_offsets: newest\n"
+    )
+    assert _messages(conf_copy) == [
+        "sources/bookings.yml:7:3: source.namespace: the namespace name only, without "
+        ".servicebus.windows.net",
+        "sources/bookings.yml:10:3: source.starting_offsets: expected one of 'earliest', "
+        "'latest', got 'newest'",
+        "sources/clicks.yml:5:1: source: security_protocol SASL_SSL needs username and "
+        "password (secrets)",
+    ]
+
+
+def test_missing_secret_names_the_key_and_where_it_was_looked_for(tmp_path: Path) -> None:
+    ref = SecretRef(secret="crm/jdbc-url")
+    assert env_name(ref) == "LAKEHOUSE_SECRET_CRM_JDBC_URL"
+    file = tmp_path / "secrets.yml"
+    env = {"LAKEHOUSE_SECRETS_FILE": str(file)}
+    with pytest.raises(SecretNotFound) as caught:
+        resolve(ref, "local", env)
+    assert str(caught.value) == (
+        "secret 'crm/jdbc-url' is not set: looked for environment variable "
+        f"LAKEHOUSE_SECRET_CRM_JDBC_URL and key crm.jdbc-url in {file} (no such file)"
+    )
+    file.write_text("crm:\n  jdbc-url: jdbc:postgresql://db:5432/crm\n")
+    assert resolve(ref, "local", env) == "jdbc:postgresql://db:5432/crm"
+    assert resolve(ref, "local", {**env, "LAKEHOUSE_SECRET_CRM_JDBC_URL": "from-env"}) == "from-env"
+    assert resolve("literal", "local", env) == "literal"
+
+
+def test_local_run_skips_kafka_and_unconfigured_examples(tmp_path: Path) -> None:
+    config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
+    env = {"LAKEHOUSE_SECRETS_FILE": str(tmp_path / "none.yml")}
+    assert local_skip_reason(config.source("room_rates"), env) == (
+        "not configured locally (local_run: if_configured): set LAKEHOUSE_SECRET_RATES_API_URL, "
+        "LAKEHOUSE_SECRET_RATES_API_TOKEN or add rates_api/url, rates_api/token to "
+        f"{tmp_path / 'none.yml'}; `lakehouse demo` starts a local API server for it"
+    )
+    env |= {"LAKEHOUSE_SECRET_RATES_API_URL": "http://x", "LAKEHOUSE_SECRET_RATES_API_TOKEN": "t"}
+    assert local_skip_reason(config.source("room_rates"), env) is None
+    assert local_skip_reason(config.source("product_catalog"), env) is None
+
+
+def test_kafka_and_event_hubs_reader_options() -> None:
+    env = {"LAKEHOUSE_SECRET_EH_CONNECTION": "Endpoint=sb://x/;SharedAccessKey=k"}
+    hub = EventHubsSource.model_validate({
+        "type": "eventhubs", "namespace": "contoso-events", "event_hub": "bookings",
+        "connection_string": {"secret": "eh/connection"}, "starting_offsets": "latest",
+    })  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        options = kafka_options(hub, "local")
+    assert options == {
+        "kafka.bootstrap.servers": "contoso-events.servicebus.windows.net:9093",
+        "subscribe": "bookings",
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": "kafkashaded.org.apache.kafka.common.security.plain."
+        'PlainLoginModule required username="$ConnectionString" '
+        'password="Endpoint=sb://x/;SharedAccessKey=k";',
+        "kafka.group.id": "$Default",
+        "startingOffsets": "latest",
+    }
+    plain = KafkaSource.model_validate({
+        "type": "kafka", "bootstrap_servers": "b1:9092,b2:9092", "topic": "t",
+        "security_protocol": "PLAINTEXT", "max_offsets_per_trigger": 1000,
+    })  # fmt: skip
+    assert kafka_options(plain, "local") == {
+        "kafka.bootstrap.servers": "b1:9092,b2:9092", "subscribe": "t",
+        "kafka.security.protocol": "PLAINTEXT", "startingOffsets": "earliest",
+        "maxOffsetsPerTrigger": "1000",
+    }  # fmt: skip
