@@ -86,7 +86,7 @@ def _from_file(path: Path, ref: SecretRef) -> str | None:
 
 def _from_scope(ref: SecretRef) -> str:  # pragma: no cover - Databricks only
     try:
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found]
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         return str(dbutils.secrets.get(scope=ref.scope, key=ref.key))
     except Exception as exc:
