@@ -114,6 +114,25 @@ def _task(key: str, pipeline: str, tables: list[str], after: str | None) -> dict
     }
 
 
+def _record_ops(pipeline: str, after: str) -> dict[str, Any]:
+    return {
+        "task_key": "record_ops",
+        "description": "Record the run in ops.pipeline_runs and ops.flow_metrics (event log)",
+        "depends_on": [{"task_key": after}],
+        "run_if": "ALL_DONE",
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/record_ops.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--catalog", "${var.catalog}",
+                "--pipeline", pipeline, "--target", "${bundle.target}",
+            ],
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }  # fmt: skip
+
+
 def test_daily_job_with_a_deadline(hotel_config: LakehouseConfig) -> None:
     job = _job(_resources(hotel_config), "hotel_daily")
     assert job == {
@@ -149,6 +168,13 @@ def test_daily_job_with_a_deadline(hotel_config: LakehouseConfig) -> None:
                 "bronze",
             ),
             _task("gold", "hotel", ["gold.hotel_daily_report"], "silver"),
+            _record_ops("hotel", "gold"),
+        ],
+        "environments": [
+            {
+                "environment_key": "ops",
+                "spec": {"environment_version": "4", "dependencies": list(RUNTIME_DEPENDENCIES)},
+            }
         ],
     }  # fmt: skip
 
@@ -157,7 +183,7 @@ def test_daily_job_without_deadline_has_no_health_rule(hotel_config: LakehouseCo
     job = _job(_resources(hotel_config), "team_crm_daily")
     assert "health" not in job
     assert job["schedule"]["quartz_cron_expression"] == "0 15 3 * * ?"
-    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver"]
+    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver", "record_ops"]
     assert job["email_notifications"] == {"on_failure": "${var.failure_emails}"}
 
 
@@ -175,7 +201,9 @@ def test_cross_domain_gold_job_runs_when_its_inputs_change(hotel_config: Lakehou
             "wait_after_last_change_seconds": 900,
         },
     }
-    assert job["tasks"] == [_task("gold", "gold", ["gold.guest_stays"], None)]
+    assert job["tasks"] == [
+        _task("gold", "gold", ["gold.guest_stays"], None), _record_ops("gold", "gold"),
+    ]  # fmt: skip
 
 
 def test_backfill_job(hotel_config: LakehouseConfig) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "BACKFILL_ENTRY_POINT",
     "BACKFILL_JOB",
     "BACKFILL_PARAMETERS",
+    "RECORD_OPS_ENTRY_POINT",
     "backfill_job",
     "daily_job",
     "daily_job_key",
@@ -42,6 +43,8 @@ BACKFILL_PARAMETERS = {
     "full_refresh": "false",
 }
 """Job parameters of the backfill job and their defaults (empty: not given)."""
+
+RECORD_OPS_ENTRY_POINT = "src/pipelines/record_ops.py"
 
 _SDK = "databricks-sdk>=0.50"
 _MILLIS_PER_MINUTE = 60_000
@@ -141,8 +144,34 @@ def daily_job(
                 ]
             }
     job |= _notifications(schedule)
-    job["tasks"] = _layer_tasks(plan, settings)
+    layers = _layer_tasks(plan, settings)
+    job["tasks"] = [*layers, _record_ops_task(plan, layers[-1]["task_key"])]
+    job["environments"] = [_environment("ops", [])]
     return job
+
+
+def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
+    """Last task: the run's event log into ``ops.*``, whether the refresh worked or not."""
+    parameters = ["--src", SRC_PATH, "--catalog", "${var.catalog}"]
+    parameters += ["--pipeline", plan.key, "--target", "${bundle.target}"]
+    return {
+        "task_key": "record_ops",
+        "description": "Record the run in ops.pipeline_runs and ops.flow_metrics (event log)",
+        "depends_on": [{"task_key": after}],
+        "run_if": "ALL_DONE",
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(RECORD_OPS_ENTRY_POINT),
+            "parameters": parameters,
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }
+
+
+def _environment(key: str, extra: list[str]) -> dict[str, Any]:
+    spec = {"environment_version": "4", "dependencies": [*extra, *RUNTIME_DEPENDENCIES]}
+    return {"environment_key": key, "spec": spec}
 
 
 def _describe(plan: PipelinePlan, settings: DeploySettings) -> str:
@@ -198,13 +227,5 @@ def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> d
                 "timeout_seconds": settings.jobs.timeout_minutes * 60,
             }
         ],
-        "environments": [
-            {
-                "environment_key": "backfill",
-                "spec": {
-                    "environment_version": "4",
-                    "dependencies": [_SDK, *RUNTIME_DEPENDENCIES],
-                },
-            }
-        ],
+        "environments": [_environment("backfill", [_SDK])],
     }
