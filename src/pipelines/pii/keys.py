@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -27,6 +26,7 @@ from typing import Literal
 
 from pipelines.config.pii import PiiSettings, SecretRef, required_keys
 from pipelines.errors import LakehouseError
+from pipelines.secrets import env_name  # one naming rule for every secret
 
 __all__ = ["PiiKeyError", "PiiKeys", "env_name", "resolve_keys", "write_demo_keys"]
 
@@ -51,11 +51,6 @@ class PiiKeys:
         return (
             f"PiiKeys(token_key=<set>, encryption_key={'<set>' if self.encryption_key else None})"
         )
-
-
-def env_name(ref: SecretRef) -> str:
-    """``pii/token_key`` -> ``LAKEHOUSE_SECRET_PII_TOKEN_KEY``."""
-    return "LAKEHOUSE_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", ref.secret).upper()
 
 
 def resolve_keys(
