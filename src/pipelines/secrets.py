@@ -1,12 +1,17 @@
 """Resolve the secrets a config names: locally from the environment or a secrets file, on
 Databricks from a secret scope. Values never come from, nor go into, the config tree.
 
-Locally, ``{secret: crm/password}`` is looked up as
+Locally, ``{secret: crm/password}`` is looked up, first found wins, in
 
 1. the environment variable ``LAKEHOUSE_SECRET_CRM_PASSWORD`` (``LAKEHOUSE_SECRET_`` + scope +
-   ``_`` + key, upper case, every other character than A-Z and 0-9 as ``_``), then
-2. ``crm: {password: ...}`` in the YAML file ``$LAKEHOUSE_SECRETS_FILE`` (default
+   ``_`` + key, upper case, every other character than A-Z and 0-9 as ``_``);
+2. the file named by ``$LAKEHOUSE_SECRET_CRM_PASSWORD_FILE`` (container-secret style);
+3. the file ``<secrets dir>/crm/password`` when the caller has a secrets folder (``lakehouse
+   run`` passes ``$LAKEHOUSE_HOME/secrets``, where ``lakehouse demo`` writes its demo PII keys);
+4. ``crm: {password: ...}`` in the YAML file ``$LAKEHOUSE_SECRETS_FILE`` (default
    ``~/.config/lakehouse/secrets.yml``: outside the repository, so it is never committed).
+
+Every secret, PII keys included, goes through :func:`lookup`, so the order is the same for all.
 
 On Databricks it is ``dbutils.secrets.get(scope="crm", key="password")``.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +30,17 @@ import yaml
 from pipelines.config.secrets import SecretOrText, SecretRef
 from pipelines.errors import LakehouseError
 
-__all__ = ["SecretNotFound", "env_name", "resolve", "secrets_file"]
+__all__ = ["Found", "SecretNotFound", "env_name", "lookup", "resolve", "secrets_file"]
 
 _UNSAFE = re.compile(r"[^A-Z0-9]")
 
 
 class SecretNotFound(LakehouseError):
-    """A secret the config names is not set where it was looked for."""
+    """A secret the config names is not set where it was looked for (``places``)."""
+
+    def __init__(self, message: str, places: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.places = places
 
 
 def env_name(ref: SecretRef) -> str:
@@ -45,6 +55,14 @@ def secrets_file(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env["LAKEHOUSE_SECRETS_FILE"]) if env.get("LAKEHOUSE_SECRETS_FILE") else default
 
 
+@dataclass(frozen=True)
+class Found:
+    """A secret's text and where it was found (``origin`` is safe to print; the text is not)."""
+
+    text: str = field(repr=False)
+    origin: str
+
+
 def resolve(
     value: SecretOrText, platform: str = "local", environ: Mapping[str, str] | None = None
 ) -> str:
@@ -55,21 +73,47 @@ def resolve(
     """
     if isinstance(value, str):
         return value
+    return lookup(value, platform=platform, environ=environ).text
+
+
+def lookup(
+    ref: SecretRef,
+    *,
+    platform: str = "local",
+    environ: Mapping[str, str] | None = None,
+    secrets_dir: Path | None = None,
+) -> Found:
+    """Find ``ref`` in the places the module docstring lists, in that order.
+
+    Raises:
+        SecretNotFound: Naming the secret and every place it was looked for.
+    """
     if platform == "databricks":
-        return _from_scope(value)
+        return Found(_from_scope(ref), f"secret scope '{ref.scope}'")
     env = os.environ if environ is None else environ
-    variable = env_name(value)
+    variable = env_name(ref)
     if env.get(variable):
-        return env[variable]
+        return Found(env[variable], f"${variable}")
+    places = [f"${variable}", f"${variable}_FILE"]
+    if env.get(f"{variable}_FILE"):
+        path = Path(env[f"{variable}_FILE"])
+        if path.is_file():
+            return Found(path.read_text(encoding="utf-8"), str(path))
+        places[-1] += f" ({path}: no such file)"
+    if secrets_dir is not None:
+        path = secrets_dir / ref.scope / ref.key
+        if path.is_file():
+            return Found(path.read_text(encoding="utf-8"), str(path))
+        places.append(str(path))
     path = secrets_file(env)
-    found = _from_file(path, value)
+    found = _from_file(path, ref)
     if found is not None:
-        return found
-    state = "" if path.is_file() else " (no such file)"
-    raise SecretNotFound(
-        f"secret '{value.secret}' is not set: looked for environment variable {variable} "
-        f"and key {value.scope}.{value.key} in {path}{state}"
+        return Found(found, f"key {ref.scope}.{ref.key} of {path}")
+    places.append(
+        f"key {ref.scope}.{ref.key} of {path}" + ("" if path.is_file() else " (no such file)")
     )
+    message = f"secret '{ref.secret}' is not set: looked in {', '.join(places)}"
+    raise SecretNotFound(message, tuple(places))
 
 
 def _from_file(path: Path, ref: SecretRef) -> str | None:

@@ -128,10 +128,13 @@ def test_pii_stays_in_bronze_pii(
 
     # Without the keys, the run fails before reading anything, naming the secret.
     monkeypatch.delenv("LAKEHOUSE_SECRET_PII_TOKEN_KEY")
+    monkeypatch.setenv("LAKEHOUSE_SECRETS_FILE", str(landing / "no-secrets.yml"))
     with pytest.raises(PiiKeyError) as caught:
         run(spark, customers, landing, lakehouse_home)
     assert str(caught.value) == (
         "PII key 'pii/token_key' not found; looked in $LAKEHOUSE_SECRET_PII_TOKEN_KEY, "
-        "$LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE. Provide it there (base64), or run "
+        "$LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE, "
+        f"key pii.token_key of {landing}/no-secrets.yml (no such file). Provide it there "
+        "(base64), or run "
         "`lakehouse demo` to create demo keys; there is no default key."
     )

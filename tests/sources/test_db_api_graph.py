@@ -169,9 +169,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert isinstance(first, PipelineRunError)
     assert sorted(first.failed) == ["bronze.crm_invoices", "bronze.rates_broken"], first.failed
     assert first.failed["bronze.crm_invoices"] == (
-        "secret 'crm/invoices_password' is not set: looked for environment variable "
-        "LAKEHOUSE_SECRET_CRM_INVOICES_PASSWORD and key crm.invoices_password in "
-        f"{tmp_path / 'no-secrets.yml'} (no such file)"
+        "secret 'crm/invoices_password' is not set: looked in "
+        "$LAKEHOUSE_SECRET_CRM_INVOICES_PASSWORD, $LAKEHOUSE_SECRET_CRM_INVOICES_PASSWORD_FILE, "
+        f"key crm.invoices_password of {tmp_path / 'no-secrets.yml'} (no such file)"
     )
     broken = f"RestError: GET {api.base_url}/fail: HTTP 500 Internal Server Error after 2 attempts"
     assert broken in first.failed["bronze.rates_broken"]

@@ -90,13 +90,17 @@ def test_keys_from_env_then_file_then_secrets_dir(tmp_path: Path) -> None:
 
 
 def test_missing_key_names_the_secret_and_every_place_looked(tmp_path: Path) -> None:
-    env = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE": str(tmp_path / "nope")}
+    env = {
+        "LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE": str(tmp_path / "nope"),
+        "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "secrets.yml"),
+    }
     with pytest.raises(PiiKeyError) as caught:
         resolve_keys(SETTINGS, {"token"}, secrets_dir=tmp_path / "secrets", environ=env)
     assert str(caught.value) == (
         f"PII key 'pii/token_key' not found; looked in $LAKEHOUSE_SECRET_PII_TOKEN_KEY, "
         f"$LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE ({tmp_path}/nope: no such file), "
-        f"{tmp_path}/secrets/pii/token_key. Provide it there (base64), or run "
+        f"{tmp_path}/secrets/pii/token_key, key pii.token_key of {tmp_path}/secrets.yml "
+        "(no such file). Provide it there (base64), or run "
         "`lakehouse demo` to create demo keys; there is no default key."
     )
 

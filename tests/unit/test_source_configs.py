@@ -10,7 +10,7 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.model import EventHubsSource, KafkaSource
 from pipelines.config.secrets import SecretRef
-from pipelines.secrets import SecretNotFound, env_name, resolve
+from pipelines.secrets import SecretNotFound, env_name, lookup, resolve
 from pipelines.sources.local import local_skip_reason
 from pipelines.sources.streams import kafka_options
 from tests.unit.test_config_errors import _edit, _messages
@@ -88,13 +88,41 @@ def test_missing_secret_names_the_key_and_where_it_was_looked_for(tmp_path: Path
     with pytest.raises(SecretNotFound) as caught:
         resolve(ref, "local", env)
     assert str(caught.value) == (
-        "secret 'crm/jdbc-url' is not set: looked for environment variable "
-        f"LAKEHOUSE_SECRET_CRM_JDBC_URL and key crm.jdbc-url in {file} (no such file)"
+        "secret 'crm/jdbc-url' is not set: looked in $LAKEHOUSE_SECRET_CRM_JDBC_URL, "
+        f"$LAKEHOUSE_SECRET_CRM_JDBC_URL_FILE, key crm.jdbc-url of {file} (no such file)"
     )
     file.write_text("crm:\n  jdbc-url: jdbc:postgresql://db:5432/crm\n")
     assert resolve(ref, "local", env) == "jdbc:postgresql://db:5432/crm"
     assert resolve(ref, "local", {**env, "LAKEHOUSE_SECRET_CRM_JDBC_URL": "from-env"}) == "from-env"
     assert resolve("literal", "local", env) == "literal"
+
+
+def test_every_secret_is_looked_up_in_the_same_order(tmp_path: Path) -> None:
+    ref = SecretRef(secret="crm/password")
+    (tmp_path / "file").write_text("from-file-variable")
+    (tmp_path / "secrets" / "crm").mkdir(parents=True)
+    (tmp_path / "secrets" / "crm" / "password").write_text("from-secrets-dir")
+    (tmp_path / "secrets.yml").write_text("crm: {password: from-secrets-file}\n")
+    env = {
+        "LAKEHOUSE_SECRET_CRM_PASSWORD": "from-env",
+        "LAKEHOUSE_SECRET_CRM_PASSWORD_FILE": str(tmp_path / "file"),
+        "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "secrets.yml"),
+    }
+    found = []
+    for drop in ("", "LAKEHOUSE_SECRET_CRM_PASSWORD", "LAKEHOUSE_SECRET_CRM_PASSWORD_FILE"):
+        env.pop(drop, None)
+        hit = lookup(ref, environ=env, secrets_dir=tmp_path / "secrets")
+        found.append((hit.text, hit.origin))
+    found.append(lookup(ref, environ=env).text)
+    assert found == [
+        ("from-env", "$LAKEHOUSE_SECRET_CRM_PASSWORD"),
+        ("from-file-variable", str(tmp_path / "file")),
+        ("from-secrets-dir", str(tmp_path / "secrets" / "crm" / "password")),
+        "from-secrets-file",
+    ]
+    assert "from-env" not in repr(
+        lookup(ref, environ={"LAKEHOUSE_SECRET_CRM_PASSWORD": "from-env"})
+    )
 
 
 def test_local_run_skips_kafka_and_unconfigured_examples(tmp_path: Path) -> None:

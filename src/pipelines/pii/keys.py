@@ -1,14 +1,10 @@
 """The PII keys of a run: resolved from secrets, never from config or code, never defaulted.
 
-Locally a secret ``scope/key`` (``project.yml`` ``pii.token_key: {secret: pii/token_key}``)
-is looked up, in order, in:
-
-1. ``$LAKEHOUSE_SECRET_<SCOPE>_<KEY>``: the value itself (``LAKEHOUSE_SECRET_PII_TOKEN_KEY``);
-2. ``$LAKEHOUSE_SECRET_<SCOPE>_<KEY>_FILE``: the path of a file holding it;
-3. ``<secrets dir>/<scope>/<key>``: a file (``$LAKEHOUSE_HOME/secrets`` for ``lakehouse run``;
-   ``lakehouse demo`` writes random demo keys there).
-
-On Databricks the value comes from the secret scope (``dbutils.secrets.get(scope, key)``).
+A key is a secret like any other (``project.yml`` ``pii.token_key: {secret: pii/token_key}``),
+found by :func:`pipelines.secrets.lookup` in the same places, in the same order: locally
+``$LAKEHOUSE_SECRET_PII_TOKEN_KEY``, its ``_FILE`` variant, the file
+``$LAKEHOUSE_HOME/secrets/pii/token_key`` (``lakehouse demo`` writes random demo keys there), the
+secrets file; on Databricks the secret scope.
 Every value is base64: the token key at least 16 bytes, the encryption key 16, 24 or 32.
 """
 
@@ -26,7 +22,7 @@ from typing import Literal
 
 from pipelines.config.pii import PiiSettings, SecretRef, required_keys
 from pipelines.errors import LakehouseError
-from pipelines.secrets import env_name  # one naming rule for every secret
+from pipelines.secrets import SecretNotFound, env_name, lookup  # one rule for every secret
 
 __all__ = ["PiiKeyError", "PiiKeys", "env_name", "resolve_keys", "write_demo_keys"]
 
@@ -83,28 +79,14 @@ def resolve_keys(
 def _lookup(
     ref: SecretRef, secrets_dir: Path | None, platform: str, env: Mapping[str, str]
 ) -> tuple[str, str]:
-    if platform == "databricks":
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        return str(dbutils.secrets.get(ref.scope, ref.key)), f"secret scope '{ref.scope}'"
-    variable = env_name(ref)
-    if env.get(variable):
-        return env[variable], f"${variable}"
-    places = [f"${variable}", f"${variable}_FILE"]
-    if env.get(f"{variable}_FILE"):
-        path = Path(env[f"{variable}_FILE"])
-        if path.is_file():
-            return path.read_text(encoding="utf-8"), str(path)
-        places[-1] += f" ({path}: no such file)"
-    if secrets_dir is not None:
-        path = secrets_dir / ref.scope / ref.key
-        if path.is_file():
-            return path.read_text(encoding="utf-8"), str(path)
-        places.append(str(path))
-    raise PiiKeyError(
-        f"PII key '{ref.secret}' not found; looked in {', '.join(places)}. Provide it there "
-        "(base64), or run `lakehouse demo` to create demo keys; there is no default key."
-    )
+    try:
+        found = lookup(ref, platform=platform, environ=env, secrets_dir=secrets_dir)
+    except SecretNotFound as exc:
+        raise PiiKeyError(
+            f"PII key '{ref.secret}' not found; looked in {', '.join(exc.places)}. Provide it "
+            "there (base64), or run `lakehouse demo` to create demo keys; there is no default key."
+        ) from None
+    return found.text, found.origin
 
 
 def _decode(ref: SecretRef, name: str, text: str, origin: str) -> bytes:
