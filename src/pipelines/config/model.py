@@ -71,6 +71,9 @@ class Column(Model):
     pii: PiiSpec | None = Field(
         None, description="personal data: masked in bronze, raw in bronze_pii"
     )
+    aliases: tuple[Identifier, ...] = Field(
+        (), description="other names the column arrives under (renamed in some files)"
+    )
 
     @field_validator("type")
     @classmethod
@@ -126,6 +129,9 @@ class SourceConfig(Model):
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"columns: duplicate column names: {', '.join(duplicated)}")
+        problem = self._alias_problem(names)
+        if problem:
+            raise ValueError(problem)
         dedupe = self.silver.dedupe
         unknown = [k for k in (dedupe.key if dedupe else ()) if k not in names]
         if unknown:
@@ -152,6 +158,23 @@ class SourceConfig(Model):
         if repeated:
             raise ValueError(f"quality: rule names must be unique: {', '.join(repeated)}")
         return self
+
+    def _alias_problem(self, names: list[str]) -> str | None:
+        """Aliases are read by name: file sources with named columns, no name used twice."""
+        seen = set(names)
+        for index, column in enumerate(self.columns):
+            if not column.aliases:
+                continue
+            where = f"columns[{index}].aliases"
+            if not isinstance(self.source, FileSource):
+                return f"{where}: only file sources read columns by name (source.type is {self.source.type})"  # noqa: E501
+            if self.source.format == "csv" and not self.source.csv_options.header:
+                return f"{where}: a CSV without header reads columns by position, not by name"
+            for alias in column.aliases:
+                if alias in seen:
+                    return f"{where}: '{alias}' is already a column or an alias"
+                seen.add(alias)
+        return None
 
     def _cdc_problem(self, names: list[str]) -> str | None:
         cdc = self.silver.cdc
