@@ -8,6 +8,7 @@ new fields or new members of a discriminated union, not as new code paths.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -31,6 +32,7 @@ from pipelines.config.sources import (
 
 __all__ = [
     "SCHEMAS",
+    "TABLE_REF",
     "AccessConfig",
     "Cdc",
     "Column",
@@ -54,6 +56,10 @@ __all__ = [
     "Source",
     "SourceConfig",
 ]
+
+
+TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
+"""A logical table name in SQL (``silver.x``)."""
 
 
 class Column(Model):
@@ -228,17 +234,56 @@ class SourceConfig(Model):
 
 
 class GoldModel(Model):
-    """One file under ``src/conf/gold/``: a mart as SQL over silver (or other gold) tables."""
+    """One file under ``src/conf/gold/``: a mart over silver (or other gold) tables.
+
+    The query is exactly one of ``sql`` (inline), ``sql_file`` (a file beside the YAML, which
+    the loader reads into ``sql``) or ``python`` (``module:function``, given a mapping of
+    its declared ``inputs`` to DataFrames; the module is imported with ``src/`` on the path).
+    """
 
     name: Identifier
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
     version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
-    sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
+    sql: str | None = Field(
+        None, min_length=1, description="SELECT over logical names like silver.x"
+    )
+    sql_file: str | None = Field(
+        None, min_length=1, description="a .sql file holding the SELECT, relative to this file"
+    )
+    python: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="module:function returning the DataFrame (inputs and columns declared)",
+    )
+    inputs: tuple[str, ...] = Field(
+        (), description="python models: the tables the function reads, like silver.x"
+    )
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
     )
+
+    @model_validator(mode="after")
+    def _one_query(self) -> GoldModel:
+        given = [k for k in ("sql", "sql_file", "python") if getattr(self, k) is not None]
+        if len(given) != 1:
+            got = ", ".join(given) or "none"
+            raise ValueError(f"give exactly one of sql, sql_file, python (got {got})")
+        if self.python is not None and not self.inputs:
+            raise ValueError("inputs: a python model declares the tables it reads")
+        if self.python is not None and not self.columns:
+            raise ValueError("columns: a python model declares its columns (its contract)")
+        if self.python is None and self.inputs:
+            raise ValueError("inputs: only python models declare them (SQL names its tables)")
+        return self
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The logical tables the model reads (its SQL's names, or its declared inputs)."""
+        if self.python is not None:
+            return tuple(sorted({i.lower() for i in self.inputs}))
+        return tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(self.sql or "")}))
 
 
 class Group(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.config.loader import TABLE_REF, LakehouseConfig
+from pipelines.config.loader import LakehouseConfig
 from pipelines.deploy.files import GeneratedFile, yaml_document
 from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
@@ -39,12 +39,7 @@ def _file(name: str, kind: str, key: str, resource: dict[str, Any], what: str) -
 
 def _external_inputs(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
     own = set(plan.datasets)
-    reads = {
-        match.group(0).lower()
-        for model in config.gold
-        if model.name in plan.gold
-        for match in TABLE_REF.finditer(model.sql)
-    }
+    reads = {ref for model in config.gold if model.name in plan.gold for ref in model.references}
     return tuple(sorted(reads - own))
 
 
