@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import JdbcSource
 from pipelines.deploy.files import GeneratedFile, yaml_document
 from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
@@ -43,6 +44,15 @@ def _external_inputs(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, 
     return tuple(sorted(reads - own))
 
 
+def _extracts(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
+    """The pipeline's incremental JDBC sources (extracted by a task before bronze)."""
+    return tuple(
+        s.name
+        for s in config.sources
+        if s.name in plan.sources and isinstance(s.source, JdbcSource) and s.source.incremental
+    )
+
+
 def bundle_files(config: LakehouseConfig) -> BundleResult:
     """Every resource file of the bundle, derived from ``config`` (pure, no I/O)."""
     settings = config.project.deploy
@@ -55,7 +65,7 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
                 describe_pipeline(plan),
             )
         )  # fmt: skip
-        job = daily_job(plan, settings, _external_inputs(plan, config))
+        job = daily_job(plan, settings, _external_inputs(plan, config), _extracts(plan, config))
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))
     backfill = backfill_job(plans, settings)
