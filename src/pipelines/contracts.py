@@ -82,9 +82,10 @@ def _silver(source: SourceConfig, config: LakehouseConfig) -> Contract:
 
 def _gold(model: GoldModel, config: LakehouseConfig) -> Contract:
     file = f"gold/{model.name}.yml"
-    names = _select_names(model.sql, file)
+    names = _select_names(model.sql, file) if model.sql is not None else ["*"]
     if "*" in names:
-        # The SQL selects whatever its inputs hold: the declared columns are the contract.
+        # The SQL selects whatever its inputs hold (or a Python model: no SQL to read), so the
+        # declared columns are the contract.
         names = list(model.columns)
     return Contract(f"gold.{model.name}", model.version, file, tuple(map(ContractColumn, names)))
 

@@ -149,7 +149,7 @@ def _run_phases(
     views = [s.name for s in stored if s.name not in ingest]
     recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     failures = dict(failed)
-    for names in (ingest, views):
+    for names in (ingest, *_waves(specs, views)):
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
         todo = [n for n in names if n not in blocked]
@@ -165,6 +165,26 @@ def _run_phases(
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
     return failures
+
+
+def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
+    """Split the views phase so that a view runs in a later phase than what its rules look up.
+
+    The local engine does not order a flow after a table it reads inside a rule's lookup (a
+    foreign key): it would start both at once, and the lookup would list the files of the
+    referenced view before that view is rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on every
+    rerun, its own retries included). Inputs read directly stay in one phase: the engine
+    orders those itself.
+    """
+    by_name = {s.name: s for s in specs}
+    wave = dict.fromkeys(views, 0)
+    for _ in views:  # longest chain of lookups; at most one pass per view
+        for name in views:
+            spec = by_name[name]
+            after = [wave[i] for i in spec.inputs if i in wave and i not in spec.lookups]
+            later = [wave[i] + 1 for i in spec.lookups if i in wave]
+            wave[name] = max([0, *after, *later])
+    return [[n for n in views if wave[n] == w] for w in range(max(wave.values(), default=-1) + 1)]
 
 
 def _leave_out(

@@ -78,6 +78,9 @@ class DatasetSpec:
         comment: The table comment.
         partition_cols: Partition columns of the stored table.
         flow: For ``auto_cdc``: the AUTO CDC flow that fills the table from the query.
+        lookups: The inputs a quality rule looks up (``foreign_key``), also listed in
+            ``inputs``. The local engine does not order a flow after its lookups, so the
+            runner refreshes them in an earlier phase (``runner._waves``).
     """
 
     name: str
@@ -87,6 +90,7 @@ class DatasetSpec:
     comment: str = ""
     partition_cols: tuple[str, ...] = ()
     flow: AutoCdcFlow | None = None
+    lookups: tuple[str, ...] = ()
 
     @property
     def stored(self) -> bool:

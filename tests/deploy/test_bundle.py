@@ -475,3 +475,38 @@ def test_cli_bundle_check_names_stale_files(
 
 def test_conf_fixture_is_the_repository_conf() -> None:
     assert CONF == REPO / "src" / "conf"
+
+
+def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
+    job = _job(_resources(load_config(CONF)), "customer_daily")
+    assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
+        ("extract", None), ("bronze", [{"task_key": "extract"}]),
+        ("silver", [{"task_key": "bronze"}]), ("record_ops", [{"task_key": "silver"}]),
+    ]  # fmt: skip
+    assert job["tasks"][0] == {
+        "task_key": "extract",
+        "description": "Extract the new rows of crm_customers (incremental JDBC)",
+        "environment_key": "extract",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/extract_jdbc.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--landing-root", "${var.landing_root}", "--run-id", "{{job.run_id}}",
+                "--source", "crm_customers",
+            ],
+        },
+        "max_retries": 2,
+        "min_retry_interval_millis": 300_000,
+        "retry_on_timeout": False,
+        "timeout_seconds": 7200,
+    }  # fmt: skip
+    assert job["environments"][1] == {
+        "environment_key": "extract",
+        "spec": {
+            "environment_version": "4",
+            "dependencies": ["databricks-sdk>=0.50", *RUNTIME_DEPENDENCIES],
+        },
+    }
+    assert Job.from_dict(job).tasks[0].task_key == "extract"
+    catalog = _job(_resources(load_config(CONF)), "catalog_daily")  # no JDBC: no extract task
+    assert [t["task_key"] for t in catalog["tasks"]] == ["bronze", "silver", "gold", "record_ops"]

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import load_config
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import FileSource
 from pipelines.errors import ConfigErrors
 from pipelines.sources.file_options import autoloader_options, spark_options
+from pipelines.sources.files import read_names
 from tests.files.conf import SOURCES, file_conf
 from tests.files.samples import source
 
@@ -76,3 +79,12 @@ def test_local_and_autoloader_options() -> None:
     lines = source("s", path="j", format="json", schema_drift="fail").source
     assert spark_options(lines) == {"wholetext": "false"}
     assert autoloader_options(lines, ["id"])["cloudFiles.schemaEvolutionMode"] == "failOnNewColumns"
+
+
+def test_aliases_are_read_like_columns_on_databricks_too(config: LakehouseConfig) -> None:
+    folios = config.source("hotel_folios")
+    names = read_names(folios)
+    assert names[-2:] == ["currency", "charge_amount"]  # declared columns, then the aliases
+    assert isinstance(folios.source, FileSource)
+    hints = autoloader_options(folios.source, names)["cloudFiles.schemaHints"]
+    assert hints.endswith("`amount` STRING, `currency` STRING, `charge_amount` STRING")

@@ -113,3 +113,19 @@ def test_new_source_scaffolds_a_valid_config_and_never_overwrites(conf_copy: Pat
         '  - {name: "amount", type: "double", nullable: false}  # e.g. 10.5\n'
     )
     assert main(["validate"]) == 0
+
+
+def test_detect_changes_a_renamed_column_through_its_alias() -> None:
+    base = source("s", path="s")
+    aliased = {"name": "name", "type": "string", "aliases": ["full_name", "label"]}
+    config = base.model_copy(update={"columns": (base.columns[0], type(base.columns[1]).model_validate(aliased), base.columns[2])})  # fmt: skip
+    path = Path("/landing/s/b.json")
+    shape = FileShape(path, ("id", "label", "day"), {}, ({"id": "1", "label": "A", "day": "01/02/2024"},))  # fmt: skip
+    assert detect_changes(config, shape) == [
+        ColumnChange(path, "name", "renamed", "string", "string", new_name="label")
+    ]
+    assert [c.describe() for c in detect_changes(config, shape)] == [
+        "file /landing/s/b.json: column 'name' arrives as its alias 'label'"
+    ]
+    both = FileShape(path, ("id", "name", "label", "day"), {}, ())
+    assert detect_changes(config, both) == []  # the declared name is there: nothing renamed

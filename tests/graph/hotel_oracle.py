@@ -2,7 +2,7 @@
 
 It re-implements the report's definitions (not its SQL): a booking counts on each night from
 its arrival to the night before departure unless cancelled; the latest delivery of a booking
-wins; a folio line without an amount is not revenue (it waits in quarantine).
+wins; a folio line's amount may arrive as ``charge_amount`` (the column's alias).
 """
 
 from __future__ import annotations
@@ -83,9 +83,10 @@ def daily(bookings: dict[str, dict[str, str]], folio_files: list[Path]) -> dict[
             revenue[night] += Decimal(row["avg_price_per_room"])
     extras: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for line in folio_records(folio_files).values():
-        if line.get("amount") is not None and line["charge_type"] != "room":
+        amount = line.get("amount", line.get("charge_amount"))
+        if amount is not None and line["charge_type"] != "room":
             key = (date.fromisoformat(str(line["charge_date"])), str(line["charge_type"]))
-            extras[key] += Decimal(str(line["amount"]))
+            extras[key] += Decimal(str(amount))
     nights_seen = set(rooms) | {night for night, _ in extras}
     if not nights_seen:
         return {}

@@ -55,14 +55,23 @@ def test_generated_hotel_daily_report_matches_plain_python(
     flagged = "SELECT count(*) FROM silver.hotel_reservations WHERE array_contains(_warnings, 'rule:room_price_positive')"  # fmt: skip
     assert scalar(spark, flagged) == stats.zero_prices == 8
 
-    # folios: the renamed-column day (amount -> charge_amount) waits in quarantine; the new
-    # column is ignored and the amount-as-string day casts fine.
-    renamed = stats.folios.files[2].read_text().count("\n")
-    assert result.row_counts["bronze.hotel_folios"] == stats.folios.lines
-    assert result.row_counts["quarantine.hotel_folios"] == renamed
-    assert result.row_counts["silver.hotel_folios"] == stats.folios.lines - renamed
-    folio_reasons = "SELECT DISTINCT to_json(_reasons) FROM quarantine.hotel_folios"
-    assert scalar(spark, folio_reasons) == '["not_null:amount"]'
+    # folios: the renamed-column day (amount -> charge_amount) is read through the alias and
+    # lands in silver; the new column is rescued and the amount-as-string day casts fine.
+    renamed = stats.folios.files[2]
+    assert (stats.folios.lines, renamed.read_text().count("\n")) == (160, 56)
+    assert result.row_counts["bronze.hotel_folios"] == 160
+    assert result.row_counts["quarantine.hotel_folios"] == 0
+    assert result.row_counts["silver.hotel_folios"] == 160
+    from_renamed = f"""SELECT count(amount), count(_rescued_data) FROM silver.hotel_folios
+        WHERE _source_file LIKE '%{renamed.name}'"""
+    assert tuple(spark.sql(from_renamed).collect()[0]) == (56, 0)
+    changes = f"""SELECT column_name, change, old_name, new_name, old_type, new_type
+        FROM ops.schema_changes WHERE run_id = '{result.run_id}'
+        AND dataset = 'bronze.hotel_folios' ORDER BY 1"""
+    assert [tuple(r) for r in spark.sql(changes).collect()] == [
+        ("amount", "renamed", "amount", "charge_amount", "decimal(10,2)", "double"),
+        ("tax_amount", "added", None, None, None, "double"),
+    ]
 
     expected = daily(
         latest_valid_bookings(reservation_rows(list(stats.reservation_files))),

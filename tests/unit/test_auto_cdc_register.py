@@ -52,7 +52,10 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
         ("silver.orders_cdc", "auto_cdc"),
         ("quarantine.orders_cdc", "materialized_view"),
     ]
-    assert specs[1].inputs == ("bronze.orders_cdc",)
+    # the brands lookup: a stream-static join, read at each micro-batch
+    assert (specs[1].inputs, specs[1].lookups) == (
+        ("bronze.orders_cdc", "silver.product_catalog"), ("silver.product_catalog",),
+    )  # fmt: skip
     register_module.register(specs[1:2], spark=None, table_format=None)  # type: ignore[arg-type]
     description = config.source("orders_cdc").description
     assert recorder.calls == [

@@ -174,3 +174,21 @@ def test_cli_validate_exits_2_without_traceback(conf_copy: Path) -> None:
         cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert ok.stdout.splitlines()[-1] == "False"
+
+
+def test_column_aliases_are_checked(conf_copy: Path) -> None:
+    folios = "sources/hotel_folios.yml"
+    _edit(conf_copy, folios, "aliases: [charge_amount]", "aliases: [charge_amount, booking_id]")
+    assert _messages(conf_copy) == [
+        f"{folios}:30:5: columns[6].aliases: 'booking_id' is already a column or an alias"
+    ]
+    _edit(conf_copy, folios, "aliases: [charge_amount, booking_id]", "aliases: [charge amount]")
+    assert _messages(conf_copy) == [
+        f"{folios}:30:15: columns[6].aliases[0]: expected a lower_snake_case name, got 'charge amount'"
+    ]
+    _edit(conf_copy, folios, "aliases: [charge amount]", "aliases: [charge_amount]")
+    _edit(conf_copy, "sources/room_rates.yml", "  - {name: ", "  - {aliases: [x], name: ")
+    assert _messages(conf_copy) == [
+        "sources/room_rates.yml:20:6: columns[0].aliases: only file sources read columns by name "
+        "(source.type is rest)"
+    ]

@@ -73,6 +73,10 @@ def test_cdc_rules_skip_deletes_and_require_keys_and_sequence(config: object) ->
     assert list(rules)[:2] == ["cdc_keys_present", "cdc_sequence_present"]
     assert rules["cdc_sequence_present"].expr == "sequence_num IS NOT NULL"
     assert rules["amount_positive"].expr == "coalesce((op = 'DELETE'), false) OR (amount > 0)"
+    # a delete event needs no known brand: it removes the order whatever it carries
+    assert rules["foreign_key_brand"].expr == (
+        "coalesce((op = 'DELETE'), false) OR (brand IS NULL OR __fk_foreign_key_brand IS NOT NULL)"
+    )
     # bronze rules observe the raw feed, deletes included
     assert rules["freshness_updated_at"].expr.startswith("max(updated_at) OVER ()")
 
@@ -124,17 +128,15 @@ def test_rule_sql_and_shortcut_columns_are_checked_with_suggestions(conf_copy: P
         f"{ORDERS}:28:5: silver.cdc.delete_when: unknown column 'opp' (did you mean 'op'?)",
         f"{ORDERS}:34:23: quality[0].not_null[1]: unknown column 'brnd' (did you mean 'brand'?)",
         f"{ORDERS}:37:13: quality[3].regex.column: unknown column 'curency' (did you mean 'currency'?)",
-        f"{ORDERS}:41:5: quality[4].expr: invalid SQL: missing ')' for the '(' opened at character 15",
+        f"{ORDERS}:41:5: quality[5].expr: invalid SQL: missing ')' for the '(' opened at character 15",
     ]  # fmt: skip
     _edit(conf_copy, "expr: amout > 0 AND (quantity > 0", "expr: amout > 0")
     assert _messages(conf_copy)[-1] == (
-        f"{ORDERS}:41:5: quality[4].expr: unknown column 'amout' (did you mean 'amount'?)"
+        f"{ORDERS}:41:5: quality[5].expr: unknown column 'amout' (did you mean 'amount'?)"
     )
 
 
 def test_foreign_key_must_reference_a_declared_column(conf_copy: Path) -> None:
-    _edit(conf_copy, "  # - foreign_key:", "  - foreign_key:")
-    _edit(conf_copy, "brand}  (README: CDC)", "brand}")
     _edit(conf_copy, "references: silver.product_catalog.brand", "references: silver.product_catalgo.brand")  # fmt: skip
     assert _messages(conf_copy) == [
         f"{ORDERS}:39:34: quality[4].foreign_key.references: unknown dataset "
@@ -158,9 +160,9 @@ def test_rule_forms_and_layers_are_validated(conf_copy: Path) -> None:
     assert _messages(conf_copy) == [
         f"{ORDERS}:34:5: quality[0]: give exactly one of expr, not_null, unique, accepted_values, "
         "range, regex, foreign_key, freshness (got expr, not_null)",
-        f"{ORDERS}:44:5: quality[5]: a bronze rule can only warn: bronze keeps every row "
+        f"{ORDERS}:44:5: quality[6]: a bronze rule can only warn: bronze keeps every row "
         "(set threshold_pct to fail the run)",
-        f"{ORDERS}:47:5: quality[6]: freshness is dataset-level: its action must be warn or fail "
+        f"{ORDERS}:47:5: quality[7]: freshness is dataset-level: its action must be warn or fail "
         "(dropping or quarantining would empty the dataset)",
     ]  # fmt: skip
 
@@ -183,6 +185,6 @@ def test_cdc_settings_are_checked_against_the_columns(conf_copy: Path) -> None:
     _edit(conf_copy, "\n  dedupe: {key: [order_id]}", "")
     _edit(conf_copy, "events are counted\n    layer: bronze", "events are counted\n    layer: silver")  # fmt: skip
     assert _messages(conf_copy) == [
-        f"{ORDERS}:43:5: quality[5].unique: a dataset-level rule cannot check a change feed "
+        f"{ORDERS}:43:5: quality[6].unique: a dataset-level rule cannot check a change feed "
         "(it reaches AUTO CDC as a stream); use layer: bronze"
     ]

@@ -81,6 +81,8 @@ def schema_drift(run_id: str, change_rows: Iterable[Row]) -> list[Incident]:
         if row["run_id"] != run_id:
             continue
         types = " -> ".join(t for t in (row["old_type"], row["new_type"]) if t)
+        if row["change"] == "renamed":  # the rows of older tables have no names
+            types = f"{row['old_name']} -> {row['new_name']}"
         note = f"{row['column_name']}: {row['change']}" + (f" ({types})" if types else "")
         by_dataset.setdefault(row["dataset"], []).append(f"{note}, policy {row['policy']}")
     return [

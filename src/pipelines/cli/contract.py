@@ -69,7 +69,7 @@ def contracts_at(ref: str, conf: Path) -> dict[str, Contract]:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
         try:
-            return contracts(load_config(Path(tmp) / relative))
+            return contracts(load_config(Path(tmp) / relative, import_python=False))
         except ConfigErrors as exc:
             raise LakehouseError(
                 f"the config at {ref} does not load ({len(exc.problems)} problem(s)); "

@@ -14,7 +14,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pipelines.config.model import AccessConfig, GoldModel, ProjectConfig, SourceConfig
+from pipelines.config.gold import resolve_gold
+from pipelines.config.model import (
+    TABLE_REF,
+    AccessConfig,
+    GoldModel,
+    ProjectConfig,
+    SourceConfig,
+)
 from pipelines.config.pii import required_keys
 from pipelines.config.rule_check import check_rules
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
@@ -32,7 +39,6 @@ __all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config"]
 M = TypeVar("M", bound=BaseModel)
 
 _KEYED_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.\[\]]*): (.*)$", re.S)
-TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,8 @@ def _gold_sources(model: GoldModel, models: tuple[GoldModel, ...]) -> set[str]:
     found: set[str] = set()
     pending, seen = [model], {model.name}
     while pending:
-        for match in TABLE_REF.finditer(pending.pop().sql):
-            layer, name = match.group(1).lower(), match.group(2).lower()
+        for ref in pending.pop().references:
+            layer, name = ref.split(".")
             if layer != "gold":
                 found.add(name)
             elif name in by_name and name not in seen:
@@ -152,8 +158,11 @@ def _problems(
     return problems
 
 
-def load_config(root: Path) -> LakehouseConfig:
+def load_config(root: Path, *, import_python: bool = True) -> LakehouseConfig:
     """Parse and validate ``root`` (normally ``src/conf``).
+
+    ``import_python=False`` leaves Python gold models' functions unchecked (``contract diff``
+    reads an old config without the code beside it; their contract is their columns).
 
     Raises:
         ConfigErrors: With every problem found, each located by file, line and key path.
@@ -164,7 +173,9 @@ def load_config(root: Path) -> LakehouseConfig:
     project = _required(collector, root / "project.yml", ProjectConfig)
     access = _required(collector, root / "access.yml", AccessConfig)
     sources = _parse_folder(collector, root / "sources", SourceConfig)
-    gold = _parse_folder(collector, root / "gold", GoldModel)
+    gold = resolve_gold(
+        collector, _parse_folder(collector, root / "gold", GoldModel), import_python
+    )
     _check_stray_files(collector, root)
     if project is None or access is None:
         raise ConfigErrors(collector.problems)
@@ -227,14 +238,31 @@ def _check_references(
         _check_group(collector, model, ("owner",), model.owner, groups)
         for index, consumer in enumerate(model.consumers):
             _check_group(collector, model, ("consumers", index), consumer, groups)
-        for match in TABLE_REF.finditer(model.sql):
+        for index, ref in enumerate(model.inputs):
+            if ref.lower() not in known:
+                hint = did_you_mean(ref.lower(), known)
+                message = f"references unknown table '{ref}'{hint}"
+                collector.problem(model, ("inputs", index), message)
+        for match in TABLE_REF.finditer(model.sql or ""):
             ref = match.group(0).lower()
             if ref not in known:
-                # a block scalar (sql: |) starts on the line after its key
-                offset = model.sql.count("\n", 0, match.start()) + ("\n" in model.sql)
-                hint = did_you_mean(ref, known)
-                message = f"references unknown table '{ref}'{hint}"
-                collector.problem(model, ("sql",), message, line_offset=offset)
+                _unknown_sql_table(collector, model, ref, match.start(), did_you_mean(ref, known))
+
+
+def _unknown_sql_table(
+    collector: _Collector, model: GoldModel, ref: str, at: int, hint: str
+) -> None:
+    sql = model.sql or ""
+    line = sql.count("\n", 0, at)
+    if model.sql_file is not None:  # the line is the SQL file's own
+        message = f"references unknown table '{ref}' ({model.sql_file} line {line + 1}){hint}"
+        collector.problem(model, ("sql_file",), message)
+        return
+    # a block scalar (sql: |) starts on the line after its key
+    offset = line + ("\n" in sql)
+    collector.problem(
+        model, ("sql",), f"references unknown table '{ref}'{hint}", line_offset=offset
+    )
 
 
 def _check_pii_keys(

@@ -8,6 +8,7 @@ new fields or new members of a discriminated union, not as new code paths.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -31,6 +32,7 @@ from pipelines.config.sources import (
 
 __all__ = [
     "SCHEMAS",
+    "TABLE_REF",
     "AccessConfig",
     "Cdc",
     "Column",
@@ -56,6 +58,10 @@ __all__ = [
 ]
 
 
+TABLE_REF = re.compile(r"\b(bronze|silver|gold|quarantine)\.([a-z_][a-z0-9_]*)\b", re.I)
+"""A logical table name in SQL (``silver.x``)."""
+
+
 class Column(Model):
     """A declared column of a source: bronze keeps it raw, silver types and cleans it."""
 
@@ -70,6 +76,9 @@ class Column(Model):
     )
     pii: PiiSpec | None = Field(
         None, description="personal data: masked in bronze, raw in bronze_pii"
+    )
+    aliases: tuple[Identifier, ...] = Field(
+        (), description="other names the column arrives under (renamed in some files)"
     )
 
     @field_validator("type")
@@ -126,6 +135,9 @@ class SourceConfig(Model):
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"columns: duplicate column names: {', '.join(duplicated)}")
+        problem = self._alias_problem(names)
+        if problem:
+            raise ValueError(problem)
         dedupe = self.silver.dedupe
         unknown = [k for k in (dedupe.key if dedupe else ()) if k not in names]
         if unknown:
@@ -152,6 +164,23 @@ class SourceConfig(Model):
         if repeated:
             raise ValueError(f"quality: rule names must be unique: {', '.join(repeated)}")
         return self
+
+    def _alias_problem(self, names: list[str]) -> str | None:
+        """Aliases are read by name: file sources with named columns, no name used twice."""
+        seen = set(names)
+        for index, column in enumerate(self.columns):
+            if not column.aliases:
+                continue
+            where = f"columns[{index}].aliases"
+            if not isinstance(self.source, FileSource):
+                return f"{where}: only file sources read columns by name (source.type is {self.source.type})"  # noqa: E501
+            if self.source.format == "csv" and not self.source.csv_options.header:
+                return f"{where}: a CSV without header reads columns by position, not by name"
+            for alias in column.aliases:
+                if alias in seen:
+                    return f"{where}: '{alias}' is already a column or an alias"
+                seen.add(alias)
+        return None
 
     def _cdc_problem(self, names: list[str]) -> str | None:
         cdc = self.silver.cdc
@@ -205,17 +234,56 @@ class SourceConfig(Model):
 
 
 class GoldModel(Model):
-    """One file under ``src/conf/gold/``: a mart as SQL over silver (or other gold) tables."""
+    """One file under ``src/conf/gold/``: a mart over silver (or other gold) tables.
+
+    The query is exactly one of ``sql`` (inline), ``sql_file`` (a file beside the YAML, which
+    the loader reads into ``sql``) or ``python`` (``module:function``, given a mapping of
+    its declared ``inputs`` to DataFrames; the module is imported with ``src/`` on the path).
+    """
 
     name: Identifier
     description: str = Field(min_length=1)
     owner: Identifier
     consumers: tuple[Identifier, ...] = ()
     version: int = Field(1, ge=1, description="bump on a breaking change to the columns")
-    sql: str = Field(min_length=1, description="SELECT over logical names like silver.x")
+    sql: str | None = Field(
+        None, min_length=1, description="SELECT over logical names like silver.x"
+    )
+    sql_file: str | None = Field(
+        None, min_length=1, description="a .sql file holding the SELECT, relative to this file"
+    )
+    python: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="module:function returning the DataFrame (inputs and columns declared)",
+    )
+    inputs: tuple[str, ...] = Field(
+        (), description="python models: the tables the function reads, like silver.x"
+    )
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
     )
+
+    @model_validator(mode="after")
+    def _one_query(self) -> GoldModel:
+        given = [k for k in ("sql", "sql_file", "python") if getattr(self, k) is not None]
+        if len(given) != 1:
+            got = ", ".join(given) or "none"
+            raise ValueError(f"give exactly one of sql, sql_file, python (got {got})")
+        if self.python is not None and not self.inputs:
+            raise ValueError("inputs: a python model declares the tables it reads")
+        if self.python is not None and not self.columns:
+            raise ValueError("columns: a python model declares its columns (its contract)")
+        if self.python is None and self.inputs:
+            raise ValueError("inputs: only python models declare them (SQL names its tables)")
+        return self
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The logical tables the model reads (its SQL's names, or its declared inputs)."""
+        if self.python is not None:
+            return tuple(sorted({i.lower() for i in self.inputs}))
+        return tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(self.sql or "")}))
 
 
 class Group(Model):

@@ -66,6 +66,11 @@ class RestSource(Model):
     retry: RestRetry = RestRetry()
     rate_limit_per_second: float | None = Field(None, gt=0, le=1000)
     timeout_seconds: float = Field(30.0, gt=0, le=600)
+    mode: Literal["snapshot", "stream"] = Field(
+        "snapshot",
+        description="snapshot: each run reads every page afresh; stream: only the records "
+        "added since the last run (offset: page request + records consumed, checkpointed)",
+    )
     local_run: LocalRun = "required"
 
     @field_validator("url")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.config.loader import TABLE_REF, LakehouseConfig
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import JdbcSource
 from pipelines.deploy.files import GeneratedFile, yaml_document
 from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
@@ -39,13 +40,17 @@ def _file(name: str, kind: str, key: str, resource: dict[str, Any], what: str) -
 
 def _external_inputs(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
     own = set(plan.datasets)
-    reads = {
-        match.group(0).lower()
-        for model in config.gold
-        if model.name in plan.gold
-        for match in TABLE_REF.finditer(model.sql)
-    }
+    reads = {ref for model in config.gold if model.name in plan.gold for ref in model.references}
     return tuple(sorted(reads - own))
+
+
+def _extracts(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
+    """The pipeline's incremental JDBC sources (extracted by a task before bronze)."""
+    return tuple(
+        s.name
+        for s in config.sources
+        if s.name in plan.sources and isinstance(s.source, JdbcSource) and s.source.incremental
+    )
 
 
 def bundle_files(config: LakehouseConfig) -> BundleResult:
@@ -60,7 +65,7 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
                 describe_pipeline(plan),
             )
         )  # fmt: skip
-        job = daily_job(plan, settings, _external_inputs(plan, config))
+        job = daily_job(plan, settings, _external_inputs(plan, config), _extracts(plan, config))
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))
     backfill = backfill_job(plans, settings)

@@ -1,7 +1,8 @@
 """Job resources: a daily job per pipeline and one parameterised backfill job.
 
 Daily jobs refresh bronze, then silver (with quarantine), then gold, each a task of its own so
-each retries on its own and logs on its own (scenario B); any failure notifies the failure
+each retries on its own and logs on its own (scenario B); a pipeline with incremental JDBC
+sources first runs their extract (``extract_jdbc.py``); any failure notifies the failure
 emails and destinations (Slack/Teams) of the target. A domain with a deadline starts early
 enough and carries a run-duration health rule, so a run that will miss it alerts.
 """
@@ -17,6 +18,7 @@ from pipelines.deploy.variables import (
     CONF_PATH,
     FAILURE_DESTINATIONS,
     FAILURE_EMAILS,
+    LANDING_ROOT,
     RUNTIME_DEPENDENCIES,
     SRC_PATH,
     from_bundle_dir,
@@ -28,6 +30,7 @@ __all__ = [
     "BACKFILL_ENTRY_POINT",
     "BACKFILL_JOB",
     "BACKFILL_PARAMETERS",
+    "EXTRACT_ENTRY_POINT",
     "RECORD_OPS_ENTRY_POINT",
     "backfill_job",
     "daily_job",
@@ -45,6 +48,7 @@ BACKFILL_PARAMETERS = {
 """Job parameters of the backfill job and their defaults (empty: not given)."""
 
 RECORD_OPS_ENTRY_POINT = "src/pipelines/record_ops.py"
+EXTRACT_ENTRY_POINT = "src/pipelines/extract_jdbc.py"
 
 _SDK = "databricks-sdk>=0.50"
 _MILLIS_PER_MINUTE = 60_000
@@ -98,7 +102,10 @@ def _layer_tasks(plan: PipelinePlan, settings: DeploySettings) -> list[dict[str,
 
 
 def daily_job(
-    plan: PipelinePlan, settings: DeploySettings, external_inputs: tuple[str, ...] = ()
+    plan: PipelinePlan,
+    settings: DeploySettings,
+    external_inputs: tuple[str, ...] = (),
+    extracts: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The ``resources.jobs.<key>_daily`` mapping of one pipeline.
 
@@ -107,6 +114,7 @@ def daily_job(
         settings: ``project.yml: deploy``.
         external_inputs: For the cross-domain gold pipeline, the tables of other pipelines it
             reads: the job runs when they change instead of on a clock.
+        extracts: The pipeline's incremental JDBC sources: an ``extract`` task before bronze.
     """
     job: dict[str, Any] = {
         "name": f"${{bundle.name}}-{plan.key}-daily",
@@ -145,9 +153,34 @@ def daily_job(
             }
     job |= _notifications(schedule)
     layers = _layer_tasks(plan, settings)
+    environments = [_environment("ops", [])]
+    if extracts:
+        first = layers[0]
+        layers[0] = {"task_key": first.pop("task_key"), "description": first.pop("description")}
+        layers[0] |= {"depends_on": [{"task_key": "extract"}], **first}
+        layers.insert(0, _extract_task(extracts, settings))
+        environments.append(_environment("extract", [_SDK]))
     job["tasks"] = [*layers, _record_ops_task(plan, layers[-1]["task_key"])]
-    job["environments"] = [_environment("ops", [])]
+    job["environments"] = environments
     return job
+
+
+def _extract_task(sources: tuple[str, ...], settings: DeploySettings) -> dict[str, Any]:
+    """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
+    landing root the bronze streaming tables read (named by the job run: one extract a run)."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
+    parameters += ["--run-id", "{{job.run_id}}"]
+    for source in sources:
+        parameters += ["--source", source]
+    return {
+        "task_key": "extract",
+        "description": f"Extract the new rows of {', '.join(sources)} (incremental JDBC)",
+        "environment_key": "extract",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(EXTRACT_ENTRY_POINT),
+            "parameters": parameters,
+        },
+    } | _retries(settings)
 
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:

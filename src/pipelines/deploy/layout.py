@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.config.loader import TABLE_REF, LakehouseConfig
+from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.errors import LakehouseError
 
@@ -114,7 +114,7 @@ def plan_pipelines(config: LakehouseConfig) -> tuple[PipelinePlan, ...]:
 
 
 def _inputs(model: GoldModel) -> set[str]:
-    return {m.group(0).lower() for m in TABLE_REF.finditer(model.sql)}
+    return set(model.references)
 
 
 def _gold_home(model: GoldModel, home: dict[str, str]) -> str:

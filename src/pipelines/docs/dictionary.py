@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.config.loader import TABLE_REF, LakehouseConfig
+from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import contracts
 
@@ -111,9 +111,9 @@ def _rule_text(rule: object) -> str:
 
 
 def _gold_doc(model: GoldModel, names: list[str]) -> DatasetDoc:
-    inputs = tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(model.sql)}))
     columns = tuple(ColumnDoc(n, "", True, model.columns.get(n, "")) for n in names)
+    query = model.sql.strip() if model.sql else f"python: {model.python}"
     return DatasetDoc(
-        f"gold.{model.name}", "gold", model.description, model.owner, columns, inputs,
-        consumers=model.consumers, version=model.version, sql=model.sql.strip(),
+        f"gold.{model.name}", "gold", model.description, model.owner, columns, model.references,
+        consumers=model.consumers, version=model.version, sql=query,
     )  # fmt: skip

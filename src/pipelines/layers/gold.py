@@ -1,10 +1,11 @@
-"""Gold: marts declared as SQL over silver (or other gold) tables."""
+"""Gold: marts declared as SQL (inline or in a file) or a Python function over silver (or
+other gold) tables."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.config.loader import TABLE_REF
+from pipelines.config.gold import import_function
 from pipelines.config.model import GoldModel
 from pipelines.spec import DatasetSpec
 
@@ -15,10 +16,14 @@ __all__ = ["gold_spec"]
 
 
 def gold_spec(model: GoldModel) -> DatasetSpec:
-    """A materialized view running the model's SQL."""
-    inputs = tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(model.sql)}))
+    """A materialized view running the model's SQL, or its function over its inputs."""
+    inputs = model.references
+    sql, target = model.sql, model.python
 
     def query(spark: SparkSession) -> DataFrame:
-        return spark.sql(model.sql)
+        if target is None:
+            assert sql is not None  # the loader read sql_file into sql
+            return spark.sql(sql)
+        return import_function(target)({name: spark.read.table(name) for name in inputs})
 
     return DatasetSpec(f"gold.{model.name}", "materialized_view", query, inputs, model.description)

@@ -37,17 +37,18 @@ _DELIVERY_ORDER = ("_file_modified_at", "_source_file", "_content_hash")
 def silver_specs(source: SourceConfig, context: RunContext | None = None) -> list[DatasetSpec]:
     """``silver.<name>`` and ``quarantine.<name>``, both read from bronze."""
     bronze = f"bronze.{source.name}"
+    lookups = tuple(sorted({r.reference.table for r in source.rules if r.reference}))
     quarantine_comment = f"Rows of {source.name} that failed checks, with reasons."
     quarantine = DatasetSpec(
         f"quarantine.{source.name}", "materialized_view", _quarantine_query(source, bronze),
-        (bronze,), quarantine_comment,
+        (bronze, *lookups), quarantine_comment, lookups=lookups,
     )  # fmt: skip
-    inputs = (bronze, *sorted({r.reference.table for r in source.rules if r.reference}))
+    inputs = (bronze, *lookups)
     if source.silver.cdc is not None and context is not None and context.platform == "databricks":
         return [_auto_cdc_spec(source, bronze, inputs), quarantine]
     silver = DatasetSpec(
         f"silver.{source.name}", "materialized_view", _silver_query(source, bronze), inputs,
-        source.description,
+        source.description, lookups=lookups,
     )  # fmt: skip
     return [silver, quarantine]
 
@@ -61,8 +62,7 @@ def checked_rows(rows: DataFrame, source: SourceConfig) -> DataFrame:
     rules = [r for r in source.rules if r.layer == "silver"]
     for rule in rules:
         if rule.reference is not None:
-            # Known issue (README, CDC): on a rerun the local engine reads a stale file listing
-            # of the referenced materialized view while it is rewritten (FAILED_READ_FILE).
+            # The local engine does not wait for a lookup: the runner refreshes it first (lookups).
             keys = conformed.sparkSession.read.table(rule.reference.table)
             conformed = with_reference(conformed, rule.reference, keys)
     return apply_rules(conformed, rules)
@@ -111,9 +111,11 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
         track_history_column_list=tracked,
         ignore_null_updates=cdc.ignore_null_updates,
     )
+    lookups = inputs[1:]
     return DatasetSpec(
-        f"silver.{source.name}", "auto_cdc", feed, inputs, source.description, flow=flow
-    )
+        f"silver.{source.name}", "auto_cdc", feed, inputs, source.description, flow=flow,
+        lookups=lookups,
+    )  # fmt: skip
 
 
 def _quarantine_query(source: SourceConfig, bronze: str) -> Query:

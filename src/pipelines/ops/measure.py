@@ -43,7 +43,7 @@ def measure(
             new = totals.get(f"{spec.name}#appended", totals[spec.name])
             counts[spec.name] = DatasetCounts(new, new, None)
             continue
-        known = [totals.get(i) for i in spec.inputs]
+        known = [totals.get(i) for i in spec.inputs if i not in spec.lookups]
         rows_in = sum(n for n in known if n is not None) if None not in known else None
         quarantined = None
         if layer_of(spec.name) == "silver":

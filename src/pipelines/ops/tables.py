@@ -37,7 +37,7 @@ OPS_TABLES: Mapping[str, str] = {
     ),
     "schema_changes": (
         "run_id STRING, dataset STRING, column_name STRING, change STRING, old_type STRING, "
-        "new_type STRING, policy STRING, detected_at TIMESTAMP"
+        "new_type STRING, policy STRING, detected_at TIMESTAMP, old_name STRING, new_name STRING"
     ),
     "alerts": (
         "run_id STRING, incident_key STRING, kind STRING, severity STRING, dataset STRING, "
@@ -67,9 +67,20 @@ def append_rows(
             raise LakehouseError(f"ops.{table}: unknown column(s) {', '.join(unknown)}")
     using = f" USING {table_format}" if table_format else ""
     spark.sql(f"CREATE TABLE IF NOT EXISTS ops.{table} ({OPS_TABLES[table]}){using}")
+    _add_new_columns(spark, table, columns)
     if not rows:
         return 0
     values = [tuple(row.get(c) for c in columns) for row in rows]
     frame = spark.createDataFrame(values, schema=OPS_TABLES[table])
     frame.write.insertInto(f"ops.{table}")
     return len(values)
+
+
+def _add_new_columns(spark: SparkSession, table: str, columns: Sequence[str]) -> None:
+    """Columns added to a table's schema since it was created (appended, at its end)."""
+    existing = set(spark.table(f"ops.{table}").columns)
+    if existing.issuperset(columns):
+        return
+    ddl = [part.strip() for part in OPS_TABLES[table].split(",")]
+    added = [d for d, name in zip(ddl, columns, strict=True) if name not in existing]
+    spark.sql(f"ALTER TABLE ops.{table} ADD COLUMNS ({', '.join(added)})")

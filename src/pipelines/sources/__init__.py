@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pipelines.config.model import FileSource, JdbcSource, SourceConfig
+from pipelines.config.model import FileSource, JdbcSource, RestSource, SourceConfig
 from pipelines.sources.file_options import RESCUED_COLUMN
 from pipelines.sources.files import has_corrupt_record, read_files
 from pipelines.spec import DatasetKind, RunContext
@@ -57,7 +57,9 @@ _READERS: dict[str, Reader] = {
 def bronze_kind(config: SourceConfig) -> DatasetKind:
     """A streaming table where the reader streams; a snapshot source is a materialized view."""
     source = config.source
-    if source.type == "rest" or (isinstance(source, JdbcSource) and source.incremental is None):
+    if isinstance(source, RestSource) and source.mode == "snapshot":
+        return "materialized_view"
+    if isinstance(source, JdbcSource) and source.incremental is None:
         return "materialized_view"
     return "streaming_table"
 

@@ -7,6 +7,10 @@ and applies the source's policy: ``rescue`` carries on (undeclared columns land 
 ``_rescued_data``), ``evolve`` adds new columns to the contract of this and every later run (as
 nullable strings), ``fail`` stops the run naming file, column and change. A missing column
 never stops a ``rescue`` or ``evolve`` run: it is null, and quarantined where not nullable.
+
+A declared column that a file carries under one of its ``aliases`` is ``renamed`` (old name:
+the contract's, new name: the file's): the readers fold it into the declared column, so the
+change is recorded under every policy and stops none.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ColumnChange", "SchemaDriftError", "apply_schema_drift", "detect_changes"]
 
-Change = Literal["added", "missing", "retyped"]
+Change = Literal["added", "missing", "retyped", "renamed"]
 _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
 
 
@@ -43,6 +47,8 @@ class ColumnChange:
     change: Change
     old_type: str | None
     new_type: str | None
+    new_name: str | None = None
+    """``renamed``: the alias the file carries the column under."""
 
     def describe(self) -> str:
         """``file x.csv: new column 'shoe' (string)``."""
@@ -50,6 +56,7 @@ class ColumnChange:
             "added": f"new column '{self.column}' ({self.new_type})",
             "missing": f"column '{self.column}' ({self.old_type}) is missing",
             "retyped": f"column '{self.column}' changed type {self.old_type} -> {self.new_type}",
+            "renamed": f"column '{self.column}' arrives as its alias '{self.new_name}'",
         }[self.change]
         return f"file {self.file}: {what}"
 
@@ -77,18 +84,29 @@ def _retyped(declared: Column, shape: FileShape) -> str | None:
     return infer_column(present).type
 
 
+def _observed(shape: FileShape, name: str) -> str:
+    return shape.types.get(name) or infer_column(r.get(name) for r in shape.records).type
+
+
 def detect_changes(source: SourceConfig, shape: FileShape) -> list[ColumnChange]:
     """Every difference between one file and the contract (pure; no Spark)."""
     if not shape.columns:  # a CSV without header: columns are positional, nothing to compare
         return []
     declared = {c.name: c for c in source.columns}
+    aliases = {a for c in source.columns for a in c.aliases}
     changes = []
     for name in shape.columns:
-        if name not in declared:
-            kind = shape.types.get(name) or infer_column(r.get(name) for r in shape.records).type
-            changes.append(ColumnChange(shape.path, name, "added", None, kind))
+        if name not in declared and name not in aliases:
+            changes.append(ColumnChange(shape.path, name, "added", None, _observed(shape, name)))
     for column in source.columns:
-        if column.name not in shape.columns:
+        renamed = [a for a in column.aliases if a in shape.columns]
+        if column.name not in shape.columns and renamed:
+            change = ColumnChange(
+                shape.path, column.name, "renamed", column.type, _observed(shape, renamed[0]),
+                new_name=renamed[0],
+            )  # fmt: skip
+            changes.append(change)
+        elif column.name not in shape.columns:
             changes.append(ColumnChange(shape.path, column.name, "missing", column.type, None))
         elif (observed := _retyped(column, shape)) is not None:
             changes.append(ColumnChange(shape.path, column.name, "retyped", column.type, observed))
@@ -122,11 +140,14 @@ def _record(
     table_format: str | None,
 ) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
-    distinct = dict.fromkeys((c.column, c.change, c.old_type, c.new_type) for c in changes)
+    distinct = dict.fromkeys(
+        (c.column, c.change, c.old_type, c.new_type, c.new_name) for c in changes
+    )
     rows = [
         {"run_id": run_id, "dataset": dataset, "column_name": column, "change": change,
-         "old_type": old, "new_type": new, "policy": policy, "detected_at": now}
-        for column, change, old, new in distinct
+         "old_type": old, "new_type": new, "policy": policy, "detected_at": now,
+         "old_name": column if alias else None, "new_name": alias}
+        for column, change, old, new, alias in distinct
     ]  # fmt: skip
     append_rows(spark, "schema_changes", rows, table_format)
 
@@ -171,9 +192,10 @@ def apply_schema_drift(
         changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
         if changes:
             _record(spark, run_id, dataset, spec.schema_drift, changes, table_format)
-        if spec.schema_drift == "fail" and changes:
+        breaking = [c for c in changes if c.change != "renamed"]  # an alias is an answer
+        if spec.schema_drift == "fail" and breaking:
             failed[dataset] = "schema drift (policy fail): " + "; ".join(
-                c.describe() for c in changes
+                c.describe() for c in breaking
             )
         if spec.schema_drift == "evolve":
             source = _evolve(source, [c.column for c in changes if c.change == "added"], run_id)  # noqa: PLW2901

@@ -5,6 +5,11 @@ JSON keys, XML elements, Parquet fields, an xlsx header row), plus ``_rescued_da
 object of the values of columns the contract does not declare), ``_corrupt_record`` for text
 formats (the raw text of a record the parser could not split), ``_source_file`` and
 ``_file_modified_at``. One module per format: ``csv_reader``, this one for the rest.
+
+A column's ``aliases`` (names it arrives under in some files, e.g. after a rename upstream) are
+read like declared columns and folded into it: the first non-null of the declared name and
+its aliases, in order. The same happens on Databricks, where the aliases are Auto Loader
+schema hints too, so a renamed column never lands in ``_rescued_data``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pipelines.sources.file_options import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["has_corrupt_record", "read_files", "rescued_json", "strings_ddl"]
+__all__ = ["has_corrupt_record", "read_files", "read_names", "rescued_json", "strings_ddl"]
 
 _TEXT_FORMATS = ("csv", "json", "xml")
 
@@ -64,6 +69,21 @@ def _output(source: FileSource, declared: Sequence[str]) -> list[str]:
     return [*declared, *corrupt, RESCUED_COLUMN, "_source_file", "_file_modified_at"]
 
 
+def read_names(config: SourceConfig) -> list[str]:
+    """The names a reader looks for: the declared columns, then their aliases."""
+    return [c.name for c in config.columns] + [a for c in config.columns for a in c.aliases]
+
+
+def _unaliased(rows: DataFrame, config: SourceConfig) -> DataFrame:
+    """Each aliased column as the first non-null of its name and its aliases."""
+    folded = {
+        c.name: F.coalesce(F.col(c.name), *[F.col(a) for a in c.aliases])
+        for c in config.columns
+        if c.aliases
+    }
+    return rows.withColumns(folded) if folded else rows
+
+
 def read_files(
     spark: SparkSession, config: SourceConfig, landing_root: str, platform: str = "local"
 ) -> DataFrame:
@@ -71,24 +91,27 @@ def read_files(
     source = config.source
     assert isinstance(source, FileSource)
     declared = [c.name for c in config.columns]
+    names = read_names(config)
     location = landing_location(landing_root, source.path)
     if source.format == "xlsx":
         from pipelines.sources.xlsx_stream import read_xlsx
 
-        return read_xlsx(spark, source, declared, location)
-    if platform == "databricks":
+        rows = read_xlsx(spark, source, names, location)
+    elif platform == "databricks":
         stream = (
             spark.readStream.format("cloudFiles")
-            .options(**autoloader_options(source, declared))
+            .options(**autoloader_options(source, names))
             .load(location)
         )
-        return _with_file_metadata(stream).select(*_output(source, declared))
-    if source.format == "csv":
+        rows = _with_file_metadata(stream)
+    elif source.format == "csv":
         from pipelines.sources.csv_reader import read_csv
 
-        return read_csv(spark, source, declared, landing_root).select(*_output(source, declared))
-    reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
-    return reader(spark, source, declared, landing_root).select(*_output(source, declared))
+        rows = read_csv(spark, source, names, landing_root)
+    else:
+        reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
+        rows = reader(spark, source, names, landing_root)
+    return _unaliased(rows, config).select(*_output(source, declared))
 
 
 def _read_json(

@@ -1,11 +1,16 @@
 """Incremental JDBC: extract rows newer than the watermark to Parquet before the run, then
-stream the extracts into bronze (why: see ``pipelines.sources.jdbc``)."""
+stream the extracts into bronze (why: see ``pipelines.sources.jdbc``).
+
+Locally the runner extracts before the graph runs; on Databricks the daily job's ``extract``
+task does (``pipelines.sources.jdbc_task``), with the folder operations of ``dbutils.fs``
+(the landing root is ``abfss://`` or a ``/Volumes`` path there) instead of the local ones.
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from pyspark.sql import functions as F
@@ -18,6 +23,9 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
+    "DbutilsFolders",
+    "Folders",
+    "LocalFolders",
     "extract_increment",
     "extract_root",
     "read_watermark",
@@ -38,18 +46,76 @@ def _local(uri: str) -> Path:
     return Path(unquote(parsed.path))
 
 
-def _extract_dirs(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+def _visible(name: str) -> bool:
+    return not name.startswith(("_", "."))  # what Spark's file listing reads
 
 
-def read_watermark(spark: SparkSession, config: SourceConfig, landing_root: str) -> str | None:
+class Folders(Protocol):
+    """The few folder operations an extract needs, on URIs."""
+
+    def extracts(self, root: str) -> list[str]:
+        """Names of the finished extract folders under ``root`` (none if it is absent)."""
+
+    def remove(self, uri: str) -> None:
+        """Delete a folder and its files (nothing if it is absent)."""
+
+    def move(self, source: str, target: str) -> None:
+        """Rename a folder."""
+
+
+class LocalFolders:
+    """``file://`` landing roots (a laptop, CI)."""
+
+    def extracts(self, root: str) -> list[str]:
+        """Names of the finished extract folders under ``root``."""
+        path = _local(root)
+        if not path.is_dir():
+            return []
+        return sorted(p.name for p in path.iterdir() if p.is_dir() and _visible(p.name))
+
+    def remove(self, uri: str) -> None:
+        """Delete a folder."""
+        shutil.rmtree(_local(uri), ignore_errors=True)
+
+    def move(self, source: str, target: str) -> None:
+        """Rename a folder."""
+        _local(source).rename(_local(target))
+
+
+class DbutilsFolders:
+    """Databricks: ``dbutils.fs`` on ``abfss://`` or ``/Volumes/...`` landing roots."""
+
+    def __init__(self, dbutils: Any) -> None:
+        self.fs = dbutils.fs
+
+    def extracts(self, root: str) -> list[str]:
+        """Names of the finished extract folders under ``root``."""
+        try:
+            found = self.fs.ls(root)
+        except Exception as exc:  # dbutils raises a wrapped FileNotFoundException
+            if "FileNotFound" in str(exc) or "does not exist" in str(exc):
+                return []
+            raise
+        names = [f.name.rstrip("/") for f in found if f.name.endswith("/")]
+        return sorted(n for n in names if _visible(n))
+
+    def remove(self, uri: str) -> None:
+        """Delete a folder."""
+        self.fs.rm(uri, True)
+
+    def move(self, source: str, target: str) -> None:
+        """Rename a folder."""
+        self.fs.mv(source, target, True)
+
+
+def read_watermark(
+    spark: SparkSession, config: SourceConfig, landing_root: str, folders: Folders | None = None
+) -> str | None:
     """The newest watermark value extracted so far, as text (None before the first extract)."""
     incremental = jdbc_source(config).incremental
     assert incremental is not None
     root = extract_root(landing_root, config.name)
-    if not _extract_dirs(_local(root)):
+    if not (folders or LocalFolders()).extracts(root):
         return None
     kind = next(c.type for c in config.columns if c.name == incremental.column)
     value = F.max(F.col(incremental.column).try_cast(kind)).cast("string")
@@ -59,28 +125,39 @@ def read_watermark(spark: SparkSession, config: SourceConfig, landing_root: str)
 
 
 def extract_increment(
-    spark: SparkSession, config: SourceConfig, landing_root: str, run_id: str
+    spark: SparkSession,
+    config: SourceConfig,
+    landing_root: str,
+    run_id: str,
+    *,
+    platform: str = "local",
+    folders: Folders | None = None,
 ) -> tuple[str | None, int]:
     """Extract the rows newer than the watermark; returns (the filter used, rows extracted).
 
     The files are written to a hidden folder and renamed into place, so a killed extract
-    leaves nothing the stream would read.
+    leaves nothing the stream would read. A retried extract of the same run id keeps the
+    folder it already moved into place.
     """
+    folders = folders or LocalFolders()
     incremental = jdbc_source(config).incremental
     assert incremental is not None
-    where = watermark_filter(incremental.column, read_watermark(spark, config, landing_root))
     root = extract_root(landing_root, config.name)
-    staging, final = _local(root) / f"_staging-{run_id}", _local(root) / run_id
-    shutil.rmtree(staging, ignore_errors=True)
-    read_jdbc(spark, config, where).write.mode("overwrite").parquet(staging.as_uri())
-    staging.rename(final)
-    rows = spark.read.schema(extract_schema(config)).parquet(final.as_uri()).count()
+    staging, final = f"{root}/_staging-{run_id}", f"{root}/{run_id}"
+    if run_id in folders.extracts(root):
+        return None, spark.read.schema(extract_schema(config)).parquet(final).count()
+    watermark = read_watermark(spark, config, landing_root, folders)
+    where = watermark_filter(incremental.column, watermark)
+    folders.remove(staging)
+    read_jdbc(spark, config, where, platform).write.mode("overwrite").parquet(staging)
+    folders.move(staging, final)
+    rows = spark.read.schema(extract_schema(config)).parquet(final).count()
     return where, rows
 
 
 def reset_extracts(config: SourceConfig, landing_root: str) -> None:
     """Forget every extract of ``config``'s source: the next run reads a full snapshot."""
-    shutil.rmtree(_local(extract_root(landing_root, config.name)), ignore_errors=True)
+    LocalFolders().remove(extract_root(landing_root, config.name))
 
 
 def stream_extracts(spark: SparkSession, config: SourceConfig, landing_root: str) -> DataFrame:

@@ -1,11 +1,23 @@
 """REST sources: a Python data source (``lakehouse_rest``) reading paged JSON records.
 
-Bronze is a materialized view: every run reads the endpoint afresh. (A streaming reader was
-tried: on the local engine a Python streaming source fails with "Python worker failed to
-connect back", so REST stays batch.) Secrets (the auth header, a URL kept as a secret) are
-resolved on the driver and handed to the reader as options; the data source must be
-registered before the graph is (``register_rest``): registering inside a query function is
-refused by the pipeline engine.
+With ``mode: snapshot`` (the default) bronze is a materialized view: every run reads the
+endpoint afresh. With ``mode: stream`` bronze is a streaming table fed by the data source's
+streaming reader (``stream.py``): each run reads only the records added since the offset kept
+in the stream's checkpoint (tests/sources/test_rest_stream.py).
+
+"Python worker failed to connect back" (the reason REST was batch only): each Python
+streaming source starts a Python process on the driver when its stream starts, and Spark
+(``PythonWorkerFactory.createSimpleWorker``, pyspark 4.2) waits a hard-coded 10 seconds
+(``Selector.select(10000)``, no conf) for it to connect back to a loopback socket. The
+loopback binding is not the cause (driver and worker are both on 127.0.0.1; one stream, or
+three on an idle machine, start fine). On this shared 2-core machine at load average ~17,
+importing ``pyspark.sql.streaming.python_streaming_source_runner`` alone took ~2 s and three
+streams starting at once missed the 10 s (the worker then reports CANNOT_OPEN_SOCKET ...
+timed out). So keep Python streaming sources per pipeline few; a failed stream is retried by
+the engine and by the next run, which resumes from the checkpointed offset.
+Secrets (the auth header, a URL kept as a secret) are resolved on the driver and handed to the
+reader as options; the data source must be registered before the graph is
+(``register_rest``): registering inside a query function is refused by the pipeline engine.
 """
 
 from __future__ import annotations
@@ -83,13 +95,14 @@ def register_rest(spark: SparkSession) -> None:
 
 
 def read_rest(spark: SparkSession, config: SourceConfig, platform: str = "local") -> DataFrame:
-    """A batch read of every page."""
+    """A batch read of every page, or (``mode: stream``) a stream of the new records."""
     from pipelines.sources.rest.datasource import NAME
 
     source = config.source
     assert isinstance(source, RestSource)
+    reader = spark.readStream if source.mode == "stream" else spark.read
     return (
-        spark.read.format(NAME)
+        reader.format(NAME)
         .schema(rest_schema(config))
         .option("request", json.dumps(rest_request(source, platform)))
         .option("secret_headers", json.dumps(secret_headers(source, platform)))

@@ -14,14 +14,20 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyspark.sql.datasource import DataSource, DataSourceReader
+from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader
 from pyspark.sql.types import StructType
 
 from pipelines.config.rest import RestPagination, RestRetry
 from pipelines.sources.rest.http import RateLimiter, RestError, get_json
-from pipelines.sources.rest.paging import first_page, next_page, records_at, text_value
+from pipelines.sources.rest.paging import (
+    PageRequest,
+    first_page,
+    next_page,
+    records_at,
+    text_value,
+)
 
-__all__ = ["RestDataSource", "RestReader", "read_pages"]
+__all__ = ["RestDataSource", "RestReader", "read_pages", "record_row"]
 
 NAME = "lakehouse_rest"
 
@@ -44,13 +50,17 @@ def read_pages(
             records = records_at(body, request["records_path"])
         except ValueError as exc:
             raise RestError(f"GET {page.url} page {page.number}: {exc}") from None
-        fetched = datetime.now(UTC).replace(tzinfo=None)
-        described = _describe(page.url, page.number)
         for record in records:
-            fields = record if isinstance(record, dict) else {}
-            values = [text_value(fields.get(name)) for name in columns]
-            yield (*values, text_value(record), described, fetched)
+            yield record_row(columns, page, record)
         page = next_page(page, body, len(records), paging)
+
+
+def record_row(columns: list[str], page: PageRequest, record: Any) -> tuple[Any, ...]:
+    """The bronze row of one record: declared fields as text, the record, where, when."""
+    fields = record if isinstance(record, dict) else {}
+    values = [text_value(fields.get(name)) for name in columns]
+    fetched = datetime.now(UTC).replace(tzinfo=None)
+    return (*values, text_value(record), _describe(page.url, page.number), fetched)
 
 
 def _describe(url: str, number: int) -> str:
@@ -86,3 +96,9 @@ class RestDataSource(DataSource):
     def reader(self, schema: StructType) -> DataSourceReader:
         """The batch reader."""
         return RestReader(dict(self.options))
+
+    def streamReader(self, schema: StructType) -> DataSourceStreamReader:  # noqa: N802
+        """The streaming reader (``mode: stream``): new records since the last offset."""
+        from pipelines.sources.rest.stream import RestStreamReader
+
+        return RestStreamReader(dict(self.options))

@@ -1,0 +1,20 @@
+"""Daily-job task (``spark_python_task``): ``extract_jdbc.py --src <synced src/> ...``.
+
+Extracts the increments of the pipeline's incremental JDBC sources before its bronze task; the
+logic is in ``pipelines.sources.jdbc_task``. ``--src`` goes on ``sys.path`` first, as in
+``backfill.py``.
+"""
+
+import sys
+
+if __name__ == "__main__":
+    if "--src" in sys.argv:
+        sys.path.insert(0, sys.argv[sys.argv.index("--src") + 1])
+    from pipelines.errors import LakehouseError
+    from pipelines.sources.jdbc_task import main
+
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except LakehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None

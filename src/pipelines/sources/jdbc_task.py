@@ -1,0 +1,70 @@
+"""The daily job's ``extract`` task on Databricks: incremental JDBC sources' extracts.
+
+Locally the runner extracts before the graph runs (``prepare_sources``). A Lakeflow pipeline
+has no such step, and a query function may not run a query (see ``pipelines.sources.jdbc``),
+so each daily job whose pipeline has incremental JDBC sources runs this task before its
+``bronze`` task: the same ``extract_increment``, secrets from the secret scope, folders through
+``dbutils.fs``, written under the landing root the pipeline reads
+(``<landing_root>/_extracts/<source>/<job run id>/``). Entry point:
+``src/pipelines/extract_jdbc.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.config import load_config
+from pipelines.config.model import JdbcSource
+from pipelines.errors import LakehouseError
+from pipelines.sources.jdbc_extract import DbutilsFolders, Folders, extract_increment
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["main"]
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    spark: SparkSession | None = None,
+    folders: Folders | None = None,
+) -> int:
+    """``extract_jdbc.py --conf C --landing-root L --run-id R --source S [--source S2]``.
+
+    Raises:
+        LakehouseError: A named source is not an incremental JDBC source of the config.
+    """
+    parser = argparse.ArgumentParser(prog="extract_jdbc")
+    parser.add_argument("--src", help="synced src/ folder (put on sys.path by the entry point)")
+    parser.add_argument("--conf", required=True, help="the synced src/conf folder")
+    parser.add_argument("--landing-root", required=True)
+    parser.add_argument("--run-id", required=True, help="names the extract folder")
+    parser.add_argument("--source", action="append", required=True)
+    parser.add_argument("--platform", default="databricks", choices=["databricks", "local"])
+    args = parser.parse_args(argv)
+    config = load_config(Path(args.conf))
+    known = {s.name: s for s in config.sources}
+    for name in args.source:
+        source = known.get(name)
+        if source is None or not (
+            isinstance(source.source, JdbcSource) and source.source.incremental
+        ):
+            raise LakehouseError(f"{name}: not an incremental JDBC source of {args.conf}")
+    if spark is None:
+        from pyspark.sql import SparkSession as Session
+
+        spark = Session.builder.getOrCreate()
+    if folders is None:
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        folders = DbutilsFolders(dbutils)
+    for name in args.source:
+        where, rows = extract_increment(
+            spark, known[name], args.landing_root, args.run_id,
+            platform=args.platform, folders=folders,
+        )  # fmt: skip
+        print(f"extract {name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
+    return 0
