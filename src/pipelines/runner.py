@@ -23,6 +23,7 @@ from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
+from pipelines.profile import Profile
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,
@@ -69,6 +70,7 @@ def run_pipeline(
     trigger: str = "manual",
     target: str = "local",
     secrets_dir: Path | None = None,
+    profile: Profile | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -79,11 +81,14 @@ def run_pipeline(
     Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
     place looked): a missing key fails the run before anything is read.
 
+    ``profile`` collects the wall time of each step (``lakehouse run --profile`` prints it).
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
         PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
+    timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
     masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
     keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
@@ -97,34 +102,42 @@ def run_pipeline(
     try:
         mode = "full refresh" if full_refresh else "incremental"
         echo(f"run {run_id}: {len(stored)} datasets, {mode}")
-        for schema in SCHEMAS:
-            spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+        with timed("schemas"):
+            for schema in SCHEMAS:
+                spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
         if full_refresh:
-            _reset(spark, stored, storage_root)
-            reset_sources(config.sources, context)
+            with timed("full refresh: drop tables"):
+                _reset(spark, stored, storage_root)
+                reset_sources(config.sources, context)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
-        config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+        with timed("schema drift check"):
+            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
         # Sources whose work happens before the graph (extracts, data source registration) or
         # that a local run leaves out; the datasets built from them are left out of this run.
-        prepared = prepare_sources(spark, config.sources, context, echo)
+        with timed("prepare sources"):
+            prepared = prepare_sources(spark, config.sources, context, echo)
         specs, skipped, failed = _leave_out(specs, prepared, echo)
         stored = [s for s in specs if s.stored]
         left_out = {*prepared.skipped, *prepared.failed}
         ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
-        failures = _run_phases(
-            spark, specs, stored, failed, tracker, table_format, storage_root, echo
-        )
+        with timed("pipeline"):
+            failures = _run_phases(
+                spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile
+            )
         for name, reason in failed.items():  # recorded in ops like any failed flow
             tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-        counts = _row_counts(spark, stored)
-        record_quality(spark, ran, run_id, table_format)
+        with timed("row counts"):
+            counts = _row_counts(spark, stored)
+        with timed("quality metrics"):
+            record_quality(spark, ran, run_id, table_format)
         return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
     finally:
         error = sys.exc_info()[1]
-        after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo)
+        with timed("after run"):
+            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile)  # fmt: skip # noqa: E501
 
 
 def _run_phases(
@@ -136,6 +149,7 @@ def _run_phases(
     table_format: str | None,
     storage_root: str,
     echo: Printer,
+    profile: Profile | None = None,
 ) -> dict[str, str]:
     """Run the graph in two phases; returns every failed dataset (``failed`` included)."""
     # Two phases: the local engine lets a materialized view start as soon as an upstream
@@ -159,8 +173,11 @@ def _run_phases(
         if not todo:
             continue
         reset = [n for n in todo if n in recomputed]
-        events = _start(spark, specs, table_format, todo, reset, storage_root)
-        _follow(events, echo, tracker)
+        timed = (profile or Profile()).step
+        with timed("register graph"):
+            events = _start(spark, specs, table_format, todo, reset, storage_root)
+        with timed(f"run {len(todo)} dataset(s)"):
+            _follow(events, echo, tracker, profile)
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
@@ -235,7 +252,13 @@ def _start(
     )
 
 
-def _follow(events: Iterator[dict[str, Any]], echo: Printer, tracker: RunTracker) -> None:
+def _follow(
+    events: Iterator[dict[str, Any]],
+    echo: Printer,
+    tracker: RunTracker,
+    profile: Profile | None = None,
+) -> None:
+    clock = _FlowClock()
     try:
         for result in events:
             event = result.get("pipeline_event_result")
@@ -243,14 +266,43 @@ def _follow(events: Iterator[dict[str, Any]], echo: Printer, tracker: RunTracker
                 continue
             at = event.event.timestamp.ToDatetime().replace(tzinfo=UTC)
             finished = tracker.observe(event.event.message, at)
+            clock.saw(tracker)
             if finished is not None:
                 echo(_flow_line(finished))
+        clock.report(profile)
     except Exception as exc:  # the server aborts the stream when the graph cannot run
         tracker.run_state = "FAILED"
         name = _failed_dataset(str(exc), tracker)
         tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
         tracker.flows[name].error = _first_line(str(exc))
         echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
+
+
+class _FlowClock:
+    """When (client clock) the first flow started and the last one ended: the run's start-up
+    and wind-down around the flows, for the profile."""
+
+    def __init__(self) -> None:
+        self.opened = time.perf_counter()
+        self.first_start = self.last_end = 0.0
+
+    def saw(self, tracker: RunTracker) -> None:
+        now = time.perf_counter()
+        flows = tracker.flows.values()
+        if not self.first_start and any(f.started for f in flows):
+            self.first_start = now
+        if flows and all(f.ended for f in flows):
+            self.last_end = self.last_end or now
+        else:
+            self.last_end = 0.0
+
+    def report(self, profile: Profile | None) -> None:
+        if profile is None or not (self.first_start and self.last_end):
+            return
+        now = time.perf_counter()
+        profile.add("until the first flow starts", self.first_start - self.opened)
+        profile.add("flows", self.last_end - self.first_start)
+        profile.add("after the last flow ends", now - self.last_end)
 
 
 def _flow_line(flow: FlowState) -> str:
