@@ -7,7 +7,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
@@ -99,6 +100,7 @@ def run_pipeline(
     info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
     ran = config
+    counted: RunCounts | None = None
     try:
         mode = "full refresh" if full_refresh else "incremental"
         echo(f"run {run_id}: {len(stored)} datasets, {mode}")
@@ -123,21 +125,23 @@ def run_pipeline(
         ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
         with timed("pipeline"):
             failures = _run_phases(
-                spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile
-            )
+                spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
+                full_refresh=full_refresh,
+            )  # fmt: skip
         for name, reason in failed.items():  # recorded in ops like any failed flow
             tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-        with timed("row counts"):
-            counts = _row_counts(spark, stored)
-        with timed("quality metrics"):
-            record_quality(spark, ran, run_id, table_format)
+        with timed("counts (tables, checks, rules: one job)"):
+            counted = count_run(spark, ran, stored, tracker.flows, run_id)
+        counts = counted.tables(stored)
+        with timed("ops.quality_metrics"):
+            record_quality(spark, ran, run_id, table_format, counted.values)
         return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile)  # fmt: skip # noqa: E501
+            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted)  # fmt: skip # noqa: E501
 
 
 def _run_phases(
@@ -150,20 +154,28 @@ def _run_phases(
     storage_root: str,
     echo: Printer,
     profile: Profile | None = None,
+    *,
+    full_refresh: bool = False,
 ) -> dict[str, str]:
-    """Run the graph in two phases; returns every failed dataset (``failed`` included)."""
+    """Run the graph in one or two phases; returns every failed dataset (``failed`` included)."""
     # Two phases: the local engine lets a materialized view start as soon as an upstream
-    # streaming table is running, so it could read bronze before this run's files landed.
-    # Streaming tables refresh (incrementally) first; then every materialized view is
-    # recomputed from scratch (a full refresh also lets a changed query change its schema).
-    # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
-    # belong to the first phase, or a view reading them could list their files before they
-    # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+    # streaming table is running when that table already exists in the catalog, so it could
+    # read bronze before this run's files landed. Streaming tables refresh (incrementally)
+    # first; then every materialized view is recomputed from scratch (a full refresh also lets
+    # a changed query change its schema). Sources read as snapshots (JDBC, REST) are
+    # materialized views without inputs: they belong to the first phase, or a view reading
+    # them could list their files before they are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST
+    # on the second run).
+    # A full refresh has dropped every table first: then the engine orders every flow after
+    # its inputs, and one phase saves a registration and a run's start and end (~3 s). Should
+    # a view still start before one of its inputs ended, the views run again (second phase).
     ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
     views = [s.name for s in stored if s.name not in ingest]
     recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     failures = dict(failed)
-    for names in (ingest, views):
+    phases = [ingest + views] if full_refresh else [ingest, views]
+    while phases:
+        names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
         todo = [n for n in names if n not in blocked]
@@ -181,7 +193,27 @@ def _run_phases(
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
+        if early := _started_early(specs, tracker, todo):
+            echo(f"   ! {', '.join(early)} started before an input was complete: run again")
+            phases.append([n for n in views if n in todo])
     return failures
+
+
+def _started_early(
+    specs: Sequence[DatasetSpec], tracker: RunTracker, names: Sequence[str]
+) -> list[str]:
+    """The datasets among ``names`` that started before one of their inputs (also among
+    ``names``) ended: they may have read the input's old contents."""
+    flows = tracker.flows
+    early = []
+    for spec in specs:
+        mine = flows.get(spec.name)
+        if spec.name not in names or mine is None or mine.started is None:
+            continue
+        ends = [flows[i].ended for i in spec.inputs if i in names and i in flows]
+        if any(end is None or end > mine.started for end in ends):
+            early.append(spec.name)
+    return early
 
 
 def _leave_out(
@@ -331,7 +363,3 @@ def _first_line(text: str) -> str:
         if raised:
             return raised[-1][:300]
     return (lines[0] if lines else "")[:300]
-
-
-def _row_counts(spark: SparkSession, specs: list[DatasetSpec]) -> dict[str, int]:
-    return {spec.name: spark.read.table(spec.name).count() for spec in specs}
