@@ -35,7 +35,7 @@ from pipelines.sources.prepare import (
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["RunResult", "new_run_id", "run_pipeline"]
+__all__ = ["RunResult", "new_run_id", "run_once", "run_pipeline"]
 
 Printer = Callable[[str], None]
 
@@ -185,11 +185,10 @@ def _run_phases(
         if not todo:
             continue
         reset = [n for n in todo if n in recomputed]
-        timed = (profile or Profile()).step
-        with timed("register graph"):
-            events = _start(spark, specs, table_format, todo, reset, storage_root)
-        with timed(f"run {len(todo)} dataset(s)"):
-            _follow(events, echo, tracker, profile)
+        run_once(
+            spark, specs, todo, reset=reset, storage_root=storage_root,
+            table_format=table_format, echo=echo, tracker=tracker, profile=profile,
+        )  # fmt: skip
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
@@ -250,6 +249,32 @@ def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> 
         schema, table = spec.name.split(".")
         checkpoint = Path(unquote(storage.path)) / "_checkpoints" / "spark_catalog" / schema / table
         shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def run_once(
+    spark: SparkSession,
+    specs: Sequence[DatasetSpec],
+    names: Sequence[str],
+    *,
+    storage_root: str,
+    reset: Sequence[str] = (),
+    table_format: str | None = "parquet",
+    echo: Printer = print,
+    tracker: RunTracker | None = None,
+    profile: Profile | None = None,
+) -> RunTracker:
+    """Register ``specs`` as a new graph, run ``names`` once (``reset``: recomputed from
+    scratch, the others refreshed) and follow the run to its end; no pre- or post-run work.
+
+    The runner's building block, public for the benchmarks (``benchmarks/ingest.py``).
+    """
+    tracker = tracker if tracker is not None else RunTracker()
+    timed = (profile or Profile()).step
+    with timed("register graph"):
+        events = _start(spark, tuple(specs), table_format, list(names), list(reset), storage_root)
+    with timed(f"run {len(names)} dataset(s)"):
+        _follow(events, echo, tracker, profile)
+    return tracker
 
 
 def _start(
