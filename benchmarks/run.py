@@ -154,11 +154,14 @@ def conf_dir(work: Path, settings: SparkSettings, src: Path = REPO / "src") -> P
     return target
 
 
-def ours_job(landing: Path, home: Path, conf: Path, ref: Ref | None = None) -> Job:
+def ours_job(
+    landing: Path, home: Path, conf: Path, ref: Ref | None = None, *, full_refresh: bool = True
+) -> Job:
     env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
     env["LAKEHOUSE_CONF"] = str(conf)
     # The catalog alone: the other shipped sources are not part of the comparison.
-    command = [str(VENV_BIN / "lakehouse"), "run", "--full-refresh", "--only", "product_catalog"]
+    command = [str(VENV_BIN / "lakehouse"), "run", "--only", "product_catalog"]
+    command += ["--full-refresh"] if full_refresh else []
     if ref is None:
         return Job("ours", home, command, env, parse_ours)
     # Another commit's code: its src/ first on the path, with this checkout's environment.
@@ -219,11 +222,15 @@ def wait_until_quiet(max_cores: float, max_wait: float, window: float = 5.0) -> 
     return time.perf_counter() - started
 
 
-def measure(job: Job, rows: int, repeat: int, label: str, timeout: float) -> Measurement:
-    """Run ``job`` in a fresh process group on an empty home; wall time, peak RSS, counts."""
+def measure(
+    job: Job, rows: int, repeat: int, label: str, timeout: float, *, fresh: bool = True
+) -> Measurement:
+    """Run ``job`` in a fresh process group on an empty home (``fresh``; else on the home as
+    the last run left it); wall time, peak RSS, counts."""
     home = job.home
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    if fresh:
+        shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
     log = home.parent / f"{home.name}.log"
     env = {**os.environ, **job.env}
     with log.open("w") as out:
