@@ -48,6 +48,7 @@ COUNT_KEYS = ("bronze", "silver", "quarantine", "team_a", "team_b")
 _OURS_COUNT = re.compile(r"^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 _OURS_FLOW = re.compile(r"^\s+\S+ (\S+)\s+(\w+)\s+([\d.]+)s")
 _OURS_TOTAL = re.compile(r"completed in ([\d.]+)s")
+_PROFILE_STEP = re.compile(r"^  (\S.*?|\s+\S.*?)\s+([\d.]+)$")
 GIB = 1024**3
 
 
@@ -102,13 +103,19 @@ class Job:
 
 
 def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
-    """Counts from the run summary table, flow and run durations from the progress lines."""
+    """Counts from the run summary table, flow and run durations from the progress lines,
+    and the steps of ``--profile`` (``profile: <step>``, summed over repeated steps)."""
     names = {"gold.team_a_products_with_image": "team_a"}
     names["gold.team_b_samsung_after_2000_without_image"] = "team_b"
     counts: dict[str, int] = {}
     phases: dict[str, float] = {}
+    profile = False
     for line in stdout.splitlines():
-        if match := _OURS_COUNT.match(line):
+        profile = profile or line.startswith("profile (wall seconds):")
+        if profile and (match := _PROFILE_STEP.match(line)):
+            key = f"profile: {match[1].strip()}"
+            phases[key] = round(phases.get(key, 0.0) + float(match[2]), 2)
+        elif match := _OURS_COUNT.match(line):
             table = f"{match[1]}.{match[2]}"
             counts[names.get(table, match[1])] = int(match[3].replace(",", ""))
         elif (match := _OURS_FLOW.match(line)) and match[2] == "completed":
@@ -162,8 +169,8 @@ def ours_job(
     # The catalog alone: the other shipped sources are not part of the comparison.
     command = [str(VENV_BIN / "lakehouse"), "run", "--only", "product_catalog"]
     command += ["--full-refresh"] if full_refresh else []
-    if ref is None:
-        return Job("ours", home, command, env, parse_ours)
+    if ref is None:  # (an older commit may not know --profile)
+        return Job("ours", home, [*command, "--profile"], env, parse_ours)
     # Another commit's code: its src/ first on the path, with this checkout's environment.
     env["PYTHONPATH"] = str(ref.src)
     command[:1] = [str(VENV_BIN / "python"), "-m", "pipelines.cli"]
@@ -367,7 +374,7 @@ def summarise(results: Sequence[Measurement], landings: dict[int, Landing]) -> s
         ]
         mine = [m for m in results if m.rows == rows]
         groups = itertools.groupby(sorted(mine, key=_run_order(mine)), key=_group_key)
-        medians: dict[tuple[str, str], float] = {}
+        medians: dict[tuple[str, str], tuple[float, float]] = {}
         for (variant, label), runs in ((k, list(g)) for k, g in groups):
             row, medians[(variant, label)] = _summary_row(variant, label, runs)
             lines.append(row)
@@ -375,7 +382,9 @@ def summarise(results: Sequence[Measurement], landings: dict[int, Landing]) -> s
     return "\n".join(lines)
 
 
-def _summary_row(variant: str, label: str, runs: Sequence[Measurement]) -> tuple[str, float]:
+def _summary_row(
+    variant: str, label: str, runs: Sequence[Measurement]
+) -> tuple[str, tuple[float, float]]:
     good = [m for m in runs if m.ok]
 
     def median(values: Iterable[float]) -> float:
@@ -391,30 +400,35 @@ def _summary_row(variant: str, label: str, runs: Sequence[Measurement]) -> tuple
     )
     numbers = f"{wall:.1f} | {peak:.2f} | {pss:.2f} | {cpu:.0f}" if good else "- | - | - | -"
     row = f"| {variant} | {label or '-'} | {numbers} | {raw} | {len(good)}/{len(runs)} |"
-    return row, wall
+    return row, (wall, cpu)
 
 
-def _run_order(runs: Sequence[Measurement]) -> Callable[[Measurement], tuple[int, int]]:
-    """Sort by variant, then settings in the order they were run."""
+def _run_order(runs: Sequence[Measurement]) -> Callable[[Measurement], tuple[int, str, int]]:
+    """Sort by variant (this checkout before other commits), then settings in run order."""
     first = {m.settings: i for i, m in reversed(list(enumerate(runs)))}
-    return lambda m: (VARIANTS.index(m.variant.split("@")[0]), first[m.settings])
+    return lambda m: (VARIANTS.index(m.variant.split("@")[0]), m.variant, first[m.settings])
 
 
 def _group_key(m: Measurement) -> tuple[str, str]:
     return (m.variant, m.settings)
 
 
-def _ratios(medians: dict[tuple[str, str], float]) -> list[str]:
+def _ratios(medians: dict[tuple[str, str], tuple[float, float]]) -> list[str]:
+    """Ratios of the median wall times (and CPU times: they move less with other load)."""
+
+    def ratio(a: tuple[float, float], b: tuple[float, float]) -> str:
+        return f"**{a[0] / b[0]:.2f}x** wall, {a[1] / b[1]:.2f}x CPU"
+
     out = []
-    for (variant, label), wall in medians.items():
+    for (variant, label), mine in medians.items():
         pyspark, pandas = medians.get(("pyspark", label)), medians.get(("pandas", ""))
-        if variant == "ours" and pyspark and not math.isnan(wall / pyspark):
-            out.append(f"\nours / hand-written PySpark ({label}): **{wall / pyspark:.2f}x**")
-        if variant == "ours" and pandas and not math.isnan(wall / pandas):
-            out.append(f"ours / pandas ({label}): {wall / pandas:.2f}x")
+        if variant == "ours" and pyspark and not math.isnan(mine[0] / pyspark[0]):
+            out.append(f"\nours / hand-written PySpark ({label}): {ratio(mine, pyspark)}")
+        if variant == "ours" and pandas and not math.isnan(mine[0] / pandas[0]):
+            out.append(f"ours / pandas ({label}): {ratio(mine, pandas)}")
         ours = medians.get(("ours", label))
-        if variant.startswith("ours@") and ours and not math.isnan(ours / wall):
-            out.append(f"ours / {variant} ({label}): **{ours / wall:.2f}x**")
+        if variant.startswith("ours@") and ours and not math.isnan(ours[0] / mine[0]):
+            out.append(f"ours / {variant} ({label}): {ratio(ours, mine)}")
     return out
 
 

@@ -159,8 +159,9 @@ def _run_phases(
 ) -> dict[str, str]:
     """Run the graph in one or two phases; returns every failed dataset (``failed`` included)."""
     # Two phases: the local engine lets a materialized view start as soon as an upstream
-    # streaming table is running when that table already exists in the catalog, so it could
-    # read bronze before this run's files landed. Streaming tables refresh (incrementally)
+    # streaming table is running when that table already exists in the catalog (seen on
+    # pyspark 4.2: the read is then not taken as a dependency), so it could read bronze before
+    # this run's files landed. Streaming tables refresh (incrementally)
     # first; then every materialized view is recomputed from scratch (a full refresh also lets
     # a changed query change its schema). Sources read as snapshots (JDBC, REST) are
     # materialized views without inputs: they belong to the first phase, or a view reading
