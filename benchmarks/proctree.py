@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["PeakTree", "busy_cpu_seconds", "tree_rss"]
+__all__ = ["PeakTree", "busy_cpu_seconds", "tree_cpu_seconds", "tree_rss"]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -81,6 +81,11 @@ def _tree(root: int) -> dict[int, _Proc]:
 def tree_rss(root: int) -> int:
     """Summed resident set size, in bytes, of ``root`` and its live descendants."""
     return sum(p.rss_pages for p in _tree(root).values()) * _PAGE
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and its live descendants (a JVM child included)."""
+    return sum(p.cpu_ticks for p in _tree(root).values()) / _TICK
 
 
 def busy_cpu_seconds() -> float:

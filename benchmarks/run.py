@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from generate import Landing, landing_zone
 from pipelines.config import load_config
@@ -47,6 +48,7 @@ COUNT_KEYS = ("bronze", "silver", "quarantine", "team_a", "team_b")
 _OURS_COUNT = re.compile(r"^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 _OURS_FLOW = re.compile(r"^\s+\S+ (\S+)\s+(\w+)\s+([\d.]+)s")
 _OURS_TOTAL = re.compile(r"completed in ([\d.]+)s")
+_PROFILE_STEP = re.compile(r"^  (\S.*?|\s+\S.*?)\s+([\d.]+)$")
 GIB = 1024**3
 
 
@@ -101,13 +103,19 @@ class Job:
 
 
 def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
-    """Counts from the run summary table, flow and run durations from the progress lines."""
+    """Counts from the run summary table, flow and run durations from the progress lines,
+    and the steps of ``--profile`` (``profile: <step>``, summed over repeated steps)."""
     names = {"gold.team_a_products_with_image": "team_a"}
     names["gold.team_b_samsung_after_2000_without_image"] = "team_b"
     counts: dict[str, int] = {}
     phases: dict[str, float] = {}
+    profile = False
     for line in stdout.splitlines():
-        if match := _OURS_COUNT.match(line):
+        profile = profile or line.startswith("profile (wall seconds):")
+        if profile and (match := _PROFILE_STEP.match(line)):
+            key = f"profile: {match[1].strip()}"
+            phases[key] = round(phases.get(key, 0.0) + float(match[2]), 2)
+        elif match := _OURS_COUNT.match(line):
             table = f"{match[1]}.{match[2]}"
             counts[names.get(table, match[1])] = int(match[3].replace(",", ""))
         elif (match := _OURS_FLOW.match(line)) and match[2] == "completed":
@@ -132,11 +140,11 @@ def parse_result_line(stdout: str) -> tuple[dict[str, int], dict[str, float], st
 # ---------------------------------------------------------------- building the jobs
 
 
-def conf_dir(work: Path, settings: SparkSettings) -> Path:
-    """A copy of ``src/conf`` whose ``project.yml`` carries ``settings``."""
-    target = work / "conf" / settings.label
+def conf_dir(work: Path, settings: SparkSettings, src: Path = REPO / "src") -> Path:
+    """A copy of ``<src>/conf`` whose ``project.yml`` carries ``settings``."""
+    target = work / "conf" / src.parent.name / settings.label
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(REPO / "src" / "conf", target)
+    shutil.copytree(src / "conf", target)
     project = target / "project.yml"
     text = re.sub(
         r"(?m)^(\s+shuffle_partitions:\s*)\d+", rf"\g<1>{settings.shuffle_partitions}",
@@ -153,12 +161,43 @@ def conf_dir(work: Path, settings: SparkSettings) -> Path:
     return target
 
 
-def ours_job(landing: Path, home: Path, conf: Path) -> Job:
+def ours_job(
+    landing: Path, home: Path, conf: Path, ref: Ref | None = None, *, full_refresh: bool = True
+) -> Job:
     env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
     env["LAKEHOUSE_CONF"] = str(conf)
     # The catalog alone: the other shipped sources are not part of the comparison.
-    command = [str(VENV_BIN / "lakehouse"), "run", "--full-refresh", "--only", "product_catalog"]
-    return Job("ours", home, command, env, parse_ours)
+    command = [str(VENV_BIN / "lakehouse"), "run", "--only", "product_catalog"]
+    command += ["--full-refresh"] if full_refresh else []
+    if ref is None:  # (an older commit may not know --profile)
+        return Job("ours", home, [*command, "--profile"], env, parse_ours)
+    # Another commit's code: its src/ first on the path, with this checkout's environment.
+    env["PYTHONPATH"] = str(ref.src)
+    command[:1] = [str(VENV_BIN / "python"), "-m", "pipelines.cli"]
+    return Job(f"ours@{ref.name}", home, command, env, parse_ours)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Another commit of ours to measure beside this checkout (``--ref``)."""
+
+    name: str
+    src: Path
+
+
+def export_ref(work: Path, ref: str) -> Ref:
+    """``src/`` of commit ``ref``, exported (``git archive``) under ``work``."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = work / f"ref-{commit}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", commit, "src"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return Ref(commit, target / "src")
 
 
 def pyspark_job(landing: Path, home: Path, settings: SparkSettings) -> Job:
@@ -190,11 +229,15 @@ def wait_until_quiet(max_cores: float, max_wait: float, window: float = 5.0) -> 
     return time.perf_counter() - started
 
 
-def measure(job: Job, rows: int, repeat: int, label: str, timeout: float) -> Measurement:
-    """Run ``job`` in a fresh process group on an empty home; wall time, peak RSS, counts."""
+def measure(
+    job: Job, rows: int, repeat: int, label: str, timeout: float, *, fresh: bool = True
+) -> Measurement:
+    """Run ``job`` in a fresh process group on an empty home (``fresh``; else on the home as
+    the last run left it); wall time, peak RSS, counts."""
     home = job.home
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    if fresh:
+        shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
     log = home.parent / f"{home.name}.log"
     env = {**os.environ, **job.env}
     with log.open("w") as out:
@@ -248,9 +291,10 @@ def run_size(
     work = args.work / str(landing.requested_rows) / "run"
     results: list[Measurement] = []
     confs = {s: conf_dir(args.work, s) for s in grid} if "ours" in args.variants else {}
+    ref_confs = {(r, s): conf_dir(args.work, s, r.src) for r in args.refs for s in grid}
     for repeat in range(1, args.repeats + 1):
         batch = []
-        for job, label in _jobs(landing, work, args, grid, confs):
+        for job, label in _jobs(landing, work, args, grid, confs | ref_confs):
             wait_until_quiet(args.quiet, args.quiet_wait)
             result = measure(job, landing.requested_rows, repeat, label, args.timeout)
             _report(result)
@@ -267,12 +311,15 @@ def _jobs(
     home: Path,
     args: argparse.Namespace,
     grid: Sequence[SparkSettings],
-    confs: dict[SparkSettings, Path],
+    confs: dict[Any, Path],
 ) -> Iterable[tuple[Job, str]]:
     for settings in grid:
         label = settings.label
         if "ours" in args.variants:
             yield ours_job(landing.root, home / f"ours-{label}", confs[settings]), label
+        for ref in args.refs:  # alternating with this checkout's run
+            conf = confs[(ref, settings)]
+            yield ours_job(landing.root, home / f"ours-{ref.name}-{label}", conf, ref), label
         if "pyspark" in args.variants:
             yield pyspark_job(landing.root, home / f"pyspark-{label}", settings), label
     if "pandas" in args.variants:
@@ -327,7 +374,7 @@ def summarise(results: Sequence[Measurement], landings: dict[int, Landing]) -> s
         ]
         mine = [m for m in results if m.rows == rows]
         groups = itertools.groupby(sorted(mine, key=_run_order(mine)), key=_group_key)
-        medians: dict[tuple[str, str], float] = {}
+        medians: dict[tuple[str, str], tuple[float, float]] = {}
         for (variant, label), runs in ((k, list(g)) for k, g in groups):
             row, medians[(variant, label)] = _summary_row(variant, label, runs)
             lines.append(row)
@@ -335,7 +382,9 @@ def summarise(results: Sequence[Measurement], landings: dict[int, Landing]) -> s
     return "\n".join(lines)
 
 
-def _summary_row(variant: str, label: str, runs: Sequence[Measurement]) -> tuple[str, float]:
+def _summary_row(
+    variant: str, label: str, runs: Sequence[Measurement]
+) -> tuple[str, tuple[float, float]]:
     good = [m for m in runs if m.ok]
 
     def median(values: Iterable[float]) -> float:
@@ -351,31 +400,60 @@ def _summary_row(variant: str, label: str, runs: Sequence[Measurement]) -> tuple
     )
     numbers = f"{wall:.1f} | {peak:.2f} | {pss:.2f} | {cpu:.0f}" if good else "- | - | - | -"
     row = f"| {variant} | {label or '-'} | {numbers} | {raw} | {len(good)}/{len(runs)} |"
-    return row, wall
+    return row, (wall, cpu)
 
 
-def _run_order(runs: Sequence[Measurement]) -> Callable[[Measurement], tuple[int, int]]:
-    """Sort by variant, then settings in the order they were run."""
+def _run_order(runs: Sequence[Measurement]) -> Callable[[Measurement], tuple[int, str, int]]:
+    """Sort by variant (this checkout before other commits), then settings in run order."""
     first = {m.settings: i for i, m in reversed(list(enumerate(runs)))}
-    return lambda m: (VARIANTS.index(m.variant), first[m.settings])
+    return lambda m: (VARIANTS.index(m.variant.split("@")[0]), m.variant, first[m.settings])
 
 
 def _group_key(m: Measurement) -> tuple[str, str]:
     return (m.variant, m.settings)
 
 
-def _ratios(medians: dict[tuple[str, str], float]) -> list[str]:
+def _ratios(medians: dict[tuple[str, str], tuple[float, float]]) -> list[str]:
+    """Ratios of the median wall times (and CPU times: they move less with other load)."""
+
+    def ratio(a: tuple[float, float], b: tuple[float, float]) -> str:
+        return f"**{a[0] / b[0]:.2f}x** wall, {a[1] / b[1]:.2f}x CPU"
+
     out = []
-    for (variant, label), wall in medians.items():
+    for (variant, label), mine in medians.items():
         pyspark, pandas = medians.get(("pyspark", label)), medians.get(("pandas", ""))
-        if variant == "ours" and pyspark and not math.isnan(wall / pyspark):
-            out.append(f"\nours / hand-written PySpark ({label}): **{wall / pyspark:.2f}x**")
-        if variant == "ours" and pandas and not math.isnan(wall / pandas):
-            out.append(f"ours / pandas ({label}): {wall / pandas:.2f}x")
+        if variant == "ours" and pyspark and not math.isnan(mine[0] / pyspark[0]):
+            out.append(f"\nours / hand-written PySpark ({label}): {ratio(mine, pyspark)}")
+        if variant == "ours" and pandas and not math.isnan(mine[0] / pandas[0]):
+            out.append(f"ours / pandas ({label}): {ratio(mine, pandas)}")
+        ours = medians.get(("ours", label))
+        if variant.startswith("ours@") and ours and not math.isnan(ours[0] / mine[0]):
+            out.append(f"ours / {variant} ({label}): {ratio(ours, mine)}")
     return out
 
 
 # ---------------------------------------------------------------- command line
+
+
+def add_wait_options(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``, ``--quiet-wait`` and ``--no-wait``: how long to wait for an idle machine."""
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=0.3,
+        metavar="CORES",
+        help="before each run, wait until others use fewer cores than this",
+    )
+    parser.add_argument("--quiet-wait", type=float, default=900, metavar="SECONDS",
+                        help="give up waiting for a quiet machine after this long")  # fmt: skip
+    parser.add_argument(
+        "--no-wait",
+        dest="quiet_wait",
+        action="store_const",
+        const=0.0,
+        help="never wait for an idle machine (shared machines, development); the other load "
+        "is still measured and reported with every run",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -390,18 +468,14 @@ def _parser() -> argparse.ArgumentParser:
         help="Spark settings to try (default: src/conf/project.yml)",
     )  # fmt: skip
     parser.add_argument("--driver-memory", nargs="+", default=[local.driver_memory])
+    parser.add_argument(
+        "--ref", dest="refs", action="append", default=[], metavar="COMMIT",
+        help="also run ours as of COMMIT (its src/, exported), alternating with this checkout",
+    )  # fmt: skip
     parser.add_argument("--pandas-mem-cap", type=float, default=16.0, metavar="GIB",
                         help="RLIMIT_AS of the pandas process, GiB (0: none)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800, help="per run, seconds")
-    parser.add_argument(
-        "--quiet",
-        type=float,
-        default=0.3,
-        metavar="CORES",
-        help="before each run, wait until others use fewer cores than this",
-    )
-    parser.add_argument("--quiet-wait", type=float, default=900, metavar="SECONDS",
-                        help="give up waiting for a quiet machine after this long")  # fmt: skip
+    add_wait_options(parser)
     parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench"))
     parser.add_argument("--keep-data", action="store_true", help="keep the generated CSVs")
     parser.add_argument("--keep-output", action="store_true", help="keep every run's tables")
@@ -413,6 +487,7 @@ def main() -> None:
     args = _parser().parse_args()
     pairs = itertools.product(args.shuffle_partitions, args.driver_memory)
     grid = [SparkSettings(partitions, memory) for partitions, memory in pairs]
+    args.refs = [export_ref(args.work, ref) for ref in args.refs]
     results: list[Measurement] = []
     landings: dict[int, Landing] = {}
     for rows in args.rows:
@@ -446,19 +521,30 @@ def _save(
     landings: dict[int, Landing],
     summary: str,
 ) -> None:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = args.out or BENCH / "results" / f"run-{stamp}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "command": sys.argv,
-        "code": code_version(),
         "pandas_mem_cap_gib": args.pandas_mem_cap,
-        "landings": {n: {**asdict(z), "root": str(z.root)} for n, z in landings.items()},
+        "landings": landings,
         "results": [asdict(m) for m in results],
-        "summary": summary,
     }
-    path.write_text(json.dumps(document, indent=2))
+    save(args.out, "run", document, summary)
+
+
+def save(path: Path | None, prefix: str, document: dict[str, Any], summary: str) -> Path:
+    """Write ``document`` with the command, the code version and ``summary`` as JSON
+    (default ``benchmarks/results/<prefix>-<time>.json``); returns the path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = path or BENCH / "results" / f"{prefix}-{stamp}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    full = {"command": sys.argv, "code": code_version(), **document, "summary": summary}
+    path.write_text(json.dumps(full, indent=2, default=_plain))
     print(f"\nresults: {path}")
+    return path
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Landing):
+        return {**asdict(value), "root": str(value.root)}
+    return str(value)
 
 
 if __name__ == "__main__":

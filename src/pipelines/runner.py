@@ -7,7 +7,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +19,12 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import record_quality
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
+from pipelines.profile import Profile
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,
@@ -33,7 +35,7 @@ from pipelines.sources.prepare import (
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["RunResult", "new_run_id", "run_pipeline"]
+__all__ = ["RunResult", "new_run_id", "run_once", "run_pipeline"]
 
 Printer = Callable[[str], None]
 
@@ -69,6 +71,7 @@ def run_pipeline(
     trigger: str = "manual",
     target: str = "local",
     secrets_dir: Path | None = None,
+    profile: Profile | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -79,11 +82,14 @@ def run_pipeline(
     Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
     place looked): a missing key fails the run before anything is read.
 
+    ``profile`` collects the wall time of each step (``lakehouse run --profile`` prints it).
+
     Raises:
         PipelineRunError: Naming every dataset that failed.
         PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
+    timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
     masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
     keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
@@ -94,37 +100,48 @@ def run_pipeline(
     info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
     ran = config
+    counted: RunCounts | None = None
     try:
         mode = "full refresh" if full_refresh else "incremental"
         echo(f"run {run_id}: {len(stored)} datasets, {mode}")
-        for schema in SCHEMAS:
-            spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+        with timed("schemas"):
+            for schema in SCHEMAS:
+                spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
         if full_refresh:
-            _reset(spark, stored, storage_root)
-            reset_sources(config.sources, context)
+            with timed("full refresh: drop tables"):
+                _reset(spark, stored, storage_root)
+                reset_sources(config.sources, context)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
-        config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+        with timed("schema drift check"):
+            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
         # Sources whose work happens before the graph (extracts, data source registration) or
         # that a local run leaves out; the datasets built from them are left out of this run.
-        prepared = prepare_sources(spark, config.sources, context, echo)
+        with timed("prepare sources"):
+            prepared = prepare_sources(spark, config.sources, context, echo)
         specs, skipped, failed = _leave_out(specs, prepared, echo)
         stored = [s for s in specs if s.stored]
         left_out = {*prepared.skipped, *prepared.failed}
         ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
-        failures = _run_phases(
-            spark, specs, stored, failed, tracker, table_format, storage_root, echo
-        )
+        with timed("pipeline"):
+            failures = _run_phases(
+                spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
+                full_refresh=full_refresh,
+            )  # fmt: skip
         for name, reason in failed.items():  # recorded in ops like any failed flow
             tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-        counts = _row_counts(spark, stored)
-        record_quality(spark, ran, run_id, table_format)
+        with timed("counts (tables, checks, rules: one job)"):
+            counted = count_run(spark, ran, stored, tracker.flows, run_id)
+        counts = counted.tables(stored)
+        with timed("ops.quality_metrics"):
+            record_quality(spark, ran, run_id, table_format, counted.values)
         return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
     finally:
         error = sys.exc_info()[1]
-        after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo)
+        with timed("after run"):
+            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted)  # fmt: skip # noqa: E501
 
 
 def _run_phases(
@@ -136,20 +153,32 @@ def _run_phases(
     table_format: str | None,
     storage_root: str,
     echo: Printer,
+    profile: Profile | None = None,
+    *,
+    full_refresh: bool = False,
 ) -> dict[str, str]:
-    """Run the graph in two phases; returns every failed dataset (``failed`` included)."""
+    """Run the graph in one or two phases; returns every failed dataset (``failed`` included)."""
     # Two phases: the local engine lets a materialized view start as soon as an upstream
-    # streaming table is running, so it could read bronze before this run's files landed.
-    # Streaming tables refresh (incrementally) first; then every materialized view is
-    # recomputed from scratch (a full refresh also lets a changed query change its schema).
-    # Sources read as snapshots (JDBC, REST) are materialized views without inputs: they
-    # belong to the first phase, or a view reading them could list their files before they
-    # are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on the second run).
+    # streaming table is running when that table already exists in the catalog (seen on
+    # pyspark 4.2: the read is then not taken as a dependency), so it could read bronze before
+    # this run's files landed. Streaming tables refresh (incrementally)
+    # first; then every materialized view is recomputed from scratch (a full refresh also lets
+    # a changed query change its schema). Sources read as snapshots (JDBC, REST) are
+    # materialized views without inputs: they belong to the first phase, or a view reading
+    # them could list their files before they are rewritten (FAILED_READ_FILE.FILE_NOT_EXIST
+    # on the second run).
+    # A full refresh has dropped every table first: then the engine orders every flow after
+    # its inputs, and one phase saves a registration and a run's start and end (~3 s). Should
+    # a view still start before one of its inputs ended, the views run again (second phase).
+    # Views whose rules look up another view run in later waves either way (see _waves).
     ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
     views = [s.name for s in stored if s.name not in ingest]
     recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     failures = dict(failed)
-    for names in (ingest, *_waves(specs, views)):
+    waves = _waves(specs, views)
+    phases = [ingest + waves[0], *waves[1:]] if full_refresh and waves else [ingest, *waves]
+    while phases:
+        names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
         todo = [n for n in names if n not in blocked]
@@ -159,11 +188,16 @@ def _run_phases(
         if not todo:
             continue
         reset = [n for n in todo if n in recomputed]
-        events = _start(spark, specs, table_format, todo, reset, storage_root)
-        _follow(events, echo, tracker)
+        run_once(
+            spark, specs, todo, reset=reset, storage_root=storage_root,
+            table_format=table_format, echo=echo, tracker=tracker, profile=profile,
+        )  # fmt: skip
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
+        if early := _started_early(specs, tracker, todo):
+            echo(f"   ! {', '.join(early)} started before an input was complete: run again")
+            phases.append([n for n in views if n in todo])
     return failures
 
 
@@ -185,6 +219,23 @@ def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
             later = [wave[i] + 1 for i in spec.lookups if i in wave]
             wave[name] = max([0, *after, *later])
     return [[n for n in views if wave[n] == w] for w in range(max(wave.values(), default=-1) + 1)]
+
+
+def _started_early(
+    specs: Sequence[DatasetSpec], tracker: RunTracker, names: Sequence[str]
+) -> list[str]:
+    """The datasets among ``names`` that started before one of their inputs (also among
+    ``names``) ended: they may have read the input's old contents."""
+    flows = tracker.flows
+    early = []
+    for spec in specs:
+        mine = flows.get(spec.name)
+        if spec.name not in names or mine is None or mine.started is None:
+            continue
+        ends = [flows[i].ended for i in spec.inputs if i in names and i in flows]
+        if any(end is None or end > mine.started for end in ends):
+            early.append(spec.name)
+    return early
 
 
 def _leave_out(
@@ -223,6 +274,32 @@ def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> 
         shutil.rmtree(checkpoint, ignore_errors=True)
 
 
+def run_once(
+    spark: SparkSession,
+    specs: Sequence[DatasetSpec],
+    names: Sequence[str],
+    *,
+    storage_root: str,
+    reset: Sequence[str] = (),
+    table_format: str | None = "parquet",
+    echo: Printer = print,
+    tracker: RunTracker | None = None,
+    profile: Profile | None = None,
+) -> RunTracker:
+    """Register ``specs`` as a new graph, run ``names`` once (``reset``: recomputed from
+    scratch, the others refreshed) and follow the run to its end; no pre- or post-run work.
+
+    The runner's building block, public for the benchmarks (``benchmarks/ingest.py``).
+    """
+    tracker = tracker if tracker is not None else RunTracker()
+    timed = (profile or Profile()).step
+    with timed("register graph"):
+        events = _start(spark, tuple(specs), table_format, list(names), list(reset), storage_root)
+    with timed(f"run {len(names)} dataset(s)"):
+        _follow(events, echo, tracker, profile)
+    return tracker
+
+
 def _start(
     spark: SparkSession,
     specs: tuple[DatasetSpec, ...],
@@ -255,7 +332,13 @@ def _start(
     )
 
 
-def _follow(events: Iterator[dict[str, Any]], echo: Printer, tracker: RunTracker) -> None:
+def _follow(
+    events: Iterator[dict[str, Any]],
+    echo: Printer,
+    tracker: RunTracker,
+    profile: Profile | None = None,
+) -> None:
+    clock = _FlowClock()
     try:
         for result in events:
             event = result.get("pipeline_event_result")
@@ -263,14 +346,43 @@ def _follow(events: Iterator[dict[str, Any]], echo: Printer, tracker: RunTracker
                 continue
             at = event.event.timestamp.ToDatetime().replace(tzinfo=UTC)
             finished = tracker.observe(event.event.message, at)
+            clock.saw(tracker)
             if finished is not None:
                 echo(_flow_line(finished))
+        clock.report(profile)
     except Exception as exc:  # the server aborts the stream when the graph cannot run
         tracker.run_state = "FAILED"
         name = _failed_dataset(str(exc), tracker)
         tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
         tracker.flows[name].error = _first_line(str(exc))
         echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
+
+
+class _FlowClock:
+    """When (client clock) the first flow started and the last one ended: the run's start-up
+    and wind-down around the flows, for the profile."""
+
+    def __init__(self) -> None:
+        self.opened = time.perf_counter()
+        self.first_start = self.last_end = 0.0
+
+    def saw(self, tracker: RunTracker) -> None:
+        now = time.perf_counter()
+        flows = tracker.flows.values()
+        if not self.first_start and any(f.started for f in flows):
+            self.first_start = now
+        if flows and all(f.ended for f in flows):
+            self.last_end = self.last_end or now
+        else:
+            self.last_end = 0.0
+
+    def report(self, profile: Profile | None) -> None:
+        if profile is None or not (self.first_start and self.last_end):
+            return
+        now = time.perf_counter()
+        profile.add("until the first flow starts", self.first_start - self.opened)
+        profile.add("flows", self.last_end - self.first_start)
+        profile.add("after the last flow ends", now - self.last_end)
 
 
 def _flow_line(flow: FlowState) -> str:
@@ -299,7 +411,3 @@ def _first_line(text: str) -> str:
         if raised:
             return raised[-1][:300]
     return (lines[0] if lines else "")[:300]
-
-
-def _row_counts(spark: SparkSession, specs: list[DatasetSpec]) -> dict[str, int]:
-    return {spec.name: spark.read.table(spec.name).count() for spec in specs}

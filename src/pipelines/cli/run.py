@@ -10,6 +10,7 @@ import argparse
 
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
+from pipelines.profile import Profile, process_age
 from pipelines.settings import Settings
 
 __all__ = ["add_parser", "run_local", "run_remote"]
@@ -45,6 +46,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URI",
         help="landing root as the server sees it (default: $LAKEHOUSE_LANDING)",
     )
+    run.add_argument(
+        "--profile", action="store_true", help="print the wall time of each step of the run"
+    )
     run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
@@ -59,7 +63,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
-        return run_local(settings, config, full_refresh=args.full_refresh, trigger=args.trigger)
+        return run_local(
+            settings,
+            config,
+            full_refresh=args.full_refresh,
+            trigger=args.trigger,
+            profile=args.profile,
+        )
     if not args.storage:
         args.usage_error(
             "--remote needs --storage URI: the checkpoint root on the server's file system"
@@ -71,6 +81,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         landing_root=args.landing or settings.landing.as_uri(),
         full_refresh=args.full_refresh,
         trigger=args.trigger,
+        profile=args.profile,
     )
 
 
@@ -126,26 +137,47 @@ def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -
 
 
 def run_local(
-    settings: Settings, config: LakehouseConfig, *, full_refresh: bool, trigger: str = "manual"
+    settings: Settings,
+    config: LakehouseConfig,
+    *,
+    full_refresh: bool,
+    trigger: str = "manual",
+    profile: bool = False,
 ) -> int:
-    """Run the whole graph on the local session and print the summary."""
+    """Run the whole graph on the local session and print the summary (and the profile)."""
     from pipelines.runner import run_pipeline
     from pipelines.spark import local_session
     from pipelines.summary import print_summary
 
-    spark = local_session(settings, config.project.local)
-    result = run_pipeline(
-        config,
-        spark,
-        landing_root=settings.landing.as_uri(),
-        storage_root=settings.storage.as_uri(),
-        full_refresh=full_refresh,
-        table_format=config.project.local.table_format,
-        secrets_dir=settings.home / "secrets",
-        trigger=trigger,
-    )
-    print_summary(config, result)
+    steps = _profile()
+    try:
+        with steps.step("Spark session start"):
+            spark = local_session(settings, config.project.local)
+        result = run_pipeline(
+            config,
+            spark,
+            landing_root=settings.landing.as_uri(),
+            storage_root=settings.storage.as_uri(),
+            full_refresh=full_refresh,
+            table_format=config.project.local.table_format,
+            secrets_dir=settings.home / "secrets",
+            trigger=trigger,
+            profile=steps,
+        )
+        print_summary(config, result)
+    finally:
+        if profile:
+            print("\n".join(steps.report()))
     return 0
+
+
+def _profile() -> Profile:
+    """A profile whose first step is the process's start-up (interpreter and imports)."""
+    steps = Profile()
+    age = process_age()
+    if age is not None:
+        steps.add("process start-up, imports", age)
+    return steps
 
 
 def run_remote(
@@ -156,22 +188,30 @@ def run_remote(
     landing_root: str,
     full_refresh: bool,
     trigger: str = "manual",
+    profile: bool = False,
 ) -> int:
     """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
     from pipelines.runner import run_pipeline
     from pipelines.spark import remote_session
     from pipelines.summary import print_summary
 
-    spark = remote_session(url)
-    result = run_pipeline(
-        config,
-        spark,
-        landing_root=landing_root,
-        storage_root=storage_root,
-        full_refresh=full_refresh,
-        table_format=config.project.local.table_format,
-        trigger=trigger,
-        target="remote",
-    )
-    print_summary(config, result)
+    steps = _profile()
+    try:
+        with steps.step("Spark Connect session"):
+            spark = remote_session(url)
+        result = run_pipeline(
+            config,
+            spark,
+            landing_root=landing_root,
+            storage_root=storage_root,
+            full_refresh=full_refresh,
+            table_format=config.project.local.table_format,
+            trigger=trigger,
+            target="remote",
+            profile=steps,
+        )
+        print_summary(config, result)
+    finally:
+        if profile:
+            print("\n".join(steps.report()))
     return 0

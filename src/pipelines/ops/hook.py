@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
+from pipelines.ops.counts import RunCounts
 from pipelines.ops.measure import measure
 from pipelines.ops.reconcile import reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
 from pipelines.ops.tables import append_rows
+from pipelines.profile import Profile
 from pipelines.spec import DatasetSpec
 
 if TYPE_CHECKING:
@@ -36,10 +38,17 @@ def after_run(
     *,
     table_format: str | None = "parquet",
     echo: Callable[[str], None] = print,
+    profile: Profile | None = None,
+    counts: RunCounts | None = None,
 ) -> None:
-    """Record the run that just ended (``error``: why it failed) and raise its alerts."""
+    """Record the run that just ended (``error``: why it failed) and raise its alerts.
+
+    ``counts``: the run's counts, taken by the runner when every dataset completed; else
+    the tables are counted here.
+    """
     from pipelines.alerts.evaluate import evaluate_run
 
+    timed = (profile or Profile()).step
     ended = replace(
         info,
         ended_at=datetime.now(UTC),
@@ -50,22 +59,29 @@ def after_run(
     names = [s.name for s in specs]
     flows = flow_rows(info.run_id, names, tracker.flows, {})
     try:
-        counts = measure(spark, specs, tracker.flows, info.run_id)
-        flows = flow_rows(info.run_id, names, tracker.flows, counts)
+        with timed("flow metrics: counts"):
+            totals = counts.values if counts else None
+            measured = measure(spark, specs, tracker.flows, info.run_id, totals)
+        flows = flow_rows(info.run_id, names, tracker.flows, measured)
     except Exception as exc:
         echo(f"ops: row counts not measured: {_short(exc)}")
-    _guarded(
-        echo, "pipeline_runs", lambda: append_rows(spark, "pipeline_runs", [run], table_format)
-    )
-    _guarded(echo, "flow_metrics", lambda: append_rows(spark, "flow_metrics", flows, table_format))
+    with timed("ops.pipeline_runs, ops.flow_metrics"):
+        _guarded(
+            echo, "pipeline_runs", lambda: append_rows(spark, "pipeline_runs", [run], table_format)
+        )
+        _guarded(
+            echo, "flow_metrics", lambda: append_rows(spark, "flow_metrics", flows, table_format)
+        )
     if ended.status == "COMPLETED":
-        reconcile = lambda: _reconcile(spark, config, info.run_id, table_format, echo)  # noqa: E731
-        _guarded(echo, "reconciliation", reconcile)
+        reconcile = lambda: _reconcile(spark, config, info.run_id, table_format, echo, counts)  # noqa: E731
+        with timed("reconciliation"):
+            _guarded(echo, "reconciliation", reconcile)
     try:
         streaming = [s.name for s in specs if s.kind == "streaming_table"]
-        outcome = evaluate_run(
-            spark, config, run, flows, table_format=table_format, appended=streaming
-        )
+        with timed("alerts"):
+            outcome = evaluate_run(
+                spark, config, run, flows, table_format=table_format, appended=streaming
+            )
         echo(outcome.summary())
     except Exception as exc:
         echo(f"alerts: not evaluated: {_short(exc)}")
@@ -77,8 +93,10 @@ def _reconcile(
     run_id: str,
     table_format: str | None,
     echo: Callable[[str], None],
+    counts: RunCounts | None = None,
 ) -> int:
-    results = [reconcile_source(spark, source, run_id) for source in config.sources]
+    totals = counts.values if counts else None
+    results = [reconcile_source(spark, source, run_id, totals) for source in config.sources]
     for result in results:
         if not result.balanced:
             echo(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.events import FlowState
-from pipelines.ops.reconcile import count_all
+from pipelines.ops.counts import table_aggregates, tally
 from pipelines.ops.record import DatasetCounts, layer_of
 from pipelines.spec import DatasetSpec
 
@@ -21,22 +21,18 @@ def measure(
     specs: Sequence[DatasetSpec],
     flows: Mapping[str, FlowState],
     run_id: str,
+    totals: Mapping[str, int] | None = None,
 ) -> dict[str, DatasetCounts]:
     """Counts of every dataset the run completed.
 
     A streaming table's rows in and out are the rows this run appended (its ``_run_id``); a
     materialized view reads all of its inputs and holds ``rows_out`` rows; silver's quarantined
-    rows are the rows of the matching quarantine table.
+    rows are the rows of the matching quarantine table. ``totals``: the run's counts
+    (``ops.counts.count_run``), when already taken.
     """
-    from pyspark.sql import functions as F
-
     done = [s for s in specs if flows.get(s.name) and flows[s.name].state == "COMPLETED"]
-    frames = {s.name: spark.read.table(s.name) for s in done}
-    for spec in done:
-        table = frames[spec.name]
-        if spec.kind == "streaming_table" and "_run_id" in table.columns:
-            frames[f"{spec.name}#appended"] = table.where(F.col("_run_id") == run_id)
-    totals = count_all(frames)
+    if totals is None:
+        totals = tally(table_aggregates(spark, done, run_id))
     counts: dict[str, DatasetCounts] = {}
     for spec in done:
         if spec.kind == "streaming_table":

@@ -7,7 +7,7 @@ too); bronze rules check the raw bronze table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,13 @@ from pipelines.ops.tables import append_rows
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["QualityMetric", "QualityThresholdError", "measure_rules", "record_quality"]
+__all__ = [
+    "QualityMetric",
+    "QualityThresholdError",
+    "measure_rules",
+    "metrics_from",
+    "record_quality",
+]
 
 
 @dataclass(frozen=True)
@@ -71,33 +77,48 @@ def _metrics(
 
 def measure_rules(spark: SparkSession, source: SourceConfig, run_id: str) -> list[QualityMetric]:
     """The counts of every rule of ``source`` over its tables as they are now."""
-    from pipelines.layers.silver import checked_rows
-    from pipelines.transforms.quality import flag_rules, rule_counts
+    from pipelines.ops.counts import source_aggregates, tally
 
-    bronze = spark.read.table(f"bronze.{source.name}")
+    return metrics_from(source, run_id, tally(source_aggregates(spark, source)))
+
+
+def metrics_from(
+    source: SourceConfig, run_id: str, counts: Mapping[str, int]
+) -> list[QualityMetric]:
+    """The metrics of ``source``'s rules from the counts of ``ops.counts.source_aggregates``."""
     metrics: list[QualityMetric] = []
-    for layer in ("bronze", "silver"):
+    for layer, checked in (("bronze", "bronze"), ("silver", "current")):
         rules = [r for r in source.rules if r.layer == layer]
         if not rules:
             continue
-        checked = checked_rows(bronze, source) if layer == "silver" else flag_rules(bronze, rules)
-        row = rule_counts(checked, rules).collect()[0].asDict()
-        total = int(row.pop("checked_rows"))
-        dataset = f"{layer}.{source.name}"
-        metrics.extend(_metrics(run_id, dataset, rules, total, row))
+        failed = {r.name: counts[f"{source.name}:{layer}:{r.name}"] for r in rules}
+        total = counts[f"{source.name}:{checked}"]
+        metrics.extend(_metrics(run_id, f"{layer}.{source.name}", rules, total, failed))
     return metrics
 
 
 def record_quality(
-    spark: SparkSession, config: LakehouseConfig, run_id: str, table_format: str | None
+    spark: SparkSession,
+    config: LakehouseConfig,
+    run_id: str,
+    table_format: str | None,
+    counts: Mapping[str, int] | None = None,
 ) -> list[QualityMetric]:
     """Append this run's metrics to ``ops.quality_metrics``; fail on a breached threshold.
+
+    ``counts``: the run's counts (``ops.counts.count_run``), when already taken.
 
     Raises:
         QualityThresholdError: Naming every dataset and rule over its threshold (the metrics
             are written first).
     """
-    metrics = [m for s in config.sources if s.rules for m in measure_rules(spark, s, run_id)]
+
+    def measured(source: SourceConfig) -> list[QualityMetric]:
+        if counts is None:
+            return measure_rules(spark, source, run_id)
+        return metrics_from(source, run_id, counts)
+
+    metrics = [m for s in config.sources if s.rules for m in measured(s)]
     append_rows(spark, "quality_metrics", [asdict(m) for m in metrics], table_format)
     breached = [m for m in metrics if m.breached]
     if breached:

@@ -1,20 +1,17 @@
 """``ops.reconciliation``: every bronze row is in silver, in quarantine, or a counted drop.
 
-Computed after a run from the tables, with the very functions silver uses
-(``checked_rows``, ``latest_file_per_date``, and silver's own query: ``deduplicate``, or
-``apply_changes`` for a CDC source), so the duplicate and superseded counts are what silver
-dropped, not an estimate.
+Computed after a run from the tables, with the very functions silver uses (``checked_rows``,
+which keeps the newest file per date and checks every row), so the duplicate and superseded
+counts are what silver dropped, not an estimate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import SourceConfig
-from pipelines.layers.silver import checked_rows, silver_specs
-from pipelines.transforms import latest_file_per_date, valid_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -63,42 +60,47 @@ class Reconciliation:
         return {**asdict(self), "balanced": self.balanced}
 
 
-def reconcile_source(spark: SparkSession, source: SourceConfig, run_id: str) -> Reconciliation:
-    """Reconcile ``source``'s bronze, silver and quarantine tables as they are now."""
-    bronze = spark.read.table(f"bronze.{source.name}")
-    current = latest_file_per_date(bronze) if source.silver.replace_by_file_date else bronze
-    valid = valid_rows(checked_rows(bronze, source))
-    [silver] = [s for s in silver_specs(source) if s.name == f"silver.{source.name}"]
-    kept = silver.query(spark)  # valid rows, deduplicated or applied as changes
-    n = count_all(
-        {
-            "bronze": bronze,
-            "current": current,
-            "valid": valid,
-            "kept": kept,
-            "silver": spark.read.table(f"silver.{source.name}"),
-            "quarantine": spark.read.table(f"quarantine.{source.name}"),
-        }
-    )
+def reconcile_source(
+    spark: SparkSession,
+    source: SourceConfig,
+    run_id: str,
+    counts: Mapping[str, int] | None = None,
+) -> Reconciliation:
+    """Reconcile ``source``'s bronze, silver and quarantine tables as they are now.
+
+    ``counts``: the run's counts (``ops.counts.count_run``), when already taken. Silver is
+    recomputed from all of bronze every run, so its row count is what silver's query keeps of
+    the valid rows: the rest are duplicates (or changes applied to fewer rows).
+    """
+    tables = {layer: f"{layer}.{source.name}" for layer in ("bronze", "silver", "quarantine")}
+    n = counts if counts is not None else _count(spark, source, tables.values())
+    current, valid = n[f"{source.name}:current"], n[f"{source.name}:valid"]
+    bronze, silver = n[tables["bronze"]], n[tables["silver"]]
     return Reconciliation(
         run_id=run_id,
         dataset=source.name,
-        rows_read=n["bronze"],
-        rows_bronze=n["bronze"],
-        rows_silver=n["silver"],
-        rows_quarantined=n["quarantine"],
-        rows_duplicates=n["valid"] - n["kept"],
-        rows_superseded=n["bronze"] - n["current"],
+        rows_read=bronze,
+        rows_bronze=bronze,
+        rows_silver=silver,
+        rows_quarantined=n[tables["quarantine"]],
+        rows_duplicates=valid - silver,
+        rows_superseded=bronze - current,
     )
+
+
+def _count(spark: SparkSession, source: SourceConfig, tables: Iterable[str]) -> dict[str, int]:
+    from pyspark.sql import functions as F
+
+    from pipelines.ops.counts import Aggregates, source_aggregates, tally
+
+    parts: list[Aggregates] = [(spark.read.table(t), {t: F.count(F.lit(1))}) for t in tables]
+    return tally(parts + source_aggregates(spark, source))
 
 
 def count_all(frames: Mapping[str, DataFrame]) -> dict[str, int]:
     """The row count of every frame, in one Spark job (one round trip, not one per frame)."""
-    from functools import reduce
-
     from pyspark.sql import functions as F
 
-    counts = [f.select(F.lit(k).alias("k"), F.count("*").alias("n")) for k, f in frames.items()]
-    return {
-        row["k"]: int(row["n"]) for row in reduce(lambda a, b: a.unionByName(b), counts).collect()
-    }
+    from pipelines.ops.counts import tally
+
+    return tally([(frame, {key: F.count(F.lit(1))}) for key, frame in frames.items()])

@@ -121,7 +121,9 @@ def read_csv(
     ids = {layout: index for index, layout in enumerate(layouts.layouts)}
     lookup = [p for path, lay in by_file.items() for p in (F.lit(path), F.lit(ids[lay]))]
     layout_id = F.lit(-1)
-    if lookup:
+    # Every file in the contract's order (the usual case): no per-row lookup of the file's
+    # layout (a URL decode and a map lookup per row), the contract's expressions are the same.
+    if lookup and set(by_file.values()) != {contract}:
         found = F.try_element_at(F.create_map(*lookup), local_file_key(F.col("_source_file")))
         layout_id = F.coalesce(found, layout_id)
     every = layouts.layouts

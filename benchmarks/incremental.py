@@ -1,0 +1,126 @@
+"""The cost of an incremental run that adds 1% new rows, against the first full run.
+
+    .venv/bin/python benchmarks/incremental.py --rows 1000000 --repeats 3
+
+Per repeat, on a fresh ``LAKEHOUSE_HOME`` with the catalog generated once (``--days`` daily
+files), each run a fresh ``lakehouse run --only product_catalog`` process, as ``run.py``
+measures them:
+
+1. ``full``: ``--full-refresh``, the first load of every file;
+2. ``incremental``: after a new dated file with 1% of the rows (``--new-pct``) lands, a plain
+   run on the same home: bronze reads the new file only; silver, quarantine and gold are
+   recomputed from all of bronze (materialized views).
+
+The new file is removed again after the repeat. Bronze must hold every generated row after
+each run. Prints the median of each and the ratio incremental / full, and writes every
+measurement to ``benchmarks/results/incremental-<time>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import statistics
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from generate import SOURCE_FOLDER, Landing, landing_zone
+from pipelines.config import load_config
+from pipelines.demo import generate_catalog
+from run import (
+    Measurement,
+    SparkSettings,
+    add_wait_options,
+    conf_dir,
+    measure,
+    ours_job,
+    save,
+    wait_until_quiet,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+FIRST_DAY = date(2021, 4, 3)  # generate_catalog's default start
+
+
+def new_file(work: Path, landing: Landing, pct: float) -> tuple[Path, int]:
+    """A catalog file dated the day after the landing's last file, ``pct``% of its rows."""
+    rows = math.ceil(landing.rows * pct / 100)
+    start = FIRST_DAY + timedelta(days=landing.days)
+    stats = generate_catalog(work / "new", rows_per_day=rows, days=1, start=start, seed=11)
+    return stats.files[0], stats.rows
+
+
+def run(args: argparse.Namespace, landing: Landing) -> list[Measurement]:
+    """Every repeat: a full run, then an incremental run after the new file landed."""
+    local = load_config(REPO / "src" / "conf").project.local
+    conf = conf_dir(args.work, SparkSettings(local.shuffle_partitions, local.driver_memory))
+    extra, extra_rows = new_file(args.work, landing, args.new_pct)
+    target = landing.root / SOURCE_FOLDER / extra.name
+    home, results = args.work / "home", []
+    print(f"new file {extra.name}: {extra_rows:,} rows ({args.new_pct}%)")
+    for repeat in range(1, args.repeats + 1):
+        target.unlink(missing_ok=True)
+        for kind, expected in (("full", landing.rows), ("incremental", landing.rows + extra_rows)):
+            if kind == "incremental":
+                shutil.copy(extra, target)
+            wait_until_quiet(args.quiet, args.quiet_wait)
+            job = ours_job(landing.root, home, conf, full_refresh=kind == "full")
+            result = measure(job, landing.requested_rows, repeat, kind, args.timeout,
+                             fresh=kind == "full")  # fmt: skip
+            if result.ok and result.counts.get("bronze") != expected:
+                result.error = f"bronze={result.counts.get('bronze')}, expected {expected}"
+            print(f"  #{repeat} {kind:<12} {result.seconds:7.1f}s cpu {result.cpu_seconds:6.1f}s "
+                  f"others {result.other_cores:.2f} cores  "
+                  f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
+                  flush=True)  # fmt: skip
+            results.append(result)
+    target.unlink(missing_ok=True)
+    shutil.rmtree(home, ignore_errors=True)
+    return results
+
+
+def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
+    """Markdown: median wall and CPU time of each kind of run, the ratio."""
+    lines = [
+        f"\n### Incremental run (+{pct}% rows in a new dated file) against the full run, "
+        f"{landing.rows:,} rows\n",
+        "| run | median wall s | median CPU s | runs: wall s (others' cores) | ok |",
+        "|---|---:|---:|---|---|",
+    ]
+    medians = {}
+    for kind in ("full", "incremental"):
+        runs = [m for m in results if m.settings == kind]
+        good = [m for m in runs if m.ok]
+        wall = statistics.median(m.seconds for m in good) if good else math.nan
+        cpu = statistics.median(m.cpu_seconds for m in good) if good else math.nan
+        medians[kind] = wall
+        raw = ", ".join(f"{m.seconds:.1f} ({m.other_cores:.2f})" for m in runs)
+        lines.append(f"| {kind} | {wall:.1f} | {cpu:.0f} | {raw} | {len(good)}/{len(runs)} |")
+    lines.append(f"\nincremental / full: **{medians['incremental'] / medians['full']:.2f}x**")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=3, help="daily files of the first load")
+    parser.add_argument("--new-pct", type=float, default=1.0, help="rows of the new file, %%")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=1800, help="per run, seconds")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/incremental"))
+    parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
+    add_wait_options(parser)
+    args = parser.parse_args()
+    landing = landing_zone(args.work / str(args.rows) / "landing", args.rows, args.days)
+    print(f"{landing.rows:,} rows, {landing.bytes / 1e9:.2f} GB in {landing.days} files")
+    results = run(args, landing)
+    text = summary(results, landing, args.new_pct)
+    print(text)
+    document = {"landings": {args.rows: landing}, "results": [asdict(m) for m in results]}
+    save(args.out, "incremental", document, text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Bronze ingest of the catalog CSVs: our pipeline against the engine's floor, in one session.
+
+    .venv/bin/python benchmarks/ingest.py --rows 1000000 --repeats 3
+
+One local lakehouse session (our Spark Connect server with the ``src/conf/project.yml``
+settings, a fresh ``LAKEHOUSE_HOME`` under ``--work``) runs, alternating, ``--repeats`` times:
+
+* ``floor``: ``spark.read.option("header", True).csv(files).write.parquet(folder)``, the plain
+  read and write of the same files (every column a string) into an empty folder;
+* ``ours``: the bronze dataset alone through the pipeline engine (``runner.run_once``): the
+  graph registered, the run started, the CSV stream read by header name, the ingestion
+  metadata and content hash added, the table written, the run followed to its end. The table
+  and its checkpoint are dropped first, so every repeat is a first load. (The runner's pre-
+  and post-run steps are not part of an ingest: ``run.py`` measures whole runs.)
+
+Both run in the same JVM, after one warm-up read of the files, so start-up is out of both.
+Each step's output is counted afterwards (not timed) and must equal the generated rows.
+Prints the ratio ours / floor of the median wall times, with the bronze flow's own time (from
+the pipeline events), and writes every measurement to ``benchmarks/results/ingest-<time>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generate import SOURCE_FOLDER, Landing, landing_zone
+from proctree import busy_cpu_seconds, tree_cpu_seconds
+from run import REPO, add_wait_options, save, wait_until_quiet
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+TABLE = f"bronze.{SOURCE_FOLDER}"
+
+
+def floor(spark: SparkSession, landing: Landing, out: Path) -> float:
+    """The plain read and write; returns 0 (no flow of its own)."""
+    files = str(landing.root / SOURCE_FOLDER / "*.csv")
+    spark.read.option("header", True).csv(files).write.parquet(str(out))
+    return 0.0
+
+
+def ours(spark: SparkSession, landing: Landing, storage: Path) -> float:
+    """The bronze flow through the engine; returns the flow's own seconds."""
+    from pipelines.config import load_config
+    from pipelines.graph import RunContext, build_graph
+    from pipelines.runner import new_run_id, run_once
+
+    config = load_config(REPO / "src" / "conf").select([SOURCE_FOLDER])
+    context = RunContext(run_id=new_run_id(), landing_root=landing.root.as_uri())
+    specs = [s for s in build_graph(config, context) if s.name == TABLE]
+    tracker = run_once(spark, specs, [TABLE], storage_root=storage.as_uri(), echo=lambda _: None)
+    flow = tracker.flows[TABLE]
+    if flow.state != "COMPLETED":
+        raise SystemExit(f"{TABLE}: {flow.state} {flow.error}")
+    return flow.seconds
+
+
+def timed(step: Callable[[], float]) -> dict[str, float]:
+    """Wall seconds of ``step``, its flow seconds, and the cores others used meanwhile."""
+    busy, own, started = busy_cpu_seconds(), tree_cpu_seconds(os.getpid()), time.perf_counter()
+    flow = step()
+    seconds = time.perf_counter() - started
+    mine = tree_cpu_seconds(os.getpid()) - own
+    others = max(0.0, busy_cpu_seconds() - busy - mine) / seconds
+    return {"seconds": round(seconds, 2), "flow_seconds": round(flow, 2),
+            "cpu_seconds": round(mine, 1), "other_cores": round(others, 2)}  # fmt: skip
+
+
+def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
+    """Every repeat of both variants, alternating; each output counted and checked."""
+    from pipelines.config import load_config
+    from pipelines.settings import Settings
+    from pipelines.spark import local_session, stop_session
+
+    home = args.work / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(home, landing.root, REPO / "src" / "conf")
+    spark = local_session(settings, load_config(settings.conf).project.local)
+    spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
+    spark.read.text(str(landing.root / SOURCE_FOLDER)).count()  # warm-up: JVM, page cache
+    out, results = home / "floor", []
+    for repeat in range(1, args.repeats + 1):
+        for variant in ("floor", "ours"):
+            wait_until_quiet(args.quiet, args.quiet_wait)
+            spark.sql(f"DROP TABLE IF EXISTS {TABLE}")
+            shutil.rmtree(settings.storage, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+            if variant == "floor":
+                result = timed(lambda: floor(spark, landing, out))
+                rows = spark.read.parquet(str(out)).count()
+            else:
+                result = timed(lambda: ours(spark, landing, settings.storage))
+                rows = spark.read.table(TABLE).count()
+            result |= {"variant": variant, "repeat": repeat, "rows": rows}
+            print(f"  #{repeat} {variant:<6} {result['seconds']:7.1f}s (flow "
+                  f"{result['flow_seconds']:.1f}s) others {result['other_cores']:.2f} cores, "
+                  f"{rows:,} rows", flush=True)  # fmt: skip
+            if rows != landing.rows:
+                print(f"  !!! ROW COUNT MISMATCH !!! {rows} rows, {landing.rows} generated")
+            results.append(result)
+    stop_session()
+    shutil.rmtree(home, ignore_errors=True)
+    return results
+
+
+def summary(results: list[dict[str, Any]], landing: Landing) -> str:
+    """Markdown: median and runs per variant, the ratio."""
+
+    def runs(variant: str, key: str = "seconds") -> list[float]:
+        return [float(r[key]) for r in results if r["variant"] == variant]
+
+    lines = [
+        f"\n### Bronze ingest, {landing.rows:,} rows ({landing.bytes / 1e9:.2f} GB of CSV, "
+        f"{landing.days} files)\n",
+        "| variant | median wall s | runs: wall s (others' cores) |",
+        "|---|---:|---|",
+    ]
+    for variant in ("floor", "ours"):
+        raw = ", ".join(
+            f"{r['seconds']:.1f} ({r['other_cores']:.2f})"
+            for r in results
+            if r["variant"] == variant
+        )
+        lines.append(f"| {variant} | {statistics.median(runs(variant)):.1f} | {raw} |")
+    ratio = statistics.median(runs("ours")) / statistics.median(runs("floor"))
+    flow = statistics.median(runs("ours", "flow_seconds"))
+    lines.append(f"\nours / floor: **{ratio:.2f}x** (ours' bronze flow alone: {flow:.1f} s median)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=3, help="daily files")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/ingest"))
+    parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
+    add_wait_options(parser)
+    args = parser.parse_args()
+    landing = landing_zone(args.work / str(args.rows) / "landing", args.rows, args.days)
+    print(f"{landing.rows:,} rows, {landing.bytes / 1e9:.2f} GB in {landing.days} files")
+    results = run(args, landing)
+    text = summary(results, landing)
+    print(text)
+    save(args.out, "ingest", {"landings": {args.rows: landing}, "results": results}, text)
+
+
+if __name__ == "__main__":
+    main()

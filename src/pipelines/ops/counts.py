@@ -1,0 +1,117 @@
+"""Every count a finished run reports, taken in one Spark job.
+
+After a run the summary prints rows per table, ``ops.flow_metrics`` records rows in and out,
+``ops.quality_metrics`` the rows breaking each rule, and ``ops.reconciliation`` where every
+bronze row went. Counted one by one, that is a dozen jobs, two of which redo silver's checks
+over all of bronze. Here each frame is aggregated once, every aggregate of every frame is
+turned into ``(key, n)`` rows, and the union is collected: one round trip, each table read
+once (the checks pass of a source reads bronze once for all of its numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import TYPE_CHECKING
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
+from pipelines.events import FlowState
+from pipelines.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+__all__ = ["Aggregates", "RunCounts", "count_run", "source_aggregates", "table_aggregates", "tally"]
+
+Aggregates = tuple["DataFrame", Mapping[str, "Column"]]
+"""A frame and the named aggregate columns to take of it (names unique across a tally)."""
+
+
+def tally(parts: Sequence[Aggregates]) -> dict[str, int]:
+    """Every aggregate of every frame, in one Spark job; aggregate name -> value."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    for frame, columns in parts:
+        pairs = [
+            F.struct(F.lit(key).alias("k"), column.cast("bigint").alias("n"))
+            for key, column in columns.items()
+        ]
+        frames.append(frame.agg(F.array(*pairs).alias("a")).select(F.inline("a")))
+    if not frames:
+        return {}
+    rows = reduce(lambda a, b: a.unionByName(b), frames).collect()
+    return {row["k"]: int(row["n"]) for row in rows}
+
+
+def table_aggregates(
+    spark: SparkSession, specs: Sequence[DatasetSpec], run_id: str
+) -> list[Aggregates]:
+    """Rows of each table (``<name>``) and, for a streaming table, the rows this run appended
+    (``<name>#appended``, by its ``_run_id``); one pass over each table."""
+    from pyspark.sql import functions as F
+
+    parts: list[Aggregates] = []
+    for spec in specs:
+        table = spark.read.table(spec.name)
+        columns = {spec.name: F.count(F.lit(1))}
+        if spec.kind == "streaming_table" and "_run_id" in table.columns:
+            columns[f"{spec.name}#appended"] = F.count_if(F.col("_run_id") == run_id)
+        parts.append((table, columns))
+    return parts
+
+
+def source_aggregates(spark: SparkSession, source: SourceConfig) -> list[Aggregates]:
+    """The checks of ``source`` over bronze, with silver's own functions.
+
+    Keys: ``<source>:current`` (rows of the current deliveries, which silver checks),
+    ``<source>:valid`` (of those, rows neither quarantined nor dropped), ``<source>:silver:<rule>``
+    (rows breaking a silver rule); ``<source>:bronze`` and ``<source>:bronze:<rule>`` for the
+    bronze rules, over the raw bronze table.
+    """
+    from pyspark.sql import functions as F
+
+    from pipelines.layers.silver import checked_rows
+    from pipelines.transforms.quality import flag_column, flag_rules, is_valid
+
+    bronze = spark.read.table(f"bronze.{source.name}")
+    name = source.name
+    silver_rules = [r for r in source.rules if r.layer == "silver"]
+    checks = {f"{name}:current": F.count(F.lit(1)), f"{name}:valid": F.count_if(is_valid())}
+    checks |= {f"{name}:silver:{r.name}": F.count_if(F.col(flag_column(r))) for r in silver_rules}
+    parts: list[Aggregates] = [(checked_rows(bronze, source), checks)]
+    bronze_rules = [r for r in source.rules if r.layer == "bronze"]
+    if bronze_rules:
+        raw = {f"{name}:bronze": F.count(F.lit(1))}
+        raw |= {f"{name}:bronze:{r.name}": F.count_if(F.col(flag_column(r))) for r in bronze_rules}
+        parts.append((flag_rules(bronze, bronze_rules), raw))
+    return parts
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """The counts of a run that completed: ``values`` by the keys of ``table_aggregates`` and
+    ``source_aggregates``."""
+
+    values: Mapping[str, int]
+
+    def tables(self, specs: Sequence[DatasetSpec]) -> dict[str, int]:
+        """Rows per table, in ``specs`` order."""
+        return {spec.name: self.values[spec.name] for spec in specs}
+
+
+def count_run(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    flows: Mapping[str, FlowState],
+    run_id: str,
+) -> RunCounts:
+    """Every count of a run whose datasets all completed, in one job."""
+    done = [s for s in specs if flows.get(s.name) and flows[s.name].state == "COMPLETED"]
+    parts = table_aggregates(spark, done, run_id)
+    for source in config.sources:
+        parts += source_aggregates(spark, source)
+    return RunCounts(tally(parts))
