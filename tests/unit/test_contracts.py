@@ -26,7 +26,7 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
         "silver.crm_customers",
-        "silver.customers",
+        "silver.customer_feed",
         "silver.hotel_folios",
         "silver.hotel_reservations",
         "silver.orders_cdc",

@@ -11,7 +11,7 @@ from pipelines.docs import dictionary, lineage_edges, render_dictionary
 
 
 def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> None:
-    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "customer_feed.yml").unlink()  # the catalog alone: exact shapes
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
@@ -69,7 +69,7 @@ def test_docs_command_writes_a_self_contained_page(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "customer_feed.yml").unlink()  # the catalog alone: exact shapes
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()

@@ -12,7 +12,7 @@ from pipelines.config.pii import PiiSettings, SecretRef
 from pipelines.pii.keys import PiiKeyError, PiiKeys, env_name, resolve_keys, write_demo_keys
 from tests.unit.test_config_errors import _edit, _messages
 
-SOURCE = "sources/customers.yml"
+SOURCE = "sources/customer_feed.yml"
 SETTINGS = PiiSettings(
     token_key=SecretRef(secret="pii/token_key"),
     encryption_key=SecretRef(secret="pii/encryption_key"),

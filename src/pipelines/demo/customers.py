@@ -1,6 +1,6 @@
 """A customer feed with personal data, for the PII split (scenario C) and its tests.
 
-Daily CSV extracts ``customers_YYYYMMDD.csv``. Each day brings new customers and re-sends some
+Daily CSV extracts ``customer_feed_YYYYMMDD.csv``. Each day brings new customers and re-sends some
 earlier ones with the same person written differently, febrl-style: upper-case e-mail with
 spaces around it, another phone format, a leading space before a name, a date of birth in
 another format or impossible (``19371233``). Three rows a day are bad: a line with an extra
@@ -105,7 +105,7 @@ def generate_customers(
     seed: int = 11,
     with_bad_rows: bool = True,
 ) -> CustomerStats:
-    """Write ``customers_YYYYMMDD.csv`` files, one per day, into ``out_dir``.
+    """Write ``customer_feed_YYYYMMDD.csv`` files, one per day, into ``out_dir``.
 
     About 10% of a day's rows re-send earlier customers in another format.
     """
@@ -126,7 +126,7 @@ def generate_customers(
         number += len(extra)
         lines = rows + repeats + extra
         rng.shuffle(lines)
-        path = out_dir / f"customers_{day:%Y%m%d}.csv"
+        path = out_dir / f"customer_feed_{day:%Y%m%d}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(CUSTOMER_HEADER)
