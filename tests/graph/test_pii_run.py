@@ -78,7 +78,9 @@ def test_pii_stays_in_bronze_pii(
         for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
         if not row.isTemporary  # other tests' session views are listed in every schema
     ]
-    assert {"bronze.customer_feed", "silver.customer_feed", "quarantine.customer_feed"} <= set(tables)
+    assert {"bronze.customer_feed", "silver.customer_feed", "quarantine.customer_feed"} <= set(
+        tables
+    )
     assert {t: _leaks(spark, t, stats.pii_values) for t in tables} == {t: [] for t in tables}
 
     # bronze_pii holds every raw value, and every bronze row joins back to its raw values.
