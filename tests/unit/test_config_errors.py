@@ -32,6 +32,7 @@ def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
         "bronze.crm_customers",
+        "bronze_pii.crm_customers",
         "silver.crm_customers",
         "quarantine.crm_customers",
         "bronze.customer_feed",
@@ -53,6 +54,9 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze.room_rates",
         "silver.room_rates",
         "quarantine.room_rates",
+        "silver.customers",
+        "silver.customers_xref",
+        "gold.customer_360",
         "gold.hotel_bookings_by_segment",
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
