@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,43 +16,17 @@ from pipelines.demo import generate_customers
 from pipelines.demo.customers import PII_COLUMNS
 from pipelines.pii.keys import PiiKeyError
 from pipelines.pii.scan import scan_table
-from tests.graph.helpers import run, scalar
+from tests.graph.helpers import pii_leaks, run, scalar, tables_outside_pii
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 pytestmark = [pytest.mark.graph, pytest.mark.spark]
 
-OUTSIDE_PII = ("bronze", "silver", "quarantine", "gold", "ops")
-_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
-
 
 def _customers_only(config: LakehouseConfig) -> LakehouseConfig:
     source = config.source("customer_feed")
     return type(config)(config.root, config.project, config.access, (source,), ())
-
-
-def _cells(value: object) -> list[str]:
-    """Every string inside a JSON value (struct fields and arrays included)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _cells(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _cells(v)]
-    return []
-
-
-def _leaks(spark: SparkSession, table: str, raw: frozenset[str]) -> list[str]:
-    lines = [r[0] for r in spark.sql(f"SELECT to_json(struct(*)) FROM {table}").collect()]
-    cells = {c.strip() for line in lines for c in _cells(json.loads(line))}
-    forms = raw | {v.strip() for v in raw} | {v.strip().lower() for v in raw}
-    exact = sorted(forms & cells)
-    text = "\n".join(lines)
-    # Embedded in a longer value (a line, a struct): long values with a character outside
-    # base64, so a run of digits inside the catalog's base64 images cannot count.
-    embedded = sorted(v for v in forms if len(v) >= 8 and _BASE64.search(v) and v in text)
-    return exact + embedded
 
 
 def test_pii_stays_in_bronze_pii(
@@ -72,16 +44,11 @@ def test_pii_stays_in_bronze_pii(
     run(spark, customers, landing, lakehouse_home, full_refresh=True)
 
     # Zero raw PII values in every table outside bronze_pii (other tests' tables included).
-    tables = [
-        f"{schema}.{row.tableName}"
-        for schema in OUTSIDE_PII
-        for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
-        if not row.isTemporary  # other tests' session views are listed in every schema
-    ]
+    tables = tables_outside_pii(spark)
     assert {"bronze.customer_feed", "silver.customer_feed", "quarantine.customer_feed"} <= set(
         tables
     )
-    assert {t: _leaks(spark, t, stats.pii_values) for t in tables} == {t: [] for t in tables}
+    assert {t: pii_leaks(spark, t, stats.pii_values) for t in tables} == {t: [] for t in tables}
 
     # bronze_pii holds every raw value, and every bronze row joins back to its raw values.
     raw_cells: set[str] = set()

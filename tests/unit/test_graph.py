@@ -39,9 +39,9 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze.room_rates", "materialized_view", (), ()),
         ("silver.room_rates", "materialized_view", ("bronze.room_rates",), ()),
         ("quarantine.room_rates", "materialized_view", ("bronze.room_rates",), ()),
-        # the entity: silver of both sources, raw PII of both for matching
-        ("silver.customers", "materialized_view", customer_inputs, ()),
+        # the entity: silver and raw PII of both sources; the xref matches, customers merges
         ("silver.customers_xref", "materialized_view", customer_inputs, ()),
+        ("silver.customers", "materialized_view", ("silver.customers_xref", *customer_inputs), ()),
         ("gold.customer_360", "materialized_view", ("silver.customers", "silver.customers_xref", "silver.orders_cdc"), ()),
         ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
         ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),

@@ -93,10 +93,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{hotel.folios.lines} folio lines (schema drift on {len(hotel.folios.drift)} days) "
         f"under {settings.landing / 'hotel'}"
     )
+    people: tuple[tuple[str, ...], ...] = ()
     if any(s.name == "customer_feed" and s.has_pii for s in config.sources):
-        _demo_customers(settings, config, days=args.days)
+        people = _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
-    with demo_servers():  # the example database and API sources read from these
+    with demo_servers(people=people):  # the example database and API sources read from these
         code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
@@ -106,8 +107,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
-def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
-    """Customers with PII, and random demo keys (never shipped in the repository)."""
+def _demo_customers(
+    settings: Settings, config: LakehouseConfig, *, days: int
+) -> tuple[tuple[str, ...], ...]:
+    """Customers with PII, and random demo keys (never shipped in the repository); returns
+    the customers as first sent (the CRM demo table holds many of them again)."""
     from pipelines.demo import generate_customers
     from pipelines.pii.keys import write_demo_keys
 
@@ -123,6 +127,7 @@ def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -
         "demo: PII is masked in bronze.customer_feed; raw values in bronze_pii.customer_feed "
         '(README, "PII")'
     )
+    return stats.people
 
 
 def run_local(

@@ -37,6 +37,7 @@ def check_entities(
     """Report every unknown source or column and every unmasked PII attribute."""
     by_name = {s.name: s for s in sources}
     for entity in entities:
+        unmasked: set[str] = set()  # attributes reported already (one message each)
         for index, entry in enumerate(entity.inputs):
             source = by_name.get(entry.source)
             if source is None:
@@ -48,10 +49,12 @@ def check_entities(
                         f"unknown source '{entry.source}'{hint}",
                     )
                 continue
-            _check_input(report, entity, index, source)
+            _check_input(report, entity, index, source, unmasked)
 
 
-def _check_input(report: Report, entity: EntityConfig, index: int, source: SourceConfig) -> None:
+def _check_input(
+    report: Report, entity: EntityConfig, index: int, source: SourceConfig, unmasked: set[str]
+) -> None:
     entry = entity.inputs[index]
     known = silver_columns(source)
     where: KeyPath = ("inputs", index)
@@ -67,7 +70,8 @@ def _check_input(report: Report, entity: EntityConfig, index: int, source: Sourc
         key_path = (*where, "attributes", name)
         used = _columns(report, entity, key_path, expression, source.name, known)
         personal = [c for c in used if c in pii]
-        if personal and entity.attributes[name].pii is None:
+        if personal and entity.attributes[name].pii is None and name not in unmasked:
+            unmasked.add(name)
             report(
                 entity,
                 ("attributes", name),

@@ -239,6 +239,7 @@ def _check_references(
     tables |= {f"silver.{n}" for e in entities for n in (e.name, e.xref)}
     tables |= {f"gold.{g.name}" for g in gold}
     known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}
+    known |= {f"silver.{n}_xref" for n in collector.failed_names}  # a failed entity's xref
     for model in gold:
         _check_group(collector, model, ("owner",), model.owner, groups)
         for index, consumer in enumerate(model.consumers):

@@ -45,12 +45,14 @@ _DOMAINS = ("example.com", "example.org", "example.net")
 
 @dataclass(frozen=True)
 class CustomerStats:
-    """What was written: files, row counts, and every raw PII value (for leak checks)."""
+    """What was written: files, row counts, every raw PII value (for leak checks), and each
+    customer as first sent (``CUSTOMER_HEADER`` order; the CRM demo table reuses them)."""
 
     files: tuple[Path, ...]
     rows: int
     bad_rows: int
     pii_values: frozenset[str]
+    people: tuple[tuple[str, ...], ...] = ()
 
 
 def _phone(rng: random.Random) -> str:
@@ -134,7 +136,8 @@ def generate_customers(
         files.append(path)
         sent += rows
         lines_written, bad = lines_written + len(lines), bad + len(extra)
-    return CustomerStats(tuple(files), lines_written, bad, _pii_values(files))
+    people = tuple(tuple(row) for row in sent)
+    return CustomerStats(tuple(files), lines_written, bad, _pii_values(files), people)
 
 
 def _pii_values(files: list[Path]) -> frozenset[str]:

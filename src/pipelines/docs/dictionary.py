@@ -132,9 +132,9 @@ def _entity_docs(
         block = rule_name(fuzzy.block)
         rules.append(f"{fuzzy.name} >= {fuzzy.threshold} {fuzzy.similarity}, block {block}{state}")
     docs = []
-    for table, description in (
-        (entity.name, entity.description),
-        (entity.xref, f"Source record -> {entity.key}, and the rule that matched it."),
+    for table, description, reads in (
+        (entity.xref, f"Source record -> {entity.key}, and the rule that matched it.", inputs),
+        (entity.name, entity.description, (f"silver.{entity.xref}", *inputs)),
     ):
         contract = published[f"silver.{table}"]
         columns = tuple(
@@ -145,7 +145,7 @@ def _entity_docs(
         )
         docs.append(
             DatasetDoc(
-                f"silver.{table}", "silver", description, entity.owner, columns, inputs,
+                f"silver.{table}", "silver", description, entity.owner, columns, reads,
                 domain=entity.domain or "", version=entity.version, rules=tuple(rules),
             )
         )  # fmt: skip

@@ -2,11 +2,12 @@
 
 ``silver.<name>`` holds one row per real entity (a stable key, the surviving attribute values,
 masked like the sources, and ``sources``: every source record and the rule that matched it);
-``silver.<name>_xref`` maps each source record to its entity key. Both are materialized views
-over the inputs' silver tables. Matching needs the raw values of PII columns (a phone number
-in E.164, a name to compare), so each input's PII columns are read back from
-``bronze_pii.<source>`` on ``_content_hash`` and standardised as the source declares; only
-masked values leave this layer.
+``silver.<name>_xref`` maps each source record to its entity key and the rule that matched it.
+The cross-reference does the matching (once); ``silver.<name>`` merges the records by it. Both
+are materialized views over the inputs' silver tables. Matching needs the raw values of PII
+columns (a phone number in E.164, a name to compare), so each input's PII columns are read back
+from ``bronze_pii.<source>`` on ``_content_hash`` and standardised as the source declares;
+only masked values leave this layer.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ def entity_specs(
     xref_comment = f"Source records of silver.{entity.name} ({names}) -> {entity.key}, with the rule that matched each."  # noqa: E501
     return [
         DatasetSpec(
-            f"silver.{entity.name}", "materialized_view", _entity_query(entity, sources, context),
-            tuple(inputs), entity.description,
-        ),
-        DatasetSpec(
             f"silver.{entity.xref}", "materialized_view", _xref_query(entity, sources, context),
             tuple(inputs), xref_comment,
+        ),
+        DatasetSpec(
+            f"silver.{entity.name}", "materialized_view", _entity_query(entity, sources, context),
+            (f"silver.{entity.xref}", *inputs), entity.description,
         ),
     ]  # fmt: skip
 
@@ -115,7 +116,15 @@ def _entity_query(
     entity: EntityConfig, sources: Mapping[str, SourceConfig], context: RunContext
 ) -> Query:
     def query(spark: SparkSession) -> DataFrame:
-        survived = survive(matched_records(spark, entity, sources), entity.attributes)
+        xref = spark.read.table(f"silver.{entity.xref}").select(
+            F.col("source").alias("_source"),
+            F.col("source_id").alias("_source_id"),
+            F.col(entity.key).alias(CLUSTER),
+            F.col("match_rule").alias(MATCH_RULE),
+        )
+        records = entity_records(spark, entity, sources)
+        merged = records.join(xref, ["_source", "_source_id"])
+        survived = survive(merged, entity.attributes)
         values = []
         for name, attribute in entity.attributes.items():
             value = F.col(name)
@@ -123,7 +132,7 @@ def _entity_query(
                 value = mask_value(value, attribute.pii, _keys(context, entity))
             values.append(value.alias(name))
         return survived.select(
-            entity_key(F.col(CLUSTER)).alias(entity.key),
+            F.col(CLUSTER).alias(entity.key),
             *values,
             F.col("_sources").alias("sources"),
             F.col("_records").alias("source_records"),
