@@ -101,6 +101,7 @@ def test_dictionary_shows_the_entity_with_lineage_from_both_sources(conf_copy: P
     )
     assert customers.rules == (
         "exact: email", "exact: phone+date_of_birth", "exact: given_name+surname+date_of_birth",
+        "exact: given_name+surname+phone",
         "fuzzy:given_name+surname >= 0.9 jaro_winkler, block date_of_birth (off)",
     )  # fmt: skip
     edges = set(lineage_edges(tuple(docs.values())))

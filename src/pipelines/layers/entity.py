@@ -41,7 +41,10 @@ def entity_specs(
     inputs = [f"silver.{s}" for s in entity.sources]
     inputs += [f"bronze_pii.{s}" for s in entity.sources if sources[s].has_pii]
     names = ", ".join(entity.sources)
-    xref_comment = f"Source records of silver.{entity.name} ({names}) -> {entity.key}, with the rule that matched each."  # noqa: E501
+    xref_comment = (
+        f"Source records of silver.{entity.name} ({names}) -> {entity.key}, "
+        "with the rule that matched each."
+    )
     return [
         DatasetSpec(
             f"silver.{entity.xref}", "materialized_view", _xref_query(entity, sources, context),
@@ -101,7 +104,7 @@ def entity_records(
 def matched_records(
     spark: SparkSession, entity: EntityConfig, sources: Mapping[str, SourceConfig]
 ) -> DataFrame:
-    """The entity's records with ``_cluster`` and ``_match_rule`` (``pipelines.transforms.match``)."""  # noqa: E501
+    """The entity's records with ``_cluster`` and ``_match_rule`` (see ``match``)."""
     normalisers = {name: a.match for name, a in entity.attributes.items()}
     return match(entity_records(spark, entity, sources), entity.match, normalisers)
 
