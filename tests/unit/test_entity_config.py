@@ -107,3 +107,23 @@ def test_dictionary_shows_the_entity_with_lineage_from_both_sources(conf_copy: P
     edges = set(lineage_edges(tuple(docs.values())))
     assert {("silver.customer_feed", "silver.customers"), ("silver.crm_customers", "silver.customers"),
             ("silver.customers", "gold.customer_360")} <= edges  # fmt: skip
+
+
+def test_the_demo_crm_repeats_half_of_the_feed(tmp_path: Path) -> None:
+    from pipelines.demo import generate_customers
+    from pipelines.demo.crm import crm_customers, crm_table_sql
+    from pipelines.transforms.standardise import to_e164
+
+    feed = generate_customers(tmp_path / "feed", rows_per_day=10, days=2, with_bad_rows=False)
+    rows = crm_customers(feed.people, only_crm=3)
+    assert [r.customer_id for r in rows] == list(range(1, 14))  # 10 of 20 people, then 3 more
+    phones = {to_e164(p[4], "AU") for p in feed.people}
+    known = [r for r in rows[:10] if r.phone is not None]
+    assert known
+    assert all(to_e164(r.phone, "AU") in phones for r in known if r.phone)  # other formats
+    assert all(to_e164(r.phone, "AU") not in phones for r in rows[10:] if r.phone)
+    assert crm_table_sql([rows[0], rows[-1]]).splitlines()[1] == (
+        "INSERT INTO customers VALUES (1, 'OLIVIA MARTIN', 'olivia.martin11@example.net', "
+        "'+61 487 438 238', '1993-03-05', 'AU', '2026-01-01 08:37:00'), (13, 'Gil Martin', "
+        "'gil.martin13@example.org', '+61 472 531 013', '1993-06-05', 'AU', '2026-01-01 16:01:00');"
+    )
