@@ -144,3 +144,24 @@ def test_standardise_config_errors(conf_copy: Path) -> None:
         f"{FEED}:{line['signup']}:37: columns[10].standardise: only string columns are standardised (type is date); a date column reads several patterns with formats: [...]",
         f"{FEED}:{line['signup']}:70: columns[10].formats: 'ddMMjj' is not a Spark datetime pattern (unknown letters: 'j'); e.g. yyyy-MM-dd, yyyyMMdd, dd/MM/yyyy",
     ]
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ({}, "name at least one of case, phone, email, date"),
+        (
+            {"case": "title", "phone": {"region": "AU"}},
+            "case does not combine with phone (it fixes the whole form)",
+        ),
+        ({"case": "lower", "on_invalid": "quarantine"}, "on_invalid: a case change cannot fail"),
+        (
+            {"phone": {"region": "au"}},
+            "unknown region 'au' (ISO 3166-1 alpha-2) (did you mean 'AU'?)",
+        ),
+    ],
+)
+def test_standardise_block_errors(block: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match="validation error") as caught:
+        Standardise.model_validate(block)
+    assert message in str(caught.value)

@@ -11,6 +11,7 @@ that do not standardise become NULL and break the column's implicit rule
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -33,6 +34,7 @@ _PATTERN_LETTERS = set("GyuYDMLdQqEewWFaBhKkHmsSnAVzOXxZ")
 _QUOTED = re.compile(r"'[^']*'")
 
 
+@cache
 def supported_regions() -> frozenset[str]:
     """ISO 3166-1 alpha-2 regions ``phonenumbers`` knows (imported only when asked)."""
     import phonenumbers
