@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pipelines.config.entity import EntityConfig
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.errors import LakehouseError
@@ -69,6 +70,8 @@ class Change:
 def contracts(config: LakehouseConfig) -> dict[str, Contract]:
     """The contract of every silver and gold dataset, by logical name."""
     found = {f"silver.{s.name}": _silver(s, config) for s in config.sources}
+    for entity in config.entities:
+        found |= _entity(entity)
     found |= {f"gold.{g.name}": _gold(g, config) for g in config.gold}
     return found
 
@@ -78,6 +81,35 @@ def _silver(source: SourceConfig, config: LakehouseConfig) -> Contract:
     columns += tuple(ContractColumn(name) for name in source.silver.derive)  # typed by the SQL
     file = f"sources/{source.name}.yml"
     return Contract(f"silver.{source.name}", source.version, file, columns)
+
+
+ENTITY_LINEAGE = (
+    ContractColumn("sources", "array<struct<source:string,source_id:string,rule:string>>", False),
+    ContractColumn("source_records", "bigint", False),
+    ContractColumn("first_seen_at", "timestamp"),
+    ContractColumn("last_seen_at", "timestamp"),
+)
+XREF_COLUMNS = (
+    ContractColumn("source", "string", False),
+    ContractColumn("source_id", "string", False),
+    ContractColumn("match_rule", "string"),
+    ContractColumn("updated_at", "timestamp"),
+)
+
+
+def _entity(entity: EntityConfig) -> dict[str, Contract]:
+    """``silver.<name>``: key, attributes (strings: standardised, PII masked), lineage;
+    ``silver.<name>_xref``: the source record, its key and the rule that matched it."""
+    file = f"entities/{entity.name}.yml"
+    key = ContractColumn(entity.key, "string", False)
+    attributes = tuple(ContractColumn(name, "string") for name in entity.attributes)
+    main = Contract(
+        f"silver.{entity.name}", entity.version, file, (key, *attributes, *ENTITY_LINEAGE)
+    )
+    xref = Contract(
+        f"silver.{entity.xref}", entity.version, file, (*XREF_COLUMNS[:2], key, *XREF_COLUMNS[2:])
+    )
+    return {main.dataset: main, xref.dataset: xref}
 
 
 def _gold(model: GoldModel, config: LakehouseConfig) -> Contract:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pipelines.config.loader import LakehouseConfig
-from pipelines.layers import bronze_specs, gold_spec, silver_specs
+from pipelines.layers import bronze_specs, entity_specs, gold_spec, silver_specs
 from pipelines.layers.silver import checked_rows
 from pipelines.spec import DatasetKind, DatasetSpec, RunContext
 
@@ -25,11 +25,14 @@ __all__ = [
 
 
 def build_graph(config: LakehouseConfig, context: RunContext) -> tuple[DatasetSpec, ...]:
-    """Every dataset of the lakehouse, sources first, in dependency order."""
+    """Every dataset of the lakehouse, sources first, then entities, in dependency order."""
     specs: list[DatasetSpec] = []
     for source in config.sources:
         specs.extend(bronze_specs(source, context))
         specs.extend(silver_specs(source, context))
+    by_name = {s.name: s for s in config.sources}
+    for entity in config.entities:
+        specs.extend(entity_specs(entity, by_name, context))
     specs.extend(gold_spec(model) for model in config.gold)
     return tuple(specs)
 

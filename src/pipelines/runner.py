@@ -92,6 +92,7 @@ def run_pipeline(
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
     masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    masks |= {a.pii.mask for e in config.entities for a in e.attributes.values() if a.pii}
     keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
     context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
     specs = build_graph(config, context)

@@ -8,7 +8,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.output import render_table
 from pipelines.runner import RunResult
 
-__all__ = ["print_summary", "reconciliation"]
+__all__ = ["matches", "print_summary", "reconciliation"]
 
 
 def reconciliation(
@@ -31,6 +31,19 @@ def reconciliation(
     return lines
 
 
+def matches(config: LakehouseConfig, counts: dict[str, int]) -> list[str]:
+    """One line per entity built: source records in, entities out."""
+    lines = []
+    for entity in config.entities:
+        xref, built = f"silver.{entity.xref}", f"silver.{entity.name}"
+        if xref in counts and built in counts:
+            lines.append(
+                f"{entity.name}: {counts[xref]:,} source records ({', '.join(entity.sources)}) "
+                f"-> {counts[built]:,} {entity.name} (matched: {xref})"
+            )
+    return lines
+
+
 def print_summary(
     config: LakehouseConfig, result: RunResult, echo: Callable[[str], None] = print
 ) -> None:
@@ -39,5 +52,7 @@ def print_summary(
     echo("")
     echo(render_table(("dataset", "rows"), rows, width=60))
     for line in reconciliation(config, result.row_counts, result.skipped):
+        echo(line)
+    for line in matches(config, result.row_counts):
         echo(line)
     echo(f"run {result.run_id} completed in {result.seconds:.1f}s")

@@ -78,7 +78,9 @@ def hotel_conf(conf_copy: Path) -> Path:
         ),
         encoding="utf-8",
     )
-    (conf_copy / "sources" / "customers.yml").unlink()  # PII: needs project.yml pii keys
+    (conf_copy / "sources" / "customer_feed.yml").unlink()  # PII: needs project.yml pii keys
+    (conf_copy / "entities" / "customers.yml").unlink()  # reads customer_feed and crm_customers
+    (conf_copy / "gold" / "customer_360.yml").unlink()  # reads the entity
     for example in ("crm_customers", "room_rates"):  # database and API examples: not this scenario
         (conf_copy / "sources" / f"{example}.yml").unlink()
     write_source(conf_copy, "reservations", "team_hotel", "hotel")

@@ -76,6 +76,7 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                             "pyyaml>=6.0",
                             "openpyxl>=3.1",
                             "sqlglot>=27",
+                            "phonenumbers>=9.0",
                         ]
                     },
                     "configuration": {
@@ -243,6 +244,7 @@ def test_backfill_job(hotel_config: LakehouseConfig) -> None:
                     "pyyaml>=6.0",
                     "openpyxl>=3.1",
                     "sqlglot>=27",
+                    "phonenumbers>=9.0",
                 ],
             },
         }
@@ -270,9 +272,11 @@ def test_committed_bundle_is_not_stale(config: LakehouseConfig) -> None:
         "job_backfill.yml",
         "job_catalog_daily.yml",
         "job_customer_daily.yml",
+        "job_gold_daily.yml",
         "job_hotel_daily.yml",
         "pipeline_catalog.yml",
         "pipeline_customer.yml",
+        "pipeline_gold.yml",
         "pipeline_hotel.yml",
     ]
 
@@ -312,6 +316,8 @@ def test_committed_resources_load_with_databricks_bundles() -> None:
         ("catalog_daily", "Job"),
         ("customer", "Pipeline"),
         ("customer_daily", "Job"),
+        ("gold", "Pipeline"),
+        ("gold_daily", "Job"),
         ("hotel", "Pipeline"),
         ("hotel_daily", "Job"),
     ]
@@ -437,9 +443,11 @@ def test_write_then_check_then_orphans(conf_copy: Path, tmp_path: Path) -> None:
         "job_backfill.yml",
         "job_catalog_daily.yml",
         "job_customer_daily.yml",
+        "job_gold_daily.yml",
         "job_hotel_daily.yml",
         "pipeline_catalog.yml",
         "pipeline_customer.yml",
+        "pipeline_gold.yml",
         "pipeline_hotel.yml",
     ]
 
@@ -456,19 +464,21 @@ def test_cli_bundle_check_names_stale_files(
     assert main(["bundle", "--check", "--root", str(root)]) == 1
     captured = capsys.readouterr()
     assert captured.err == (
-        "7 stale file(s); run `lakehouse bundle` and commit:\n"
+        "9 stale file(s); run `lakehouse bundle` and commit:\n"
         "  bundles/job_backfill.yml\n"
         "  bundles/job_catalog_daily.yml\n"
         "  bundles/job_customer_daily.yml\n"
+        "  bundles/job_gold_daily.yml\n"
         "  bundles/job_hotel_daily.yml\n"
         "  bundles/pipeline_catalog.yml\n"
         "  bundles/pipeline_customer.yml\n"
+        "  bundles/pipeline_gold.yml\n"
         "  bundles/pipeline_hotel.yml\n"
     )
     assert main(["bundle", "--root", str(root)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "7 file(s), 7 changed"
+    assert capsys.readouterr().out.splitlines()[-1] == "9 file(s), 9 changed"
     assert main(["bundle", "--check", "--root", str(root)]) == 0
-    assert capsys.readouterr().out == "7 file(s) up to date\n"
+    assert capsys.readouterr().out == "9 file(s) up to date\n"
     for name in [p.name for p in COMMITTED]:
         assert (root / "bundles" / name).read_text() == (BUNDLES / name).read_text()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,3 +36,41 @@ def run(
 def scalar(spark: SparkSession, query: str) -> object:
     """The single value a query returns."""
     return spark.sql(query).collect()[0][0]
+
+
+OUTSIDE_PII = ("bronze", "silver", "quarantine", "gold", "ops")
+_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
+
+
+def tables_outside_pii(spark: SparkSession) -> list[str]:
+    """Every stored table of every schema but ``bronze_pii`` (other tests' tables included)."""
+    return [
+        f"{schema}.{row.tableName}"
+        for schema in OUTSIDE_PII
+        for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
+        if not row.isTemporary  # other tests' session views are listed in every schema
+    ]
+
+
+def _cells(value: object) -> list[str]:
+    """Every string inside a JSON value (struct fields and arrays included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _cells(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _cells(v)]
+    return []
+
+
+def pii_leaks(spark: SparkSession, table: str, raw: frozenset[str]) -> list[str]:
+    """The raw values (as given, trimmed, or lower-cased) found in ``table``: equal to a cell,
+    or inside a longer value (values of 8+ characters with a character outside base64, so a
+    run of digits inside a base64 image cannot count)."""
+    lines = [r[0] for r in spark.sql(f"SELECT to_json(struct(*)) FROM {table}").collect()]
+    cells = {c.strip() for line in lines for c in _cells(json.loads(line))}
+    forms = raw | {v.strip() for v in raw} | {v.strip().lower() for v in raw}
+    exact = sorted(forms & cells)
+    text = "\n".join(lines)
+    embedded = sorted(v for v in forms if len(v) >= 8 and _BASE64.search(v) and v in text)
+    return exact + embedded

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,43 +16,17 @@ from pipelines.demo import generate_customers
 from pipelines.demo.customers import PII_COLUMNS
 from pipelines.pii.keys import PiiKeyError
 from pipelines.pii.scan import scan_table
-from tests.graph.helpers import run, scalar
+from tests.graph.helpers import pii_leaks, run, scalar, tables_outside_pii
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 pytestmark = [pytest.mark.graph, pytest.mark.spark]
 
-OUTSIDE_PII = ("bronze", "silver", "quarantine", "gold", "ops")
-_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
-
 
 def _customers_only(config: LakehouseConfig) -> LakehouseConfig:
-    source = config.source("customers")
+    source = config.source("customer_feed")
     return type(config)(config.root, config.project, config.access, (source,), ())
-
-
-def _cells(value: object) -> list[str]:
-    """Every string inside a JSON value (struct fields and arrays included)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _cells(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _cells(v)]
-    return []
-
-
-def _leaks(spark: SparkSession, table: str, raw: frozenset[str]) -> list[str]:
-    lines = [r[0] for r in spark.sql(f"SELECT to_json(struct(*)) FROM {table}").collect()]
-    cells = {c.strip() for line in lines for c in _cells(json.loads(line))}
-    forms = raw | {v.strip() for v in raw} | {v.strip().lower() for v in raw}
-    exact = sorted(forms & cells)
-    text = "\n".join(lines)
-    # Embedded in a longer value (a line, a struct): long values with a character outside
-    # base64, so a run of digits inside the catalog's base64 images cannot count.
-    embedded = sorted(v for v in forms if len(v) >= 8 and _BASE64.search(v) and v in text)
-    return exact + embedded
 
 
 def test_pii_stays_in_bronze_pii(
@@ -67,48 +39,45 @@ def test_pii_stays_in_bronze_pii(
 ) -> None:
     customers = _customers_only(config)
     landing = tmp_path / "landing"
-    stats = generate_customers(landing / "customers", rows_per_day=30, days=2)
+    stats = generate_customers(landing / "customer_feed", rows_per_day=30, days=2)
 
     run(spark, customers, landing, lakehouse_home, full_refresh=True)
 
     # Zero raw PII values in every table outside bronze_pii (other tests' tables included).
-    tables = [
-        f"{schema}.{row.tableName}"
-        for schema in OUTSIDE_PII
-        for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
-        if not row.isTemporary  # other tests' session views are listed in every schema
-    ]
-    assert {"bronze.customers", "silver.customers", "quarantine.customers"} <= set(tables)
-    assert {t: _leaks(spark, t, stats.pii_values) for t in tables} == {t: [] for t in tables}
+    tables = tables_outside_pii(spark)
+    assert {"bronze.customer_feed", "silver.customer_feed", "quarantine.customer_feed"} <= set(
+        tables
+    )
+    assert {t: pii_leaks(spark, t, stats.pii_values) for t in tables} == {t: [] for t in tables}
 
     # bronze_pii holds every raw value, and every bronze row joins back to its raw values.
     raw_cells: set[str] = set()
     for column in PII_COLUMNS:
-        rows = spark.sql(f"SELECT {column} FROM bronze_pii.customers").collect()
+        rows = spark.sql(f"SELECT {column} FROM bronze_pii.customer_feed").collect()
         raw_cells |= {r[0] for r in rows if r[0] is not None}
     assert stats.pii_values <= raw_cells
-    joined = """SELECT count(*) FROM bronze.customers b
-                JOIN (SELECT DISTINCT _content_hash, email FROM bronze_pii.customers) p
+    joined = """SELECT count(*) FROM bronze.customer_feed b
+                JOIN (SELECT DISTINCT _content_hash, email FROM bronze_pii.customer_feed) p
                 USING (_content_hash)"""
-    assert scalar(spark, joined) == scalar(spark, "SELECT count(*) FROM bronze.customers")
-    assert scalar(spark, "SELECT count(*) FROM bronze.customers") == stats.rows
-    unparseable = "SELECT count(*) FROM bronze_pii.customers WHERE _corrupt_record LIKE '%unexpected extra field%'"
+    assert scalar(spark, joined) == scalar(spark, "SELECT count(*) FROM bronze.customer_feed")
+    assert scalar(spark, "SELECT count(*) FROM bronze.customer_feed") == stats.rows
+    unparseable = "SELECT count(*) FROM bronze_pii.customer_feed WHERE _corrupt_record LIKE '%unexpected extra field%'"
     assert scalar(spark, unparseable) == 2  # one a day, kept raw only here
 
     # Tokens are the keyed HMAC of the normalised value: the messy re-sends join their originals.
     pairs = spark.sql(
-        """SELECT p.email, b.email FROM bronze.customers b JOIN bronze_pii.customers p
+        """SELECT p.email, b.email FROM bronze.customer_feed b JOIN bronze_pii.customer_feed p
            USING (_content_hash) WHERE p.email LIKE ' %' ORDER BY 1 LIMIT 1"""
     ).collect()
     raw_email, token = pairs[0]
     expected = hmac.new(pii_keys["token_key"], raw_email.strip().lower().encode(), hashlib.sha256)
     assert token == expected.hexdigest()
-    variants = f"SELECT count(DISTINCT p.email) FROM bronze.customers b JOIN bronze_pii.customers p USING (_content_hash) WHERE b.email = '{token}'"
+    variants = f"SELECT count(DISTINCT p.email) FROM bronze.customer_feed b JOIN bronze_pii.customer_feed p USING (_content_hash) WHERE b.email = '{token}'"
     assert scalar(spark, variants) == 2  # the clean original and the messy re-send
 
     # Quarantine shows why, never what: an unparseable line's token, masked values.
     reasons = spark.sql(
-        "SELECT _reasons[0], count(*) FROM quarantine.customers GROUP BY 1 ORDER BY 1"
+        "SELECT _reasons[0], count(*) FROM quarantine.customer_feed GROUP BY 1 ORDER BY 1"
     ).collect()
     assert [tuple(r) for r in reasons] == [
         ("cast:signup_date", 2), ("not_null:customer_id", 2), ("unparseable_row", 2),
@@ -117,7 +86,7 @@ def test_pii_stays_in_bronze_pii(
     # scan-pii finds the PII columns of the raw table when nothing declares them.
     undeclared = type(config)(config.root, config.project, config.access, (), ())
     _, found = scan_table(
-        spark, undeclared, "bronze_pii.customers", sample=1000, min_share=0.3,
+        spark, undeclared, "bronze_pii.customer_feed", sample=1000, min_share=0.3,
         today=date(2021, 4, 5),
     )  # fmt: skip
     assert {s.column: s.pii_class for s in found} == {

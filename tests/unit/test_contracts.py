@@ -21,12 +21,15 @@ def _edit(conf: Path, relative: str, old: str, new: str) -> None:
 def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
     found = contracts(load_config(conf_copy))
     assert sorted(found) == [
+        "gold.customer_360",
         "gold.hotel_bookings_by_segment",
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
         "silver.crm_customers",
+        "silver.customer_feed",
         "silver.customers",
+        "silver.customers_xref",
         "silver.hotel_folios",
         "silver.hotel_reservations",
         "silver.orders_cdc",

@@ -11,10 +11,12 @@ from pipelines.docs import dictionary, lineage_edges, render_dictionary
 
 
 def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> None:
-    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "customer_feed.yml").unlink()  # the catalog alone: exact shapes
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
+    (conf_copy / "entities" / "customers.yml").unlink()
+    (conf_copy / "gold" / "customer_360.yml").unlink()
     docs = dictionary(load_config(conf_copy))
     catalog = [d for d in docs if d.owner == "team_catalog"]
     assert [d.name for d in catalog] == [
@@ -69,10 +71,12 @@ def test_docs_command_writes_a_self_contained_page(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (conf_copy / "sources" / "customers.yml").unlink()  # the catalog alone: exact shapes
+    (conf_copy / "sources" / "customer_feed.yml").unlink()  # the catalog alone: exact shapes
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
+    (conf_copy / "entities" / "customers.yml").unlink()
+    (conf_copy / "gold" / "customer_360.yml").unlink()
     monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
     assert main(["docs", "--out", str(tmp_path / "site")]) == 0
     page = tmp_path / "site" / "index.html"

@@ -10,15 +10,20 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
     specs = build_graph(config, RunContext(run_id="r", landing_root="file:///landing"))
     shape = [(s.name, s.kind, s.inputs, s.partition_cols) for s in specs]
     hotel_reservations = ("silver.hotel_reservations",)
+    customer_inputs = (
+        "silver.customer_feed", "silver.crm_customers",
+        "bronze_pii.customer_feed", "bronze_pii.crm_customers",
+    )  # fmt: skip
     assert shape == [
         # incremental JDBC: a stream over the extracts; a REST source is read as a snapshot
         ("bronze.crm_customers", "streaming_table", (), ()),
+        ("bronze_pii.crm_customers", "streaming_table", (), ()),  # its PII, raw
         ("silver.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
         ("quarantine.crm_customers", "materialized_view", ("bronze.crm_customers",), ()),
-        ("bronze.customers", "streaming_table", (), ("_file_date",)),
-        ("bronze_pii.customers", "streaming_table", (), ("_file_date",)),
-        ("silver.customers", "materialized_view", ("bronze.customers",), ()),
-        ("quarantine.customers", "materialized_view", ("bronze.customers",), ()),
+        ("bronze.customer_feed", "streaming_table", (), ("_file_date",)),
+        ("bronze_pii.customer_feed", "streaming_table", (), ("_file_date",)),
+        ("silver.customer_feed", "materialized_view", ("bronze.customer_feed",), ()),
+        ("quarantine.customer_feed", "materialized_view", ("bronze.customer_feed",), ()),
         ("bronze.hotel_folios", "streaming_table", (), ("_file_date",)),
         ("silver.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
         ("quarantine.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
@@ -34,6 +39,10 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze.room_rates", "materialized_view", (), ()),
         ("silver.room_rates", "materialized_view", ("bronze.room_rates",), ()),
         ("quarantine.room_rates", "materialized_view", ("bronze.room_rates",), ()),
+        # the entity: silver and raw PII of both sources; the xref matches, customers merges
+        ("silver.customers_xref", "materialized_view", customer_inputs, ()),
+        ("silver.customers", "materialized_view", ("silver.customers_xref", *customer_inputs), ()),
+        ("gold.customer_360", "materialized_view", ("silver.customers", "silver.customers_xref", "silver.orders_cdc"), ()),
         ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
         ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),

@@ -12,7 +12,7 @@ from pipelines.config.pii import PiiSettings, SecretRef
 from pipelines.pii.keys import PiiKeyError, PiiKeys, env_name, resolve_keys, write_demo_keys
 from tests.unit.test_config_errors import _edit, _messages
 
-SOURCE = "sources/customers.yml"
+SOURCE = "sources/customer_feed.yml"
 SETTINGS = PiiSettings(
     token_key=SecretRef(secret="pii/token_key"),
     encryption_key=SecretRef(secret="pii/encryption_key"),
@@ -28,14 +28,14 @@ def test_keep_last_only_with_partial(conf_copy: Path) -> None:
         "{class: email, mask: token, keep_last: 2}",
     )
     assert _messages(conf_copy) == [
-        f"{SOURCE}:27:38: columns[3].pii.keep_last: only applies to mask: partial (this column's mask is token)"
+        f"{SOURCE}:32:38: columns[3].pii.keep_last: only applies to mask: partial (this column's mask is token)"
     ]
 
 
 def test_unknown_class_suggests_the_closest(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "{class: email, mask: token}", "{class: emial, mask: token}")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:27:11: columns[3].pii.class: expected one of 'email', 'phone', 'name', 'address', "
+        f"{SOURCE}:32:11: columns[3].pii.class: expected one of 'email', 'phone', 'name', 'address', "
         "'date_of_birth', 'national_id', 'payment', 'bank_account', 'free_text', 'ip_address', "
         "'other', got 'emial' (did you mean 'email'?)"
     ]
@@ -44,7 +44,7 @@ def test_unknown_class_suggests_the_closest(conf_copy: Path) -> None:
 def test_misspelled_pii_key_suggests_class(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "{class: email, mask: token}", "{clas: email, mask: token}")
     assert _messages(conf_copy)[-1] == (
-        f"{SOURCE}:27:11: columns[3].pii.clas: unknown key 'clas' (did you mean 'class'?)"
+        f"{SOURCE}:32:11: columns[3].pii.clas: unknown key 'clas' (did you mean 'class'?)"
     )
 
 
@@ -53,15 +53,17 @@ def test_pii_column_must_be_text(conf_copy: Path) -> None:
         conf_copy, SOURCE, "  - name: date_of_birth\n", "  - name: date_of_birth\n    type: date\n"
     )
     assert _messages(conf_copy) == [
-        f"{SOURCE}:32:5: columns[5].pii: a PII column holds masked text in bronze and silver: "
-        "its type must be string, got 'date'"
+        f"{SOURCE}:38:5: columns[5].standardise: only string columns are standardised (type is "
+        "date); a date column reads several patterns with formats: [...]",
+        f"{SOURCE}:39:5: columns[5].pii: a PII column holds masked text in bronze and silver: "
+        "its type must be string, got 'date'",
     ]
 
 
 def test_pii_needs_the_project_to_declare_its_keys(conf_copy: Path) -> None:
     _edit(conf_copy, "project.yml", "  encryption_key: {secret: pii/encryption_key}", "")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:33:5: columns[6].pii: needs project.yml pii.encryption_key (where the key "
+        f"{SOURCE}:40:5: columns[6].pii: needs project.yml pii.encryption_key (where the key "
         "comes from, e.g. {secret: pii/encryption_key})"
     ]
 

@@ -125,31 +125,31 @@ def test_rule_sql_and_shortcut_columns_are_checked_with_suggestions(conf_copy: P
     _edit(conf_copy, "not_null: [brand]", "not_null: [brand, brnd]")
     _edit(conf_copy, "delete_when: op = 'DELETE'", "delete_when: opp = 'DELETE'")
     assert _messages(conf_copy) == [
-        f"{ORDERS}:28:5: silver.cdc.delete_when: unknown column 'opp' (did you mean 'op'?)",
-        f"{ORDERS}:34:23: quality[0].not_null[1]: unknown column 'brnd' (did you mean 'brand'?)",
-        f"{ORDERS}:37:13: quality[3].regex.column: unknown column 'curency' (did you mean 'currency'?)",
-        f"{ORDERS}:41:5: quality[5].expr: invalid SQL: missing ')' for the '(' opened at character 15",
+        f"{ORDERS}:29:5: silver.cdc.delete_when: unknown column 'opp' (did you mean 'op'?)",
+        f"{ORDERS}:35:23: quality[0].not_null[1]: unknown column 'brnd' (did you mean 'brand'?)",
+        f"{ORDERS}:38:13: quality[3].regex.column: unknown column 'curency' (did you mean 'currency'?)",
+        f"{ORDERS}:42:5: quality[5].expr: invalid SQL: missing ')' for the '(' opened at character 15",
     ]  # fmt: skip
     _edit(conf_copy, "expr: amout > 0 AND (quantity > 0", "expr: amout > 0")
     assert _messages(conf_copy)[-1] == (
-        f"{ORDERS}:41:5: quality[5].expr: unknown column 'amout' (did you mean 'amount'?)"
+        f"{ORDERS}:42:5: quality[5].expr: unknown column 'amout' (did you mean 'amount'?)"
     )
 
 
 def test_foreign_key_must_reference_a_declared_column(conf_copy: Path) -> None:
     _edit(conf_copy, "references: silver.product_catalog.brand", "references: silver.product_catalgo.brand")  # fmt: skip
     assert _messages(conf_copy) == [
-        f"{ORDERS}:39:34: quality[4].foreign_key.references: unknown dataset "
+        f"{ORDERS}:40:34: quality[4].foreign_key.references: unknown dataset "
         "'silver.product_catalgo' (did you mean 'silver.product_catalog'?)"
     ]
     _edit(conf_copy, "silver.product_catalgo.brand", "silver.product_catalog.brandd")
     assert _messages(conf_copy) == [
-        f"{ORDERS}:39:34: quality[4].foreign_key.references: 'silver.product_catalog' has no "
+        f"{ORDERS}:40:34: quality[4].foreign_key.references: 'silver.product_catalog' has no "
         "column 'brandd' (did you mean 'brand'?)"
     ]
     _edit(conf_copy, "silver.product_catalog.brandd", "silver.orders_cdc.brand")
     assert _messages(conf_copy) == [
-        f"{ORDERS}:39:34: quality[4].foreign_key.references: a dataset cannot reference itself"
+        f"{ORDERS}:40:34: quality[4].foreign_key.references: a dataset cannot reference itself"
     ]
 
 
@@ -158,11 +158,11 @@ def test_rule_forms_and_layers_are_validated(conf_copy: Path) -> None:
     _edit(conf_copy, "    layer: bronze\n    action: warn", "    layer: bronze\n    action: drop")
     _edit(conf_copy, "max_age: 36h}\n    layer: bronze\n    action: warn", "max_age: 36h}\n    layer: silver")  # fmt: skip
     assert _messages(conf_copy) == [
-        f"{ORDERS}:34:5: quality[0]: give exactly one of expr, not_null, unique, accepted_values, "
+        f"{ORDERS}:35:5: quality[0]: give exactly one of expr, not_null, unique, accepted_values, "
         "range, regex, foreign_key, freshness (got expr, not_null)",
-        f"{ORDERS}:44:5: quality[6]: a bronze rule can only warn: bronze keeps every row "
+        f"{ORDERS}:45:5: quality[6]: a bronze rule can only warn: bronze keeps every row "
         "(set threshold_pct to fail the run)",
-        f"{ORDERS}:47:5: quality[7]: freshness is dataset-level: its action must be warn or fail "
+        f"{ORDERS}:48:5: quality[7]: freshness is dataset-level: its action must be warn or fail "
         "(dropping or quarantining would empty the dataset)",
     ]  # fmt: skip
 
@@ -170,21 +170,21 @@ def test_rule_forms_and_layers_are_validated(conf_copy: Path) -> None:
 def test_cdc_settings_are_checked_against_the_columns(conf_copy: Path) -> None:
     _edit(conf_copy, "keys: [order_id]", "keys: [orderid]")
     assert _messages(conf_copy) == [
-        f"{ORDERS}:26:5: silver.cdc.keys: names unknown columns: orderid (did you mean "
-        "'order_id'?) (declared: order_id, brand, status, quantity, amount, currency, "
+        f"{ORDERS}:27:5: silver.cdc.keys: names unknown columns: orderid (did you mean "
+        "'order_id'?) (declared: order_id, brand, customer_id, status, quantity, amount, currency, "
         "updated_at, sequence_num, op)"
     ]
     _edit(conf_copy, "keys: [orderid]", "keys: [order_id]")
     _edit(conf_copy, "scd_type: 2", "scd_type: 1")
-    assert _messages(conf_copy) == [f"{ORDERS}:30:5: silver.cdc.track_history: only with scd_type: 2"]  # fmt: skip
+    assert _messages(conf_copy) == [f"{ORDERS}:31:5: silver.cdc.track_history: only with scd_type: 2"]  # fmt: skip
     _edit(conf_copy, "scd_type: 1", "scd_type: 2")
     _edit(conf_copy, "exclude_columns: [op]", "exclude_columns: [op]\n  dedupe: {key: [order_id]}")
     assert _messages(conf_copy) == [
-        f"{ORDERS}:32:3: silver.dedupe: not used with silver.cdc (CDC keeps one row per key itself)"
+        f"{ORDERS}:33:3: silver.dedupe: not used with silver.cdc (CDC keeps one row per key itself)"
     ]
     _edit(conf_copy, "\n  dedupe: {key: [order_id]}", "")
     _edit(conf_copy, "events are counted\n    layer: bronze", "events are counted\n    layer: silver")  # fmt: skip
     assert _messages(conf_copy) == [
-        f"{ORDERS}:43:5: quality[6].unique: a dataset-level rule cannot check a change feed "
+        f"{ORDERS}:44:5: quality[6].unique: a dataset-level rule cannot check a change feed "
         "(it reaches AUTO CDC as a stream); use layer: bronze"
     ]

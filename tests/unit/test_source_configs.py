@@ -28,7 +28,7 @@ def test_jdbc_config_errors_are_located(conf_copy: Path) -> None:
     _edit(conf_copy, CRM, "num_partitions: 1}", "num_partitions: 4}")
     assert _messages(conf_copy) == [
         f"{CRM}:15:17: source.incremental.column: 'changed_at' is not a declared column "
-        "(customer_id, full_name, email, phone, country, updated_at)"
+        "(customer_id, full_name, email, phone, date_of_birth, country, updated_at)"
     ]
     _edit(conf_copy, CRM, "column: changed_at}", "column: country}")
     assert _messages(conf_copy) == [

@@ -104,10 +104,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{hotel.folios.lines} folio lines (schema drift on {len(hotel.folios.drift)} days) "
         f"under {settings.landing / 'hotel'}"
     )
-    if any(s.name == "customers" and s.has_pii for s in config.sources):
-        _demo_customers(settings, config, days=args.days)
+    people: tuple[tuple[str, ...], ...] = ()
+    if any(s.name == "customer_feed" and s.has_pii for s in config.sources):
+        people = _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
-    with demo_servers():  # the example database and API sources read from these
+    with demo_servers(people=people):  # the example database and API sources read from these
         code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')
@@ -117,12 +118,15 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
-def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -> None:
-    """Customers with PII, and random demo keys (never shipped in the repository)."""
+def _demo_customers(
+    settings: Settings, config: LakehouseConfig, *, days: int
+) -> tuple[tuple[str, ...], ...]:
+    """Customers with PII, and random demo keys (never shipped in the repository); returns
+    the customers as first sent (the CRM demo table holds many of them again)."""
     from pipelines.demo import generate_customers
     from pipelines.pii.keys import write_demo_keys
 
-    target = settings.landing / "customers"
+    target = settings.landing / "customer_feed"
     stats = generate_customers(target, days=days)
     print(
         f"demo: generated {stats.rows} customer rows with PII ({stats.bad_rows} deliberately "
@@ -131,9 +135,10 @@ def _demo_customers(settings: Settings, config: LakehouseConfig, *, days: int) -
     for path in write_demo_keys(config.project.pii, settings.home / "secrets"):
         print(f"demo: wrote a random demo PII key to {path} (mode 0600; not for real data)")
     print(
-        "demo: PII is masked in bronze.customers; raw values in bronze_pii.customers "
+        "demo: PII is masked in bronze.customer_feed; raw values in bronze_pii.customer_feed "
         '(README, "PII")'
     )
+    return stats.people
 
 
 def run_local(

@@ -16,7 +16,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = commands.add_parser(
         "scan-pii", help="sample a table and suggest undeclared columns that look like PII"
     )
-    parser.add_argument("dataset", help="a table (silver.customers) or a source (bronze.<name>)")
+    parser.add_argument(
+        "dataset", help="a table (silver.customer_feed) or a source (bronze.<name>)"
+    )
     parser.add_argument("--sample", type=int, default=1000, metavar="N", help="rows sampled")
     parser.add_argument("--min-share", type=float, default=0.3, metavar="X", help="0..1")
     parser.set_defaults(handler=_scan_pii)

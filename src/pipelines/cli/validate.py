@@ -22,7 +22,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.conf)
     elapsed = (time.perf_counter() - started) * 1000
     print(
-        f"{settings.conf}: ok, {len(config.sources)} source(s), {len(config.gold)} gold "
-        f"model(s), {len(config.datasets)} datasets ({elapsed:.0f} ms)"
+        f"{settings.conf}: ok, {len(config.sources)} source(s), {len(config.entities)} "
+        f"entity(ies), {len(config.gold)} gold model(s), {len(config.datasets)} datasets "
+        f"({elapsed:.0f} ms)"
     )
     return 0

@@ -14,6 +14,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.config.entity import EntityConfig
+from pipelines.config.entity_check import check_entities
 from pipelines.config.gold import resolve_gold
 from pipelines.config.model import (
     TABLE_REF,
@@ -50,6 +52,7 @@ class LakehouseConfig:
     access: AccessConfig
     sources: tuple[SourceConfig, ...]
     gold: tuple[GoldModel, ...]
+    entities: tuple[EntityConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``."""
@@ -59,7 +62,8 @@ class LakehouseConfig:
         raise KeyError(name)
 
     def select(self, sources: Iterable[str]) -> LakehouseConfig:
-        """The config restricted to ``sources`` and the gold models that read only them.
+        """The config restricted to ``sources``, the entities that read only them and the
+        gold models that read only those.
 
         Raises:
             LakehouseError: A name is not a source of the config.
@@ -70,8 +74,9 @@ class LakehouseConfig:
             known = ", ".join(s.name for s in self.sources)
             raise LakehouseError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
         kept = tuple(s for s in self.sources if s.name in wanted)
-        gold = tuple(g for g in self.gold if _gold_sources(g, self.gold) <= wanted)
-        return replace(self, sources=kept, gold=gold)
+        entities = tuple(e for e in self.entities if set(e.sources) <= wanted)
+        gold = tuple(g for g in self.gold if _gold_sources(g, self.gold, self.entities) <= wanted)
+        return replace(self, sources=kept, gold=gold, entities=entities)
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -80,18 +85,24 @@ class LakehouseConfig:
         for s in self.sources:
             layers = ("bronze", "bronze_pii", "silver", "quarantine")  # raw PII: bronze_pii
             names += [f"{x}.{s.name}" for x in layers if x in _SOURCE_LAYERS or s.has_pii]
+        names += [f"silver.{n}" for e in self.entities for n in (e.name, e.xref)]
         return (*names, *(f"gold.{g.name}" for g in self.gold))
 
 
-def _gold_sources(model: GoldModel, models: tuple[GoldModel, ...]) -> set[str]:
-    """The sources a gold model reads, through other gold models too."""
+def _gold_sources(
+    model: GoldModel, models: tuple[GoldModel, ...], entities: tuple[EntityConfig, ...] = ()
+) -> set[str]:
+    """The sources a gold model reads, through other gold models and entities too."""
     by_name = {m.name: m for m in models}
+    entity_inputs = {n: set(e.sources) for e in entities for n in (e.name, e.xref)}
     found: set[str] = set()
     pending, seen = [model], {model.name}
     while pending:
         for ref in pending.pop().references:
             layer, name = ref.split(".")
-            if layer != "gold":
+            if layer == "silver" and name in entity_inputs:
+                found |= entity_inputs[name]
+            elif layer != "gold":
                 found.add(name)
             elif name in by_name and name not in seen:
                 seen.add(name)
@@ -176,14 +187,15 @@ def load_config(root: Path, *, import_python: bool = True) -> LakehouseConfig:
     gold = resolve_gold(
         collector, _parse_folder(collector, root / "gold", GoldModel), import_python
     )
+    entities = _parse_folder(collector, root / "entities", EntityConfig)
     _check_stray_files(collector, root)
     if project is None or access is None:
         raise ConfigErrors(collector.problems)
-    _check_references(collector, access, sources, gold)
-    _check_pii_keys(collector, project, sources)
+    _check_references(collector, access, sources, gold, entities)
+    _check_pii_keys(collector, project, sources, entities)
     if collector.problems:
         raise ConfigErrors(collector.problems)
-    return LakehouseConfig(root, project, access, tuple(sources), tuple(gold))
+    return LakehouseConfig(root, project, access, tuple(sources), tuple(gold), tuple(entities))
 
 
 def _required(collector: _Collector, path: Path, model: type[M]) -> M | None:
@@ -211,7 +223,7 @@ def _parse_folder(collector: _Collector, folder: Path, model: type[M]) -> list[M
 
 
 def _check_stray_files(collector: _Collector, root: Path) -> None:
-    known = {"project.yml", "access.yml", "sources", "gold", "README.md"}
+    known = {"project.yml", "access.yml", "sources", "gold", "entities", "README.md"}
     for path in sorted(root.iterdir()):
         if path.name not in known and not path.name.startswith("."):
             hint = did_you_mean(path.name, known)
@@ -225,15 +237,20 @@ def _check_references(
     access: AccessConfig,
     sources: list[SourceConfig],
     gold: list[GoldModel],
+    entities: list[EntityConfig],
 ) -> None:
     groups = [g.name for g in access.groups]
-    _check_unique(collector, [*sources, *gold])
-    for source in sources:
-        _check_group(collector, source, ("owner",), source.owner, groups)
+    _check_unique(collector, [*sources, *gold, *entities])
+    owned: list[SourceConfig | EntityConfig] = [*sources, *entities]
+    for item in owned:
+        _check_group(collector, item, ("owner",), item.owner, groups)
     check_rules(collector.problem, sources, collector.failed_names)
+    check_entities(collector.problem, entities, sources, collector.failed_names)
     tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
+    tables |= {f"silver.{n}" for e in entities for n in (e.name, e.xref)}
     tables |= {f"gold.{g.name}" for g in gold}
     known = tables | {f"{layer}.{n}" for n in collector.failed_names for layer in _LAYERS}
+    known |= {f"silver.{n}_xref" for n in collector.failed_names}  # a failed entity's xref
     for model in gold:
         _check_group(collector, model, ("owner",), model.owner, groups)
         for index, consumer in enumerate(model.consumers):
@@ -266,8 +283,18 @@ def _unknown_sql_table(
 
 
 def _check_pii_keys(
-    collector: _Collector, project: ProjectConfig, sources: list[SourceConfig]
+    collector: _Collector,
+    project: ProjectConfig,
+    sources: list[SourceConfig],
+    entities: list[EntityConfig],
 ) -> None:
+    for entity in entities:
+        masks = {a.pii.mask for a in entity.attributes.values() if a.pii}
+        for key in required_keys(masks):
+            if getattr(project.pii, key) is None:
+                name = next(n for n, a in entity.attributes.items() if a.pii)
+                message = f"needs project.yml pii.{key} (e.g. {{secret: pii/{key}}})"
+                collector.problem(entity, ("attributes", name, "pii"), message)
     for source in sources:
         masks = {c.pii.mask for c in source.columns if c.pii}
         for key in required_keys(masks):
@@ -292,13 +319,17 @@ def _check_group(
         collector.problem(item, key_path, f"unknown group '{name}' (see access.yml){hint}")
 
 
-def _check_unique(collector: _Collector, items: Iterable[SourceConfig | GoldModel]) -> None:
+def _check_unique(
+    collector: _Collector, items: Iterable[SourceConfig | GoldModel | EntityConfig]
+) -> None:
     seen: dict[str, str] = {}
     for item in items:
-        kind = "gold model" if isinstance(item, GoldModel) else "source"
-        if item.name in seen:
-            collector.problem(item, ("name",), f"name '{item.name}' is already a {seen[item.name]}")
-        seen[item.name] = kind
+        kind = {GoldModel: "gold model", EntityConfig: "entity"}.get(type(item), "source")
+        names = (item.name, item.xref) if isinstance(item, EntityConfig) else (item.name,)
+        for name in names:
+            if name in seen:
+                collector.problem(item, ("name",), f"name '{name}' is already a {seen[name]}")
+            seen[name] = kind
 
 
 def format_problems(problems: Iterable[ConfigProblem], relative_to: Path | None = None) -> str:

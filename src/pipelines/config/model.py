@@ -29,6 +29,7 @@ from pipelines.config.sources import (
     RestSource,
     Source,
 )
+from pipelines.config.standardise import Standardise, check_datetime_pattern, standardise_rule
 
 __all__ = [
     "SCHEMAS",
@@ -55,6 +56,7 @@ __all__ = [
     "SilverSettings",
     "Source",
     "SourceConfig",
+    "Standardise",
 ]
 
 
@@ -73,6 +75,12 @@ class Column(Model):
     trim: bool = Field(True, description="strip surrounding white space in silver")
     format: str | None = Field(
         None, min_length=1, description="datetime pattern of the raw text, e.g. dd/MM/yyyy"
+    )
+    formats: tuple[str, ...] = Field(
+        default=(), description="datetime patterns tried in order (the first that parses wins)"
+    )
+    standardise: Standardise | None = Field(
+        None, description="one canonical form per value: case, phone (E.164), email, date"
     )
     pii: PiiSpec | None = Field(
         None, description="personal data: masked in bronze, raw in bronze_pii"
@@ -96,6 +104,34 @@ class Column(Model):
         if value is not None and kind is not None and kind not in {"date", "timestamp"}:
             raise ValueError(f"only date and timestamp columns take a format (type is {kind})")
         return value
+
+    @field_validator("formats")
+    @classmethod
+    def _datetime_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        kind = info.data.get("type")
+        if value and kind is not None and kind not in {"date", "timestamp"}:
+            raise ValueError(
+                f"only date and timestamp columns take formats (type is {kind}; "
+                "a string column standardises dates with standardise: {date: [...]})"
+            )
+        if value and info.data.get("format") is not None:
+            raise ValueError("give format or formats, not both")
+        return tuple(check_datetime_pattern(p) for p in value)
+
+    @field_validator("standardise")
+    @classmethod
+    def _text_only(cls, value: Standardise | None, info: ValidationInfo) -> Standardise | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind != "string":
+            hint = "; a date column reads several patterns with formats: [...]"
+            extra = hint if kind in {"date", "timestamp"} else ""
+            raise ValueError(f"only string columns are standardised (type is {kind}){extra}")
+        return value
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The datetime patterns silver tries, in order (empty: Spark's default cast)."""
+        return (self.format,) if self.format else self.formats
 
     @field_validator("pii")
     @classmethod
@@ -200,13 +236,18 @@ class SourceConfig(Model):
 
     @property
     def rules(self) -> tuple[QualityRule, ...]:
-        """Every rule compiled, with the implicit CDC checks first.
+        """Every rule compiled, the implicit ``standardise_<column>`` rules after the declared
+        ones, and with CDC the implicit CDC checks first.
 
         With CDC, a change event needs its keys and sequence (AUTO CDC does not support a
         NULL sequence); the other silver rules judge the values of inserts and updates only,
         so a delete event that carries no values still reaches the merge.
         """
         compiled = [rule.compile() for rule in self.quality]
+        standardised = [
+            standardise_rule(c.name, c.standardise) for c in self.columns if c.standardise
+        ]
+        compiled += [rule for rule in standardised if rule is not None]
         cdc = self.silver.cdc
         if cdc is None:
             return tuple(compiled)

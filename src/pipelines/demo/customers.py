@@ -1,6 +1,6 @@
 """A customer feed with personal data, for the PII split (scenario C) and its tests.
 
-Daily CSV extracts ``customers_YYYYMMDD.csv``. Each day brings new customers and re-sends some
+Daily CSV extracts ``customer_feed_YYYYMMDD.csv``. Each day brings new customers and re-sends some
 earlier ones with the same person written differently, febrl-style: upper-case e-mail with
 spaces around it, another phone format, a leading space before a name, a date of birth in
 another format or impossible (``19371233``). Three rows a day are bad: a line with an extra
@@ -45,12 +45,14 @@ _DOMAINS = ("example.com", "example.org", "example.net")
 
 @dataclass(frozen=True)
 class CustomerStats:
-    """What was written: files, row counts, and every raw PII value (for leak checks)."""
+    """What was written: files, row counts, every raw PII value (for leak checks), and each
+    customer as first sent (``CUSTOMER_HEADER`` order; the CRM demo table reuses them)."""
 
     files: tuple[Path, ...]
     rows: int
     bad_rows: int
     pii_values: frozenset[str]
+    people: tuple[tuple[str, ...], ...] = ()
 
 
 def _phone(rng: random.Random) -> str:
@@ -105,7 +107,7 @@ def generate_customers(
     seed: int = 11,
     with_bad_rows: bool = True,
 ) -> CustomerStats:
-    """Write ``customers_YYYYMMDD.csv`` files, one per day, into ``out_dir``.
+    """Write ``customer_feed_YYYYMMDD.csv`` files, one per day, into ``out_dir``.
 
     About 10% of a day's rows re-send earlier customers in another format.
     """
@@ -126,7 +128,7 @@ def generate_customers(
         number += len(extra)
         lines = rows + repeats + extra
         rng.shuffle(lines)
-        path = out_dir / f"customers_{day:%Y%m%d}.csv"
+        path = out_dir / f"customer_feed_{day:%Y%m%d}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(CUSTOMER_HEADER)
@@ -134,7 +136,8 @@ def generate_customers(
         files.append(path)
         sent += rows
         lines_written, bad = lines_written + len(lines), bad + len(extra)
-    return CustomerStats(tuple(files), lines_written, bad, _pii_values(files))
+    people = tuple(tuple(row) for row in sent)
+    return CustomerStats(tuple(files), lines_written, bad, _pii_values(files), people)
 
 
 def _pii_values(files: list[Path]) -> frozenset[str]:

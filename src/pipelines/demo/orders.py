@@ -6,7 +6,8 @@ real change feed sends sooner or later: an event that arrives before the one it 
 later update (lower sequence than the current row), a delete carrying only its key, a
 correction of a column whose history is not tracked, and rows the quality rules reject
 (unknown brand, unknown status, zero quantity with a negative amount, no sequence) or warn
-about (a lower-case currency).
+about (a lower-case currency). Inserts and updates name the customer (an id of the customer
+file feed, ``C00001``...); a delete carries only its key.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from pathlib import Path
 __all__ = ["OrdersStats", "generate_orders_cdc"]
 
 _COLUMNS = ("order_id", "brand", "status", "quantity", "amount", "currency", "sequence_num", "op")
+_CUSTOMER_OF = {1: "C00001", 2: "C00002", 3: "C00003", 4: "C00001", 5: "C00004", 6: "C00005",
+                7: "C00002", 8: "C00006", 9: "C00003"}  # fmt: skip
+"""The customer of each order (``customer_feed`` ids the demo's feed generates)."""
 _DAY_ONE = (
     (1, "HP", "placed", 1, "499.00", "EUR", 1, "INSERT"),
     (2, "Dell", "placed", 2, "1200.00", "EUR", 2, "INSERT"),
@@ -70,6 +74,8 @@ def generate_orders_cdc(out_dir: Path, *, now: datetime | None = None) -> Orders
         lines = []
         for index, event in enumerate(events):
             row = dict(zip(_COLUMNS, event, strict=True))
+            if row["op"] != "DELETE":
+                row["customer_id"] = _CUSTOMER_OF[int(str(row["order_id"]))]
             stamp = now - timedelta(hours=4 - day, minutes=len(events) - index)
             row["updated_at"] = stamp.strftime("%Y-%m-%dT%H:%M:%S")
             lines.append(json.dumps(row))

@@ -8,42 +8,22 @@ enable it: the demo stays green on a machine with only Python and Java.
 from __future__ import annotations
 
 import os
-import random
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timedelta
 
 from pipelines.demo.api import demo_api, rate_records
+from pipelines.demo.crm import crm_customers, crm_table_sql
 from pipelines.demo.postgres import INSTALL_HINT, JDBC_JAR, postgres_bin, start_postgres
 from pipelines.errors import LakehouseError
 
 __all__ = ["crm_customers_sql", "demo_servers"]
 
-_FIRST = ("Ana", "Ben", "Chloé", "Dev", "Eva", "Femi", "Gil", "Hana", "Ivo", "June")
-_LAST = ("Lima", "Okafor", "Martin", "Patel", "Novak", "Ade", "Sousa", "Sato", "Horvat")
-_COUNTRIES = ("PT", "NG", "FR", "IN", "CZ", "JP", "HR", "GB")
 
-
-def crm_customers_sql(count: int = 60, seed: int = 7) -> str:
-    """DDL and rows of the CRM's ``customers`` table (a few emails without '@')."""
-    rng = random.Random(seed)
-    start = datetime(2026, 1, 1, 8, 0, 0)
-    rows = []
-    for i in range(1, count + 1):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        email = f"{first.lower()}.{last.lower()}{i}@example.org" if i % 15 else f"{first} {last}"
-        phone = rng.choice(["+351 912 345 {:03d}", "00351912345{:03d}", " 912-345-{:03d}"])
-        stamp = start + timedelta(minutes=37 * i)
-        rows.append(
-            f"({i}, '{first} {last}', '{email}', '{phone.format(i)}', "
-            f"'{rng.choice(_COUNTRIES)}', '{stamp:%Y-%m-%d %H:%M:%S}')"
-        )
-    return (
-        "CREATE TABLE customers (customer_id integer PRIMARY KEY, full_name text NOT NULL, "
-        "email text, phone text, country text, updated_at timestamp NOT NULL);\n"
-        f"INSERT INTO customers VALUES {', '.join(rows)};\n"
-    )
+def crm_customers_sql(people: Sequence[Sequence[str]] = (), seed: int = 7) -> str:
+    """DDL and rows of the CRM's ``customers`` table: half of the feed's ``people`` written
+    the CRM's way, and 20 people only the CRM knows (``pipelines.demo.crm``)."""
+    return crm_table_sql(crm_customers(people, seed=seed))
 
 
 @contextmanager
@@ -61,8 +41,11 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def demo_servers(echo: Callable[[str], None] = print) -> Iterator[None]:
-    """Run the example sources' servers (and set their secrets) for the block."""
+def demo_servers(
+    echo: Callable[[str], None] = print, people: Sequence[Sequence[str]] = ()
+) -> Iterator[None]:
+    """Run the example sources' servers (and set their secrets) for the block; the CRM table
+    holds many of the customer feed's ``people`` again (``crm_customers_sql``)."""
     with ExitStack() as stack:
         token = secrets.token_urlsafe(16)
         api = stack.enter_context(demo_api(rate_records(40), token=token))
@@ -85,7 +68,7 @@ def demo_servers(echo: Callable[[str], None] = print) -> Iterator[None]:
                 stack.callback(server.stop)
                 password = secrets.token_urlsafe(16)
                 server.psql(f"CREATE ROLE crm LOGIN PASSWORD '{password}'; CREATE DATABASE crm;")
-                server.psql(crm_customers_sql() + "GRANT SELECT ON customers TO crm;", "crm")
+                server.psql(crm_customers_sql(people) + "GRANT SELECT ON customers TO crm;", "crm")
                 env |= {
                     "LAKEHOUSE_SECRET_CRM_JDBC_URL": server.jdbc_url("crm"),
                     "LAKEHOUSE_SECRET_CRM_USER": "crm",

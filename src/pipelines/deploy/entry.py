@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pipelines.graph import DatasetSpec
 
 __all__ = [
+    "CONF_ENTITIES",
     "CONF_GOLD",
     "CONF_LANDING_ROOT",
     "CONF_PATH",
@@ -36,6 +37,7 @@ __all__ = [
 CONF_PIPELINE = "lakehouse.pipeline"
 CONF_SOURCES = "lakehouse.sources"
 CONF_GOLD = "lakehouse.gold"
+CONF_ENTITIES = "lakehouse.entities"
 CONF_PATH = "lakehouse.conf_path"
 CONF_LANDING_ROOT = "lakehouse.landing_root"
 _REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT)
@@ -61,6 +63,7 @@ class PipelineSelection:
         gold: Gold models it defines.
         conf_path: The synced ``src/conf`` folder in the workspace.
         landing_root: Root URL of the landing zone (``abfss://landing@.../``).
+        entities: Entities whose ``silver.<name>`` and ``silver.<name>_xref`` it defines.
     """
 
     pipeline: str
@@ -68,6 +71,7 @@ class PipelineSelection:
     gold: tuple[str, ...]
     conf_path: str
     landing_root: str
+    entities: tuple[str, ...] = ()
 
     @classmethod
     def from_conf(cls, get: Callable[[str], str | None]) -> PipelineSelection:
@@ -88,6 +92,7 @@ class PipelineSelection:
             gold=_names(get(CONF_GOLD)),
             conf_path=(get(CONF_PATH) or "").strip(),
             landing_root=(get(CONF_LANDING_ROOT) or "").strip(),
+            entities=_names(get(CONF_ENTITIES)),
         )
 
     def datasets(self, config: LakehouseConfig) -> frozenset[str]:
@@ -98,12 +103,15 @@ class PipelineSelection:
         """
         problems = _unknown(CONF_SOURCES, self.sources, [s.name for s in config.sources])
         problems += _unknown(CONF_GOLD, self.gold, [g.name for g in config.gold])
+        problems += _unknown(CONF_ENTITIES, self.entities, [e.name for e in config.entities])
         if problems:
             raise EntryPointError(f"pipeline {self.pipeline}: " + "; ".join(problems))
         names = {f"gold.{g}" for g in self.gold}
         for source in (s for s in config.sources if s.name in self.sources):
             layers = ("bronze", "bronze_pii", "silver", "quarantine")
             names |= {f"{x}.{source.name}" for x in layers if x != "bronze_pii" or source.has_pii}
+        for entity in (e for e in config.entities if e.name in self.entities):
+            names |= {f"silver.{entity.name}", f"silver.{entity.xref}"}
         return frozenset(names)
 
 
@@ -136,6 +144,8 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     config = load_config(Path(selection.conf_path))
     mine = [s for s in config.sources if s.name in selection.sources]
     masks = {c.pii.mask for s in mine for c in s.columns if c.pii}
+    entities = [e for e in config.entities if e.name in selection.entities]
+    masks |= {a.pii.mask for e in entities for a in e.attributes.values() if a.pii}
     keys = resolve_keys(config.project.pii, masks, platform="databricks")  # the secret scope
     context = RunContext(
         run_id=new_run_id(),

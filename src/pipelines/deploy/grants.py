@@ -1,9 +1,9 @@
 """``lakehouse grants``: the access declaration for Terraform (``terraform/generated/grants.json``).
 
-It is derived from ``access.yml`` (schema-wide reads per group), each source's ``owner`` and each
-gold model's ``owner`` and ``consumers``. ``terraform/modules/access_model`` reads it, adds the
-pipelines principal's privileges and ``USE_SCHEMA``/``USE_CATALOG`` where a grant needs them, and
-re-checks the same least-privilege rules this module refuses to write:
+It is derived from ``access.yml`` (schema-wide reads per group), each source's and entity's
+``owner`` and each gold model's ``owner`` and ``consumers``. ``terraform/modules/access_model``
+reads it, adds the pipelines principal's privileges and ``USE_SCHEMA``/``USE_CATALOG`` where a
+grant needs them, and re-checks the same least-privilege rules this module refuses to write:
 
 * nobody but ``pii_readers`` reads ``bronze_pii`` (the pipelines principal writes it);
 * ``bi_readers`` is granted on ``gold`` only;
@@ -62,6 +62,21 @@ def _violation(principal: str, schema: str) -> str | None:
     return None
 
 
+def _owned_tables(config: LakehouseConfig) -> list[tuple[str, str, list[str], str]]:
+    """(table, owner, privileges, where declared) of every source's and entity's tables."""
+    tables: list[tuple[str, str, list[str], str]] = []
+    for source in config.sources:
+        where = f"{config.root / 'sources' / source.name}.yml: owner"
+        tables.append((f"bronze.{source.name}", source.owner, _STREAMING_TABLE, where))
+        for layer in ("silver", "quarantine"):
+            tables.append((f"{layer}.{source.name}", source.owner, _MATERIALIZED_VIEW, where))
+    for entity in config.entities:
+        where = f"{config.root / 'entities' / entity.name}.yml: owner"
+        for name in (entity.name, entity.xref):
+            tables.append((f"silver.{name}", entity.owner, _MATERIALIZED_VIEW, where))
+    return tables
+
+
 def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
     """The grants.json document (plain dict), in the format the Terraform module reads.
 
@@ -76,12 +91,7 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
             if (why := _violation(group.name, schema)) is not None:
                 problems.append(f"{access}: groups[{index}].read: {group.name}: {why}")
             schema_grants.append({"schema": schema, "principal": group.name, "privileges": _READ})
-    tables: list[tuple[str, str, list[str], str]] = []
-    for source in config.sources:
-        where = f"{config.root / 'sources' / source.name}.yml: owner"
-        tables.append((f"bronze.{source.name}", source.owner, _STREAMING_TABLE, where))
-        for layer in ("silver", "quarantine"):
-            tables.append((f"{layer}.{source.name}", source.owner, _MATERIALIZED_VIEW, where))
+    tables = _owned_tables(config)
     reads_gold = {g.name for g in config.access.groups if "gold" in g.read}
     for model in config.gold:
         path = config.root / "gold" / f"{model.name}.yml"

@@ -3,6 +3,7 @@ point and the backfill job must agree on.
 
 * A source goes to the pipeline of its ``domain``; a source without one goes to the pipeline
   named after its ``owner`` (its feature team), so one team's failure never blocks another's.
+  An entity (``src/conf/entities``) likewise; it is built in the silver step, after its inputs.
 * A gold model goes to the pipeline of its inputs when they all live in one pipeline (so a
   domain's daily job builds its own marts right after its silver tables); a model that joins
   several domains goes to the dedicated cross-domain pipeline ``gold``.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.config.entity import EntityConfig
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.errors import LakehouseError
@@ -47,19 +49,28 @@ class PipelinePlan:
         sources: Names of the sources whose bronze, silver and quarantine tables it defines.
         gold: Names of the gold models it defines.
         owners: Groups owning those sources and models (for tags and documentation).
+        pii_sources: Those of ``sources`` with a ``bronze_pii`` table (refreshed with bronze).
+        entities: Names of the entities it defines.
+        entity_tables: Their tables (``silver.<name>``, ``silver.<name>_xref``).
     """
 
     key: str
     sources: tuple[str, ...]
     gold: tuple[str, ...]
     owners: tuple[str, ...]
+    pii_sources: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    entity_tables: tuple[str, ...] = ()
 
     def tables(self, layer: str) -> tuple[str, ...]:
-        """Logical names refreshed by ``layer``'s step (``silver`` includes quarantine)."""
+        """Logical names refreshed by ``layer``'s step (``bronze`` includes ``bronze_pii``,
+        ``silver`` quarantine and the entities)."""
         if layer == "bronze":
-            return tuple(f"bronze.{s}" for s in self.sources)
+            pii = tuple(f"bronze_pii.{s}" for s in self.sources if s in self.pii_sources)
+            return (*(f"bronze.{s}" for s in self.sources), *pii)
         if layer == "silver":
-            return tuple(f"{kind}.{s}" for s in self.sources for kind in ("silver", "quarantine"))
+            kinds = ("silver", "quarantine")
+            return (*(f"{k}.{s}" for s in self.sources for k in kinds), *self.entity_tables)
         if layer == "gold":
             return tuple(f"gold.{g}" for g in self.gold)
         raise ValueError(f"unknown layer {layer!r}")
@@ -95,19 +106,32 @@ def plan_pipelines(config: LakehouseConfig) -> tuple[PipelinePlan, ...]:
         owners.setdefault(key, set()).add(source.owner)
         for layer in ("bronze", "silver", "quarantine"):
             home[f"{layer}.{source.name}"] = key
+    entities: dict[str, list[EntityConfig]] = {}
+    for entity in config.entities:
+        key = entity.domain or entity.owner
+        entities.setdefault(key, []).append(entity)
+        owners.setdefault(key, set()).add(entity.owner)
+        for name in (entity.name, entity.xref):
+            home[f"silver.{name}"] = key
     gold: dict[str, list[str]] = {}
     for model in _dependency_order(config.gold):
         key = _gold_home(model, home)
         home[f"gold.{model.name}"] = key
         gold.setdefault(key, []).append(model.name)
         owners.setdefault(key, set()).add(model.owner)
-    keys = sorted(set(sources) | set(gold), key=lambda k: (k == CROSS_DOMAIN, k))
+    keys = sorted(set(sources) | set(gold) | set(entities), key=lambda k: (k == CROSS_DOMAIN, k))
+    has_pii = {s.name for s in config.sources if s.has_pii}
     return tuple(
         PipelinePlan(
             key=key,
             sources=tuple(sources.get(key, ())),
             gold=tuple(sorted(gold.get(key, ()))),
             owners=tuple(sorted(owners[key])),
+            pii_sources=tuple(s for s in sources.get(key, ()) if s in has_pii),
+            entities=tuple(e.name for e in entities.get(key, ())),
+            entity_tables=tuple(
+                f"silver.{n}" for e in entities.get(key, ()) for n in (e.name, e.xref)
+            ),
         )
         for key in keys
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.deploy.entry import (
+    CONF_ENTITIES,
     CONF_GOLD,
     CONF_LANDING_ROOT,
     CONF_PATH,
@@ -36,6 +37,15 @@ def pipeline_resource(plan: PipelinePlan) -> dict[str, Any]:
     Serverless, current channel, triggered (jobs decide when); the catalog comes from the
     target, development mode from ``mode: development`` of the dev target.
     """
+    configuration = {
+        CONF_PIPELINE: plan.key,
+        CONF_SOURCES: ",".join(plan.sources),
+        CONF_GOLD: ",".join(plan.gold),
+        CONF_PATH: CONF_FOLDER,
+        CONF_LANDING_ROOT: LANDING_ROOT,
+    }
+    if plan.entities:
+        configuration[CONF_ENTITIES] = ",".join(plan.entities)
     return {
         "name": f"${{bundle.name}}-{plan.key}",
         "catalog": CATALOG,
@@ -46,13 +56,7 @@ def pipeline_resource(plan: PipelinePlan) -> dict[str, Any]:
         "root_path": SRC_PATH,
         "libraries": [{"file": {"path": from_bundle_dir(ENTRY_POINT)}}],
         "environment": {"dependencies": list(RUNTIME_DEPENDENCIES)},
-        "configuration": {
-            CONF_PIPELINE: plan.key,
-            CONF_SOURCES: ",".join(plan.sources),
-            CONF_GOLD: ",".join(plan.gold),
-            CONF_PATH: CONF_FOLDER,
-            CONF_LANDING_ROOT: LANDING_ROOT,
-        },
+        "configuration": configuration,
         "event_log": {
             "catalog": CATALOG,
             "schema": EVENT_LOG_SCHEMA,

@@ -30,7 +30,13 @@ SRC_PATH = "${workspace.file_path}/src"
 """The synced ``src/``: pipelines' ``root_path``, on ``sys.path``, so ``import pipelines`` works."""
 CONF_PATH = "${workspace.file_path}/src/conf"
 
-RUNTIME_DEPENDENCIES = ("pydantic>=2.7,<3", "pyyaml>=6.0", "openpyxl>=3.1", "sqlglot>=27")
+RUNTIME_DEPENDENCIES = (
+    "pydantic>=2.7,<3",
+    "pyyaml>=6.0",
+    "openpyxl>=3.1",
+    "sqlglot>=27",
+    "phonenumbers>=9.0",
+)
 """What the package needs beyond what Databricks provides (pyspark, pandas, pyarrow).
 
 Never the package's wheel: it pins open-source pyspark, which must not replace Databricks'.

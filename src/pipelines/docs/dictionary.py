@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.config.entity import EntityConfig, SourcePriority, rule_name
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
-from pipelines.contracts import contracts
+from pipelines.contracts import Contract, contracts
 
 __all__ = ["ColumnDoc", "DatasetDoc", "dictionary", "lineage_edges"]
 
@@ -50,11 +51,14 @@ _METADATA = (
 
 
 def dictionary(config: LakehouseConfig) -> tuple[DatasetDoc, ...]:
-    """Every dataset of the config, sources first (bronze, PII, silver, quarantine), then gold."""
+    """Every dataset of the config, sources first (bronze, PII, silver, quarantine), then
+    entities, then gold."""
     docs: list[DatasetDoc] = []
     for source in config.sources:
         docs.extend(_source_docs(source))
     published = contracts(config)
+    for entity in config.entities:
+        docs.extend(_entity_docs(entity, config, published))
     docs.extend(_gold_doc(model, [c.name for c in published[f"gold.{model.name}"].columns])
                 for model in config.gold)  # fmt: skip
     return tuple(docs)
@@ -101,6 +105,57 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
         )
         for layer, description, columns, inputs in layers
     ]  # fmt: skip
+
+
+def _survives(entity: EntityConfig, name: str) -> str:
+    strategy = entity.attributes[name].survive
+    if isinstance(strategy, SourcePriority):
+        return f"first of {', '.join(strategy.source_priority)}"
+    return strategy.replace("_", " ")
+
+
+def _entity_docs(
+    entity: EntityConfig, config: LakehouseConfig, published: dict[str, Contract]
+) -> list[DatasetDoc]:
+    by_name = {s.name: s for s in config.sources}
+    inputs = tuple(f"silver.{s}" for s in entity.sources)
+    inputs += tuple(
+        f"bronze_pii.{s}" for s in entity.sources if s in by_name and by_name[s].has_pii
+    )
+    notes = {entity.key: "stable key: SHA-256 of the smallest member's source:id"}
+    for name, attribute in entity.attributes.items():
+        notes[name] = f"{attribute.description} (survives: {_survives(entity, name)})".strip()
+    rules = [f"exact: {rule_name(r)}" for r in entity.match.rules]
+    fuzzy = entity.match.fuzzy
+    if fuzzy is not None:
+        state = "" if fuzzy.enabled else " (off)"
+        block = rule_name(fuzzy.block)
+        rules.append(f"{fuzzy.name} >= {fuzzy.threshold} {fuzzy.similarity}, block {block}{state}")
+    docs = []
+    for table, description, reads in (
+        (entity.xref, f"Source record -> {entity.key}, and the rule that matched it.", inputs),
+        (entity.name, entity.description, (f"silver.{entity.xref}", *inputs)),
+    ):
+        contract = published[f"silver.{table}"]
+        columns = tuple(
+            ColumnDoc(
+                c.name, c.type or "", c.nullable, notes.get(c.name, ""), _entity_pii(entity, c.name)
+            )
+            for c in contract.columns
+        )
+        docs.append(
+            DatasetDoc(
+                f"silver.{table}", "silver", description, entity.owner, columns, reads,
+                domain=entity.domain or "", version=entity.version, rules=tuple(rules),
+            )
+        )  # fmt: skip
+    return docs
+
+
+def _entity_pii(entity: EntityConfig, name: str) -> str:
+    attribute = entity.attributes.get(name)
+    pii = attribute.pii if attribute else None
+    return f"{pii.pii_class} ({pii.mask})" if pii else ""
 
 
 def _rule_text(rule: object) -> str:

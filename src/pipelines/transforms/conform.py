@@ -1,4 +1,5 @@
-"""Silver typing: trim, blank to null, safe casts, and a reason for every value that fails."""
+"""Silver typing: trim, blank to null, standardise, safe casts, and a reason for every value
+that fails."""
 
 from __future__ import annotations
 
@@ -8,26 +9,47 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.config.model import Column as ColumnSpec
+from pipelines.transforms.standardise import parse_datetime, standardise
 
-__all__ = ["CORRUPT_COLUMN", "conform", "reasons_column"]
+__all__ = [
+    "CORRUPT_COLUMN",
+    "INVALID",
+    "clean_value",
+    "conform",
+    "reasons_column",
+    "standard_value",
+]
 
 CORRUPT_COLUMN = "_corrupt_record"
+INVALID = "[INVALID]"
+"""What bronze holds in place of a PII value that does not standardise (raw: bronze_pii)."""
 
 
-def _clean(spec: ColumnSpec) -> Column:
-    value = F.col(spec.name).cast("string")
+def clean_value(value: Column, spec: ColumnSpec) -> Column:
+    """The raw text trimmed and blank-as-null as the column declares."""
+    text = value.cast("string")
     if spec.trim:
-        value = F.trim(value)
+        text = F.trim(text)
     if spec.empty_as_null:
-        value = F.when(value != "", value)
-    return value
+        text = F.when(text != "", text)
+    return text
+
+
+def standard_value(raw: Column, spec: ColumnSpec) -> Column:
+    """A raw (unmasked) value cleaned and standardised as ``spec`` declares, still text."""
+    cleaned = clean_value(raw, spec)
+    return standardise(cleaned, spec.standardise) if spec.standardise else cleaned
 
 
 def _typed(spec: ColumnSpec, cleaned: Column) -> Column:
     if spec.type == "string":
-        return cleaned
-    if spec.format is not None:  # a datetime pattern: parse, then (for dates) truncate
-        return F.try_to_timestamp(cleaned, F.lit(spec.format)).cast(spec.type)
+        if spec.standardise is None:
+            return cleaned
+        if spec.pii is not None:  # bronze standardised before masking; [INVALID] -> NULL
+            return F.when(cleaned != F.lit(INVALID), cleaned)
+        return standardise(cleaned, spec.standardise)
+    if spec.patterns:  # datetime patterns: the first that parses, then (dates) truncated
+        return parse_datetime(cleaned, spec.patterns).cast(spec.type)
     return cleaned.try_cast(spec.type)
 
 
@@ -46,14 +68,16 @@ def conform(
     Adds ``_reasons``: ``unparseable_row`` when the reader could not split the line (only
     with ``has_corrupt_record``: the column list cannot be asked of a frame in a pipeline),
     ``cast:<col>`` when a present value is not of the declared type, ``not_null:<col>``
-    when a required value is missing.
+    when a required value is missing. A standardised column holds its canonical form (a value
+    that has none is NULL; its ``standardise_<col>`` rule says so).
     """
     checks: list[tuple[Column, str]] = []
     if has_corrupt_record:
         checks.append((F.col(CORRUPT_COLUMN).isNotNull(), "unparseable_row"))
     typed: dict[str, Column] = {}
     for spec in columns:
-        cleaned, value = _clean(spec), _typed(spec, _clean(spec))
+        cleaned = clean_value(F.col(spec.name), spec)
+        value = _typed(spec, cleaned)
         if spec.type != "string":
             checks.append((cleaned.isNotNull() & value.isNull(), f"cast:{spec.name}"))
         if not spec.nullable:

@@ -20,7 +20,8 @@ from pyspark.sql import functions as F
 from pipelines.config.model import Column as ColumnSpec
 from pipelines.config.pii import PiiSpec
 from pipelines.pii.keys import PiiKeys
-from pipelines.transforms.conform import CORRUPT_COLUMN
+from pipelines.transforms.conform import CORRUPT_COLUMN, INVALID
+from pipelines.transforms.standardise import standardise
 
 __all__ = [
     "REDACTED",
@@ -28,6 +29,7 @@ __all__ = [
     "encrypt",
     "hmac_sha256",
     "keyed_content_hash",
+    "mask_column",
     "mask_pii",
     "mask_value",
     "normalise",
@@ -138,6 +140,22 @@ def keyed_content_hash(columns: Sequence[str], key: bytes) -> Column:
     return hmac_sha256(F.concat_ws(_SEPARATOR, *parts), key)
 
 
+def mask_column(value: Column, column: ColumnSpec, keys: PiiKeys) -> Column:
+    """A PII column's bronze value: the mask of its standard form when it declares one.
+
+    A present value that does not standardise is ``[INVALID]`` (silver reads it as NULL and
+    its ``standardise_<col>`` rule counts it); the raw value stays in ``bronze_pii``.
+    """
+    assert column.pii is not None
+    if column.standardise is None:
+        return mask_value(value, column.pii, keys)
+    standard = standardise(value, column.standardise)
+    masked = F.when(standard.isNull(), F.lit(INVALID)).otherwise(
+        mask_value(standard, column.pii, keys)
+    )
+    return _keep_blank(value, masked)
+
+
 def mask_pii(
     df: DataFrame, columns: Sequence[ColumnSpec], keys: PiiKeys, *, has_corrupt_record: bool
 ) -> DataFrame:
@@ -146,7 +164,7 @@ def mask_pii(
     The corrupt-record column holds the whole raw line (PII included): it becomes the HMAC of
     the line, still non-null, so the row is still reported as unparseable.
     """
-    masked = {c.name: mask_value(F.col(c.name), c.pii, keys) for c in columns if c.pii}
+    masked = {c.name: mask_column(F.col(c.name), c, keys) for c in columns if c.pii}
     if has_corrupt_record:
         line = F.col(CORRUPT_COLUMN)
         masked[CORRUPT_COLUMN] = F.when(line.isNotNull(), hmac_sha256(line, keys.token_key))
