@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pipelines.demo.postgres import LocalPostgres
 from pipelines.errors import LakehouseError
 from pipelines.sources.jdbc_extract import LocalFolders
 from pipelines.sources.jdbc_task import main
@@ -19,8 +20,8 @@ pytestmark = [pytest.mark.spark, pytest.mark.postgres]
 
 
 def test_the_extract_task_writes_where_bronze_reads_once_per_job_run(
-    spark: SparkSession, crm: dict[str, str], conf_base: Path, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    spark: SparkSession, crm: dict[str, str], postgres: LocalPostgres, conf_base: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     for name, value in crm.items():
         monkeypatch.setenv(name, value)
@@ -34,10 +35,15 @@ def test_the_extract_task_writes_where_bronze_reads_once_per_job_run(
         assert main([*args, "--run-id", run_id, *named], spark, LocalFolders()) == 0
         return capsys.readouterr().out
 
-    assert extract("1001", "crm_customers") == "extract crm_customers: 6 row(s) (full)\n"
-    assert extract("1001", "crm_customers") == "extract crm_customers: 6 row(s) (full)\n"  # retried
+    # the session's crm database (other tests add customers): its count and newest change
+    count, newest = (
+        postgres.psql("SELECT count(*), max(updated_at) FROM customers", "crm").strip().split("|")
+    )
+    full = f"extract crm_customers: {count} row(s) (full)\n"
+    assert extract("1001", "crm_customers") == full
+    assert extract("1001", "crm_customers") == full  # a retried task keeps its extract
     assert extract("1002", "crm_customers") == (
-        "extract crm_customers: 0 row(s) where updated_at > '2026-01-06 13:00:00'\n"
+        f"extract crm_customers: 0 row(s) where updated_at > '{newest}'\n"
     )
     folders = tmp_path / "landing" / "_extracts" / "crm_customers"
     assert sorted(p.name for p in folders.iterdir()) == ["1001", "1002"]
