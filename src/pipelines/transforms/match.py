@@ -228,9 +228,11 @@ def match(
         id_column: The record id (cast to string; labels compare as strings).
     """
     labelled = _labelled(records, settings, normalisers or {}, id_column, settings.max_rounds)
-    first = Window.partitionBy(_ID).orderBy(F.col(_PAIR).asc_nulls_last())
-    one = labelled.withColumn("_m_row", F.row_number().over(first)).where(F.col("_m_row") == 1)
-    return one.select(f"{_RECORD}.*", F.col(_LABEL).alias(CLUSTER), MATCH_RULE)
+    if _fuzzy(settings) is not None:  # one row per fuzzy pair of a record: keep one
+        first = Window.partitionBy(_ID).orderBy(F.col(_PAIR).asc_nulls_last())
+        ranked = labelled.withColumn("_m_row", F.row_number().over(first))
+        labelled = ranked.where(F.col("_m_row") == 1)
+    return labelled.select(f"{_RECORD}.*", F.col(_LABEL).alias(CLUSTER), MATCH_RULE)
 
 
 def rounds_needed(
