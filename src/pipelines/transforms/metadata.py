@@ -41,7 +41,9 @@ def add_ingest_metadata(
     Expects ``_source_file`` and ``_file_modified_at`` (the reader adds them); the file date is
     parsed from the file name with ``file_date.regex`` and is null where the name has none.
     """
-    file_name = F.regexp_extract(F.col("_source_file"), r"[^/]*$", 0)
+    # The name after the last slash, by string search: the regex ``[^/]*$`` (retried from
+    # every position of the path) cost ~5 CPU-s per million rows.
+    file_name = F.substring_index(F.col("_source_file"), "/", -1)
     if file_date is None:
         date = F.lit(None).cast("date")
     else:
