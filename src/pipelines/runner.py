@@ -196,10 +196,22 @@ def _run_phases(
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
+        # In one phase the engine itself skips what reads a failed dataset: say why, as above.
+        if skipped := _not_run(specs, tracker, todo, failures):
+            echo(f"   - {', '.join(skipped)} not run: an input failed")
         if early := _started_early(specs, tracker, todo):
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
     return failures
+
+
+def _not_run(
+    specs: tuple[DatasetSpec, ...], tracker: RunTracker, names: list[str], failures: dict[str, str]
+) -> list[str]:
+    """The datasets among ``names`` downstream of a failure that did not complete."""
+    blocked = set(downstream(specs, failures))
+    done = {n for n, flow in tracker.flows.items() if flow.state == "COMPLETED"}
+    return [n for n in names if n in blocked and n not in failures and n not in done]
 
 
 def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
