@@ -133,7 +133,7 @@ def run_pipeline(
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         with timed("counts (tables, checks, rules: one job)"):
-            counted = count_run(spark, ran, stored, tracker.flows, run_id)
+            counted = count_run(spark, ran, stored, run_id)
         counts = counted.tables(stored)
         with timed("ops.quality_metrics"):
             record_quality(spark, ran, run_id, table_format, counted.values)
@@ -175,6 +175,7 @@ def _run_phases(
     recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     failures = dict(failed)
     phases = [ingest + views] if full_refresh else [ingest, views]
+    check_order = full_refresh
     while phases:
         names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
@@ -186,6 +187,8 @@ def _run_phases(
         if not todo:
             continue
         reset = [n for n in todo if n in recomputed]
+        for name in todo:  # a rerun starts their bookkeeping afresh
+            tracker.flows.pop(name, None)
         run_once(
             spark, specs, todo, reset=reset, storage_root=storage_root,
             table_format=table_format, echo=echo, tracker=tracker, profile=profile,
@@ -193,9 +196,10 @@ def _run_phases(
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
-        if early := _started_early(specs, tracker, todo):
+        if check_order and (early := _started_early(specs, tracker, todo)):
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
+        check_order = False  # a second phase runs after the first ended: ordered
     return failures
 
 
