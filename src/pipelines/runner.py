@@ -181,7 +181,7 @@ def _run_phases(
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
         todo = [n for n in names if n not in blocked]
-        waiting = [n for n in names if n in blocked and n not in failures]
+        waiting = _not_run(specs, failures, names)
         if waiting:
             echo(f"   - {', '.join(waiting)} not run: an input failed")
         if not todo:
@@ -196,11 +196,20 @@ def _run_phases(
         failures |= tracker.failed
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
+        if check_order and (skipped := _not_run(specs, failures, todo)):  # the engine skipped
+            echo(f"   - {', '.join(skipped)} not run: an input failed")
         if check_order and (early := _started_early(specs, tracker, todo)):
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
         check_order = False  # a second phase runs after the first ended: ordered
     return failures
+
+
+def _not_run(
+    specs: Sequence[DatasetSpec], failures: dict[str, str], names: Sequence[str]
+) -> list[str]:
+    """The datasets among ``names`` that read a failed dataset, directly or not."""
+    return [n for n in downstream(specs, failures) if n in names and n not in failures]
 
 
 def _started_early(
