@@ -26,13 +26,14 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from generate import SOURCE_FOLDER, Landing, landing_zone
+from generate import SOURCE_FOLDER, Landing
 from pipelines.config import load_config
 from pipelines.demo import generate_catalog
 from run import (
     Measurement,
     SparkSettings,
-    add_wait_options,
+    bench_landing,
+    bench_parser,
     conf_dir,
     measure,
     ours_job,
@@ -103,18 +104,11 @@ def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=3, help="daily files of the first load")
+    parser = bench_parser(__doc__.splitlines()[0], "incremental")
     parser.add_argument("--new-pct", type=float, default=1.0, help="rows of the new file, %%")
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=1800, help="per run, seconds")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/incremental"))
-    parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
-    add_wait_options(parser)
     args = parser.parse_args()
-    landing = landing_zone(args.work / str(args.rows) / "landing", args.rows, args.days)
-    print(f"{landing.rows:,} rows, {landing.bytes / 1e9:.2f} GB in {landing.days} files")
+    landing = bench_landing(args)
     results = run(args, landing)
     text = summary(results, landing, args.new_pct)
     print(text)

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generate import SOURCE_FOLDER, Landing, landing_zone
+from generate import SOURCE_FOLDER, Landing
 from proctree import busy_cpu_seconds, tree_cpu_seconds
-from run import REPO, add_wait_options, save, wait_until_quiet
+from run import REPO, bench_landing, bench_parser, save, wait_until_quiet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -137,16 +137,8 @@ def summary(results: list[dict[str, Any]], landing: Landing) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=3, help="daily files")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/ingest"))
-    parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
-    add_wait_options(parser)
-    args = parser.parse_args()
-    landing = landing_zone(args.work / str(args.rows) / "landing", args.rows, args.days)
-    print(f"{landing.rows:,} rows, {landing.bytes / 1e9:.2f} GB in {landing.days} files")
+    args = bench_parser(__doc__.splitlines()[0], "ingest").parse_args()
+    landing = bench_landing(args)
     results = run(args, landing)
     text = summary(results, landing)
     print(text)

@@ -456,6 +456,25 @@ def add_wait_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def bench_parser(description: str, work: str) -> argparse.ArgumentParser:
+    """The options of the single-size benchmarks (``ingest.py``, ``incremental.py``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=3, help="daily files (default 3)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench") / work)
+    parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
+    add_wait_options(parser)
+    return parser
+
+
+def bench_landing(args: argparse.Namespace) -> Landing:
+    """The generated catalog of ``--rows`` rows in ``--days`` files under ``--work``."""
+    landing = landing_zone(args.work / str(args.rows) / "landing", args.rows, args.days)
+    print(f"{landing.rows:,} rows, {landing.bytes / 1e9:.2f} GB in {landing.days} files")
+    return landing
+
+
 def _parser() -> argparse.ArgumentParser:
     local = load_config(REPO / "src" / "conf").project.local
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -134,7 +134,7 @@ def run_pipeline(
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         with timed("counts (tables, checks, rules: one job)"):
-            counted = count_run(spark, ran, stored, tracker.flows, run_id)
+            counted = count_run(spark, ran, stored, run_id)
         counts = counted.tables(stored)
         with timed("ops.quality_metrics"):
             record_quality(spark, ran, run_id, table_format, counted.values)
@@ -178,6 +178,7 @@ def _run_phases(
     failures = dict(failed)
     waves = _waves(specs, views)
     phases = [ingest + waves[0], *waves[1:]] if full_refresh and waves else [ingest, *waves]
+    check_order = full_refresh
     while phases:
         names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
@@ -189,6 +190,8 @@ def _run_phases(
         if not todo:
             continue
         reset = [n for n in todo if n in recomputed]
+        for name in todo:  # a rerun starts their bookkeeping afresh
+            tracker.flows.pop(name, None)
         run_once(
             spark, specs, todo, reset=reset, storage_root=storage_root,
             table_format=table_format, echo=echo, tracker=tracker, profile=profile,
@@ -197,11 +200,12 @@ def _run_phases(
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
         # In one phase the engine itself skips what reads a failed dataset: say why, as above.
-        if skipped := _not_run(specs, tracker, todo, failures):
+        if check_order and (skipped := _not_run(specs, tracker, todo, failures)):
             echo(f"   - {', '.join(skipped)} not run: an input failed")
-        if early := _started_early(specs, tracker, todo):
+        if check_order and (early := _started_early(specs, tracker, todo)):
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
+        check_order = False  # a second phase runs after the first ended: ordered
     return failures
 
 
