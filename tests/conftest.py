@@ -30,13 +30,28 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lakehouse_home")
 
 
+# The pipeline engine's waits, shortened for small test runs (what runs, and its results, are
+# unchanged): it notices a finished or failed stream by polling every 1 s, and retries a failed
+# flow (twice) after 5 s, then 10 s. A graph run has two phases and several levels of flows, so
+# the defaults cost a few idle seconds per run, and 15 s per run with a failing dataset.
+ENGINE_WAITS = {
+    "spark.sql.pipelines.execution.streamstate.pollingInterval": "100ms",
+    "spark.sql.pipelines.execution.watchdog.minRetryTime": "1s",
+}
+# As spark-submit arguments: the defaults of every session of a server started with them (the
+# ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.
+ENGINE_WAITS_ARGS = "".join(f"--conf {k}={v} " for k, v in ENGINE_WAITS.items()) + "pyspark-shell"
+
+
 @pytest.fixture(scope="session")
 def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     """The one session of the test run (starting Spark costs ~8 s; do it once)."""
     from pipelines.spark import local_session, stop_session
 
     settings = Settings(lakehouse_home, lakehouse_home / "landing", CONF)
-    session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
+    with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
+        env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)
+        session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
     yield session
     stop_session()
 
