@@ -30,13 +30,25 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lakehouse_home")
 
 
+# The pipeline engine retries a failed flow twice, after 5 s then 10 s: 15 s of waiting in every
+# run with a failing dataset. Tests wait 1 s, then 2 s (the retries and results are the same).
+# (Its 1 s stream-state polling stays: at 100 ms, an ops test run once recorded a finished gold
+# flow as RUNNING, as if the flow's events had come out of order.)
+ENGINE_WAITS = {"spark.sql.pipelines.execution.watchdog.minRetryTime": "1s"}
+# As spark-submit arguments: the defaults of every session of a server started with them (the
+# ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.
+ENGINE_WAITS_ARGS = "".join(f"--conf {k}={v} " for k, v in ENGINE_WAITS.items()) + "pyspark-shell"
+
+
 @pytest.fixture(scope="session")
 def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     """The one session of the test run (starting Spark costs ~8 s; do it once)."""
     from pipelines.spark import local_session, stop_session
 
     settings = Settings(lakehouse_home, lakehouse_home / "landing", CONF)
-    session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
+    with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
+        env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)
+        session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
     yield session
     stop_session()
 

@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pipelines.config import load_config
+from tests.conftest import ENGINE_WAITS_ARGS
 from tests.files.conf import file_conf
 from tests.files.samples import write, write_json_lines
 from tests.graph.helpers import run
@@ -40,11 +43,33 @@ def _landing(root: Path) -> Path:
     return landing
 
 
-def _lakehouse(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(LAKEHOUSE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
-    )  # fmt: skip
+def _lakehouse(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[str]:
+    with log.open("w") as sink:
+        return subprocess.Popen(
+            [str(LAKEHOUSE), *args], env=env, stdout=sink, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def _throttled(conf: Path) -> Path:
+    """One file per micro-batch, so that a kill lands between the batches of a running stream."""
+    for name in ("orders", "events"):
+        path = conf / "sources" / f"{name}.yml"
+        path.write_text(path.read_text().replace("  type: files\n", "  type: files\n  max_files_per_trigger: 1\n").replace("{type: files,", "{type: files, max_files_per_trigger: 1,"))  # fmt: skip
+    return conf
+
+
+def _kill_after_first_batch(process: subprocess.Popen[str], home: Path, log: Path) -> None:
+    """SIGKILL the run's process group once bronze.orders has committed its first micro-batch
+    (of four): the same point every time, without waiting for a stream to finish."""
+    checkpoints = home / "pipeline_storage" / "_checkpoints" / "spark_catalog" / "bronze" / "orders"
+    deadline = time.monotonic() + 600
+    while not any(checkpoints.glob("**/commits/0")):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no first batch of bronze.orders to kill after:\n{log.read_text()}")
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _rows(spark: SparkSession, warehouse: Path | None, table: str) -> list[tuple[object, ...]]:
@@ -58,32 +83,27 @@ def _rows(spark: SparkSession, warehouse: Path | None, table: str) -> list[tuple
 
 
 def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip
-    conf = file_conf(tmp_path, "orders", "events")
     landing = _landing(tmp_path)
+    conf = file_conf(tmp_path, "orders", "events")
+    throttled = _throttled(file_conf(tmp_path / "throttled", "orders", "events"))
     home = tmp_path / "crash_home"
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SPARK_CONNECT")}
     env = {**inherited, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing), "LAKEHOUSE_CONF": str(conf)}  # fmt: skip
-    # One file per micro-batch, so the kill lands between batches of a running stream.
-    for name in ("orders", "events"):
-        path = conf / "sources" / f"{name}.yml"
-        path.write_text(path.read_text().replace("  type: files\n", "  type: files\n  max_files_per_trigger: 1\n").replace("{type: files,", "{type: files, max_files_per_trigger: 1,"))  # fmt: skip
+    env["PYSPARK_SUBMIT_ARGS"] = ENGINE_WAITS_ARGS  # the test session's short engine waits
+    killed_log, rerun_log = tmp_path / "killed.log", tmp_path / "rerun.log"
 
-    killed = _lakehouse(env, "run", "--full-refresh")
-    assert killed.stdout is not None
-    seen = []
-    for line in killed.stdout:
-        seen.append(line)
-        if line.startswith("  ok bronze."):  # the first stream finished, the other one runs
-            os.killpg(killed.pid, signal.SIGKILL)
-            break
-    killed.wait()
-    assert killed.returncode == -signal.SIGKILL, "".join(seen)
+    # The clean run goes on in this session while the other process runs, is killed and reruns.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        clean = pool.submit(run, spark, load_config(conf), landing, lakehouse_home, full_refresh=True)  # fmt: skip
+        killed = _lakehouse({**env, "LAKEHOUSE_CONF": str(throttled)}, killed_log, "run", "--full-refresh")  # fmt: skip
+        _kill_after_first_batch(killed, home, killed_log)
+        assert killed.returncode == -signal.SIGKILL, killed_log.read_text()
 
-    rerun = _lakehouse(env, "run")
-    output = rerun.communicate()[0]
-    assert rerun.returncode == 0, output
+        # The rerun reads what is left in one batch per stream: batching must not change tables.
+        rerun = _lakehouse(env, rerun_log, "run")
+        assert rerun.wait() == 0, rerun_log.read_text()
+        clean.result()
 
-    run(spark, load_config(conf), landing, lakehouse_home, full_refresh=True)  # the clean run
     for table in TABLES:
         assert _rows(spark, home / "warehouse", table) == _rows(spark, None, table), table
     assert len(_rows(spark, None, "bronze.orders")) == 160
