@@ -55,6 +55,10 @@ class RunTracker:
         if state == "EXCLUDED":  # not part of this (phase of the) run
             return None
         flow = self.flows.setdefault(name, FlowState(name))
+        if flow.state == "COMPLETED" and state not in _DONE:
+            # A completed flow does not run again within a run; a late progress event (the
+            # engine's polling can deliver one after the end) must not undo its end.
+            return None
         flow.state = state
         if flow.state in {"STARTING", "RUNNING", "PLANNING"} and flow.started is None:
             flow.started = at

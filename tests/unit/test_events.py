@@ -26,3 +26,28 @@ def test_tracker_times_flows_and_collects_failures() -> None:
     assert tracker.flows["bronze.x"].seconds == 2.0
     assert tracker.failed == {"silver.x": "Error: [DIVIDE_BY_ZERO] Division by zero."}
     assert tracker.run_state == "FAILED"
+
+
+def test_a_late_progress_event_does_not_reopen_a_completed_flow() -> None:
+    tracker = RunTracker()
+    script = [
+        "Flow spark_catalog.gold.x is RUNNING.",
+        "Flow spark_catalog.gold.x has COMPLETED.",
+        "Flow spark_catalog.gold.x is RUNNING.",  # late: polled before the end, sent after
+    ]
+    [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
+    flow = tracker.flows["gold.x"]
+    assert (flow.state, flow.seconds) == ("COMPLETED", 1.0)
+
+
+def test_a_failed_flow_that_the_engine_retries_can_still_complete() -> None:
+    tracker = RunTracker()
+    script = [
+        "Flow spark_catalog.silver.x is RUNNING.",
+        "Flow spark_catalog.silver.x has FAILED. Error: [FILE_NOT_EXIST] gone.",
+        "Flow spark_catalog.silver.x is RUNNING.",
+        "Flow spark_catalog.silver.x has COMPLETED.",
+    ]
+    [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
+    flow = tracker.flows["silver.x"]
+    assert (flow.state, flow.seconds, tracker.failed) == ("COMPLETED", 3.0, {})
