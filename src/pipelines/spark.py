@@ -12,8 +12,10 @@ import os
 import re
 import socket
 import sys
+import threading
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
@@ -25,9 +27,17 @@ from pipelines.settings import Settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["local_session", "remote_session", "spark_confs", "stop_session"]
+__all__ = [
+    "StartingSession",
+    "local_session",
+    "remote_session",
+    "spark_confs",
+    "start_local_session",
+    "stop_session",
+]
 
 _SESSION: SparkSession | None = None
+_STARTING: StartingSession | None = None
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 _JDBC_JARS = (Path("/usr/share/java/postgresql.jar"),)
 
@@ -98,12 +108,55 @@ def _delta_confs(local: LocalSettings) -> dict[str, str]:
 
 def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     """The process's Spark Connect session, started on first use."""
-    global _SESSION  # noqa: PLW0603 - one server per process is the point
-    if _SESSION is not None and not getattr(_SESSION, "is_stopped", False):
+    return start_local_session(settings, local).session()
+
+
+class StartingSession:
+    """A local server starting in the background; ``session()`` waits for it and connects.
+
+    The server's JVM takes seconds to start, and so do the Python imports of a run (Spark
+    Connect's client brings pandas, pyarrow and gRPC): started first, the two overlap.
+    """
+
+    def __init__(self, start: Callable[[], int]) -> None:
+        self._port: int | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._launch, args=(start,), daemon=True)
+        self._thread.start()
+
+    def _launch(self, start: Callable[[], int]) -> None:
+        try:
+            self._port = start()
+        except BaseException as exc:  # handed to the caller by session()
+            self._error = exc
+
+    def session(self) -> SparkSession:
+        """The Spark Connect session of the started server (raises what starting it raised)."""
+        global _SESSION  # noqa: PLW0603 - one server per process is the point
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if _SESSION is None or getattr(_SESSION, "is_stopped", False):
+            from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+            # pyspark.sql.functions dispatch to Spark Connect when this is set (as `--remote`).
+            os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                remote = ConnectSession.builder.remote(f"sc://localhost:{self._port}")
+                _SESSION = cast("SparkSession", remote.getOrCreate())
         return _SESSION
+
+
+def start_local_session(settings: Settings, local: LocalSettings) -> StartingSession:
+    """Start the process's local server in the background (once); see ``StartingSession``."""
+    global _STARTING  # noqa: PLW0603
+    if _STARTING is not None and not getattr(_SESSION, "is_stopped", False):
+        return _STARTING  # started, or starting
+    # Imported here, before the thread starts: a module imported by two threads at once can
+    # come out half-initialised.
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession as ClassicSession
-    from pyspark.sql.connect.session import SparkSession as ConnectSession
 
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -112,14 +165,13 @@ def local_session(settings: Settings, local: LocalSettings) -> SparkSession:
     # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
-    ClassicSession(SparkContext.getOrCreate(conf))
-    # pyspark.sql.functions dispatch to Spark Connect when this is set (as `--remote` does).
-    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        session = ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
-    _SESSION = cast("SparkSession", session)
-    return _SESSION
+
+    def start() -> int:
+        ClassicSession(SparkContext.getOrCreate(conf))
+        return port
+
+    _STARTING = StartingSession(start)
+    return _STARTING
 
 
 def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
@@ -162,9 +214,10 @@ def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
 
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
-    global _SESSION  # noqa: PLW0603
+    global _SESSION, _STARTING  # noqa: PLW0603
     from pyspark import SparkContext
 
+    _STARTING = None
     if _SESSION is not None:
         _SESSION.stop()
         _SESSION = None

@@ -150,14 +150,17 @@ def run_local(
     profile: bool = False,
 ) -> int:
     """Run the whole graph on the local session and print the summary (and the profile)."""
+    from pipelines.spark import start_local_session
+
+    starting = start_local_session(settings, config.project.local)
+    # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
     from pipelines.runner import run_pipeline
-    from pipelines.spark import local_session
     from pipelines.summary import print_summary
 
     steps = _profile()
     try:
-        with steps.step("Spark session start"):
-            spark = local_session(settings, config.project.local)
+        with steps.step("Spark session start (the rest)"):
+            spark = starting.session()
         result = run_pipeline(
             config,
             spark,
