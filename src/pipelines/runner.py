@@ -21,7 +21,7 @@ from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.hook import after_run
-from pipelines.ops.quality import record_quality
+from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
 from pipelines.profile import Profile
@@ -102,6 +102,7 @@ def run_pipeline(
     tracker = RunTracker()
     ran = config
     counted: RunCounts | None = None
+    quality: list[QualityMetric] | None = None
     try:
         mode = "full refresh" if full_refresh else "incremental"
         echo(f"run {run_id}: {len(stored)} datasets, {mode}")
@@ -136,13 +137,13 @@ def run_pipeline(
         with timed("counts (tables, checks, rules: one job)"):
             counted = count_run(spark, ran, stored, run_id)
         counts = counted.tables(stored)
-        with timed("ops.quality_metrics"):
-            record_quality(spark, ran, run_id, table_format, counted.values)
+        quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
+        check_thresholds(run_id, quality)
         return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted)  # fmt: skip # noqa: E501
+            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality)  # fmt: skip # noqa: E501
 
 
 def _run_phases(

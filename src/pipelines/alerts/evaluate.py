@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, env_secret
 from pipelines.alerts.model import Incident
@@ -20,9 +21,11 @@ from pipelines.alerts.rules import (
     schema_drift,
     volume_anomalies,
 )
+from pipelines.config.alerts import AlertRules
 from pipelines.config.loader import LakehouseConfig
 from pipelines.ops.history import as_utc, completion_times, count_history, run_ends, run_rows
 from pipelines.ops.tables import append_rows
+from pipelines.ops.together import together
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AlertOutcome", "alert_rows", "evaluate_run"]
 
 Row = Mapping[str, Any]
+Record = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -73,18 +77,18 @@ def evaluate_run(
     if not alerts.enabled:
         return AlertOutcome()
     rules, run_id = alerts.rules, run["run_id"]
+    read = _read_records(spark, rules, run_id)
     found: list[Incident] = []
     if rules.run_failure:
         found += run_failure(run, flows)
     if rules.quality_breach:
-        found += quality_breaches(run_id, run_rows(spark, "quality_metrics", run_id))
+        found += quality_breaches(run_id, read["quality_metrics"])
     if rules.schema_drift:
-        found += schema_drift(run_id, run_rows(spark, "schema_changes", run_id))
+        found += schema_drift(run_id, read["schema_changes"])
     if rules.volume.enabled:
         current = {f["dataset"]: f["rows_out"] for f in flows if f["status"] == "COMPLETED"}
         full_refresh = bool(json.loads(run["parameters"] or "{}").get("full_refresh", False))
-        rows = count_history(spark, run_id, rules.volume.window)
-        history = comparable_history(rows, full_refresh, appended)
+        history = comparable_history(read["history"], full_refresh, appended)
         found += volume_anomalies(run_id, current, history, rules.volume)
     if rules.freshness.enabled:
         now = as_utc(run["ended_at"] or datetime.now(UTC))
@@ -99,6 +103,22 @@ def evaluate_run(
     deliveries = deliver(incidents, alerts, origin, secrets, sleep) if incidents else []
     append_rows(spark, "alerts", alert_rows(incidents, deliveries), table_format)
     return AlertOutcome(tuple(incidents), tuple(deliveries))
+
+
+def _read_records(spark: SparkSession, rules: AlertRules, run_id: str) -> dict[str, list[Record]]:
+    """The ops rows the enabled rules read, read at once (three small queries)."""
+    reads: dict[str, Callable[[], list[Record]]] = {}
+    if rules.quality_breach:
+        reads["quality_metrics"] = partial(run_rows, spark, "quality_metrics", run_id)
+    if rules.schema_drift:
+        reads["schema_changes"] = partial(run_rows, spark, "schema_changes", run_id)
+    if rules.volume.enabled:
+        reads["history"] = partial(count_history, spark, run_id, rules.volume.window)
+    read = together(reads)
+    for rows in read.values():
+        if isinstance(rows, Exception):
+            raise rows
+    return cast("dict[str, list[Record]]", read)
 
 
 def alert_rows(

@@ -1,24 +1,28 @@
 """The one call the runner makes when a run ends, however it ends.
 
-It records ``ops.pipeline_runs``, ``ops.flow_metrics`` and ``ops.reconciliation``, then
-evaluates the alert rules. Nothing here may change the run's outcome: every step is guarded
-and reported as a line, never raised.
+It records ``ops.pipeline_runs``, ``ops.flow_metrics``, ``ops.quality_metrics`` and
+``ops.reconciliation`` (at once: independent small writes), then evaluates the alert rules.
+Nothing here may change the run's outcome: every step is guarded and reported as a line,
+never raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
 from pipelines.ops.measure import measure
+from pipelines.ops.quality import QualityMetric
 from pipelines.ops.reconcile import reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
 from pipelines.ops.tables import append_rows
+from pipelines.ops.together import together
 from pipelines.profile import Profile
 from pipelines.spec import DatasetSpec
 
@@ -40,11 +44,13 @@ def after_run(
     echo: Callable[[str], None] = print,
     profile: Profile | None = None,
     counts: RunCounts | None = None,
+    quality: Sequence[QualityMetric] | None = None,
 ) -> None:
     """Record the run that just ended (``error``: why it failed) and raise its alerts.
 
     ``counts``: the run's counts, taken by the runner when every dataset completed; else
-    the tables are counted here.
+    the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
+    to ``ops.quality_metrics``).
     """
     from pipelines.alerts.evaluate import evaluate_run
 
@@ -65,17 +71,21 @@ def after_run(
         flows = flow_rows(info.run_id, names, tracker.flows, measured)
     except Exception as exc:
         echo(f"ops: row counts not measured: {_short(exc)}")
-    with timed("ops.pipeline_runs, ops.flow_metrics"):
-        _guarded(
-            echo, "pipeline_runs", lambda: append_rows(spark, "pipeline_runs", [run], table_format)
-        )
-        _guarded(
-            echo, "flow_metrics", lambda: append_rows(spark, "flow_metrics", flows, table_format)
-        )
+    append = partial(append_rows, spark, table_format=table_format)
+    writes: dict[str, Callable[[], int]] = {
+        "pipeline_runs": partial(append, "pipeline_runs", [run]),
+        "flow_metrics": partial(append, "flow_metrics", flows),
+    }
+    if quality is not None:
+        writes["quality_metrics"] = partial(append, "quality_metrics", [asdict(m) for m in quality])
     if ended.status == "COMPLETED":
-        reconcile = lambda: _reconcile(spark, config, info.run_id, table_format, echo, counts)  # noqa: E731
-        with timed("reconciliation"):
-            _guarded(echo, "reconciliation", reconcile)
+        writes["reconciliation"] = partial(
+            _reconcile, spark, config, info.run_id, table_format, echo, counts
+        )
+    with timed("ops records (at once)"):
+        for table, result in together(writes).items():
+            if isinstance(result, Exception):
+                echo(f"ops: ops.{table} not recorded: {_short(result)}")
     try:
         streaming = [s.name for s in specs if s.kind == "streaming_table"]
         with timed("alerts"):
@@ -104,13 +114,6 @@ def _reconcile(
                 f"{result.accounted:,} accounted for"
             )
     return append_rows(spark, "reconciliation", [r.row() for r in results], table_format)
-
-
-def _guarded(echo: Callable[[str], None], table: str, write: Callable[[], int]) -> None:
-    try:
-        write()
-    except Exception as exc:
-        echo(f"ops: ops.{table} not recorded: {_short(exc)}")
 
 
 def _short(exc: BaseException) -> str:

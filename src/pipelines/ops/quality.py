@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 __all__ = [
     "QualityMetric",
     "QualityThresholdError",
+    "check_thresholds",
     "measure_rules",
     "metrics_from",
+    "quality_metrics",
     "record_quality",
 ]
 
@@ -112,15 +114,34 @@ def record_quality(
         QualityThresholdError: Naming every dataset and rule over its threshold (the metrics
             are written first).
     """
+    metrics = quality_metrics(spark, config, run_id, counts)
+    append_rows(spark, "quality_metrics", [asdict(m) for m in metrics], table_format)
+    check_thresholds(run_id, metrics)
+    return metrics
+
+
+def quality_metrics(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    run_id: str,
+    counts: Mapping[str, int] | None = None,
+) -> list[QualityMetric]:
+    """The metrics of every rule of the run (measured now, unless ``counts`` has them)."""
 
     def measured(source: SourceConfig) -> list[QualityMetric]:
         if counts is None:
             return measure_rules(spark, source, run_id)
         return metrics_from(source, run_id, counts)
 
-    metrics = [m for s in config.sources if s.rules for m in measured(s)]
-    append_rows(spark, "quality_metrics", [asdict(m) for m in metrics], table_format)
+    return [m for s in config.sources if s.rules for m in measured(s)]
+
+
+def check_thresholds(run_id: str, metrics: Sequence[QualityMetric]) -> None:
+    """Raise if a rule's failed rows went over its ``threshold_pct``.
+
+    Raises:
+        QualityThresholdError: Naming every dataset and rule over its threshold.
+    """
     breached = [m for m in metrics if m.breached]
     if breached:
         raise QualityThresholdError(run_id, breached)
-    return metrics
