@@ -21,7 +21,6 @@ from pipelines.alerts.rules import (
     schema_drift,
     volume_anomalies,
 )
-from pipelines.config.alerts import AlertRules
 from pipelines.config.loader import LakehouseConfig
 from pipelines.ops.history import as_utc, completion_times, count_history, run_ends, run_rows
 from pipelines.ops.tables import append_rows
@@ -30,7 +29,7 @@ from pipelines.ops.together import together
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["AlertOutcome", "alert_rows", "evaluate_run"]
+__all__ = ["AlertOutcome", "alert_reads", "alert_rows", "evaluate_run", "read_at_once"]
 
 Row = Mapping[str, Any]
 Record = dict[str, Any]
@@ -66,18 +65,20 @@ def evaluate_run(
     appended: Collection[str] = (),
     secrets: SecretResolver = env_secret,
     sleep: Sleep = time.sleep,
+    records: Mapping[str, list[Record]] | None = None,
 ) -> AlertOutcome:
     """Raise the run's incidents (one per key), deliver them, append them to ``ops.alerts``.
 
     ``run`` and ``flows`` are the run's ``pipeline_runs`` and ``flow_metrics`` rows (already
     appended, so they are part of the history the rules read); ``appended`` names the streaming
-    tables (their counts are rows appended by a run).
+    tables (their counts are rows appended by a run). ``records``: the rows of
+    ``alert_reads``, when already read; else they are read here.
     """
     alerts = config.project.alerts
     if not alerts.enabled:
         return AlertOutcome()
     rules, run_id = alerts.rules, run["run_id"]
-    read = _read_records(spark, rules, run_id)
+    read = records if records is not None else read_at_once(alert_reads(spark, config, run_id))
     found: list[Incident] = []
     if rules.run_failure:
         found += run_failure(run, flows)
@@ -105,15 +106,26 @@ def evaluate_run(
     return AlertOutcome(tuple(incidents), tuple(deliveries))
 
 
-def _read_records(spark: SparkSession, rules: AlertRules, run_id: str) -> dict[str, list[Record]]:
-    """The ops rows the enabled rules read, read at once (three small queries)."""
+def alert_reads(
+    spark: SparkSession, config: LakehouseConfig, run_id: str
+) -> dict[str, Callable[[], list[Record]]]:
+    """The reads of ops rows the enabled rules need (``evaluate_run``'s ``records``), by name:
+    ``quality_metrics`` and ``schema_changes`` (the run's rows) and ``history`` (other runs')."""
+    rules = config.project.alerts.rules
     reads: dict[str, Callable[[], list[Record]]] = {}
+    if not config.project.alerts.enabled:
+        return reads
     if rules.quality_breach:
         reads["quality_metrics"] = partial(run_rows, spark, "quality_metrics", run_id)
     if rules.schema_drift:
         reads["schema_changes"] = partial(run_rows, spark, "schema_changes", run_id)
     if rules.volume.enabled:
         reads["history"] = partial(count_history, spark, run_id, rules.volume.window)
+    return reads
+
+
+def read_at_once(reads: Mapping[str, Callable[[], list[Record]]]) -> dict[str, list[Record]]:
+    """Run ``reads`` at once (small queries); raises the first that failed."""
     read = together(reads)
     for rows in read.values():
         if isinstance(rows, Exception):

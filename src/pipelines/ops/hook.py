@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
@@ -52,7 +52,7 @@ def after_run(
     the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
     to ``ops.quality_metrics``).
     """
-    from pipelines.alerts.evaluate import evaluate_run
+    from pipelines.alerts.evaluate import alert_reads, evaluate_run
 
     timed = (profile or Profile()).step
     ended = replace(
@@ -72,26 +72,39 @@ def after_run(
     except Exception as exc:
         echo(f"ops: row counts not measured: {_short(exc)}")
     append = partial(append_rows, spark, table_format=table_format)
+    quality_rows = [asdict(m) for m in quality or ()]
     writes: dict[str, Callable[[], int]] = {
         "pipeline_runs": partial(append, "pipeline_runs", [run]),
         "flow_metrics": partial(append, "flow_metrics", flows),
     }
     if quality is not None:
-        writes["quality_metrics"] = partial(append, "quality_metrics", [asdict(m) for m in quality])
+        writes["quality_metrics"] = partial(append, "quality_metrics", quality_rows)
     if ended.status == "COMPLETED":
         writes["reconciliation"] = partial(
             _reconcile, spark, config, info.run_id, table_format, echo, counts
         )
+    # The alert rules read other runs' history and what was recorded of this run before it
+    # ended: those reads go along with the writes. This run's quality metrics are added to
+    # what was read (a read racing the write may see them too: incidents are one per key).
+    reads = alert_reads(spark, config, info.run_id)
     with timed("ops records (at once)"):
-        for table, result in together(writes).items():
-            if isinstance(result, Exception):
-                echo(f"ops: ops.{table} not recorded: {_short(result)}")
+        done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
+    for table, result in done.items():
+        if isinstance(result, Exception) and table in writes:
+            echo(f"ops: ops.{table} not recorded: {_short(result)}")
     try:
+        failed = [r for n, r in done.items() if isinstance(r, Exception) and n not in writes]
+        if failed:
+            raise failed[0]
+        records = {name: done[f"read {name}"] for name in reads}
+        if "quality_metrics" in records:
+            records["quality_metrics"] = [*records["quality_metrics"], *quality_rows]
         streaming = [s.name for s in specs if s.kind == "streaming_table"]
         with timed("alerts"):
             outcome = evaluate_run(
-                spark, config, run, flows, table_format=table_format, appended=streaming
-            )
+                spark, config, run, flows, table_format=table_format, appended=streaming,
+                records=cast("dict[str, list[dict[str, Any]]]", records),
+            )  # fmt: skip
         echo(outcome.summary())
     except Exception as exc:
         echo(f"alerts: not evaluated: {_short(exc)}")
