@@ -96,14 +96,16 @@ def after_run(
         failed = [r for n, r in done.items() if isinstance(r, Exception) and n not in writes]
         if failed:
             raise failed[0]
-        records = {name: done[f"read {name}"] for name in reads}
+        records = cast(
+            "dict[str, list[dict[str, Any]]]", {name: done[f"read {name}"] for name in reads}
+        )
         if "quality_metrics" in records:
             records["quality_metrics"] = [*records["quality_metrics"], *quality_rows]
         streaming = [s.name for s in specs if s.kind == "streaming_table"]
         with timed("alerts"):
             outcome = evaluate_run(
                 spark, config, run, flows, table_format=table_format, appended=streaming,
-                records=cast("dict[str, list[dict[str, Any]]]", records),
+                records=records,
             )  # fmt: skip
         echo(outcome.summary())
     except Exception as exc:
