@@ -8,6 +8,7 @@ it like ``spark-pipelines`` does.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import socket
@@ -15,13 +16,14 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
+from pipelines.jvm_cache import ClassCache, class_cache
 from pipelines.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,14 +40,23 @@ __all__ = [
 
 _SESSION: SparkSession | None = None
 _STARTING: StartingSession | None = None
+_CACHE = ClassCache()
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 _JDBC_JARS = (Path("/usr/share/java/postgresql.jar"),)
 
 
-def spark_confs(settings: Settings, local: LocalSettings, port: int) -> dict[str, str]:
-    """Every conf a local lakehouse server starts with."""
+def spark_confs(
+    settings: Settings, local: LocalSettings, port: int, java_options: Sequence[str] = ()
+) -> dict[str, str]:
+    """Every conf a local lakehouse server starts with (``java_options``: the JVM's extra)."""
     metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
-    java_opts = f"-Dlog4j.configurationFile={_LOG4J} -Dlakehouse.log.dir={settings.logs}"
+    java_opts = " ".join(
+        [
+            f"-Dlog4j.configurationFile={_LOG4J}",
+            f"-Dlakehouse.log.dir={settings.logs}",
+            *java_options,
+        ]
+    )
     # UTC like the session: JDBC timestamps (watermarks) then read and print back unchanged.
     java_opts += " -Duser.timezone=UTC"
     confs = {
@@ -155,6 +166,7 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
         return _STARTING  # started, or starting
     # Imported here, before the thread starts: a module imported by two threads at once can
     # come out half-initialised.
+    import pyspark
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession as ClassicSession
 
@@ -164,7 +176,12 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     # The server's Python planners (Python data sources) read the interpreter from the
     # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf = SparkConf().setAll(list(spark_confs(settings, local, port).items()))
+    global _CACHE  # noqa: PLW0603
+    _CACHE = class_cache(Path(pyspark.__file__).parent)
+    if _CACHE.writing is not None:
+        atexit.register(stop_session)  # the archive is written as the JVM exits: let it
+    confs = spark_confs(settings, local, port, _CACHE.options)
+    conf = SparkConf().setAll(list(confs.items()))
 
     def start() -> int:
         ClassicSession(SparkContext.getOrCreate(conf))
@@ -214,7 +231,7 @@ def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
 
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
-    global _SESSION, _STARTING  # noqa: PLW0603
+    global _SESSION, _STARTING, _CACHE  # noqa: PLW0603
     from pyspark import SparkContext
 
     _STARTING = None
@@ -224,6 +241,11 @@ def stop_session() -> None:
     active = SparkContext._active_spark_context
     if active is not None:
         active.stop()
+    cache, _CACHE = _CACHE, ClassCache()
+    if cache.writing is not None:  # this JVM writes the class archive: let it exit, keep it
+        cache.finish(getattr(SparkContext._gateway, "proc", None))
+        SparkContext._gateway = None
+        SparkContext._jvm = None
 
 
 def _redact(url: str) -> str:
