@@ -46,6 +46,9 @@ def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     from pipelines.spark import local_session, stop_session
 
     settings = Settings(lakehouse_home, lakehouse_home / "landing", CONF)
+    # The suite's JVMs map the class archive of earlier runs but do not write one: the
+    # session's JVM would write it only as the suite ends (pipelines.jvm_cache).
+    os.environ.setdefault("LAKEHOUSE_JVM_CACHE", "read")
     with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
         env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)
         session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))

@@ -13,8 +13,9 @@ writes (a lock file with its pid); it writes to a file of its own and renames it
 once its JVM has exited cleanly, so no one ever maps half an archive.
 
 ``$LAKEHOUSE_JVM_CACHE`` names the folder (default ``~/.cache/lakehouse/jvm``, or under
-``$XDG_CACHE_HOME``); ``off`` turns the archive off. An archive is about 230 MB; a folder keeps
-the newest three.
+``$XDG_CACHE_HOME``); ``off`` turns the archive off, ``read`` maps an archive that exists but
+never writes one (the test suite: its one long JVM would write it only as the suite ends).
+An archive is about 250 MB; a folder keeps the newest three.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def class_cache(spark_home: Path, java: str | None = None) -> ClassCache:
     archive = folder / f"spark-{key}.jsa"
     if archive.is_file():
         return ClassCache((*_QUIET, f"-XX:SharedArchiveFile={archive}"))
+    if os.environ.get("LAKEHOUSE_JVM_CACHE", "").lower() == "read":
+        return ClassCache()
     lock = folder / f"spark-{key}.lock"
     if not _take(lock):
         return ClassCache()  # another process is writing it
@@ -84,7 +87,7 @@ def _folder() -> Path | None:
     setting = os.environ.get("LAKEHOUSE_JVM_CACHE", "")
     if setting.lower() == "off":
         return None
-    if setting:
+    if setting and setting.lower() != "read":
         folder = Path(setting)
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

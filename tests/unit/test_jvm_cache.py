@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,37 @@ def test_another_spark_install_or_java_gets_its_own_archive(cache: Path, tmp_pat
 def test_off_turns_it_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LAKEHOUSE_JVM_CACHE", "off")
     assert class_cache(SPARK, _java(tmp_path)).options == ()
+
+
+def test_a_real_jvm_writes_an_archive_that_the_next_one_maps(cache: Path) -> None:
+    java = shutil.which("java")
+    assert java is not None  # Java 17 is a prerequisite
+    writer = class_cache(SPARK, java)
+    assert writer.archive is not None
+    jvm = subprocess.Popen([java, *writer.options, "-version"], stdin=subprocess.PIPE)
+    writer.finish(jvm)
+    assert writer.archive.is_file()
+    mapper = class_cache(SPARK, java)
+    # -Xshare:on: fail, rather than start without it, if the archive cannot be mapped
+    started = subprocess.run(
+        [java, "-Xshare:on", *mapper.options, "-version"], check=False, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert "sharing" in started.stderr.splitlines()[-1]
+
+
+def test_read_maps_an_archive_that_exists_and_never_writes_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("LAKEHOUSE_JVM_CACHE", "read")
+    java = _java(tmp_path)
+    assert class_cache(SPARK, java).options == ()
+    monkeypatch.delenv("LAKEHOUSE_JVM_CACHE")
+    writer = class_cache(SPARK, java)
+    assert writer.writing is not None
+    writer.writing.write_bytes(b"archive")
+    writer.finish(_exits_on_eof())
+    monkeypatch.setenv("LAKEHOUSE_JVM_CACHE", "read")
+    assert class_cache(SPARK, java).options[-1] == f"-XX:SharedArchiveFile={writer.archive}"
