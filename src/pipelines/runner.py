@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -243,17 +243,30 @@ def _started_early(
     specs: Sequence[DatasetSpec], tracker: RunTracker, names: Sequence[str]
 ) -> list[str]:
     """The datasets among ``names`` that started before one of their inputs (also among
-    ``names``) ended: they may have read the input's old contents."""
+    ``names``) ended: they may have read the input's old contents.
+
+    The engine stamps a flow's end and its readers' start on different threads: a reader
+    that starts as the input ends may carry a start a millisecond earlier. So a reader counts
+    as early only when it started well before the end: by more than a second, or than half
+    the input's own run time when that is shorter.
+    """
     flows = tracker.flows
     early = []
     for spec in specs:
         mine = flows.get(spec.name)
         if spec.name not in names or mine is None or mine.started is None:
             continue
-        ends = [flows[i].ended for i in spec.inputs if i in names and i in flows]
-        if any(end is None or end > mine.started for end in ends):
+        inputs = [flows[i] for i in spec.inputs if i in names and i in flows]
+        if any(_before_end(mine.started, flow) for flow in inputs):
             early.append(spec.name)
     return early
+
+
+def _before_end(started: datetime, flow: FlowState) -> bool:
+    if flow.ended is None:
+        return True
+    slack = min(timedelta(seconds=1), timedelta(seconds=flow.seconds / 2))
+    return flow.ended - started > slack
 
 
 def _leave_out(

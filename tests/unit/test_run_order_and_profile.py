@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
@@ -41,6 +41,14 @@ def test_a_view_that_started_before_its_input_ended_is_named(config: LakehouseCo
         (6, QUARANTINE, "RUNNING"), (9, SILVER, "COMPLETED"), (9, QUARANTINE, "COMPLETED"),
     ])  # fmt: skip
     assert _started_early(specs, early, names) == [SILVER]
+    # stamped on two threads: a reader may seem to start a moment before its input's end
+    race = _tracker([
+        (0, BRONZE, "RUNNING"), (5, BRONZE, "COMPLETED"),
+        (6, SILVER, "RUNNING"), (6, QUARANTINE, "RUNNING"),
+        (9, SILVER, "COMPLETED"), (9, QUARANTINE, "COMPLETED"),
+    ])  # fmt: skip
+    race.flows[SILVER].started = _at(5) - timedelta(milliseconds=3)
+    assert _started_early(specs, race, names) == []
     # an input outside this phase (ingested by an earlier one) does not count
     assert _started_early(specs, early, [SILVER, QUARANTINE]) == []
 
