@@ -47,6 +47,8 @@ class RunTracker:
         run = _RUN.match(message)
         if run:
             self.run_state = run.group("state")
+            if self.run_state == "COMPLETED":
+                self._completed_with_the_run(at)
             return None
         match = _FLOW.match(message)
         if not match:
@@ -68,6 +70,14 @@ class RunTracker:
             flow.error = match.group("rest").strip()
             return flow
         return None
+
+    def _completed_with_the_run(self, at: datetime) -> None:
+        """A run completes only once every flow of it has: a flow still seen running missed its
+        last event (the engine may send it after it closed the run's event stream)."""
+        for flow in self.flows.values():
+            if flow.state not in _DONE:
+                flow.state, flow.ended = "COMPLETED", at
+                flow.started = flow.started or at
 
     @property
     def failed(self) -> dict[str, str]:

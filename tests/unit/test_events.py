@@ -51,3 +51,16 @@ def test_a_failed_flow_that_the_engine_retries_can_still_complete() -> None:
     [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
     flow = tracker.flows["silver.x"]
     assert (flow.state, flow.seconds, tracker.failed) == ("COMPLETED", 3.0, {})
+
+
+def test_a_flow_whose_last_event_came_after_the_run_completed_is_completed() -> None:
+    tracker = RunTracker()
+    script = [
+        "Flow spark_catalog.silver.x is RUNNING.",
+        "Flow spark_catalog.gold.x is RUNNING.",
+        "Flow spark_catalog.silver.x has COMPLETED.",
+        "Run is COMPLETED.",  # gold.x's own COMPLETED was sent after the stream closed
+    ]
+    [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
+    gold = tracker.flows["gold.x"]
+    assert (gold.state, gold.seconds, tracker.failed) == ("COMPLETED", 2.0, {})
