@@ -32,8 +32,7 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The pipeline engine retries a failed flow twice, after 5 s then 10 s: 15 s of waiting in every
 # run with a failing dataset. Tests wait 1 s, then 2 s (the retries and results are the same).
-# (Its 1 s stream-state polling stays: at 100 ms, an ops test run once recorded a finished gold
-# flow as RUNNING, as if the flow's events had come out of order.)
+# (Stream-state polling is 100 ms in every local session: pipelines.spark.)
 ENGINE_WAITS = {"spark.sql.pipelines.execution.watchdog.minRetryTime": "1s"}
 # As spark-submit arguments: the defaults of every session of a server started with them (the
 # ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.
