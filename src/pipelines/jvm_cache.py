@@ -32,7 +32,7 @@ __all__ = ["ClassCache", "class_cache"]
 _KEEP = 3
 # Unknown -XX options are ignored (a JVM without CDS still starts); CDS's own warnings (classes
 # it cannot archive, a mismatched archive it skips) are not the user's business.
-_QUIET = ("-XX:+IgnoreUnrecognizedVMOptions", "-Xlog:cds*=off", "-Xlog:cds+dynamic*=off")
+_QUIET = ("-XX:+IgnoreUnrecognizedVMOptions", "-Xlog:cds*=off")  # cds*: every cds tag set
 
 
 @dataclass(frozen=True)
