@@ -15,8 +15,9 @@ help: ## list the targets
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(CURDIR)/.tools uv==$(UV_VERSION)
 
-install: | $(UV) ## create .venv/ with the locked dependencies
+install: | $(UV) ## create .venv/ with the locked dependencies; fetch the jars (Delta, Kafka, JDBC)
 	$(UV) sync --locked --quiet
+	.venv/bin/lakehouse jars
 
 demo: install ## generate a sample landing zone and run bronze -> silver -> gold locally
 	.venv/bin/lakehouse demo

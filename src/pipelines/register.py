@@ -26,6 +26,9 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
         return spec.query(spark)
 
     query.__name__ = spec.name.replace(".", "__")
+    # Databricks' reference pages do not list `format`: pass it only where it is not the
+    # platform default (locally: delta or parquet, since the local default is Spark's parquet).
+    stored_as: dict[str, Any] = {"format": table_format} if table_format else {}
     if spec.kind == "temporary_view":
         dp.temporary_view(name=spec.name, comment=spec.comment)(query)
         return
@@ -36,7 +39,7 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
             name=spec.name,
             comment=spec.comment,
             partition_cols=list(spec.partition_cols) or None,
-            format=table_format,
+            **stored_as,
         )
         dp.create_auto_cdc_flow(target=spec.name, **spec.flow.arguments())
         return
@@ -45,5 +48,5 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
         name=spec.name,
         comment=spec.comment,
         partition_cols=list(spec.partition_cols) or None,
-        format=table_format,  # in the API, not yet in its type stubs
+        **stored_as,  # in the API, not yet in its type stubs
     )(query)

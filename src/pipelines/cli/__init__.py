@@ -19,6 +19,7 @@ from pipelines.cli import (
     contract,
     docs,
     generate,
+    jars,
     new_source,
     pii_sql,
     report,
@@ -50,6 +51,7 @@ _COMMANDS = (
     new_source,
     status,
     report,
+    jars,
 )
 
 

@@ -150,7 +150,7 @@ def run_local(
     profile: bool = False,
 ) -> int:
     """Run the whole graph on the local session and print the summary (and the profile)."""
-    from pipelines.spark import start_local_session
+    from pipelines.spark import start_local_session, table_format
 
     starting = start_local_session(settings, config.project.local)
     # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
@@ -167,7 +167,7 @@ def run_local(
             landing_root=settings.landing.as_uri(),
             storage_root=settings.storage.as_uri(),
             full_refresh=full_refresh,
-            table_format=config.project.local.table_format,
+            table_format=table_format(spark, config.project.local),
             secrets_dir=settings.home / "secrets",
             trigger=trigger,
             profile=steps,
@@ -200,7 +200,7 @@ def run_remote(
 ) -> int:
     """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
     from pipelines.runner import run_pipeline
-    from pipelines.spark import remote_session
+    from pipelines.spark import remote_session, table_format
     from pipelines.summary import print_summary
 
     steps = _profile()
@@ -213,7 +213,7 @@ def run_remote(
             landing_root=landing_root,
             storage_root=storage_root,
             full_refresh=full_refresh,
-            table_format=config.project.local.table_format,
+            table_format=table_format(spark, config.project.local, where=url.partition("/;")[0]),
             trigger=trigger,
             target="remote",
             profile=steps,

@@ -346,7 +346,9 @@ class AccessConfig(Model):
 class LocalSettings(Model):
     """Defaults for local runs (a laptop or CI, not Databricks)."""
 
-    table_format: Literal["parquet", "delta"] = "parquet"
+    table_format: Literal["parquet", "delta"] = Field(
+        "delta", description="delta (as Databricks); parquet where the Delta jars cannot be had"
+    )
     shuffle_partitions: int = Field(8, gt=0)
     driver_memory: str = Field("4g", pattern=r"^\d+[mg]$")
     cores: int | None = Field(None, gt=0, description="default: all cores")

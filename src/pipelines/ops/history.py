@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "as_utc",
+    "bind",
     "completion_times",
     "count_history",
     "query_rows",
@@ -29,7 +31,35 @@ def query_rows(spark: SparkSession, tables: tuple[str, ...], sql: str, **params:
     """Rows of ``sql`` (named ``:params``) as dicts; ``[]`` while an ops table is missing."""
     if not all(_exists(spark, t) for t in tables):
         return []
-    return [row.asDict() for row in spark.sql(sql, args=params or None).collect()]
+    return [row.asDict() for row in spark.sql(bind(sql, params)).collect()]
+
+
+def bind(sql: str, params: dict[str, Any]) -> str:
+    """``sql`` with each ``:name`` of ``params`` replaced by its SQL literal.
+
+    Not ``spark.sql(args=...)``: with Delta's session extension (delta-spark 4.4 on Spark 4.2)
+    a parameterised query over Spark Connect fails with UNBOUND_SQL_PARAMETER, the parameters
+    never reaching the analyzer. The values are escaped here, so nothing is injected.
+    """
+    if not params:
+        return sql
+    names = "|".join(re.escape(n) for n in sorted(params, key=len, reverse=True))
+    return re.sub(rf":({names})\b", lambda m: _literal(params[m.group(1)]), sql)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{as_utc(value).strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def run_rows(spark: SparkSession, table: str, run_id: str) -> list[Row]:
