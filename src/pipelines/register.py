@@ -16,7 +16,7 @@ __all__ = ["register"]
 
 
 def register(specs: Iterable[DatasetSpec], spark: SparkSession, table_format: str | None) -> None:
-    """Register every spec; ``table_format`` None means the platform default (Delta)."""
+    """Register every spec; ``table_format`` None or ``delta``: the platform default (Delta)."""
     for spec in specs:
         _register_one(spec, spark, table_format)
 
@@ -26,9 +26,12 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
         return spec.query(spark)
 
     query.__name__ = spec.name.replace(".", "__")
-    # Databricks' reference pages do not list `format`: pass it only where it is not the
-    # platform default (locally: delta or parquet, since the local default is Spark's parquet).
-    stored_as: dict[str, Any] = {"format": table_format} if table_format else {}
+    # Delta is the default format of both platforms (locally spark.sql.sources.default=delta),
+    # so it is never named: Databricks' reference pages do not list `format`, and open-source
+    # SDP turns it into a `provider` table property that Delta refuses to set again on the next
+    # run (DELTA_CANNOT_CHANGE_PROVIDER). Only the Parquet fallback names its format.
+    named = table_format not in (None, "delta")
+    stored_as: dict[str, Any] = {"format": table_format} if named else {}
     if spec.kind == "temporary_view":
         dp.temporary_view(name=spec.name, comment=spec.comment)(query)
         return

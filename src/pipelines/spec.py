@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.cdc import Cdc
     from pipelines.pii.keys import PiiKeys
 
 __all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Query", "RunContext"]
@@ -27,10 +28,23 @@ class RunContext:
     platform: Literal["local", "databricks"] = "local"
     pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
 
+    def applies_auto_cdc(self, cdc: Cdc) -> bool:
+        """Whether the engine maintains a CDC table with ``dp.create_auto_cdc_flow``.
+
+        Databricks: always. Open-source SDP 4.2 applies SCD type 1 only, and only into a
+        table whose connector implements Spark's DSv2 ``SupportsRowLevelOperations``; Delta
+        runs MERGE through its own analyzer rules instead, so the flow fails to start on a
+        Delta target (AUTOCDC_TARGET_DOES_NOT_SUPPORT_MERGE; SPARK-57623 drops the check).
+        Locally CDC is therefore the materialized view with AUTO CDC's output contract
+        (``pipelines.transforms.cdc``); ``tests/graph/test_auto_cdc_run.py`` fails the day a
+        pyspark upgrade lifts the check, and this is the one place to change then.
+        """
+        return self.platform == "databricks"
+
 
 @dataclass(frozen=True)
 class AutoCdcFlow:
-    """The arguments of ``dp.create_auto_cdc_flow`` (Databricks; needs a Delta target).
+    """The arguments of ``dp.create_auto_cdc_flow`` (needs a Delta target).
 
     ``source`` names the temporary view that feeds it (the spec's query).
     """

@@ -61,7 +61,7 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
     assert recorder.calls == [
         ("temporary_view", {"name": "orders_cdc_cdc_feed", "comment": "Change feed of silver.orders_cdc"}),
         ("create_streaming_table", {"name": "silver.orders_cdc", "comment": description,
-                                    "partition_cols": None, "format": None}),
+                                    "partition_cols": None}),  # no `format`: Delta is the default
         ("create_auto_cdc_flow", {
             "target": "silver.orders_cdc", "source": "orders_cdc_cdc_feed", "keys": ["order_id"],
             "sequence_by": "sequence_num", "stored_as_scd_type": 2,
@@ -69,6 +69,26 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
             "track_history_column_list": ["status", "quantity", "amount"],
         }),
     ]  # fmt: skip
+
+
+def test_a_parquet_fallback_names_its_format_and_delta_is_never_named(
+    config: LakehouseConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.register as register_module
+
+    specs = [
+        s
+        for s in build_graph(config, RunContext("r1", "file:///l"))
+        if s.name == "gold.team_a_products_with_image"
+    ]
+    for table_format, expected in (("parquet", {"format": "parquet"}), ("delta", {}), (None, {})):
+        recorder = _RecordingDp()
+        monkeypatch.setattr(register_module, "dp", recorder)
+        register_module.register(specs, spark=None, table_format=table_format)  # type: ignore[arg-type]
+        assert recorder.calls == [("materialized_view", {
+            "name": "gold.team_a_products_with_image", "comment": specs[0].comment,
+            "partition_cols": None, **expected,
+        })]  # fmt: skip
 
 
 def test_locally_cdc_is_a_materialized_view(config: LakehouseConfig) -> None:

@@ -61,7 +61,7 @@ def evaluate_run(
     run: Row,
     flows: Sequence[Row],
     *,
-    table_format: str | None = "parquet",
+    table_format: str | None = "delta",
     appended: Collection[str] = (),
     secrets: SecretResolver = env_secret,
     sleep: Sleep = time.sleep,

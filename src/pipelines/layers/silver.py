@@ -44,7 +44,8 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
         (bronze, *lookups), quarantine_comment, lookups=lookups,
     )  # fmt: skip
     inputs = (bronze, *lookups)
-    if source.silver.cdc is not None and context is not None and context.platform == "databricks":
+    cdc = source.silver.cdc
+    if cdc is not None and context is not None and context.applies_auto_cdc(cdc):
         return [_auto_cdc_spec(source, bronze, inputs), quarantine]
     silver = DatasetSpec(
         f"silver.{source.name}", "materialized_view", _silver_query(source, bronze), inputs,
@@ -91,7 +92,8 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
 
 
 def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -> DatasetSpec:
-    """Databricks: valid rows as a streaming feed, applied by ``dp.create_auto_cdc_flow``."""
+    """Valid rows as a streaming feed, applied by ``dp.create_auto_cdc_flow`` (every CDC source
+    on Databricks; SCD type 1 locally on Delta: ``RunContext.applies_auto_cdc``)."""
     cdc = source.silver.cdc
     assert cdc is not None
     declared = [c.name for c in source.columns] + list(source.silver.derive)

@@ -40,7 +40,7 @@ def after_run(
     info: RunInfo,
     error: BaseException | None,
     *,
-    table_format: str | None = "parquet",
+    table_format: str | None = "delta",
     echo: Callable[[str], None] = print,
     profile: Profile | None = None,
     counts: RunCounts | None = None,

@@ -51,7 +51,7 @@ def append_rows(
     spark: SparkSession,
     table: str,
     rows: Sequence[Mapping[str, Any]],
-    table_format: str | None = "parquet",
+    table_format: str | None = "delta",
 ) -> int:
     """Append ``rows`` to ``ops.<table>``, creating it on first use; returns rows written.
 

@@ -168,7 +168,7 @@ def apply_schema_drift(
     *,
     run_id: str,
     landing_root: str,
-    table_format: str | None = "parquet",
+    table_format: str | None = "delta",
 ) -> LakehouseConfig:
     """Check the files each file source has not ingested yet; record and apply the policy.
 

@@ -38,7 +38,7 @@ def prepare_file_sources(
     *,
     run_id: str,
     landing_root: str,
-    table_format: str | None = "parquet",
+    table_format: str | None = "delta",
 ) -> LakehouseConfig:
     """Check drift (see ``pipelines.sources.drift``) and register the xlsx data source.
 
