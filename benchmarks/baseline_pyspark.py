@@ -7,8 +7,9 @@ with the same Spark settings as the lakehouse's local session: read the CSV extr
 strings (PERMISSIVE, corrupt record kept), add the ingestion metadata and a SHA-256 content
 hash, write bronze; keep the newest file per file date, trim / blank -> null / try_cast,
 route rows with a reason to quarantine, deduplicate the rest by content hash keeping the
-newest delivery, write silver; filter the two gold tables. Tables are plain Parquet folders
-(no metastore). Prints ``BENCH_RESULT {json}`` with the row count of every output.
+newest delivery, write silver; filter the two gold tables. Tables are Delta folders (no
+metastore; the same Delta jars and settings as the lakehouse's session), or Parquet with
+``--table-format parquet``. Prints ``BENCH_RESULT {json}`` with the row count of every output.
 """
 
 from __future__ import annotations
@@ -43,9 +44,15 @@ def phase(name: str) -> Iterator[None]:
     PHASES[name] = round(time.perf_counter() - started, 2)
 
 
-def session(shuffle_partitions: int, driver_memory: str) -> SparkSession:
+def session(shuffle_partitions: int, driver_memory: str, table_format: str) -> SparkSession:
     """A classic local session with the lakehouse's local Spark settings."""
+    from pipelines.spark import delta_confs
+
+    delta = delta_confs() if table_format == "delta" else {}
+    if table_format == "delta" and not delta:
+        raise SystemExit("no Delta jars: run `lakehouse jars` or pass --table-format parquet")
     confs = {
+        **delta,
         "spark.driver.memory": driver_memory,
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
@@ -148,23 +155,26 @@ GOLD: dict[str, Callable[[DataFrame], DataFrame]] = {
 }
 
 
-def run(spark: SparkSession, landing: Path, out: Path) -> dict[str, int]:
+def run(spark: SparkSession, landing: Path, out: Path, fmt: str = "delta") -> dict[str, int]:
     """The whole pipeline; returns the row count of every table written."""
     tables = {name: str(out / name) for name in ("bronze", "silver", "quarantine", *GOLD)}
+
+    def read(name: str) -> DataFrame:
+        return spark.read.format(fmt).load(tables[name])
+
     with phase("bronze"):
         bronze = with_ingest_metadata(read_raw(spark, landing), uuid.uuid4().hex)
-        bronze.write.mode("overwrite").partitionBy("_file_date").parquet(tables["bronze"])
-    rows = checked(newest_file_per_date(spark.read.parquet(tables["bronze"])))
+        bronze.write.format(fmt).mode("overwrite").partitionBy("_file_date").save(tables["bronze"])
+    rows = checked(newest_file_per_date(read("bronze")))
     with phase("silver"):
-        silver(rows).write.mode("overwrite").parquet(tables["silver"])
+        silver(rows).write.format(fmt).mode("overwrite").save(tables["silver"])
     with phase("quarantine"):
-        quarantine(rows).write.mode("overwrite").parquet(tables["quarantine"])
+        quarantine(rows).write.format(fmt).mode("overwrite").save(tables["quarantine"])
     with phase("gold"):
         for name, query in GOLD.items():
-            gold = query(spark.read.parquet(tables["silver"]))
-            gold.write.mode("overwrite").parquet(tables[name])
+            query(read("silver")).write.format(fmt).mode("overwrite").save(tables[name])
     with phase("count"):
-        return {name: spark.read.parquet(path).count() for name, path in tables.items()}
+        return {name: read(name).count() for name in tables}
 
 
 def main() -> None:
@@ -173,10 +183,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the tables")
     parser.add_argument("--shuffle-partitions", type=int, default=8)
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--table-format", choices=("delta", "parquet"), default="delta")
     args = parser.parse_args()
     with phase("session"):
-        spark = session(args.shuffle_partitions, args.driver_memory)
-    counts = run(spark, args.landing, args.out)
+        spark = session(args.shuffle_partitions, args.driver_memory, args.table_format)
+    counts = run(spark, args.landing, args.out, args.table_format)
     spark.stop()
     print("BENCH_RESULT " + json.dumps({"counts": counts, "phases": PHASES}), flush=True)
 

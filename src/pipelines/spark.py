@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "StartingSession",
+    "delta_confs",
     "local_jars",
     "local_session",
     "remote_session",
@@ -121,6 +122,15 @@ def local_jars() -> list[Path]:
     if extra:
         jars.extend(sorted(Path(extra).expanduser().glob("*.jar")))
     return jars
+
+
+def delta_confs() -> dict[str, str]:
+    """The confs that give a classic local session Delta as the lakehouse's server has it
+    (the fetched jars included); empty when the jars are not there."""
+    jars = local_jars()
+    if not _has_delta(jars):
+        return {}
+    return {"spark.jars": ",".join(str(j) for j in jars), **_DELTA_CONFS}
 
 
 def _has_delta(jars: Sequence[Path]) -> bool:
