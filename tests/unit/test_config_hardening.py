@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.config import load_config
+from pipelines.config.landing import paths_overlap
 from pipelines.config.model import GoldModel
 from pipelines.errors import ConfigErrors
 from tests.unit.config_cases import CASES, EXPECTED
@@ -148,3 +149,21 @@ def test_a_pii_column_named_like_a_keyword_feeds_an_attribute(conf_copy: Path) -
         "entities/customers.yml:41:3: attributes.surname: is fed by PII column customer_feed.last: "
         "declare pii (how silver.customers masks it), e.g. pii: {class: name, mask: token}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        ("customer_feed/*.csv", "customer_feed/*.csv", True),
+        ("customer_feed", "customer_feed/*.csv", True),  # a folder is read whole
+        ("hotel/*", "hotel/folios/*.jsonl", True),  # * matches the folder hotel/folios
+        ("customer_feed/x_*.csv", "customer_feed/*.csv", True),
+        ("c/{a,b}/*.csv", "c/b/x.csv", True),
+        ("hotel/*.csv", "hotel/reservations/*.csv", False),  # * stays inside one folder
+        ("hotel/folios/*.jsonl", "hotel/reservations/*.csv", False),
+        ("data/a_*.csv", "data/b_*.csv", False),
+    ],
+)
+def test_landing_paths_overlap(first: str, second: str, overlap: bool) -> None:
+    assert paths_overlap(first, second) is overlap
+    assert paths_overlap(second, first) is overlap

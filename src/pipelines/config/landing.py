@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from fnmatch import fnmatchcase
 
 from pydantic import BaseModel
 
@@ -30,21 +29,45 @@ def _sample(pattern: str) -> str:
     return re.sub(r"\{([^,}]*)[^}]*\}", r"\1", text).replace("*", "x").replace("?", "x")
 
 
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A Hadoop-style glob as a regular expression: ``*`` and ``?`` stay inside one folder."""
+    out, index = "", 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            out += "[^/]*"
+        elif char == "?":
+            out += "[^/]"
+        elif char == "[" and (end := pattern.find("]", index + 1)) > index:
+            body = pattern[index + 1 : end]
+            out += "[" + ("^" + body[1:] if body[:1] in "!^" else body) + "]"
+            index = end
+        elif char == "{" and (end := pattern.find("}", index + 1)) > index:
+            out += "(?:" + "|".join(map(re.escape, pattern[index + 1 : end].split(","))) + ")"
+            index = end
+        else:
+            out += re.escape(char)
+        index += 1
+    return re.compile(out)
+
+
+def _reads(pattern: str, path: str) -> bool:
+    """Whether a source with ``pattern`` reads ``path``: it matches it or a folder above it
+    (a matched folder is read whole)."""
+    regex = _regex(pattern)
+    parts = path.split("/")
+    return any(regex.fullmatch("/".join(parts[:end])) for end in range(1, len(parts) + 1))
+
+
 def paths_overlap(first: str, second: str) -> bool:
     """Whether two landing paths (folders or globs) can read a file in common.
 
-    A folder reads everything below it; a glob matched by a sample of the other glob (or a
-    path below a folder) overlaps it. Text only: a false "overlap" is possible for two globs
-    with a wildcard at the same place, never a missed one for the usual ``<folder>/*.ext``.
+    Text only: each glob's sample path (every wildcard as one character it accepts) is tried
+    against the other. Two globs with wildcards at the same place may be reported as
+    overlapping when no real file name matches both; the usual ``<folder>/*.ext`` never is.
     """
     a, b = first.strip("/"), second.strip("/")
-    if a == b:
-        return True
-    for one, other in ((a, b), (b, a)):
-        sample = _sample(other)
-        if fnmatchcase(sample, one) or fnmatchcase(sample, one + "/*"):
-            return True
-    return False
+    return a == b or _reads(a, _sample(b)) or _reads(b, _sample(a))
 
 
 def check_landing(report: Report, sources: Sequence[SourceConfig]) -> None:
