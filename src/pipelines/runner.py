@@ -25,6 +25,7 @@ from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metri
 from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
 from pipelines.profile import Profile
+from pipelines.redact import scrub_text
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,
@@ -436,7 +437,7 @@ _RAISED = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception): .+")
 def _first_line(text: str) -> str:
     """The line that says what went wrong: the raised exception of a Python traceback
     (a Python data source's error), else the first line."""
-    lines = text.strip().splitlines()
+    lines = scrub_text(text).strip().splitlines()  # printed, and kept in ops.flow_metrics
     if "Traceback (most recent call last)" in text:
         raised = [line.strip() for line in lines if _RAISED.match(line.strip())]
         if raised:

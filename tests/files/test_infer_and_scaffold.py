@@ -129,3 +129,23 @@ def test_detect_changes_a_renamed_column_through_its_alias() -> None:
     ]
     both = FileShape(path, ("id", "name", "label", "day"), {}, ())
     assert detect_changes(config, both) == []  # the declared name is there: nothing renamed
+
+
+def test_new_source_withholds_personal_examples_and_escapes_line_breaks(
+    conf_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 14: sample values of PII-looking columns stay out of the YAML; a carriage return
+    # (or another line break) in a value cannot end the comment and start a key
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
+    rows = [
+        {"id": 1, "contact": "jane@example.com", "surname": "Doe", "note": "a\rowner: x"},
+        {"id": 2, "contact": "joe@example.com", "surname": "Roe", "note": "b\u2028c: d"},
+    ]
+    sample = write_json_lines(tmp_path / "leads.jsonl", rows)
+    text = _scaffold(conf_copy, "leads", sample)
+    assert text.split("columns:\n", 1)[1] == (
+        '  - {name: "id", type: "int", nullable: false}  # e.g. 1\n'
+        '  - {name: "contact", type: "string", nullable: false}  # example withheld: the column looks like personal data\n'
+        '  - {name: "surname", type: "string", nullable: false}  # example withheld: the column looks like personal data\n'
+        '  - {name: "note", type: "string", nullable: false}  # e.g. a\\rowner: x\n'
+    )  # fmt: skip

@@ -152,6 +152,7 @@ def test_hundred_sources_validate(conf_copy: Path) -> None:
     for index in range(100):
         name = f"product_catalog_{index:03d}"
         text = template.replace("name: product_catalog", f"name: {name}")
+        text = text.replace("path: product_catalog/", f"path: {name}/")  # its own files
         (conf_copy / "sources" / f"{name}.yml").write_text(text)
     assert len(load_config(conf_copy).sources) == shipped + 100
 

@@ -44,8 +44,9 @@ def test_password_must_be_a_secret_and_options_carry_no_credentials(conf_copy: P
     assert _messages(conf_copy) == [
         f"{CRM}:14:3: source.password: must name a secret, {{secret: <scope>/<key>}}, never "
         "hold the password",
-        f"{RATES}:16:3: source.headers: 'Authorization' carries credentials: use source.auth "
-        "(a secret)",
+        f"{RATES}:16:3: source.headers: 'Authorization' carries a credential: a config never "
+        "holds a credential: use {secret: <scope>/<key>} in source.auth "
+        "({header: Authorization, scheme: '', value: {secret: <scope>/<key>}})",
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -25,6 +25,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.ops.history import as_utc, completion_times, count_history, run_ends, run_rows
 from pipelines.ops.tables import append_rows
 from pipelines.ops.together import together
+from pipelines.redact import scrub_text
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -99,7 +100,10 @@ def evaluate_run(
         found += freshness_misses(
             run_id, now, ready, run_ends(spark, since, run_id), rules.freshness
         )
-    incidents = dedupe(found)
+    # details quote errors, and errors quote URLs: no key leaves in a message or ops.alerts
+    incidents = [
+        replace(i, title=scrub_text(i.title), detail=scrub_text(i.detail)) for i in dedupe(found)
+    ]
     origin = f"{config.project.name}/{run['target']}"
     deliveries = deliver(incidents, alerts, origin, secrets, sleep) if incidents else []
     append_rows(spark, "alerts", alert_rows(incidents, deliveries), table_format)

@@ -32,6 +32,7 @@ from pipelines.cli import (
 )
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
+from pipelines.redact import scrub_text
 from pipelines.settings import Settings
 
 __all__ = ["main"]
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_problems(exc.problems, Path.cwd()), file=sys.stderr)
         return exc.exit_code
     except LakehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {scrub_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

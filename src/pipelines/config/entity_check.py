@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pipelines.config.entity import EntityConfig
 from pipelines.config.model import SourceConfig
 from pipelines.config.rule_check import METADATA_COLUMNS
+from pipelines.config.sqlast import check_expression, expression_names
 from pipelines.config.sqlcheck import SqlSyntaxError, referenced_columns
 from pipelines.config.suggest import did_you_mean
 from pipelines.config.yamlpos import KeyPath
@@ -64,8 +65,16 @@ def _check_input(
             (*where, "id"),
             f"'{source.name}' has no column '{entry.id}'{did_you_mean(entry.id, known)}",
         )
-    _columns(report, entity, (*where, "updated"), entry.updated, source.name, known)
     pii = {c.name: c.pii for c in source.columns if c.pii}
+    if entry.id in pii:
+        # the id is published as silver.<entity>_xref.source_id, unmasked
+        report(
+            entity,
+            (*where, "id"),
+            f"'{source.name}.{entry.id}' is a PII column: an id is published unmasked in "
+            f"silver.{entity.xref}.source_id; use a non-personal key",
+        )
+    _columns(report, entity, (*where, "updated"), entry.updated, source.name, known)
     for name, expression in entry.attributes.items():
         key_path = (*where, "attributes", name)
         used = _columns(report, entity, key_path, expression, source.name, known)
@@ -94,6 +103,23 @@ def _columns(
     except SqlSyntaxError as exc:
         report(entity, key_path, f"invalid SQL: {exc}")
         return []
+    parse_problems = check_expression(sql)
+    for message in parse_problems:
+        report(entity, key_path, message)
+    if parse_problems:
+        return []
+    parsed, variables = expression_names(sql)
+    # the grammar knows `first` and `last` are columns where the word list saw keywords
+    columns += [name for name in parsed if name not in columns]
+    for name in variables:
+        if name.lower() in {k.lower() for k in known}:
+            # the word list skips a lambda variable's name everywhere in the expression, so a
+            # real use of the column (PII) beside the lambda would go unseen: refuse the clash
+            report(
+                entity,
+                key_path,
+                f"lambda variable '{name}' shadows column '{source}.{name}': rename it",
+            )
     for name in columns:
         if name not in known:
             report(

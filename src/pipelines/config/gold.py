@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelines.config.model import GoldModel
 from pipelines.config.suggest import did_you_mean
-from pipelines.config.yamlpos import KeyPath, LocatedDocument
+from pipelines.config.yamlpos import KeyPath, LocatedDocument, read_config_text
+from pipelines.errors import ConfigError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["GoldFunction", "import_function", "resolve_gold"]
+__all__ = ["MAX_SQL_BYTES", "GoldFunction", "import_function", "resolve_gold"]
 
 GoldFunction = Callable[[Mapping[str, "DataFrame"]], "DataFrame"]
 """A Python gold model: its declared inputs (logical name -> DataFrame) -> the mart."""
@@ -35,6 +36,10 @@ class _Problems(Protocol):
     def problem(self, item: Any, key_path: KeyPath, message: str, line_offset: int = 0) -> None: ...
 
 
+MAX_SQL_BYTES = 1_000_000
+"""A SQL file larger than this is refused unread."""
+
+
 def resolve_gold(
     collector: _Problems, models: list[GoldModel], import_python: bool = True
 ) -> list[GoldModel]:
@@ -44,20 +49,38 @@ def resolve_gold(
     for model in models:
         document = collector.documents[id(model)]
         if model.sql_file is not None:
-            model = _read_sql_file(collector, model, document)  # noqa: PLW2901
+            root = document.path.parent.parent  # gold/<name>.yml: the config folder
+            model = _read_sql_file(collector, model, document, root)  # noqa: PLW2901
         elif model.python is not None and import_python:
             _check_function(collector, model, document.path.parent.parent.parent)
         resolved.append(model)
     return resolved
 
 
-def _read_sql_file(collector: _Problems, model: GoldModel, document: LocatedDocument) -> GoldModel:
+def _read_sql_file(
+    collector: _Problems, model: GoldModel, document: LocatedDocument, root: Path
+) -> GoldModel:
     assert model.sql_file is not None
     path = document.path.parent / model.sql_file
-    if not path.is_file():
+    # Resolved (symlinks followed): a link inside the folder may still point out of it. The
+    # config is reviewed as one folder; a file outside it (../../etc/passwd, /proc/self/environ)
+    # would be read and shipped as gold SQL without that review.
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        message = f"must be a file inside the config folder {root}, got '{model.sql_file}'"
+        collector.problem(model, ("sql_file",), message)
+        return model
+    if not path.exists():
         collector.problem(model, ("sql_file",), f"file not found: {path}")
         return model
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_config_text(path, MAX_SQL_BYTES)
+    except ConfigError as exc:
+        collector.problem(model, ("sql_file",), f"{exc.problem.message}: {path}")
+        return model
     if not text.strip():
         collector.problem(model, ("sql_file",), f"file is empty: {path}")
         return model

@@ -7,9 +7,13 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.base import Identifier, Model
+from pipelines.config.credentials import USE_SECRET, is_credential_name, refuse_url_credential
 from pipelines.config.secrets import SecretOrText, SecretRef
 
-__all__ = ["JdbcIncremental", "JdbcPartitioning", "JdbcSource", "LocalRun"]
+__all__ = ["JdbcIncremental", "JdbcOption", "JdbcPartitioning", "JdbcSource", "LocalRun"]
+
+JdbcOption = str | int | bool | SecretRef
+"""A reader option: literal, or a secret (resolved when the source is read)."""
 
 LocalRun = Literal["required", "if_configured"]
 """Locally, ``if_configured`` skips the source (saying why) while its secrets are not set."""
@@ -50,7 +54,9 @@ class JdbcSource(Model):
     incremental: JdbcIncremental | None = None
     partitioning: JdbcPartitioning | None = None
     fetch_size: int = Field(1000, gt=0)
-    options: dict[str, str | int | bool] = Field(default_factory=dict)
+    options: dict[str, JdbcOption] = Field(
+        default_factory=dict, description="reader options; a credential only as a secret"
+    )
     local_run: LocalRun = "required"
 
     @field_validator("password", mode="before")
@@ -66,12 +72,20 @@ class JdbcSource(Model):
             raise ValueError("give exactly one of table or query")
         return self
 
+    @field_validator("url")
+    @classmethod
+    def _no_credential_in_url(cls, value: SecretOrText) -> SecretOrText:
+        refuse_url_credential(value, " for the URL, or source.password")
+        return value
+
     @field_validator("options")
     @classmethod
-    def _no_credentials(cls, value: dict[str, str | int | bool]) -> dict[str, str | int | bool]:
-        for key in value:
+    def _no_credentials(cls, value: dict[str, JdbcOption]) -> dict[str, JdbcOption]:
+        for key, option in value.items():
             if key.lower() in {"password", "user", "url"}:
                 raise ValueError(f"'{key}' belongs in source.{key.lower()} (a secret)")
+            if is_credential_name(key) and not isinstance(option, SecretRef):
+                raise ValueError(f"'{key}' carries a credential: {USE_SECRET}")
         return value
 
     def column_problem(self, types: dict[str, str]) -> str | None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.config.entity import EntityConfig
 from pipelines.config.entity_check import check_entities
 from pipelines.config.gold import resolve_gold
+from pipelines.config.landing import check_landing
 from pipelines.config.model import (
     TABLE_REF,
     AccessConfig,
@@ -26,6 +27,7 @@ from pipelines.config.model import (
 )
 from pipelines.config.pii import required_keys
 from pipelines.config.rule_check import check_rules
+from pipelines.config.sqlast import FORBIDDEN_SCHEMAS, check_query
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
 from pipelines.config.yamlpos import (
     KeyPath,
@@ -240,12 +242,15 @@ def _check_references(
     entities: list[EntityConfig],
 ) -> None:
     groups = [g.name for g in access.groups]
+    for key_path, message in access.privilege_problems():
+        collector.problem(access, key_path, message)
     _check_unique(collector, [*sources, *gold, *entities])
     owned: list[SourceConfig | EntityConfig] = [*sources, *entities]
     for item in owned:
         _check_group(collector, item, ("owner",), item.owner, groups)
     check_rules(collector.problem, sources, collector.failed_names)
     check_entities(collector.problem, entities, sources, collector.failed_names)
+    check_landing(collector.problem, sources)
     tables = {f"{layer}.{s.name}" for s in sources for layer in _SOURCE_LAYERS}
     tables |= {f"silver.{n}" for e in entities for n in (e.name, e.xref)}
     tables |= {f"gold.{g.name}" for g in gold}
@@ -260,26 +265,48 @@ def _check_references(
                 hint = did_you_mean(ref.lower(), known)
                 message = f"references unknown table '{ref}'{hint}"
                 collector.problem(model, ("inputs", index), message)
-        for match in TABLE_REF.finditer(model.sql or ""):
-            ref = match.group(0).lower()
-            if ref not in known:
-                _unknown_sql_table(collector, model, ref, match.start(), did_you_mean(ref, known))
+        if model.sql is not None:
+            _check_gold_sql(collector, model, model.sql, known)
 
 
-def _unknown_sql_table(
-    collector: _Collector, model: GoldModel, ref: str, at: int, hint: str
-) -> None:
+def _check_gold_sql(collector: _Collector, model: GoldModel, sql: str, known: set[str]) -> None:
+    parsed = check_query(sql)
+    for message in parsed.problems:
+        _sql_problem(collector, model, message, _line_in(sql, message))
+    for ref in parsed.tables:
+        if ref not in known and ref.split(".")[0] not in FORBIDDEN_SCHEMAS:  # said already
+            at = _find_table(sql, ref)
+            message = f"references unknown table '{ref}'{did_you_mean(ref, known)}"
+            _sql_problem(collector, model, message, sql.count("\n", 0, at))
+
+
+def _line_in(sql: str, message: str) -> int:
+    """The 0-based line of ``sql`` a parse error names ("... at line 3, column 5")."""
+    found = re.search(r" at line (\d+), column \d+", message)
+    return int(found.group(1)) - 1 if found else 0
+
+
+def _find_table(sql: str, ref: str) -> int:
+    """Where ``layer.name`` first appears in ``sql``, whatever its quoting (0 if not found)."""
+    layer, name = ref.split(".", 1)
+    pattern = rf"`?{re.escape(layer)}`?\s*\.\s*`?{re.escape(name)}\b"
+    found = re.search(pattern, sql, re.I)
+    return found.start() if found else 0
+
+
+def _sql_problem(collector: _Collector, model: GoldModel, message: str, line: int) -> None:
     sql = model.sql or ""
-    line = sql.count("\n", 0, at)
     if model.sql_file is not None:  # the line is the SQL file's own
-        message = f"references unknown table '{ref}' ({model.sql_file} line {line + 1}){hint}"
-        collector.problem(model, ("sql_file",), message)
+        hint = ""
+        if (found := re.match(r"(.*?)((?: \(did you mean .*\))?)$", message, re.S)) is not None:
+            message, hint = found.group(1), found.group(2)
+        collector.problem(
+            model, ("sql_file",), f"{message} ({model.sql_file} line {line + 1}){hint}"
+        )
         return
     # a block scalar (sql: |) starts on the line after its key
     offset = line + ("\n" in sql)
-    collector.problem(
-        model, ("sql",), f"references unknown table '{ref}'{hint}", line_offset=offset
-    )
+    collector.problem(model, ("sql",), message, line_offset=offset)
 
 
 def _check_pii_keys(

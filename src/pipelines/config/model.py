@@ -29,6 +29,7 @@ from pipelines.config.sources import (
     RestSource,
     Source,
 )
+from pipelines.config.sqlast import query_tables
 from pipelines.config.standardise import Standardise, check_datetime_pattern, standardise_rule
 
 __all__ = [
@@ -324,7 +325,9 @@ class GoldModel(Model):
         """The logical tables the model reads (its SQL's names, or its declared inputs)."""
         if self.python is not None:
             return tuple(sorted({i.lower() for i in self.inputs}))
-        return tuple(sorted({m.group(0).lower() for m in TABLE_REF.finditer(self.sql or "")}))
+        # the parse, not a pattern: a CTE, a string or a comment that looks like silver.x is
+        # no input, and the data dictionary's lineage is what the query really reads
+        return query_tables(self.sql or "")
 
 
 class Group(Model):
@@ -336,11 +339,63 @@ class Group(Model):
     feature_team: bool = False
 
 
+ACCOUNT_WIDE = frozenset({"users", "account_users", "all_users", "everyone", "public", "admins"})
+"""Built-in principals that mean (nearly) everyone: granting them defeats least privilege."""
+PII_READERS = "pii_readers"
+BI_READERS = "bi_readers"
+
+
 class AccessConfig(Model):
-    """``src/conf/access.yml``: who may read what; the grants derive from it."""
+    """``src/conf/access.yml``: who may read what; the grants derive from it.
+
+    Least privilege is checked here, at validate time (``lakehouse grants`` and the Terraform
+    module check the same rules again): only ``pii_readers`` reads ``bronze_pii``;
+    ``bi_readers`` reads ``gold`` only; no group is one of the account-wide principals.
+    """
 
     groups: tuple[Group, ...] = Field(min_length=1)
-    pipelines_principal: str = "lakehouse-pipelines"
+    pipelines_principal: str = Field(
+        "lakehouse-pipelines", min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
+    )
+
+    def privilege_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(key path, message) of every grant against least privilege (the loader reports
+        them all at once, where a validator would stop at the first)."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.pipelines_principal.lower().replace("-", "_") in ACCOUNT_WIDE:
+            problems.append(
+                (
+                    ("pipelines_principal",),
+                    f"'{self.pipelines_principal}' is account-wide: name the service "
+                    "principal the pipelines run as",
+                )
+            )
+        for index, group in enumerate(self.groups):
+            if group.name in ACCOUNT_WIDE:
+                problems.append(
+                    (
+                        ("groups", index, "name"),
+                        f"'{group.name}' is account-wide (every user): declare a group of "
+                        "the people who need the access",
+                    )
+                )
+            if "bronze_pii" in group.read and group.name != PII_READERS:
+                problems.append(
+                    (
+                        ("groups", index, "read"),
+                        f"only {PII_READERS} may read bronze_pii (raw PII); add the people "
+                        f"to {PII_READERS} instead",
+                    )
+                )
+            outside = [s for s in group.read if s != "gold"]
+            if group.name == BI_READERS and outside:
+                problems.append(
+                    (
+                        ("groups", index, "read"),
+                        f"{BI_READERS} may only read gold, not {', '.join(outside)}",
+                    )
+                )
+        return problems
 
 
 class LocalSettings(Model):

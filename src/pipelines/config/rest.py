@@ -7,6 +7,12 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.base import Model
+from pipelines.config.credentials import (
+    USE_SECRET,
+    credential_name,
+    is_credential_name,
+    refuse_url_credential,
+)
 from pipelines.config.jdbc import LocalRun
 from pipelines.config.secrets import SecretOrText, SecretRef
 
@@ -80,10 +86,32 @@ class RestSource(Model):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("url")
+    @classmethod
+    def _no_credential_in_url(cls, value: SecretOrText) -> SecretOrText:
+        refuse_url_credential(value, ", in source.auth or for the URL")
+        return value
+
     @field_validator("headers")
     @classmethod
     def _no_credentials(cls, value: dict[str, str]) -> dict[str, str]:
         for name in value:
-            if name.lower() in {"authorization", "x-api-key", "cookie"}:
-                raise ValueError(f"'{name}' carries credentials: use source.auth (a secret)")
+            if is_credential_name(name):
+                raise ValueError(
+                    f"'{name}' carries a credential: {USE_SECRET} in source.auth "
+                    f"({{header: {name}, scheme: '', value: {{secret: <scope>/<key>}}}})"
+                )
+        return value
+
+    @field_validator("params")
+    @classmethod
+    def _no_credential_params(
+        cls, value: dict[str, str | int | bool]
+    ) -> dict[str, str | int | bool]:
+        found = credential_name(list(value))
+        if found:
+            raise ValueError(
+                f"'{found}' carries a credential: {USE_SECRET} in source.auth, or keep the "
+                "whole URL in a secret"
+            )
         return value

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from pipelines.config.model import SourceConfig
 from pipelines.config.quality import RuleConfig
+from pipelines.config.sqlast import check_expression
 from pipelines.config.sqlcheck import SqlSyntaxError, referenced_columns
 from pipelines.config.suggest import did_you_mean
 from pipelines.config.yamlpos import KeyPath
@@ -63,6 +64,11 @@ def _check_sql(
         columns = referenced_columns(sql)
     except SqlSyntaxError as exc:
         report(source, key_path, f"invalid SQL: {exc}")
+        return
+    parse_problems = check_expression(sql)  # the grammar, and what config SQL may not do
+    for message in parse_problems:
+        report(source, key_path, message)
+    if parse_problems:
         return
     lowered = {k.lower() for k in known}
     for name, _position in columns:

@@ -45,4 +45,6 @@ def secret_refs(model: Model) -> list[SecretRef]:
             found.append(value)
         elif isinstance(value, Model):
             found.extend(secret_refs(value))
+        elif isinstance(value, dict):  # reader options may name secrets too
+            found.extend(v for v in value.values() if isinstance(v, SecretRef))
     return found

@@ -105,6 +105,13 @@ class FileSource(Model):
     def _relative(cls, value: str) -> str:
         if value.startswith("/") or ".." in value.split("/"):
             raise ValueError("must be relative to the landing root, without '..'")
+        first = value.split("/", 1)[0]
+        if first in ("", ".") or any(c in first for c in "*?[{"):
+            # the landing root holds every source's files (and the JDBC extracts, raw PII)
+            raise ValueError(
+                f"must start with a folder of its own under the landing root, e.g. "
+                f"<source>/*.csv (got '{value}', which reads every source's files)"
+            )
         return value
 
 

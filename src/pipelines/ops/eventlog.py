@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.ops.record import layer_of
+from pipelines.redact import scrub_text
 
 __all__ = ["EventLogRecords", "records_from_event_log"]
 
@@ -134,7 +135,7 @@ def _run_row(run: _Run, target: str) -> dict[str, Any]:
         "started_at": run.started,
         "ended_at": run.ended,
         "status": run.status,
-        "error_summary": run.error,
+        "error_summary": scrub_text(run.error) if run.error else None,
     }
 
 
@@ -149,7 +150,7 @@ def _flow_row(run_id: str, flow: _Flow) -> dict[str, Any]:
         "rows_out": flow.rows_out,
         "rows_quarantined": flow.dropped,
         "seconds": seconds,
-        "error": flow.error,
+        "error": scrub_text(flow.error) if flow.error else None,
     }
 
 

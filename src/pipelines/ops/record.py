@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.events import FlowState
+from pipelines.redact import scrub_text
 
 __all__ = ["DatasetCounts", "RunInfo", "flow_rows", "layer_of", "run_row", "run_status"]
 
@@ -63,7 +64,7 @@ def run_row(info: RunInfo) -> dict[str, Any]:
         "started_at": info.started_at,
         "ended_at": info.ended_at,
         "status": info.status,
-        "error_summary": error[:_MAX_ERROR] if error else None,
+        "error_summary": scrub_text(error)[:_MAX_ERROR] if error else None,  # no URL keys
     }
 
 
@@ -91,7 +92,7 @@ def flow_rows(
                 "rows_out": measured.rows_out,
                 "rows_quarantined": measured.rows_quarantined,
                 "seconds": round(flow.seconds, 3) if flow else 0.0,
-                "error": (flow.error[:_MAX_ERROR] or None)
+                "error": (scrub_text(flow.error)[:_MAX_ERROR] or None)
                 if flow and flow.state == "FAILED"
                 else None,
             }

@@ -30,6 +30,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType, TimestampType
 
 from pipelines.config.model import JdbcSource, SourceConfig
+from pipelines.config.secrets import SecretRef
 from pipelines.secrets import resolve
 
 if TYPE_CHECKING:
@@ -99,7 +100,10 @@ def jdbc_options(
             "numPartitions": str(part.num_partitions),
         }
     for key, value in source.options.items():
-        options[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, SecretRef):  # sslpassword and the like: only ever a secret
+            options[key] = resolve(value, platform)
+        else:
+            options[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return options
 
 

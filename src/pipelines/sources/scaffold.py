@@ -13,10 +13,11 @@ from typing import Any
 
 from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
+from pipelines.pii.detect import is_card_number, is_email, is_iban, is_phone
 from pipelines.sources.file_inspect import inspect_file
 from pipelines.sources.infer import Inferred, infer_column
 
-__all__ = ["detect_format", "scaffold_source"]
+__all__ = ["WITHHELD", "detect_format", "looks_personal", "scaffold_source"]
 
 _FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "json",
@@ -90,16 +91,39 @@ def _flow(mapping: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in mapping.items()) + "}"
 
 
-def _column_line(name: str, inferred: Inferred) -> str:
+_PII_NAME = re.compile(
+    r"e?mail|phone|mobile|fax|name|addr|street|post|zip|birth|dob|ssn|national|passport"
+    r"|iban|account|card|tax|ip_?addr|gender|salary|password|token|secret",
+    re.I,
+)
+"""Column names that suggest personal data (or a credential): their sample values stay out."""
+WITHHELD = "  # example withheld: the column looks like personal data"
+
+
+def looks_personal(name: str, values: list[str]) -> bool:
+    """Whether a column's name or any of its sample values looks like PII."""
+    if _PII_NAME.search(name):
+        return True
+    checks = (is_email, is_phone, is_card_number, is_iban)
+    return any(check(v.strip()) for v in values for check in checks)
+
+
+def _comment(text: str) -> str:
+    """``text`` safe inside a YAML comment: one line, JSON-escaped (a CR, LF, NEL or line
+    separator in a sample value would otherwise end the comment and start a key)."""
+    return json.dumps(text)[1:-1]
+
+
+def _column_line(name: str, inferred: Inferred, personal: bool) -> str:
     entry: dict[str, Any] = {"name": name, "type": inferred.type}
     if not inferred.nullable:
         entry["nullable"] = False
     if inferred.format:
         entry["format"] = inferred.format
-    example = (inferred.example or "").replace("\n", " ")
+    example = _comment(inferred.example or "")
     example = example if len(example) <= 40 else example[:37] + "..."
     comment = f"  # e.g. {example}" if example else "  # always empty in the sample"
-    return f"  - {_flow(entry)}{comment}"
+    return f"  - {_flow(entry)}{WITHHELD if personal and example else comment}"
 
 
 def scaffold_source(name: str, sample: Path, owner: str, rows: int = 1000) -> str:
@@ -110,7 +134,7 @@ def scaffold_source(name: str, sample: Path, owner: str, rows: int = 1000) -> st
     if not shape.columns:
         raise LakehouseError(f"{sample}: no columns found")
     lines = [
-        f"# Scaffolded by `lakehouse new-source` from {sample.name} ({len(shape.records):,} sample rows).",  # noqa: E501
+        f"# Scaffolded by `lakehouse new-source` from {_comment(sample.name)} ({len(shape.records):,} sample rows).",  # noqa: E501
         "# Types, nullability and date formats are inferred from the sample: review them, and",
         "# describe each column. Check the result with `lakehouse validate`.",
         f"name: {name}",
@@ -133,5 +157,8 @@ def scaffold_source(name: str, sample: Path, owner: str, rows: int = 1000) -> st
         guess = infer_column(r.get(column) for r in shape.records)
         if inferred is not None:  # typed files: keep their type
             guess = Inferred(inferred, guess.nullable, None, guess.example)
-        lines.append(_column_line(column, guess))
+        values = [str(v) for r in shape.records if (v := r.get(column)) is not None]
+        # typed values (dates, numbers) are checked by name only: a date matches the phone shape
+        checked = values if guess.type == "string" else []
+        lines.append(_column_line(column, guess, looks_personal(column, checked)))
     return "\n".join(lines) + "\n"

@@ -18,7 +18,8 @@ from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStrea
 from pyspark.sql.types import StructType
 
 from pipelines.config.rest import RestPagination, RestRetry
-from pipelines.sources.rest.http import RateLimiter, RestError, get_json
+from pipelines.redact import scrub_url
+from pipelines.sources.rest.http import RateLimiter, RestError, SecretHeaders, get_json
 from pipelines.sources.rest.paging import (
     PageRequest,
     first_page,
@@ -36,7 +37,8 @@ def read_pages(
     request: dict[str, Any], columns: list[str], secret_headers: dict[str, str] | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Every record of every page as a row (bounded by ``max_pages`` and the retries)."""
-    headers = {**request["headers"], **(secret_headers or {})}
+    headers = request["headers"]
+    secrets = SecretHeaders(secret_headers or {}, request["url"])  # the configured origin only
     paging = RestPagination.model_validate(request["pagination"])
     retry = RestRetry.model_validate(request["retry"])
     limiter = RateLimiter(request.get("rate_limit_per_second"))
@@ -44,12 +46,12 @@ def read_pages(
     while page is not None:
         body = get_json(
             page.url, page.params, headers, retry=retry,
-            timeout=request["timeout_seconds"], limiter=limiter,
+            timeout=request["timeout_seconds"], limiter=limiter, secrets=secrets,
         )  # fmt: skip
         try:
             records = records_at(body, request["records_path"])
         except ValueError as exc:
-            raise RestError(f"GET {page.url} page {page.number}: {exc}") from None
+            raise RestError(f"GET {scrub_url(page.url)} page {page.number}: {exc}") from None
         for record in records:
             yield record_row(columns, page, record)
         page = next_page(page, body, len(records), paging)

@@ -17,8 +17,17 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pipelines.config.rest import RestRetry
+from pipelines.redact import scrub_text, scrub_url
 
-__all__ = ["RateLimiter", "RestError", "backoff_seconds", "get_json", "retry_after_seconds"]
+__all__ = [
+    "RateLimiter",
+    "RestError",
+    "SecretHeaders",
+    "backoff_seconds",
+    "get_json",
+    "origin",
+    "retry_after_seconds",
+]
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
@@ -81,11 +90,64 @@ def endpoint(url: str, params: Mapping[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of ``url`` (the default port made explicit)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+@dataclass(frozen=True)
+class SecretHeaders:
+    """The auth header and the one origin it may be sent to: the configured endpoint's.
+
+    A next link or a redirect to another host (or scheme, or port) gets the request without
+    it: a page URL comes from the response body and a redirect from the server, and neither
+    should be able to collect the token.
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    url: str = ""
+
+    def allowed(self, url: str) -> bool:
+        """Whether ``url`` is on the configured origin."""
+        return bool(self.headers) and origin(url) == origin(self.url)
+
+
+class _Request(urllib.request.Request):
+    """A request that knows its secret headers, so a redirect can decide about them."""
+
+    secrets: SecretHeaders = SecretHeaders()
+
+
+class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects; the auth header only where the target is the configured origin.
+
+    urllib never copies *unredirected* headers to the redirected request, and the auth header
+    is one, so it is dropped unless added back here.
+    """
+
+    def redirect_request(  # type: ignore[no-untyped-def]
+        self, req, fp, code, msg, headers, newurl
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        secrets = getattr(req, "secrets", SecretHeaders())
+        if new is not None and secrets.allowed(newurl):
+            for name, value in secrets.headers.items():
+                new.add_unredirected_header(name, value)
+        if new is not None:
+            new.secrets = secrets  # type: ignore[attr-defined]
+        return new
+
+
 Opener = Callable[[urllib.request.Request, float], Any]
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirect())
 
 
 def _open(request: urllib.request.Request, timeout: float) -> Any:
-    return urllib.request.urlopen(request, timeout=timeout)
+    return _OPENER.open(request, timeout=timeout)
 
 
 def get_json(
@@ -98,18 +160,26 @@ def get_json(
     limiter: RateLimiter,
     opener: Opener = _open,
     sleep: Callable[[float], None] = time.sleep,
+    secrets: SecretHeaders | None = None,
 ) -> Any:
     """GET and parse JSON, retrying 429/5xx and network errors up to ``retry.max_attempts``.
+    ``secrets`` go only to their origin (see ``SecretHeaders``).
 
     Raises:
         RestError: ``GET <url>: HTTP <status> <reason> after <n> attempts`` (or the network
-            error, or that the body is not JSON).
+            error, or that the body is not JSON); the URL is scrubbed of credentials.
     """
     target = endpoint(url, params)
+    shown = scrub_url(target)
+    secrets = secrets or SecretHeaders()
     problem = ""
     for attempt in range(1, retry.max_attempts + 1):
         limiter.wait()
-        request = urllib.request.Request(target, headers=dict(headers), method="GET")
+        request = _Request(target, headers=dict(headers), method="GET")
+        request.secrets = secrets
+        if secrets.allowed(target):
+            for name, value in secrets.headers.items():
+                request.add_unredirected_header(name, value)
         retry_after: float | None = None
         try:
             with opener(request, timeout) as response:
@@ -117,15 +187,15 @@ def get_json(
             try:
                 return json.loads(body)
             except ValueError as exc:
-                raise RestError(f"GET {target}: response is not JSON ({exc})") from None
+                raise RestError(f"GET {shown}: response is not JSON ({exc})") from None
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code} {exc.reason}"
             if exc.code not in RETRYABLE:
-                raise RestError(f"GET {target}: {problem}") from None
+                raise RestError(f"GET {shown}: {problem}") from None
             retry_after = retry_after_seconds(exc.headers.get("Retry-After"))
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            problem = f"{getattr(exc, 'reason', exc)}"
+            problem = scrub_text(f"{getattr(exc, 'reason', exc)}")
         if attempt < retry.max_attempts:
             sleep(backoff_seconds(attempt, retry, retry_after))
     plural = "s" if retry.max_attempts != 1 else ""
-    raise RestError(f"GET {target}: {problem} after {retry.max_attempts} attempt{plural}")
+    raise RestError(f"GET {shown}: {problem} after {retry.max_attempts} attempt{plural}")

@@ -21,7 +21,7 @@ from pyspark.sql.datasource import DataSourceStreamReader, InputPartition
 
 from pipelines.config.rest import RestPagination, RestRetry
 from pipelines.sources.rest.datasource import record_row
-from pipelines.sources.rest.http import RateLimiter, get_json
+from pipelines.sources.rest.http import RateLimiter, SecretHeaders, get_json
 from pipelines.sources.rest.paging import PageRequest, first_page, next_page, records_at
 
 __all__ = ["Position", "RestStreamReader", "walk"]
@@ -54,18 +54,19 @@ class Position:
 
 
 def walk(
-    request: dict[str, Any], headers: dict[str, str], start: Position, end: Position | None
+    request: dict[str, Any], secrets: SecretHeaders, start: Position, end: Position | None
 ) -> Iterator[tuple[PageRequest, Any, int]]:
     """``(page, record, index)`` from ``start`` (its consumed records skipped) to ``end``
-    (inclusive of its consumed records), or to the last page when ``end`` is None."""
+    (inclusive of its consumed records), or to the last page when ``end`` is None; the
+    secret headers go to the configured origin only."""
     paging = RestPagination.model_validate(request["pagination"])
     retry = RestRetry.model_validate(request["retry"])
     limiter = RateLimiter(request.get("rate_limit_per_second"))
     page: PageRequest | None = start.request
     while page is not None:
         body = get_json(
-            page.url, page.params, headers, retry=retry,
-            timeout=request["timeout_seconds"], limiter=limiter,
+            page.url, page.params, request["headers"], retry=retry,
+            timeout=request["timeout_seconds"], limiter=limiter, secrets=secrets,
         )  # fmt: skip
         records = records_at(body, request["records_path"])
         last = end is not None and _same(page, end.request)
@@ -96,7 +97,7 @@ class RestStreamReader(DataSourceStreamReader):
     def __init__(self, options: dict[str, str]) -> None:
         self.request = json.loads(options["request"])
         secret = json.loads(options.get("secret_headers", "{}"))
-        self.headers = {**self.request["headers"], **secret}
+        self.secrets = SecretHeaders(secret, self.request["url"])
         self.columns = json.loads(options["columns"])
 
     def initialOffset(self) -> Offset:  # noqa: N802 - the API's name
@@ -108,7 +109,7 @@ class RestStreamReader(DataSourceStreamReader):
     def latestOffset(self, start: Offset, limit: Any = None) -> Offset:  # noqa: N802
         """After the last record the endpoint has now."""
         position = Position.of(start)
-        for page, record, index in walk(self.request, self.headers, position, None):
+        for page, record, index in walk(self.request, self.secrets, position, None):
             position = Position(page, index if record is None else index + 1)
         return position.offset()
 
@@ -120,7 +121,7 @@ class RestStreamReader(DataSourceStreamReader):
         """The rows between the partition's offsets."""
         assert isinstance(partition, _Batch)
         start, end = Position.of(partition.start), Position.of(partition.end)
-        for page, record, _index in walk(self.request, self.headers, start, end):
+        for page, record, _index in walk(self.request, self.secrets, start, end):
             yield record_row(self.columns, page, record)
 
     def commit(self, end: Offset) -> None:
