@@ -7,7 +7,8 @@ every local start (session, catalog and first queries).
 
 The first JVM started with a given Spark install and Java writes the archive when it exits (that
 run starts about 2 s slower, and its exit takes a few seconds more); later ones map it. An archive
-is only valid for the class path and Java it was made with, so its name carries a key of both;
+is only valid for the class path (pyspark's jars and the extra jars of ``pipelines.maven``) and
+the Java it was made with, so its name carries a key of both;
 the JVM ignores an archive that does not match rather than failing. One process at a time
 writes (a lock file with its pid); it writes to a file of its own and renames it into place
 once its JVM has exited cleanly, so no one ever maps half an archive.
@@ -24,6 +25,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,13 +66,16 @@ class ClassCache:
             self.lock.unlink(missing_ok=True)
 
 
-def class_cache(spark_home: Path, java: str | None = None) -> ClassCache:
-    """The archive options for a JVM running the jars of ``spark_home`` with ``java``."""
+def class_cache(
+    spark_home: Path, java: str | None = None, extra: Sequence[Path] = ()
+) -> ClassCache:
+    """The archive options for a JVM running the jars of ``spark_home`` (and the ``extra``
+    jars on its class path: Delta, the Kafka connector, the JDBC driver) with ``java``."""
     folder = _folder()
     java = java or _java()
     if folder is None or java is None:
         return ClassCache()
-    key = _key(spark_home, Path(java))
+    key = _key(spark_home, Path(java), extra)
     archive = folder / f"spark-{key}.jsa"
     if archive.is_file():
         return ClassCache((*_QUIET, f"-XX:SharedArchiveFile={archive}"))
@@ -105,10 +110,10 @@ def _java() -> str | None:
     return str(Path(home) / "bin" / "java") if home else shutil.which("java")
 
 
-def _key(spark_home: Path, java: Path) -> str:
+def _key(spark_home: Path, java: Path, extra: Sequence[Path] = ()) -> str:
     real = java.resolve()
     stamp = real.stat().st_mtime_ns if real.exists() else 0
-    text = f"{spark_home.resolve()}|{real}|{stamp}"
+    text = f"{spark_home.resolve()}|{real}|{stamp}|" + os.pathsep.join(map(str, extra))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -94,7 +94,7 @@ def spark_confs(
     }
     jars = local_jars()
     if jars:
-        confs["spark.jars"] = ",".join(str(j) for j in jars)
+        confs["spark.driver.extraClassPath"] = _class_path(jars)
     if local.table_format == "delta" and _has_delta(jars):
         confs.update(_DELTA_CONFS)
     return confs
@@ -130,7 +130,15 @@ def delta_confs() -> dict[str, str]:
     jars = local_jars()
     if not _has_delta(jars):
         return {}
-    return {"spark.jars": ",".join(str(j) for j in jars), **_DELTA_CONFS}
+    return {"spark.driver.extraClassPath": _class_path(jars), **_DELTA_CONFS}
+
+
+def _class_path(jars: Sequence[Path]) -> str:
+    """The jars on the driver's own class path, not ``spark.jars``: a thread whose context class
+    loader is the JVM's (the Thrift server's, for ``lakehouse serve``) sees them too
+    (NoClassDefFoundError on Delta's classes otherwise), and the JVM's class-data archive
+    covers them (``pipelines.jvm_cache``). Locally the executors are the driver's threads."""
+    return os.pathsep.join(str(j) for j in jars)
 
 
 def _has_delta(jars: Sequence[Path]) -> bool:
@@ -219,7 +227,7 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     global _CACHE  # noqa: PLW0603
-    _CACHE = class_cache(Path(pyspark.__file__).parent)
+    _CACHE = class_cache(Path(pyspark.__file__).parent, extra=local_jars())
     if _CACHE.writing is not None:
         atexit.register(stop_session)  # the archive is written as the JVM exits: let it
     confs = spark_confs(settings, local, port, _CACHE.options)

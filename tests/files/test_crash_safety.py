@@ -75,9 +75,9 @@ def _kill_after_first_batch(process: subprocess.Popen[str], home: Path, log: Pat
 def _rows(spark: SparkSession, warehouse: Path | None, table: str) -> list[tuple[object, ...]]:
     if warehouse is None:
         frame = spark.read.table(table)
-    else:  # another process's tables: read their files (as its metastore would)
+    else:  # another process's tables: read their Delta logs (as its metastore would)
         schema, name = table.split(".")
-        frame = spark.read.parquet(str(warehouse / f"{schema}.db" / name))
+        frame = spark.read.format("delta").load(str(warehouse / f"{schema}.db" / name))
     rows = frame.selectExpr(*TABLES[table].split(", ")).collect()
     return sorted((tuple(r) for r in rows), key=repr)
 

@@ -19,6 +19,7 @@ from pipelines import runner
 from pipelines.cli import main
 from pipelines.config.loader import LakehouseConfig
 from pipelines.errors import LakehouseError
+from pipelines.ops.history import bind
 from pipelines.ops.status import read_status
 from pipelines.report import collect_report, render_report
 from tests.conftest import CONF
@@ -46,7 +47,7 @@ def observed(
 
 
 def _rows(spark: SparkSession, sql: str, **args: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in spark.sql(sql, args=args or None).collect()]
+    return [tuple(r) for r in spark.sql(bind(sql, args)).collect()]
 
 
 def test_every_run_is_recorded(spark: SparkSession, observed: Observed) -> None:
