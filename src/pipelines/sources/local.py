@@ -1,10 +1,12 @@
 """Which sources a local run leaves out, and why (one message per source).
 
-- Kafka / Event Hubs: always (Databricks only).
-- JDBC and REST sources with ``local_run: if_configured`` (the shipped examples): while a
+- Event Hubs: always (Databricks only; its Kafka endpoint is read by the Kafka reader, which
+  runs locally).
+- Kafka: while Spark's Kafka connector is not fetched (``lakehouse jars``).
+- JDBC, REST and Kafka sources with ``local_run: if_configured`` (the shipped examples): while a
   secret they name is not set, or a JDBC driver jar is missing, so a laptop with only Python
-  and Java still runs the rest of the graph. ``lakehouse demo`` starts a local PostgreSQL and
-  API server and sets their secrets.
+  and Java still runs the rest of the graph. ``lakehouse demo`` starts a local PostgreSQL, API
+  server and Kafka broker and sets their secrets.
 
 Everything else runs; a missing secret then fails that source's datasets, named.
 """
@@ -22,8 +24,10 @@ from pipelines.config.model import (
     SourceConfig,
 )
 from pipelines.config.secrets import secret_refs
+from pipelines.maven import SPARK_EXTRAS
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
-from pipelines.sources.streams import LOCAL_SKIP_REASON
+from pipelines.sources.streams import EVENTHUBS_LOCAL_SKIP
+from pipelines.spark import local_jars
 
 __all__ = ["JDBC_DRIVER_JARS", "local_skip_reason", "missing_secrets"]
 
@@ -35,6 +39,7 @@ _HOW = {
     "jdbc": "`lakehouse demo` starts a local PostgreSQL for it when the Debian packages are "
     "installed (apt-get install -y postgresql libpostgresql-jdbc-java)",
     "rest": "`lakehouse demo` starts a local API server for it",
+    "kafka": "`lakehouse demo` starts a local Kafka broker for it",
 }
 
 
@@ -49,12 +54,23 @@ def missing_secrets(source: SourceConfig, environ: Mapping[str, str] | None = No
     return missing
 
 
+def _has_kafka_connector() -> bool:
+    return any("spark-sql-kafka" in jar.name for jar in local_jars())
+
+
 def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """Why a local run leaves ``source`` out, or None when it runs."""
     spec = source.source
-    if isinstance(spec, KafkaSource | EventHubsSource):
-        return LOCAL_SKIP_REASON.format(type=spec.type)
-    if not isinstance(spec, JdbcSource | RestSource) or spec.local_run != "if_configured":
+    if isinstance(spec, EventHubsSource):
+        return EVENTHUBS_LOCAL_SKIP
+    if isinstance(spec, KafkaSource) and not _has_kafka_connector():
+        return (
+            f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
+            "`lakehouse jars` (it fetches it once)"
+        )
+    if not isinstance(spec, JdbcSource | RestSource | KafkaSource):
+        return None
+    if spec.local_run != "if_configured":
         return None
     if isinstance(spec, JdbcSource):
         jar = JDBC_DRIVER_JARS.get(spec.driver)
