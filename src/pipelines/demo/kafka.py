@@ -18,6 +18,7 @@ that reads it.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import socket
 import struct
@@ -46,7 +47,8 @@ _JVM = ("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 broker never needs the throughput they give up."""
 _WARNINGS_ONLY = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 _TIMEOUT = 90.0
-_LOG_LINES = 15
+_LOG_LINES = 8
+_FRAME = re.compile(r"^\s+(at |\.\.\. \d+ more)")
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def _answers(port: int) -> bool:
 
 
 def _tail(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
+    """The log's last lines, without Java stack frames (the exceptions say why)."""
+    lines = [line for line in text.splitlines() if line.strip() and not _FRAME.match(line)]
     return " | ".join(lines[-_LOG_LINES:]) or "(no output)"
 
 
