@@ -35,6 +35,7 @@ __all__ = [
     "cache_root",
     "fetch",
     "fetched",
+    "java_executable",
     "spark_provided",
 ]
 
@@ -82,7 +83,9 @@ SPARK_EXTRAS = JarSet(
 )
 KAFKA_BROKER = JarSet(
     "kafka-broker",
-    ("org.apache.kafka:kafka_2.13:4.1.1",),
+    # slf4j-simple: the broker logs through SLF4J, and without a binding it says nothing, not
+    # even why it failed to start (the distribution ships one; the Maven artifact does not).
+    ("org.apache.kafka:kafka_2.13:4.1.1", "org.slf4j:slf4j-simple:1.7.36"),
     "Apache Kafka's broker (KRaft) for the demo's and the tests' local stream",
     "the demo and the tests cannot start a local Kafka broker",
     on_spark=False,
@@ -128,8 +131,8 @@ def fetch(jar_set: JarSet, *, timeout: float = 900.0) -> list[Path]:
         staging = Path(tmp)
         (staging / "ivy.xml").write_text(_ivy_module(jar_set.coordinates))
         command = [
-            _java(), "-jar", str(ivy), "-ivy", str(staging / "ivy.xml"), "-confs", "default",
-            "-cache", str(root / "ivy"), "-retrieve",
+            java_executable(), "-jar", str(ivy), "-ivy", str(staging / "ivy.xml"),
+            "-confs", "default", "-cache", str(root / "ivy"), "-retrieve",
             str(staging / "jars" / "[organisation]__[artifact]-[revision](-[classifier]).[ext]"),
         ]  # fmt: skip
         try:
@@ -199,7 +202,12 @@ def _ivy_jar() -> Path:
     return found[-1]
 
 
-def _java() -> str:
+def java_executable() -> str:
+    """``$JAVA_HOME/bin/java``, else ``java`` on PATH.
+
+    Raises:
+        LakehouseError: Neither exists.
+    """
     home = os.environ.get("JAVA_HOME")
     java = Path(home) / "bin" / "java" if home else None
     if java is not None and java.is_file():

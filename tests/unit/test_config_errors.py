@@ -31,6 +31,9 @@ def _messages(conf: Path) -> list[str]:
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
+        "bronze.booking_events",
+        "silver.booking_events",
+        "quarantine.booking_events",
         "bronze.crm_customers",
         "bronze_pii.crm_customers",
         "silver.crm_customers",
@@ -58,6 +61,7 @@ def test_the_shipped_config_is_valid() -> None:
         "silver.customers_xref",
         "gold.customer_360",
         "gold.hotel_bookings_by_segment",
+        "gold.hotel_bookings_by_status",
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",

@@ -23,9 +23,11 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
     assert sorted(found) == [
         "gold.customer_360",
         "gold.hotel_bookings_by_segment",
+        "gold.hotel_bookings_by_status",
         "gold.hotel_daily_report",
         "gold.team_a_products_with_image",
         "gold.team_b_samsung_after_2000_without_image",
+        "silver.booking_events",
         "silver.crm_customers",
         "silver.customer_feed",
         "silver.customers",

@@ -15,8 +15,10 @@ def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> Non
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
+    (conf_copy / "sources" / "booking_events.yml").unlink()
     (conf_copy / "entities" / "customers.yml").unlink()
     (conf_copy / "gold" / "customer_360.yml").unlink()
+    (conf_copy / "gold" / "hotel_bookings_by_status.yml").unlink()
     docs = dictionary(load_config(conf_copy))
     catalog = [d for d in docs if d.owner == "team_catalog"]
     assert [d.name for d in catalog] == [
@@ -75,8 +77,10 @@ def test_docs_command_writes_a_self_contained_page(
     (conf_copy / "sources" / "orders_cdc.yml").unlink()
     (conf_copy / "sources" / "crm_customers.yml").unlink()
     (conf_copy / "sources" / "room_rates.yml").unlink()
+    (conf_copy / "sources" / "booking_events.yml").unlink()
     (conf_copy / "entities" / "customers.yml").unlink()
     (conf_copy / "gold" / "customer_360.yml").unlink()
+    (conf_copy / "gold" / "hotel_bookings_by_status.yml").unlink()
     monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
     assert main(["docs", "--out", str(tmp_path / "site")]) == 0
     page = tmp_path / "site" / "index.html"

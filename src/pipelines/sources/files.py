@@ -32,7 +32,14 @@ from pipelines.sources.file_options import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["has_corrupt_record", "read_files", "read_names", "rescued_json", "strings_ddl"]
+__all__ = [
+    "has_corrupt_record",
+    "json_object_fields",
+    "read_files",
+    "read_names",
+    "rescued_json",
+    "strings_ddl",
+]
 
 _TEXT_FORMATS = ("csv", "json", "xml")
 
@@ -134,13 +141,21 @@ def _read_json(
         rows = text.where(F.trim(value) != "").withColumn(
             "_map", F.from_json(value, "map<string,string>")
         )
+    return json_object_fields(rows, value, declared)
+
+
+def json_object_fields(rows: DataFrame, text: Column, declared: Sequence[str]) -> DataFrame:
+    """``rows`` (with ``_map``: the JSON object parsed from ``text``, or null) plus the
+    declared keys as columns (keys normalised, so ``bookingId`` is ``booking_id``),
+    ``_corrupt_record`` (``text`` where it is not a JSON object) and ``_rescued_data`` (the
+    undeclared keys, as a JSON object). The Kafka reader parses message values with it too."""
     rows = rows.withColumn("_map", F.transform_keys("_map", lambda key, _v: spark_normalised(key)))
     known = F.array(*[F.lit(name) for name in declared])
     extras = F.map_filter(F.col("_map"), lambda key, _v: ~F.array_contains(known, key))
     return rows.withColumns(
         {
             **{name: F.try_element_at(F.col("_map"), F.lit(name)) for name in declared},
-            CORRUPT_COLUMN: F.when(F.col("_map").isNull(), value),
+            CORRUPT_COLUMN: F.when(F.col("_map").isNull(), text),
             RESCUED_COLUMN: F.when(F.size(extras) > 0, F.to_json(extras)),
         }
     )

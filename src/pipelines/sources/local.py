@@ -1,11 +1,13 @@
 """Which sources a local run leaves out, and why (one message per source).
 
-- Kafka / Event Hubs: always (Databricks only).
-- JDBC and REST sources with ``local_run: if_configured`` (the shipped examples): while the
-  JDBC driver's jar is not on the local Spark (PostgreSQL's comes from Maven with ``lakehouse
-  jars``, which ``make install`` runs; a machine that could not fetch it still runs the rest of
-  the graph), or while a secret they name is not set. ``lakehouse demo`` starts a local
-  PostgreSQL and API server and sets their secrets.
+- Event Hubs: always (Databricks only; its Kafka endpoint is read by the Kafka reader, which
+  runs locally).
+- Kafka: while Spark's Kafka connector is not on the local Spark (``lakehouse jars``).
+- JDBC, REST and Kafka sources with ``local_run: if_configured`` (the shipped examples): while
+  the JDBC driver's jar is not on the local Spark (PostgreSQL's comes from Maven with
+  ``lakehouse jars``, which ``make install`` runs; a machine that could not fetch it still runs
+  the rest of the graph), or while a secret they name is not set. ``lakehouse demo`` starts a
+  local PostgreSQL, API server and Kafka broker and sets their secrets.
 
 Everything else runs; a missing secret then fails that source's datasets, named.
 """
@@ -23,9 +25,9 @@ from pipelines.config.model import (
     SourceConfig,
 )
 from pipelines.config.secrets import secret_refs
-from pipelines.maven import artifact
+from pipelines.maven import SPARK_EXTRAS, artifact
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
-from pipelines.sources.streams import LOCAL_SKIP_REASON
+from pipelines.sources.streams import EVENTHUBS_LOCAL_SKIP
 from pipelines.spark import local_jars
 
 __all__ = [
@@ -43,6 +45,7 @@ are not checked: their jar goes in ``$LAKEHOUSE_JARS``."""
 _HOW = {
     "jdbc": "`lakehouse demo` starts a local PostgreSQL for it",
     "rest": "`lakehouse demo` starts a local API server for it",
+    "kafka": "`lakehouse demo` starts a local Kafka broker for it",
 }
 
 
@@ -74,12 +77,23 @@ def jdbc_driver_missing(driver: str) -> str | None:
     )
 
 
+def _has_kafka_connector() -> bool:
+    return any(artifact(jar) == "spark-sql-kafka-0-10_2.13" for jar in local_jars())
+
+
 def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """Why a local run leaves ``source`` out, or None when it runs."""
     spec = source.source
-    if isinstance(spec, KafkaSource | EventHubsSource):
-        return LOCAL_SKIP_REASON.format(type=spec.type)
-    if not isinstance(spec, JdbcSource | RestSource) or spec.local_run != "if_configured":
+    if isinstance(spec, EventHubsSource):
+        return EVENTHUBS_LOCAL_SKIP
+    if isinstance(spec, KafkaSource) and not _has_kafka_connector():
+        return (
+            f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
+            "`lakehouse jars` (it fetches it once)"
+        )
+    if not isinstance(spec, JdbcSource | RestSource | KafkaSource):
+        return None
+    if spec.local_run != "if_configured":
         return None
     if isinstance(spec, JdbcSource) and (why := jdbc_driver_missing(spec.driver)):
         return why

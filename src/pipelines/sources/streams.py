@@ -1,9 +1,19 @@
-"""Kafka and Event Hubs sources: Databricks only.
+"""Kafka and Event Hubs sources: ``spark.readStream.format("kafka")``, locally and on Databricks.
 
-On Databricks the config maps to ``spark.readStream.format("kafka")`` (Event Hubs through its
-namespace's Kafka endpoint). Locally they are validated, then skipped with a message
-(``local_skip_reason``): the local Spark has no Kafka connector (``spark-sql-kafka`` comes
-from Maven, which this setup does not reach) and no broker to read.
+Event Hubs is read through its namespace's Kafka endpoint (``<namespace>.servicebus.windows.net
+:9093``, SASL_SSL, PLAIN, user ``$ConnectionString``), so both types share this reader. Kafka
+runs locally with Apache Spark's connector (``lakehouse jars`` fetches it) against any broker,
+the demo's and the tests' local one included; Event Hubs only on Databricks (``local.py``).
+
+The one difference between the platforms is where the Kafka client's classes live, which the
+JAAS login module names: Databricks' runtime shades them (``kafkashaded.org.apache.kafka``),
+Apache Spark's connector does not (``CLIENT_PACKAGE``).
+
+A JSON value becomes the declared fields like a JSON file line does (``json_object_fields``):
+a value that is not a JSON object (not JSON, an array, a scalar, a tombstone's null) keeps its
+text in ``_corrupt_record`` (empty for a tombstone) and lands in quarantine as
+``unparseable_row``; undeclared keys go to ``_rescued_data``. The stream's offsets live in its
+checkpoint, so a run reads only the messages that came since the last one.
 """
 
 from __future__ import annotations
@@ -11,30 +21,43 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
 
 from pipelines.config.model import EventHubsSource, KafkaSource, SourceConfig
 from pipelines.secrets import resolve
+from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
+from pipelines.sources.files import json_object_fields
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["LOCAL_SKIP_REASON", "kafka_options", "read_stream"]
+__all__ = [
+    "CLIENT_PACKAGE",
+    "EVENTHUBS_LOCAL_SKIP",
+    "has_json_value",
+    "kafka_options",
+    "read_stream",
+]
 
-LOCAL_SKIP_REASON = (
-    "{type} sources run on Databricks only: local Spark has no Kafka connector "
-    "(spark-sql-kafka comes from Maven); `lakehouse validate` checks their config"
+CLIENT_PACKAGE = {"databricks": "kafkashaded.org.apache.kafka", "local": "org.apache.kafka"}
+"""The Kafka client's package per platform (JAAS login modules are named by class)."""
+EVENTHUBS_LOCAL_SKIP = (
+    "eventhubs sources run on Databricks only: they read through the namespace's Kafka "
+    "endpoint with the same Kafka reader that local runs test against a local broker; "
+    "`lakehouse validate` checks their config"
 )
-_JAAS = (
-    'kafkashaded.org.apache.kafka.common.security.{module} required username="{user}" '
-    'password="{password}";'
-)
+
+
+def _jaas(platform: str, module: str, user: str, password: str) -> str:
+    return (
+        f"{CLIENT_PACKAGE[platform]}.common.security.{module} required "
+        f'username="{user}" password="{password}";'
+    )
 
 
 def kafka_options(
     source: KafkaSource | EventHubsSource, platform: str = "databricks"
 ) -> dict[str, str]:
-    """The options of the Kafka reader, secrets resolved."""
+    """The options of the Kafka reader on ``platform``, secrets resolved."""
     if isinstance(source, EventHubsSource):
         connection = resolve(source.connection_string, platform)
         options = {
@@ -42,14 +65,14 @@ def kafka_options(
             "subscribe": source.event_hub,
             "kafka.security.protocol": "SASL_SSL",
             "kafka.sasl.mechanism": "PLAIN",
-            "kafka.sasl.jaas.config": _JAAS.format(
-                module="plain.PlainLoginModule", user="$ConnectionString", password=connection
+            "kafka.sasl.jaas.config": _jaas(
+                platform, "plain.PlainLoginModule", "$ConnectionString", connection
             ),
             "kafka.group.id": source.consumer_group,
         }
     else:
         options = {
-            "kafka.bootstrap.servers": source.bootstrap_servers,
+            "kafka.bootstrap.servers": resolve(source.bootstrap_servers, platform),
             "subscribe": source.topic,
             "kafka.security.protocol": source.security_protocol,
         }
@@ -57,10 +80,11 @@ def kafka_options(
             plain = source.sasl_mechanism == "PLAIN"
             module = "plain.PlainLoginModule" if plain else "scram.ScramLoginModule"
             options["kafka.sasl.mechanism"] = source.sasl_mechanism or "PLAIN"
-            options["kafka.sasl.jaas.config"] = _JAAS.format(
-                module=module,
-                user=resolve(source.username, platform),
-                password=resolve(source.password, platform),
+            options["kafka.sasl.jaas.config"] = _jaas(
+                platform,
+                module,
+                resolve(source.username, platform),
+                resolve(source.password, platform),
             )
     options["startingOffsets"] = source.starting_offsets
     if source.max_offsets_per_trigger:
@@ -68,20 +92,38 @@ def kafka_options(
     return options
 
 
+def has_json_value(config: SourceConfig) -> bool:
+    """Whether ``config`` is a message stream whose values are parsed as JSON objects."""
+    source = config.source
+    return isinstance(source, KafkaSource | EventHubsSource) and source.value_format == "json"
+
+
 def read_stream(spark: SparkSession, config: SourceConfig, platform: str) -> DataFrame:
-    """Messages as raw rows: declared fields (JSON values) or the whole value as text."""
+    """Messages as raw rows: the declared fields (JSON values) or the whole value as text,
+    plus lineage: ``_source_file`` names topic, partition and offset (and goes on to silver and
+    quarantine), ``_file_modified_at`` is the message's timestamp; bronze also keeps them
+    typed (``_kafka_topic``, ``_kafka_partition``, ``_kafka_offset``) with the key as text
+    (``_kafka_key``)."""
     source = config.source
     assert isinstance(source, KafkaSource | EventHubsSource)
     stream = spark.readStream.format("kafka").options(**kafka_options(source, platform)).load()
     value = F.col("value").cast("string")
     names = [c.name for c in config.columns]
-    if source.value_format == "json":
-        schema = StructType([StructField(n, StringType()) for n in names])
-        parsed = F.from_json(value, schema)
-        fields = [parsed[n].alias(n) for n in names]
+    if has_json_value(config):
+        parsed = stream.withColumn("_map", F.from_json(value, "map<string,string>"))
+        rows = json_object_fields(parsed, F.coalesce(value, F.lit("")), names)
+        fields = [*names, CORRUPT_COLUMN, RESCUED_COLUMN]
     else:
-        fields = [value.alias(names[0]), *[F.lit(None).cast("string").alias(n) for n in names[1:]]]
+        others = {n: F.lit(None).cast("string") for n in names[1:]}
+        rows = stream.withColumns({names[0]: value, **others})
+        fields = names
     origin = F.format_string("kafka:%s partition %d offset %d", "topic", "partition", "offset")
-    return stream.select(
-        *fields, origin.alias("_source_file"), F.col("timestamp").alias("_file_modified_at")
+    return rows.select(
+        *fields,
+        origin.alias("_source_file"),
+        F.col("timestamp").alias("_file_modified_at"),
+        F.col("topic").alias("_kafka_topic"),
+        F.col("partition").alias("_kafka_partition"),
+        F.col("offset").alias("_kafka_offset"),
+        F.col("key").cast("string").alias("_kafka_key"),
     )
