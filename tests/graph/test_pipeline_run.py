@@ -64,6 +64,10 @@ def test_generated_catalog_end_to_end_then_incremental(
         ("rule:year_release_plausible", 2), ("unparseable_row", 2),
     ]  # fmt: skip
     silver_before = _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file")
+    # Every table of the run and every ops table is Delta, as on Databricks.
+    stored = [*config.datasets, "ops.pipeline_runs", "ops.flow_metrics", "ops.quality_metrics"]
+    formats = {t: spark.sql(f"DESCRIBE DETAIL {t}").collect()[0]["format"] for t in stored}
+    assert formats == dict.fromkeys(stored, "delta")
 
     # Rerun with nothing new: identical tables (idempotent), bronze untouched.
     run(spark, config, landing, lakehouse_home)
