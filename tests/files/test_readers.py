@@ -64,16 +64,16 @@ def test_csv_line_endings_gzip_spaces_and_headers_by_name(spark: SparkSession, t
 def test_csv_typed_options_latin1_semicolon_multiline(spark: SparkSession, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     text = "id;name;day\r\n1;'Zoë\r\nline two';01/01/2024\r\n2;'it''s';\r\n"
-    write(landing / "a.csv", text, encoding="latin-1")
+    write(landing / "sample" / "a.csv", text, encoding="latin-1")
     csv = {"delimiter": ";", "quote": "'", "escape": "'", "encoding": "latin-1", "multiline": True}
-    rows = _read(spark, tmp_path, landing, COLUMNS, path="*.csv", csv=csv)
+    rows = _read(spark, tmp_path, landing, COLUMNS, path="sample/*.csv", csv=csv)
     assert rows == [("1", "Zoë\nline two", "01/01/2024", None), ("2", "it's", None, None)]
 
 
 def test_csv_without_header_is_positional(spark: SparkSession, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    write(landing / "a.csv", "1,Ann,01/02/2024\n2,Bob,\n")
-    rows = _read(spark, tmp_path, landing, COLUMNS, path="*.csv", csv={"header": False})
+    write(landing / "sample" / "a.csv", "1,Ann,01/02/2024\n2,Bob,\n")
+    rows = _read(spark, tmp_path, landing, COLUMNS, path="sample/*.csv", csv={"header": False})
     assert rows == [("1", "Ann", "01/02/2024", None), ("2", "Bob", None, None)]
 
 
