@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.config import load_config
-from pipelines.config.model import JdbcSource
 from pipelines.errors import LakehouseError
 from pipelines.sources.jdbc_extract import DbutilsFolders, Folders, extract_increment
+from pipelines.sources.types.jdbc import extracted
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -49,9 +49,7 @@ def main(
     known = {s.name: s for s in config.sources}
     for name in args.source:
         source = known.get(name)
-        if source is None or not (
-            isinstance(source.source, JdbcSource) and source.source.incremental
-        ):
+        if source is None or not extracted(source):
             raise LakehouseError(f"{name}: not an incremental JDBC source of {args.conf}")
     if spark is None:
         from pyspark.sql import SparkSession as Session
