@@ -25,6 +25,7 @@ from pipelines.config.model import FileSource, SourceConfig
 from pipelines.sources.file_inspect import inspect_file, landing_location, matching_files
 from pipelines.sources.file_options import (
     CORRUPT_COLUMN,
+    CORRUPT_FORMATS,
     RESCUED_COLUMN,
     spark_options,
 )
@@ -43,12 +44,10 @@ __all__ = [
     "with_file_metadata",
 ]
 
-_TEXT_FORMATS = ("csv", "json", "xml")
-
 
 def has_corrupt_record(source: FileSource) -> bool:
     """Whether the format's reader fills ``_corrupt_record``."""
-    return source.format in _TEXT_FORMATS
+    return source.format in CORRUPT_FORMATS
 
 
 def strings_ddl(names: Sequence[str]) -> str:
