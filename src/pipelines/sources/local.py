@@ -9,7 +9,8 @@
   the rest of the graph), or while a secret they name is not set. ``lakehouse demo`` starts a
   local PostgreSQL, API server and Kafka broker and sets their secrets.
 
-Everything else runs; a missing secret then fails that source's datasets, named.
+Everything else runs; a missing secret then fails that source's datasets, named. Each source
+type's object (``pipelines.sources.types``) says which of these checks applies to it.
 """
 
 from __future__ import annotations
