@@ -12,7 +12,8 @@ it:
 - the Kafka client's package, which JAAS login modules name (Databricks shades the client);
 - whether CDC tables are maintained by AUTO CDC (see ``applies_auto_cdc``);
 - whether per-source pre-run work (JDBC extracts) runs in the run, or in a job task before it,
-  and whether sources a machine cannot serve are left out (local runs only).
+  and how that work reaches the landing zone's folders (the file system or ``dbutils.fs``);
+- whether sources a machine cannot serve are left out (local runs only).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from pipelines.config.secrets import SecretRef
     from pipelines.config.sources import FileSource
+    from pipelines.sources.jdbc_extract import Folders
 
 __all__ = ["DatabricksPlatform", "LocalPlatform", "Platform", "PlatformName", "platform_for"]
 
@@ -64,6 +66,10 @@ class Platform:
         ``_file_modified_at``."""
         raise NotImplementedError
 
+    def extract_folders(self) -> Folders:
+        """How pre-run work (JDBC extracts) lists, moves and removes landing folders."""
+        raise NotImplementedError
+
 
 class LocalPlatform(Platform):
     """Open-source Spark (``lakehouse run``, the demo, the tests)."""
@@ -92,6 +98,11 @@ class LocalPlatform(Platform):
         from pipelines.sources.files import read_local_files
 
         return read_local_files(spark, source, names, landing_root)
+
+    def extract_folders(self) -> Folders:
+        from pipelines.sources.jdbc_extract import LocalFolders
+
+        return LocalFolders()
 
 
 class DatabricksPlatform(Platform):
@@ -132,6 +143,13 @@ class DatabricksPlatform(Platform):
             .load(landing_location(landing_root, source.path))
         )
         return with_file_metadata(stream)
+
+    def extract_folders(self) -> Folders:
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        from pipelines.sources.jdbc_extract import DbutilsFolders
+
+        return DbutilsFolders(dbutils)
 
 
 _PLATFORMS: dict[str, Platform] = {"local": LocalPlatform(), "databricks": DatabricksPlatform()}

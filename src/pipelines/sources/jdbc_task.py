@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from pipelines.config import load_config
 from pipelines.errors import LakehouseError
-from pipelines.sources.jdbc_extract import DbutilsFolders, Folders, extract_increment
+from pipelines.platform import platform_for
+from pipelines.sources.jdbc_extract import Folders, extract_increment
 from pipelines.sources.types.jdbc import extracted
 
 if TYPE_CHECKING:
@@ -56,9 +57,7 @@ def main(
 
         spark = Session.builder.getOrCreate()
     if folders is None:
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        folders = DbutilsFolders(dbutils)
+        folders = platform_for(args.platform).extract_folders()
     for name in args.source:
         where, rows = extract_increment(
             spark, known[name], args.landing_root, args.run_id,
