@@ -3,8 +3,9 @@
 Daily jobs refresh bronze, then silver (with quarantine), then gold, each a task of its own so
 each retries on its own and logs on its own (scenario B); before bronze, the tasks its source
 types ask for (``SourceType.job_tasks``: incremental JDBC sources' ``extract_jdbc.py``); any
-failure notifies the failure emails and destinations (Slack/Teams) of the target. A domain with a deadline starts early
-enough and carries a run-duration health rule, so a run that will miss it alerts.
+failure notifies the failure emails and destinations (Slack/Teams) of the target. A domain
+with a deadline starts early enough and carries a run-duration health rule, so a run that will
+miss it alerts.
 """
 
 from __future__ import annotations
