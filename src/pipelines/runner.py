@@ -36,7 +36,7 @@ from pipelines.sources.prepare import (
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["RunResult", "new_run_id", "run_once", "run_pipeline"]
+__all__ = ["RunResult", "new_run_id", "run_definition", "run_once", "run_pipeline"]
 
 Printer = Callable[[str], None]
 
@@ -325,22 +325,49 @@ def run_once(
     """
     tracker = tracker if tracker is not None else RunTracker()
     timed = (profile or Profile()).step
+
+    def define() -> Sequence[str]:
+        from pipelines.register import register
+
+        register(tuple(specs), spark, table_format)
+        return [s.name for s in specs]
+
     with timed("register graph"):
-        events = _start(spark, tuple(specs), table_format, list(names), list(reset), storage_root)
+        events = _start(spark, define, list(names), list(reset), storage_root)
     with timed(f"run {len(names)} dataset(s)"):
         _follow(events, echo, tracker, profile)
     return tracker
 
 
+def run_definition(
+    spark: SparkSession,
+    define: Callable[[], Sequence[str]],
+    *,
+    storage_root: str,
+    refresh: Sequence[str] | None = None,
+    echo: Printer = print,
+) -> RunTracker:
+    """Register what ``define`` declares (``pyspark.pipelines`` calls, e.g. the Lakeflow entry
+    point ``src/pipelines/lakeflow.py`` run as a file; it returns the names it defined) as a new
+    graph, refresh ``refresh`` (default: all it defined) once and follow the run to its end.
+
+    How ``tests/deploy/test_bundle_pipelines_run.py`` runs the bundle's pipelines locally.
+    """
+    tracker = RunTracker()
+    events = _start(spark, define, refresh, [], storage_root)
+    _follow(events, echo, tracker)
+    return tracker
+
+
 def _start(
     spark: SparkSession,
-    specs: tuple[DatasetSpec, ...],
-    table_format: str | None,
-    names: list[str],
+    define: Callable[[], Sequence[str]],
+    names: Sequence[str] | None,
     reset: list[str],
     storage_root: str,
 ) -> Iterator[dict[str, Any]]:
-    """Register the graph anew (one execution per graph) and start a run of ``names``."""
+    """Register the graph anew (one execution per graph) and start a run of ``names``
+    (None: of every dataset ``define`` defined)."""
     from pyspark.pipelines.graph_element_registry import graph_element_registration_context
     from pyspark.pipelines.spark_connect_graph_element_registry import (
         SparkConnectGraphElementRegistry,
@@ -348,18 +375,18 @@ def _start(
     from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph
 
     from pipelines.pipeline_client import start_run
-    from pipelines.register import register
 
     graph_id = create_dataflow_graph(
         spark, default_catalog="spark_catalog", default_database="default", sql_conf={}
     )
     with graph_element_registration_context(SparkConnectGraphElementRegistry(spark, graph_id)):
-        register(specs, spark, table_format)
+        defined = define()
+    selected = list(defined if names is None else names)
     return start_run(  # tolerates the metrics responses of Python workers
         spark,
         graph_id,
         full_refresh=reset,
-        refresh=[n for n in names if n not in reset],
+        refresh=[n for n in selected if n not in reset],
         storage=storage_root,
     )
 

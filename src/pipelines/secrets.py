@@ -13,7 +13,8 @@ Locally, ``{secret: crm/password}`` is looked up, first found wins, in
 
 Every secret, PII keys included, goes through :func:`lookup`, so the order is the same for all.
 
-On Databricks it is ``dbutils.secrets.get(scope="crm", key="password")``.
+On Databricks it is ``dbutils.secrets.get(scope="crm", key="password")``; which of the two
+applies is the platform adapter's choice (``pipelines.platform``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ import yaml
 from pipelines.config.secrets import SecretOrText, SecretRef
 from pipelines.errors import LakehouseError
 
-__all__ = ["Found", "SecretNotFound", "env_name", "lookup", "resolve", "secrets_file"]
+__all__ = [
+    "Found",
+    "SecretNotFound",
+    "env_name",
+    "local_lookup",
+    "lookup",
+    "resolve",
+    "secrets_file",
+]
 
 _UNSAFE = re.compile(r"[^A-Z0-9]")
 
@@ -83,13 +92,24 @@ def lookup(
     environ: Mapping[str, str] | None = None,
     secrets_dir: Path | None = None,
 ) -> Found:
-    """Find ``ref`` in the places the module docstring lists, in that order.
+    """Find ``ref`` where ``platform`` keeps secrets (``pipelines.platform``).
 
     Raises:
         SecretNotFound: Naming the secret and every place it was looked for.
     """
-    if platform == "databricks":
-        return Found(_from_scope(ref), f"secret scope '{ref.scope}'")
+    from pipelines.platform import platform_for  # it reads local secrets through this module
+
+    return platform_for(platform).read_secret(ref, environ, secrets_dir)
+
+
+def local_lookup(
+    ref: SecretRef, *, environ: Mapping[str, str] | None = None, secrets_dir: Path | None = None
+) -> Found:
+    """Find ``ref`` in the local places the module docstring lists, in that order.
+
+    Raises:
+        SecretNotFound: Naming the secret and every place it was looked for.
+    """
     env = os.environ if environ is None else environ
     variable = env_name(ref)
     if env.get(variable):
@@ -126,15 +146,3 @@ def _from_file(path: Path, ref: SecretRef) -> str | None:
     scope = data.get(ref.scope) if isinstance(data, dict) else None
     value = scope.get(ref.key) if isinstance(scope, dict) else None
     return None if value is None else str(value)
-
-
-def _from_scope(ref: SecretRef) -> str:  # pragma: no cover - Databricks only
-    try:
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        return str(dbutils.secrets.get(scope=ref.scope, key=ref.key))
-    except Exception as exc:
-        raise SecretNotFound(
-            f"secret '{ref.secret}' is not readable: dbutils.secrets.get(scope='{ref.scope}', "
-            f"key='{ref.key}') failed: {exc}"
-        ) from None

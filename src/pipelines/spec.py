@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from pipelines.config.cdc import Cdc
     from pipelines.pii.keys import PiiKeys
+    from pipelines.platform import Platform
 
 __all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Query", "RunContext"]
 
@@ -28,18 +29,17 @@ class RunContext:
     platform: Literal["local", "databricks"] = "local"
     pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
 
-    def applies_auto_cdc(self, cdc: Cdc) -> bool:
-        """Whether the engine maintains a CDC table with ``dp.create_auto_cdc_flow``.
+    @property
+    def adapter(self) -> Platform:
+        """The platform's adapter: every platform decision goes through it."""
+        from pipelines.platform import platform_for
 
-        Databricks: always. Open-source SDP 4.2 applies SCD type 1 only, and only into a
-        table whose connector implements Spark's DSv2 ``SupportsRowLevelOperations``; Delta
-        runs MERGE through its own analyzer rules instead, so the flow fails to start on a
-        Delta target (AUTOCDC_TARGET_DOES_NOT_SUPPORT_MERGE; SPARK-57623 drops the check).
-        Locally CDC is therefore the materialized view with AUTO CDC's output contract
-        (``pipelines.transforms.cdc``); ``tests/graph/test_auto_cdc_run.py`` fails the day a
-        pyspark upgrade lifts the check, and this is the one place to change then.
-        """
-        return self.platform == "databricks"
+        return platform_for(self.platform)
+
+    def applies_auto_cdc(self, cdc: Cdc) -> bool:
+        """Whether the engine maintains a CDC table with ``dp.create_auto_cdc_flow`` (the
+        platform's choice: ``pipelines.platform.Platform.applies_auto_cdc`` says why)."""
+        return self.adapter.applies_auto_cdc
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def test_local_and_autoloader_options() -> None:
     assert autoloader_options(csv, ["id", "name"]) == {
         "cloudFiles.format": "csv", "cloudFiles.inferColumnTypes": "false",
         "cloudFiles.schemaEvolutionMode": "rescue",
-        "cloudFiles.schemaHints": "`id` STRING, `name` STRING",
+        "cloudFiles.schemaHints": "`id` STRING, `name` STRING, `_corrupt_record` STRING",
         "rescuedDataColumn": "_rescued_data",
         "header": "true", "sep": ";", "quote": '"', "escape": '"', "encoding": "iso-8859-1",
         "multiLine": "true", "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
@@ -72,13 +72,27 @@ def test_local_and_autoloader_options() -> None:
     xml = source("s", path="x", format="xml", xml={"row_tag": "item"}, schema_drift="evolve").source  # fmt: skip
     assert autoloader_options(xml, ["id"]) == {
         "cloudFiles.format": "xml", "cloudFiles.inferColumnTypes": "false",
-        "cloudFiles.schemaEvolutionMode": "addNewColumns", "cloudFiles.schemaHints": "`id` STRING",
+        "cloudFiles.schemaEvolutionMode": "addNewColumns",
+        "cloudFiles.schemaHints": "`id` STRING, `_corrupt_record` STRING",
         "rescuedDataColumn": "_rescued_data", "rowTag": "item", "charset": "utf-8",
         "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
     }  # fmt: skip
     lines = source("s", path="j", format="json", schema_drift="fail").source
     assert spark_options(lines) == {"wholetext": "false"}
-    assert autoloader_options(lines, ["id"])["cloudFiles.schemaEvolutionMode"] == "failOnNewColumns"
+    assert autoloader_options(lines, ["id"]) == {
+        "cloudFiles.format": "json", "cloudFiles.inferColumnTypes": "false",
+        "cloudFiles.schemaEvolutionMode": "failOnNewColumns",
+        "cloudFiles.schemaHints": "`id` STRING, `_corrupt_record` STRING",
+        "rescuedDataColumn": "_rescued_data", "multiLine": "false",
+        "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
+    }  # fmt: skip
+    # Parquet has no corrupt records: no hint, no mode
+    parquet = source("s", path="p", format="parquet").source
+    assert autoloader_options(parquet, ["id"]) == {
+        "cloudFiles.format": "parquet", "cloudFiles.inferColumnTypes": "false",
+        "cloudFiles.schemaEvolutionMode": "rescue", "cloudFiles.schemaHints": "`id` STRING",
+        "rescuedDataColumn": "_rescued_data",
+    }  # fmt: skip
 
 
 def test_aliases_are_read_like_columns_on_databricks_too(config: LakehouseConfig) -> None:
@@ -87,4 +101,6 @@ def test_aliases_are_read_like_columns_on_databricks_too(config: LakehouseConfig
     assert names[-2:] == ["currency", "charge_amount"]  # declared columns, then the aliases
     assert isinstance(folios.source, FileSource)
     hints = autoloader_options(folios.source, names)["cloudFiles.schemaHints"]
-    assert hints.endswith("`amount` STRING, `currency` STRING, `charge_amount` STRING")
+    assert hints.endswith(
+        "`amount` STRING, `currency` STRING, `charge_amount` STRING, `_corrupt_record` STRING"
+    )

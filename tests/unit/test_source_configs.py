@@ -13,7 +13,8 @@ from pipelines.config.secrets import SecretRef
 from pipelines.maven import SPARK_EXTRAS, artifact
 from pipelines.secrets import SecretNotFound, env_name, lookup, resolve
 from pipelines.sources.local import jdbc_driver_jar, jdbc_driver_missing, local_skip_reason
-from pipelines.sources.streams import kafka_options
+from pipelines.sources.streams import eventhubs_options, kafka_options
+from tests.dbutils_stub import stub_dbutils
 from tests.unit.test_config_errors import _edit, _messages
 
 CRM = "sources/crm_customers.yml"
@@ -235,6 +236,14 @@ def _hub() -> EventHubsSource:
     })  # fmt: skip
 
 
+def _scram() -> KafkaSource:
+    return KafkaSource.model_validate({
+        "type": "kafka", "bootstrap_servers": {"secret": "kafka/servers"}, "topic": "t",
+        "sasl_mechanism": "SCRAM-SHA-512", "username": {"secret": "kafka/user"},
+        "password": {"secret": "kafka/password"},
+    })  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("platform", "package"),
     [("databricks", "kafkashaded.org.apache.kafka"), ("local", "org.apache.kafka")],
@@ -248,10 +257,12 @@ def test_kafka_and_event_hubs_reader_options(
         "eh/connection": "Endpoint=sb://x/;SharedAccessKey=k",
         "kafka/servers": "b1:9093,b2:9093", "kafka/user": "svc", "kafka/password": "pw",
     }  # fmt: skip
-    monkeypatch.setattr("pipelines.secrets._from_scope", lambda ref: values[ref.secret])
     for ref, value in values.items():
         monkeypatch.setenv(env_name(SecretRef(secret=ref)), value)
-    assert kafka_options(_hub(), platform) == {
+    with stub_dbutils(values):
+        hub_options = eventhubs_options(_hub(), platform)
+        scram_options = kafka_options(_scram(), platform)
+    assert hub_options == {
         "kafka.bootstrap.servers": "contoso-events.servicebus.windows.net:9093",
         "subscribe": "bookings",
         "kafka.security.protocol": "SASL_SSL",
@@ -261,12 +272,7 @@ def test_kafka_and_event_hubs_reader_options(
         "kafka.group.id": "$Default",
         "startingOffsets": "latest",
     }
-    scram = KafkaSource.model_validate({
-        "type": "kafka", "bootstrap_servers": {"secret": "kafka/servers"}, "topic": "t",
-        "sasl_mechanism": "SCRAM-SHA-512", "username": {"secret": "kafka/user"},
-        "password": {"secret": "kafka/password"},
-    })  # fmt: skip
-    assert kafka_options(scram, platform) == {
+    assert scram_options == {
         "kafka.bootstrap.servers": "b1:9093,b2:9093", "subscribe": "t",
         "kafka.security.protocol": "SASL_SSL", "kafka.sasl.mechanism": "SCRAM-SHA-512",
         "kafka.sasl.jaas.config": f"{package}.common.security.scram.ScramLoginModule required "

@@ -1,7 +1,7 @@
 """Where a source's rows come from: one model per source type, a union discriminated on ``type``.
 
-A new source type is a new model here plus a member of ``Source``; the reader for it lives in
-``pipelines.sources``.
+A new source type is its model (here or in a module of its own) plus a member of ``Source``,
+and its object in ``pipelines.sources.types`` (README, "Adding a source type").
 """
 
 from __future__ import annotations
@@ -119,4 +119,5 @@ Source = Annotated[
     FileSource | JdbcSource | RestSource | KafkaSource | EventHubsSource,
     Field(discriminator="type"),
 ]
-"""Every source type; add new ones as members of this union."""
+"""Every source type; add new ones as members of this union (and an object in
+``pipelines.sources.types``: ``tests/unit/test_source_types.py`` checks both lists agree)."""

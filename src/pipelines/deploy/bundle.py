@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.config.loader import LakehouseConfig
-from pipelines.config.model import JdbcSource
+from pipelines.config.model import SourceConfig
 from pipelines.deploy.files import GeneratedFile, yaml_document
 from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
 from pipelines.deploy.pipelines import describe_pipeline, pipeline_resource
 from pipelines.deploy.variables import BUNDLE_DIR
+from pipelines.sources.types import JobTask, source_type
 
 __all__ = ["BUNDLE_COMMAND", "MANAGED", "BundleResult", "bundle_files"]
 
@@ -44,12 +45,17 @@ def _external_inputs(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, 
     return tuple(sorted(reads - own))
 
 
-def _extracts(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
-    """The pipeline's incremental JDBC sources (extracted by a task before bronze)."""
+def _before_bronze(plan: PipelinePlan, config: LakehouseConfig) -> tuple[JobTask, ...]:
+    """The tasks the pipeline's source types run before its bronze refresh (JDBC extracts)."""
+    mine = [s for s in config.sources if s.name in plan.sources]
+    by_type: dict[str, list[SourceConfig]] = {}
+    for source in mine:
+        by_type.setdefault(source.source.type, []).append(source)
+    settings = config.project.deploy
     return tuple(
-        s.name
-        for s in config.sources
-        if s.name in plan.sources and isinstance(s.source, JdbcSource) and s.source.incremental
+        task
+        for key, sources in by_type.items()
+        for task in source_type(key).job_tasks(sources, settings)
     )
 
 
@@ -65,7 +71,9 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
                 describe_pipeline(plan),
             )
         )  # fmt: skip
-        job = daily_job(plan, settings, _external_inputs(plan, config), _extracts(plan, config))
+        job = daily_job(
+            plan, settings, _external_inputs(plan, config), _before_bronze(plan, config)
+        )
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))
     backfill = backfill_job(plans, settings)

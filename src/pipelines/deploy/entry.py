@@ -131,14 +131,23 @@ def select_specs(specs: Iterable[DatasetSpec], names: frozenset[str]) -> tuple[D
 def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     """Register this pipeline's datasets with Lakeflow; returns their names.
 
-    Delta is the table format there (``table_format=None``); file sources read through
-    Auto Loader (``platform="databricks"``).
+    The same preparation (``prepare_sources``: the REST and xlsx data sources, secrets) and
+    registration (``register``) as ``lakehouse run``; the platform adapter
+    (``pipelines.platform``, ``platform="databricks"``) makes the platform's choices: Auto
+    Loader, secret scopes, AUTO CDC; per-source pre-run work (JDBC extracts) is the daily
+    job's task there. Delta is the table format (``table_format=None``).
+
+    Raises:
+        EntryPointError: The configuration does not match the config, or a source of this
+            pipeline cannot be prepared (a missing secret, ...): named, before any dataset
+            is defined (a dataset left out of a Lakeflow pipeline would be dropped).
     """
     from pipelines.config import load_config
     from pipelines.graph import RunContext, build_graph
     from pipelines.pii.keys import resolve_keys
     from pipelines.register import register
     from pipelines.runner import new_run_id
+    from pipelines.sources.prepare import prepare_sources
 
     selection = PipelineSelection.from_conf(lambda key: spark.conf.get(key, None))
     config = load_config(Path(selection.conf_path))
@@ -153,6 +162,11 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
         platform="databricks",
         pii_keys=keys,
     )
-    specs = select_specs(build_graph(config, context), selection.datasets(config))
+    names = selection.datasets(config)  # checks the selection before anything runs
+    prepared = prepare_sources(spark, mine, context)
+    if prepared.failed:
+        reasons = "; ".join(f"{name}: {why}" for name, why in prepared.failed.items())
+        raise EntryPointError(f"pipeline {selection.pipeline}: {reasons}")
+    specs = select_specs(build_graph(config, context), names)
     register(specs, spark, table_format=None)
     return tuple(spec.name for spec in specs)

@@ -1,14 +1,16 @@
 """Job resources: a daily job per pipeline and one parameterised backfill job.
 
 Daily jobs refresh bronze, then silver (with quarantine), then gold, each a task of its own so
-each retries on its own and logs on its own (scenario B); a pipeline with incremental JDBC
-sources first runs their extract (``extract_jdbc.py``); any failure notifies the failure
-emails and destinations (Slack/Teams) of the target. A domain with a deadline starts early
-enough and carries a run-duration health rule, so a run that will miss it alerts.
+each retries on its own and logs on its own (scenario B); before bronze, the tasks its source
+types ask for (``SourceType.job_tasks``: incremental JDBC sources' ``extract_jdbc.py``); any
+failure notifies the failure emails and destinations (Slack/Teams) of the target. A domain
+with a deadline starts early enough and carries a run-duration health rule, so a run that will
+miss it alerts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pipelines.config.deploy import DeploySettings
@@ -25,6 +27,7 @@ from pipelines.deploy.variables import (
     pipeline_id,
     qualified,
 )
+from pipelines.sources.types.base import JobTask
 
 __all__ = [
     "BACKFILL_ENTRY_POINT",
@@ -35,6 +38,7 @@ __all__ = [
     "backfill_job",
     "daily_job",
     "daily_job_key",
+    "extract_task",
 ]
 
 BACKFILL_JOB = "backfill"
@@ -105,7 +109,7 @@ def daily_job(
     plan: PipelinePlan,
     settings: DeploySettings,
     external_inputs: tuple[str, ...] = (),
-    extracts: tuple[str, ...] = (),
+    before_bronze: Sequence[JobTask] = (),
 ) -> dict[str, Any]:
     """The ``resources.jobs.<key>_daily`` mapping of one pipeline.
 
@@ -114,7 +118,8 @@ def daily_job(
         settings: ``project.yml: deploy``.
         external_inputs: For the cross-domain gold pipeline, the tables of other pipelines it
             reads: the job runs when they change instead of on a clock.
-        extracts: The pipeline's incremental JDBC sources: an ``extract`` task before bronze.
+        before_bronze: Tasks its source types need before the bronze refresh (the
+            ``extract`` task of incremental JDBC sources: ``SourceType.job_tasks``).
     """
     job: dict[str, Any] = {
         "name": f"${{bundle.name}}-{plan.key}-daily",
@@ -154,25 +159,27 @@ def daily_job(
     job |= _notifications(schedule)
     layers = _layer_tasks(plan, settings)
     environments = [_environment("ops", [])]
-    if extracts:
+    if before_bronze:
         first = layers[0]
+        after = [{"task_key": t.task["task_key"]} for t in before_bronze]
         layers[0] = {"task_key": first.pop("task_key"), "description": first.pop("description")}
-        layers[0] |= {"depends_on": [{"task_key": "extract"}], **first}
-        layers.insert(0, _extract_task(extracts, settings))
-        environments.append(_environment("extract", [_SDK]))
+        layers[0] |= {"depends_on": after, **first}
+        layers[:0] = [dict(t.task) for t in before_bronze]
+        for key, extra in dict(t.environment for t in before_bronze).items():
+            environments.append(_environment(key, list(extra)))
     job["tasks"] = [*layers, _record_ops_task(plan, layers[-1]["task_key"])]
     job["environments"] = environments
     return job
 
 
-def _extract_task(sources: tuple[str, ...], settings: DeploySettings) -> dict[str, Any]:
+def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
     """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
     landing root the bronze streaming tables read (named by the job run: one extract a run)."""
     parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
     parameters += ["--run-id", "{{job.run_id}}"]
     for source in sources:
         parameters += ["--source", source]
-    return {
+    task = {
         "task_key": "extract",
         "description": f"Extract the new rows of {', '.join(sources)} (incremental JDBC)",
         "environment_key": "extract",
@@ -181,6 +188,7 @@ def _extract_task(sources: tuple[str, ...], settings: DeploySettings) -> dict[st
             "parameters": parameters,
         },
     } | _retries(settings)
+    return JobTask(task, ("extract", (_SDK,)))
 
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from pipelines.config.entity import EntityConfig, SourcePriority, rule_name
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import Contract, contracts
+from pipelines.sources import corrupt_columns, extra_bronze_columns, rescued_columns
+from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 
 __all__ = ["ColumnDoc", "DatasetDoc", "dictionary", "lineage_edges"]
 
@@ -79,6 +81,20 @@ def _pii(column: Column) -> str:
     return f"{kind} ({mask})" if mask else str(kind)
 
 
+def _reader_columns(source: SourceConfig) -> tuple[ColumnDoc, ...]:
+    """What the source type's reader adds to bronze: unparseable and undeclared values, and
+    columns of its own (Kafka's topic, partition, offset and key)."""
+    kept = {
+        CORRUPT_COLUMN: "raw text of a record the reader could not parse",
+        RESCUED_COLUMN: "values of undeclared columns, as a JSON object",
+    }
+    names = [*corrupt_columns(source), *rescued_columns(source)]
+    own = [
+        ColumnDoc(c.name, c.type, description=c.description) for c in extra_bronze_columns(source)
+    ]
+    return (*(ColumnDoc(n, "string", description=kept[n]) for n in names), *own)
+
+
 def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
     name, bronze = source.name, f"bronze.{source.name}"
     pii = [c for c in source.columns if _pii(c)]
@@ -89,7 +105,12 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
     derived = tuple(ColumnDoc(n, "", True, f"= {e}") for n, e in source.silver.derive.items())
     reasons = ColumnDoc("_reasons", "array<string>", False, "every check the row failed")
     layers = [
-        ("bronze", f"Raw rows as delivered. {source.description}", raw + _METADATA, ()),
+        (
+            "bronze",
+            f"Raw rows as delivered. {source.description}",
+            raw + _reader_columns(source) + _METADATA,
+            (),
+        ),
         ("silver", source.description, typed + derived, (bronze,)),
         ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
     ]

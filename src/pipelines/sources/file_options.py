@@ -13,6 +13,7 @@ from pipelines.config.sources import FileSource
 
 __all__ = [
     "CORRUPT_COLUMN",
+    "CORRUPT_FORMATS",
     "RESCUED_COLUMN",
     "autoloader_options",
     "spark_options",
@@ -21,6 +22,8 @@ __all__ = [
 CORRUPT_COLUMN = "_corrupt_record"
 RESCUED_COLUMN = "_rescued_data"
 
+CORRUPT_FORMATS = ("csv", "json", "xml")
+"""Formats whose parser can fail on one record (and keep it whole)."""
 _DRIFT_MODES = {"rescue": "rescue", "evolve": "addNewColumns", "fail": "failOnNewColumns"}
 
 
@@ -66,16 +69,22 @@ def autoloader_options(source: FileSource, columns: Sequence[str]) -> dict[str, 
     hints); columns outside the contract go to ``_rescued_data``; the drift policy maps to
     ``cloudFiles.schemaEvolutionMode`` (rescue -> rescue, evolve -> addNewColumns,
     fail -> failOnNewColumns).
+
+    Text formats keep a record the parser cannot split in ``_corrupt_record``: PERMISSIVE
+    mode, ``columnNameOfCorruptRecord``, and the column itself among the schema hints: Spark
+    fills the corrupt-record column only when it is a (string) field of the schema (Spark's
+    CSV and JSON data source options); without it the record is dropped, silently.
     """
+    corrupt = [CORRUPT_COLUMN] if source.format in CORRUPT_FORMATS else []
     options = {
         "cloudFiles.format": source.format,
         "cloudFiles.inferColumnTypes": "false",
         "cloudFiles.schemaEvolutionMode": _DRIFT_MODES[source.schema_drift],
-        "cloudFiles.schemaHints": ", ".join(f"`{name}` STRING" for name in columns),
+        "cloudFiles.schemaHints": ", ".join(f"`{name}` STRING" for name in [*columns, *corrupt]),
         "rescuedDataColumn": RESCUED_COLUMN,
         **_format_options(source),
     }
-    if source.format in {"csv", "json", "xml"}:
+    if corrupt:
         options |= {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN}
     if source.max_files_per_trigger:
         options["cloudFiles.maxFilesPerTrigger"] = str(source.max_files_per_trigger)

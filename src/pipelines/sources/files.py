@@ -1,4 +1,5 @@
-"""File sources: a Spark file stream locally, Auto Loader (``cloudFiles``) on Databricks.
+"""File sources: a Spark file stream locally, Auto Loader (``cloudFiles``) on Databricks
+(``pipelines.platform`` chooses).
 
 Every reader returns the declared columns as raw strings, matched **by name** (a CSV header,
 JSON keys, XML elements, Parquet fields, an xlsx header row), plus ``_rescued_data`` (a JSON
@@ -24,8 +25,8 @@ from pipelines.config.model import FileSource, SourceConfig
 from pipelines.sources.file_inspect import inspect_file, landing_location, matching_files
 from pipelines.sources.file_options import (
     CORRUPT_COLUMN,
+    CORRUPT_FORMATS,
     RESCUED_COLUMN,
-    autoloader_options,
     spark_options,
 )
 
@@ -36,17 +37,17 @@ __all__ = [
     "has_corrupt_record",
     "json_object_fields",
     "read_files",
+    "read_local_files",
     "read_names",
     "rescued_json",
     "strings_ddl",
+    "with_file_metadata",
 ]
-
-_TEXT_FORMATS = ("csv", "json", "xml")
 
 
 def has_corrupt_record(source: FileSource) -> bool:
     """Whether the format's reader fills ``_corrupt_record``."""
-    return source.format in _TEXT_FORMATS
+    return source.format in CORRUPT_FORMATS
 
 
 def strings_ddl(names: Sequence[str]) -> str:
@@ -63,7 +64,7 @@ def rescued_json(pairs: Sequence[tuple[str, Column]]) -> Column:
     return F.when(F.size(present) > 0, F.to_json(present))
 
 
-def _with_file_metadata(stream: DataFrame) -> DataFrame:
+def with_file_metadata(stream: DataFrame) -> DataFrame:
     return stream.select(
         "*",
         F.col("_metadata.file_path").alias("_source_file"),
@@ -94,38 +95,41 @@ def _unaliased(rows: DataFrame, config: SourceConfig) -> DataFrame:
 def read_files(
     spark: SparkSession, config: SourceConfig, landing_root: str, platform: str = "local"
 ) -> DataFrame:
-    """A streaming read of the source's files (see the module docstring for the columns)."""
-    source = config.source
-    assert isinstance(source, FileSource)
+    """A streaming read of the source's files (see the module docstring for the columns):
+    the platform's file stream (``pipelines.platform``), the xlsx data source on both."""
+    from pipelines.platform import platform_for
+    from pipelines.sources.types import typed_source
+
+    source = typed_source(config, FileSource)
     declared = [c.name for c in config.columns]
     names = read_names(config)
-    location = landing_location(landing_root, source.path)
     if source.format == "xlsx":
         from pipelines.sources.xlsx_stream import read_xlsx
 
+        location = landing_location(landing_root, source.path)
         rows = read_xlsx(spark, source, names, location)
-    elif platform == "databricks":
-        stream = (
-            spark.readStream.format("cloudFiles")
-            .options(**autoloader_options(source, names))
-            .load(location)
-        )
-        rows = _with_file_metadata(stream)
-    elif source.format == "csv":
+    else:
+        rows = platform_for(platform).file_rows(spark, source, names, landing_root)
+    return _unaliased(rows, config).select(*_output(source, declared))
+
+
+def read_local_files(
+    spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+) -> DataFrame:
+    """The open-source Spark stream of a csv, json, xml or parquet source."""
+    if source.format == "csv":
         from pipelines.sources.csv_reader import read_csv
 
-        rows = read_csv(spark, source, names, landing_root)
-    else:
-        reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
-        rows = reader(spark, source, names, landing_root)
-    return _unaliased(rows, config).select(*_output(source, declared))
+        return read_csv(spark, source, names, landing_root)
+    reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
+    return reader(spark, source, names, landing_root)
 
 
 def _read_json(
     spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
 ) -> DataFrame:
     """Each line (or whole file) as text, parsed into a map: every key is kept, by name."""
-    text = _with_file_metadata(
+    text = with_file_metadata(
         spark.readStream.format("text")
         .options(**spark_options(source))
         .load(landing_location(landing_root, source.path))
@@ -185,7 +189,7 @@ def _read_xml(
 ) -> DataFrame:
     extras = [n for n in _observed_columns(source, landing_root) if n not in declared]
     schema = strings_ddl([*declared, *extras, CORRUPT_COLUMN])
-    stream = _with_file_metadata(
+    stream = with_file_metadata(
         spark.readStream.format("xml")
         .options(**spark_options(source))
         .schema(schema)
@@ -201,7 +205,7 @@ def _read_parquet(
     observed = _observed_columns(source, landing_root)
     types = {name: observed.get(name, "string") for name in declared} | observed
     schema = ", ".join(f"`{name}` {kind}" for name, kind in types.items())
-    stream = _with_file_metadata(
+    stream = with_file_metadata(
         spark.readStream.format("parquet")
         .options(**spark_options(source))
         .schema(schema)

@@ -48,9 +48,9 @@ __all__ = [
 
 def jdbc_source(config: SourceConfig) -> JdbcSource:
     """The JDBC part of ``config``."""
-    source = config.source
-    assert isinstance(source, JdbcSource)
-    return source
+    from pipelines.sources.types import typed_source
+
+    return typed_source(config, JdbcSource)
 
 
 def watermark_filter(column: str, watermark: str | None) -> str | None:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.config import load_config
-from pipelines.config.model import JdbcSource
 from pipelines.errors import LakehouseError
-from pipelines.sources.jdbc_extract import DbutilsFolders, Folders, extract_increment
+from pipelines.platform import platform_for
+from pipelines.sources.jdbc_extract import Folders, extract_increment
+from pipelines.sources.types.jdbc import extracted
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -49,18 +50,14 @@ def main(
     known = {s.name: s for s in config.sources}
     for name in args.source:
         source = known.get(name)
-        if source is None or not (
-            isinstance(source.source, JdbcSource) and source.source.incremental
-        ):
+        if source is None or not extracted(source):
             raise LakehouseError(f"{name}: not an incremental JDBC source of {args.conf}")
     if spark is None:
         from pyspark.sql import SparkSession as Session
 
         spark = Session.builder.getOrCreate()
     if folders is None:
-        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        folders = DbutilsFolders(dbutils)
+        folders = platform_for(args.platform).extract_folders()
     for name in args.source:
         where, rows = extract_increment(
             spark, known[name], args.landing_root, args.run_id,

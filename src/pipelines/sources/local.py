@@ -9,7 +9,8 @@
   the rest of the graph), or while a secret they name is not set. ``lakehouse demo`` starts a
   local PostgreSQL, API server and Kafka broker and sets their secrets.
 
-Everything else runs; a missing secret then fails that source's datasets, named.
+Everything else runs; a missing secret then fails that source's datasets, named. Each source
+type's object (``pipelines.sources.types``) says which of these checks applies to it.
 """
 
 from __future__ import annotations
@@ -17,36 +18,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipelines.config.model import (
-    EventHubsSource,
-    JdbcSource,
-    KafkaSource,
-    RestSource,
-    SourceConfig,
-)
+from pipelines.config.model import SourceConfig
 from pipelines.config.secrets import secret_refs
 from pipelines.maven import SPARK_EXTRAS, artifact
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
-from pipelines.sources.streams import EVENTHUBS_LOCAL_SKIP
 from pipelines.spark import local_jars
 
 __all__ = [
     "JDBC_DRIVER_ARTIFACTS",
     "jdbc_driver_jar",
     "jdbc_driver_missing",
+    "kafka_connector_missing",
     "local_skip_reason",
     "missing_secrets",
+    "unconfigured_reason",
 ]
 
 JDBC_DRIVER_ARTIFACTS: Mapping[str, str] = {"org.postgresql.Driver": "postgresql"}
 """The Maven artifact holding each driver a local run checks for: ``lakehouse jars`` fetches
 it (``pipelines.maven.SPARK_EXTRAS``) onto the local Spark's ``spark.jars``. Other drivers
 are not checked: their jar goes in ``$LAKEHOUSE_JARS``."""
-_HOW = {
-    "jdbc": "`lakehouse demo` starts a local PostgreSQL for it",
-    "rest": "`lakehouse demo` starts a local API server for it",
-    "kafka": "`lakehouse demo` starts a local Kafka broker for it",
-}
 
 
 def jdbc_driver_jar(driver: str) -> Path | None:
@@ -77,32 +68,36 @@ def jdbc_driver_missing(driver: str) -> str | None:
     )
 
 
-def _has_kafka_connector() -> bool:
-    return any(artifact(jar) == "spark-sql-kafka-0-10_2.13" for jar in local_jars())
+def kafka_connector_missing() -> str | None:
+    """Why the local Spark cannot read Kafka, or None."""
+    if any(artifact(jar) == "spark-sql-kafka-0-10_2.13" for jar in local_jars()):
+        return None
+    return (
+        f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
+        "`lakehouse jars` (it fetches it once)"
+    )
 
 
-def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
-    """Why a local run leaves ``source`` out, or None when it runs."""
-    spec = source.source
-    if isinstance(spec, EventHubsSource):
-        return EVENTHUBS_LOCAL_SKIP
-    if isinstance(spec, KafkaSource) and not _has_kafka_connector():
-        return (
-            f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
-            "`lakehouse jars` (it fetches it once)"
-        )
-    if not isinstance(spec, JdbcSource | RestSource | KafkaSource):
+def unconfigured_reason(
+    source: SourceConfig, how: str, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """For a source with ``local_run: if_configured``: which of its secrets are not set
+    locally (``how``: what starts a local server for it), or None."""
+    if getattr(source.source, "local_run", "required") != "if_configured":
         return None
-    if spec.local_run != "if_configured":
-        return None
-    if isinstance(spec, JdbcSource) and (why := jdbc_driver_missing(spec.driver)):
-        return why
     missing = missing_secrets(source, environ)
     if not missing:
         return None
-    refs = {ref.secret: ref for ref in secret_refs(spec)}
+    refs = {ref.secret: ref for ref in secret_refs(source.source)}
     names = ", ".join(env_name(refs[m]) for m in missing)
     return (
         f"not configured locally (local_run: if_configured): set {names} or add "
-        f"{', '.join(missing)} to {secrets_file(environ)}; {_HOW[spec.type]}"
+        f"{', '.join(missing)} to {secrets_file(environ)}; {how}"
     )
+
+
+def local_skip_reason(source: SourceConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why a local run leaves ``source`` out, or None when it runs (its type decides)."""
+    from pipelines.sources.types import source_type
+
+    return source_type(source).local_skip_reason(source, environ)

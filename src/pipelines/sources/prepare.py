@@ -1,14 +1,17 @@
-"""The runner's pre-run steps: what must happen outside the graph's query functions.
+"""The pre-run steps: what must happen outside the graph's query functions, the same code on
+both platforms (``lakehouse run`` and the Lakeflow entry point call :func:`prepare_sources`).
 
-Inside a pipeline query function Spark Connect refuses anything that runs a command (such as
-registering a Python data source or running a query), so what readers need is set up here,
-before the graph is registered:
+Inside a pipeline query function Spark Connect (and Lakeflow) refuses anything that runs a
+command (such as registering a Python data source or running a query), so what readers need is
+set up here, before the graph is registered:
 
-- ``prepare_file_sources``: the drift check of file sources, and the xlsx data source.
-- ``prepare_sources``: the REST data source; which sources a local run leaves out
-  (``local.py``); that every other source's secrets resolve; the JDBC increments
-  (``jdbc_extract.py``). A source that fails here is reported as failed and left out; the
-  rest of the graph still runs.
+- ``prepare_file_sources``: the drift check of file sources (local runs: it reads and writes
+  tables, which a Lakeflow pipeline's definition may not).
+- ``prepare_sources``: each source type's preparation (Python data sources: REST, xlsx);
+  which sources a local run leaves out (``local.py``); that every other source's secrets
+  resolve; each source's pre-run work where the platform does it in the run (JDBC
+  increments, ``jdbc_extract.py``; on Databricks a job task). A source that fails here is
+  reported as failed and left out; the rest of the graph still runs.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipelines.config.loader import LakehouseConfig
-from pipelines.config.model import FileSource, JdbcSource, RestSource, SourceConfig
+from pipelines.config.model import SourceConfig
 from pipelines.config.secrets import secret_refs
 from pipelines.errors import LakehouseError
 from pipelines.secrets import resolve
 from pipelines.sources.drift import apply_schema_drift
-from pipelines.sources.local import local_skip_reason
+from pipelines.sources.types import source_type
 from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
@@ -40,18 +43,14 @@ def prepare_file_sources(
     landing_root: str,
     table_format: str | None = "delta",
 ) -> LakehouseConfig:
-    """Check drift (see ``pipelines.sources.drift``) and register the xlsx data source.
+    """Check drift (see ``pipelines.sources.drift``); returns the config the run uses.
 
-    Returns the config the run uses. Raises ``SchemaDriftError`` like the drift check.
+    Raises:
+        SchemaDriftError: Like the drift check.
     """
-    drifted = apply_schema_drift(
+    return apply_schema_drift(
         spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format
     )
-    if any(isinstance(s.source, FileSource) and s.source.format == "xlsx" for s in config.sources):
-        from pipelines.sources.xlsx import XlsxDataSource
-
-        spark.dataSource.register(XlsxDataSource)
-    return drifted
 
 
 @dataclass(frozen=True)
@@ -68,44 +67,48 @@ def prepare_sources(
     context: RunContext,
     echo: Callable[[str], None] = print,
 ) -> Prepared:
-    """Register data sources, check secrets, extract increments; never raises for one source."""
+    """Prepare each source type, check secrets, run pre-run work; never raises for one
+    source (a type's preparation that fails fails its sources)."""
     prepared = Prepared()
-    if any(isinstance(s.source, RestSource) for s in sources):
-        from pipelines.sources.rest import register_rest
-
-        register_rest(spark)
+    platform = context.adapter
+    by_type: dict[str, list[SourceConfig]] = {}
     for source in sources:
-        reason = local_skip_reason(source) if context.platform == "local" else None
+        reason = source_type(source).local_skip_reason(source) if platform.skips_unserved_sources else None  # fmt: skip # noqa: E501
         if reason is not None:
             prepared.skipped[source.name] = reason
-            continue
+        else:
+            by_type.setdefault(source.source.type, []).append(source)
+    broken: dict[str, str] = {}
+    for key, mine in by_type.items():
         try:
+            source_type(key).prepare(spark, mine, context)
+        except Exception as exc:  # its sources fail; other types still run
+            broken[key] = _text(exc)
+    for source in (s for s in sources if s.name not in prepared.skipped):
+        try:
+            if source.source.type in broken:
+                raise _Unprepared(broken[source.source.type])
             for ref in secret_refs(source.source):
                 resolve(ref, context.platform)
-            if isinstance(source.source, JdbcSource) and source.source.incremental:
-                _extract(spark, source, context, echo)
+            if platform.runs_pre_run_work:
+                source_type(source).before_run(spark, source, context, echo)
         except Exception as exc:  # one source's trouble never stops the others
-            text = str(exc) if isinstance(exc, LakehouseError) else _short(exc)
-            prepared.failed[source.name] = text
+            prepared.failed[source.name] = _text(exc)
     return prepared
-
-
-def _extract(
-    spark: SparkSession, source: SourceConfig, context: RunContext, echo: Callable[[str], None]
-) -> None:
-    from pipelines.sources.jdbc_extract import extract_increment
-
-    where, rows = extract_increment(spark, source, context.landing_root, context.run_id)
-    echo(f"  extract {source.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
 
 
 def reset_sources(sources: Sequence[SourceConfig], context: RunContext) -> None:
     """Forget source state kept outside the tables (JDBC extracts), for a full refresh."""
-    from pipelines.sources.jdbc_extract import reset_extracts
-
     for source in sources:
-        if isinstance(source.source, JdbcSource) and source.source.incremental:
-            reset_extracts(source, context.landing_root)
+        source_type(source).reset(source, context)
+
+
+class _Unprepared(LakehouseError):
+    """The preparation of the source's type failed (the message says why)."""
+
+
+def _text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, LakehouseError) else _short(exc)
 
 
 def _short(exc: Exception) -> str:

@@ -3,11 +3,12 @@
 Event Hubs is read through its namespace's Kafka endpoint (``<namespace>.servicebus.windows.net
 :9093``, SASL_SSL, PLAIN, user ``$ConnectionString``), so both types share this reader. Kafka
 runs locally with Apache Spark's connector (``lakehouse jars`` fetches it) against any broker,
-the demo's and the tests' local one included; Event Hubs only on Databricks (``local.py``).
+the demo's and the tests' local one included; Event Hubs only on Databricks. The source type
+objects (``pipelines.sources.types.kafka``, ``.eventhubs``) choose the options.
 
 The one difference between the platforms is where the Kafka client's classes live, which the
 JAAS login module names: Databricks' runtime shades them (``kafkashaded.org.apache.kafka``),
-Apache Spark's connector does not (``CLIENT_PACKAGE``).
+Apache Spark's connector does not (``pipelines.platform``: ``kafka_client_package``).
 
 A JSON value becomes the declared fields like a JSON file line does (``json_object_fields``):
 a value that is not a JSON object (not JSON, an array, a scalar, a tombstone's null) keeps its
@@ -18,11 +19,13 @@ checkpoint, so a run reads only the messages that came since the last one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pyspark.sql import functions as F
 
 from pipelines.config.model import EventHubsSource, KafkaSource, SourceConfig
+from pipelines.platform import platform_for
 from pipelines.secrets import resolve
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 from pipelines.sources.files import json_object_fields
@@ -31,85 +34,72 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
-    "CLIENT_PACKAGE",
-    "EVENTHUBS_LOCAL_SKIP",
-    "has_json_value",
+    "eventhubs_options",
     "kafka_options",
     "read_stream",
 ]
 
-CLIENT_PACKAGE = {"databricks": "kafkashaded.org.apache.kafka", "local": "org.apache.kafka"}
-"""The Kafka client's package per platform (JAAS login modules are named by class)."""
-EVENTHUBS_LOCAL_SKIP = (
-    "eventhubs sources run on Databricks only: they read through the namespace's Kafka "
-    "endpoint with the same Kafka reader that local runs test against a local broker; "
-    "`lakehouse validate` checks their config"
-)
-
 
 def _jaas(platform: str, module: str, user: str, password: str) -> str:
-    return (
-        f"{CLIENT_PACKAGE[platform]}.common.security.{module} required "
-        f'username="{user}" password="{password}";'
-    )
+    package = platform_for(platform).kafka_client_package  # JAAS names the module's class
+    return f'{package}.common.security.{module} required username="{user}" password="{password}";'
 
 
-def kafka_options(
-    source: KafkaSource | EventHubsSource, platform: str = "databricks"
-) -> dict[str, str]:
-    """The options of the Kafka reader on ``platform``, secrets resolved."""
-    if isinstance(source, EventHubsSource):
-        connection = resolve(source.connection_string, platform)
-        options = {
-            "kafka.bootstrap.servers": f"{source.namespace}.servicebus.windows.net:9093",
-            "subscribe": source.event_hub,
-            "kafka.security.protocol": "SASL_SSL",
-            "kafka.sasl.mechanism": "PLAIN",
-            "kafka.sasl.jaas.config": _jaas(
-                platform, "plain.PlainLoginModule", "$ConnectionString", connection
-            ),
-            "kafka.group.id": source.consumer_group,
-        }
-    else:
-        options = {
-            "kafka.bootstrap.servers": resolve(source.bootstrap_servers, platform),
-            "subscribe": source.topic,
-            "kafka.security.protocol": source.security_protocol,
-        }
-        if source.username is not None and source.password is not None:
-            plain = source.sasl_mechanism == "PLAIN"
-            module = "plain.PlainLoginModule" if plain else "scram.ScramLoginModule"
-            options["kafka.sasl.mechanism"] = source.sasl_mechanism or "PLAIN"
-            options["kafka.sasl.jaas.config"] = _jaas(
-                platform,
-                module,
-                resolve(source.username, platform),
-                resolve(source.password, platform),
-            )
-    options["startingOffsets"] = source.starting_offsets
+def eventhubs_options(source: EventHubsSource, platform: str = "databricks") -> dict[str, str]:
+    """The options of the Kafka reader of an Event Hub on ``platform``, secrets resolved."""
+    connection = resolve(source.connection_string, platform)
+    options = {
+        "kafka.bootstrap.servers": f"{source.namespace}.servicebus.windows.net:9093",
+        "subscribe": source.event_hub,
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": _jaas(
+            platform, "plain.PlainLoginModule", "$ConnectionString", connection
+        ),
+        "kafka.group.id": source.consumer_group,
+    }
+    return options | _offsets(source)
+
+
+def kafka_options(source: KafkaSource, platform: str = "databricks") -> dict[str, str]:
+    """The options of the Kafka reader of a topic on ``platform``, secrets resolved."""
+    options = {
+        "kafka.bootstrap.servers": resolve(source.bootstrap_servers, platform),
+        "subscribe": source.topic,
+        "kafka.security.protocol": source.security_protocol,
+    }
+    if source.username is not None and source.password is not None:
+        plain = source.sasl_mechanism == "PLAIN"
+        module = "plain.PlainLoginModule" if plain else "scram.ScramLoginModule"
+        options["kafka.sasl.mechanism"] = source.sasl_mechanism or "PLAIN"
+        options["kafka.sasl.jaas.config"] = _jaas(
+            platform,
+            module,
+            resolve(source.username, platform),
+            resolve(source.password, platform),
+        )
+    return options | _offsets(source)
+
+
+def _offsets(source: KafkaSource | EventHubsSource) -> dict[str, str]:
+    options: dict[str, str] = {"startingOffsets": source.starting_offsets}
     if source.max_offsets_per_trigger:
         options["maxOffsetsPerTrigger"] = str(source.max_offsets_per_trigger)
     return options
 
 
-def has_json_value(config: SourceConfig) -> bool:
-    """Whether ``config`` is a message stream whose values are parsed as JSON objects."""
-    source = config.source
-    return isinstance(source, KafkaSource | EventHubsSource) and source.value_format == "json"
-
-
-def read_stream(spark: SparkSession, config: SourceConfig, platform: str) -> DataFrame:
+def read_stream(
+    spark: SparkSession, config: SourceConfig, options: Mapping[str, str], *, json_values: bool
+) -> DataFrame:
     """Messages as raw rows: the declared fields (JSON values) or the whole value as text,
     plus lineage: ``_source_file`` names topic, partition and offset (and goes on to silver and
     quarantine), ``_file_modified_at`` is the message's timestamp; bronze also keeps them
     typed (``_kafka_topic``, ``_kafka_partition``, ``_kafka_offset``) with the key as text
     (``_kafka_key``)."""
-    source = config.source
-    assert isinstance(source, KafkaSource | EventHubsSource)
-    stream = spark.readStream.format("kafka").options(**kafka_options(source, platform)).load()
+    stream = spark.readStream.format("kafka").options(**options).load()
     value = F.col("value").cast("string")
     names = [c.name for c in config.columns]
-    if has_json_value(config):
+    if json_values:
         parsed = stream.withColumn("_map", F.from_json(value, "map<string,string>"))
         rows = json_object_fields(parsed, F.coalesce(value, F.lit("")), names)
         fields = [*names, CORRUPT_COLUMN, RESCUED_COLUMN]

@@ -22,7 +22,8 @@ def read_xlsx(
 ) -> DataFrame:
     """A stream of the workbooks under ``location`` (a local or mounted path, or file:// URI).
 
-    The data source must be registered first (``prepare_file_sources``; tests do it too).
+    The data source must be registered first (``prepare_sources``: the file source type's
+    ``prepare``; tests do it too).
     """
     names = ", ".join(f"`{n}` STRING" for n in [*declared, RESCUED_COLUMN])
     schema = f"{names}, `_source_file` STRING, `_file_modified_at` TIMESTAMP"

@@ -97,9 +97,9 @@ def register_rest(spark: SparkSession) -> None:
 def read_rest(spark: SparkSession, config: SourceConfig, platform: str = "local") -> DataFrame:
     """A batch read of every page, or (``mode: stream``) a stream of the new records."""
     from pipelines.sources.rest.datasource import NAME
+    from pipelines.sources.types import typed_source
 
-    source = config.source
-    assert isinstance(source, RestSource)
+    source = typed_source(config, RestSource)
     reader = spark.readStream if source.mode == "stream" else spark.read
     return (
         reader.format(NAME)

@@ -1,0 +1,160 @@
+"""What differs between the platforms, chosen in one place: local Spark or Databricks Lakeflow.
+
+Everything else (config, graph, layers, transforms, source types, preparation, registration)
+is the same code on both. ``RunContext.platform`` names the platform; :func:`platform_for`
+turns the name into one of the two adapters below, and every platform decision goes through
+it:
+
+- how a file stream is read: the open-source file source (``pipelines.sources.files``) or
+  Auto Loader (``cloudFiles``, options from ``pipelines.sources.file_options``);
+- how a secret is read: the environment, files and the local secrets file
+  (``pipelines.secrets``) or ``dbutils.secrets`` (the workspace's secret scopes);
+- the Kafka client's package, which JAAS login modules name (Databricks shades the client);
+- whether CDC tables are maintained by AUTO CDC (see ``applies_auto_cdc``);
+- whether per-source pre-run work (JDBC extracts) runs in the run, or in a job task before it,
+  and how that work reaches the landing zone's folders (the file system or ``dbutils.fs``);
+- whether sources a machine cannot serve are left out (local runs only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pipelines.secrets import Found, SecretNotFound, local_lookup
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.secrets import SecretRef
+    from pipelines.config.sources import FileSource
+    from pipelines.sources.jdbc_extract import Folders
+
+__all__ = ["DatabricksPlatform", "LocalPlatform", "Platform", "PlatformName", "platform_for"]
+
+PlatformName = Literal["local", "databricks"]
+
+
+class Platform:
+    """The platform-dependent decisions (see the module docstring)."""
+
+    name: ClassVar[PlatformName]
+    kafka_client_package: ClassVar[str]
+    applies_auto_cdc: ClassVar[bool]
+    """Whether the engine maintains a CDC table with ``dp.create_auto_cdc_flow``."""
+    runs_pre_run_work: ClassVar[bool]
+    """Whether source types' ``before_run`` work (JDBC extracts) runs before the graph."""
+    skips_unserved_sources: ClassVar[bool]
+    """Whether sources this machine cannot serve are left out (``local_skip_reason``)."""
+
+    def read_secret(
+        self, ref: SecretRef, environ: Mapping[str, str] | None, secrets_dir: Path | None
+    ) -> Found:
+        """The secret ``ref`` names.
+
+        Raises:
+            SecretNotFound: Naming the secret and where it was looked for.
+        """
+        raise NotImplementedError
+
+    def file_rows(
+        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+    ) -> DataFrame:
+        """A stream of a (non-xlsx) file source's rows: the columns ``names`` as strings,
+        ``_corrupt_record`` for text formats, ``_rescued_data``, ``_source_file`` and
+        ``_file_modified_at``."""
+        raise NotImplementedError
+
+    def extract_folders(self) -> Folders:
+        """How pre-run work (JDBC extracts) lists, moves and removes landing folders."""
+        raise NotImplementedError
+
+
+class LocalPlatform(Platform):
+    """Open-source Spark (``lakehouse run``, the demo, the tests)."""
+
+    name = "local"
+    kafka_client_package = "org.apache.kafka"
+    # Open-source SDP 4.2 applies SCD type 1 only, and only into a table whose connector
+    # implements Spark's DSv2 ``SupportsRowLevelOperations``; Delta runs MERGE through its own
+    # analyzer rules instead, so the flow fails to start on a Delta target
+    # (AUTOCDC_TARGET_DOES_NOT_SUPPORT_MERGE; SPARK-57623 drops the check). Locally CDC is
+    # therefore the materialized view with AUTO CDC's output contract
+    # (``pipelines.transforms.cdc``); ``tests/graph/test_auto_cdc_run.py`` fails the day a
+    # pyspark upgrade lifts the check, and this is the one place to change then.
+    applies_auto_cdc = False
+    runs_pre_run_work = True
+    skips_unserved_sources = True
+
+    def read_secret(
+        self, ref: SecretRef, environ: Mapping[str, str] | None, secrets_dir: Path | None
+    ) -> Found:
+        return local_lookup(ref, environ=environ, secrets_dir=secrets_dir)
+
+    def file_rows(
+        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+    ) -> DataFrame:
+        from pipelines.sources.files import read_local_files
+
+        return read_local_files(spark, source, names, landing_root)
+
+    def extract_folders(self) -> Folders:
+        from pipelines.sources.jdbc_extract import LocalFolders
+
+        return LocalFolders()
+
+
+class DatabricksPlatform(Platform):
+    """Databricks Lakeflow: Auto Loader, secret scopes, the runtime's shaded Kafka client."""
+
+    name = "databricks"
+    kafka_client_package = "kafkashaded.org.apache.kafka"
+    applies_auto_cdc = True
+    # The pipeline's source file may not run commands in its query functions, and an extract
+    # must land before bronze reads it: the daily job's ``extract`` task does it.
+    runs_pre_run_work = False
+    skips_unserved_sources = False
+
+    def read_secret(
+        self, ref: SecretRef, environ: Mapping[str, str] | None, secrets_dir: Path | None
+    ) -> Found:
+        try:
+            from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+            text = str(dbutils.secrets.get(scope=ref.scope, key=ref.key))
+        except Exception as exc:
+            raise SecretNotFound(
+                f"secret '{ref.secret}' is not readable: dbutils.secrets.get(scope="
+                f"'{ref.scope}', key='{ref.key}') failed: {exc}"
+            ) from None
+        return Found(text, f"secret scope '{ref.scope}'")
+
+    def file_rows(
+        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+    ) -> DataFrame:
+        from pipelines.sources.file_inspect import landing_location
+        from pipelines.sources.file_options import autoloader_options
+        from pipelines.sources.files import with_file_metadata
+
+        stream = (
+            spark.readStream.format("cloudFiles")
+            .options(**autoloader_options(source, names))
+            .load(landing_location(landing_root, source.path))
+        )
+        return with_file_metadata(stream)
+
+    def extract_folders(self) -> Folders:
+        from databricks.sdk.runtime import dbutils  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        from pipelines.sources.jdbc_extract import DbutilsFolders
+
+        return DbutilsFolders(dbutils)
+
+
+_PLATFORMS: dict[str, Platform] = {"local": LocalPlatform(), "databricks": DatabricksPlatform()}
+
+
+def platform_for(name: str) -> Platform:
+    """The adapter of platform ``name`` (``local`` or ``databricks``)."""
+    return _PLATFORMS[name]

@@ -1,0 +1,48 @@
+"""What Kafka and Event Hubs share: the Kafka reader and its bronze columns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
+from pipelines.sources.types.base import ExtraColumn, SourceType
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import RunContext
+
+__all__ = ["MessageStream"]
+
+
+class MessageStream(SourceType):
+    """Read with ``spark.readStream.format("kafka")`` (``pipelines.sources.streams``)."""
+
+    extra_bronze_columns = (
+        ExtraColumn("_kafka_topic", "string", "topic the message was read from"),
+        ExtraColumn("_kafka_partition", "int", "its partition"),
+        ExtraColumn("_kafka_offset", "bigint", "its offset in the partition"),
+        ExtraColumn("_kafka_key", "string", "the message key as text"),
+    )
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        from pipelines.sources.streams import read_stream
+
+        options = self.reader_options(config, context.platform)
+        return read_stream(spark, config, options, json_values=_json_values(config))
+
+    def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
+        """The Kafka reader's options on ``platform``, secrets resolved."""
+        raise NotImplementedError
+
+    def corrupt_columns(self, config: SourceConfig) -> list[str]:
+        return [CORRUPT_COLUMN] if _json_values(config) else []
+
+    def rescued_columns(self, config: SourceConfig) -> list[str]:
+        return [RESCUED_COLUMN] if _json_values(config) else []
+
+
+def _json_values(config: SourceConfig) -> bool:
+    # both models have value_format; the type object is only asked about its own configs
+    return getattr(config.source, "value_format", None) == "json"

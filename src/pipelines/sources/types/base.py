@@ -1,0 +1,174 @@
+"""The interface every source type implements, and the registry that finds it by ``type``.
+
+A source type is one object: its config model (a member of the ``Source`` union in
+``pipelines.config.sources``), how it reads (``read``), what bronze is for it (``bronze_kind``,
+the extra columns its reader fills), what must happen before the graph is registered
+(``prepare``: Python data sources; ``before_run``: per-source work such as JDBC extracts),
+what a full refresh forgets (``reset``), why a local run may leave a source out
+(``local_skip_reason``) and the job tasks it needs on Databricks (``job_tasks``).
+
+Everything else dispatches through :func:`source_type`; no other module asks which class a
+source's config is. A type registers itself by subclassing :class:`SourceType` with a
+``model``; ``pipelines.sources.types`` imports every module of its folder, so a new type is
+its config model plus one module here (see the README, "Adding a source type").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, get_args
+
+from pipelines.config.base import Model
+from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.deploy import DeploySettings
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import DatasetKind, RunContext
+
+__all__ = [
+    "ExtraColumn",
+    "JobTask",
+    "SourceType",
+    "UnknownSourceType",
+    "registered_types",
+    "source_type",
+    "typed_source",
+]
+
+Echo = Callable[[str], None]
+M = TypeVar("M", bound=Model)
+_REGISTRY: dict[str, SourceType] = {}
+
+
+class UnknownSourceType(LakehouseError):
+    """A config's ``source.type`` has no registered source type object."""
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A column a type's bronze keeps beyond the declared ones and the ingestion metadata."""
+
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """A task a source type adds to its pipeline's daily job before the bronze refresh.
+
+    Attributes:
+        task: The task mapping (``task_key``, ``spark_python_task``, retries, ...).
+        environment: Its serverless environment: key and pip dependencies.
+    """
+
+    task: Mapping[str, Any]
+    environment: tuple[str, tuple[str, ...]] = field(default=("default", ()))
+
+
+class SourceType:
+    """One source type; subclasses set ``model`` and override what differs from the default.
+
+    Defaults: a streaming bronze table, no corrupt or rescued column, no extra bronze column,
+    nothing to prepare, reset or skip, no job task.
+    """
+
+    model: ClassVar[type[Model]]
+    """The config model; its ``type`` literal is the key this object is registered under."""
+    extra_bronze_columns: ClassVar[tuple[ExtraColumn, ...]] = ()
+    """Columns bronze keeps beyond the declared ones and the ingestion metadata."""
+
+    name: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "model" not in cls.__dict__:  # an intermediate base (e.g. shared by two types)
+            return
+        literal = cls.model.model_fields["type"].annotation
+        (name,) = get_args(literal)
+        instance = cls()
+        instance.name = name
+        _REGISTRY[name] = instance
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        """The raw rows of ``config``'s source (strings plus lineage), streaming if it can."""
+        raise NotImplementedError
+
+    def bronze_kind(self, config: SourceConfig) -> DatasetKind:
+        """A streaming table where the reader streams; a materialized view for snapshots."""
+        return "streaming_table"
+
+    def corrupt_columns(self, config: SourceConfig) -> list[str]:
+        """``[_corrupt_record]`` when the reader keeps unparseable records there."""
+        return []
+
+    def rescued_columns(self, config: SourceConfig) -> list[str]:
+        """``[_rescued_data]`` when the reader keeps undeclared values there."""
+        return []
+
+    def prepare(
+        self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
+    ) -> None:
+        """Once per run, before the graph is registered, for this type's ``sources`` (never
+        empty): e.g. register a Python data source (a query function may not)."""
+
+    def before_run(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
+    ) -> None:
+        """Per source, before the graph runs, where the platform does such work in the run
+        (locally; on Databricks a job task does it, see ``job_tasks``)."""
+
+    def reset(self, config: SourceConfig, context: RunContext) -> None:
+        """Forget state kept outside the tables (a full refresh)."""
+
+    def local_skip_reason(
+        self, config: SourceConfig, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """Why a local run leaves ``config`` out, or None when it runs."""
+        return None
+
+    def job_tasks(
+        self, sources: Sequence[SourceConfig], settings: DeploySettings
+    ) -> tuple[JobTask, ...]:
+        """Tasks the daily job of a pipeline holding ``sources`` (of this type) runs before
+        its bronze refresh on Databricks."""
+        return ()
+
+
+def registered_types() -> Mapping[str, SourceType]:
+    """Every registered source type by its ``type`` key."""
+    import pipelines.sources.types  # noqa: F401  (imports every type module once)
+
+    return _REGISTRY
+
+
+def source_type(config: SourceConfig | str) -> SourceType:
+    """The source type object of ``config`` (or of a ``type`` key).
+
+    Raises:
+        UnknownSourceType: No module registered that type.
+    """
+    key = config if isinstance(config, str) else config.source.type
+    found = registered_types().get(key)
+    if found is None:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnknownSourceType(f"source type '{key}' has no registered type object ({known})")
+    return found
+
+
+def typed_source(config: SourceConfig, model: type[M]) -> M:
+    """``config.source`` as ``model`` (a type object reading its own config).
+
+    Raises:
+        UnknownSourceType: The config is of another type (a dispatch bug, never user input).
+    """
+    source = config.source
+    if not isinstance(source, model):
+        raise UnknownSourceType(
+            f"{config.name}: source type '{source.type}' is not {model.__name__}"
+        )
+    return source

@@ -1,0 +1,46 @@
+"""``type: files``: files under the landing root (Auto Loader on Databricks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pipelines.config.sources import FileSource
+from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
+from pipelines.sources.types.base import SourceType, typed_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import RunContext
+
+__all__ = ["Files"]
+
+
+class Files(SourceType):
+    """Read by the platform's file stream (``pipelines.platform``); xlsx by a Python data
+    source registered before the graph on both platforms."""
+
+    model = FileSource
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        from pipelines.sources.files import read_files
+
+        return read_files(spark, config, context.landing_root, context.platform)
+
+    def corrupt_columns(self, config: SourceConfig) -> list[str]:
+        from pipelines.sources.files import has_corrupt_record
+
+        return [CORRUPT_COLUMN] if has_corrupt_record(typed_source(config, FileSource)) else []
+
+    def rescued_columns(self, config: SourceConfig) -> list[str]:
+        return [RESCUED_COLUMN]
+
+    def prepare(
+        self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
+    ) -> None:
+        if any(typed_source(s, FileSource).format == "xlsx" for s in sources):
+            from pipelines.sources.xlsx import XlsxDataSource
+
+            spark.dataSource.register(XlsxDataSource)

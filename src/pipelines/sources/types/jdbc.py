@@ -1,0 +1,85 @@
+"""``type: jdbc``: a database table or query, a snapshot or incremental by a column."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pipelines.config.jdbc import JdbcSource
+from pipelines.sources.local import jdbc_driver_missing, unconfigured_reason
+from pipelines.sources.types.base import Echo, JobTask, SourceType, typed_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.deploy import DeploySettings
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import DatasetKind, RunContext
+
+__all__ = ["Jdbc", "extracted"]
+
+
+def _incremental(config: SourceConfig) -> bool:
+    return typed_source(config, JdbcSource).incremental is not None
+
+
+def extracted(config: SourceConfig) -> bool:
+    """Whether ``config`` is an incremental JDBC source (extracted before each run)."""
+    return isinstance(config.source, JdbcSource) and config.source.incremental is not None
+
+
+class Jdbc(SourceType):
+    """A snapshot is a materialized view read afresh each run. An incremental source is
+    extracted before the graph runs (locally by the run, on Databricks by the daily job's
+    ``extract`` task: a query function may not run a query) into Parquet under the landing
+    root, which bronze streams."""
+
+    model = JdbcSource
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        if _incremental(config):
+            from pipelines.sources.jdbc_extract import stream_extracts
+
+            return stream_extracts(spark, config, context.landing_root)
+        from pipelines.sources.jdbc import read_jdbc
+
+        return read_jdbc(spark, config, platform=context.platform)
+
+    def bronze_kind(self, config: SourceConfig) -> DatasetKind:
+        return "streaming_table" if _incremental(config) else "materialized_view"
+
+    def before_run(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
+    ) -> None:
+        if not _incremental(config):
+            return
+        from pipelines.sources.jdbc_extract import extract_increment
+
+        where, rows = extract_increment(
+            spark, config, context.landing_root, context.run_id, platform=context.platform
+        )
+        echo(f"  extract {config.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
+
+    def reset(self, config: SourceConfig, context: RunContext) -> None:
+        if _incremental(config):
+            from pipelines.sources.jdbc_extract import reset_extracts
+
+            reset_extracts(config, context.landing_root)
+
+    def local_skip_reason(
+        self, config: SourceConfig, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        spec = typed_source(config, JdbcSource)
+        if spec.local_run != "if_configured":
+            return None
+        return jdbc_driver_missing(spec.driver) or unconfigured_reason(
+            config, "`lakehouse demo` starts a local PostgreSQL for it", environ
+        )
+
+    def job_tasks(
+        self, sources: Sequence[SourceConfig], settings: DeploySettings
+    ) -> tuple[JobTask, ...]:
+        from pipelines.deploy.jobs import extract_task
+
+        incremental = tuple(s.name for s in sources if _incremental(s))
+        return (extract_task(incremental, settings),) if incremental else ()

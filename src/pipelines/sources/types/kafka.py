@@ -1,0 +1,35 @@
+"""``type: kafka``: a Kafka topic (Apache Spark's connector locally, the runtime's on
+Databricks)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from pipelines.config.streams import KafkaSource
+from pipelines.sources.local import kafka_connector_missing, unconfigured_reason
+from pipelines.sources.types._streams import MessageStream
+from pipelines.sources.types.base import typed_source
+
+if TYPE_CHECKING:
+    from pipelines.config.model import SourceConfig
+
+__all__ = ["Kafka"]
+
+
+class Kafka(MessageStream):
+    """Runs locally once ``lakehouse jars`` has fetched the connector."""
+
+    model = KafkaSource
+
+    def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
+        from pipelines.sources.streams import kafka_options
+
+        return kafka_options(typed_source(config, KafkaSource), platform)
+
+    def local_skip_reason(
+        self, config: SourceConfig, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        return kafka_connector_missing() or unconfigured_reason(
+            config, "`lakehouse demo` starts a local Kafka broker for it", environ
+        )

@@ -1,0 +1,48 @@
+"""``type: rest``: a paged JSON API, read by the ``lakehouse_rest`` Python data source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pipelines.config.rest import RestSource
+from pipelines.sources.local import unconfigured_reason
+from pipelines.sources.types.base import SourceType, typed_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import DatasetKind, RunContext
+
+__all__ = ["Rest"]
+
+
+class Rest(SourceType):
+    """A snapshot (materialized view) or a stream of new records; the data source is
+    registered before the graph, on both platforms (a query function may not register)."""
+
+    model = RestSource
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        from pipelines.sources.rest import read_rest
+
+        return read_rest(spark, config, context.platform)
+
+    def bronze_kind(self, config: SourceConfig) -> DatasetKind:
+        snapshot = typed_source(config, RestSource).mode == "snapshot"
+        return "materialized_view" if snapshot else "streaming_table"
+
+    def prepare(
+        self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
+    ) -> None:
+        from pipelines.sources.rest import register_rest
+
+        register_rest(spark)
+
+    def local_skip_reason(
+        self, config: SourceConfig, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        return unconfigured_reason(
+            config, "`lakehouse demo` starts a local API server for it", environ
+        )

@@ -1,0 +1,291 @@
+"""Every pipeline of the bundle, run locally through its real entry point.
+
+For each pipeline resource of ``bundles/pipeline_*.yml``, in the order of its daily job's
+tasks (``bundles/job_<key>_daily.yml``): the ``extract`` task (incremental JDBC) runs its task
+code with the task's own parameters, and each ``pipeline_task`` runs
+``src/pipelines/lakeflow.py`` as a file (``runpy``) inside a fresh local Spark Declarative
+Pipelines graph, with the pipeline's ``configuration`` as Spark confs (bundle variables
+substituted with local values), and refreshes the task's ``refresh_selection``. The
+platform is Databricks' (``pipelines.platform.DatabricksPlatform``) but for what only a
+workspace has:
+
+- ``dbutils.secrets``: a stand-in backed by the project's local secret lookup
+  (``tests.dbutils_stub``);
+- Auto Loader: the ``cloudFiles`` options the pipeline builds are checked against the
+  documented option names, their format options mapped back (``cloudFiles.`` prefix off)
+  and compared with the open-source reader's, then the open-source file source reads;
+- AUTO CDC: the open-source engine cannot MERGE into Delta (``LocalPlatform``), so CDC tables
+  are the materialized view with AUTO CDC's output contract, as in local runs.
+
+Then each pipeline's tables are checked: exact row counts of silver and quarantine of every
+source it owns (the demo's data: ``pipelines.demo``, servers from ``pipelines.demo.servers``).
+"""
+
+from __future__ import annotations
+
+import runpy
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from pipelines.config import load_config
+from pipelines.config.model import SCHEMAS
+from pipelines.config.sources import FileSource
+from pipelines.platform import DatabricksPlatform, LocalPlatform
+from pipelines.sources.file_options import CORRUPT_COLUMN, autoloader_options, spark_options
+from tests.dbutils_stub import stub_dbutils
+
+from .helpers import REPO
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.spark,
+    pytest.mark.postgres,
+    pytest.mark.kafka,
+]
+
+CONF = REPO / "src" / "conf"
+ENTRY = REPO / "src" / "pipelines" / "lakeflow.py"
+BUNDLES = REPO / "bundles"
+PIPELINES = sorted(p.stem.removeprefix("pipeline_") for p in BUNDLES.glob("pipeline_*.yml"))
+CROSS_DOMAIN = "gold"  # reads the others' tables: runs last
+
+# Auto Loader's options (docs.databricks.com, "Auto Loader options": common and directory
+# listing options) and the generic and CSV/JSON/XML format options it passes to the format.
+DOCUMENTED_AUTOLOADER = frozenset({
+    "cloudFiles.allowOverwrites", "cloudFiles.backfillInterval", "cloudFiles.format",
+    "cloudFiles.includeExistingFiles", "cloudFiles.inferColumnTypes",
+    "cloudFiles.maxBytesPerTrigger", "cloudFiles.maxFileAge", "cloudFiles.maxFilesPerTrigger",
+    "cloudFiles.partitionColumns", "cloudFiles.schemaEvolutionMode", "cloudFiles.schemaHints",
+    "cloudFiles.schemaLocation", "cloudFiles.useStrictGlobber", "cloudFiles.validateOptions",
+    "rescuedDataColumn", "mode", "columnNameOfCorruptRecord", "encoding", "charset",
+    "header", "sep", "quote", "escape", "multiLine", "nullValue", "lineSep", "comment",
+    "dateFormat", "timestampFormat", "rowTag", "ignoreLeadingWhiteSpace",
+    "ignoreTrailingWhiteSpace",
+})  # fmt: skip
+
+# silver, quarantine rows of each source after one run over the demo's data
+EXPECTED = {
+    "booking_events": (6, 5),
+    "crm_customers": (80, 0),
+    "customer_feed": (120, 9),
+    "hotel_folios": (373, 0),
+    "hotel_reservations": (236, 4),
+    "orders_cdc": (11, 4),
+    "product_catalog": (1200, 12),
+    "room_rates": (40, 0),
+}
+EXPECTED_GOLD = {"customer_360": 140}
+
+
+@dataclass
+class PipelineRun:
+    """What happened to one pipeline: its job's tasks, failures and the Auto Loader reads."""
+
+    key: str
+    sources: tuple[str, ...]
+    gold: tuple[str, ...]
+    tasks: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    auto_loader: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _resource(path: Path, kind: str) -> tuple[str, dict[str, Any]]:
+    resources = yaml.safe_load(path.read_text(encoding="utf-8"))["resources"][kind]
+    ((key, resource),) = resources.items()
+    return key, resource
+
+
+def _substituted(value: str, variables: Mapping[str, str]) -> str:
+    for name, local in variables.items():
+        value = value.replace(name, local)
+    assert "${" not in value, f"no local value for {value}"
+    assert "{{" not in value, f"no local value for {value}"
+    return value
+
+
+def _table(name: str) -> str:
+    return name.removeprefix("${var.catalog}.")
+
+
+def _waves(selection: list[str], lookups: set[str]) -> list[list[str]]:
+    """The local engine does not order a flow after a table a quality rule looks up (the
+    runner's ``_waves``): refresh the looked-up tables of a selection first."""
+    first = [n for n in selection if n in lookups]
+    return [w for w in (first, [n for n in selection if n not in lookups]) if w]
+
+
+class _AutoLoaderStandIn:
+    """``DatabricksPlatform.file_rows`` for a machine without Auto Loader."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dict[str, str]] = {}
+
+    def __call__(
+        self,
+        spark: SparkSession,
+        source: FileSource,
+        names: Sequence[str],
+        landing_root: str,
+    ) -> DataFrame:
+        options = autoloader_options(source, names)
+        unknown = sorted(set(options) - DOCUMENTED_AUTOLOADER - set(source.options))
+        assert not unknown, f"{source.path}: undocumented Auto Loader options {unknown}"
+        assert options["cloudFiles.format"] == source.format
+        hints = options["cloudFiles.schemaHints"]
+        if source.format in ("csv", "json", "xml"):  # corrupt records are kept (schema field)
+            assert hints.endswith(f"`{CORRUPT_COLUMN}` STRING")
+            assert options["columnNameOfCorruptRecord"] == CORRUPT_COLUMN
+        # the format options map back to the open-source reader's own
+        mapped = {
+            k.removeprefix("cloudFiles."): v
+            for k, v in options.items()
+            if k not in ("cloudFiles.format", "rescuedDataColumn")
+            and not k.startswith(("cloudFiles.schema", "cloudFiles.infer"))
+        }
+        if source.format in ("csv", "xml"):
+            assert mapped == spark_options(source)
+        self.seen[source.path] = options
+        return LocalPlatform().file_rows(spark, source, names, landing_root)
+
+
+def _landing(root: Path) -> tuple[tuple[str, ...], ...]:
+    """The demo's landing zone (the same generators, the same defaults as ``lakehouse
+    demo``); returns the feed's customers (the CRM table holds many of them again)."""
+    from pipelines.demo import (
+        generate_catalog,
+        generate_customers,
+        generate_hotel,
+        generate_orders_cdc,
+    )
+
+    generate_catalog(root / "product_catalog")
+    generate_hotel(root / "hotel")
+    generate_orders_cdc(root / "orders_cdc")
+    return generate_customers(root / "customer_feed").people
+
+
+def _run_pipeline(
+    spark: SparkSession, key: str, variables: Mapping[str, str], storage: str, lookups: set[str]
+) -> PipelineRun:
+    from pipelines.deploy.entry import PipelineSelection
+    from pipelines.runner import run_definition
+    from pipelines.sources.jdbc_extract import LocalFolders
+    from pipelines.sources.jdbc_task import main as extract_main
+
+    _, pipeline = _resource(BUNDLES / f"pipeline_{key}.yml", "pipelines")
+    (library,) = pipeline["libraries"]
+    assert (BUNDLES / library["file"]["path"]).resolve() == ENTRY
+    configuration = {
+        name: _substituted(str(value), variables)
+        for name, value in pipeline["configuration"].items()
+    }
+    selection = PipelineSelection.from_conf(configuration.get)
+    run = PipelineRun(key, selection.sources, selection.gold)
+    _, job = _resource(BUNDLES / f"job_{key}_daily.yml", "jobs")
+
+    def define() -> Sequence[str]:
+        for name, value in configuration.items():
+            spark.conf.set(name, value)
+        try:
+            runpy.run_path(str(ENTRY), run_name="lakeflow")  # as Lakeflow runs a source file
+        finally:
+            for name in configuration:
+                spark.conf.unset(name)
+        return ()
+
+    for task in job["tasks"]:
+        run.tasks.append(task["task_key"])
+        if "pipeline_task" in task:
+            selected = [_table(t) for t in task["pipeline_task"]["refresh_selection"]]
+            for wave in _waves(selected, lookups):
+                tracker = run_definition(
+                    spark, define, storage_root=storage, refresh=wave, echo=lambda _: None
+                )
+                run.failed |= tracker.failed
+                if tracker.run_state != "COMPLETED" and not tracker.failed:
+                    run.failed[task["task_key"]] = tracker.run_state
+        elif task["spark_python_task"]["python_file"].endswith("extract_jdbc.py"):
+            parameters = task["spark_python_task"]["parameters"]
+            parameters = [_substituted(p, variables) for p in parameters]
+            extract_main(parameters, spark=spark, folders=LocalFolders())
+        # record_ops reads the Databricks event log: not part of this run
+    return run
+
+
+@pytest.fixture(scope="module")
+def bundle_runs(
+    spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, PipelineRun]]:
+    from pipelines.demo.servers import demo_servers
+
+    root = tmp_path_factory.mktemp("bundle_runs")
+    people = _landing(root / "landing")
+    storage = (root / "storage").as_uri()
+    config = load_config(CONF)
+    lookups = {r.reference.table for s in config.sources for r in s.rules if r.reference}
+    variables = {
+        "${workspace.file_path}/src/conf": str(CONF),
+        "${workspace.file_path}/src": str(REPO / "src"),
+        "${var.landing_root}": (root / "landing").as_uri(),
+        "{{job.run_id}}": "1",
+    }
+    for schema in SCHEMAS:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    # Other tests of the session may have left these tables: start from none, as a deploy does.
+    layers = ("bronze", "bronze_pii", "silver", "quarantine")
+    every = [f"{layer}.{s.name}" for s in config.sources for layer in layers]
+    every += [f"silver.{e.name}" for e in config.entities]
+    every += [f"silver.{e.xref}" for e in config.entities]
+    for name in every + [f"gold.{g.name}" for g in config.gold]:
+        spark.sql(f"DROP TABLE IF EXISTS {name}")
+    stand_in = _AutoLoaderStandIn()
+    order = sorted(PIPELINES, key=lambda k: (k == CROSS_DOMAIN, k))
+    runs: dict[str, PipelineRun] = {}
+    with pytest.MonkeyPatch.context() as patch, stub_dbutils():
+        patch.setattr(DatabricksPlatform, "file_rows", lambda _self, *args: stand_in(*args))
+        patch.setattr(DatabricksPlatform, "applies_auto_cdc", False)  # see the module docstring
+        with demo_servers(echo=lambda _: None, people=people, spark=lambda: spark):
+            for key in order:
+                stand_in.seen = {}
+                try:
+                    runs[key] = _run_pipeline(spark, key, variables, storage, lookups)
+                except Exception as exc:  # one pipeline's failure is its own test's failure
+                    runs[key] = PipelineRun(key, (), (), failed={"definition": repr(exc)})
+                runs[key].auto_loader = stand_in.seen
+    yield runs
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _count(spark: SparkSession, table: str) -> int:
+    return int(spark.sql(f"SELECT count(*) AS n FROM {table}").collect()[0]["n"])
+
+
+@pytest.mark.parametrize("key", PIPELINES)
+def test_the_bundle_pipeline_runs_through_its_entry_point(
+    key: str, bundle_runs: dict[str, PipelineRun], spark: SparkSession
+) -> None:
+    run = bundle_runs[key]
+    assert run.failed == {}
+    assert run.tasks[-1] == "record_ops"
+    counts = {
+        s: (_count(spark, f"silver.{s}"), _count(spark, f"quarantine.{s}")) for s in run.sources
+    }
+    assert counts == {s: EXPECTED[s] for s in run.sources}
+    gold = {g: _count(spark, f"gold.{g}") for g in run.gold if g in EXPECTED_GOLD}
+    assert gold == {g: n for g, n in EXPECTED_GOLD.items() if g in run.gold}
+    config = load_config(CONF)
+    files = sorted(
+        s.source.path
+        for s in config.sources
+        if s.name in run.sources and isinstance(s.source, FileSource)
+    )
+    assert sorted(run.auto_loader) == files  # every file source read the Databricks way

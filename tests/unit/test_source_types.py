@@ -1,0 +1,66 @@
+"""Source types are one registered object each; the platform adapter makes the platform's
+choices. No Spark."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.sources import Source
+from pipelines.platform import DatabricksPlatform, LocalPlatform, platform_for
+from pipelines.sources import bronze_kind, corrupt_columns, extra_bronze_columns, rescued_columns
+from pipelines.sources.types import UnknownSourceType, registered_types, source_type
+from pipelines.spec import RunContext
+
+
+def test_every_member_of_the_config_union_has_one_registered_type() -> None:
+    union = get_args(get_args(Source)[0])
+    keys = {get_args(model.model_fields["type"].annotation)[0] for model in union}
+    assert set(registered_types()) == keys == {"files", "jdbc", "rest", "kafka", "eventhubs"}
+    for key, kind in registered_types().items():
+        assert kind.name == key
+        assert kind.model in union
+    with pytest.raises(UnknownSourceType, match="source type 'ftp' has no registered"):
+        source_type("ftp")
+
+
+def test_what_each_shipped_source_type_answers(config: LakehouseConfig) -> None:
+    answers = {
+        s.name: (
+            s.source.type,
+            bronze_kind(s),
+            corrupt_columns(s),
+            rescued_columns(s),
+            [c.name for c in extra_bronze_columns(s)],
+        )
+        for s in config.sources
+    }
+    kafka = ["_kafka_topic", "_kafka_partition", "_kafka_offset", "_kafka_key"]
+    both = ["_corrupt_record"], ["_rescued_data"]
+    assert answers == {
+        "booking_events": ("kafka", "streaming_table", *both, kafka),
+        "crm_customers": ("jdbc", "streaming_table", [], [], []),
+        "customer_feed": ("files", "streaming_table", *both, []),
+        "hotel_folios": ("files", "streaming_table", *both, []),
+        "hotel_reservations": ("files", "streaming_table", *both, []),
+        "orders_cdc": ("files", "streaming_table", *both, []),
+        "product_catalog": ("files", "streaming_table", *both, []),
+        "room_rates": ("rest", "materialized_view", [], [], []),
+    }
+
+
+def test_the_platform_adapter_is_chosen_in_one_place() -> None:
+    local, databricks = platform_for("local"), platform_for("databricks")
+    assert isinstance(local, LocalPlatform)
+    assert isinstance(databricks, DatabricksPlatform)
+    assert (local.kafka_client_package, databricks.kafka_client_package) == (
+        "org.apache.kafka",
+        "kafkashaded.org.apache.kafka",
+    )
+    assert (local.applies_auto_cdc, databricks.applies_auto_cdc) == (False, True)
+    assert (local.runs_pre_run_work, databricks.runs_pre_run_work) == (True, False)
+    assert (local.skips_unserved_sources, databricks.skips_unserved_sources) == (True, False)
+    context = RunContext(run_id="r", landing_root="/l", platform="databricks")
+    assert context.adapter is databricks
