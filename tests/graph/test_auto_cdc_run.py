@@ -1,9 +1,9 @@
 """CDC on local Delta: what open-source SDP 4.2 can apply, and SCD1 against SCD2 on one feed.
 
 Databricks applies every CDC source with ``dp.create_auto_cdc_flow``. Open-source SDP 4.2
-cannot yet into Delta (``RunContext.applies_auto_cdc``): the first test runs a real AUTO CDC
+cannot yet into Delta (``LocalPlatform.applies_auto_cdc``): the first test runs a real AUTO CDC
 flow into a Delta table and pins the exact refusal, so it fails the day a pyspark upgrade lifts
-it (then flip ``applies_auto_cdc``). Until then both SCD types are materialized views with AUTO
+it (then flip ``LocalPlatform.applies_auto_cdc``). Until then both SCD types are materialized views with AUTO
 CDC's output contract, and the second test holds them to each other on the same events (the
 demo's change feed: out of order, sent twice, a late delete, a delete carrying only its key),
 after a first delivery and after an incremental second one: the SCD1 table equals the current

@@ -93,7 +93,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
 
 def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -> DatasetSpec:
     """Valid rows as a streaming feed, applied by ``dp.create_auto_cdc_flow`` (every CDC source
-    on Databricks; SCD type 1 locally on Delta: ``RunContext.applies_auto_cdc``)."""
+    on Databricks; none locally yet: ``pipelines.platform.LocalPlatform.applies_auto_cdc``)."""
     cdc = source.silver.cdc
     assert cdc is not None
     declared = [c.name for c in source.columns] + list(source.silver.derive)
