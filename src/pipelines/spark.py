@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
+from pipelines._ports import free_port
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
 from pipelines.jvm_cache import ClassCache, class_cache
@@ -221,7 +222,7 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     from pyspark.sql import SparkSession as ClassicSession
 
     settings.logs.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
     # The server's Python planners (Python data sources) read the interpreter from the
     # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
@@ -301,9 +302,3 @@ def stop_session() -> None:
 def _redact(url: str) -> str:
     """``url`` without its token value, for error messages."""
     return re.sub(r"(token=)[^;]*", r"\1***", url)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -39,7 +39,7 @@ def test_a_broker_that_cannot_start_fails_with_its_log(
         with socket.socket() as spare:
             spare.bind(("127.0.0.1", 0))
             ports = iter([port, spare.getsockname()[1]])
-        monkeypatch.setattr("pipelines.demo.kafka._free_port", lambda: next(ports))
+        monkeypatch.setattr("pipelines.demo.kafka.free_port", lambda: next(ports))
         with pytest.raises(LakehouseError) as caught:
             start_kafka(timeout=60)
     message = str(caught.value)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines._ports import free_port
 from pipelines.errors import LakehouseError
 from pipelines.maven import KAFKA_BROKER, fetched, java_executable
 
@@ -96,7 +97,7 @@ def start_kafka(*, partitions: int = 2, timeout: float = _TIMEOUT) -> LocalKafka
         )
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="lakehouse-kafka-"))
-    port, controller = _free_port(), _free_port()
+    port, controller = free_port(), free_port()
     properties = root / "server.properties"
     properties.write_text(_server_properties(root / "data", port, controller, partitions))
     java = [java_executable(), *_JVM, "-cp", ":".join(str(j) for j in jars)]
@@ -179,9 +180,3 @@ def _tail(text: str) -> str:
     """The log's last lines, without Java stack frames (the exceptions say why)."""
     lines = [line for line in text.splitlines() if line.strip() and not _FRAME.match(line)]
     return " | ".join(lines[-_LOG_LINES:]) or "(no output)"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -27,12 +27,12 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines._ports import free_port
 from pipelines.errors import LakehouseError
 
 __all__ = ["INSTALL_HINT", "RUN_AS_ROOT", "LocalPostgres", "postgres_bin", "start_postgres"]
@@ -143,7 +143,7 @@ def start_postgres() -> LocalPostgres:
                 bin_dir = _link_embedded(bin_dir, root / "install")
             entry = pwd.getpwnam(run_as)
             os.chown(root, entry.pw_uid, entry.pw_gid)
-        server = LocalPostgres(bin_dir, root, _free_port(), run_as)
+        server = LocalPostgres(bin_dir, root, free_port(), run_as)
         cluster = root / "cluster"
         # --no-locale: the environment's locale may not exist on this machine, and initdb
         # would refuse it; byte order is the same everywhere.
@@ -194,9 +194,3 @@ def _link(source: str, destination: str) -> None:
         os.link(source, destination)
     except OSError:  # another file system
         shutil.copy2(source, destination)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
