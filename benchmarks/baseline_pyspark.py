@@ -46,7 +46,7 @@ def phase(name: str) -> Iterator[None]:
 
 def session(shuffle_partitions: int, driver_memory: str, table_format: str) -> SparkSession:
     """A classic local session with the lakehouse's local Spark settings."""
-    from pipelines.spark import delta_confs
+    from pipelines.local.spark import delta_confs
 
     delta = delta_confs() if table_format == "delta" else {}
     if table_format == "delta" and not delta:

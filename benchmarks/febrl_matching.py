@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING
 from pipelines.config import load_config
 from pipelines.config.entity import FuzzyRule, MatchSettings
 from pipelines.config.model import LocalSettings
-from pipelines.settings import Settings
-from pipelines.spark import local_session, stop_session
+from pipelines.local.settings import Settings
+from pipelines.local.spark import local_session, stop_session
 from pipelines.transforms.match import match, rounds_needed
 from pipelines.transforms.standardise import iso_date, trim
 

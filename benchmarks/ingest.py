@@ -51,7 +51,8 @@ def ours(spark: SparkSession, landing: Landing, storage: Path) -> float:
     """The bronze flow through the engine; returns the flow's own seconds."""
     from pipelines.config import load_config
     from pipelines.graph import RunContext, build_graph
-    from pipelines.runner import new_run_id, run_once
+    from pipelines.local.runner import run_once
+    from pipelines.ops.record import new_run_id
 
     config = load_config(REPO / "src" / "conf").select([SOURCE_FOLDER])
     context = RunContext(run_id=new_run_id(), landing_root=landing.root.as_uri())
@@ -77,8 +78,8 @@ def timed(step: Callable[[], float]) -> dict[str, float]:
 def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
     """Every repeat of both variants, alternating; each output counted and checked."""
     from pipelines.config import load_config
-    from pipelines.settings import Settings
-    from pipelines.spark import local_session, stop_session
+    from pipelines.local.settings import Settings
+    from pipelines.local.spark import local_session, stop_session
 
     home = args.work / "home"
     shutil.rmtree(home, ignore_errors=True)

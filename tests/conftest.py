@@ -15,7 +15,7 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import LocalSettings
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,7 +32,7 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The pipeline engine retries a failed flow twice, after 5 s then 10 s: 15 s of waiting in every
 # run with a failing dataset. Tests wait 1 s, then 2 s (the retries and results are the same).
-# (Stream-state polling is 100 ms in every local session: pipelines.spark.)
+# (Stream-state polling is 100 ms in every local session: pipelines.local.spark.)
 ENGINE_WAITS = {"spark.sql.pipelines.execution.watchdog.minRetryTime": "1s"}
 # As spark-submit arguments: the defaults of every session of a server started with them (the
 # ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.
@@ -42,11 +42,11 @@ ENGINE_WAITS_ARGS = "".join(f"--conf {k}={v} " for k, v in ENGINE_WAITS.items())
 @pytest.fixture(scope="session")
 def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     """The one session of the test run (starting Spark costs ~8 s; do it once)."""
-    from pipelines.spark import local_session, stop_session
+    from pipelines.local.spark import local_session, stop_session
 
     settings = Settings(lakehouse_home, lakehouse_home / "landing", CONF)
     # The suite's JVMs map the class archive of earlier runs but do not write one: the
-    # session's JVM would write it only as the suite ends (pipelines.jvm_cache).
+    # session's JVM would write it only as the suite ends (pipelines.local.jvm_cache).
     os.environ.setdefault("LAKEHOUSE_JVM_CACHE", "read")
     with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
         env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)

@@ -56,12 +56,12 @@ def spark_session() -> SparkSession:
         connect_module = importlib.import_module("databricks.connect")
         return cast("SparkSession", connect_module.DatabricksSession.builder.getOrCreate())
     if where == "remote":
-        from pipelines.spark import remote_session
+        from pipelines.local.spark import remote_session
 
         return remote_session(os.environ["LAKEHOUSE_REMOTE"])
     from pipelines.config import load_config
-    from pipelines.settings import Settings
-    from pipelines.spark import local_session
+    from pipelines.local.settings import Settings
+    from pipelines.local.spark import local_session
 
     settings = Settings.from_env()
     return local_session(settings, load_config(settings.conf).project.local)

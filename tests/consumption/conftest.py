@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.demo import generate_catalog
-from pipelines.runner import run_pipeline
+from pipelines.local.runner import run_pipeline
 from tests.consumption.helpers import Built
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.demo import generate_catalog
 from pipelines.errors import LakehouseError
-from pipelines.spark import remote_session
+from pipelines.local.spark import remote_session
 from tests.conftest import CONF
 from tests.consumption.helpers import LAKEHOUSE, Built, child_env, free_port
 from tests.graph.oracle import expected_from

@@ -11,8 +11,8 @@ import pytest
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
-from pipelines.serve import ServedTable, readable_schemas, serve_confs, served_tables
-from pipelines.settings import Settings
+from pipelines.local.serve import ServedTable, readable_schemas, serve_confs, served_tables
+from pipelines.local.settings import Settings
 from tests.conftest import CONF
 from tests.consumption.conftest import PII_TABLE
 from tests.consumption.helpers import Built, free_port, serving, with_image_by_brand

@@ -69,7 +69,7 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                     "channel": "CURRENT",
                     "continuous": False,
                     "root_path": "${workspace.file_path}/src",
-                    "libraries": [{"file": {"path": "../src/pipelines/lakeflow.py"}}],
+                    "libraries": [{"file": {"path": "../src/pipelines/databricks/pipeline.py"}}],
                     "environment": {
                         "dependencies": [
                             "pydantic>=2.7,<3",
@@ -123,7 +123,7 @@ def _record_ops(pipeline: str, after: str) -> dict[str, Any]:
         "run_if": "ALL_DONE",
         "environment_key": "ops",
         "spark_python_task": {
-            "python_file": "../src/pipelines/record_ops.py",
+            "python_file": "../src/pipelines/databricks/task_record_ops.py",
             "parameters": [
                 "--src", "${workspace.file_path}/src", "--catalog", "${var.catalog}",
                 "--pipeline", pipeline, "--target", "${bundle.target}",
@@ -217,7 +217,7 @@ def test_backfill_job(hotel_config: LakehouseConfig) -> None:
     ]
     (task,) = job["tasks"]
     assert task["spark_python_task"] == {
-        "python_file": "../src/pipelines/backfill.py",
+        "python_file": "../src/pipelines/databricks/task_backfill.py",
         "parameters": [
             "--src", "${workspace.file_path}/src",
             "--conf", "${workspace.file_path}/src/conf",
@@ -498,7 +498,7 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
         "description": "Extract the new rows of crm_customers (incremental JDBC)",
         "environment_key": "extract",
         "spark_python_task": {
-            "python_file": "../src/pipelines/extract_jdbc.py",
+            "python_file": "../src/pipelines/databricks/task_extract_jdbc.py",
             "parameters": [
                 "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
                 "--landing-root", "${var.landing_root}", "--run-id", "{{job.run_id}}",

@@ -3,7 +3,7 @@
 For each pipeline resource of ``bundles/pipeline_*.yml``, in the order of its daily job's
 tasks (``bundles/job_<key>_daily.yml``): the ``extract`` task (incremental JDBC) runs its task
 code with the task's own parameters, and each ``pipeline_task`` runs
-``src/pipelines/lakeflow.py`` as a file (``runpy``) inside a fresh local Spark Declarative
+``src/pipelines/databricks/pipeline.py`` as a file (``runpy``) inside a fresh local Spark Declarative
 Pipelines graph, with the pipeline's ``configuration`` as Spark confs (bundle variables
 substituted with local values), and refreshes the task's ``refresh_selection``. The
 platform is Databricks' (``pipelines.platform.DatabricksPlatform``) but for what only a
@@ -176,8 +176,8 @@ def _landing(root: Path) -> tuple[tuple[str, ...], ...]:
 def _run_pipeline(
     spark: SparkSession, key: str, variables: Mapping[str, str], storage: str, lookups: set[str]
 ) -> PipelineRun:
-    from pipelines.deploy.entry import PipelineSelection
-    from pipelines.runner import run_definition
+    from pipelines.databricks.define import PipelineSelection
+    from pipelines.local.runner import run_definition
     from pipelines.sources.jdbc_extract import LocalFolders
     from pipelines.sources.jdbc_task import main as extract_main
 

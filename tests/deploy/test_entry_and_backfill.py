@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.databricks.define import EntryPointError, PipelineSelection, select_specs
 from pipelines.deploy.backfill import (
     BackfillError,
     BackfillRequest,
@@ -19,7 +20,6 @@ from pipelines.deploy.backfill import (
     plan_updates,
     run_updates,
 )
-from pipelines.deploy.entry import EntryPointError, PipelineSelection, select_specs
 from pipelines.deploy.layout import plan_pipelines
 from pipelines.graph import RunContext, build_graph
 

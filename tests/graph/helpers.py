@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.config.loader import LakehouseConfig
-from pipelines.runner import RunResult, run_pipeline
+from pipelines.local.runner import RunResult, run_pipeline
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

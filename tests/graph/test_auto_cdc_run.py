@@ -22,7 +22,7 @@ from pipelines.config.cdc import Cdc
 from pipelines.config.loader import LakehouseConfig
 from pipelines.demo import generate_orders_cdc
 from pipelines.graph import RunContext, build_graph
-from pipelines.runner import run_once
+from pipelines.local.runner import run_once
 from pipelines.spec import AutoCdcFlow, DatasetSpec
 from tests.graph.helpers import run
 

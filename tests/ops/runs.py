@@ -20,8 +20,9 @@ import pytest
 from pipelines.config.alerts import AlertsConfig
 from pipelines.config.loader import LakehouseConfig
 from pipelines.demo import generate_catalog
+from pipelines.local.runner import RunResult, run_pipeline
+from pipelines.ops.record import new_run_id
 from pipelines.ops.tables import OPS_TABLES, append_rows
-from pipelines.runner import RunResult, new_run_id, run_pipeline
 from tests.ops.servers import Recorder, smtp_server, webhook_server
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pipelines import runner
 from pipelines.cli import main
 from pipelines.config.loader import LakehouseConfig
 from pipelines.errors import LakehouseError
+from pipelines.local import runner
 from pipelines.ops.history import bind
 from pipelines.ops.status import read_status
 from pipelines.report import collect_report, render_report

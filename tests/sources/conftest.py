@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.demo.api import DemoApi, demo_api, rate_records
 from pipelines.demo.postgres import LocalPostgres, start_postgres
-from pipelines.sources.local import jdbc_driver_missing
+from pipelines.local.skips import jdbc_driver_missing
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.demo.crm import CrmCustomer, crm_table_sql
 from pipelines.demo.customers import CUSTOMER_HEADER
 from pipelines.demo.postgres import LocalPostgres
-from pipelines.summary import matches
+from pipelines.local.summary import matches
 from tests.graph.helpers import pii_leaks, run, tables_outside_pii
 
 if TYPE_CHECKING:

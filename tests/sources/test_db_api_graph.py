@@ -16,7 +16,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.demo.api import DemoApi
 from pipelines.demo.postgres import LocalPostgres
 from pipelines.errors import PipelineRunError
-from pipelines.runner import RunResult, run_pipeline
+from pipelines.local.runner import RunResult, run_pipeline
 from pipelines.sources.jdbc import read_jdbc
 from pipelines.sources.jdbc_extract import read_watermark
 from pipelines.sources.prepare import reset_sources

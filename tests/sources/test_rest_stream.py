@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.demo.api import demo_api, rate_records
-from pipelines.runner import run_pipeline
+from pipelines.local.runner import run_pipeline
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

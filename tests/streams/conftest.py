@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipelines.demo.kafka import LocalKafka, start_kafka
-from pipelines.maven import KAFKA_BROKER, SPARK_EXTRAS, fetched
+from pipelines.local.maven import KAFKA_BROKER, SPARK_EXTRAS, fetched
 
 
 @pytest.fixture(scope="session")

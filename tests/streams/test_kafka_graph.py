@@ -16,8 +16,8 @@ from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.demo.booking_events import BOOKING_EVENTS, BOOKING_EVENTS_TOPIC, booking_event
 from pipelines.demo.kafka import LocalKafka
-from pipelines.runner import RunResult, run_pipeline
-from pipelines.summary import reconciliation
+from pipelines.local.runner import RunResult, run_pipeline
+from pipelines.local.summary import reconciliation
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

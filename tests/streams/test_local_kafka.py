@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.demo.kafka import start_kafka
 from pipelines.errors import LakehouseError
-from pipelines.maven import KAFKA_BROKER, fetched
+from pipelines.local.maven import KAFKA_BROKER, fetched
 
 pytestmark = [pytest.mark.kafka]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.jvm_cache import class_cache
+from pipelines.local.jvm_cache import class_cache
 
 SPARK = Path("/opt/spark-for-test")
 

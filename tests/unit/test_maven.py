@@ -13,7 +13,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
-from pipelines.maven import (
+from pipelines.local.maven import (
     JAR_SETS,
     SPARK_EXTRAS,
     JarSet,
@@ -22,8 +22,8 @@ from pipelines.maven import (
     fetch,
     fetched,
 )
-from pipelines.settings import Settings
-from pipelines.spark import spark_confs, table_format
+from pipelines.local.settings import Settings
+from pipelines.local.spark import spark_confs, table_format
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
 from pipelines.graph import RunContext, build_graph
+from pipelines.local.runner import _started_early
 from pipelines.profile import Profile
-from pipelines.runner import _started_early
 
 BRONZE, SILVER, QUARANTINE = (
     f"{layer}.product_catalog" for layer in ("bronze", "silver", "quarantine")

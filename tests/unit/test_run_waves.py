@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipelines.config import load_config
 from pipelines.graph import RunContext, build_graph
-from pipelines.runner import _waves
+from pipelines.local.runner import _waves
 from pipelines.spec import DatasetSpec
 
 CONF = Path(__file__).resolve().parents[2] / "src" / "conf"

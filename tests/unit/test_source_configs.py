@@ -10,9 +10,9 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.model import EventHubsSource, KafkaSource
 from pipelines.config.secrets import SecretRef
-from pipelines.maven import SPARK_EXTRAS, artifact
+from pipelines.local.maven import SPARK_EXTRAS, artifact
+from pipelines.local.skips import jdbc_driver_jar, jdbc_driver_missing, local_skip_reason
 from pipelines.secrets import SecretNotFound, env_name, lookup, resolve
-from pipelines.sources.local import jdbc_driver_jar, jdbc_driver_missing, local_skip_reason
 from pipelines.sources.streams import eventhubs_options, kafka_options
 from tests.dbutils_stub import stub_dbutils
 from tests.unit.test_config_errors import _edit, _messages
@@ -192,7 +192,7 @@ def test_local_run_skips_event_hubs_and_kafka_without_its_connector(
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     events = config.source("booking_events")
     env = {"LAKEHOUSE_SECRETS_FILE": str(tmp_path / "none.yml")}
-    monkeypatch.setattr("pipelines.sources.local.local_jars", lambda: [KAFKA_JAR])
+    monkeypatch.setattr("pipelines.local.skips.local_jars", lambda: [KAFKA_JAR])
     assert local_skip_reason(events, env) == (
         "not configured locally (local_run: if_configured): set "
         "LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS or add "
@@ -201,7 +201,7 @@ def test_local_run_skips_event_hubs_and_kafka_without_its_connector(
     )
     env["LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS"] = "127.0.0.1:9092"
     assert local_skip_reason(events, env) is None
-    monkeypatch.setattr("pipelines.sources.local.local_jars", lambda: [])
+    monkeypatch.setattr("pipelines.local.skips.local_jars", lambda: [])
     assert local_skip_reason(events, env) == (
         f"kafka sources need Spark's Kafka connector, not in {SPARK_EXTRAS.folder}: run "
         "`lakehouse jars` (it fetches it once)"

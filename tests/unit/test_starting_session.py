@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pipelines.spark import StartingSession
+from pipelines.local.spark import StartingSession
 
 
 class _JvmFailed(RuntimeError):

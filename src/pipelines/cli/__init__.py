@@ -32,8 +32,8 @@ from pipelines.cli import (
 )
 from pipelines.config import format_problems
 from pipelines.errors import ConfigErrors, LakehouseError
+from pipelines.local.settings import Settings
 from pipelines.redact import scrub_text
-from pipelines.settings import Settings
 
 __all__ = ["main"]
 

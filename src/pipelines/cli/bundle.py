@@ -10,7 +10,7 @@ from pathlib import Path
 from pipelines.config import load_config
 from pipelines.deploy import GeneratedFile, bundle_files, grants_file, stale_files, write_files
 from pipelines.deploy.bundle import MANAGED
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from pipelines.config import load_config
 from pipelines.contracts import Contract, blocking_changes, contracts, diff
 from pipelines.errors import ConfigErrors, LakehouseError
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser", "contracts_at"]
 

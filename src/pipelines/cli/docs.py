@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 

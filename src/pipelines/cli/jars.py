@@ -10,8 +10,8 @@ import argparse
 import sys
 
 from pipelines.errors import LakehouseError
-from pipelines.maven import JAR_SETS, cache_root, fetch, fetched
-from pipelines.settings import Settings
+from pipelines.local.maven import JAR_SETS, cache_root, fetch, fetched
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 

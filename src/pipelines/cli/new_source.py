@@ -10,7 +10,7 @@ import yaml
 
 from pipelines.config import load_config
 from pipelines.errors import LakehouseError
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 
@@ -20,8 +20,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.local.spark import local_session
     from pipelines.report import collect_report, render_report
-    from pipelines.spark import local_session
 
     config = load_config(settings.conf)
     spark = local_session(settings, config.project.local)

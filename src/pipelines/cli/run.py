@@ -10,8 +10,8 @@ import argparse
 
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
+from pipelines.local.settings import Settings
 from pipelines.profile import Profile, process_age
-from pipelines.settings import Settings
 
 __all__ = ["add_parser", "run_local", "run_remote"]
 
@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
     from pipelines.demo.servers import demo_servers
-    from pipelines.spark import start_local_session
+    from pipelines.local.spark import start_local_session
 
     config = load_config(settings.conf)  # fail on bad config before writing anything
     # Spark starts while the data is generated; the Kafka broker produces through it.
@@ -154,12 +154,12 @@ def run_local(
     profile: bool = False,
 ) -> int:
     """Run the whole graph on the local session and print the summary (and the profile)."""
-    from pipelines.spark import start_local_session, table_format
+    from pipelines.local.spark import start_local_session, table_format
 
     starting = start_local_session(settings, config.project.local)
     # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
-    from pipelines.runner import run_pipeline
-    from pipelines.summary import print_summary
+    from pipelines.local.runner import run_pipeline
+    from pipelines.local.summary import print_summary
 
     steps = _profile()
     try:
@@ -203,9 +203,9 @@ def run_remote(
     profile: bool = False,
 ) -> int:
     """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
-    from pipelines.runner import run_pipeline
-    from pipelines.spark import remote_session, table_format
-    from pipelines.summary import print_summary
+    from pipelines.local.runner import run_pipeline
+    from pipelines.local.spark import remote_session, table_format
+    from pipelines.local.summary import print_summary
 
     steps = _profile()
     try:

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 
@@ -25,8 +25,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _scan_pii(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.local.spark import local_session
     from pipelines.pii.scan import render_suggestions, scan_table
-    from pipelines.spark import local_session
 
     config = load_config(settings.conf)
     table = args.dataset if "." in args.dataset else f"bronze.{args.dataset}"

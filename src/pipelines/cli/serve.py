@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 
@@ -48,7 +48,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.serve import start_endpoint, stop_endpoint
+    from pipelines.local.serve import start_endpoint, stop_endpoint
 
     config = load_config(settings.conf)
     local = config.project.local

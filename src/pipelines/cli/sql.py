@@ -6,7 +6,7 @@ import argparse
 
 from pipelines.config import load_config
 from pipelines.errors import LakehouseError
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 
@@ -25,8 +25,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _sql(args: argparse.Namespace, settings: Settings) -> int:
     from pyspark.errors import PySparkException
 
+    from pipelines.local.spark import local_session, remote_session
     from pipelines.output import render_rows
-    from pipelines.spark import local_session, remote_session
 
     if args.remote:
         spark = remote_session(args.remote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 
@@ -18,8 +18,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.local.spark import local_session
     from pipelines.ops.status import read_status, render_status
-    from pipelines.spark import local_session
 
     config = load_config(settings.conf)
     spark = local_session(settings, config.project.local)

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from pipelines.config import load_config
-from pipelines.settings import Settings
+from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
 

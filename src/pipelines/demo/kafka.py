@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines._ports import free_port
 from pipelines.errors import LakehouseError
-from pipelines.maven import KAFKA_BROKER, fetched, java_executable
+from pipelines.local.maven import KAFKA_BROKER, fetched, java_executable
+from pipelines.local.ports import free_port
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

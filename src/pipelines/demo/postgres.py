@@ -32,8 +32,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines._ports import free_port
 from pipelines.errors import LakehouseError
+from pipelines.local.ports import free_port
 
 __all__ = ["INSTALL_HINT", "RUN_AS_ROOT", "LocalPostgres", "postgres_bin", "start_postgres"]
 

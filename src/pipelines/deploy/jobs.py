@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 BACKFILL_JOB = "backfill"
-BACKFILL_ENTRY_POINT = "src/pipelines/backfill.py"
+BACKFILL_ENTRY_POINT = "src/pipelines/databricks/task_backfill.py"
 BACKFILL_PARAMETERS = {
     "start_date": "",
     "end_date": "",
@@ -51,8 +51,8 @@ BACKFILL_PARAMETERS = {
 }
 """Job parameters of the backfill job and their defaults (empty: not given)."""
 
-RECORD_OPS_ENTRY_POINT = "src/pipelines/record_ops.py"
-EXTRACT_ENTRY_POINT = "src/pipelines/extract_jdbc.py"
+RECORD_OPS_ENTRY_POINT = "src/pipelines/databricks/task_record_ops.py"
+EXTRACT_ENTRY_POINT = "src/pipelines/databricks/task_extract_jdbc.py"
 
 _SDK = "databricks-sdk>=0.50"
 _MILLIS_PER_MINUTE = 60_000

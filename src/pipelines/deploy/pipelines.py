@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.deploy.entry import (
+from pipelines.databricks.define import (
     CONF_ENTITIES,
     CONF_GOLD,
     CONF_LANDING_ROOT,
@@ -24,7 +24,7 @@ from pipelines.deploy.variables import CONF_PATH as CONF_FOLDER
 
 __all__ = ["ENTRY_POINT", "EVENT_LOG_SCHEMA", "describe_pipeline", "pipeline_resource"]
 
-ENTRY_POINT = "src/pipelines/lakeflow.py"
+ENTRY_POINT = "src/pipelines/databricks/pipeline.py"
 """The pipeline source file, relative to the repository root."""
 
 EVENT_LOG_SCHEMA = "ops"

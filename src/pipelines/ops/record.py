@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pipelines.events import FlowState
 from pipelines.redact import scrub_text
 
-__all__ = ["DatasetCounts", "RunInfo", "flow_rows", "layer_of", "run_row", "run_status"]
+__all__ = [
+    "DatasetCounts",
+    "RunInfo",
+    "flow_rows",
+    "layer_of",
+    "new_run_id",
+    "run_row",
+    "run_status",
+]
 
 _MAX_ERROR = 2000
 
@@ -37,6 +46,13 @@ class DatasetCounts:
     rows_in: int | None = None
     rows_out: int | None = None
     rows_quarantined: int | None = None
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and unique: ``20261121T010203Z-1a2b3c`` (a local run's id; on Databricks the
+    pipeline update id is the run id)."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 def run_status(error: BaseException | None) -> str:

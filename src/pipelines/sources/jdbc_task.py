@@ -6,7 +6,7 @@ so each daily job whose pipeline has incremental JDBC sources runs this task bef
 ``bronze`` task: the same ``extract_increment``, secrets from the secret scope, folders through
 ``dbutils.fs``, written under the landing root the pipeline reads
 (``<landing_root>/_extracts/<source>/<job run id>/``). Entry point:
-``src/pipelines/extract_jdbc.py``.
+``src/pipelines/databricks/task_extract_jdbc.py``.
 """
 
 from __future__ import annotations

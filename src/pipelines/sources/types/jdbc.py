@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.config.jdbc import JdbcSource
-from pipelines.sources.local import jdbc_driver_missing, unconfigured_reason
 from pipelines.sources.types.base import Echo, JobTask, SourceType, typed_source
 
 if TYPE_CHECKING:
@@ -69,6 +68,11 @@ class Jdbc(SourceType):
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
     ) -> str | None:
+        from pipelines.local.skips import (  # local runs only
+            jdbc_driver_missing,
+            unconfigured_reason,
+        )
+
         spec = typed_source(config, JdbcSource)
         if spec.local_run != "if_configured":
             return None

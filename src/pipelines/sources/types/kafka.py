@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pipelines.config.streams import KafkaSource
-from pipelines.sources.local import kafka_connector_missing, unconfigured_reason
 from pipelines.sources.types._streams import MessageStream
 from pipelines.sources.types.base import typed_source
 
@@ -30,6 +29,11 @@ class Kafka(MessageStream):
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
     ) -> str | None:
+        from pipelines.local.skips import (  # local runs only
+            kafka_connector_missing,
+            unconfigured_reason,
+        )
+
         return kafka_connector_missing() or unconfigured_reason(
             config, "`lakehouse demo` starts a local Kafka broker for it", environ
         )

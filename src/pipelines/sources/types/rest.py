@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.config.rest import RestSource
-from pipelines.sources.local import unconfigured_reason
 from pipelines.sources.types.base import SourceType, typed_source
 
 if TYPE_CHECKING:
@@ -43,6 +42,8 @@ class Rest(SourceType):
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
     ) -> str | None:
+        from pipelines.local.skips import unconfigured_reason  # local runs only
+
         return unconfigured_reason(
             config, "`lakehouse demo` starts a local API server for it", environ
         )

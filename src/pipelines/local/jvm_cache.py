@@ -7,8 +7,8 @@ every local start (session, catalog and first queries).
 
 The first JVM started with a given Spark install and Java writes the archive when it exits (that
 run starts about 2 s slower, and its exit takes a few seconds more); later ones map it. An archive
-is only valid for the class path (pyspark's jars and the extra jars of ``pipelines.maven``) and
-the Java it was made with, so its name carries a key of both;
+is only valid for the class path (pyspark's jars and the extra jars of
+``pipelines.local.maven``) and the Java it was made with, so its name carries a key of both;
 the JVM ignores an archive that does not match rather than failing. One process at a time
 writes (a lock file with its pid); it writes to a file of its own and renames it into place
 once its JVM has exited cleanly, so no one ever maps half an archive.

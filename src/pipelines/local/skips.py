@@ -20,9 +20,9 @@ from pathlib import Path
 
 from pipelines.config.model import SourceConfig
 from pipelines.config.secrets import secret_refs
-from pipelines.maven import SPARK_EXTRAS, artifact
+from pipelines.local.maven import SPARK_EXTRAS, artifact
+from pipelines.local.spark import local_jars
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
-from pipelines.spark import local_jars
 
 __all__ = [
     "JDBC_DRIVER_ARTIFACTS",
@@ -36,12 +36,12 @@ __all__ = [
 
 JDBC_DRIVER_ARTIFACTS: Mapping[str, str] = {"org.postgresql.Driver": "postgresql"}
 """The Maven artifact holding each driver a local run checks for: ``lakehouse jars`` fetches
-it (``pipelines.maven.SPARK_EXTRAS``) onto the local Spark's ``spark.jars``. Other drivers
+it (``pipelines.local.maven.SPARK_EXTRAS``) onto the local Spark's ``spark.jars``. Other drivers
 are not checked: their jar goes in ``$LAKEHOUSE_JARS``."""
 
 
 def jdbc_driver_jar(driver: str) -> Path | None:
-    """The jar on the local Spark's classpath (``pipelines.spark.local_jars``) holding
+    """The jar on the local Spark's classpath (``pipelines.local.spark.local_jars``) holding
     ``driver``, or None (also for a driver not in ``JDBC_DRIVER_ARTIFACTS``)."""
     wanted = JDBC_DRIVER_ARTIFACTS.get(driver)
     return next((jar for jar in local_jars() if artifact(jar) == wanted), None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.local.runner import RunResult
 from pipelines.output import render_table
-from pipelines.runner import RunResult
 
 __all__ = ["matches", "print_summary", "reconciliation"]
 

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import AccessConfig, LocalSettings
 from pipelines.errors import LakehouseError
-from pipelines.settings import Settings
-from pipelines.spark import spark_confs
+from pipelines.local.settings import Settings
+from pipelines.local.spark import spark_confs
 
 if TYPE_CHECKING:
     from pyspark import SparkContext

@@ -6,7 +6,7 @@ also run Apache Kafka's own broker. They are fetched by the install step (``lake
 run by ``make install``) with the Ivy that ships inside pyspark, the same resolver as Spark's
 ``spark.jars.packages``: it needs no Maven install, only Java, and it reads the repositories
 Ivy knows by default, so no registry host is written here. A machine without network gets one
-line saying why and the local runs fall back to Parquet (``pipelines.spark``).
+line saying why and the local runs fall back to Parquet (``pipelines.local.spark``).
 
 Each set of artifacts lands in its own folder, named by a hash of its coordinates, with a
 ``MANIFEST`` written last: a folder without it is an interrupted fetch and is fetched again.

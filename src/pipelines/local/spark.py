@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
-from pipelines._ports import free_port
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
-from pipelines.jvm_cache import ClassCache, class_cache
-from pipelines.maven import SPARK_EXTRAS, fetched
-from pipelines.settings import Settings
+from pipelines.local.jvm_cache import ClassCache, class_cache
+from pipelines.local.maven import SPARK_EXTRAS, fetched
+from pipelines.local.ports import free_port
+from pipelines.local.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -138,7 +138,7 @@ def _class_path(jars: Sequence[Path]) -> str:
     """The jars on the driver's own class path, not ``spark.jars``: a thread whose context class
     loader is the JVM's (the Thrift server's, for ``lakehouse serve``) sees them too
     (NoClassDefFoundError on Delta's classes otherwise), and the JVM's class-data archive
-    covers them (``pipelines.jvm_cache``). Locally the executors are the driver's threads."""
+    covers them (``pipelines.local.jvm_cache``). Locally the executors are the driver's threads."""
     return os.pathsep.join(str(j) for j in jars)
 
 

@@ -144,9 +144,9 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     """
     from pipelines.config import load_config
     from pipelines.graph import RunContext, build_graph
+    from pipelines.ops.record import new_run_id
     from pipelines.pii.keys import resolve_keys
     from pipelines.register import register
-    from pipelines.runner import new_run_id
     from pipelines.sources.prepare import prepare_sources
 
     selection = PipelineSelection.from_conf(lambda key: spark.conf.get(key, None))

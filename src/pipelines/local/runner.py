@@ -6,7 +6,6 @@ import re
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
-from pipelines.ops.record import RunInfo
+from pipelines.ops.record import RunInfo, new_run_id
 from pipelines.pii.keys import resolve_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
@@ -51,12 +50,6 @@ class RunResult:
     seconds: float = 0.0
     skipped: dict[str, str] = field(default_factory=dict)
     """Datasets a local run left out on purpose -> why (e.g. Kafka sources)."""
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable and unique: ``20261121T010203Z-1a2b3c``."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 def run_pipeline(
@@ -348,8 +341,9 @@ def run_definition(
     echo: Printer = print,
 ) -> RunTracker:
     """Register what ``define`` declares (``pyspark.pipelines`` calls, e.g. the Lakeflow entry
-    point ``src/pipelines/lakeflow.py`` run as a file; it returns the names it defined) as a new
-    graph, refresh ``refresh`` (default: all it defined) once and follow the run to its end.
+    point ``src/pipelines/databricks/pipeline.py`` run as a file; it returns the names it
+    defined) as a new graph, refresh ``refresh`` (default: all it defined) once and follow the
+    run to its end.
 
     How ``tests/deploy/test_bundle_pipelines_run.py`` runs the bundle's pipelines locally.
     """
@@ -374,7 +368,7 @@ def _start(
     )
     from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph
 
-    from pipelines.pipeline_client import start_run
+    from pipelines.local.pipeline_client import start_run
 
     graph_id = create_dataflow_graph(
         spark, default_catalog="spark_catalog", default_database="default", sql_conf={}

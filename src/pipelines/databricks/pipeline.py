@@ -2,12 +2,12 @@
 
 The pipeline's ``root_path`` (the synced ``src/``) is on ``sys.path``, so the package imports
 as it does locally; its ``configuration`` names the datasets this pipeline owns. See
-``pipelines.deploy.entry`` for the logic (kept out of this file so it is unit tested).
+``pipelines.databricks.define`` for the logic (kept out of this file so it is unit tested).
 """
 
 from pyspark.sql import SparkSession
 
-from pipelines.deploy.entry import define_pipeline
+from pipelines.databricks.define import define_pipeline
 
 # Lakeflow provides a global `spark` in pipeline source files; the active session is the same.
 _session = SparkSession.getActiveSession()

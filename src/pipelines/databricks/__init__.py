@@ -1,0 +1,1 @@
+"""Databricks launcher: the Lakeflow pipeline source file and the job tasks' entry files."""
