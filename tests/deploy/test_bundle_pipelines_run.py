@@ -3,8 +3,8 @@
 For each pipeline resource of ``bundles/pipeline_*.yml``, in the order of its daily job's
 tasks (``bundles/job_<key>_daily.yml``): the ``extract`` task (incremental JDBC) runs its task
 code with the task's own parameters, and each ``pipeline_task`` runs
-``src/pipelines/databricks/pipeline.py`` as a file (``runpy``) inside a fresh local Spark Declarative
-Pipelines graph, with the pipeline's ``configuration`` as Spark confs (bundle variables
+``src/pipelines/databricks/pipeline.py`` as a file (``runpy``) inside a fresh local Spark
+Declarative Pipelines graph, with the pipeline's ``configuration`` as Spark confs (bundle variables
 substituted with local values), and refreshes the task's ``refresh_selection``. The
 platform is Databricks' (``pipelines.platform.DatabricksPlatform``) but for what only a
 workspace has:
@@ -53,7 +53,7 @@ pytestmark = [
 ]
 
 CONF = REPO / "src" / "conf"
-ENTRY = REPO / "src" / "pipelines" / "lakeflow.py"
+ENTRY = REPO / "src" / "pipelines" / "databricks" / "pipeline.py"
 BUNDLES = REPO / "bundles"
 PIPELINES = sorted(p.stem.removeprefix("pipeline_") for p in BUNDLES.glob("pipeline_*.yml"))
 CROSS_DOMAIN = "gold"  # reads the others' tables: runs last
@@ -213,7 +213,7 @@ def _run_pipeline(
                 run.failed |= tracker.failed
                 if tracker.run_state != "COMPLETED" and not tracker.failed:
                     run.failed[task["task_key"]] = tracker.run_state
-        elif task["spark_python_task"]["python_file"].endswith("extract_jdbc.py"):
+        elif task["spark_python_task"]["python_file"].endswith("task_extract_jdbc.py"):
             parameters = task["spark_python_task"]["parameters"]
             parameters = [_substituted(p, variables) for p in parameters]
             extract_main(parameters, spark=spark, folders=LocalFolders())
