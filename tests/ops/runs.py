@@ -8,6 +8,7 @@ SMTP servers on loopback.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -56,21 +57,56 @@ def alerts_for_tests(smtp_port: int) -> AlertsConfig:
     )  # fmt: skip
 
 
-def _helpers_rows(spark: SparkSession, run_id: str) -> None:
-    """What the quality and schema helpers record for a run (their code is not ours)."""
-    append_rows(spark, "quality_metrics", [
+def helper_quality_rows(run_id: str) -> list[dict[str, object]]:
+    """What the quality helper records for a run (its code is not ours)."""
+    return [
         {"run_id": run_id, "dataset": "silver.product_catalog", "rule": "year_release_plausible",
          "action": "quarantine", "failed_rows": 3, "checked_rows": 100, "failed_pct": 3.0,
          "threshold_pct": 1.0, "breached": True},
         {"run_id": run_id, "dataset": "silver.product_catalog", "rule": "brand_present",
          "action": "quarantine", "failed_rows": 0, "checked_rows": 100, "failed_pct": 0.0,
          "threshold_pct": 1.0, "breached": False},
-    ])  # fmt: skip
+    ]  # fmt: skip
+
+
+def _helpers_rows(spark: SparkSession, run_id: str) -> None:
+    """What the quality and schema helpers record for a run (their code is not ours)."""
+    append_rows(spark, "quality_metrics", helper_quality_rows(run_id))
     append_rows(spark, "schema_changes", [
         {"run_id": run_id, "dataset": "bronze.product_catalog", "column_name": "colour",
          "change": "added", "old_type": None, "new_type": "string", "policy": "rescue",
          "detected_at": datetime(2026, 11, 21, 6, 0, tzinfo=UTC)},
     ])  # fmt: skip
+
+
+def recorded_event_log(
+    run: RunResult, rows_out: dict[str, int], started: datetime, ended: datetime
+) -> list[dict[str, object]]:
+    """The event log rows a Databricks pipeline update of ``run`` would have written, in the
+    documented shape (``origin``/``details`` JSON strings): a scheduled update, each flow
+    running then ending in its state with ``num_output_rows``, the update completed."""
+
+    def event(
+        at: datetime, kind: str, details: dict[str, object], **origin: str
+    ) -> dict[str, object]:
+        return {
+            "id": f"{kind}-{len(events)}", "timestamp": at.isoformat(), "event_type": kind,
+            "origin": json.dumps({"update_id": run.run_id, **origin}),
+            "details": json.dumps(details), "error": None,
+        }  # fmt: skip
+
+    events: list[dict[str, object]] = []
+    events.append(event(started, "create_update", {"create_update": {"cause": "JOB_TASK"}}))
+    for name, flow in run.flows.items():
+        origin = {"flow_name": name, "dataset_name": f"lakehouse_local.{name}"}
+        running = {"flow_progress": {"status": "RUNNING"}}
+        events.append(event(flow.started or started, "flow_progress", running, **origin))
+        done = {"status": flow.state, "metrics": {"num_output_rows": rows_out.get(name, 0)}}
+        events.append(
+            event(flow.ended or ended, "flow_progress", {"flow_progress": done}, **origin)
+        )
+    events.append(event(ended, "update_progress", {"update_progress": {"state": "COMPLETED"}}))
+    return events
 
 
 def observe(

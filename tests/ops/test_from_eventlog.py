@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pipelines.databricks.record_task import main
 from pipelines.ops.eventlog import records_from_event_log
-from pipelines.ops.from_eventlog import main, unrecorded
+from pipelines.ops.from_eventlog import unrecorded
+from tests.conftest import CONF
 from tests.ops.test_eventlog import EVENTS, _event
 
 if TYPE_CHECKING:
@@ -44,15 +46,17 @@ def test_the_task_records_each_finished_update_once(
            for e in EVENTS + RUNNING]  # fmt: skip
     rows = [tuple(e[c] for c in columns) for e in old]
     schema = ", ".join(f"{c} STRING" for c in columns)
-    spark.createDataFrame(rows, schema).write.mode("overwrite").saveAsTable("ops.event_log_t")
-    argv = ["--catalog", "spark_catalog", "--pipeline", "t", "--target", "prod"]
+    spark.createDataFrame(rows, schema).write.mode("overwrite").saveAsTable("ops.event_log_catalog")
+    argv = ["--conf", str(CONF), "--catalog", "spark_catalog", "--pipeline", "catalog"]
+    argv += ["--target", "prod"]
 
     assert main(argv, spark=spark) == 0
     assert main(argv, spark=spark) == 0  # rerun: nothing new
 
     assert capsys.readouterr().out.splitlines() == [
-        "t: recorded 1 run(s), 3 flow(s)",
-        "t: recorded 0 run(s), 0 flow(s)",
+        "alerts: 1 raised (run_failure); deliveries: 2 skipped",  # as after a local run
+        "catalog: recorded 1 run(s), 3 flow(s)",
+        "catalog: recorded 0 run(s), 0 flow(s)",
     ]
     runs = spark.sql(
         "SELECT run_id, target, status, error_summary FROM ops.pipeline_runs "
@@ -67,4 +71,6 @@ def test_the_task_records_each_finished_update_once(
         ("gold.team_a", "FAILED", None),
         ("silver.catalog", "COMPLETED", 440),
     ]
-    spark.sql("DROP TABLE ops.event_log_t")
+    alerts = spark.sql("SELECT incident_key, kind FROM ops.alerts WHERE run_id = 'u-42'").collect()
+    assert [tuple(r) for r in alerts] == [("run_failure:u-42", "run_failure")]
+    spark.sql("DROP TABLE ops.event_log_catalog")

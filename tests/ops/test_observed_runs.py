@@ -17,14 +17,23 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.config.loader import LakehouseConfig
+from pipelines.databricks.record_task import pipeline_ops
 from pipelines.errors import LakehouseError
 from pipelines.local import runner
+from pipelines.ops.from_eventlog import record_pipeline
 from pipelines.ops.history import bind
 from pipelines.ops.status import read_status
+from pipelines.ops.tables import append_rows
 from pipelines.report import collect_report, render_report
 from tests.conftest import CONF
 from tests.graph.oracle import expected_from
-from tests.ops.runs import Observed, alerts_for_tests, observe
+from tests.ops.runs import (
+    Observed,
+    alerts_for_tests,
+    helper_quality_rows,
+    observe,
+    recorded_event_log,
+)
 from tests.ops.servers import Recorder, smtp_server, webhook_server
 
 if TYPE_CHECKING:
@@ -48,6 +57,77 @@ def observed(
 
 def _rows(spark: SparkSession, sql: str, **args: Any) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in spark.sql(bind(sql, args)).collect()]
+
+
+_OPS = ("pipeline_runs", "flow_metrics", "quality_metrics", "reconciliation", "alerts")
+_COMPARED = {
+    "pipeline_runs": "status, error_summary",
+    "flow_metrics": "dataset, layer, status, rows_in, rows_out, rows_quarantined, error",
+    "quality_metrics": "dataset, rule, action, failed_rows, checked_rows, failed_pct, "
+    "threshold_pct, breached",
+    "reconciliation": "dataset, rows_read, rows_bronze, rows_silver, rows_quarantined, "
+    "rows_duplicates, rows_superseded, balanced",
+    "alerts": "incident_key, kind, severity, dataset, title, detail",
+}
+
+
+def test_the_databricks_record_task_writes_what_the_local_run_wrote(
+    spark: SparkSession, observed: Observed
+) -> None:
+    """Ops parity: run 2's facts replayed as a Databricks pipeline's event log through the
+    ``record_ops`` task's code give the same flow metrics, quality metrics, reconciliation
+    and incidents as the local run recorded (deliveries aside: the test's servers are gone).
+
+    First in the module: it takes run 2's rows out, replays, and puts the originals back.
+    """
+    run_id = observed.second.run_id
+
+    def compared() -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table: sorted(_rows(spark, f"SELECT {cols} FROM ops.{table} WHERE run_id = :r", r=run_id))
+            for table, cols in _COMPARED.items()
+        }  # fmt: skip
+
+    local = compared()
+    saved = {t: spark.sql(bind(f"SELECT * FROM ops.{t} WHERE run_id = :r", {"r": run_id})).collect() for t in _OPS}  # fmt: skip
+    [(started, ended)] = _rows(spark, "SELECT started_at, ended_at FROM ops.pipeline_runs WHERE run_id = :r", r=run_id)  # fmt: skip
+    rows_out = {row[0]: row[4] for row in local["flow_metrics"]}
+    events = recorded_event_log(observed.second, rows_out, started, ended)
+    columns = ("id", "timestamp", "event_type", "origin", "details", "error")
+    log = spark.createDataFrame([tuple(e[c] for c in columns) for e in events], ", ".join(f"{c} STRING" for c in columns))  # fmt: skip
+    log.write.mode("overwrite").saveAsTable("ops.event_log_catalog")
+    lines: list[str] = []
+    try:
+        for table in _OPS:
+            spark.sql(bind(f"DELETE FROM ops.{table} WHERE run_id = :r", {"r": run_id}))
+        append_rows(spark, "quality_metrics", helper_quality_rows(run_id))
+        ops = pipeline_ops(observed.config, "catalog")
+        new, breached = record_pipeline(spark, ops, "catalog", "local", echo=lines.append)
+        assert ([r["run_id"] for r in new.runs], breached) == ([run_id], False)
+        replayed = compared()
+    finally:
+        for table in _OPS:
+            spark.sql(bind(f"DELETE FROM ops.{table} WHERE run_id = :r", {"r": run_id}))
+            if saved[table]:
+                schema = spark.table(f"ops.{table}").schema
+                spark.createDataFrame(saved[table], schema).write.mode("append").saveAsTable(f"ops.{table}")  # fmt: skip
+        spark.sql("DROP TABLE ops.event_log_catalog")
+    assert replayed == local
+    assert local["reconciliation"] == [("product_catalog", 114, 114, 69, 10, 1, 34, True)]
+    rule = ("silver.product_catalog", "year_release_plausible", "quarantine")
+    assert local["quality_metrics"] == [
+        ("silver.product_catalog", "brand_present", "quarantine", 0, 100, 0.0, 1.0, False),
+        (*rule, 2, 80, 2.5, None, False),  # this run's own measure of its rule
+        (*rule, 3, 100, 3.0, 1.0, True),  # the quality helper's row
+    ]
+    assert [row[0] for row in local["alerts"]] == [
+        "quality_breach:silver.product_catalog:year_release_plausible",
+        "schema_drift:bronze.product_catalog",
+        f"volume_anomaly:{GOLD_B}",
+        "volume_anomaly:quarantine.product_catalog",
+        "volume_anomaly:silver.product_catalog",
+    ]
+    assert lines[-1].startswith("alerts: 5 raised (quality_breach, schema_drift, volume_anomaly)")
 
 
 def test_every_run_is_recorded(spark: SparkSession, observed: Observed) -> None:

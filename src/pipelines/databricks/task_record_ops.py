@@ -1,7 +1,9 @@
-"""Daily-job task (``spark_python_task``): ``record_ops.py --src <synced src/> ...``.
+"""Daily-job task (``spark_python_task``): ``task_record_ops.py --src <synced src/> ...``.
 
-Fills ``ops.pipeline_runs`` and ``ops.flow_metrics`` from the pipeline's event log; the logic is
-in ``pipelines.ops.from_eventlog``. ``--src`` goes on ``sys.path`` first, as in ``backfill.py``.
+Records the pipeline's finished updates (event log) with the same code a local run ends with:
+runs, flow metrics, quality metrics and thresholds, reconciliation, alerts
+(``pipelines.databricks.record_task``). ``--src`` goes on ``sys.path`` first, as in
+``task_backfill.py``.
 """
 
 import sys
@@ -9,6 +11,6 @@ import sys
 if __name__ == "__main__":
     if "--src" in sys.argv:
         sys.path.insert(0, sys.argv[sys.argv.index("--src") + 1])
-    from pipelines.ops.from_eventlog import main
+    from pipelines.databricks.record_task import main
 
     raise SystemExit(main(sys.argv[1:]))

@@ -193,11 +193,11 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
     """Last task: the run's event log into ``ops.*``, whether the refresh worked or not."""
-    parameters = ["--src", SRC_PATH, "--catalog", "${var.catalog}"]
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", "${var.catalog}"]
     parameters += ["--pipeline", plan.key, "--target", "${bundle.target}"]
     return {
         "task_key": "record_ops",
-        "description": "Record the run in ops.pipeline_runs and ops.flow_metrics (event log)",
+        "description": "Record the run (event log): runs, flows, quality, reconciliation, alerts",
         "depends_on": [{"task_key": after}],
         "run_if": "ALL_DONE",
         "environment_key": "ops",

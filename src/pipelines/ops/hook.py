@@ -1,9 +1,12 @@
-"""The one call the runner makes when a run ends, however it ends.
+"""What is recorded when a run ends, however it ends, on either platform.
 
-It records ``ops.pipeline_runs``, ``ops.flow_metrics``, ``ops.quality_metrics`` and
-``ops.reconciliation`` (at once: independent small writes), then evaluates the alert rules.
-Nothing here may change the run's outcome: every step is guarded and reported as a line,
-never raised.
+:func:`record_run` is the one code path: it records ``ops.pipeline_runs``, ``ops.flow_metrics``,
+``ops.quality_metrics`` and ``ops.reconciliation`` (at once: independent small writes), then
+evaluates the alert rules. Its callers only differ in where the run's facts come from: the
+local runner followed the run (:func:`after_run`); on Databricks the daily job's
+``record_ops`` task reads them from the pipeline's event log
+(``pipelines.ops.from_eventlog``). Nothing here may change the run's outcome: every step is
+guarded and reported as a line, never raised.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pipelines.spec import DatasetSpec
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["after_run"]
+__all__ = ["after_run", "record_run"]
 
 
 def after_run(
@@ -52,8 +55,6 @@ def after_run(
     the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
     to ``ops.quality_metrics``).
     """
-    from pipelines.alerts.evaluate import alert_reads, evaluate_run
-
     timed = (profile or Profile()).step
     ended = replace(
         info,
@@ -61,7 +62,6 @@ def after_run(
         status=run_status(error),
         error_summary=str(error) if error is not None else None,
     )
-    run = run_row(ended)
     names = [s.name for s in specs]
     flows = flow_rows(info.run_id, names, tracker.flows, {})
     try:
@@ -71,22 +71,52 @@ def after_run(
         flows = flow_rows(info.run_id, names, tracker.flows, measured)
     except Exception as exc:
         echo(f"ops: row counts not measured: {_short(exc)}")
+    record_run(
+        spark, config, specs, run_row(ended), flows, table_format=table_format, echo=echo,
+        profile=profile, counts=counts, quality=quality,
+    )  # fmt: skip
+
+
+def record_run(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    run: dict[str, Any],
+    flows: Sequence[dict[str, Any]],
+    *,
+    table_format: str | None = "delta",
+    echo: Callable[[str], None] = print,
+    profile: Profile | None = None,
+    counts: RunCounts | None = None,
+    quality: Sequence[QualityMetric] | None = None,
+) -> None:
+    """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
+    ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources when it
+    completed; raise its alerts.
+
+    ``counts``: the run's counts (``ops.counts.count_run``), when taken; else the
+    reconciliation counts the tables. ``quality``: the run's rule metrics, when measured.
+    """
+    from pipelines.alerts.evaluate import alert_reads, evaluate_run
+
+    timed = (profile or Profile()).step
+    run_id = run["run_id"]
     append = partial(append_rows, spark, table_format=table_format)
     quality_rows = [asdict(m) for m in quality or ()]
     writes: dict[str, Callable[[], int]] = {
         "pipeline_runs": partial(append, "pipeline_runs", [run]),
-        "flow_metrics": partial(append, "flow_metrics", flows),
+        "flow_metrics": partial(append, "flow_metrics", list(flows)),
     }
     if quality is not None:
         writes["quality_metrics"] = partial(append, "quality_metrics", quality_rows)
-    if ended.status == "COMPLETED":
+    if run["status"] == "COMPLETED":
         writes["reconciliation"] = partial(
-            _reconcile, spark, config, info.run_id, table_format, echo, counts
+            _reconcile, spark, config, run_id, table_format, echo, counts
         )
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
     # what was read (a read racing the write may see them too: incidents are one per key).
-    reads = alert_reads(spark, config, info.run_id)
+    reads = alert_reads(spark, config, run_id)
     with timed("ops records (at once)"):
         done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
     for table, result in done.items():
