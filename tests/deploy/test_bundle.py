@@ -118,14 +118,15 @@ def _task(key: str, pipeline: str, tables: list[str], after: str | None) -> dict
 def _record_ops(pipeline: str, after: str) -> dict[str, Any]:
     return {
         "task_key": "record_ops",
-        "description": "Record the run in ops.pipeline_runs and ops.flow_metrics (event log)",
+        "description": "Record the run (event log): runs, flows, quality, reconciliation, alerts",
         "depends_on": [{"task_key": after}],
         "run_if": "ALL_DONE",
         "environment_key": "ops",
         "spark_python_task": {
             "python_file": "../src/pipelines/databricks/task_record_ops.py",
             "parameters": [
-                "--src", "${workspace.file_path}/src", "--catalog", "${var.catalog}",
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--catalog", "${var.catalog}",
                 "--pipeline", pipeline, "--target", "${bundle.target}",
             ],
         },
