@@ -12,7 +12,7 @@ _FLOW = re.compile(
     r"^Flow '?(?P<name>[^' ]+)'? (?:is|has) (?P<state>[A-Z_]+)\b\.?(?P<rest>.*)$", re.S
 )
 _RUN = re.compile(r"^Run (?:is|has) (?P<state>[A-Z_]+)")
-_DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "IDLE"}
+_DONE = {"COMPLETED", "FAILED", "STOPPED", "SKIPPED", "IDLE", "UP_TO_DATE"}  # UP_TO_DATE: not run
 
 
 @dataclass

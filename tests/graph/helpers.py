@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ def run(
     home: Path,
     *,
     full_refresh: bool = False,
+    echo: Callable[[str], None] = lambda _line: None,
 ) -> RunResult:
     """Run the whole graph over ``landing`` with checkpoints under ``home``."""
     return run_pipeline(
@@ -29,7 +31,7 @@ def run(
         landing_root=landing.as_uri(),
         storage_root=(home / "pipeline_storage").as_uri(),
         full_refresh=full_refresh,
-        echo=lambda _line: None,
+        echo=echo,
     )
 
 

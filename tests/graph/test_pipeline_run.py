@@ -4,6 +4,7 @@ idempotent reruns, failure reporting."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ def config(catalog_config: LakehouseConfig) -> LakehouseConfig:
     return catalog_config
 
 
+GOLD_A, GOLD_B = "gold.team_a_products_with_image", "gold.team_b_samsung_after_2000_without_image"
 COUNTS = """SELECT (SELECT count(*) FROM bronze.product_catalog),
                    (SELECT count(*) FROM silver.product_catalog),
                    (SELECT count(*) FROM quarantine.product_catalog),
@@ -69,12 +71,30 @@ def test_generated_catalog_end_to_end_then_incremental(
     formats = {t: spark.sql(f"DESCRIBE DETAIL {t}").collect()[0]["format"] for t in stored}
     assert formats == dict.fromkeys(stored, "delta")
 
-    # Rerun with nothing new: identical tables (idempotent), bronze untouched.
-    run(spark, config, landing, lakehouse_home)
+    # Rerun with nothing new: nothing is recomputed, the tables are as they were.
+    lines: list[str] = []
+    again = run(spark, config, landing, lakehouse_home, echo=lines.append)
+    assert again.up_to_date == config.datasets
+    assert {n: f.state for n, f in again.flows.items()} == dict.fromkeys(config.datasets, "UP_TO_DATE")  # fmt: skip
+    assert [line for line in lines if line.startswith("   = ")] == [
+        "   = bronze.product_catalog, silver.product_catalog, quarantine.product_catalog up to date: nothing new",
+        f"   = {GOLD_A} up to date: its inputs and definition are unchanged",
+        f"   = {GOLD_B} up to date: its inputs and definition are unchanged",
+    ]  # fmt: skip
     assert _counts(spark)[:3] == (stats.rows, first.silver, first.quarantined)
     assert (
         _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file") == silver_before
     )
+    # A changed definition reruns that dataset (and what reads it), still with nothing new.
+    team_b = next(g for g in config.gold if g.name == GOLD_B.removeprefix("gold."))
+    changed = team_b.model_copy(update={"sql": f"{team_b.sql}\n-- reviewed"})
+    gold = tuple(changed if g is team_b else g for g in config.gold)
+    lines.clear()
+    edited = run(spark, replace(config, gold=gold), landing, lakehouse_home, echo=lines.append)
+    assert {n: f.state for n, f in edited.flows.items()} == {
+        **dict.fromkeys(config.datasets, "UP_TO_DATE"), GOLD_B: "COMPLETED",
+    }  # fmt: skip
+    assert edited.row_counts == {GOLD_B: first.team_b}
 
     # A third day lands: only that file is read, in a new run.
     more = generate_catalog(tmp_path / "next", rows_per_day=150, days=3)

@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
@@ -19,9 +20,12 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.ops.counts import RunCounts, count_run
+from pipelines.ops.history import latest_flow_states
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
 from pipelines.ops.record import RunInfo, new_run_id
+from pipelines.ops.together import together
+from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
 from pipelines.pii.keys import resolve_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
@@ -50,6 +54,8 @@ class RunResult:
     seconds: float = 0.0
     skipped: dict[str, str] = field(default_factory=dict)
     """Datasets a local run left out on purpose -> why (e.g. Kafka sources)."""
+    up_to_date: tuple[str, ...] = ()
+    """Datasets the run left as they were: nothing new reached them (``ops.up_to_date``)."""
 
 
 def run_pipeline(
@@ -85,59 +91,60 @@ def run_pipeline(
     started = time.monotonic()
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
-    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
-    masks |= {a.pii.mask for e in config.entities for a in e.attributes.values() if a.pii}
-    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
-    context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+    context = _run_context(config, run_id, landing_root, secrets_dir)
     specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
     info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
     tracker = RunTracker()
-    ran = config
+    # recorded: the datasets ops.flow_metrics gets; nothing_new: file sources without new files
+    ran, recorded, prints, nothing_new = config, stored, {}, set[str]()
     counted: RunCounts | None = None
     quality: list[QualityMetric] | None = None
     try:
-        mode = "full refresh" if full_refresh else "incremental"
-        echo(f"run {run_id}: {len(stored)} datasets, {mode}")
+        echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")  # fmt: skip # noqa: E501
         with timed("schemas"):
-            for schema in SCHEMAS:
-                spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+            _create_schemas(spark)
         if full_refresh:
             with timed("full refresh: drop tables"):
                 _reset(spark, stored, storage_root)
                 reset_sources(config.sources, context)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
         with timed("schema drift check"):
-            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format)  # fmt: skip # noqa: E501
+            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
+        prints = fingerprints(config, specs)
         # Sources whose work happens before the graph (extracts, data source registration) or
         # that a local run leaves out; the datasets built from them are left out of this run.
         with timed("prepare sources"):
             prepared = prepare_sources(spark, config.sources, context, echo)
         specs, skipped, failed = _leave_out(specs, prepared, echo)
-        stored = [s for s in specs if s.stored]
-        left_out = {*prepared.skipped, *prepared.failed}
-        ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
+        recorded = stored = [s for s in specs if s.stored]
+        fresh = UpToDate()
+        if not full_refresh:  # a full refresh runs everything
+            with timed("up to date check"):
+                fresh = _up_to_date(spark, config, specs, nothing_new)
+            specs, stored = _leave_up_to_date(specs, fresh, tracker, echo)
+        ran = _sources_run(config, {*prepared.skipped, *prepared.failed}, fresh)
         with timed("pipeline"):
             failures = _run_phases(
                 spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
                 full_refresh=full_refresh,
             )  # fmt: skip
-        for name, reason in failed.items():  # recorded in ops like any failed flow
-            tracker.flows[name] = FlowState(name, state="FAILED", error=reason)
+        # sources that failed before the graph are recorded in ops like any failed flow
+        tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         with timed("counts (tables, checks, rules: one job)"):
             counted = count_run(spark, ran, stored, run_id)
-        counts = counted.tables(stored)
         quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
         check_thresholds(run_id, quality)
-        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped)
+        counts = counted.tables(stored)
+        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped, fresh.datasets)  # fmt: skip # noqa: E501
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality)  # fmt: skip # noqa: E501
+            after_run(spark, ran, recorded, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
 
 
 def _run_phases(
@@ -154,6 +161,9 @@ def _run_phases(
     full_refresh: bool = False,
 ) -> dict[str, str]:
     """Run the graph in one or two phases; returns every failed dataset (``failed`` included)."""
+    if not stored:  # everything is up to date (or left out): a run that completed
+        tracker.run_state = "COMPLETED"
+        return dict(failed)
     # Two phases: the local engine lets a materialized view start as soon as an upstream
     # streaming table is running when that table already exists in the catalog (seen on
     # pyspark 4.2: the read is then not taken as a dependency), so it could read bronze before
@@ -281,6 +291,65 @@ def _leave_out(
                 failed[f"bronze.{source}"] = reason
                 echo(f"   x {f'bronze.{source}':<52} failed: {reason}")
     return tuple(s for s in specs if s.name not in left_out), skipped, failed
+
+
+def _up_to_date(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    nothing_new: set[str],
+) -> UpToDate:
+    """The datasets this run may leave as they are (``pipelines.ops.up_to_date``)."""
+    names = {s.name for s in specs if s.stored}
+    reads: dict[str, Callable[[], Any]] = {
+        "recorded": partial(latest_flow_states, spark, names),
+        **{schema: partial(_tables_in, spark, schema) for schema in SCHEMAS if schema != "ops"},
+    }
+    done = together(reads)
+    for result in done.values():
+        if isinstance(result, Exception):
+            raise result
+    existing = {t for name, found in done.items() if name != "recorded" for t in cast("set[str]", found)}  # fmt: skip # noqa: E501
+    recorded = cast("dict[str, tuple[str | None, str]]", done["recorded"])
+    return up_to_date(config, specs, recorded, existing, nothing_new)
+
+
+def _run_context(
+    config: LakehouseConfig, run_id: str, landing_root: str, secrets_dir: Path | None
+) -> RunContext:
+    """The run's context, with the PII keys its sources and entities need."""
+    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
+    masks |= {a.pii.mask for e in config.entities for a in e.attributes.values() if a.pii}
+    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    return RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+
+
+def _create_schemas(spark: SparkSession) -> None:
+    for schema in SCHEMAS:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+
+
+def _sources_run(config: LakehouseConfig, left_out: set[str], fresh: UpToDate) -> LakehouseConfig:
+    """The config of the sources this run runs: counted, checked and reconciled after it."""
+    left_out |= {s.name for s in config.sources if f"bronze.{s.name}" in fresh.datasets}
+    return replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
+
+
+def _leave_up_to_date(
+    specs: tuple[DatasetSpec, ...], fresh: UpToDate, tracker: RunTracker, echo: Printer
+) -> tuple[tuple[DatasetSpec, ...], list[DatasetSpec]]:
+    """Leave ``fresh``'s datasets out of the run (they are recorded as ``UP_TO_DATE``);
+    returns the specs left and their tables."""
+    for line in fresh.lines:
+        echo(line)
+    for name in fresh.datasets:
+        tracker.flows[name] = FlowState(name, state="UP_TO_DATE")
+    kept = tuple(s for s in specs if s.name not in fresh.datasets)
+    return kept, [s for s in kept if s.stored]
+
+
+def _tables_in(spark: SparkSession, schema: str) -> set[str]:
+    return {f"{schema}.{t.name}" for t in spark.catalog.listTables(schema)}
 
 
 def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:

@@ -12,13 +12,19 @@ __all__ = ["matches", "print_summary", "reconciliation"]
 
 
 def reconciliation(
-    config: LakehouseConfig, counts: dict[str, int], skipped: dict[str, str] | None = None
+    config: LakehouseConfig,
+    counts: dict[str, int],
+    skipped: dict[str, str] | None = None,
+    up_to_date: tuple[str, ...] = (),
 ) -> list[str]:
     """One line per source: bronze rows = silver + quarantined + deduplicated or replaced."""
     lines = []
     for source in config.sources:
         if f"bronze.{source.name}" in (skipped or {}):
             lines.append(f"{source.name}: skipped locally (see above)")
+            continue
+        if f"bronze.{source.name}" in up_to_date:
+            lines.append(f"{source.name}: nothing new, its tables are as the last run left them")
             continue
         bronze = counts.get(f"bronze.{source.name}", 0)
         silver = counts.get(f"silver.{source.name}", 0)
@@ -48,10 +54,11 @@ def print_summary(
     config: LakehouseConfig, result: RunResult, echo: Callable[[str], None] = print
 ) -> None:
     """Print the counts table, the reconciliation and the duration."""
-    rows = [(name, count) for name, count in result.row_counts.items()]
+    rows: list[tuple[str, int | str]] = list(result.row_counts.items())
+    rows += [(name, "up to date") for name in result.up_to_date]
     echo("")
     echo(render_table(("dataset", "rows"), rows, width=60))
-    for line in reconciliation(config, result.row_counts, result.skipped):
+    for line in reconciliation(config, result.row_counts, result.skipped, result.up_to_date):
         echo(line)
     for line in matches(config, result.row_counts):
         echo(line)

@@ -14,6 +14,7 @@ __all__ = [
     "bind",
     "completion_times",
     "count_history",
+    "latest_flow_states",
     "query_rows",
     "recent_runs",
     "run_ends",
@@ -32,6 +33,25 @@ def query_rows(spark: SparkSession, tables: tuple[str, ...], sql: str, **params:
     if not all(_exists(spark, t) for t in tables):
         return []
     return [row.asDict() for row in spark.sql(bind(sql, params)).collect()]
+
+
+def latest_flow_states(
+    spark: SparkSession, datasets: set[str]
+) -> dict[str, tuple[str | None, str]]:
+    """Per dataset of ``datasets``, the fingerprint and status of its newest
+    ``ops.flow_metrics`` row (by its run's start); datasets never recorded are left out."""
+    if not _exists(spark, "flow_metrics") or not _exists(spark, "pipeline_runs"):
+        return {}
+    if "fingerprint" not in spark.table("ops.flow_metrics").columns:
+        return {}  # recorded before fingerprints were
+    rows = spark.sql(
+        """SELECT dataset, fingerprint, status FROM (
+             SELECT f.dataset, f.fingerprint, f.status, row_number() OVER (
+               PARTITION BY f.dataset ORDER BY r.started_at DESC) AS n
+             FROM ops.flow_metrics f JOIN ops.pipeline_runs r ON f.run_id = r.run_id)
+           WHERE n = 1"""
+    ).collect()
+    return {r["dataset"]: (r["fingerprint"], r["status"]) for r in rows if r["dataset"] in datasets}
 
 
 def bind(sql: str, params: dict[str, Any]) -> str:
@@ -100,13 +120,14 @@ def count_history(spark: SparkSession, exclude_run: str, window: int) -> list[Ro
 def completion_times(
     spark: SparkSession, datasets: tuple[str, ...], since: datetime
 ) -> dict[str, list[datetime]]:
-    """Per dataset, when the runs that completed it (since ``since``) ended, in UTC."""
+    """Per dataset, when the runs that completed it (since ``since``) ended, in UTC. A run that
+    found it up to date (nothing new reached it) counts: it is as fresh as its inputs."""
     rows = query_rows(
         spark,
         ("pipeline_runs", "flow_metrics"),
         """SELECT f.dataset, r.ended_at FROM ops.flow_metrics f
            JOIN ops.pipeline_runs r ON f.run_id = r.run_id
-           WHERE f.status = 'COMPLETED' AND r.ended_at >= :since""",
+           WHERE f.status IN ('COMPLETED', 'UP_TO_DATE') AND r.ended_at >= :since""",
         since=since,
     )
     times: dict[str, list[datetime]] = {name: [] for name in datasets}

@@ -11,7 +11,7 @@ guarded and reported as a line, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -48,6 +48,7 @@ def after_run(
     profile: Profile | None = None,
     counts: RunCounts | None = None,
     quality: Sequence[QualityMetric] | None = None,
+    fingerprints: Mapping[str, str] | None = None,
 ) -> None:
     """Record the run that just ended (``error``: why it failed) and raise its alerts.
 
@@ -63,12 +64,12 @@ def after_run(
         error_summary=str(error) if error is not None else None,
     )
     names = [s.name for s in specs]
-    flows = flow_rows(info.run_id, names, tracker.flows, {})
+    flows = flow_rows(info.run_id, names, tracker.flows, {}, fingerprints)
     try:
         with timed("flow metrics: counts"):
             totals = counts.values if counts else None
             measured = measure(spark, specs, tracker.flows, info.run_id, totals)
-        flows = flow_rows(info.run_id, names, tracker.flows, measured)
+        flows = flow_rows(info.run_id, names, tracker.flows, measured, fingerprints)
     except Exception as exc:
         echo(f"ops: row counts not measured: {_short(exc)}")
     record_run(

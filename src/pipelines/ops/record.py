@@ -89,10 +89,12 @@ def flow_rows(
     datasets: Sequence[str],
     flows: Mapping[str, FlowState],
     counts: Mapping[str, DatasetCounts],
+    fingerprints: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One ``ops.flow_metrics`` row per dataset of the graph, in graph order.
 
     A dataset the run never reached (an upstream failure ended the run first) is ``SKIPPED``.
+    ``fingerprints``: each dataset's definition (``pipelines.ops.up_to_date``), when known.
     """
     rows = []
     for name in datasets:
@@ -111,6 +113,7 @@ def flow_rows(
                 "error": (scrub_text(flow.error)[:_MAX_ERROR] or None)
                 if flow and flow.state == "FAILED"
                 else None,
+                "fingerprint": (fingerprints or {}).get(name),
             }
         )
     return rows

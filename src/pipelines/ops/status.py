@@ -64,7 +64,7 @@ def run_health(runs: Sequence[Row], flows: Sequence[Row], alerts: Sequence[Row])
                 seconds=(ended - started).total_seconds() if ended else None,
                 trigger=run["trigger"],
                 status=run["status"],
-                datasets_ok=sum(f["status"] == "COMPLETED" for f in mine),
+                datasets_ok=sum(f["status"] in {"COMPLETED", "UP_TO_DATE"} for f in mine),
                 datasets_failed=sum(f["status"] == "FAILED" for f in mine),
                 quarantined=sum(f["rows_quarantined"] or 0 for f in mine if f["layer"] == "silver"),
                 alerts=sum(a["run_id"] == run["run_id"] for a in alerts),

@@ -24,7 +24,8 @@ OPS_TABLES: Mapping[str, str] = {
     ),
     "flow_metrics": (
         "run_id STRING, dataset STRING, layer STRING, status STRING, rows_in BIGINT, "
-        "rows_out BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error STRING"
+        "rows_out BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error STRING, "
+        "fingerprint STRING"
     ),
     "reconciliation": (
         "run_id STRING, dataset STRING, rows_read BIGINT, rows_bronze BIGINT, "

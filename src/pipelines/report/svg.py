@@ -9,6 +9,7 @@ __all__ = ["STATUS_COLOURS", "graph_svg", "sparkline_svg"]
 
 STATUS_COLOURS = {
     "COMPLETED": "#2e7d32",
+    "UP_TO_DATE": "#81c784",
     "FAILED": "#c62828",
     "SKIPPED": "#9e9e9e",
     "CANCELED": "#9e9e9e",

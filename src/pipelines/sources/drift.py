@@ -169,10 +169,13 @@ def apply_schema_drift(
     run_id: str,
     landing_root: str,
     table_format: str | None = "delta",
+    nothing_new: set[str] | None = None,
 ) -> LakehouseConfig:
     """Check the files each file source has not ingested yet; record and apply the policy.
 
-    Returns the config the run uses (``evolve`` sources with their new columns).
+    Returns the config the run uses (``evolve`` sources with their new columns). The file
+    sources with no file left to ingest are added to ``nothing_new`` (when given): the
+    listing is made here anyway (``pipelines.ops.up_to_date``).
 
     Raises:
         SchemaDriftError: A ``fail`` source has changes; names the dataset, file and columns.
@@ -189,6 +192,8 @@ def apply_schema_drift(
             source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
         done = _ingested(spark, dataset)
         new = [p for p in matching_files(landing_root, spec) if p not in done]
+        if not new and nothing_new is not None:
+            nothing_new.add(source.name)
         changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
         if changes:
             _record(spark, run_id, dataset, spec.schema_drift, changes, table_format)

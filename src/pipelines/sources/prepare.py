@@ -42,15 +42,18 @@ def prepare_file_sources(
     run_id: str,
     landing_root: str,
     table_format: str | None = "delta",
+    nothing_new: set[str] | None = None,
 ) -> LakehouseConfig:
-    """Check drift (see ``pipelines.sources.drift``); returns the config the run uses.
+    """Check drift (see ``pipelines.sources.drift``); returns the config the run uses and adds
+    the file sources with no new file to ``nothing_new``.
 
     Raises:
         SchemaDriftError: Like the drift check.
     """
     return apply_schema_drift(
-        spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format
-    )
+        spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format,
+        nothing_new=nothing_new,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

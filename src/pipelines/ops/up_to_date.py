@@ -1,0 +1,153 @@
+"""Which datasets a run may leave as they are: nothing new reached them, nothing in their
+definition changed.
+
+Locally a materialized view is recomputed from all of its inputs on every run, so a run with
+nothing new cost almost as much as a full one. Here the graph is cut into *units* that run
+together (a source: its bronze, bronze_pii, silver and quarantine tables; an entity: its two
+tables; a gold model) and a unit is left out of a run when all of these hold:
+
+- its **fingerprint** is the one recorded when it last completed (``ops.flow_metrics``): a
+  hash of the package's code, the unit's own config and the fingerprints of the units it reads,
+  so a changed rule, column, SQL or transform reruns it, and everything downstream;
+- the last run that reached it completed it (a failed dataset always reruns), and its tables
+  exist;
+- its own input has **nothing new**: a file source has no file it has not ingested yet (known
+  before the run, from the drift check's listing); every other source type always runs (a
+  database table, an API or a stream may have changed without a trace we could read first);
+- every unit it reads is left out too.
+
+A full refresh runs everything. Pure: the runner reads the recorded state and lists the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.spec import DatasetSpec
+
+__all__ = ["UpToDate", "code_fingerprint", "fingerprints", "unit_of", "up_to_date"]
+
+_SOURCE_LAYERS = ("bronze", "bronze_pii", "silver", "quarantine")
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of every module of the package: a new release (or a local edit) reruns all."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def unit_of(config: LakehouseConfig) -> dict[str, str]:
+    """Dataset name -> its unit (``source:<name>``, ``entity:<name>``, ``gold:<name>``)."""
+    units: dict[str, str] = {}
+    for source in config.sources:
+        units |= {f"{layer}.{source.name}": f"source:{source.name}" for layer in _SOURCE_LAYERS}
+    for entity in config.entities:
+        units |= {f"silver.{n}": f"entity:{entity.name}" for n in (entity.name, entity.xref)}
+    units |= {f"gold.{g.name}": f"gold:{g.name}" for g in config.gold}
+    return units
+
+
+def _own(config: LakehouseConfig) -> dict[str, Any]:
+    """Each unit's own definition, as JSON-able data."""
+    project = config.project.model_dump(mode="json", include={"pii", "standardise"})
+    own: dict[str, Any] = {}
+    for source in config.sources:
+        own[f"source:{source.name}"] = source.model_dump(mode="json")
+    for entity in config.entities:
+        own[f"entity:{entity.name}"] = entity.model_dump(mode="json")
+    for model in config.gold:
+        data = model.model_dump(mode="json")
+        if model.python is not None:  # the function's module is code of the project's own
+            data["_module"] = _module_hash(config, model.python)
+        own[f"gold:{model.name}"] = data
+    return {unit: {"project": project, "unit": data} for unit, data in own.items()}
+
+
+def _module_hash(config: LakehouseConfig, target: str) -> str:
+    module = target.split(":", maxsplit=1)[0]
+    path = config.root.parent / Path(*module.split(".")).with_suffix(".py")  # as imported
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def fingerprints(config: LakehouseConfig, specs: Sequence[DatasetSpec]) -> dict[str, str]:
+    """Dataset name -> the fingerprint of its unit (specs in dependency order)."""
+    units = unit_of(config)
+    own = _own(config)
+    inputs: dict[str, set[str]] = {}
+    for spec in specs:
+        unit = units.get(spec.name)
+        if unit is not None:
+            read = {units[i] for i in spec.inputs if i in units} - {unit}
+            inputs.setdefault(unit, set()).update(read)
+    done: dict[str, str] = {}
+    for spec in specs:  # a unit's inputs come before it
+        unit = units.get(spec.name)
+        if unit is None or unit in done:
+            continue
+        upstream = sorted(done[i] for i in inputs.get(unit, ()) if i in done)
+        payload = json.dumps([code_fingerprint(), own.get(unit), upstream], sort_keys=True)
+        done[unit] = hashlib.sha256(payload.encode()).hexdigest()
+    return {name: done[unit] for name, unit in units.items() if unit in done}
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    """The datasets a run leaves as they are, and one line per unit for the run's output."""
+
+    datasets: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+def up_to_date(
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    recorded: Mapping[str, tuple[str | None, str]],
+    existing: Collection[str],
+    nothing_new: Collection[str],
+) -> UpToDate:
+    """The datasets of ``specs`` this run may leave as they are (see the module docstring).
+
+    ``recorded``: per dataset, the fingerprint and status of its newest ``ops.flow_metrics``
+    row; ``existing``: the tables that exist; ``nothing_new``: the sources whose input has
+    nothing new.
+    """
+    units = unit_of(config)
+    prints = fingerprints(config, specs)
+    members: dict[str, list[DatasetSpec]] = {}
+    for spec in specs:
+        if spec.name in units:
+            members.setdefault(units[spec.name], []).append(spec)
+    fresh: set[str] = set()
+    for unit, datasets in members.items():  # in dependency order
+        kind, name = unit.split(":", maxsplit=1)
+        if kind == "source" and name not in nothing_new:
+            continue
+        reads = {units[i] for s in datasets for i in s.inputs if i in units} - {unit}
+        same = all(
+            s.name in existing
+            and recorded.get(s.name, (None, ""))[0] == prints[s.name]
+            and recorded[s.name][1] in {"COMPLETED", "UP_TO_DATE"}
+            for s in datasets
+        )
+        if same and reads <= fresh:
+            fresh.add(unit)
+    names = tuple(s.name for s in specs if units.get(s.name) in fresh)
+    lines = []
+    for unit in (u for u in members if u in fresh):
+        kind, name = unit.split(":", maxsplit=1)
+        tables = ", ".join(s.name for s in members[unit])
+        why = "nothing new" if kind == "source" else "its inputs and definition are unchanged"
+        lines.append(f"   = {tables} up to date: {why}")
+    return UpToDate(names, tuple(lines))
