@@ -81,25 +81,42 @@ def _module_hash(config: LakehouseConfig, target: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
-def fingerprints(config: LakehouseConfig, specs: Sequence[DatasetSpec]) -> dict[str, str]:
-    """Dataset name -> the fingerprint of its unit (specs in dependency order)."""
+def _unit_graph(
+    config: LakehouseConfig, specs: Sequence[DatasetSpec]
+) -> dict[str, tuple[list[DatasetSpec], set[str]]]:
+    """Unit -> (its datasets, the units it reads), units in an order where each comes after
+    what it reads. (The graph lists sources in config order; a quality rule's lookup may
+    read a source listed later.)"""
     units = unit_of(config)
-    own = _own(config)
-    inputs: dict[str, set[str]] = {}
+    members: dict[str, tuple[list[DatasetSpec], set[str]]] = {}
     for spec in specs:
         unit = units.get(spec.name)
         if unit is not None:
-            read = {units[i] for i in spec.inputs if i in units} - {unit}
-            inputs.setdefault(unit, set()).update(read)
+            datasets, reads = members.setdefault(unit, ([], set()))
+            datasets.append(spec)
+            reads.update(units[i] for i in spec.inputs if i in units and units[i] != unit)
+    ordered: dict[str, tuple[list[DatasetSpec], set[str]]] = {}
+    while len(ordered) < len(members):
+        ready = [
+            u for u, (_, reads) in members.items()
+            if u not in ordered and reads & members.keys() <= ordered.keys()
+        ]  # fmt: skip
+        if not ready:  # a cycle: the config checks refuse one; keep the rest in graph order
+            ready = [u for u in members if u not in ordered]
+        ordered |= {u: members[u] for u in ready}
+    return ordered
+
+
+def fingerprints(config: LakehouseConfig, specs: Sequence[DatasetSpec]) -> dict[str, str]:
+    """Dataset name -> the fingerprint of its unit."""
+    own = _own(config)
     done: dict[str, str] = {}
-    for spec in specs:  # a unit's inputs come before it
-        unit = units.get(spec.name)
-        if unit is None or unit in done:
-            continue
-        upstream = sorted(done[i] for i in inputs.get(unit, ()) if i in done)
+    graph = _unit_graph(config, specs)
+    for unit, (_, reads) in graph.items():  # each unit after what it reads
+        upstream = sorted(done.get(i, i) for i in reads)
         payload = json.dumps([code_fingerprint(), own.get(unit), upstream], sort_keys=True)
         done[unit] = hashlib.sha256(payload.encode()).hexdigest()
-    return {name: done[unit] for name, unit in units.items() if unit in done}
+    return {s.name: done[u] for u, (datasets, _) in graph.items() for s in datasets}
 
 
 @dataclass(frozen=True)
@@ -125,16 +142,12 @@ def up_to_date(
     """
     units = unit_of(config)
     prints = fingerprints(config, specs)
-    members: dict[str, list[DatasetSpec]] = {}
-    for spec in specs:
-        if spec.name in units:
-            members.setdefault(units[spec.name], []).append(spec)
+    graph = _unit_graph(config, specs)
     fresh: set[str] = set()
-    for unit, datasets in members.items():  # in dependency order
+    for unit, (datasets, reads) in graph.items():  # each unit after what it reads
         kind, name = unit.split(":", maxsplit=1)
         if kind == "source" and name not in nothing_new:
             continue
-        reads = {units[i] for s in datasets for i in s.inputs if i in units} - {unit}
         same = all(
             s.name in existing
             and recorded.get(s.name, (None, ""))[0] == prints[s.name]
@@ -145,9 +158,9 @@ def up_to_date(
             fresh.add(unit)
     names = tuple(s.name for s in specs if units.get(s.name) in fresh)
     lines = []
-    for unit in (u for u in members if u in fresh):
-        kind, name = unit.split(":", maxsplit=1)
-        tables = ", ".join(s.name for s in members[unit])
+    for unit in (u for u in graph if u in fresh):
+        kind = unit.split(":", maxsplit=1)[0]
+        tables = ", ".join(s.name for s in graph[unit][0])
         why = "nothing new" if kind == "source" else "its inputs and definition are unchanged"
         lines.append(f"   = {tables} up to date: {why}")
     return UpToDate(names, tuple(lines))
