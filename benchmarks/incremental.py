@@ -9,7 +9,9 @@ measures them:
 1. ``full``: ``--full-refresh``, the first load of every file;
 2. ``incremental``: after a new dated file with 1% of the rows (``--new-pct``) lands, a plain
    run on the same home: bronze reads the new file only; silver, quarantine and gold are
-   recomputed from all of bronze (materialized views).
+   recomputed from all of bronze (materialized views);
+3. ``nothing_new``: the same plain run again, with no new file: every dataset is up to date
+   (``pipelines.ops.up_to_date``) and is left as it is.
 
 The new file is removed again after the repeat. Bronze must hold every generated row after
 each run. Prints the median of each and the ratio incremental / full, and writes every
@@ -63,14 +65,16 @@ def run(args: argparse.Namespace, landing: Landing) -> list[Measurement]:
     print(f"new file {extra.name}: {extra_rows:,} rows ({args.new_pct}%)")
     for repeat in range(1, args.repeats + 1):
         target.unlink(missing_ok=True)
-        for kind, expected in (("full", landing.rows), ("incremental", landing.rows + extra_rows)):
+        kinds = (("full", landing.rows), ("incremental", landing.rows + extra_rows),
+                 ("nothing_new", None))  # fmt: skip
+        for kind, expected in kinds:
             if kind == "incremental":
                 shutil.copy(extra, target)
             wait_until_quiet(args.quiet, args.quiet_wait)
             job = ours_job(landing.root, home, conf, full_refresh=kind == "full")
             result = measure(job, landing.requested_rows, repeat, kind, args.timeout,
                              fresh=kind == "full")  # fmt: skip
-            if result.ok and result.counts.get("bronze") != expected:
+            if result.ok and expected is not None and result.counts.get("bronze") != expected:
                 result.error = f"bronze={result.counts.get('bronze')}, expected {expected}"
             print(f"  #{repeat} {kind:<12} {result.seconds:7.1f}s cpu {result.cpu_seconds:6.1f}s "
                   f"others {result.other_cores:.2f} cores  "
@@ -91,7 +95,7 @@ def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
         "|---|---:|---:|---|---|",
     ]
     medians = {}
-    for kind in ("full", "incremental"):
+    for kind in ("full", "incremental", "nothing_new"):
         runs = [m for m in results if m.settings == kind]
         good = [m for m in runs if m.ok]
         wall = statistics.median(m.seconds for m in good) if good else math.nan
@@ -99,7 +103,9 @@ def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
         medians[kind] = wall
         raw = ", ".join(f"{m.seconds:.1f} ({m.other_cores:.2f})" for m in runs)
         lines.append(f"| {kind} | {wall:.1f} | {cpu:.0f} | {raw} | {len(good)}/{len(runs)} |")
-    lines.append(f"\nincremental / full: **{medians['incremental'] / medians['full']:.2f}x**")
+    ratio = {kind: medians[kind] / medians["full"] for kind in medians}
+    lines.append(f"\nincremental / full: **{ratio['incremental']:.2f}x**; "
+                 f"nothing new / full: **{ratio['nothing_new']:.2f}x**")  # fmt: skip
     return "\n".join(lines)
 
 
