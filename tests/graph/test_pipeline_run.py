@@ -95,6 +95,7 @@ def test_generated_catalog_end_to_end_then_incremental(
         **dict.fromkeys(config.datasets, "UP_TO_DATE"), GOLD_B: "COMPLETED",
     }  # fmt: skip
     assert edited.row_counts == {GOLD_B: first.team_b}
+    assert list((lakehouse_home / "pipeline_storage" / "_unfinished").iterdir()) == []  # ended
 
     # A third day lands: only that file is read, in a new run.
     more = generate_catalog(tmp_path / "next", rows_per_day=150, days=3)

@@ -4,12 +4,13 @@ config's graph: no Spark, the recorded state given as data."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.graph import build_graph
-from pipelines.ops.up_to_date import fingerprints, unit_of, up_to_date
+from pipelines.ops.up_to_date import UpToDate, fingerprints, unit_of, up_to_date
 from pipelines.spec import DatasetSpec, RunContext
 
 FILE_SOURCES = {"customer_feed", "hotel_folios", "hotel_reservations", "orders_cdc", "product_catalog"}  # fmt: skip
@@ -112,3 +113,25 @@ def test_fingerprints_are_one_per_unit_and_follow_the_inputs(config: LakehouseCo
         "quarantine.customer_feed", "silver.customer_feed", "silver.customers",
         "silver.customers_xref",
     ]  # fmt: skip
+
+
+def test_a_run_that_did_not_end_cleanly_makes_the_next_run_check_nothing(
+    config: LakehouseConfig, tmp_path: Path
+) -> None:
+    """A killed run leaves its marker (it may have committed bronze and not silver): the next
+    run runs every dataset, says why, and clears the markers once it completed."""
+    from pipelines.local.runner import _up_to_date
+    from pipelines.local.unfinished import Markers
+
+    storage = (tmp_path / "storage").as_uri()
+    killed, markers = Markers(storage), Markers(storage)
+    assert markers.others("r2") == []
+    killed.begin("r1")  # and never completed
+    markers.begin("r2")
+    assert markers.others("r2") == ["r1"]
+    specs, _, _ = _state(config)
+    fresh = _up_to_date(None, config, specs, FILE_SOURCES, markers.others("r2"))  # type: ignore[arg-type]
+    assert fresh == UpToDate((), ("   ! run r1 did not end cleanly: every dataset runs",))
+    markers.completed()
+    assert Markers(storage).others("r3") == []
+    assert Markers("sc://remote/storage").others("r3") == ["(storage not on this machine)"]

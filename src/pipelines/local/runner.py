@@ -7,6 +7,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -19,6 +20,7 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.history import latest_flow_states
 from pipelines.ops.hook import after_run
@@ -99,16 +101,12 @@ def run_pipeline(
     tracker = RunTracker()
     # recorded: the datasets ops.flow_metrics gets; nothing_new: file sources without new files
     ran, recorded, prints, nothing_new = config, stored, {}, set[str]()
+    markers, unfinished = Markers(storage_root), Markers(storage_root).others(run_id)
     counted: RunCounts | None = None
     quality: list[QualityMetric] | None = None
     try:
         echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")  # fmt: skip # noqa: E501
-        with timed("schemas"):
-            _create_schemas(spark)
-        if full_refresh:
-            with timed("full refresh: drop tables"):
-                _reset(spark, stored, storage_root)
-                reset_sources(config.sources, context)
+        _begin(spark, config, context, stored, storage_root, markers, timed, full_refresh)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
         with timed("schema drift check"):
             config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new)  # fmt: skip # noqa: E501
@@ -123,7 +121,7 @@ def run_pipeline(
         fresh = UpToDate()
         if not full_refresh:  # a full refresh runs everything
             with timed("up to date check"):
-                fresh = _up_to_date(spark, config, specs, nothing_new)
+                fresh = _up_to_date(spark, config, specs, nothing_new, unfinished)
             specs, stored = _leave_up_to_date(specs, fresh, tracker, echo)
         ran = _sources_run(config, {*prepared.skipped, *prepared.failed}, fresh)
         with timed("pipeline"):
@@ -145,6 +143,8 @@ def run_pipeline(
         error = sys.exc_info()[1]
         with timed("after run"):
             after_run(spark, ran, recorded, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
+        if error is None:  # completed and recorded: no run is unfinished any more
+            markers.completed()
 
 
 def _run_phases(
@@ -298,8 +298,13 @@ def _up_to_date(
     config: LakehouseConfig,
     specs: Sequence[DatasetSpec],
     nothing_new: set[str],
+    unfinished: Sequence[str],
 ) -> UpToDate:
-    """The datasets this run may leave as they are (``pipelines.ops.up_to_date``)."""
+    """The datasets this run may leave as they are (``pipelines.ops.up_to_date``): none after
+    a run that did not end cleanly (``unfinished``: it may have committed part of its work)."""
+    if unfinished:
+        why = f"run {', '.join(unfinished)} did not end cleanly: every dataset runs"
+        return UpToDate(lines=(f"   ! {why}",))
     names = {s.name for s in specs if s.stored}
     reads: dict[str, Callable[[], Any]] = {
         "recorded": partial(latest_flow_states, spark, names),
@@ -324,9 +329,26 @@ def _run_context(
     return RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
 
 
-def _create_schemas(spark: SparkSession) -> None:
-    for schema in SCHEMAS:
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+def _begin(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    context: RunContext,
+    stored: list[DatasetSpec],
+    storage_root: str,
+    markers: Markers,
+    timed: Callable[[str], AbstractContextManager[None]],
+    full_refresh: bool,
+) -> None:
+    """The schemas, this run's marker (until it completed: ``pipelines.local.unfinished``)
+    and, for a full refresh, every table, checkpoint and source state dropped."""
+    with timed("schemas"):
+        for schema in SCHEMAS:
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    markers.begin(context.run_id)
+    if full_refresh:
+        with timed("full refresh: drop tables"):
+            _reset(spark, stored, storage_root)
+            reset_sources(config.sources, context)
 
 
 def _sources_run(config: LakehouseConfig, left_out: set[str], fresh: UpToDate) -> LakehouseConfig:

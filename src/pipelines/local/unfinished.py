@@ -1,0 +1,44 @@
+"""Markers of runs that have not ended cleanly, beside the pipeline storage.
+
+Leaving up-to-date datasets out of a run (``pipelines.ops.up_to_date``) trusts what
+``ops.flow_metrics`` recorded of the last run. A run killed mid-way (SIGKILL, a lost machine)
+records nothing, yet may have committed bronze: its silver is then older than its bronze
+although nothing new is waiting. So each run leaves a marker while it runs, removed only when
+it completed and was recorded; a run that finds another run's marker checks nothing and runs
+every dataset, then clears the markers once it completed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+__all__ = ["Markers"]
+
+
+class Markers:
+    """The ``_unfinished`` folder of a storage root (a ``file:`` URL; others keep none)."""
+
+    def __init__(self, storage_root: str) -> None:
+        url = urlparse(storage_root)
+        self.folder = Path(unquote(url.path)) / "_unfinished" if url.scheme == "file" else None
+
+    def others(self, run_id: str) -> list[str]:
+        """The runs other than ``run_id`` that began and did not end cleanly (sorted); a
+        storage root without markers (not on this file system) counts as one."""
+        if self.folder is None:
+            return ["(storage not on this machine)"]
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.name for p in self.folder.iterdir() if p.name != run_id)
+
+    def begin(self, run_id: str) -> None:
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / run_id).touch()
+
+    def completed(self) -> None:
+        """The run completed and was recorded: no marker is needed any more, its own included."""
+        if self.folder is not None and self.folder.is_dir():
+            for marker in self.folder.iterdir():
+                marker.unlink(missing_ok=True)
