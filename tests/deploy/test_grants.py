@@ -10,7 +10,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
-from pipelines.deploy import grants_declaration, grants_file, stale_files
+from pipelines.deploy import grants_declaration, grants_file, secret_scopes_file, stale_files
 from pipelines.deploy.grants import GrantsError
 from pipelines.errors import ConfigErrors
 
@@ -142,8 +142,11 @@ def test_cli_grants_check(
     root.mkdir()
     assert main(["grants", "--check", "--root", str(root)]) == 1
     assert capsys.readouterr().err == (
-        "1 stale file(s); run `lakehouse grants` and commit:\n  terraform/generated/grants.json\n"
+        "2 stale file(s); run `lakehouse grants` and commit:\n  terraform/generated/grants.json\n"
+        "  terraform/generated/secret_scopes.json\n"
     )
     assert main(["grants", "--root", str(root)]) == 0
     assert (root / "terraform" / "generated" / "grants.json").read_text(encoding="utf-8") == SMALL
+    scopes = (root / "terraform" / "generated" / "secret_scopes.json").read_text(encoding="utf-8")
+    assert scopes == secret_scopes_file(load_config(small_conf)).text
     assert main(["grants", "--check", "--root", str(root)]) == 0

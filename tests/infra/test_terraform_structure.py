@@ -206,11 +206,13 @@ def test_environment_wiring() -> None:
     assert calls["grants"]["pipeline_principal"] == pipeline
     assert calls["secret_scopes"]["pipelines_principal"] == pipeline
     assert calls["grants"]["grants_file"] == "${local.grants_file}"
+    assert calls["secret_scopes"]["secret_scopes_file"] == "${local.secret_scopes_file}"
     assert calls["identities"]["grants_file"] == "${local.grants_file}"
     (local,) = [
         item for item in load_hcl(ENVS / "dev" / "main.tf")["locals"] if "grants_file" in item
     ]
     assert local["grants_file"] == "${path.root}/../../generated/grants.json"
+    assert local["secret_scopes_file"] == "${path.root}/../../generated/secret_scopes.json"
     assert calls["sql_warehouse"]["user_groups"] == ["bi_readers"]
     assert calls["sql_warehouse"]["manager_groups"] == ["data_engineers"]
     assert calls["secret_scopes"]["reader_groups"] == ["data_engineers"]
@@ -425,15 +427,19 @@ def test_identities_module() -> None:
 
 
 def test_secret_scopes_module() -> None:
+    # Issue 15, defect 1: the scopes come from the generated file, never a literal name (the
+    # module created lakehouse-pii and lakehouse-webhooks while the config read pii, crm, ...)
     parsed = load_dir(MODULES / "secret_scopes")
     res = resources(parsed)
-    assert sorted(res) == [
-        "databricks_secret_acl.read",
-        "databricks_secret_scope.pii",
-        "databricks_secret_scope.webhooks",
-    ]
-    assert res["databricks_secret_acl.read"]["permission"] == "READ"
+    assert sorted(res) == ["databricks_secret_acl.read", "databricks_secret_scope.this"]
+    scope = res["databricks_secret_scope.this"]
+    assert scope["for_each"] == "${local.scopes}"
+    assert scope["name"] == "${each.key}"
+    (declared,) = [item for item in parsed["locals"] if "declared" in item]
+    assert declared["declared"] == "${jsondecode(file(var.secret_scopes_file)).secret_scopes}"
+    acl = res["databricks_secret_acl.read"]
+    assert acl["permission"] == "READ"
+    assert acl["scope"] == "${databricks_secret_scope.this[each.value.scope].name}"
     variables = blocks(parsed, "variable")
+    assert sorted(variables) == ["pipelines_principal", "reader_groups", "secret_scopes_file"]
     assert variables["reader_groups"]["default"] == ["data_engineers"]
-    assert variables["pii_scope_name"]["default"] == "lakehouse-pii"
-    assert variables["webhook_scope_name"]["default"] == "lakehouse-webhooks"

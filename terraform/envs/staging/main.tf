@@ -5,8 +5,9 @@
 
 locals {
   # Written by `lakehouse grants` from the access declaration in src/conf.
-  grants_file = "${path.root}/../../generated/grants.json"
-  access      = jsondecode(file(local.grants_file))
+  grants_file        = "${path.root}/../../generated/grants.json"
+  secret_scopes_file = "${path.root}/../../generated/secret_scopes.json"
+  access             = jsondecode(file(local.grants_file))
 }
 
 module "workspace" {
@@ -90,6 +91,7 @@ module "sql_warehouse" {
 module "secret_scopes" {
   source = "../../modules/secret_scopes"
 
+  secret_scopes_file  = local.secret_scopes_file
   pipelines_principal = module.identities.pipelines_service_principal_application_id
   reader_groups       = ["data_engineers"]
 

@@ -14,7 +14,7 @@ output "landing_url" {
 }
 
 output "sql_warehouse_id" {
-  description = "ID of the BI SQL warehouse (bundle variable warehouse)."
+  description = "ID of the BI SQL warehouse (Power BI and other SQL clients; the bundle uses none)."
   value       = module.sql_warehouse.id
 }
 
@@ -34,22 +34,20 @@ output "pipelines_service_principal_application_id" {
 }
 
 output "pii_secret_scope" {
-  description = "Secret scope with the PII keys (bundle variable)."
+  description = "Secret scope with the PII keys: the scope project.yml names (put the keys there)."
   value       = module.secret_scopes.pii_scope
 }
 
-output "webhook_secret_scope" {
-  description = "Secret scope with the notification webhook URLs."
-  value       = module.secret_scopes.webhook_scope
+output "secret_scopes" {
+  description = "Every secret scope the config names, created here: put each key with `databricks secrets put-secret`."
+  value       = module.secret_scopes.scopes
 }
 
 output "bundle_variables" {
   description = "Values for this environment's target in databricks.yml, in one map."
   value = {
-    catalog          = module.unity_catalog.catalog_name
-    landing_root     = module.unity_catalog.landing_url
-    warehouse_id     = module.sql_warehouse.id
-    pii_secret_scope = module.secret_scopes.pii_scope
-    run_as           = module.identities.pipelines_service_principal_application_id
+    catalog      = module.unity_catalog.catalog_name
+    landing_root = module.unity_catalog.landing_url
+    run_as       = module.identities.pipelines_service_principal_application_id
   }
 }
