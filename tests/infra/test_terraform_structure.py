@@ -96,7 +96,10 @@ def test_modules_declare_provider_ranges(module: str) -> None:
     providers = terraform.get("required_providers", [{}])[0]
     expected = {
         "access_model": {},
-        "workspace": {"azurerm": ("hashicorp/azurerm", ">= 4.0.0, < 5.0.0")},
+        "workspace": {
+            "azurerm": ("hashicorp/azurerm", ">= 4.0.0, < 5.0.0"),
+            "databricks": ("databricks/databricks", ">= 1.90.0, < 2.0.0"),
+        },
     }.get(module, {"databricks": ("databricks/databricks", ">= 1.90.0, < 2.0.0")})
     assert {k: (v["source"], v["version"]) for k, v in providers.items()} == expected
 
@@ -115,7 +118,7 @@ def test_environments_pin_exact_provider_versions(env: str) -> None:
     providers = terraform["required_providers"][0]
     assert {k: (v["source"], v["version"]) for k, v in providers.items()} == {
         "azurerm": ("hashicorp/azurerm", "= 4.74.0"),
-        "databricks": ("databricks/databricks", "= 1.141.0"),
+        "databricks": ("databricks/databricks", "= 1.128.0"),
     }
 
 
@@ -200,6 +203,7 @@ def test_environment_wiring() -> None:
         "${databricks.account}": "${databricks.account}",
     }
     assert calls["identities"]["providers"] == {"databricks": "${databricks.account}"}
+    assert calls["workspace"]["providers"] == {"${databricks.account}": "${databricks.account}"}
     assert calls["identities"]["depends_on"] == ["${module.unity_catalog}"]
     assert calls["grants"]["depends_on"] == ["${module.unity_catalog}", "${module.identities}"]
     pipeline = "${module.identities.pipelines_service_principal_application_id}"
@@ -356,6 +360,28 @@ def test_workspace_module_resources() -> None:
     role = res["azurerm_role_assignment.connector_blob_contributor"]
     assert role["role_definition_name"] == "Storage Blob Data Contributor"
     assert blocks(parsed, "variable")["containers"]["default"] == ["landing", "lakehouse"]
+
+
+def test_serverless_reaches_the_firewalled_lake() -> None:
+    # Issue 15, defect 5: the storage denies by default and serverless compute (pipelines, job
+    # tasks, the SQL warehouse) is not in this subscription: an NCC bound to the workspace with
+    # private endpoints to the lake (dfs for abfss://, blob) is what admits it.
+    res = resources(load_dir(MODULES / "workspace"))
+    ncc_id = "${databricks_mws_network_connectivity_config.this.network_connectivity_config_id}"
+    ncc = res["databricks_mws_network_connectivity_config.this"]
+    assert ncc["provider"] == "${databricks.account}"
+    assert ncc["region"] == "${azurerm_resource_group.this.location}"
+    binding = res["databricks_mws_ncc_binding.this"]
+    assert binding["network_connectivity_config_id"] == ncc_id
+    assert binding["workspace_id"] == "${azurerm_databricks_workspace.this.workspace_id}"
+    rule = res["databricks_mws_ncc_private_endpoint_rule.lake"]
+    assert rule["for_each"] == '${toset(["dfs", "blob"])}'
+    assert rule["network_connectivity_config_id"] == ncc_id
+    assert rule["resource_id"] == "${azurerm_storage_account.lake.id}"
+    assert rule["group_id"] == "${each.key}"
+    (terraform,) = load_hcl(MODULES / "workspace" / "versions.tf")["terraform"]
+    databricks = terraform["required_providers"][0]["databricks"]
+    assert databricks["configuration_aliases"] == ["${databricks.account}"]
 
 
 def test_unity_catalog_module_resources() -> None:

@@ -12,6 +12,9 @@ locals {
 
 module "workspace" {
   source = "../../modules/workspace"
+  providers = {
+    databricks.account = databricks.account
+  }
 
   environment               = var.environment
   name_prefix               = var.name_prefix

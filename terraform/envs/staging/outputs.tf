@@ -3,6 +3,11 @@ output "workspace_url" {
   value       = module.workspace.workspace_url
 }
 
+output "lake_private_endpoint_rules" {
+  description = "Private endpoints from serverless compute to the lake: approve each once on the storage account (Networking > Private endpoint connections)."
+  value       = module.workspace.lake_private_endpoint_rules
+}
+
 output "catalog_name" {
   description = "Catalog of this environment."
   value       = module.unity_catalog.catalog_name
