@@ -45,7 +45,8 @@ SMALL = """\
     {"table": "quarantine.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]},
     {"table": "silver.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]}
   ],
-  "pipeline_principal_schemas": ["bronze", "bronze_pii", "silver", "gold", "quarantine", "ops"]
+  "pipeline_principal_schemas": ["bronze", "silver", "gold", "quarantine", "ops"],
+  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
 }
 """
 
@@ -91,6 +92,7 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         p for g in grants["schema_grants"] + grants["table_grants"] for p in g["privileges"]
     }
     assert privileges == {"SELECT", "USE_SCHEMA", "MODIFY", "REFRESH"}
+    # bronze_pii: customer_feed and crm_customers have PII; ops: event logs and ops records
     assert grants["pipeline_principal_schemas"] == [
         "bronze",
         "bronze_pii",
@@ -98,6 +100,12 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         "gold",
         "quarantine",
         "ops",
+    ]
+    # issue 15: exactly what running a pipeline needs (it owns its tables: no SELECT, MODIFY)
+    assert grants["pipeline_principal_privileges"] == [
+        "CREATE_MATERIALIZED_VIEW",
+        "CREATE_TABLE",
+        "USE_SCHEMA",
     ]
 
 

@@ -19,7 +19,7 @@ from .helpers import FIXTURES, expected_model, infra_checks, require
 pytestmark = pytest.mark.infra
 
 PLACEHOLDER = infra_checks.PIPELINE_PRINCIPAL_PLACEHOLDER
-PIPELINE_PRIVILEGES = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"]
+PIPELINE_PRIVILEGES = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
 
 
 def test_terraform_fmt_is_clean() -> None:

@@ -325,6 +325,7 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "schema_grants",
         "table_grants",
         "pipeline_principal_schemas",
+        "pipeline_principal_privileges",
     }
     assert grants_json["schemas"] == SCHEMAS
     groups = {g["name"] for g in grants_json["groups"]}
