@@ -349,6 +349,7 @@ def test_references_resolve() -> None:
                     ("bundle", "name"),
                     ("bundle", "target"),
                     ("workspace", "file_path"),
+                    ("workspace", "current_user.short_name"),  # the dev target's catalog
                 }, f"${{{namespace}.{path}}}"
     assert used_vars == {
         "catalog", "landing_root", "failure_emails", "failure_destinations", "run_as",
@@ -377,6 +378,11 @@ def test_databricks_yml_targets() -> None:
     assert targets["dev"]["mode"] == "development"
     assert targets["dev"]["default"] is True
     assert "run_as" not in targets["dev"]
+    # Issue 15, defect 3: development mode runs as the deploying person; one catalog each
+    # (Terraform's envs/dev `developers`), so two developers' copies never collide
+    assert targets["dev"]["variables"]["catalog"] == (
+        "lakehouse_dev_${workspace.current_user.short_name}"
+    )
     for name in ("staging", "prod"):
         target = targets[name]
         assert target["mode"] == "production"

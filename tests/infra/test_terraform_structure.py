@@ -256,6 +256,11 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         "pipeline_principal": "${var.pipeline_principal}",
     }
     grants = resources(parsed)
+    developer = {k: grants.pop(k) for k in [k for k in grants if ".developer_" in k]}
+    assert sorted(developer) == [
+        "databricks_grants.developer_catalog",
+        "databricks_grants.developer_schema",
+    ]
     assert sorted(grants) == [
         "databricks_grants.catalog",
         "databricks_grants.external_location",
@@ -289,6 +294,34 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
             "principal": "${grant.value.principal}",
             "privileges": "${grant.value.privileges}",
         }
+
+
+def test_each_developer_writes_only_their_own_catalog() -> None:
+    # Issue 15, defect 3: in development mode the pipelines run as the deploying person; each
+    # developer gets a catalog of their own with exactly the pipelines principal's privileges
+    uc = resources(load_dir(MODULES / "unity_catalog"))
+    catalog = uc["databricks_catalog.developer"]
+    assert catalog["for_each"] == "${local.developer_catalogs}"
+    assert catalog["name"] == "${each.key}"
+    assert catalog["isolation_mode"] == "ISOLATED"
+    schema = uc["databricks_schema.developer"]
+    assert schema["catalog_name"] == "${databricks_catalog.developer[each.value.catalog].name}"
+    grants = resources(load_dir(MODULES / "grants"))
+    on_catalog = grants["databricks_grants.developer_catalog"]
+    assert on_catalog["for_each"] == "${var.developer_catalogs}"
+    assert on_catalog["grant"] == [{"principal": "${each.value}", "privileges": ["USE_CATALOG"]}]
+    on_schema = grants["databricks_grants.developer_schema"]
+    assert "module.access.pipeline_schemas" in on_schema["for_each"]
+    assert on_schema["grant"] == [
+        {"principal": "${each.value}", "privileges": "${module.access.pipeline_schema_privileges}"}
+    ]
+    calls = _module_calls(ENVS / "dev")
+    assert calls["unity_catalog"]["developers"] == "${var.developers}"
+    assert calls["grants"]["developer_catalogs"] == "${module.unity_catalog.developer_catalogs}"
+    variables = blocks(load_dir(ENVS / "dev"), "variable")
+    assert variables["developers"]["default"] == []
+    tfvars = {env: load_hcl(ENVS / env / "terraform.tfvars") for env in ENV_NAMES}
+    assert [env for env, values in tfvars.items() if "developers" in values] == ["dev"]
 
 
 def _static_privileges(value: Any) -> list[str]:

@@ -13,6 +13,11 @@ output "catalog_name" {
   value       = module.unity_catalog.catalog_name
 }
 
+output "developer_catalogs" {
+  description = "Development catalogs (dev only): catalog name to developer; the dev bundle target's catalog is lakehouse_dev_<short name>."
+  value       = module.unity_catalog.developer_catalogs
+}
+
 output "landing_url" {
   description = "abfss:// URL of the landing zone (bundle variable for the landing root)."
   value       = module.unity_catalog.landing_url
