@@ -116,6 +116,7 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
     # the defect: every developer's copy published to the shared lakehouse_dev
     _edit(bundle, "catalog: lakehouse_dev_${workspace.current_user.short_name}", "catalog: lakehouse_dev")  # fmt: skip
     _edit(bundle, "catalog: lakehouse_staging", "catalog: lakehouse_stage")
+    _edit(bundle, "landing@lakehouseprodlake.dfs", "landing@lakehousestaginglake.dfs")
     _edit(
         bundle,
         "  prod:\n    mode: production\n    workspace:\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      service_principal_name: ${var.run_as}",
@@ -125,12 +126,16 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
     dev = next(n for n, t in enumerate(lines, 1) if "catalog: lakehouse_dev" in t)
     staging = next(n for n, t in enumerate(lines, 1) if "catalog: lakehouse_stage" in t)
     prod = next(n for n, t in enumerate(lines, 1) if "user_name: someone" in t) - 1
+    landing = max(n for n, t in enumerate(lines, 1) if "landing@lakehousestaginglake" in t)
     assert _problems(repo) == [
         f"databricks.yml:{dev}:7: targets.dev.variables.catalog: 'lakehouse_dev': development "
         "mode runs as the deploying developer, who writes only their own catalog "
         "'lakehouse_dev_${workspace.current_user.short_name}' (terraform/envs/dev developers)",
         f"databricks.yml:{staging}:7: targets.staging.variables.catalog: 'lakehouse_stage', but "
         "Terraform grants the pipelines principal on 'lakehouse_staging' (terraform/envs/staging)",
+        f"databricks.yml:{landing}:7: targets.prod.variables.landing_root: "
+        "'abfss://landing@lakehousestaginglake.dfs.core.windows.net/', but Terraform's "
+        "landing location of prod is 'abfss://landing@lakehouseprodlake.dfs.core.windows.net/'",
         f"databricks.yml:{prod}:5: targets.prod.run_as: {{'user_name': 'someone@example.com'}}: "
         "only the pipelines service principal (${var.run_as}) holds the privileges the "
         "pipelines need",

@@ -14,6 +14,7 @@ edit by hand), and because it reads files neither generator owns. What it checks
   a catalog where Terraform grants it exactly ``USE_SCHEMA``, ``CREATE_TABLE`` and
   ``CREATE_MATERIALIZED_VIEW`` on each schema the pipelines write (``USE_CATALOG`` comes with
   them), and on no other schema;
+* each target reads the landing container of its environment's storage account;
 * every ``lookup:`` variable is used (``bundle validate`` resolves each one, as the deploying
   principal, even when nothing uses it).
 
@@ -42,7 +43,8 @@ __all__ = ["DeployProblem", "deploy_problems"]
 DATABRICKS_YML = "databricks.yml"
 SHORT_NAME = "${workspace.current_user.short_name}"
 _VAR = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
-_TFVAR = re.compile(r'^\s*catalog_name\s*=\s*"([^"]*)"', re.MULTILINE)
+_TFVAR = r'^\s*{}\s*=\s*"([^"]*)"'
+"""A string setting of a terraform.tfvars (``catalog_name = "lakehouse_dev"``)."""
 _SCOPE_RESOURCE = re.compile(r'^resource\s+"databricks_secret_scope"\s+"[^"]+"\s*\{', re.MULTILINE)
 
 
@@ -190,12 +192,29 @@ def _privileges(root: Path, config: LakehouseConfig) -> Iterator[DeployProblem]:
         )  # fmt: skip
 
 
-def _tf_catalog(root: Path, target: str) -> str | None:
+def _tfvar(root: Path, target: str, name: str) -> str | None:
     path = root / "terraform" / "envs" / target / "terraform.tfvars"
     if not path.is_file():
         return None
-    found = _TFVAR.search(path.read_text(encoding="utf-8"))
+    found = re.search(_TFVAR.format(name), path.read_text(encoding="utf-8"), re.MULTILINE)
     return found.group(1) if found else None
+
+
+def _landing(document: LocatedDocument, root: Path, name: str) -> Iterator[DeployProblem]:
+    """The target's landing root is the landing container of its environment's storage
+    account (modules/workspace container_urls), where the landing external location is."""
+    account = _tfvar(root, name, "storage_account_name")
+    target = document.data["targets"][name] or {}
+    variables = target.get("variables") or {}
+    if account is None or "landing_root" not in variables:
+        return
+    expected = f"abfss://landing@{account}.dfs.core.windows.net/"
+    if variables["landing_root"] != expected:
+        yield _at(
+            document, root, ("targets", name, "variables", "landing_root"),
+            f"targets.{name}.variables.landing_root: '{variables['landing_root']}', but "
+            f"Terraform's landing location of {name} is '{expected}'",
+        )  # fmt: skip
 
 
 def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
@@ -204,7 +223,7 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
     default_catalog = bundle.get("variables", {}).get("catalog", {}).get("default")
     for name, target in (bundle.get("targets") or {}).items():
         here: KeyPath = ("targets", name)
-        tf_catalog = _tf_catalog(root, name)
+        tf_catalog = _tfvar(root, name, "catalog_name")
         if tf_catalog is None:
             yield _at(
                 document, root, here,
@@ -212,6 +231,7 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
                 "nothing grants this target's identity anything",
             )  # fmt: skip
             continue
+        yield from _landing(document, root, name)
         variables = target.get("variables") or {}
         catalog = variables.get("catalog", default_catalog)
         where = (*here, "variables", "catalog") if "catalog" in variables else here
