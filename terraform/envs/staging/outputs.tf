@@ -43,9 +43,9 @@ output "pipelines_service_principal_application_id" {
   value       = module.identities.pipelines_service_principal_application_id
 }
 
-output "pii_secret_scope" {
-  description = "Secret scope with the PII keys: the scope project.yml names (put the keys there)."
-  value       = module.secret_scopes.pii_scope
+output "pii_secret_scopes" {
+  description = "Secret scopes with the PII keys: those project.yml names (put the keys there)."
+  value       = module.secret_scopes.pii_scopes
 }
 
 output "secret_scopes" {

@@ -3,9 +3,9 @@ output "scopes" {
   value       = sort([for scope in databricks_secret_scope.this : scope.name])
 }
 
-output "pii_scope" {
-  description = "Name of the secret scope with the PII keys (project.yml pii.*), or null when the config names none."
-  value       = one([for scope in local.declared : scope.name if scope.pii_keys])
+output "pii_scopes" {
+  description = "Names of the secret scopes with the PII keys (project.yml pii.*; usually one), sorted."
+  value       = sort([for scope in local.declared : scope.name if scope.pii_keys])
 }
 
 output "readers" {
