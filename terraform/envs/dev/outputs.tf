@@ -43,13 +43,8 @@ output "pipelines_service_principal_application_id" {
   value       = module.identities.pipelines_service_principal_application_id
 }
 
-output "pii_secret_scopes" {
-  description = "Secret scopes with the PII keys: those project.yml names (put the keys there)."
-  value       = module.secret_scopes.pii_scopes
-}
-
 output "secret_scopes" {
-  description = "Every secret scope the config names, created here: put each key with `databricks secrets put-secret`."
+  description = "Every secret scope the config names (generated/secret_scopes.json: keys, and pii_keys for the PII scope), created here: put each key with `databricks secrets put-secret`."
   value       = module.secret_scopes.scopes
 }
 
