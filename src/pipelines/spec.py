@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pipelines.pii.keys import PiiKeys
     from pipelines.platform import Platform
 
-__all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Query", "RunContext"]
+__all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Expectation", "Query", "RunContext"]
 
 DatasetKind = Literal["streaming_table", "materialized_view", "temporary_view", "auto_cdc"]
 """``auto_cdc``: a streaming table maintained by an AUTO CDC flow from the spec's query."""
@@ -81,6 +81,21 @@ class AutoCdcFlow:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """A quality rule as a Lakeflow expectation of a dataset (bound on Databricks only).
+
+    Attributes:
+        name: The rule's name (what the Lakeflow UI and event log show).
+        constraint: A SQL boolean over the dataset's output rows.
+        action: ``warn`` (expect), ``drop`` (expect_or_drop) or ``fail`` (expect_or_fail).
+    """
+
+    name: str
+    constraint: str
+    action: Literal["warn", "drop", "fail"]
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """One dataset of the graph.
 
@@ -95,6 +110,7 @@ class DatasetSpec:
         lookups: The inputs a quality rule looks up (``foreign_key``), also listed in
             ``inputs``. The local engine does not order a flow after its lookups, so the
             runner refreshes them in an earlier phase (``runner._waves``).
+        expectations: Quality rules the platform may also bind as engine expectations.
     """
 
     name: str
@@ -105,6 +121,7 @@ class DatasetSpec:
     partition_cols: tuple[str, ...] = ()
     flow: AutoCdcFlow | None = None
     lookups: tuple[str, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
 
     @property
     def stored(self) -> bool:

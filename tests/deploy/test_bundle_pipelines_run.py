@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import runpy
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from pyspark import pipelines as dp
 
 from pipelines.config import load_config
 from pipelines.config.model import SCHEMAS
@@ -96,6 +97,7 @@ class PipelineRun:
     tasks: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     auto_loader: dict[str, dict[str, str]] = field(default_factory=dict)
+    expectations: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _resource(path: Path, kind: str) -> tuple[str, dict[str, Any]]:
@@ -250,8 +252,11 @@ def bundle_runs(
     stand_in = _AutoLoaderStandIn()
     order = sorted(PIPELINES, key=lambda k: (k == CROSS_DOMAIN, k))
     runs: dict[str, PipelineRun] = {}
+    bound: list[tuple[str, str, str]] = []
     with pytest.MonkeyPatch.context() as patch, stub_dbutils():
         patch.setattr(DatabricksPlatform, "file_rows", lambda _self, *args: stand_in(*args))
+        for kind in ("expect", "expect_or_drop", "expect_or_fail"):  # Lakeflow's, not in pyspark
+            patch.setattr(dp, kind, _expectation_stand_in(bound, kind), raising=False)
         patch.setattr(DatabricksPlatform, "applies_auto_cdc", False)  # see the module docstring
         with demo_servers(echo=lambda _: None, people=people, spark=lambda: spark):
             for key in order:
@@ -261,8 +266,24 @@ def bundle_runs(
                 except Exception as exc:  # one pipeline's failure is its own test's failure
                     runs[key] = PipelineRun(key, (), (), failed={"definition": repr(exc)})
                 runs[key].auto_loader = stand_in.seen
+                runs[key].expectations, bound[:] = list(bound), []
     yield runs
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _expectation_stand_in(
+    bound: list[tuple[str, str, str]], kind: str
+) -> Callable[[str, str], Callable[[Any], Any]]:
+    """Lakeflow's ``dp.expect*``: records (dataset function, kind, rule), keeps the function."""
+
+    def expectation(name: str, _constraint: str) -> Callable[[Any], Any]:
+        def bind(query: Any) -> Any:
+            bound.append((query.__name__, kind, name))
+            return query
+
+        return bind
+
+    return expectation
 
 
 def _count(spark: SparkSession, table: str) -> int:
@@ -289,3 +310,13 @@ def test_the_bundle_pipeline_runs_through_its_entry_point(
         if s.name in run.sources and isinstance(s.source, FileSource)
     )
     assert sorted(run.auto_loader) == files  # every file source read the Databricks way
+    if key == "hotel":  # its warn rules, bound as Lakeflow expectations (issue 15)
+        bound = [
+            ("silver__hotel_folios", "expect", "charge_type_known"),
+            ("silver__hotel_folios", "expect", "amount_not_negative"),
+            ("silver__hotel_reservations", "expect", "room_price_positive"),
+            ("silver__hotel_reservations", "expect", "has_adult_guest"),
+        ]
+        updates = sum(task in ("bronze", "silver", "gold") for task in run.tasks)
+        assert updates == 3
+        assert run.expectations == bound * updates  # each update defines the graph again

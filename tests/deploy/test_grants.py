@@ -10,7 +10,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
-from pipelines.deploy import grants_declaration, grants_file, stale_files
+from pipelines.deploy import grants_declaration, grants_file, secret_scopes_file, stale_files
 from pipelines.deploy.grants import GrantsError
 from pipelines.errors import ConfigErrors
 
@@ -45,7 +45,8 @@ SMALL = """\
     {"table": "quarantine.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]},
     {"table": "silver.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]}
   ],
-  "pipeline_principal_schemas": ["bronze", "bronze_pii", "silver", "gold", "quarantine", "ops"]
+  "pipeline_principal_schemas": ["bronze", "silver", "gold", "quarantine", "ops"],
+  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
 }
 """
 
@@ -91,6 +92,7 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         p for g in grants["schema_grants"] + grants["table_grants"] for p in g["privileges"]
     }
     assert privileges == {"SELECT", "USE_SCHEMA", "MODIFY", "REFRESH"}
+    # bronze_pii: customer_feed and crm_customers have PII; ops: event logs and ops records
     assert grants["pipeline_principal_schemas"] == [
         "bronze",
         "bronze_pii",
@@ -98,6 +100,12 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         "gold",
         "quarantine",
         "ops",
+    ]
+    # issue 15: exactly what running a pipeline needs (it owns its tables: no SELECT, MODIFY)
+    assert grants["pipeline_principal_privileges"] == [
+        "CREATE_MATERIALIZED_VIEW",
+        "CREATE_TABLE",
+        "USE_SCHEMA",
     ]
 
 
@@ -142,8 +150,11 @@ def test_cli_grants_check(
     root.mkdir()
     assert main(["grants", "--check", "--root", str(root)]) == 1
     assert capsys.readouterr().err == (
-        "1 stale file(s); run `lakehouse grants` and commit:\n  terraform/generated/grants.json\n"
+        "2 stale file(s); run `lakehouse grants` and commit:\n  terraform/generated/grants.json\n"
+        "  terraform/generated/secret_scopes.json\n"
     )
     assert main(["grants", "--root", str(root)]) == 0
     assert (root / "terraform" / "generated" / "grants.json").read_text(encoding="utf-8") == SMALL
+    scopes = (root / "terraform" / "generated" / "secret_scopes.json").read_text(encoding="utf-8")
+    assert scopes == secret_scopes_file(load_config(small_conf)).text
     assert main(["grants", "--check", "--root", str(root)]) == 0

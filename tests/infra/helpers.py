@@ -90,13 +90,7 @@ def resources(parsed: dict[str, list[Any]], kind: str = "resource") -> dict[str,
 
 def expected_model(grants: dict[str, Any], catalog: str, pipeline: str) -> dict[str, Any]:
     """Independent Python statement of the grant mapping that access_model implements."""
-    pipeline_privileges = [
-        "CREATE_MATERIALIZED_VIEW",
-        "CREATE_TABLE",
-        "MODIFY",
-        "SELECT",
-        "USE_SCHEMA",
-    ]
+    pipeline_privileges = grants["pipeline_principal_privileges"]
     schema_entries: list[tuple[str, str, list[str]]] = [
         (g["schema"], g["principal"], g["privileges"]) for g in grants["schema_grants"]
     ]

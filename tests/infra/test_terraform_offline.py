@@ -19,7 +19,7 @@ from .helpers import FIXTURES, expected_model, infra_checks, require
 pytestmark = pytest.mark.infra
 
 PLACEHOLDER = infra_checks.PIPELINE_PRINCIPAL_PLACEHOLDER
-PIPELINE_PRIVILEGES = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"]
+PIPELINE_PRIVILEGES = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
 
 
 def test_terraform_fmt_is_clean() -> None:
@@ -275,3 +275,43 @@ def test_write_grant_plans_per_environment(real_grant_plans: dict[str, Path]) ->
         catalog = child["resources"][0]["values"]["catalog"]
         assert catalog == f"lakehouse_{env}"
         assert plan["terraform_version"] == require(infra_checks.terraform_version)
+
+
+def _cli_short_name(user_name: str) -> str:
+    """The Databricks CLI's ${workspace.current_user.short_name} (libs/iamutil
+    GetShortUserName): the part before "@", each character not a letter or digit as "_"."""
+    local = user_name.split("@", 1)[0]
+    return "".join(c if c.isalnum() else "_" for c in local)
+
+
+def test_developer_catalogs_are_named_as_the_dev_target_names_them(tmp_path: Path) -> None:
+    # Issue 15, defect 3: Terraform creates <catalog>_<short name> for each developer and the
+    # dev bundle target publishes to lakehouse_dev_${workspace.current_user.short_name}: the
+    # module's own locals expression, evaluated by Terraform, must agree with the CLI's rule.
+    module = infra_checks.TERRAFORM_DIR / "modules" / "unity_catalog"
+    text = (module / "main.tf").read_text(encoding="utf-8")
+    start = text.index("  developer_catalogs = {")
+    expression = text[start : text.index("\n  }\n", start) + 5]
+    users = ["jane.doe@example.com", "O'Brien-Smith+dev@example.com", "ab12@example.com"]
+    (tmp_path / "main.tf").write_text(
+        'variable "developers" { type = list(string) }\n'
+        'variable "catalog_name" { type = string }\n'
+        f"locals {{\n{expression}}}\n"
+        'output "developer_catalogs" { value = local.developer_catalogs }\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "terraform.tfvars.json").write_text(
+        json.dumps({"developers": users, "catalog_name": "lakehouse_dev"}), encoding="utf-8"
+    )
+    for step in (["init", "-backend=false"], ["apply", "-auto-approve", "-lock=false"]):
+        result = require(lambda step=step: infra_checks.terraform([*step, "-no-color"], tmp_path))
+        assert result.returncode == 0, result.stderr
+    output = require(lambda: infra_checks.terraform(["output", "-json"], tmp_path))
+    catalogs = json.loads(output.stdout)["developer_catalogs"]["value"]
+    assert catalogs == {
+        "lakehouse_dev_jane_doe": "jane.doe@example.com",
+        "lakehouse_dev_o_brien_smith_dev": "O'Brien-Smith+dev@example.com",
+        "lakehouse_dev_ab12": "ab12@example.com",
+    }
+    # Unity Catalog compares names case-insensitively: the CLI keeps the user's case
+    assert {f"lakehouse_dev_{_cli_short_name(u)}".lower(): u for u in users} == catalogs

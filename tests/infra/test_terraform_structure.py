@@ -96,7 +96,10 @@ def test_modules_declare_provider_ranges(module: str) -> None:
     providers = terraform.get("required_providers", [{}])[0]
     expected = {
         "access_model": {},
-        "workspace": {"azurerm": ("hashicorp/azurerm", ">= 4.0.0, < 5.0.0")},
+        "workspace": {
+            "azurerm": ("hashicorp/azurerm", ">= 4.0.0, < 5.0.0"),
+            "databricks": ("databricks/databricks", ">= 1.90.0, < 2.0.0"),
+        },
     }.get(module, {"databricks": ("databricks/databricks", ">= 1.90.0, < 2.0.0")})
     assert {k: (v["source"], v["version"]) for k, v in providers.items()} == expected
 
@@ -115,7 +118,7 @@ def test_environments_pin_exact_provider_versions(env: str) -> None:
     providers = terraform["required_providers"][0]
     assert {k: (v["source"], v["version"]) for k, v in providers.items()} == {
         "azurerm": ("hashicorp/azurerm", "= 4.74.0"),
-        "databricks": ("databricks/databricks", "= 1.141.0"),
+        "databricks": ("databricks/databricks", "= 1.128.0"),
     }
 
 
@@ -200,17 +203,20 @@ def test_environment_wiring() -> None:
         "${databricks.account}": "${databricks.account}",
     }
     assert calls["identities"]["providers"] == {"databricks": "${databricks.account}"}
+    assert calls["workspace"]["providers"] == {"${databricks.account}": "${databricks.account}"}
     assert calls["identities"]["depends_on"] == ["${module.unity_catalog}"]
     assert calls["grants"]["depends_on"] == ["${module.unity_catalog}", "${module.identities}"]
     pipeline = "${module.identities.pipelines_service_principal_application_id}"
     assert calls["grants"]["pipeline_principal"] == pipeline
     assert calls["secret_scopes"]["pipelines_principal"] == pipeline
     assert calls["grants"]["grants_file"] == "${local.grants_file}"
+    assert calls["secret_scopes"]["secret_scopes_file"] == "${local.secret_scopes_file}"
     assert calls["identities"]["grants_file"] == "${local.grants_file}"
     (local,) = [
         item for item in load_hcl(ENVS / "dev" / "main.tf")["locals"] if "grants_file" in item
     ]
     assert local["grants_file"] == "${path.root}/../../generated/grants.json"
+    assert local["secret_scopes_file"] == "${path.root}/../../generated/secret_scopes.json"
     assert calls["sql_warehouse"]["user_groups"] == ["bi_readers"]
     assert calls["sql_warehouse"]["manager_groups"] == ["data_engineers"]
     assert calls["secret_scopes"]["reader_groups"] == ["data_engineers"]
@@ -250,6 +256,11 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         "pipeline_principal": "${var.pipeline_principal}",
     }
     grants = resources(parsed)
+    developer = {k: grants.pop(k) for k in [k for k in grants if ".developer_" in k]}
+    assert sorted(developer) == [
+        "databricks_grants.developer_catalog",
+        "databricks_grants.developer_schema",
+    ]
     assert sorted(grants) == [
         "databricks_grants.catalog",
         "databricks_grants.external_location",
@@ -283,6 +294,34 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
             "principal": "${grant.value.principal}",
             "privileges": "${grant.value.privileges}",
         }
+
+
+def test_each_developer_writes_only_their_own_catalog() -> None:
+    # Issue 15, defect 3: in development mode the pipelines run as the deploying person; each
+    # developer gets a catalog of their own with exactly the pipelines principal's privileges
+    uc = resources(load_dir(MODULES / "unity_catalog"))
+    catalog = uc["databricks_catalog.developer"]
+    assert catalog["for_each"] == "${local.developer_catalogs}"
+    assert catalog["name"] == "${each.key}"
+    assert catalog["isolation_mode"] == "ISOLATED"
+    schema = uc["databricks_schema.developer"]
+    assert schema["catalog_name"] == "${databricks_catalog.developer[each.value.catalog].name}"
+    grants = resources(load_dir(MODULES / "grants"))
+    on_catalog = grants["databricks_grants.developer_catalog"]
+    assert on_catalog["for_each"] == "${var.developer_catalogs}"
+    assert on_catalog["grant"] == [{"principal": "${each.value}", "privileges": ["USE_CATALOG"]}]
+    on_schema = grants["databricks_grants.developer_schema"]
+    assert "module.access.pipeline_schemas" in on_schema["for_each"]
+    assert on_schema["grant"] == [
+        {"principal": "${each.value}", "privileges": "${module.access.pipeline_schema_privileges}"}
+    ]
+    calls = _module_calls(ENVS / "dev")
+    assert calls["unity_catalog"]["developers"] == "${var.developers}"
+    assert calls["grants"]["developer_catalogs"] == "${module.unity_catalog.developer_catalogs}"
+    variables = blocks(load_dir(ENVS / "dev"), "variable")
+    assert variables["developers"]["default"] == []
+    tfvars = {env: load_hcl(ENVS / env / "terraform.tfvars") for env in ENV_NAMES}
+    assert [env for env, values in tfvars.items() if "developers" in values] == ["dev"]
 
 
 def _static_privileges(value: Any) -> list[str]:
@@ -319,6 +358,7 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "schema_grants",
         "table_grants",
         "pipeline_principal_schemas",
+        "pipeline_principal_privileges",
     }
     assert grants_json["schemas"] == SCHEMAS
     groups = {g["name"] for g in grants_json["groups"]}
@@ -354,6 +394,28 @@ def test_workspace_module_resources() -> None:
     role = res["azurerm_role_assignment.connector_blob_contributor"]
     assert role["role_definition_name"] == "Storage Blob Data Contributor"
     assert blocks(parsed, "variable")["containers"]["default"] == ["landing", "lakehouse"]
+
+
+def test_serverless_reaches_the_firewalled_lake() -> None:
+    # Issue 15, defect 5: the storage denies by default and serverless compute (pipelines, job
+    # tasks, the SQL warehouse) is not in this subscription: an NCC bound to the workspace with
+    # private endpoints to the lake (dfs for abfss://, blob) is what admits it.
+    res = resources(load_dir(MODULES / "workspace"))
+    ncc_id = "${databricks_mws_network_connectivity_config.this.network_connectivity_config_id}"
+    ncc = res["databricks_mws_network_connectivity_config.this"]
+    assert ncc["provider"] == "${databricks.account}"
+    assert ncc["region"] == "${azurerm_resource_group.this.location}"
+    binding = res["databricks_mws_ncc_binding.this"]
+    assert binding["network_connectivity_config_id"] == ncc_id
+    assert binding["workspace_id"] == "${azurerm_databricks_workspace.this.workspace_id}"
+    rule = res["databricks_mws_ncc_private_endpoint_rule.lake"]
+    assert rule["for_each"] == '${toset(["dfs", "blob"])}'
+    assert rule["network_connectivity_config_id"] == ncc_id
+    assert rule["resource_id"] == "${azurerm_storage_account.lake.id}"
+    assert rule["group_id"] == "${each.key}"
+    (terraform,) = load_hcl(MODULES / "workspace" / "versions.tf")["terraform"]
+    databricks = terraform["required_providers"][0]["databricks"]
+    assert databricks["configuration_aliases"] == ["${databricks.account}"]
 
 
 def test_unity_catalog_module_resources() -> None:
@@ -425,15 +487,19 @@ def test_identities_module() -> None:
 
 
 def test_secret_scopes_module() -> None:
+    # Issue 15, defect 1: the scopes come from the generated file, never a literal name (the
+    # module created lakehouse-pii and lakehouse-webhooks while the config read pii, crm, ...)
     parsed = load_dir(MODULES / "secret_scopes")
     res = resources(parsed)
-    assert sorted(res) == [
-        "databricks_secret_acl.read",
-        "databricks_secret_scope.pii",
-        "databricks_secret_scope.webhooks",
-    ]
-    assert res["databricks_secret_acl.read"]["permission"] == "READ"
+    assert sorted(res) == ["databricks_secret_acl.read", "databricks_secret_scope.this"]
+    scope = res["databricks_secret_scope.this"]
+    assert scope["for_each"] == "${local.scopes}"
+    assert scope["name"] == "${each.key}"
+    (declared,) = [item for item in parsed["locals"] if "declared" in item]
+    assert declared["declared"] == "${jsondecode(file(var.secret_scopes_file)).secret_scopes}"
+    acl = res["databricks_secret_acl.read"]
+    assert acl["permission"] == "READ"
+    assert acl["scope"] == "${databricks_secret_scope.this[each.value.scope].name}"
     variables = blocks(parsed, "variable")
+    assert sorted(variables) == ["pipelines_principal", "reader_groups", "secret_scopes_file"]
     assert variables["reader_groups"]["default"] == ["data_engineers"]
-    assert variables["pii_scope_name"]["default"] == "lakehouse-pii"
-    assert variables["webhook_scope_name"]["default"] == "lakehouse-webhooks"

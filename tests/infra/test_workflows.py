@@ -137,6 +137,7 @@ def test_ci_jobs() -> None:
     bundle = _runs(jobs["bundle"])
     assert "uv run --locked lakehouse bundle --check" in bundle
     assert "uv run --locked lakehouse grants --check" in bundle
+    assert "uv run --locked lakehouse deploy check" in bundle
     assert "sha256sum --check" in bundle
     assert bundle.index("sha256sum --check") < bundle.index("uv run --locked pytest tests/deploy")
     source = REPO.parent / "shared" / "schemas" / "SOURCE.txt"

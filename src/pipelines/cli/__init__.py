@@ -17,6 +17,7 @@ from pathlib import Path
 from pipelines.cli import (
     bundle,
     contract,
+    deploy,
     docs,
     generate,
     jars,
@@ -44,6 +45,7 @@ _COMMANDS = (
     sql,
     generate,
     bundle,
+    deploy,
     contract,
     docs,
     serve,

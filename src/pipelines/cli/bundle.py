@@ -1,4 +1,8 @@
-"""``lakehouse bundle`` and ``lakehouse grants``: write (or --check) the deploy files (no Spark)."""
+"""``lakehouse bundle`` and ``lakehouse grants``: write (or --check) the deploy files (no Spark).
+
+``lakehouse grants`` writes what Terraform reads from the config: the grants and the secret
+scopes (both in ``terraform/generated/``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines.config import load_config
-from pipelines.deploy import GeneratedFile, bundle_files, grants_file, stale_files, write_files
+from pipelines.deploy import (
+    GeneratedFile,
+    bundle_files,
+    grants_file,
+    secret_scopes_file,
+    stale_files,
+    write_files,
+)
 from pipelines.deploy.bundle import MANAGED
 from pipelines.local.settings import Settings
 
@@ -21,7 +32,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "bundle", help="write bundles/*.yml (pipelines and jobs) from the config"
     )
     grants = commands.add_parser(
-        "grants", help="write terraform/generated/grants.json from the config"
+        "grants",
+        help="write terraform/generated/grants.json and secret_scopes.json from the config",
     )
     for parser in (bundle, grants):
         parser.add_argument(
@@ -42,7 +54,8 @@ def _bundle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _grants(args: argparse.Namespace, settings: Settings) -> int:
-    return _apply((grants_file(load_config(settings.conf)),), args, "lakehouse grants", ())
+    config = load_config(settings.conf)
+    return _apply((grants_file(config), secret_scopes_file(config)), args, "lakehouse grants", ())
 
 
 def _apply(

@@ -26,6 +26,7 @@ __all__ = [
     "check_query",
     "expression_names",
     "query_tables",
+    "row_expression_columns",
 ]
 
 FORBIDDEN_SCHEMAS = frozenset({"bronze_pii"})
@@ -187,3 +188,20 @@ def expression_names(sql: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         v.name for tree in trees for lam in tree.find_all(exp.Lambda) for v in lam.expressions
     }
     return tuple(sorted(columns)), tuple(sorted(variables))
+
+
+def row_expression_columns(sql: str) -> tuple[str, ...] | None:
+    """The top-level columns an expression decided by one row alone reads (``_raw.email``
+    reads ``_raw``), or None when it is not one: it does not parse, or it has a window, an
+    aggregate or a subquery (what a Lakeflow expectation cannot evaluate on output rows)."""
+    try:
+        trees = _parse(sql)
+    except ValueError:
+        return None
+    kinds = (exp.Window, exp.AggFunc, exp.Subquery, exp.Select)
+    if len(trees) != 1 or trees[0].find(*kinds) is not None:
+        return None
+    tree = trees[0]
+    variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
+    columns = {c.table or c.name for c in tree.find_all(exp.Column)}
+    return tuple(sorted(columns - variables))

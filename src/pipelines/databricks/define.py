@@ -168,5 +168,5 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
         reasons = "; ".join(f"{name}: {why}" for name, why in prepared.failed.items())
         raise EntryPointError(f"pipeline {selection.pipeline}: {reasons}")
     specs = select_specs(build_graph(config, context), names)
-    register(specs, spark, table_format=None)
+    register(specs, spark, table_format=None, platform=context.adapter)
     return tuple(spec.name for spec in specs)

@@ -29,9 +29,11 @@ __all__ = [
     "GRANTS_PATH",
     "PII_READERS",
     "PII_SCHEMA",
+    "PIPELINE_SCHEMA_PRIVILEGES",
     "GrantsError",
     "grants_declaration",
     "grants_file",
+    "written_schemas",
 ]
 
 GRANTS_COMMAND = "lakehouse grants"
@@ -41,6 +43,15 @@ PII_READERS = "pii_readers"
 BI_READERS = "bi_readers"
 BI_SCHEMAS = ("gold",)
 """The defaults of terraform/modules/access_model (pii_reader_group, bi_reader_group, ...)."""
+
+PIPELINE_SCHEMA_PRIVILEGES = ("CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA")
+"""What the identity that runs a pipeline or job holds on each schema it writes, and nothing
+more: Lakeflow creates streaming tables (CREATE TABLE) and materialized views (CREATE
+MATERIALIZED VIEW) there, and the event log and the ops records are tables too. It owns every
+table it creates, which is all the reading and writing it does, so no SELECT or MODIFY;
+``USE_CATALOG`` on the catalog comes with any grant below it (``modules/access_model``). The one
+list for Terraform: grants.json carries it, the access model and the developer catalogs read it.
+"""
 
 _READ = ["SELECT", "USE_SCHEMA"]
 _STREAMING_TABLE = ["MODIFY", "SELECT"]
@@ -60,6 +71,13 @@ def _violation(principal: str, schema: str) -> str | None:
     if principal == BI_READERS and schema not in BI_SCHEMAS:
         return f"{BI_READERS} may only be granted on {', '.join(BI_SCHEMAS)}"
     return None
+
+
+def written_schemas(config: LakehouseConfig) -> list[str]:
+    """The schemas the pipelines and jobs write: their datasets' and ``ops`` (each pipeline's
+    event log, the ops records), in the order of ``SCHEMAS``."""
+    written = {name.split(".")[0] for name in config.datasets} | {"ops"}
+    return [schema for schema in SCHEMAS if schema in written]
 
 
 def _owned_tables(config: LakehouseConfig) -> list[tuple[str, str, list[str], str]]:
@@ -123,8 +141,9 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
             {"table": table, "principal": principal, "privileges": sorted(privileges)}
             for (table, principal), privileges in sorted(table_grants.items())
         ],
-        # The pipelines principal owns and writes every schema (bronze_pii included).
-        "pipeline_principal_schemas": list(SCHEMAS),
+        # The pipelines principal writes these schemas (bronze_pii too, when a source has PII).
+        "pipeline_principal_schemas": written_schemas(config),
+        "pipeline_principal_privileges": list(PIPELINE_SCHEMA_PRIVILEGES),
     }
 
 

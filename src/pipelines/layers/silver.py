@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
+from pipelines.layers.expectations import silver_expectations
 from pipelines.sources import corrupt_columns, rescued_columns
 from pipelines.spec import AutoCdcFlow, DatasetSpec, Query, RunContext
 from pipelines.transforms import (
@@ -50,6 +51,7 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
     silver = DatasetSpec(
         f"silver.{source.name}", "materialized_view", _silver_query(source, bronze), inputs,
         source.description, lookups=lookups,
+        expectations=silver_expectations(source, _silver_columns(source)),
     )  # fmt: skip
     return [silver, quarantine]
 
@@ -74,11 +76,18 @@ def _stored_columns(source: SourceConfig) -> list[str]:
     return source.silver.cdc.stored_columns(declared) if source.silver.cdc else declared
 
 
+def _silver_columns(source: SourceConfig) -> list[str]:
+    """The columns of ``silver.<source>``, in order."""
+    cdc = source.silver.cdc
+    history = (START_AT, END_AT) if cdc is not None and cdc.scd_type == 2 else ()
+    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
+    return [*_stored_columns(source), *rescued, *_LINEAGE, *history]
+
+
 def _silver_query(source: SourceConfig, bronze: str) -> Query:
     dedupe, cdc = source.silver.dedupe, source.silver.cdc
     data = _stored_columns(source)
-    history = (START_AT, END_AT) if cdc is not None and cdc.scd_type == 2 else ()
-    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
+    columns = _silver_columns(source)
 
     def query(spark: SparkSession) -> DataFrame:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
@@ -86,7 +95,7 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
             rows = apply_changes(rows, cdc, data, _LINEAGE, _DELIVERY_ORDER)
         elif dedupe is not None:
             rows = deduplicate(rows, dedupe.key, dedupe.keep)
-        return rows.select(*data, *rescued, *_LINEAGE, *history)
+        return rows.select(*columns)
 
     return query
 

@@ -9,3 +9,5 @@ create_account_groups      = true
 warehouse_cluster_size     = "2X-Small"
 warehouse_max_num_clusters = 1
 warehouse_auto_stop_mins   = 5
+# Who deploys the dev target (`databricks bundle deploy -t dev`): each gets lakehouse_dev_<short name>.
+developers = []

@@ -3,9 +3,19 @@ output "workspace_url" {
   value       = module.workspace.workspace_url
 }
 
+output "lake_private_endpoint_rules" {
+  description = "Private endpoints from serverless compute to the lake: approve each once on the storage account (Networking > Private endpoint connections)."
+  value       = module.workspace.lake_private_endpoint_rules
+}
+
 output "catalog_name" {
   description = "Catalog of this environment."
   value       = module.unity_catalog.catalog_name
+}
+
+output "developer_catalogs" {
+  description = "Development catalogs (dev only): catalog name to developer; the dev bundle target's catalog is lakehouse_dev_<short name>."
+  value       = module.unity_catalog.developer_catalogs
 }
 
 output "landing_url" {
@@ -14,7 +24,7 @@ output "landing_url" {
 }
 
 output "sql_warehouse_id" {
-  description = "ID of the BI SQL warehouse (bundle variable warehouse)."
+  description = "ID of the BI SQL warehouse (Power BI and other SQL clients; the bundle uses none)."
   value       = module.sql_warehouse.id
 }
 
@@ -33,23 +43,16 @@ output "pipelines_service_principal_application_id" {
   value       = module.identities.pipelines_service_principal_application_id
 }
 
-output "pii_secret_scope" {
-  description = "Secret scope with the PII keys (bundle variable)."
-  value       = module.secret_scopes.pii_scope
-}
-
-output "webhook_secret_scope" {
-  description = "Secret scope with the notification webhook URLs."
-  value       = module.secret_scopes.webhook_scope
+output "secret_scopes" {
+  description = "Every secret scope the config names (generated/secret_scopes.json: keys, and pii_keys for the PII scope), created here: put each key with `databricks secrets put-secret`."
+  value       = module.secret_scopes.scopes
 }
 
 output "bundle_variables" {
   description = "Values for this environment's target in databricks.yml, in one map."
   value = {
-    catalog          = module.unity_catalog.catalog_name
-    landing_root     = module.unity_catalog.landing_url
-    warehouse_id     = module.sql_warehouse.id
-    pii_secret_scope = module.secret_scopes.pii_scope
-    run_as           = module.identities.pipelines_service_principal_application_id
+    catalog      = module.unity_catalog.catalog_name
+    landing_root = module.unity_catalog.landing_url
+    run_as       = module.identities.pipelines_service_principal_application_id
   }
 }

@@ -5,12 +5,16 @@
 
 locals {
   # Written by `lakehouse grants` from the access declaration in src/conf.
-  grants_file = "${path.root}/../../generated/grants.json"
-  access      = jsondecode(file(local.grants_file))
+  grants_file        = "${path.root}/../../generated/grants.json"
+  secret_scopes_file = "${path.root}/../../generated/secret_scopes.json"
+  access             = jsondecode(file(local.grants_file))
 }
 
 module "workspace" {
   source = "../../modules/workspace"
+  providers = {
+    databricks.account = databricks.account
+  }
 
   environment               = var.environment
   name_prefix               = var.name_prefix
@@ -36,6 +40,7 @@ module "unity_catalog" {
   lakehouse_url       = module.workspace.container_urls["lakehouse"]
   landing_url         = module.workspace.container_urls["landing"]
   schemas             = local.access.schemas
+  developers          = var.developers
 }
 
 module "identities" {
@@ -62,12 +67,17 @@ module "grants" {
   catalog_name        = module.unity_catalog.catalog_name
   pipeline_principal  = module.identities.pipelines_service_principal_application_id
   manage_table_grants = var.manage_table_grants
+  developer_catalogs  = module.unity_catalog.developer_catalogs
 
   external_location_grants = {
-    (module.unity_catalog.landing_external_location) = [
-      { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
-      { principal = "data_engineers", privileges = ["READ_FILES"] },
-    ]
+    (module.unity_catalog.landing_external_location) = concat(
+      [
+        { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
+        { principal = "data_engineers", privileges = ["READ_FILES"] },
+      ],
+      # a developer's dev pipelines read the landing zone as the developer
+      [for user in var.developers : { principal = user, privileges = ["READ_FILES"] }],
+    )
   }
 
   depends_on = [module.unity_catalog, module.identities]
@@ -90,6 +100,7 @@ module "sql_warehouse" {
 module "secret_scopes" {
   source = "../../modules/secret_scopes"
 
+  secret_scopes_file  = local.secret_scopes_file
   pipelines_principal = module.identities.pipelines_service_principal_application_id
   reader_groups       = ["data_engineers"]
 

@@ -96,3 +96,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "developers" {
+  description = "User names (e-mail) of the people who deploy the dev bundle target, each given a catalog of their own (modules/unity_catalog). Empty outside dev."
+  type        = list(string)
+  default     = []
+}

@@ -8,7 +8,7 @@ terraform {
     }
     databricks = {
       source  = "databricks/databricks"
-      version = "= 1.141.0"
+      version = "= 1.128.0" # the newest release in the provider CHANGELOG (2026-08-19)
     }
   }
 }

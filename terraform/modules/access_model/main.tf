@@ -6,7 +6,9 @@ locals {
   config = jsondecode(file(var.grants_file))
 
   schemas = local.config.schemas
-  groups  = { for g in local.config.groups : g.name => g.description }
+  # What the pipelines principal holds on each schema it writes (exactly: lakehouse grants says why).
+  pipeline_privileges = local.config.pipeline_principal_privileges
+  groups              = { for g in local.config.groups : g.name => g.description }
 
   declared_schema_grants = [
     for g in local.config.schema_grants : {
@@ -31,7 +33,7 @@ locals {
   # USE_SCHEMA on the parent schema for each table grantee (a table grant is useless without it).
   schema_entries = concat(
     [for g in local.declared_schema_grants : { schema = g.schema, principal = g.principal, privileges = g.privileges }],
-    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = var.pipeline_schema_privileges }],
+    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = local.pipeline_privileges }],
     [for g in local.declared_table_grants : { schema = g.schema, principal = g.principal, privileges = ["USE_SCHEMA"] }],
   )
 
@@ -111,6 +113,10 @@ locals {
     [
       for s in local.config.pipeline_principal_schemas : "pipeline_principal_schemas: ${s} is not one of the declared schemas"
       if !contains(local.schemas, s)
+    ],
+    [
+      for p in local.pipeline_privileges : "pipeline_principal_privileges: ${p} is not an allowed schema privilege"
+      if !contains(var.allowed_schema_privileges, p)
     ],
   )
 

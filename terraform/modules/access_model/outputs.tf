@@ -45,3 +45,13 @@ output "principals" {
   description = "Every principal that receives at least one grant (declared groups plus the pipelines principal), sorted."
   value       = local.catalog_principals
 }
+
+output "pipeline_schema_privileges" {
+  description = "What the identity that runs the pipelines holds on each schema it writes (grants.json pipeline_principal_privileges); the developer catalogs grant the same."
+  value       = local.pipeline_privileges
+}
+
+output "pipeline_schemas" {
+  description = "The schemas the pipelines write (grants.json pipeline_principal_schemas)."
+  value       = local.config.pipeline_principal_schemas
+}

@@ -19,23 +19,12 @@ variable "catalog_name" {
 }
 
 variable "pipeline_principal" {
-  description = "Principal the pipelines run as (application ID of the pipelines service principal); receives the privileges listed in pipeline_schema_privileges on every schema in pipeline_principal_schemas."
+  description = "Principal the pipelines run as (application ID of the pipelines service principal); receives the pipeline_principal_privileges of grants.json on every schema in its pipeline_principal_schemas."
   type        = string
 
   validation {
     condition     = length(trimspace(var.pipeline_principal)) > 0
     error_message = "pipeline_principal must not be empty."
-  }
-}
-
-variable "pipeline_schema_privileges" {
-  description = "Schema privileges of the pipelines principal: enough to create and refresh streaming tables and materialized views, nothing administrative."
-  type        = list(string)
-  default     = ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "MODIFY", "SELECT", "USE_SCHEMA"]
-
-  validation {
-    condition     = length(setintersection(var.pipeline_schema_privileges, ["ALL_PRIVILEGES", "MANAGE"])) == 0
-    error_message = "The pipelines principal must not hold ALL_PRIVILEGES or MANAGE."
   }
 }
 

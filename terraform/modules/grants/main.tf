@@ -64,3 +64,31 @@ resource "databricks_grants" "external_location" {
     }
   }
 }
+
+# Development catalogs: their developer runs the dev bundle's pipelines and jobs (development
+# mode runs them as the deploying person), so the developer holds on their own catalog exactly
+# what the pipelines principal holds on the environment's catalog, and nobody else anything.
+resource "databricks_grants" "developer_catalog" {
+  for_each = var.developer_catalogs
+
+  catalog = each.key
+
+  grant {
+    principal  = each.value
+    privileges = ["USE_CATALOG"]
+  }
+}
+
+resource "databricks_grants" "developer_schema" {
+  for_each = {
+    for pair in setproduct(keys(var.developer_catalogs), module.access.pipeline_schemas) :
+    "${pair[0]}.${pair[1]}" => var.developer_catalogs[pair[0]]
+  }
+
+  schema = each.key
+
+  grant {
+    principal  = each.value
+    privileges = module.access.pipeline_schema_privileges
+  }
+}

@@ -36,3 +36,9 @@ variable "external_location_grants" {
     error_message = "External location grants must not include ALL_PRIVILEGES or MANAGE."
   }
 }
+
+variable "developer_catalogs" {
+  description = "Development catalogs (map of catalog name to the developer's user name, from the unity_catalog module): each developer gets the pipelines principal's privileges on their own catalog only."
+  type        = map(string)
+  default     = {}
+}

@@ -1,14 +1,14 @@
-output "pii_scope" {
-  description = "Name of the PII keys secret scope."
-  value       = databricks_secret_scope.pii.name
+output "scopes" {
+  description = "Names of the secret scopes created (those the config names), sorted."
+  value       = sort([for scope in databricks_secret_scope.this : scope.name])
 }
 
-output "webhook_scope" {
-  description = "Name of the webhook URLs secret scope."
-  value       = databricks_secret_scope.webhooks.name
+output "pii_scopes" {
+  description = "Names of the secret scopes with the PII keys (project.yml pii.*; usually one), sorted."
+  value       = sort([for scope in local.declared : scope.name if scope.pii_keys])
 }
 
 output "readers" {
-  description = "Principals with READ on both scopes, keyed by label (pipelines, group:<name>)."
+  description = "Principals with READ on every scope, keyed by label (pipelines, group:<name>)."
   value       = local.readers
 }

@@ -65,3 +65,52 @@ resource "databricks_schema" "this" {
     contains_pii = each.value == "bronze_pii" ? "true" : "false"
   }
 }
+
+# Development: one catalog per developer (`<catalog>_<short name>`, the dev bundle target's
+# catalog), with the same schemas. In development mode a bundle's pipelines run as the person
+# who deploys them, and every copy publishes the same <schema>.<table> names: in one shared
+# catalog the second developer's deploy fails ("datasets can be defined only once") and each
+# developer would need write access to everyone's tables. Empty outside dev.
+locals {
+  # The dev target's catalog is lakehouse_dev_${workspace.current_user.short_name}; the short
+  # name is the Databricks CLI's: the user name's part before "@", every character that is not
+  # a letter or digit as "_" (variables.tf keeps that part ASCII, so this rule is the CLI's).
+  # Unity Catalog stores names lower case and compares them case-insensitively.
+  developer_catalogs = {
+    for user in var.developers :
+    lower("${var.catalog_name}_${replace(split("@", user)[0], "/[^0-9A-Za-z]/", "_")}") => user
+  }
+}
+
+resource "databricks_catalog" "developer" {
+  for_each = local.developer_catalogs
+
+  name           = each.key
+  comment        = "Development catalog of ${each.value} (managed by Terraform)."
+  storage_root   = "${trimsuffix(databricks_external_location.lakehouse.url, "/")}/developers/${each.key}"
+  isolation_mode = "ISOLATED"
+  force_destroy  = true # a sandbox: everything in it can be rebuilt from the landing zone
+
+  properties = {
+    environment = var.environment
+    developer   = each.value
+    managed_by  = "terraform"
+  }
+}
+
+resource "databricks_schema" "developer" {
+  for_each = {
+    for pair in setproduct(keys(local.developer_catalogs), var.schemas) :
+    "${pair[0]}.${pair[1]}" => { catalog = pair[0], schema = pair[1] }
+  }
+
+  catalog_name  = databricks_catalog.developer[each.value.catalog].name
+  name          = each.value.schema
+  comment       = lookup(var.schema_comments, each.value.schema, "Lakehouse schema ${each.value.schema}.")
+  force_destroy = true
+
+  properties = {
+    layer        = each.value.schema
+    contains_pii = each.value.schema == "bronze_pii" ? "true" : "false"
+  }
+}

@@ -27,3 +27,8 @@ output "landing_url" {
   description = "abfss:// URL of the landing zone (the bundle's landing root variable)."
   value       = databricks_external_location.landing.url
 }
+
+output "developer_catalogs" {
+  description = "Development catalogs created, as a map of catalog name to the developer's user name."
+  value       = { for name, catalog in databricks_catalog.developer : name => local.developer_catalogs[name] }
+}

@@ -82,3 +82,19 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "developers" {
+  description = "User names (e-mail) of the people who deploy the dev bundle target; each gets the catalog <catalog_name>_<short name>. Empty outside dev."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for user in var.developers : can(regex("^[A-Za-z0-9._%+-]+@[^@]+$", user))])
+    error_message = "developers: each must be a user name (e-mail) whose part before @ is ASCII letters, digits and ._%+- (so the catalog name follows the Databricks CLI's short name)."
+  }
+
+  validation {
+    condition     = var.environment == "dev" || length(var.developers) == 0
+    error_message = "developers: development catalogs exist in dev only."
+  }
+}

@@ -93,3 +93,33 @@ resource "azurerm_databricks_workspace" "this" {
   infrastructure_encryption_enabled = true
   tags                              = local.tags
 }
+
+# Serverless compute (Lakeflow pipelines, job tasks, the SQL warehouse) runs in Databricks'
+# serverless plane, not in this subscription: the storage firewall above (default Deny) refuses
+# it unless a network connectivity configuration (NCC) is bound to the workspace. The NCC's
+# private endpoint rules create private endpoints from the serverless plane to the lake (dfs for
+# abfss://, blob for the Blob APIs) that the storage account must approve once (runbook: README,
+# "Deploying to Databricks"); after that serverless traffic never crosses the public endpoint.
+# Docs: learn.microsoft.com/azure/databricks/security/network/serverless-network-security/serverless-private-link
+resource "databricks_mws_network_connectivity_config" "this" {
+  provider = databricks.account
+
+  name   = "${local.base_name}-ncc"
+  region = azurerm_resource_group.this.location
+}
+
+resource "databricks_mws_ncc_binding" "this" {
+  provider = databricks.account
+
+  network_connectivity_config_id = databricks_mws_network_connectivity_config.this.network_connectivity_config_id
+  workspace_id                   = azurerm_databricks_workspace.this.workspace_id
+}
+
+resource "databricks_mws_ncc_private_endpoint_rule" "lake" {
+  provider = databricks.account
+  for_each = toset(["dfs", "blob"])
+
+  network_connectivity_config_id = databricks_mws_network_connectivity_config.this.network_connectivity_config_id
+  resource_id                    = azurerm_storage_account.lake.id
+  group_id                       = each.key
+}

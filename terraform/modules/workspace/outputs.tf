@@ -40,3 +40,13 @@ output "access_connector_id" {
   description = "Azure resource ID of the Databricks access connector (the Unity Catalog storage credential's managed identity)."
   value       = azurerm_databricks_access_connector.this.id
 }
+
+output "network_connectivity_config_id" {
+  description = "Serverless network connectivity configuration bound to the workspace (private endpoints to the lake)."
+  value       = databricks_mws_network_connectivity_config.this.network_connectivity_config_id
+}
+
+output "lake_private_endpoint_rules" {
+  description = "Private endpoint rules of the NCC to the lake, by sub-resource (dfs, blob): approve each once on the storage account."
+  value       = { for group, rule in databricks_mws_ncc_private_endpoint_rule.lake : group => rule.endpoint_name }
+}

@@ -1,0 +1,306 @@
+"""``lakehouse deploy check``: what the config, the bundle and Terraform must agree on for a
+deployment to work, checked offline in milliseconds, each problem as ``file:line:col: ...``.
+
+``lakehouse bundle --check`` and ``lakehouse grants --check`` say whether the generated files
+are stale; this says whether the hand-written ones (``databricks.yml``, ``terraform/envs``,
+``terraform/modules``) agree with them and with the config. Agreement, not staleness: a separate
+command, because the two fail for different reasons and are fixed differently (regenerate vs
+edit by hand), and because it reads files neither generator owns. What it checks:
+
+* every secret scope the config names is one Terraform creates (``secret_scopes.json``, read
+  by ``modules/secret_scopes``; no ``databricks_secret_scope`` anywhere with a literal name);
+* per target, the identity that runs the pipelines and jobs (``run_as`` the pipelines service
+  principal, or in development mode the deploying developer in their own catalog) publishes to
+  a catalog where Terraform grants it exactly ``USE_SCHEMA``, ``CREATE_TABLE`` and
+  ``CREATE_MATERIALIZED_VIEW`` on each schema the pipelines write (``USE_CATALOG`` comes with
+  them), and on no other schema;
+* each target reads the landing container of its environment's storage account;
+* every ``lookup:`` variable is used (``bundle validate`` resolves each one, as the deploying
+  principal, even when nothing uses it).
+
+Not checked here: where jobs write files (``WRITE_FILES``); Terraform's own evaluation of
+these files (``tests/infra``, ``make infra-check``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.yamlpos import KeyPath, LocatedDocument, load_located, parse_key_path
+from pipelines.deploy.grants import GRANTS_PATH, PIPELINE_SCHEMA_PRIVILEGES
+from pipelines.deploy.layout import LAYERS, plan_pipelines
+from pipelines.deploy.secret_scopes import SECRET_SCOPES_PATH, secret_uses
+from pipelines.deploy.variables import BUNDLE_DIR
+
+__all__ = ["DeployProblem", "deploy_problems"]
+
+DATABRICKS_YML = "databricks.yml"
+SHORT_NAME = "${workspace.current_user.short_name}"
+_VAR = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
+_TFVAR = r'^\s*{}\s*=\s*"([^"]*)"'
+"""A string setting of a terraform.tfvars (``catalog_name = "lakehouse_dev"``)."""
+_SCOPE_RESOURCE = re.compile(r'^resource\s+"databricks_secret_scope"\s+"[^"]+"\s*\{', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class DeployProblem:
+    """One disagreement: where (path relative to the repository, 1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+def _at(document: LocatedDocument, root: Path, key_path: KeyPath, message: str) -> DeployProblem:
+    line, column = document.locate(key_path)
+    return DeployProblem(document.path.relative_to(root).as_posix(), line, column, message)
+
+
+def _json_line(path: Path, key: str) -> int:
+    """The line of ``"key":`` in a generated JSON file (1 when absent)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if f'"{key}":' in line:
+            return number
+    return 1
+
+
+def _json(root: Path, relative: str, command: str) -> tuple[dict[str, Any] | None, DeployProblem]:
+    path = root / relative
+    missing = DeployProblem(relative, 1, 1, f"missing: run `{command}` and commit it")
+    if not path.is_file():
+        return None, missing
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data, missing
+
+
+# ------------------------------------------------------------------ secret scopes
+
+
+def _secret_scopes(config: LakehouseConfig, root: Path) -> Iterator[DeployProblem]:
+    declared, missing = _json(root, SECRET_SCOPES_PATH, "lakehouse grants")
+    if declared is None:
+        yield missing
+    scopes = declared["secret_scopes"] if declared else []
+    created = {scope["name"]: set(scope["keys"]) for scope in scopes}
+    documents: dict[str, LocatedDocument] = {}
+    for use in secret_uses(config):
+        if use.ref.key in created.get(use.ref.scope, set()):
+            continue
+        path = config.root / use.file
+        document = documents.setdefault(use.file, load_located(path))
+        line, column = document.locate(parse_key_path(use.key_path))
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        yield DeployProblem(
+            where, line, column,
+            f"{use.key_path}: secret '{use.ref.secret}': Terraform creates no such scope and key "
+            f"({SECRET_SCOPES_PATH}): run `lakehouse grants` and commit",
+        )  # fmt: skip
+    yield from _literal_scopes(root)
+
+
+def _literal_scopes(root: Path) -> Iterator[DeployProblem]:
+    """A ``databricks_secret_scope`` is created only from the generated file (``name = each.key``
+    in a module that reads ``var.secret_scopes_file``): a literal name is a scope the config may
+    not read, or one the config reads under another name."""
+    for path in sorted((root / "terraform").rglob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        reads_file = "jsondecode(file(var.secret_scopes_file))" in text
+        for match in _SCOPE_RESOURCE.finditer(text):
+            body = text[match.end() : text.find("\n}", match.end())]
+            if reads_file and re.search(r"^\s*name\s*=\s*each\.key\s*$", body, re.MULTILINE):
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            yield DeployProblem(
+                path.relative_to(root).as_posix(), line, 1,
+                "a secret scope not created from terraform/generated/secret_scopes.json: its "
+                "name is not one the config reads (create scopes in modules/secret_scopes only)",
+            )  # fmt: skip
+
+
+# ------------------------------------------------------------------ who runs, where, with what
+
+
+def _written_schemas(config: LakehouseConfig, root: Path) -> dict[str, str]:
+    """Schema -> the bundle file of a pipeline that writes it (its datasets, its default
+    publishing schema, its event log; the jobs' ops records go to ``ops`` as well)."""
+    written: dict[str, str] = {}
+    for plan in plan_pipelines(config):
+        relative = f"{BUNDLE_DIR}/pipeline_{plan.key}.yml"
+        schemas = {name.split(".")[0] for layer in LAYERS for name in plan.tables(layer)}
+        path = root / relative
+        if path.is_file():
+            resource = load_located(path).data["resources"]["pipelines"][plan.key]
+            schemas |= {resource.get("schema"), resource.get("event_log", {}).get("schema")}
+        for schema in sorted(s for s in schemas if s):
+            written.setdefault(schema, relative)
+    return written
+
+
+def _privileges(root: Path, config: LakehouseConfig) -> Iterator[DeployProblem]:
+    """grants.json gives the identity that runs the pipelines exactly what it needs, on
+    exactly the schemas the pipelines write."""
+    grants, missing = _json(root, GRANTS_PATH, "lakehouse grants")
+    if grants is None:
+        yield missing
+        return
+    path = root / GRANTS_PATH
+    if "pipeline_principal_privileges" not in grants:
+        yield DeployProblem(
+            GRANTS_PATH, 1, 1,
+            "pipeline_principal_privileges: not declared: run `lakehouse grants` and commit",
+        )  # fmt: skip
+    held = set(grants.get("pipeline_principal_privileges", PIPELINE_SCHEMA_PRIVILEGES))
+    needed = set(PIPELINE_SCHEMA_PRIVILEGES)
+    line = _json_line(path, "pipeline_principal_privileges")
+    if held - needed:
+        extra = ", ".join(sorted(held - needed))
+        yield DeployProblem(
+            GRANTS_PATH, line, 1,
+            f"pipeline_principal_privileges: {extra} beyond what running a pipeline needs "
+            f"({', '.join(PIPELINE_SCHEMA_PRIVILEGES)})",
+        )  # fmt: skip
+    if needed - held:
+        lacking = ", ".join(sorted(needed - held))
+        yield DeployProblem(
+            GRANTS_PATH, line, 1,
+            f"pipeline_principal_privileges: lacks {lacking}: the pipelines cannot create "
+            "their tables",
+        )  # fmt: skip
+    granted = set(grants.get("pipeline_principal_schemas", []))
+    written = _written_schemas(config, root)
+    line = _json_line(path, "pipeline_principal_schemas")
+    for schema, where in sorted(written.items()):
+        if schema not in granted:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"pipeline_principal_schemas: lacks {schema}, which {where} writes",
+            )  # fmt: skip
+    for schema in sorted(granted - set(written)):
+        yield DeployProblem(
+            GRANTS_PATH, line, 1,
+            f"pipeline_principal_schemas: {schema} is written by no pipeline: nothing to grant",
+        )  # fmt: skip
+
+
+def _tfvar(root: Path, target: str, name: str) -> str | None:
+    path = root / "terraform" / "envs" / target / "terraform.tfvars"
+    if not path.is_file():
+        return None
+    found = re.search(_TFVAR.format(name), path.read_text(encoding="utf-8"), re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def _landing(document: LocatedDocument, root: Path, name: str) -> Iterator[DeployProblem]:
+    """The target's landing root is the landing container of its environment's storage
+    account (modules/workspace container_urls), where the landing external location is."""
+    account = _tfvar(root, name, "storage_account_name")
+    target = document.data["targets"][name] or {}
+    variables = target.get("variables") or {}
+    if account is None or "landing_root" not in variables:
+        return
+    expected = f"abfss://landing@{account}.dfs.core.windows.net/"
+    if variables["landing_root"] != expected:
+        yield _at(
+            document, root, ("targets", name, "variables", "landing_root"),
+            f"targets.{name}.variables.landing_root: '{variables['landing_root']}', but "
+            f"Terraform's landing location of {name} is '{expected}'",
+        )  # fmt: skip
+
+
+def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
+    """Each target runs as an identity Terraform grants, in a catalog Terraform creates."""
+    bundle = document.data
+    default_catalog = bundle.get("variables", {}).get("catalog", {}).get("default")
+    for name, target in (bundle.get("targets") or {}).items():
+        here: KeyPath = ("targets", name)
+        tf_catalog = _tfvar(root, name, "catalog_name")
+        if tf_catalog is None:
+            yield _at(
+                document, root, here,
+                f"targets.{name}: no terraform/envs/{name}/terraform.tfvars with catalog_name: "
+                "nothing grants this target's identity anything",
+            )  # fmt: skip
+            continue
+        yield from _landing(document, root, name)
+        variables = target.get("variables") or {}
+        catalog = variables.get("catalog", default_catalog)
+        where = (*here, "variables", "catalog") if "catalog" in variables else here
+        run_as = target.get("run_as") or {}
+        if run_as:
+            if run_as != {"service_principal_name": "${var.run_as}"}:
+                yield _at(
+                    document, root, (*here, "run_as"),
+                    f"targets.{name}.run_as: {run_as}: only the pipelines service principal "
+                    "(${var.run_as}) holds the privileges the pipelines need",
+                )  # fmt: skip
+            elif catalog != tf_catalog:
+                yield _at(
+                    document, root, where,
+                    f"targets.{name}.variables.catalog: '{catalog}', but Terraform grants the "
+                    f"pipelines principal on '{tf_catalog}' (terraform/envs/{name})",
+                )  # fmt: skip
+        elif target.get("mode") == "development":
+            mine = f"{tf_catalog}_{SHORT_NAME}"
+            if catalog != mine:
+                yield _at(
+                    document, root, where,
+                    f"targets.{name}.variables.catalog: '{catalog}': development mode runs as "
+                    f"the deploying developer, who writes only their own catalog '{mine}' "
+                    f"(terraform/envs/{name} developers)",
+                )  # fmt: skip
+        else:
+            yield _at(
+                document, root, here,
+                f"targets.{name}: runs as whoever deploys it: set run_as to the pipelines "
+                "service principal (${var.run_as})",
+            )  # fmt: skip
+
+
+# ------------------------------------------------------------------ lookups
+
+
+def _lookups(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
+    """Every ``lookup:`` variable is referenced: ``bundle validate`` resolves each one."""
+    bundle = document.data
+    texts = [(root / DATABRICKS_YML).read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / BUNDLE_DIR).glob("*.yml"))]
+    used = {name for text in texts for name in _VAR.findall(text)}
+    lookups: list[tuple[str, KeyPath]] = [
+        (name, ("variables", name, "lookup"))
+        for name, spec in (bundle.get("variables") or {}).items()
+        if isinstance(spec, dict) and "lookup" in spec
+    ]
+    for target, spec in (bundle.get("targets") or {}).items():
+        for name, value in ((spec or {}).get("variables") or {}).items():
+            if isinstance(value, dict) and "lookup" in value:
+                lookups.append((name, ("targets", target, "variables", name, "lookup")))
+    for name, key_path in lookups:
+        if name not in used:
+            dotted = ".".join(str(k) for k in key_path)
+            yield _at(
+                document, root, key_path,
+                f"{dotted}: nothing uses ${{var.{name}}}, but `bundle validate` resolves every "
+                "lookup as the deploying principal: remove it",
+            )  # fmt: skip
+
+
+def deploy_problems(config: LakehouseConfig, root: Path) -> list[DeployProblem]:
+    """Every disagreement between the config, the bundle and Terraform under ``root``."""
+    root = root.resolve()
+    problems = [*_secret_scopes(config, root), *_privileges(root, config)]
+    bundle_file = root / DATABRICKS_YML
+    if not bundle_file.is_file():
+        return [*problems, DeployProblem(DATABRICKS_YML, 1, 1, "missing")]
+    document = load_located(bundle_file)
+    problems += [*_targets(document, root), *_lookups(document, root)]
+    return problems

@@ -1,0 +1,174 @@
+"""`lakehouse deploy check`: config, bundle and Terraform agree (issue 15). Each defect the
+review found is put back into a copy of the repository's deploy files and must be reported,
+exactly, with file and line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.config import load_config
+from pipelines.deploy.check import deploy_problems
+
+from .helpers import REPO
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The files the check reads: databricks.yml, bundles/, terraform/, src/conf."""
+    root = tmp_path / "repo"
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl")
+    for folder in ("bundles", "terraform", "src/conf"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    shutil.copy(REPO / "databricks.yml", root / "databricks.yml")
+    return root
+
+
+def _problems(root: Path) -> list[str]:
+    return [str(p) for p in deploy_problems(load_config(root / "src" / "conf"), root)]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_the_repository_agrees() -> None:
+    assert deploy_problems(load_config(REPO / "src" / "conf"), REPO) == []
+
+
+def test_a_scope_the_config_reads_that_terraform_does_not_create(repo: Path) -> None:
+    scopes = repo / "terraform" / "generated" / "secret_scopes.json"
+    lines = scopes.read_text(encoding="utf-8").splitlines(keepends=True)
+    scopes.write_text("".join(line for line in lines if '"name": "crm"' not in line), "utf-8")
+    assert _problems(repo) == [
+        "src/conf/sources/crm_customers.yml:11:3: source.url: secret 'crm/jdbc_url': Terraform "
+        "creates no such scope and key (terraform/generated/secret_scopes.json): run "
+        "`lakehouse grants` and commit",
+        "src/conf/sources/crm_customers.yml:13:3: source.user: secret 'crm/user': Terraform "
+        "creates no such scope and key (terraform/generated/secret_scopes.json): run "
+        "`lakehouse grants` and commit",
+        "src/conf/sources/crm_customers.yml:14:3: source.password: secret 'crm/password': "
+        "Terraform creates no such scope and key (terraform/generated/secret_scopes.json): run "
+        "`lakehouse grants` and commit",
+    ]
+
+
+def test_a_scope_terraform_creates_under_a_literal_name(repo: Path) -> None:
+    # the defect: modules/secret_scopes created lakehouse-pii while the config read pii
+    main_tf = repo / "terraform" / "modules" / "sql_warehouse" / "main.tf"
+    lines = main_tf.read_text(encoding="utf-8").count("\n")
+    with main_tf.open("a", encoding="utf-8") as handle:
+        handle.write('\nresource "databricks_secret_scope" "pii" {\n  name = "lakehouse-pii"\n}\n')
+    assert _problems(repo) == [
+        f"terraform/modules/sql_warehouse/main.tf:{lines + 2}:1: a secret scope not created "
+        "from terraform/generated/secret_scopes.json: its name is not one the config reads "
+        "(create scopes in modules/secret_scopes only)"
+    ]
+
+
+def test_the_pipelines_principal_holds_exactly_what_it_needs(repo: Path) -> None:
+    grants = repo / "terraform" / "generated" / "grants.json"
+    document = json.loads(grants.read_text(encoding="utf-8"))
+    line = next(
+        n
+        for n, text in enumerate(grants.read_text(encoding="utf-8").splitlines(), 1)
+        if '"pipeline_principal_privileges"' in text
+    )
+    _edit(grants, '["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]', '["MODIFY", "SELECT", "USE_SCHEMA"]')  # fmt: skip
+    _edit(grants, '"silver", "gold", "quarantine", "ops"]', '"silver", "gold", "quarantine"]')
+    assert document["pipeline_principal_schemas"][-1] == "ops"
+    assert _problems(repo) == [
+        f"terraform/generated/grants.json:{line}:1: pipeline_principal_privileges: MODIFY, "
+        "SELECT beyond what running a pipeline needs (CREATE_MATERIALIZED_VIEW, CREATE_TABLE, "
+        "USE_SCHEMA)",
+        f"terraform/generated/grants.json:{line}:1: pipeline_principal_privileges: lacks "
+        "CREATE_MATERIALIZED_VIEW, CREATE_TABLE: the pipelines cannot create their tables",
+        f"terraform/generated/grants.json:{line - 1}:1: pipeline_principal_schemas: lacks ops, "
+        "which bundles/pipeline_catalog.yml writes",
+    ]
+
+
+def test_a_schema_no_pipeline_writes_is_not_granted(repo: Path) -> None:
+    for name in ("customer_feed", "crm_customers"):  # the sources with PII: no bronze_pii
+        (repo / "src" / "conf" / "sources" / f"{name}.yml").unlink()
+    for name in ("entities/customers.yml", "gold/customer_360.yml"):
+        (repo / "src" / "conf" / name).unlink()
+    assert _problems(repo) == [
+        "terraform/generated/grants.json:"
+        + str(_line(repo, "pipeline_principal_schemas"))
+        + ":1: pipeline_principal_schemas: bronze_pii is written by no pipeline: nothing to grant"
+    ]
+
+
+def _line(root: Path, key: str) -> int:
+    text = (root / "terraform" / "generated" / "grants.json").read_text(encoding="utf-8")
+    return next(n for n, line in enumerate(text.splitlines(), 1) if f'"{key}"' in line)
+
+
+def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
+    bundle = repo / "databricks.yml"
+    # the defect: every developer's copy published to the shared lakehouse_dev
+    _edit(bundle, "catalog: lakehouse_dev_${workspace.current_user.short_name}", "catalog: lakehouse_dev")  # fmt: skip
+    _edit(bundle, "catalog: lakehouse_staging", "catalog: lakehouse_stage")
+    _edit(bundle, "landing@lakehouseprodlake.dfs", "landing@lakehousestaginglake.dfs")
+    _edit(
+        bundle,
+        "  prod:\n    mode: production\n    workspace:\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      service_principal_name: ${var.run_as}",
+        "  prod:\n    mode: production\n    workspace:\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      user_name: someone@example.com",
+    )  # fmt: skip
+    lines = bundle.read_text(encoding="utf-8").splitlines()
+    dev = next(n for n, t in enumerate(lines, 1) if "catalog: lakehouse_dev" in t)
+    staging = next(n for n, t in enumerate(lines, 1) if "catalog: lakehouse_stage" in t)
+    prod = next(n for n, t in enumerate(lines, 1) if "user_name: someone" in t) - 1
+    landing = max(n for n, t in enumerate(lines, 1) if "landing@lakehousestaginglake" in t)
+    assert _problems(repo) == [
+        f"databricks.yml:{dev}:7: targets.dev.variables.catalog: 'lakehouse_dev': development "
+        "mode runs as the deploying developer, who writes only their own catalog "
+        "'lakehouse_dev_${workspace.current_user.short_name}' (terraform/envs/dev developers)",
+        f"databricks.yml:{staging}:7: targets.staging.variables.catalog: 'lakehouse_stage', but "
+        "Terraform grants the pipelines principal on 'lakehouse_staging' (terraform/envs/staging)",
+        f"databricks.yml:{landing}:7: targets.prod.variables.landing_root: "
+        "'abfss://landing@lakehousestaginglake.dfs.core.windows.net/', but Terraform's "
+        "landing location of prod is 'abfss://landing@lakehouseprodlake.dfs.core.windows.net/'",
+        f"databricks.yml:{prod}:5: targets.prod.run_as: {{'user_name': 'someone@example.com'}}: "
+        "only the pipelines service principal (${var.run_as}) holds the privileges the "
+        "pipelines need",
+    ]
+
+
+def test_an_unused_lookup_variable(repo: Path) -> None:
+    # the defect: warehouse_id, looked up in every target, used by nothing
+    bundle = repo / "databricks.yml"
+    _edit(
+        bundle,
+        "variables:\n  catalog:",
+        "variables:\n  warehouse_id:\n    description: BI warehouse.\n    lookup:\n"
+        "      warehouse: lakehouse-dev-bi\n  catalog:",
+    )
+    line = bundle.read_text(encoding="utf-8").splitlines().index("    lookup:") + 1
+    assert _problems(repo) == [
+        f"databricks.yml:{line}:5: variables.warehouse_id.lookup: nothing uses "
+        "${var.warehouse_id}, but `bundle validate` resolves every lookup as the deploying "
+        "principal: remove it"
+    ]
+
+
+def test_cli(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(repo / "src" / "conf"))
+    assert main(["deploy", "check", "--root", str(repo)]) == 0
+    assert capsys.readouterr().out.startswith("deploy check: config, bundle and Terraform agree (")
+    (repo / "terraform" / "generated" / "secret_scopes.json").unlink()
+    assert main(["deploy", "check", "--root", str(repo)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[:2] == [
+        "9 deployment problem(s):",
+        "terraform/generated/secret_scopes.json:1:1: missing: run `lakehouse grants` and commit it",
+    ]
