@@ -142,6 +142,27 @@ def test_mask_pii_masks_declared_columns_and_the_corrupt_line(spark: SparkSessio
     assert_df_equality(out, expected, ignore_nullable=True)
 
 
+def test_mask_pii_keeps_only_the_keys_of_raw_json(spark: SparkSession) -> None:
+    """Rescued data and whole records: keys stay, present values become [REDACTED] (nested
+    ones too), null stays null, JSON that is no object is redacted whole."""
+    frame = spark.createDataFrame(
+        [
+            ('{"middle_name":"Rose","fax":null}', '{"id":1,"mail":"a@b.example","tags":["x"]}'),
+            (None, "[1, 2]"),
+            ('{"contact":{"name":"Jo Bloggs"}}', "not json"),
+        ],
+        "_rescued_data string, _record string",
+    )
+    out = mask_pii(frame, (), PiiKeys(KEY), has_corrupt_record=False,
+                   raw_json=["_rescued_data", "_record"])  # fmt: skip
+    assert [tuple(r) for r in out.collect()] == [
+        ('{"middle_name":"[REDACTED]","fax":null}',
+         '{"id":"[REDACTED]","mail":"[REDACTED]","tags":"[REDACTED]"}'),
+        (None, "[REDACTED]"),
+        ('{"contact":"[REDACTED]"}', "[REDACTED]"),
+    ]  # fmt: skip
+
+
 def test_keyed_content_hash_is_hmac_of_the_joined_values(spark: SparkSession) -> None:
     frame = spark.createDataFrame([("a", None)], "x string, y string")
     out = frame.select(keyed_content_hash(["x", "y"], KEY).alias("h")).collect()[0][0]

@@ -35,6 +35,7 @@ __all__ = [
     "normalise",
     "partial",
     "redact",
+    "redact_json",
     "token",
 ]
 
@@ -104,6 +105,26 @@ def redact(value: Column) -> Column:
     return _keep_blank(value, F.lit(REDACTED))
 
 
+def redact_json(value: Column) -> Column:
+    """A JSON object with every present value replaced by ``[REDACTED]``, keys kept.
+
+    For the raw-JSON columns of a source with PII (``_rescued_data``, REST's ``_record``).
+    They hold values nobody declared, and a source that declares PII is one whose undeclared
+    fields may be personal too (a new ``middle_name``, a nested ``contact``): nobody has
+    decided how to mask them, so a demanding reader wants none of them in the clear outside
+    ``bronze_pii``, where the raw JSON stays. The keys stay: they are the schema, not the
+    data, and tell a reader that drift happened and what to declare. Null values stay null;
+    JSON that is no object (or no JSON) becomes ``[REDACTED]`` whole.
+    """
+    parsed = F.from_json(value, "map<string,string>")
+    keys_only = F.transform_values(parsed, lambda _key, v: F.when(v.isNotNull(), F.lit(REDACTED)))
+    return (
+        F.when(value.isNull(), value)
+        .when(parsed.isNull(), F.lit(REDACTED))
+        .otherwise(F.to_json(keys_only))
+    )
+
+
 def encrypt(value: Column, key: bytes) -> Column:
     """AES-GCM (random IV) of the raw value, base64: reversible with the key only."""
     return _keep_blank(
@@ -157,14 +178,21 @@ def mask_column(value: Column, column: ColumnSpec, keys: PiiKeys) -> Column:
 
 
 def mask_pii(
-    df: DataFrame, columns: Sequence[ColumnSpec], keys: PiiKeys, *, has_corrupt_record: bool
+    df: DataFrame,
+    columns: Sequence[ColumnSpec],
+    keys: PiiKeys,
+    *,
+    has_corrupt_record: bool,
+    raw_json: Sequence[str] = (),
 ) -> DataFrame:
-    """Replace every PII column by its masked value; an unparseable line by its token.
+    """Replace every PII column by its masked value; an unparseable line by its token; the
+    values of the ``raw_json`` columns (rescued data, whole records) by ``[REDACTED]``.
 
     The corrupt-record column holds the whole raw line (PII included): it becomes the HMAC of
     the line, still non-null, so the row is still reported as unparseable.
     """
     masked = {c.name: mask_column(F.col(c.name), c, keys) for c in columns if c.pii}
+    masked |= {name: redact_json(F.col(name)) for name in raw_json}
     if has_corrupt_record:
         line = F.col(CORRUPT_COLUMN)
         masked[CORRUPT_COLUMN] = F.when(line.isNotNull(), hmac_sha256(line, keys.token_key))
