@@ -66,7 +66,7 @@ module "grants" {
   external_location_grants = {
     (module.unity_catalog.landing_external_location) = [
       { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
-      { principal = "data_engineers", privileges = ["READ_FILES"] },
+      { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: feeds, _extracts
     ]
   }
 
@@ -92,6 +92,7 @@ module "secret_scopes" {
 
   pipelines_principal = module.identities.pipelines_service_principal_application_id
   reader_groups       = ["data_engineers"]
+  pii_reader_groups   = ["pii_readers"]
 
   depends_on = [module.identities]
 }

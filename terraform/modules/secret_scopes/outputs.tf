@@ -9,6 +9,6 @@ output "webhook_scope" {
 }
 
 output "readers" {
-  description = "Principals with READ on both scopes, keyed by label (pipelines, group:<name>)."
+  description = "Principals with READ on each scope (pii, webhooks), keyed by label (pipelines, group:<name>)."
   value       = local.readers
 }
