@@ -240,6 +240,7 @@ def bundle_runs(
         "${workspace.file_path}/src/conf": str(CONF),
         "${workspace.file_path}/src": str(REPO / "src"),
         "${var.landing_root}": (root / "landing").as_uri(),
+        "${var.catalog}": "spark_catalog",
         "{{job.run_id}}": "1",
     }
     for schema in SCHEMAS:
@@ -343,8 +344,8 @@ def _ops_of_the_runs(
     lines: list[str] = []
     quality = quality_metrics(spark, config, run_id)
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("LAKEHOUSE_SECRET_SLACK_WEBHOOK", f"{url}/slack")  # project.yml's Slack
-        env.delenv("LAKEHOUSE_SECRET_TEAMS_WEBHOOK", raising=False)
+        env.setenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK", f"{url}/slack")  # project.yml's
+        env.delenv("LAKEHOUSE_SECRET_ALERTS_TEAMS_WEBHOOK", raising=False)
         after_run(spark, config, specs, merged, info, None, echo=lines.append, quality=quality)
     assert "quality_breach" in lines[-1], lines
     report = render_report(collect_report(spark, config, run_id))
@@ -386,4 +387,4 @@ def test_no_clear_pii_outside_bronze_pii(
     assert found == {key: [] for key in found}
     # the values are there to be found: bronze_pii holds them (the REST source's too)
     raw = pii_leaks(spark, "bronze_pii.room_rates", values)
-    assert len(raw) == 5  # the five revenue managers' e-mails
+    assert len(set(raw)) == 5  # the five revenue managers' e-mails

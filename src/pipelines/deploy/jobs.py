@@ -17,6 +17,7 @@ from pipelines.config.deploy import DeploySettings
 from pipelines.deploy.layout import CROSS_DOMAIN, LAYERS, PipelinePlan
 from pipelines.deploy.schedule import DailySchedule, daily_schedule
 from pipelines.deploy.variables import (
+    CATALOG,
     CONF_PATH,
     FAILURE_DESTINATIONS,
     FAILURE_EMAILS,
@@ -176,7 +177,7 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
     """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
     landing root the bronze streaming tables read (named by the job run: one extract a run)."""
     parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
-    parameters += ["--run-id", "{{job.run_id}}"]
+    parameters += ["--run-id", "{{job.run_id}}", "--catalog", CATALOG]  # retention reads bronze
     for source in sources:
         parameters += ["--source", source]
     task = {
