@@ -24,7 +24,7 @@ from pipelines.sources import (
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 from pipelines.transforms.metadata import INGEST_COLUMNS
-from pipelines.transforms.pii import keyed_content_hash, mask_pii
+from pipelines.transforms.pii import keyed_content_hash, mask_keys, mask_pii
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,7 +75,7 @@ def _ingested(spark: SparkSession, source: SourceConfig, context: RunContext) ->
         file_date=getattr(source.source, "file_date", None),
     )
     if source.has_pii:
-        key = _keys(context, source).token_key
+        key = mask_keys(spark, _keys(context, source)).token
         rows = rows.withColumn("_content_hash", keyed_content_hash(hashed, key))
     return rows
 
