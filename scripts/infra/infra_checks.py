@@ -32,6 +32,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -291,6 +292,79 @@ def environment_catalog(environment: str) -> str:
     return str(data["catalog_name"])
 
 
+PIPELINES_PRINCIPAL = "${module.identities.pipelines_service_principal_application_id}"
+PII_READERS = "pii_readers"
+
+
+def _module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
+    try:
+        import hcl2
+    except ImportError as exc:
+        raise MissingToolError("python-hcl2 (PyPI)", "uv sync --group infra") from exc
+    options = hcl2.SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
+    with main_tf.open(encoding="utf-8") as handle:
+        parsed = hcl2.load(handle, serialization_options=options)
+    return {name: body for item in parsed.get("module", []) for name, body in item.items()}
+
+
+def raw_pii_access(terraform_dir: Path = TERRAFORM_DIR) -> list[str]:
+    """Who outside the pipelines principal and pii_readers would get the PII keys or raw-PII
+    files: READ on the PII key scope (they could decrypt ``encrypt`` columns and
+    dictionary-attack tokens) or READ_FILES on the landing location (the feeds as delivered
+    and the JDBC extracts under ``_extracts``). One line per grant; empty when none.
+    """
+    allowed = {PIPELINES_PRINCIPAL, PII_READERS}
+    found: list[str] = []
+    scopes_main = (terraform_dir / "modules" / "secret_scopes" / "main.tf").read_text("utf-8")
+    pii_line = next(
+        (line for line in scopes_main.splitlines() if line.strip().startswith("pii_readers ")),
+        "",
+    )
+    extra = sorted(set(re.findall(r"var\.(\w+)", pii_line)) - {"pipelines_principal",
+                                                              "pii_reader_groups"})  # fmt: skip
+    if not pii_line or extra:
+        found.append(
+            "modules/secret_scopes: the PII scope's readers must be var.pipelines_principal and "
+            f"var.pii_reader_groups only, got {pii_line.strip() or 'no pii readers entry'}"
+        )
+    for environment in ENVIRONMENTS:
+        calls = _module_calls(terraform_dir / "envs" / environment / "main.tf")
+        where = f"envs/{environment}"
+        groups = calls.get("secret_scopes", {}).get("pii_reader_groups", [PII_READERS])
+        found += [
+            f"{where}: {g} gets READ on the PII key scope" for g in groups if g not in allowed
+        ]
+        locations = calls.get("grants", {}).get("external_location_grants", {})
+        for location, grants in locations.items():
+            found += [
+                f"{where}: {principal} gets {privileges} on {location} "
+                "(raw PII: the delivered files and _extracts)"
+                for principal, privileges in _location_grants(grants)
+                if principal not in allowed and principal != _DEVELOPER
+            ]
+    return found
+
+
+# A dev pipeline runs as the developer who deployed it (`[for user in var.developers : ...]`);
+# var.developers is empty outside dev, and dev's landing zone holds no real PII (README).
+_DEVELOPER = "user"
+
+
+def _location_grants(grants: Any) -> list[tuple[str, str]]:
+    """(principal, privileges) of an external location's grants: a list of objects, or an
+    expression (``concat([...], [for ...])``) whose principals are read from its text."""
+    if isinstance(grants, list):
+        return [(g["principal"], ", ".join(g["privileges"])) for g in grants]
+    grant = re.compile(r"principal\s*=\s*\"?([^\",}\s]+)\"?\s*,\s*privileges\s*=\s*\[([^\]]*)\]")
+    found = []
+    for principal, privileges in grant.findall(str(grants)):
+        name = "${" + principal + "}" if principal.startswith("module.") else principal
+        found.append((name, ", ".join(p.strip(' "') for p in privileges.split(","))))
+    return found
+
+
 def write_grant_plans(out_dir: Path, grants_file: Path = GRANTS_FILE) -> dict[str, Path]:
     """Evaluate the grant model for every environment and write <env>-grants-plan.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -443,6 +517,12 @@ def check_terraform(out_dir: Path) -> bool:
             f"terraform get (config loading) envs/{environment}",
             result.stderr,
         )
+    leaks = raw_pii_access()
+    ok &= _report(
+        not leaks,
+        "PII key scope and landing files: pipelines principal and pii_readers only",
+        "\n".join(leaks),
+    )
     try:
         plans = write_grant_plans(out_dir)
     except AccessModelError as exc:

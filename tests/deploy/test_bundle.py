@@ -511,7 +511,7 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
             "parameters": [
                 "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
                 "--landing-root", "${var.landing_root}", "--run-id", "{{job.run_id}}",
-                "--source", "crm_customers",
+                "--catalog", "${var.catalog}", "--source", "crm_customers",
             ],
         },
         "max_retries": 2,

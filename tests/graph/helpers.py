@@ -55,8 +55,14 @@ def tables_outside_pii(spark: SparkSession) -> list[str]:
 
 
 def _cells(value: object) -> list[str]:
-    """Every string inside a JSON value (struct fields and arrays included)."""
+    """Every string inside a JSON value (struct fields and arrays included), and inside a
+    string that is itself a JSON object or array (``_rescued_data``, REST's ``_record``)."""
     if isinstance(value, str):
+        if value.startswith(("{", "[")):
+            try:
+                return [value, *_cells(json.loads(value))]
+            except ValueError:
+                pass
         return [value]
     if isinstance(value, dict):
         return [s for v in value.values() for s in _cells(v)]
@@ -65,14 +71,24 @@ def _cells(value: object) -> list[str]:
     return []
 
 
+def _found(cells: set[str], text: str, raw: frozenset[str]) -> list[str]:
+    forms = raw | {v.strip() for v in raw} | {v.strip().lower() for v in raw}
+    exact = sorted(forms & cells)
+    embedded = sorted(v for v in forms if len(v) >= 8 and _BASE64.search(v) and v in text)
+    return exact + embedded
+
+
 def pii_leaks(spark: SparkSession, table: str, raw: frozenset[str]) -> list[str]:
     """The raw values (as given, trimmed, or lower-cased) found in ``table``: equal to a cell,
     or inside a longer value (values of 8+ characters with a character outside base64, so a
     run of digits inside a base64 image cannot count)."""
     lines = [r[0] for r in spark.sql(f"SELECT to_json(struct(*)) FROM {table}").collect()]
     cells = {c.strip() for line in lines for c in _cells(json.loads(line))}
-    forms = raw | {v.strip() for v in raw} | {v.strip().lower() for v in raw}
-    exact = sorted(forms & cells)
-    text = "\n".join(lines)
-    embedded = sorted(v for v in forms if len(v) >= 8 and _BASE64.search(v) and v in text)
-    return exact + embedded
+    return _found(cells, "\n".join(lines), raw)
+
+
+def text_leaks(text: str, raw: frozenset[str]) -> list[str]:
+    """The raw values found in a text (a report, a page, alert payloads): as a whole word
+    for any value, inside a longer string for values as ``pii_leaks`` says."""
+    words = set(re.findall(r"[\w.@+'-]+", text))
+    return _found(words, text, raw)

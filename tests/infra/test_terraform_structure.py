@@ -8,6 +8,7 @@ backends present, and the grant wiring matching what scripts/infra renders for c
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,7 @@ def test_environment_wiring() -> None:
     assert calls["sql_warehouse"]["user_groups"] == ["bi_readers"]
     assert calls["sql_warehouse"]["manager_groups"] == ["data_engineers"]
     assert calls["secret_scopes"]["reader_groups"] == ["data_engineers"]
+    assert calls["secret_scopes"]["pii_reader_groups"] == ["pii_readers"]
 
 
 def test_env_providers_account_and_workspace() -> None:
@@ -501,5 +503,31 @@ def test_secret_scopes_module() -> None:
     assert acl["permission"] == "READ"
     assert acl["scope"] == "${databricks_secret_scope.this[each.value.scope].name}"
     variables = blocks(parsed, "variable")
-    assert sorted(variables) == ["pipelines_principal", "reader_groups", "secret_scopes_file"]
+    assert sorted(variables) == [
+        "pii_reader_groups", "pipelines_principal", "reader_groups", "secret_scopes_file",
+    ]  # fmt: skip
     assert variables["reader_groups"]["default"] == ["data_engineers"]
+    assert variables["pii_reader_groups"]["default"] == ["pii_readers"]
+
+
+def test_only_the_pipelines_and_pii_readers_get_pii_keys_and_raw_files(tmp_path: Path) -> None:
+    """``infra_checks.raw_pii_access`` (run by ``make infra-check``): nothing on the real
+    tree; a data_engineers grant on the key scope or the landing files is named."""
+    from .helpers import infra_checks
+
+    assert infra_checks.raw_pii_access() == []
+    copy = tmp_path / "terraform"
+    shutil.copytree(TF, copy, ignore=shutil.ignore_patterns(".terraform*"))
+    dev = copy / "envs" / "dev" / "main.tf"
+    text = dev.read_text(encoding="utf-8")
+    text = text.replace('principal = "pii_readers"', 'principal = "data_engineers"')
+    text = text.replace(
+        'pii_reader_groups   = ["pii_readers"]', 'pii_reader_groups = ["data_engineers"]'
+    )
+    dev.write_text(text, encoding="utf-8")
+    assert infra_checks.raw_pii_access(copy) == [
+        "envs/dev: data_engineers gets READ on the PII key scope",
+        "envs/dev: data_engineers gets READ_FILES on "
+        "${(module.unity_catalog.landing_external_location)} "
+        "(raw PII: the delivered files and _extracts)",
+    ]

@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.config.alerts import EmailDestination, SlackDestination, TeamsDestination
+from pipelines.config.secrets import SecretRef
 from pipelines.errors import ConfigErrors
 from tests.conftest import CONF
 
@@ -15,8 +16,8 @@ from tests.conftest import CONF
 def test_the_shipped_project_names_secrets_never_urls() -> None:
     alerts = load_config(CONF).project.alerts
     assert alerts.destinations == (
-        SlackDestination(type="slack", webhook_secret="slack_webhook"),
-        TeamsDestination(type="teams", webhook_secret="teams_webhook"),
+        SlackDestination(type="slack", webhook_secret=SecretRef(secret="alerts/slack_webhook")),
+        TeamsDestination(type="teams", webhook_secret=SecretRef(secret="alerts/teams_webhook")),
     )
     assert "http" not in (CONF / "project.yml").read_text()
 
@@ -39,7 +40,10 @@ def test_a_mistyped_destination_is_reported_with_its_key_path(conf_copy: Path) -
 
 def test_a_url_where_a_secret_name_belongs_is_rejected(conf_copy: Path) -> None:
     problems = _with_alerts(conf_copy, "alerts:\n  destinations:\n    - {type: slack, webhook_secret: 'https://hooks.slack.com/services/T/B/X'}\n")  # fmt: skip
-    assert [p.split(":")[0] for p in problems] == ["alerts.destinations[0].webhook_secret"]
+    assert problems == [
+        "alerts.destinations[0].webhook_secret: expected a secret name (lower_snake_case) or "
+        "{secret: <scope>/<key>}, not the value itself"
+    ]  # the URL (the secret itself) is not repeated
 
 
 def test_an_unknown_time_zone_is_rejected(conf_copy: Path) -> None:

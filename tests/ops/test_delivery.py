@@ -84,3 +84,26 @@ def test_a_destination_without_its_secret_is_skipped(monkeypatch) -> None:  # ty
     ]
     monkeypatch.setenv("LAKEHOUSE_SECRET_SLACK_HOOK", "http://127.0.0.1:9/x")
     assert (secret_variable("slack_hook"), env_secret("slack_hook")) == ("LAKEHOUSE_SECRET_SLACK_HOOK", "http://127.0.0.1:9/x")  # fmt: skip
+
+
+def test_a_secret_reference_goes_through_the_project_secret_lookup(  # type: ignore[no-untyped-def]
+    monkeypatch, tmp_path
+) -> None:
+    """``{secret: alerts/slack_webhook}``: the secrets file (``pipelines.secrets``), not only
+    the environment; unset is skipped, named as the config names it."""
+    recorder = Recorder(failures=0)
+    config = AlertsConfig.model_validate(
+        {"destinations": [{"type": "slack", "webhook_secret": {"secret": "alerts/slack_webhook"}}]}
+    )
+    monkeypatch.delenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK", raising=False)
+    monkeypatch.delenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK_FILE", raising=False)
+    monkeypatch.setenv("LAKEHOUSE_SECRETS_FILE", str(tmp_path / "secrets.yml"))
+    assert deliver(INCIDENTS[:1], config, "lh/local") == [
+        Delivery("slack", "run_failure:r9", "skipped", 0, "secret alerts/slack_webhook not set")
+    ]
+    with webhook_server(recorder) as url:
+        (tmp_path / "secrets.yml").write_text(f"alerts: {{slack_webhook: '{url}/slack'}}\n")
+        assert deliver(INCIDENTS[:1], config, "lh/local") == [
+            Delivery("slack", "run_failure:r9", "sent", 1)
+        ]
+    assert [path for path, _type, _body in recorder.requests] == ["/slack"]

@@ -55,6 +55,7 @@ def test_the_shipped_config_is_valid() -> None:
         "silver.product_catalog",
         "quarantine.product_catalog",
         "bronze.room_rates",
+        "bronze_pii.room_rates",
         "silver.room_rates",
         "quarantine.room_rates",
         "silver.customers",

@@ -14,9 +14,11 @@ from pyspark.sql import functions as F
 from pipelines.config.model import Column, PiiSpec
 from pipelines.pii.keys import PiiKeys
 from pipelines.transforms.pii import (
+    HmacKey,
     decrypt,
     hmac_sha256,
     keyed_content_hash,
+    mask_keys,
     mask_pii,
     normalise,
     partial,
@@ -37,6 +39,10 @@ def _hmac(text: str, key: bytes = KEY) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
+def _key(spark: SparkSession, key: bytes) -> HmacKey:
+    return mask_keys(spark, PiiKeys(key)).token
+
+
 def _pii(pii_class: str, mask: str, **more: int) -> PiiSpec:
     return PiiSpec.model_validate({"class": pii_class, "mask": mask, **more})
 
@@ -44,8 +50,9 @@ def _pii(pii_class: str, mask: str, **more: int) -> PiiSpec:
 def test_hmac_matches_rfc_2104_for_short_and_long_keys(spark: SparkSession) -> None:
     long_key = b"x" * 100  # longer than a block: hashed first
     frame = spark.createDataFrame([("héllo",), ("",)], "v string")
+    short, long = _key(spark, KEY), _key(spark, long_key)
     out = frame.select(
-        hmac_sha256(F.col("v"), KEY).alias("short"), hmac_sha256(F.col("v"), long_key).alias("long")
+        hmac_sha256(F.col("v"), short).alias("short"), hmac_sha256(F.col("v"), long).alias("long")
     )
     expected = spark.createDataFrame(
         [(_hmac("héllo"), _hmac("héllo", long_key)), (_hmac(""), _hmac("", long_key))],
@@ -88,7 +95,7 @@ def test_token_partial_redact_keep_null_and_blank(spark: SparkSession) -> None:
         "v string",
     )
     out = frame.select(
-        token(F.col("v"), KEY, "email").alias("token"),
+        token(F.col("v"), _key(spark, KEY), "email").alias("token"),
         partial(F.col("v"), 4, "email").alias("partial"),
         redact(F.col("v")).alias("redact"),
     )
@@ -142,7 +149,52 @@ def test_mask_pii_masks_declared_columns_and_the_corrupt_line(spark: SparkSessio
     assert_df_equality(out, expected, ignore_nullable=True)
 
 
+def test_mask_pii_keeps_only_the_keys_of_raw_json(spark: SparkSession) -> None:
+    """Rescued data and whole records: keys stay, present values become [REDACTED] (nested
+    ones too), null stays null, JSON that is no object is redacted whole."""
+    frame = spark.createDataFrame(
+        [
+            ('{"middle_name":"Rose","fax":null}', '{"id":1,"mail":"a@b.example","tags":["x"]}'),
+            (None, "[1, 2]"),
+            ('{"contact":{"name":"Jo Bloggs"}}', "not json"),
+        ],
+        "_rescued_data string, _record string",
+    )
+    out = mask_pii(frame, (), PiiKeys(KEY), has_corrupt_record=False,
+                   raw_json=["_rescued_data", "_record"])  # fmt: skip
+    assert [tuple(r) for r in out.collect()] == [
+        ('{"middle_name":"[REDACTED]","fax":null}',
+         '{"id":"[REDACTED]","mail":"[REDACTED]","tags":"[REDACTED]"}'),
+        (None, "[REDACTED]"),
+        ('{"contact":"[REDACTED]"}', "[REDACTED]"),
+    ]  # fmt: skip
+
+
 def test_keyed_content_hash_is_hmac_of_the_joined_values(spark: SparkSession) -> None:
     frame = spark.createDataFrame([("a", None)], "x string, y string")
-    out = frame.select(keyed_content_hash(["x", "y"], KEY).alias("h")).collect()[0][0]
+    out = frame.select(keyed_content_hash(["x", "y"], _key(spark, KEY)).alias("h")).collect()[0][0]
     assert out == _hmac("a\u001f\u0000")
+
+
+def test_no_plan_holds_a_key_or_its_pads(spark: SparkSession) -> None:
+    """The keys are data of a one-row relation, read by scalar subqueries: EXPLAIN shows
+    neither the keys nor the HMAC pads (each the key XOR a constant)."""
+    import contextlib
+    import io
+
+    columns = (
+        Column(name="email", pii=_pii("email", "token")),
+        Column(name="address", pii=_pii("address", "encrypt")),
+    )
+    frame = spark.createDataFrame(
+        [("a@b.example", "12 Banksia Street")], "email string, address string"
+    )
+    masked = mask_pii(frame, columns, PiiKeys(KEY, AES_KEY), has_corrupt_record=False)
+    plans = io.StringIO()
+    with contextlib.redirect_stdout(plans):
+        masked.explain(mode="extended")
+    text = plans.getvalue().lower()
+    inner, outer = (bytes(b ^ pad for b in KEY.ljust(64, b"\0")) for pad in (0x36, 0x5C))
+    assert "scalar-subquery" in text
+    assert [k.hex() for k in (KEY, AES_KEY, inner, outer) if k.hex() in text] == []
+    assert masked.collect()[0][0] == _hmac("a@b.example")

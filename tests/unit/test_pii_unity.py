@@ -41,6 +41,7 @@ CREATE OR REPLACE FUNCTION `dev`.bronze_pii.pii_partial(value STRING, keep_last 
 ALTER STREAMING TABLE `dev`.bronze_pii.people ALTER COLUMN email SET MASK `dev`.bronze_pii.pii_redact;
 ALTER STREAMING TABLE `dev`.bronze_pii.people ALTER COLUMN card SET MASK `dev`.bronze_pii.pii_partial USING COLUMNS (4);
 ALTER STREAMING TABLE `dev`.bronze_pii.people ALTER COLUMN _corrupt_record SET MASK `dev`.bronze_pii.pii_redact;
+ALTER STREAMING TABLE `dev`.bronze_pii.people ALTER COLUMN _rescued_data SET MASK `dev`.bronze_pii.pii_redact;
 
 CREATE OR REPLACE VIEW `dev`.bronze_pii.people_revealed
   COMMENT 'bronze.people with clear PII for entitled readers, masked for others'
@@ -49,6 +50,7 @@ AS SELECT
   CASE WHEN is_account_group_member('pii_readers') THEN p.email ELSE b.email END AS email,
   CASE WHEN is_account_group_member('pii_readers') THEN p.card ELSE b.card END AS card,
   CASE WHEN is_account_group_member('pii_readers') THEN p._corrupt_record ELSE b._corrupt_record END AS _corrupt_record,
+  CASE WHEN is_account_group_member('pii_readers') THEN p._rescued_data ELSE b._rescued_data END AS _rescued_data,
   b._source_file,
   b._file_modified_at,
   b._file_date,
@@ -56,9 +58,22 @@ AS SELECT
   b._run_id,
   b._content_hash
 FROM `dev`.bronze.people AS b
-LEFT JOIN (SELECT DISTINCT _content_hash, email, card, _corrupt_record FROM `dev`.bronze_pii.people) AS p
+LEFT JOIN (SELECT DISTINCT _content_hash, email, card, _corrupt_record, _rescued_data FROM `dev`.bronze_pii.people) AS p
   ON b._content_hash = p._content_hash;
 """
+
+
+def test_a_rest_source_masks_its_raw_record_in_a_materialized_view(
+    config: LakehouseConfig,
+) -> None:
+    """A snapshot REST source's bronze_pii is a materialized view; its _record is raw JSON."""
+    rates = config.source("room_rates")
+    text = pii_sql(_only(config, rates), "dev")
+    table = "ALTER MATERIALIZED VIEW `dev`.bronze_pii.room_rates ALTER COLUMN"
+    assert [line for line in text.splitlines() if line.startswith("ALTER")] == [
+        f"{table} updated_by SET MASK `dev`.bronze_pii.pii_redact;",
+        f"{table} _record SET MASK `dev`.bronze_pii.pii_redact;",
+    ]
 
 
 def _only(config: LakehouseConfig, source: SourceConfig) -> LakehouseConfig:

@@ -26,11 +26,20 @@ from pipelines.config.alerts import (
     RetryPolicy,
     SlackDestination,
 )
+from pipelines.config.secrets import SecretRef
 from pipelines.errors import LakehouseError
 
-__all__ = ["Delivery", "SecretResolver", "deliver", "env_secret", "secret_variable"]
+__all__ = [
+    "Delivery",
+    "SecretResolver",
+    "deliver",
+    "env_secret",
+    "lookup_secret",
+    "secret_variable",
+]
 
-SecretResolver = Callable[[str], str | None]
+SecretName = SecretRef | str
+SecretResolver = Callable[[SecretName], str | None]
 Sleep = Callable[[float], None]
 
 
@@ -63,11 +72,30 @@ def env_secret(name: str) -> str | None:
     return os.environ.get(secret_variable(name)) or None
 
 
+def lookup_secret(name: SecretName, platform: str = "local") -> str | None:
+    """A ``{secret: scope/key}`` through the project's one secret lookup
+    (``pipelines.secrets.lookup``: environment, ``_FILE``, secrets file; on Databricks the
+    secret scope); a bare name from the environment (:func:`env_secret`). ``None`` when not
+    set: the destination is skipped."""
+    from pipelines.secrets import SecretNotFound, lookup
+
+    if not isinstance(name, SecretRef):
+        return env_secret(name)
+    try:
+        return lookup(name, platform=platform).text.strip() or None
+    except SecretNotFound:
+        return None
+
+
+def _shown(name: SecretName) -> str:
+    return name.secret if isinstance(name, SecretRef) else name
+
+
 def deliver(
     incidents: Sequence[Incident],
     config: AlertsConfig,
     origin: str,
-    secrets: SecretResolver = env_secret,
+    secrets: SecretResolver = lookup_secret,
     sleep: Sleep = time.sleep,
 ) -> list[Delivery]:
     """Send every incident to every destination; returns one delivery per pair."""
@@ -77,7 +105,9 @@ def deliver(
         secret = secrets(secret_name) if secret_name else None
         if secret_name and secret is None:
             deliveries.extend(
-                Delivery(destination.name, i.key, "skipped", 0, f"secret {secret_name} not set")
+                Delivery(
+                    destination.name, i.key, "skipped", 0, f"secret {_shown(secret_name)} not set"
+                )
                 for i in incidents
             )
             continue
@@ -89,7 +119,7 @@ def deliver(
     return deliveries
 
 
-def _secret_name(destination: AlertDestination) -> str | None:
+def _secret_name(destination: AlertDestination) -> SecretName | None:
     if isinstance(destination, EmailDestination):
         return destination.password_secret
     return destination.webhook_secret

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, env_secret
+from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, lookup_secret
 from pipelines.alerts.model import Incident
 from pipelines.alerts.rules import (
     comparable_history,
@@ -64,7 +64,7 @@ def evaluate_run(
     *,
     table_format: str | None = "delta",
     appended: Collection[str] = (),
-    secrets: SecretResolver = env_secret,
+    secrets: SecretResolver = lookup_secret,
     sleep: Sleep = time.sleep,
     records: Mapping[str, list[Record]] | None = None,
 ) -> AlertOutcome:

@@ -1,18 +1,45 @@
 """The ``alerts`` section of ``project.yml``: which rules raise incidents and where they go.
 
-Destinations name *secrets* (the webhook URL, the SMTP password), never their values: locally a
-secret ``slack_webhook`` is read from ``$LAKEHOUSE_SECRET_SLACK_WEBHOOK``.
+Destinations name *secrets* (the webhook URL, the SMTP password), never their values:
+``{secret: alerts/slack_webhook}`` is read through the project's secret lookup
+(``pipelines.secrets``: ``$LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK``, its ``_FILE``, the secrets
+file). A bare name (``slack_webhook``, the older form) is read from
+``$LAKEHOUSE_SECRET_SLACK_WEBHOOK`` only.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, ValidationError, field_validator
 
 from pipelines.config.base import Identifier, Model
+from pipelines.config.secrets import SecretRef
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,119}")
+
+
+def _secret_name(value: object) -> SecretRef | str:
+    """One message for either form, never quoting the value (it may be the secret itself)."""
+    if isinstance(value, SecretRef):
+        return value
+    expected = "expected a secret name (lower_snake_case) or {secret: <scope>/<key>}"
+    if isinstance(value, dict):
+        try:
+            return SecretRef.model_validate(value)
+        except ValidationError:
+            raise ValueError(f"{expected}; the secret is '<scope>/<key>'") from None
+    if isinstance(value, str) and _NAME.fullmatch(value):
+        return value
+    raise ValueError(f"{expected}, not the value itself")
+
+
+SecretName = Annotated[SecretRef | str, PlainValidator(_secret_name)]
+"""Where a destination's secret is: ``{secret: scope/key}`` (the project's secret lookup) or
+a bare name (``$LAKEHOUSE_SECRET_<NAME>`` only, the older form)."""
 
 __all__ = [
     "AlertDestination",
@@ -80,7 +107,7 @@ class SlackDestination(Model):
 
     type: Literal["slack"]
     name: Identifier = "slack"
-    webhook_secret: Identifier
+    webhook_secret: SecretName
 
 
 class TeamsDestination(Model):
@@ -88,7 +115,7 @@ class TeamsDestination(Model):
 
     type: Literal["teams"]
     name: Identifier = "teams"
-    webhook_secret: Identifier
+    webhook_secret: SecretName
 
 
 class EmailDestination(Model):
@@ -100,7 +127,7 @@ class EmailDestination(Model):
     smtp_port: int = Field(587, gt=0, lt=65536)
     starttls: bool = True
     username: str | None = None
-    password_secret: Identifier | None = None
+    password_secret: SecretName | None = None
     sender: str = Field(min_length=3, pattern=r"@")
     recipients: tuple[str, ...] = Field(min_length=1)
 

@@ -25,6 +25,13 @@ class JdbcIncremental(Model):
     """Read only rows whose watermark column is newer than the newest one already ingested."""
 
     column: Identifier = Field(description="a declared column, e.g. updated_at")
+    keep_extracts: int = Field(
+        1,
+        ge=1,
+        le=100,
+        description="extract folders kept once bronze ingested them (they hold raw PII); "
+        "the newest one with rows always stays: it carries the watermark",
+    )
 
 
 class JdbcPartitioning(Model):

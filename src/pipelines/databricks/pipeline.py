@@ -12,5 +12,7 @@ from pipelines.databricks.define import define_pipeline
 # Lakeflow provides a global `spark` in pipeline source files; the active session is the same.
 _session = SparkSession.getActiveSession()
 if _session is None:  # pragma: no cover - only outside a pipeline
-    raise RuntimeError("pipelines/lakeflow.py runs inside a Lakeflow pipeline (no Spark session)")
+    raise RuntimeError(
+        "pipelines/databricks/pipeline.py runs inside a Lakeflow pipeline (no Spark session)"
+    )
 define_pipeline(_session)

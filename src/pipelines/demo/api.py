@@ -30,11 +30,16 @@ __all__ = ["DemoApi", "demo_api", "rate_records"]
 _HOTELS = ("Lisbon Riverside", "Porto Ribeira", "Madrid Centro", "Paris Marais")
 _ROOMS = ("single", "double", "suite")
 _CURSOR_PAGE = 4
+_MANAGERS = ("ines.duarte", "rui.matos", "lucia.ferrer", "camille.roux", "joao.pinto")
 
 
-def rate_records(count: int) -> list[dict[str, Any]]:
-    """``count`` deterministic room-rate records (with a nested field and a null)."""
-    return [
+def rate_records(count: int, *, updated_by: bool = False) -> list[dict[str, Any]]:
+    """``count`` deterministic room-rate records (with a nested field and a null).
+
+    ``updated_by``: each record also names the revenue manager who set the rate, by e-mail
+    (personal data: the demo's REST source declares it PII).
+    """
+    records = [
         {
             "rate_id": i,
             "hotel": _HOTELS[i % len(_HOTELS)],
@@ -48,6 +53,10 @@ def rate_records(count: int) -> list[dict[str, Any]]:
         }
         for i in range(1, count + 1)
     ]
+    if updated_by:
+        for i, record in enumerate(records, start=1):
+            record["updated_by"] = f"{_MANAGERS[i % len(_MANAGERS)]}@hotels.example.com"
+    return records
 
 
 class DemoApi:

@@ -5,6 +5,8 @@ earlier ones with the same person written differently, febrl-style: upper-case e
 spaces around it, another phone format, a leading space before a name, a date of birth in
 another format or impossible (``19371233``). Three rows a day are bad: a line with an extra
 field (unparseable, and full of PII), a missing customer id, a signup date that is no date.
+From the second day the export drifts: a ``middle_name`` column the contract does not declare
+(personal data nobody declared: the reader rescues it into ``_rescued_data``).
 
 Everything is invented (``example.*`` domains, no real people).
 """
@@ -17,13 +19,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-__all__ = ["CUSTOMER_HEADER", "PII_COLUMNS", "CustomerStats", "generate_customers"]
+__all__ = [
+    "CUSTOMER_HEADER",
+    "DRIFTED_COLUMN",
+    "PII_COLUMNS",
+    "CustomerStats",
+    "generate_customers",
+]
 
 CUSTOMER_HEADER = (
     "customer_id", "given_name", "surname", "email", "phone", "date_of_birth",
     "street_address", "suburb", "postcode", "state", "signup_date",
 )  # fmt: skip
 PII_COLUMNS = ("given_name", "surname", "email", "phone", "date_of_birth", "street_address")
+DRIFTED_COLUMN = "middle_name"
+"""Undeclared (and personal) column of every delivery from the second day on."""
+_DRIFT_FROM = 1
+_MIDDLE = ("Rose", "Maree", "Louise", "Anne", "Jean", "Kate", "Joseph", "Patrick", "Lee")
 _GIVEN = (
     "Olivia", "Liam", "Charlotte", "Noah", "Amelia", "Jack", "Isla", "William", "Mia",
     "Oliver", "Ava", "Thomas", "Grace", "James", "Chloe", "Lucas", "Zoe", "Henry", "Ruby",
@@ -45,8 +57,9 @@ _DOMAINS = ("example.com", "example.org", "example.net")
 
 @dataclass(frozen=True)
 class CustomerStats:
-    """What was written: files, row counts, every raw PII value (for leak checks), and each
-    customer as first sent (``CUSTOMER_HEADER`` order; the CRM demo table reuses them)."""
+    """What was written: files, row counts, every raw PII value (for leak checks: the
+    undeclared ``middle_name`` too), and each customer as first sent (``CUSTOMER_HEADER``
+    order; the CRM demo table reuses them)."""
 
     files: tuple[Path, ...]
     rows: int
@@ -128,10 +141,14 @@ def generate_customers(
         number += len(extra)
         lines = rows + repeats + extra
         rng.shuffle(lines)
+        header: tuple[str, ...] = CUSTOMER_HEADER
+        if offset >= _DRIFT_FROM:  # no random draw: the other values stay as they were
+            header = (*header, DRIFTED_COLUMN)
+            lines = [_with_middle_name(line) for line in lines]
         path = out_dir / f"customer_feed_{day:%Y%m%d}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(CUSTOMER_HEADER)
+            writer.writerow(header)
             writer.writerows(lines)
         files.append(path)
         sent += rows
@@ -140,11 +157,19 @@ def generate_customers(
     return CustomerStats(tuple(files), lines_written, bad, _pii_values(files), people)
 
 
+def _with_middle_name(line: list[str]) -> list[str]:
+    """The line with a middle name after its declared fields (an extra field stays extra)."""
+    width = len(CUSTOMER_HEADER)
+    number = sum(ord(c) for c in "".join(line[:width]))  # deterministic, no random draw
+    return [*line[:width], _MIDDLE[number % len(_MIDDLE)], *line[width:]]
+
+
 def _pii_values(files: list[Path]) -> frozenset[str]:
-    pii_indexes = [CUSTOMER_HEADER.index(c) for c in PII_COLUMNS]
     values: set[str] = set()
     for path in files:
         with path.open(newline="", encoding="utf-8") as handle:
-            for line in list(csv.reader(handle))[1:]:
-                values.update(line[i] for i in pii_indexes if line[i].strip())
+            header, *lines = list(csv.reader(handle))
+        indexes = [header.index(c) for c in (*PII_COLUMNS, DRIFTED_COLUMN) if c in header]
+        for line in lines:
+            values.update(line[i] for i in indexes if i < len(line) and line[i].strip())
     return frozenset(values)

@@ -77,7 +77,7 @@ def demo_servers(
     broker needs ``spark`` (the session the run uses) to produce its messages."""
     with ExitStack() as stack:
         token = secrets.token_urlsafe(16)
-        api = stack.enter_context(demo_api(rate_records(40), token=token))
+        api = stack.enter_context(demo_api(rate_records(40, updated_by=True), token=token))
         env = {
             "LAKEHOUSE_SECRET_RATES_API_URL": f"{api.base_url}/rates/cursor",
             "LAKEHOUSE_SECRET_RATES_API_TOKEN": token,

@@ -2,7 +2,7 @@
 
 Daily jobs refresh bronze, then silver (with quarantine), then gold, each a task of its own so
 each retries on its own and logs on its own (scenario B); before bronze, the tasks its source
-types ask for (``SourceType.job_tasks``: incremental JDBC sources' ``extract_jdbc.py``); any
+types ask for (``SourceType.job_tasks``: incremental JDBC sources' ``task_extract_jdbc.py``); any
 failure notifies the failure emails and destinations (Slack/Teams) of the target. A domain
 with a deadline starts early enough and carries a run-duration health rule, so a run that will
 miss it alerts.
@@ -17,6 +17,7 @@ from pipelines.config.deploy import DeploySettings
 from pipelines.deploy.layout import CROSS_DOMAIN, LAYERS, PipelinePlan
 from pipelines.deploy.schedule import DailySchedule, daily_schedule
 from pipelines.deploy.variables import (
+    CATALOG,
     CONF_PATH,
     FAILURE_DESTINATIONS,
     FAILURE_EMAILS,
@@ -176,7 +177,7 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
     """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
     landing root the bronze streaming tables read (named by the job run: one extract a run)."""
     parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
-    parameters += ["--run-id", "{{job.run_id}}"]
+    parameters += ["--run-id", "{{job.run_id}}", "--catalog", CATALOG]  # retention reads bronze
     for source in sources:
         parameters += ["--source", source]
     task = {

@@ -8,10 +8,14 @@ from pipelines.config.entity import EntityConfig, SourcePriority, rule_name
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import Contract, contracts
-from pipelines.sources import corrupt_columns, extra_bronze_columns, rescued_columns
+from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
+from pipelines.sources.types.rest import RECORD_COLUMN
 
 __all__ = ["ColumnDoc", "DatasetDoc", "dictionary", "lineage_edges"]
+
+_REDACTED_JSON = " (keys only, values [REDACTED]: the values are in bronze_pii)"
+_HASHED = " (its HMAC: the text is in bronze_pii)"
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,15 @@ def _pii(column: Column) -> str:
 
 
 def _reader_columns(source: SourceConfig) -> tuple[ColumnDoc, ...]:
-    """What the source type's reader adds to bronze: unparseable and undeclared values, and
-    columns of its own (Kafka's topic, partition, offset and key)."""
+    """What the source type's reader adds to bronze: unparseable and undeclared values, whole
+    records, and columns of its own (Kafka's topic, partition, offset and key)."""
+    hashed, redacted = (_HASHED, _REDACTED_JSON) if source.has_pii else ("", "")
     kept = {
-        CORRUPT_COLUMN: "raw text of a record the reader could not parse",
-        RESCUED_COLUMN: "values of undeclared columns, as a JSON object",
+        CORRUPT_COLUMN: "raw text of a record the reader could not parse" + hashed,
+        RESCUED_COLUMN: "values of undeclared columns, as a JSON object" + redacted,
+        RECORD_COLUMN: "the whole record as delivered, as JSON" + redacted,
     }
-    names = [*corrupt_columns(source), *rescued_columns(source)]
+    names = [*corrupt_columns(source), *raw_json_columns(source)]
     own = [
         ColumnDoc(c.name, c.type, description=c.description) for c in extra_bronze_columns(source)
     ]
@@ -117,7 +123,11 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
     if pii:
         # Read from the source beside bronze (not from bronze, which holds masked values).
         clear = "Clear PII values, readable by entitled groups only; join on _content_hash."
-        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii), ()))
+        whole = tuple(
+            ColumnDoc(n, "string", description="raw, as delivered")
+            for n in [*corrupt_columns(source), *raw_json_columns(source)]
+        )
+        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii) + whole, ()))
     return [
         DatasetDoc(
             f"{layer}.{name}", layer, description, source.owner, columns, inputs,

@@ -2,7 +2,10 @@
 
 A source with PII columns gets two tables: ``bronze.<name>`` keeps the masked values (and
 everything downstream reads only it), ``bronze_pii.<name>`` the raw PII values keyed by the
-row's ``_content_hash``, so entitled readers can join them back.
+row's ``_content_hash``, so entitled readers can join them back. The raw JSON a reader keeps
+beside the declared columns (``_rescued_data``, REST's ``_record``) is raw content too: bronze
+keeps its keys with the values redacted (``transforms.pii.redact_json`` says why), and
+``bronze_pii`` the raw JSON.
 """
 
 from __future__ import annotations
@@ -11,11 +14,17 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.pii.keys import PiiKeyError, PiiKeys
-from pipelines.sources import bronze_kind, corrupt_columns, read_source, rescued_columns
+from pipelines.sources import (
+    bronze_kind,
+    corrupt_columns,
+    raw_json_columns,
+    read_source,
+    rescued_columns,
+)
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms import add_ingest_metadata
 from pipelines.transforms.metadata import INGEST_COLUMNS
-from pipelines.transforms.pii import keyed_content_hash, mask_pii
+from pipelines.transforms.pii import keyed_content_hash, mask_keys, mask_pii
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -49,9 +58,11 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
 
 
 def pii_key_columns(source: SourceConfig) -> list[str]:
-    """The columns of ``bronze_pii.<name>``: key, raw PII values, raw corrupt line, lineage."""
+    """The columns of ``bronze_pii.<name>``: key, raw PII values, raw corrupt line, raw JSON
+    (rescued data, whole records), lineage."""
     lineage = [c for c in INGEST_COLUMNS if c != "_content_hash"]
     raw = [c.name for c in source.columns if c.pii] + corrupt_columns(source)
+    raw += raw_json_columns(source)
     return ["_content_hash", *raw, *lineage]
 
 
@@ -64,7 +75,7 @@ def _ingested(spark: SparkSession, source: SourceConfig, context: RunContext) ->
         file_date=getattr(source.source, "file_date", None),
     )
     if source.has_pii:
-        key = _keys(context, source).token_key
+        key = mask_keys(spark, _keys(context, source)).token
         rows = rows.withColumn("_content_hash", keyed_content_hash(hashed, key))
     return rows
 
@@ -81,7 +92,10 @@ def _query(source: SourceConfig, context: RunContext) -> Query:
         if not source.has_pii:
             return rows
         corrupt = bool(corrupt_columns(source))
-        return mask_pii(rows, source.columns, _keys(context, source), has_corrupt_record=corrupt)
+        return mask_pii(
+            rows, source.columns, _keys(context, source), has_corrupt_record=corrupt,
+            raw_json=raw_json_columns(source),
+        )  # fmt: skip
 
     return query
 

@@ -24,7 +24,7 @@ from pipelines.pii.keys import PiiKeyError, PiiKeys
 from pipelines.spec import DatasetSpec, Query, RunContext
 from pipelines.transforms.conform import standard_value
 from pipelines.transforms.match import CLUSTER, MATCH_RULE, match
-from pipelines.transforms.pii import mask_value
+from pipelines.transforms.pii import mask_keys, mask_value
 from pipelines.transforms.survive import entity_key, survive
 
 if TYPE_CHECKING:
@@ -129,10 +129,12 @@ def _entity_query(
         merged = records.join(xref, ["_source", "_source_id"])
         survived = survive(merged, entity.attributes)
         values = []
+        masked = any(a.pii is not None for a in entity.attributes.values())
+        keys = mask_keys(spark, _keys(context, entity)) if masked else None
         for name, attribute in entity.attributes.items():
             value = F.col(name)
-            if attribute.pii is not None:
-                value = mask_value(value, attribute.pii, _keys(context, entity))
+            if attribute.pii is not None and keys is not None:
+                value = mask_value(value, attribute.pii, keys)
             values.append(value.alias(name))
         return survived.select(
             F.col(CLUSTER).alias(entity.key),

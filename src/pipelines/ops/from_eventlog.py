@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.loader import LakehouseConfig
@@ -94,6 +95,7 @@ def record_update(
 ) -> bool:
     """Record one update that just ended, with counts and rule metrics measured on the tables
     when it completed; returns whether a quality threshold was breached."""
+    from pipelines.alerts.deliver import lookup_secret
     from pipelines.ops.counts import RunCounts, count_run
     from pipelines.ops.hook import record_run
     from pipelines.ops.measure import measure
@@ -123,8 +125,9 @@ def record_update(
             run_row |= {"status": "FAILED", "error_summary": scrub_text(str(exc))[:2000]}
             echo(str(exc))
             breached = True
+    databricks = partial(lookup_secret, platform="databricks")  # the secret scopes
     record_run(
         spark, ops.config, ops.specs, run_row, flow_rows, table_format=None, echo=echo,
-        counts=counts, quality=quality,
+        counts=counts, quality=quality, secrets=databricks,
     )  # fmt: skip
     return breached

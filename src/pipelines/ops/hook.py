@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from pipelines.alerts.deliver import SecretResolver, lookup_secret
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
@@ -90,6 +91,7 @@ def record_run(
     profile: Profile | None = None,
     counts: RunCounts | None = None,
     quality: Sequence[QualityMetric] | None = None,
+    secrets: SecretResolver = lookup_secret,
 ) -> None:
     """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
     ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources when it
@@ -97,6 +99,7 @@ def record_run(
 
     ``counts``: the run's counts (``ops.counts.count_run``), when taken; else the
     reconciliation counts the tables. ``quality``: the run's rule metrics, when measured.
+    ``secrets``: how the alert destinations' secrets are read (the platform's lookup).
     """
     from pipelines.alerts.evaluate import alert_reads, evaluate_run
 
@@ -136,7 +139,7 @@ def record_run(
         with timed("alerts"):
             outcome = evaluate_run(
                 spark, config, run, flows, table_format=table_format, appended=streaming,
-                records=records,
+                records=records, secrets=secrets,
             )  # fmt: skip
         echo(outcome.summary())
     except Exception as exc:

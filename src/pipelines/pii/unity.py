@@ -22,7 +22,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.errors import LakehouseError
 from pipelines.layers.bronze import pii_key_columns
-from pipelines.sources import corrupt_columns
+from pipelines.sources import bronze_kind, corrupt_columns, raw_json_columns
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.pii import REDACTED
 
@@ -87,7 +87,8 @@ def _masks(source: SourceConfig, mask: str) -> list[str]:
 
 
 def _masks_of(source: SourceConfig, schema: str) -> list[str]:
-    table = f"ALTER STREAMING TABLE {schema}.{source.name} ALTER COLUMN"
+    kind = "STREAMING TABLE" if bronze_kind(source) == "streaming_table" else "MATERIALIZED VIEW"
+    table = f"ALTER {kind} {schema}.{source.name} ALTER COLUMN"
     statements = []
     for column in source.columns:
         if column.pii is None:
@@ -97,14 +98,16 @@ def _masks_of(source: SourceConfig, schema: str) -> list[str]:
         else:
             using = f"{schema}.pii_redact"
         statements.append(f"{table} {column.name} SET MASK {using};")
-    statements += [f"{table} {c} SET MASK {schema}.pii_redact;" for c in corrupt_columns(source)]
+    whole = [*corrupt_columns(source), *raw_json_columns(source)]  # raw lines and JSON
+    statements += [f"{table} {c} SET MASK {schema}.pii_redact;" for c in whole]
     return statements
 
 
 def _revealed_view(source: SourceConfig, catalog: str, entitled: str) -> list[str]:
     raw = [c for c in pii_key_columns(source) if c not in INGEST_COLUMNS]
     selected: Sequence[str] = [
-        *(c.name for c in source.columns), *corrupt_columns(source), *INGEST_COLUMNS,
+        *(c.name for c in source.columns), *corrupt_columns(source), *raw_json_columns(source),
+        *INGEST_COLUMNS,
     ]  # fmt: skip
     items = [
         f"CASE WHEN {entitled} THEN p.{c} ELSE b.{c} END AS {c}" if c in raw else f"b.{c}"

@@ -20,6 +20,7 @@ __all__ = [
     "bronze_kind",
     "corrupt_columns",
     "extra_bronze_columns",
+    "raw_json_columns",
     "read_source",
     "rescued_columns",
 ]
@@ -49,3 +50,10 @@ def rescued_columns(config: SourceConfig) -> list[str]:
 def extra_bronze_columns(config: SourceConfig) -> tuple[ExtraColumn, ...]:
     """Columns bronze keeps beyond the declared ones and the ingestion metadata."""
     return source_type(config).extra_bronze_columns
+
+
+def raw_json_columns(config: SourceConfig) -> list[str]:
+    """Columns of raw JSON outside the contract: rescued data and whole records. For a source
+    with PII, bronze keeps their keys with values redacted and ``bronze_pii`` the raw JSON."""
+    kind = source_type(config)
+    return [*kind.rescued_columns(config), *kind.record_columns(config)]

@@ -5,8 +5,9 @@ source it inspects the files bronze has not ingested yet (their headers, keys or
 plus a sample of values) against the contract, records every change in ``ops.schema_changes``
 and applies the source's policy: ``rescue`` carries on (undeclared columns land in
 ``_rescued_data``), ``evolve`` adds new columns to the contract of this and every later run (as
-nullable strings), ``fail`` stops the run naming file, column and change. A missing column
-never stops a ``rescue`` or ``evolve`` run: it is null, and quarantined where not nullable.
+nullable strings; in a source with PII, masked ``redact``), ``fail`` stops the run naming
+file, column and change. A missing column never stops a ``rescue`` or ``evolve`` run: it is
+null, and quarantined where not nullable.
 
 A declared column that a file carries under one of its ``aliases`` is ``renamed`` (old name:
 the contract's, new name: the file's): the readers fold it into the declared column, so the
@@ -24,6 +25,7 @@ from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
+from pipelines.config.pii import PiiSpec
 from pipelines.errors import PipelineRunError
 from pipelines.ops import append_rows
 from pipelines.sources.file_inspect import FileShape, inspect_file, matching_files
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["ColumnChange", "SchemaDriftError", "apply_schema_drift", "detect_changes"]
 
 Change = Literal["added", "missing", "retyped", "renamed"]
+_UNDECLARED_PII = PiiSpec.model_validate({"class": "other", "mask": "redact"})
 _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
 
 
@@ -153,9 +156,13 @@ def _record(
 
 
 def _evolve(source: SourceConfig, names: Sequence[str], run_id: str) -> SourceConfig:
+    """``source`` with the new columns as nullable strings. In a source that declares PII they
+    are PII too (``redact``: clear only in ``bronze_pii``) until someone declares them: an
+    undeclared column of such a source may be personal, and nobody chose its mask."""
     known = {c.name for c in source.columns}
+    pii = _UNDECLARED_PII if source.has_pii else None
     added = [
-        Column(name=n, description=f"added by schema drift (first seen by run {run_id})")
+        Column(name=n, description=f"added by schema drift (first seen by run {run_id})", pii=pii)
         for n in dict.fromkeys(names)
         if n not in known
     ]

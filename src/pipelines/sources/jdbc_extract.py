@@ -4,6 +4,13 @@ stream the extracts into bronze (why: see ``pipelines.sources.jdbc``).
 Locally the runner extracts before the graph runs; on Databricks the daily job's ``extract``
 task does (``pipelines.sources.jdbc_task``), with the folder operations of ``dbutils.fs``
 (the landing root is ``abfss://`` or a ``/Volumes`` path there) instead of the local ones.
+
+Retention: an extract holds the source's rows in clear, PII included, under
+``<landing root>/_extracts/<source>/<run id>/``. Once bronze has ingested it (its files are
+in ``bronze.<source>._source_file``) it is only a copy, so each extract deletes the older
+ones bronze ingested (:func:`prune_extracts`), keeping the newest ``keep_extracts`` and the
+newest one holding rows (the watermark is read from the extracts). An extract bronze has not
+ingested (a failed run) is never deleted.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ __all__ = [
     "LocalFolders",
     "extract_increment",
     "extract_root",
+    "prune_extracts",
     "read_watermark",
     "reset_extracts",
     "stream_extracts",
@@ -153,6 +161,49 @@ def extract_increment(
     folders.move(staging, final)
     rows = spark.read.schema(extract_schema(config)).parquet(final).count()
     return where, rows
+
+
+def prune_extracts(
+    spark: SparkSession,
+    config: SourceConfig,
+    landing_root: str,
+    bronze_table: str,
+    folders: Folders | None = None,
+) -> list[str]:
+    """Delete the extract folders ``bronze_table`` ingested, but the newest ``keep_extracts``
+    and the newest holding rows; returns the deleted run ids (oldest first).
+
+    A folder is ingested when bronze holds a watermark value at least its newest: extracts
+    only take rows past the previous watermark, and the stream reads every new file of the
+    folder at once, so bronze cannot hold a later folder's rows without the earlier ones'.
+    Nothing is deleted when the table cannot be read (the first run, another catalog).
+    """
+    folders = folders or LocalFolders()
+    incremental = jdbc_source(config).incremental
+    assert incremental is not None
+    root = extract_root(landing_root, config.name)
+    names = folders.extracts(root)  # run ids: sorted by time
+    older = names[: -incremental.keep_extracts]
+    if not older:
+        return []
+    kind = next(c.type for c in config.columns if c.name == incremental.column)
+    mark = F.max(F.col(incremental.column).try_cast(kind))
+    try:
+        (ingested,) = spark.read.table(bronze_table).agg(mark).collect()[0]
+    except Exception:  # not readable: keep every extract
+        return []
+    files = spark.read.schema(extract_schema(config)).option("recursiveFileLookup", "true")
+    run = F.regexp_extract(F.input_file_name(), r"/_extracts/[^/]+/([^/]+)/[^/]*$", 1)
+    newest = files.parquet(root).groupBy(run.alias("run")).agg(mark.alias("mark")).collect()
+    marks = {r["run"]: r["mark"] for r in newest}
+    holding = max(marks, default=None)
+    gone = [
+        n for n in older
+        if n != holding and (n not in marks or (ingested is not None and marks[n] <= ingested))
+    ]  # fmt: skip
+    for name in gone:
+        folders.remove(f"{root}/{name}")
+    return gone
 
 
 def reset_extracts(config: SourceConfig, landing_root: str) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pipelines.config import load_config
 from pipelines.errors import LakehouseError
 from pipelines.platform import platform_for
-from pipelines.sources.jdbc_extract import Folders, extract_increment
+from pipelines.sources.jdbc_extract import Folders, extract_increment, prune_extracts
 from pipelines.sources.types.jdbc import extracted
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def main(
     spark: SparkSession | None = None,
     folders: Folders | None = None,
 ) -> int:
-    """``extract_jdbc.py --conf C --landing-root L --run-id R --source S [--source S2]``.
+    """``task_extract_jdbc.py --conf C --landing-root L --run-id R [--catalog K] --source S
+    [--source S2]``.
 
     Raises:
         LakehouseError: A named source is not an incremental JDBC source of the config.
@@ -43,6 +44,9 @@ def main(
     parser.add_argument("--conf", required=True, help="the synced src/conf folder")
     parser.add_argument("--landing-root", required=True)
     parser.add_argument("--run-id", required=True, help="names the extract folder")
+    parser.add_argument(
+        "--catalog", help="of the bronze tables: extracts they ingested are deleted (raw PII)"
+    )
     parser.add_argument("--source", action="append", required=True)
     parser.add_argument("--platform", default="databricks", choices=["databricks", "local"])
     args = parser.parse_args(argv)
@@ -64,4 +68,8 @@ def main(
             platform=args.platform, folders=folders,
         )  # fmt: skip
         print(f"extract {name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
+        bronze = ".".join([*([args.catalog] if args.catalog else []), "bronze", name])
+        gone = prune_extracts(spark, known[name], args.landing_root, bronze, folders)
+        if gone:
+            print(f"extract {name}: deleted {len(gone)} ingested extract(s) (raw PII)")
     return 0

@@ -73,7 +73,7 @@ module "grants" {
     (module.unity_catalog.landing_external_location) = concat(
       [
         { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
-        { principal = "data_engineers", privileges = ["READ_FILES"] },
+        { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: feeds, _extracts
       ],
       # a developer's dev pipelines read the landing zone as the developer
       [for user in var.developers : { principal = user, privileges = ["READ_FILES"] }],
@@ -103,6 +103,7 @@ module "secret_scopes" {
   secret_scopes_file  = local.secret_scopes_file
   pipelines_principal = module.identities.pipelines_service_principal_application_id
   reader_groups       = ["data_engineers"]
+  pii_reader_groups   = ["pii_readers"]
 
   depends_on = [module.identities]
 }

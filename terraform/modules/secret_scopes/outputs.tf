@@ -9,6 +9,6 @@ output "pii_scopes" {
 }
 
 output "readers" {
-  description = "Principals with READ on every scope, keyed by label (pipelines, group:<name>)."
+  description = "Principals with READ on each scope, keyed by scope, then label (pipelines, group:<name>)."
   value       = local.readers
 }

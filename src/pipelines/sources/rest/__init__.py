@@ -29,6 +29,7 @@ from pyspark.sql.types import StringType, StructField, StructType, TimestampType
 
 from pipelines.config.model import RestSource, SourceConfig
 from pipelines.secrets import resolve
+from pipelines.sources.types.rest import RECORD_COLUMN
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -41,8 +42,6 @@ __all__ = [
     "rest_schema",
     "secret_headers",
 ]
-
-RECORD_COLUMN = "_record"
 
 
 def secret_headers(source: RestSource, platform: str = "local") -> dict[str, str]:

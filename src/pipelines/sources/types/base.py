@@ -110,6 +110,11 @@ class SourceType:
         """``[_rescued_data]`` when the reader keeps undeclared values there."""
         return []
 
+    def record_columns(self, config: SourceConfig) -> list[str]:
+        """Bronze-only columns holding each whole raw record as a JSON object (REST's
+        ``_record``); like rescued data, their values are raw content outside the contract."""
+        return []
+
     def prepare(
         self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
     ) -> None:

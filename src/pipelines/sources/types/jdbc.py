@@ -52,12 +52,15 @@ class Jdbc(SourceType):
     ) -> None:
         if not _incremental(config):
             return
-        from pipelines.sources.jdbc_extract import extract_increment
+        from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
         where, rows = extract_increment(
             spark, config, context.landing_root, context.run_id, platform=context.platform
         )
         echo(f"  extract {config.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
+        gone = prune_extracts(spark, config, context.landing_root, f"bronze.{config.name}")
+        if gone:
+            echo(f"  extract {config.name}: deleted {len(gone)} ingested extract(s) (raw PII)")
 
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         if _incremental(config):

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from pipelines.config.model import SourceConfig
     from pipelines.spec import DatasetKind, RunContext
 
-__all__ = ["Rest"]
+__all__ = ["RECORD_COLUMN", "Rest"]
+
+RECORD_COLUMN = "_record"
+"""The whole record as JSON, kept in bronze beside the declared fields."""
 
 
 class Rest(SourceType):
@@ -27,6 +30,9 @@ class Rest(SourceType):
         from pipelines.sources.rest import read_rest
 
         return read_rest(spark, config, context.platform)
+
+    def record_columns(self, config: SourceConfig) -> list[str]:
+        return [RECORD_COLUMN]
 
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         snapshot = typed_source(config, RestSource).mode == "snapshot"
