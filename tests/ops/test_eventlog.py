@@ -61,12 +61,14 @@ def test_an_update_maps_to_one_run_and_one_row_per_flow() -> None:
     )  # fmt: skip
     assert records.flows == (
         {"run_id": "u-42", "dataset": "bronze.catalog", "layer": "bronze", "status": "COMPLETED",
-         "rows_in": None, "rows_out": 455, "rows_quarantined": None, "seconds": 5.0, "error": None},
+         "rows_in": None, "rows_out": 455, "rows_quarantined": None, "seconds": 5.0, "error": None,
+         "fingerprint": None},
         {"run_id": "u-42", "dataset": "silver.catalog", "layer": "silver", "status": "COMPLETED",
-         "rows_in": None, "rows_out": 440, "rows_quarantined": 12, "seconds": 5.0, "error": None},
+         "rows_in": None, "rows_out": 440, "rows_quarantined": 12, "seconds": 5.0, "error": None,
+         "fingerprint": None},
         {"run_id": "u-42", "dataset": "gold.team_a", "layer": "gold", "status": "FAILED",
          "rows_in": None, "rows_out": None, "rows_quarantined": None, "seconds": 2.0,
-         "error": "ArithmeticException: Division by zero"},
+         "error": "ArithmeticException: Division by zero", "fingerprint": None},
     )  # fmt: skip
 
 

@@ -44,11 +44,12 @@ def test_flow_rows_cover_every_dataset_in_graph_order() -> None:
         "silver.a": FlowState("silver.a", "FAILED", T0, T0.replace(second=1), "[CAST] bad"),
     }
     counts = {"bronze.a": DatasetCounts(10, 10, None)}
-    rows = flow_rows("r1", ["bronze.a", "silver.a", "gold.g"], flows, counts)
+    prints = {"bronze.a": "f1", "silver.a": "f1"}  # one unit; gold.g not fingerprinted
+    rows = flow_rows("r1", ["bronze.a", "silver.a", "gold.g"], flows, counts, prints)
     assert [tuple(r.values()) for r in rows] == [
-        ("r1", "bronze.a", "bronze", "COMPLETED", 10, 10, None, 3.0, None),
-        ("r1", "silver.a", "silver", "FAILED", None, None, None, 1.0, "[CAST] bad"),
-        ("r1", "gold.g", "gold", "SKIPPED", None, None, None, 0.0, None),
+        ("r1", "bronze.a", "bronze", "COMPLETED", 10, 10, None, 3.0, None, "f1"),
+        ("r1", "silver.a", "silver", "FAILED", None, None, None, 1.0, "[CAST] bad", "f1"),
+        ("r1", "gold.g", "gold", "SKIPPED", None, None, None, 0.0, None, None),
     ]
 
 

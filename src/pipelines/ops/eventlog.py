@@ -151,6 +151,7 @@ def _flow_row(run_id: str, flow: _Flow) -> dict[str, Any]:
         "rows_quarantined": flow.dropped,
         "seconds": seconds,
         "error": scrub_text(flow.error) if flow.error else None,
+        "fingerprint": None,  # local runs only (pipelines.ops.up_to_date)
     }
 
 
