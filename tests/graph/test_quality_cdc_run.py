@@ -7,6 +7,7 @@ included); per-rule counts land in ``ops.quality_metrics``; a breached threshold
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,9 +89,15 @@ def test_quality_and_cdc_on_one_change_feed_then_a_rerun(
         ("silver.product_catalog", "year_release_plausible", "quarantine", 0, 6, False),
     ]
 
-    # An incremental rerun: the lookup reads silver.product_catalog after it is recomputed
-    # (the engine alone would read it while it is rewritten: FAILED_READ_FILE.FILE_NOT_EXIST).
-    rerun = run(spark, only_sources, landing, lakehouse_home)
+    # An incremental rerun after the catalog's definition changed: the catalog is recomputed,
+    # and so are the orders whose rule looks it up (nothing new arrived: without the change
+    # both would be up to date). The lookup reads silver.product_catalog after it is
+    # recomputed (the engine alone would read it while it is rewritten:
+    # FAILED_READ_FILE.FILE_NOT_EXIST).
+    catalog = only_sources.source("product_catalog")
+    edited = catalog.model_copy(update={"description": f"{catalog.description} (reviewed)"})
+    sources = tuple(edited if s is catalog else s for s in only_sources.sources)
+    rerun = run(spark, replace(only_sources, sources=sources), landing, lakehouse_home)
     assert {f.state for f in rerun.flows.values()} == {"COMPLETED"}
     assert (_rows(spark, HISTORY), _rows(spark, QUARANTINED)) == (history, quarantined)
 
