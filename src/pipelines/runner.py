@@ -26,6 +26,7 @@ from pipelines.ops.record import RunInfo
 from pipelines.pii.keys import resolve_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
+from pipelines.restore import keep_last_good
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,
@@ -194,11 +195,13 @@ def _run_phases(
         reset = [n for n in todo if n in recomputed]
         for name in todo:  # a rerun starts their bookkeeping afresh
             tracker.flows.pop(name, None)
+        since = datetime.now(UTC)
         run_once(
             spark, specs, todo, reset=reset, storage_root=storage_root,
             table_format=table_format, echo=echo, tracker=tracker, profile=profile,
         )  # fmt: skip
         failures |= tracker.failed
+        _keep_last_good(spark, tracker, reset, since, table_format, echo)
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
         # In one phase the engine itself skips what reads a failed dataset: say why, as above.
@@ -211,6 +214,23 @@ def _run_phases(
     return failures
 
 
+def _keep_last_good(
+    spark: SparkSession,
+    tracker: RunTracker,
+    recomputed: list[str],
+    since: datetime,
+    table_format: str | None,
+    echo: Printer,
+) -> None:
+    """The engine empties a view before recomputing it: one that did not complete (failed, or
+    skipped after a failed input) gets its data from before the run back (Delta only)."""
+    unfinished = [n for n in recomputed if tracker.flows.get(n, FlowState(n)).state != "COMPLETED"]  # fmt: skip # noqa: E501
+    if not unfinished or table_format not in (None, "delta"):
+        return
+    if restored := keep_last_good(spark, unfinished, since):
+        echo(f"   = {', '.join(restored)} kept the data of the last good run")
+
+
 def _not_run(
     specs: tuple[DatasetSpec, ...], tracker: RunTracker, names: list[str], failures: dict[str, str]
 ) -> list[str]:
@@ -221,21 +241,23 @@ def _not_run(
 
 
 def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
-    """Split the views phase so that a view runs in a later phase than what its rules look up.
+    """Split the views phase so that a view runs in a later phase than what its rules look up
+    (and than the inputs the engine does not order it after: ``DatasetSpec.unordered``).
 
     The local engine does not order a flow after a table it reads inside a rule's lookup (a
     foreign key): it would start both at once, and the lookup would list the files of the
     referenced view before that view is rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on every
-    rerun, its own retries included). Inputs read directly stay in one phase: the engine
-    orders those itself.
+    rerun, its own retries included). Other inputs read directly stay in one phase: the
+    engine orders those itself.
     """
     by_name = {s.name: s for s in specs}
     wave = dict.fromkeys(views, 0)
     for _ in views:  # longest chain of lookups; at most one pass per view
         for name in views:
             spec = by_name[name]
-            after = [wave[i] for i in spec.inputs if i in wave and i not in spec.lookups]
-            later = [wave[i] + 1 for i in spec.lookups if i in wave]
+            apart = {*spec.lookups, *spec.unordered}
+            after = [wave[i] for i in spec.inputs if i in wave and i not in apart]
+            later = [wave[i] + 1 for i in apart if i in wave]
             wave[name] = max([0, *after, *later])
     return [[n for n in views if wave[n] == w] for w in range(max(wave.values(), default=-1) + 1)]
 

@@ -95,6 +95,8 @@ class DatasetSpec:
         lookups: The inputs a quality rule looks up (``foreign_key``), also listed in
             ``inputs``. The local engine does not order a flow after its lookups, so the
             runner refreshes them in an earlier phase (``runner._waves``).
+        unordered: Other inputs the local engine was seen not to order this flow after (an
+            entity's input tables); the runner refreshes them in an earlier phase too.
     """
 
     name: str
@@ -105,6 +107,7 @@ class DatasetSpec:
     partition_cols: tuple[str, ...] = ()
     flow: AutoCdcFlow | None = None
     lookups: tuple[str, ...] = ()
+    unordered: tuple[str, ...] = ()
 
     @property
     def stored(self) -> bool:
