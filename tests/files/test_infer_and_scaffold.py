@@ -115,6 +115,20 @@ def test_new_source_scaffolds_a_valid_config_and_never_overwrites(conf_copy: Pat
     assert main(["validate"]) == 0
 
 
+def test_a_date_in_another_format_is_no_type_change() -> None:
+    # issue 17: every run reading M/d/yyyy dates raised "retyped (date -> date)"
+    base = source("s", path="s")
+    path = Path("/landing/s/a.csv")
+    us = FileShape(path, ("id", "name", "day"), {}, ({"id": "1", "day": "3/1/2024"}, {"id": "2", "day": "12/31/2024"}))  # fmt: skip
+    declared = base.model_copy(update={"columns": (base.columns[0], base.columns[1], type(base.columns[2]).model_validate({"name": "day", "type": "date", "format": "M/d/yyyy"}))})  # fmt: skip
+    assert detect_changes(declared, us) == []  # the declared pattern reads them
+    assert detect_changes(base, us) == []  # dd/MM/yyyy declared: cast failures, not drift
+    words = FileShape(path, ("id", "name", "day"), {}, ({"id": "1", "day": "soon"}, {"id": "2", "day": "later"}))  # fmt: skip
+    assert [c.describe() for c in detect_changes(declared, words)] == [
+        "file /landing/s/a.csv: column 'day' changed type date -> string"
+    ]
+
+
 def test_detect_changes_a_renamed_column_through_its_alias() -> None:
     base = source("s", path="s")
     aliased = {"name": "name", "type": "string", "aliases": ["full_name", "label"]}

@@ -79,9 +79,12 @@ def _retyped(declared: Column, shape: FileShape) -> str | None:
     values = [r.get(declared.name) for r in shape.records]
     present = [v.strip() for v in values if v is not None and v.strip()]
     # One bad value is a quality problem (quarantined); a type change is when none fits.
-    if not present or any(value_fits(v, declared.type, declared.format) for v in present):
+    if not present or any(value_fits(v, declared.type, declared.patterns) for v in present):
         return None
-    return infer_column(present).type
+    # A date in another format is still a date: a format is no type (the values that do not
+    # parse are quarantined as cast:<col>, a quality problem).
+    observed = infer_column(present).type
+    return None if observed == declared.type else observed
 
 
 def _observed(shape: FileShape, name: str) -> str:
