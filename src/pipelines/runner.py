@@ -23,7 +23,7 @@ from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.hook import after_run
 from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
 from pipelines.ops.record import RunInfo
-from pipelines.pii.keys import resolve_keys
+from pipelines.pii.keys import resolve_source_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
 from pipelines.restore import keep_last_good
@@ -82,20 +82,18 @@ def run_pipeline(
     everything, checkpoints included.
 
     Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
-    place looked): a missing key fails the run before anything is read.
+    place looked): a source whose key is missing or malformed fails alone, saying why, and
+    the rest runs.
 
     ``profile`` collects the wall time of each step (``lakehouse run --profile`` prints it).
 
     Raises:
         PipelineRunError: Naming every dataset that failed.
-        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
-    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
-    masks |= {a.pii.mask for e in config.entities for a in e.attributes.values() if a.pii}
-    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
+    keys, unkeyed = resolve_source_keys(config.project.pii, _masks(config), secrets_dir=secrets_dir)  # fmt: skip # noqa: E501
     context = RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
     specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
@@ -122,8 +120,11 @@ def run_pipeline(
         # Sources whose work happens before the graph (extracts, data source registration) or
         # that a local run leaves out; the datasets built from them are left out of this run.
         with timed("prepare sources"):
-            prepared = prepare_sources(spark, config.sources, context, echo)
+            keyed = [s for s in config.sources if s.name not in unkeyed]
+            prepared = prepare_sources(spark, keyed, context, echo)
+        prepared.failed.update({n: r for n, r in unkeyed.items() if "." not in n})  # a key
         specs, skipped, failed = _leave_out(specs, prepared, echo)
+        failed |= {n: r for n, r in unkeyed.items() if "." in n}  # an entity's key
         stored = [s for s in specs if s.stored]
         left_out = {*prepared.skipped, *prepared.failed}
         ran = replace(config, sources=tuple(s for s in config.sources if s.name not in left_out))
@@ -146,6 +147,14 @@ def run_pipeline(
         error = sys.exc_info()[1]
         with timed("after run"):
             after_run(spark, ran, stored, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality)  # fmt: skip # noqa: E501
+
+
+def _masks(config: LakehouseConfig) -> dict[str, set[str]]:
+    """The PII masks of each source (by name) and entity (``silver.<name>``) that has some."""
+    masks = {s.name: set[str](c.pii.mask for c in s.columns if c.pii) for s in config.sources}
+    for e in config.entities:
+        masks[f"silver.{e.name}"] = {a.pii.mask for a in e.attributes.values() if a.pii}
+    return {name: mine for name, mine in masks.items() if mine}
 
 
 def _run_phases(
