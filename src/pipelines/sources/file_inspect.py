@@ -26,6 +26,7 @@ from pipelines.sources.infer import normalise_name
 
 __all__ = [
     "FileShape",
+    "Record",
     "inspect_file",
     "landing_location",
     "matching_files",

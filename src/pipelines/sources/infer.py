@@ -133,5 +133,17 @@ def infer_column(values: Iterable[str | None]) -> Inferred:
     for kind, formats in (("date", DATE_FORMATS), ("timestamp", TIMESTAMP_FORMATS)):
         pattern = _datetime(present, formats)
         if pattern:
-            return Inferred(kind, nullable, None if pattern in _ISO else pattern, example)
+            pattern = None if pattern in _ISO else _tolerant(pattern, present)
+            return Inferred(kind, nullable, pattern, example)
     return Inferred("string", nullable, None, example)
+
+
+def _tolerant(pattern: str, values: Sequence[str]) -> str:
+    """``MM/dd/yyyy`` as ``M/d/yyyy`` when a value has a one-digit month, day or hour
+    (``3/1/2024``): Spark's ``MM`` needs two digits, ``M`` reads one or two; strptime
+    (which chose the pattern) reads both either way."""
+    if all(len(v) == len(pattern.replace("'", "")) for v in values):
+        return pattern
+    for padded, short in (("MM", "M"), ("dd", "d"), ("HH", "H")):
+        pattern = pattern.replace(padded, short)
+    return pattern
