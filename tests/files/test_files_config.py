@@ -125,3 +125,14 @@ def test_null_values_of_the_source_are_each_columns_default(tmp_path: Path) -> N
     path.write_text(text.replace("{name: customer, type: string}", "{name: customer, null_values: [n/a]}"))  # fmt: skip
     (source,) = load_config(conf).sources
     assert [c.null_values for c in source.columns] == [("NULL", "NA"), ("n/a",), ("NULL", "NA")]
+
+
+def test_an_unknown_key_does_not_hide_the_files_other_problems(tmp_path: Path) -> None:
+    # issue 17: validate reported 3 problems, then 2 more once those were fixed
+    conf = file_conf(tmp_path, "orders")
+    path = conf / "sources" / "orders.yml"
+    path.write_text(path.read_text().replace("dedupe: {key: [id]}", "dedupe: {key: [idx]}"))
+    assert _messages(conf, "orders", "delimiter: ';'", "delimeter: ';'") == [
+        "sources/orders.yml:7:9: source.csv.delimeter: unknown key 'delimeter' (did you mean 'delimiter'?)",
+        "sources/orders.yml:15:12: silver.dedupe.key: names unknown columns: idx (declared: id, customer, day)",
+    ]  # fmt: skip
