@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
+from pipelines.causes import LogTail, with_cause
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
@@ -363,10 +364,11 @@ def run_once(
         register(tuple(specs), spark, table_format)
         return [s.name for s in specs]
 
+    log = LogTail.of(spark)  # the server log from here on: failed flows' root causes
     with timed("register graph"):
         events = _start(spark, define, list(names), list(reset), storage_root)
     with timed(f"run {len(names)} dataset(s)"):
-        _follow(events, echo, tracker, profile)
+        _follow(events, echo, tracker, profile, log)
     return tracker
 
 
@@ -427,6 +429,7 @@ def _follow(
     echo: Printer,
     tracker: RunTracker,
     profile: Profile | None = None,
+    log: LogTail | None = None,
 ) -> None:
     clock = _FlowClock()
     try:
@@ -438,14 +441,17 @@ def _follow(
             finished = tracker.observe(event.event.message, at)
             clock.saw(tracker)
             if finished is not None:
+                if finished.state == "FAILED" and log is not None:
+                    finished.error = with_cause(finished.error, log.text())
                 echo(_flow_line(finished))
         clock.report(profile)
     except Exception as exc:  # the server aborts the stream when the graph cannot run
         tracker.run_state = "FAILED"
         name = _failed_dataset(str(exc), tracker)
         tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
-        tracker.flows[name].error = _first_line(str(exc))
-        echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
+        error = with_cause(str(exc), log.text()) if log is not None else str(exc)
+        tracker.flows[name].error = _first_line(error)
+        echo(f"  x {name:<52} failed: {_first_line(error)}")
 
 
 class _FlowClock:
