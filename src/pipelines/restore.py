@@ -30,6 +30,8 @@ def keep_last_good(spark: SparkSession, names: Sequence[str], since: datetime) -
 
     restored = []
     for name in names:
+        if not spark.catalog.tableExists(name):  # never created: nothing to keep
+            continue
         history = spark.sql(f"DESCRIBE HISTORY {name}")
         earlier = F.when(F.col("timestamp") < F.lit(since), F.col("version"))
         version, newest = history.agg(F.max(earlier), F.max("version")).collect()[0]
