@@ -9,7 +9,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.sources.drift import ColumnChange, detect_changes
-from pipelines.sources.file_inspect import FileShape
+from pipelines.sources.file_inspect import FileShape, count_records
 from pipelines.sources.infer import Inferred, infer_column, normalise_name
 from tests.files.samples import source, write, write_json_lines, write_parquet, write_xlsx
 
@@ -218,3 +218,13 @@ def test_new_source_reads_the_whole_file_and_says_what_it_inferred(conf_copy: Pa
         "  stay_date: date M/d/yyyy (every one of its 1,200 values parses), not null (every one of 1,200 records has one)\n"
         "  children: int (every one of its 1,198 values parses), nullable (2 of 1,200 missing)\n"
     )  # fmt: skip
+
+
+def test_csv_records_are_counted_quote_aware(tmp_path: Path) -> None:
+    # issue 17: split multi-line records were counted as read and "balanced"
+    text = 'id,note\r\n1,"two\r\nlines"\r\n\r\n2,plain\r\n3,"a ""quoted"" word"'
+    path = write(tmp_path / "a.csv", text)
+    assert count_records(path, source("s", path="s").source) == 3  # type: ignore[arg-type]
+    headless = source("s", path="s", csv={"header": False, "delimiter": ";"}).source
+    assert count_records(write(tmp_path / "b.csv", "1;x\n2;y\n"), headless) == 2  # type: ignore[arg-type]
+    assert count_records(write(tmp_path / "c.csv", ""), source("s", path="s").source) == 0  # type: ignore[arg-type]

@@ -20,13 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
 from pipelines.errors import PipelineRunError
 from pipelines.ops import append_rows
-from pipelines.sources.file_inspect import FileShape, inspect_file, matching_files
+from pipelines.sources.file_inspect import FileShape, ingested_files, inspect_file, matching_files
 from pipelines.sources.infer import infer_column, value_fits
 
 if TYPE_CHECKING:
@@ -116,13 +115,6 @@ def detect_changes(source: SourceConfig, shape: FileShape) -> list[ColumnChange]
     return changes
 
 
-def _ingested(spark: SparkSession, table: str) -> set[Path]:
-    if not spark.catalog.tableExists(table):
-        return set()
-    rows = spark.sql(f"SELECT DISTINCT _source_file FROM {table}").collect()
-    return {Path(unquote(urlparse(r[0]).path)) for r in rows if r[0]}
-
-
 def _evolved_before(spark: SparkSession, dataset: str) -> list[str]:
     if not spark.catalog.tableExists("ops.schema_changes"):
         return []
@@ -190,7 +182,7 @@ def apply_schema_drift(
         dataset = f"bronze.{source.name}"
         if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
             source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
-        done = _ingested(spark, dataset)
+        done = ingested_files(spark, dataset)
         new = [p for p in matching_files(landing_root, spec) if p not in done]
         changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
         if changes:
