@@ -50,10 +50,11 @@ def root_cause(error: str, log: str) -> str | None:
 def with_cause(error: str, log: str) -> str:
     """``error`` led by its root cause, when the log knows one the error does not say (first:
     the printed line is the error's first, cut at 300 characters)."""
+    first, _, rest = error.strip().partition("\n")
     cause = root_cause(error, log)
-    if cause is None or cause.split(": ", 1)[-1] in error:
+    if cause is None or cause.split(": ", 1)[-1] in first:  # printed: the first line only
         return error
-    return f"{cause} (in: {error.strip()})"
+    return f"{cause} (in: {first})" + (f"\n{rest}" if rest else "")
 
 
 class LogTail:

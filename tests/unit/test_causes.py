@@ -28,6 +28,9 @@ def test_the_innermost_cause_of_the_errors_trace_is_surfaced() -> None:
     assert root_cause(ERROR, LOG) == "IllegalArgumentException: Delimiter cannot be empty"
     assert with_cause(ERROR, LOG) == f"IllegalArgumentException: Delimiter cannot be empty (in: {ERROR})"  # fmt: skip
     assert with_cause(ERROR, "") == ERROR  # no log (a remote server): the error as it was
+    # the engine's own second line may name the cause: it leads the (printed) first line
+    two = f"{ERROR}\nDelimiter cannot be empty"
+    assert with_cause(two, LOG) == f"IllegalArgumentException: Delimiter cannot be empty (in: {ERROR})\nDelimiter cannot be empty"  # fmt: skip
     said = "Error: [USER_RAISED_EXCEPTION] quality rule 'x' failed SQLSTATE: P0001"
     assert with_cause(said, LOG) == said  # no trace carries it: nothing to add
 
