@@ -27,7 +27,8 @@ _ERROR_CLASS = re.compile(r"\[([A-Z_]+(?:\.[A-Z_]+)*)\]")
 
 def root_cause(error: str, log: str) -> str | None:
     """The innermost ``Caused by:`` (``Class: message``, package left out) of the last stack
-    trace in ``log`` that carries ``error``'s first line (or its ``[ERROR_CLASS]``)."""
+    trace in ``log`` that carries ``error``'s first line (or its ``[ERROR_CLASS]``) and has a
+    cause (the engine repeats the error on lines without one)."""
     first = error.strip().splitlines()[0] if error.strip() else ""
     named = _ERROR_CLASS.search(first)
     needle = named.group(0) if named else first[:120]
@@ -39,7 +40,7 @@ def root_cause(error: str, log: str) -> str | None:
         if _ENTRY.match(line):
             inside = False
         if needle in line and "Caused by:" not in line:
-            inside, cause = True, None  # the last trace with the error wins
+            inside = True  # a trace of the error (or a line that repeats it, no trace)
             continue
         match = _CAUSED_BY.match(line.strip()) if inside else None
         if match:

@@ -20,6 +20,7 @@ Caused by: java.lang.IllegalArgumentException: Delimiter cannot be empty
 \t... 25 more
 2026-12-04T16:03:25,753 WARN org.apache.spark.scheduler.TaskSetManager: Lost task 0.0
 Caused by: java.lang.IllegalStateException: another trace's cause
+2026-12-04T16:03:26,001 WARN org.apache.spark.sql.pipelines: [FAILED_READ_FILE.NO_HINT] again, no trace
 """
 
 
