@@ -111,13 +111,13 @@ def test_plain_reruns_keep_entities_and_their_mart(spark: SparkSession, tmp_path
             storage_root=(lakehouse_home / "pipeline_storage").as_uri(), echo=said.append,
         )  # fmt: skip
     assert sorted(failed.value.failed) == ["quarantine.contacts", "silver.contacts"]
-    # The engine says only that writing failed; the root cause comes first (pipelines.causes).
-    assert failed.value.failed["quarantine.contacts"].startswith(
-        "SparkRuntimeException: [USER_RAISED_EXCEPTION] quality rule 'no_boom' failed "
-        "(action: fail): name <> 'Boom' SQLSTATE: P0001 (in: Error: [TASK_WRITE_FAILED] "
-    )
     assert "   = silver.contacts, quarantine.contacts kept the data of the last good run" in said
     assert "   - silver.persons_xref, silver.persons, gold.persons_by_source_count not run: an input failed" in said  # fmt: skip
     assert _rows(spark, "SELECT id FROM silver.contacts ORDER BY 1") == [("A",), ("B",), ("C",)]
     assert _rows(spark, mart) == [(1, 1), (2, 2)]
     assert _rows(spark, "SELECT count(*) FROM silver.persons_xref") == [(5,)]
+    # The engine says only that writing failed; the root cause comes first (pipelines.causes).
+    assert failed.value.failed["quarantine.contacts"].startswith(
+        "SparkRuntimeException: [USER_RAISED_EXCEPTION] quality rule 'no_boom' failed "
+        "(action: fail): name <> 'Boom' SQLSTATE: P0001 (in: Error: [TASK_WRITE_FAILED] "
+    )
