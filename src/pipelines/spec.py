@@ -111,6 +111,8 @@ class DatasetSpec:
             ``inputs``. The local engine does not order a flow after its lookups, so the
             runner refreshes them in an earlier phase (``runner._waves``).
         expectations: Quality rules the platform may also bind as engine expectations.
+        unordered: Other inputs the local engine was seen not to order this flow after (an
+            entity's input tables); the runner refreshes them in an earlier phase too.
     """
 
     name: str
@@ -122,6 +124,7 @@ class DatasetSpec:
     flow: AutoCdcFlow | None = None
     lookups: tuple[str, ...] = ()
     expectations: tuple[Expectation, ...] = ()
+    unordered: tuple[str, ...] = ()
 
     @property
     def stored(self) -> bool:

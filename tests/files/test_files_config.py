@@ -104,3 +104,35 @@ def test_aliases_are_read_like_columns_on_databricks_too(config: LakehouseConfig
     assert hints.endswith(
         "`amount` STRING, `currency` STRING, `charge_amount` STRING, `_corrupt_record` STRING"
     )
+
+
+@pytest.mark.parametrize(
+    ("spelled", "expected"),
+    [('"\\t"', "\t"), ("'\\t'", "\t"), ("'|'", "|"), ("';'", ";"), ("' '", " ")],
+)
+def test_any_single_character_delimiter_is_kept_as_that_character(tmp_path: Path, spelled: str, expected: str) -> None:  # fmt: skip
+    conf = file_conf(tmp_path, "orders")
+    path = conf / "sources" / "orders.yml"
+    path.write_text(path.read_text().replace("delimiter: ';'", f"delimiter: {spelled}"))
+    (source,) = load_config(conf).sources
+    assert source.source.csv_options.delimiter == expected  # type: ignore[union-attr]
+
+
+def test_null_values_of_the_source_are_each_columns_default(tmp_path: Path) -> None:
+    conf = file_conf(tmp_path, "orders")
+    path = conf / "sources" / "orders.yml"
+    text = path.read_text().replace("columns:\n", "null_values: ['NULL', NA]\ncolumns:\n")
+    path.write_text(text.replace("{name: customer, type: string}", "{name: customer, null_values: [n/a]}"))  # fmt: skip
+    (source,) = load_config(conf).sources
+    assert [c.null_values for c in source.columns] == [("NULL", "NA"), ("n/a",), ("NULL", "NA")]
+
+
+def test_an_unknown_key_does_not_hide_the_files_other_problems(tmp_path: Path) -> None:
+    # issue 17: validate reported 3 problems, then 2 more once those were fixed
+    conf = file_conf(tmp_path, "orders")
+    path = conf / "sources" / "orders.yml"
+    path.write_text(path.read_text().replace("dedupe: {key: [id]}", "dedupe: {key: [idx]}"))
+    assert _messages(conf, "orders", "delimiter: ';'", "delimeter: ';'") == [
+        "sources/orders.yml:7:9: source.csv.delimeter: unknown key 'delimeter' (did you mean 'delimiter'?)",
+        "sources/orders.yml:15:12: silver.dedupe.key: names unknown columns: idx (declared: id, customer, day)",
+    ]  # fmt: skip

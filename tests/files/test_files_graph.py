@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pipelines.summary import reconciliation
 
 from pipelines.config import load_config
 from pipelines.sources.drift import SchemaDriftError
@@ -57,17 +58,31 @@ def test_formats_drift_redelivery_and_backfill(spark: SparkSession, tmp_path: Pa
     write(landing / "orders" / "orders_20240102_resent.csv", "id;customer;day\r\n1;Zoë;02/01/2024\r\n2;Al;31/02/2024\r\n", "latin-1")  # fmt: skip
     write(landing / "orders" / "orders_20231230.csv", "id;customer;day\r\n9;Late;30/12/2023", "latin-1")  # fmt: skip
     write(landing / "people" / "p2.csv", "id,phone,name\n2,555,Bob\n")
+    # A quoted value spanning lines in a CSV read without multiline: Spark splits the record
+    # in two (both quarantined); the quote-aware count of records shows the difference.
+    write(landing / "orders" / "orders_20240104.csv", 'id;customer;day\r\n4;"Dee\r\nDee";04/01/2024\r\n', "latin-1")  # fmt: skip
+    # The same event again, written differently: no dedupe key, so its typed values decide.
+    write(landing / "events" / "c.json", '{"id": " 1", "kind": " view ", "device": "ios"}\n')
     second = run(spark, config, landing, lakehouse_home)
 
     assert _rows(spark, "SELECT id, _file_date FROM silver.orders ORDER BY id") == [
         (1, __import__("datetime").date(2024, 1, 2)), (3, __import__("datetime").date(2024, 1, 3)),
         (9, __import__("datetime").date(2023, 12, 30)),
     ]  # fmt: skip
-    assert _rows(spark, "SELECT count(*) FROM quarantine.orders") == [(2,)]
+    assert _rows(spark, "SELECT count(*) FROM quarantine.orders") == [(4,)]
+    reconciled = f"SELECT rows_read, rows_bronze, balanced FROM ops.reconciliation WHERE run_id = '{second.run_id}' AND dataset = 'orders'"  # fmt: skip
+    assert _rows(spark, reconciled) == [(8, 9, False)]
     assert _rows(spark, "SELECT id, name, email, phone FROM silver.people ORDER BY id") == [
         (1, "Ann", "ann@x.org", None), (2, "Bob", None, "555"),
     ]  # fmt: skip
+    assert _rows(spark, "SELECT id, kind, _source_file LIKE '%c.json' FROM silver.events ORDER BY id") == [
+        (1, "view", True), (2, None, False),
+    ]  # fmt: skip
+    assert reconciliation(config, second.row_counts)[1] == (
+        "events: 3 bronze rows -> 2 silver + 0 quarantined + 1 identical rows collapsed (no dedupe key)"
+    )
     assert _rows(spark, changes.format(second.run_id)) == [
+        ("bronze.events", "device", "added", None, "string", "rescue"),  # c.json
         ("bronze.people", "email", "missing", "string", None, "evolve"),
         ("bronze.people", "phone", "added", None, "int", "evolve"),
     ]

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
+from pipelines.config import load_config
 from pipelines.sources.drift import ColumnChange, detect_changes
-from pipelines.sources.file_inspect import FileShape
+from pipelines.sources.file_inspect import FileShape, count_records
 from pipelines.sources.infer import Inferred, infer_column, normalise_name
 from tests.files.samples import source, write, write_json_lines, write_parquet, write_xlsx
 
@@ -115,6 +116,20 @@ def test_new_source_scaffolds_a_valid_config_and_never_overwrites(conf_copy: Pat
     assert main(["validate"]) == 0
 
 
+def test_a_date_in_another_format_is_no_type_change() -> None:
+    # issue 17: every run reading M/d/yyyy dates raised "retyped (date -> date)"
+    base = source("s", path="s")
+    path = Path("/landing/s/a.csv")
+    us = FileShape(path, ("id", "name", "day"), {}, ({"id": "1", "day": "3/1/2024"}, {"id": "2", "day": "12/31/2024"}))  # fmt: skip
+    declared = base.model_copy(update={"columns": (base.columns[0], base.columns[1], type(base.columns[2]).model_validate({"name": "day", "type": "date", "format": "M/d/yyyy"}))})  # fmt: skip
+    assert detect_changes(declared, us) == []  # the declared pattern reads them
+    assert detect_changes(base, us) == []  # dd/MM/yyyy declared: cast failures, not drift
+    words = FileShape(path, ("id", "name", "day"), {}, ({"id": "1", "day": "soon"}, {"id": "2", "day": "later"}))  # fmt: skip
+    assert [c.describe() for c in detect_changes(declared, words)] == [
+        "file /landing/s/a.csv: column 'day' changed type date -> string"
+    ]
+
+
 def test_detect_changes_a_renamed_column_through_its_alias() -> None:
     base = source("s", path="s")
     aliased = {"name": "name", "type": "string", "aliases": ["full_name", "label"]}
@@ -149,3 +164,67 @@ def test_new_source_withholds_personal_examples_and_escapes_line_breaks(
         '  - {name: "surname", type: "string", nullable: false}  # example withheld: the column looks like personal data\n'
         '  - {name: "note", type: "string", nullable: false}  # e.g. a\\rowner: x\n'
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("suffix", "delimiter", "line"),
+    [(".tsv", "\t", '  csv: {delimiter: "\\t"}\n'), (".txt", "|", '  csv: {delimiter: "|"}\n')],
+)
+def test_new_source_infers_a_tab_or_pipe_delimiter(conf_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, delimiter: str, line: str) -> None:  # fmt: skip
+    # issue 17: a .tsv crashed new-source (the tab was stripped as white space); commas
+    # inside the values must not outvote the real delimiter
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
+    rows = [["id", "city", "note"], ["1", "Lyon", "a, b, c"], ["2", "Porto", "d, e"]]
+    sample = write(tmp_path / f"listing{suffix}", "".join(delimiter.join(r) + "\n" for r in rows))
+    text = _scaffold(conf_copy, "listing", sample)
+    assert line in text.split("columns:\n")[0]
+    assert text.split("columns:\n")[1] == (
+        '  - {name: "id", type: "int", nullable: false}  # e.g. 1\n'
+        '  - {name: "city", type: "string", nullable: false}  # e.g. Lyon\n'
+        '  - {name: "note", type: "string", nullable: false}  # e.g. a, b, c\n'
+    )
+    (listing,) = [s for s in load_config(conf_copy).sources if s.name == "listing"]
+    assert listing.source.csv_options.delimiter == delimiter  # type: ignore[union-attr]
+
+
+def test_new_source_reads_the_whole_file_and_says_what_it_inferred(conf_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    # issue 17: multi-line records became extra rows, M/d/yyyy was written MM/dd/yyyy, NULL was
+    # a string, and a column filled in the first 1,000 rows was declared non-null
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_copy))
+    rows = ["id,note,stay_date,children"]
+    rows += [f'{i},"plain",{1 + i % 12}/{1 + i % 28}/2024,{i % 3}' for i in range(1, 1201)]
+    rows[5] = '5,"two\r\nlines",12/31/2024,NULL'
+    rows[-1] = "1200,last,1/1/2025,"
+    sample = write(tmp_path / "stays.csv", "\r\n".join(rows) + "\r\n")
+    capsys.readouterr()
+    text = _scaffold(conf_copy, "stays", sample)
+    assert "  csv: {multiline: true}\n" in text
+    assert text.split("  schema_drift: rescue  # rescue | evolve | fail\n\n")[1] == (
+        'null_values: ["NULL"]\n'
+        "\n"
+        "columns:\n"
+        '  - {name: "id", type: "int", nullable: false}  # e.g. 1\n'
+        '  - {name: "note", type: "string", nullable: false}  # e.g. plain\n'
+        '  - {name: "stay_date", type: "date", nullable: false, format: "M/d/yyyy"}  # e.g. 2/2/2024\n'
+        '  - {name: "children", type: "int"}  # e.g. 1\n'
+    )  # fmt: skip
+    assert capsys.readouterr().out.split("inferred:\n")[1] == (
+        "  read all 1,200 records of stays.csv\n"
+        "  delimiter: comma (splits the first records into equal numbers of fields)\n"
+        "  multiline: 1 record(s) have a quoted value spanning lines\n"
+        "  null_values: NULL (1) stand for missing values\n"
+        "  id: int (every one of its 1,200 values parses), not null (every one of 1,200 records has one)\n"
+        "  note: string, not null (every one of 1,200 records has one)\n"
+        "  stay_date: date M/d/yyyy (every one of its 1,200 values parses), not null (every one of 1,200 records has one)\n"
+        "  children: int (every one of its 1,198 values parses), nullable (2 of 1,200 missing)\n"
+    )  # fmt: skip
+
+
+def test_csv_records_are_counted_quote_aware(tmp_path: Path) -> None:
+    # issue 17: split multi-line records were counted as read and "balanced"
+    text = 'id,note\r\n1,"two\r\nlines"\r\n\r\n2,plain\r\n3,"a ""quoted"" word"'
+    path = write(tmp_path / "a.csv", text)
+    assert count_records(path, source("s", path="s").source) == 3  # type: ignore[arg-type]
+    headless = source("s", path="s", csv={"header": False, "delimiter": ";"}).source
+    assert count_records(write(tmp_path / "b.csv", "1;x\n2;y\n"), headless) == 2  # type: ignore[arg-type]
+    assert count_records(write(tmp_path / "c.csv", ""), source("s", path="s").source) == 0  # type: ignore[arg-type]

@@ -70,6 +70,14 @@ def test_csv_typed_options_latin1_semicolon_multiline(spark: SparkSession, tmp_p
     assert rows == [("1", "Zoë\nline two", "01/01/2024", None), ("2", "it's", None, None)]
 
 
+def test_csv_tab_separated_with_the_tab_spelled_as_in_yaml(spark: SparkSession, tmp_path: Path) -> None:  # fmt: skip
+    landing = tmp_path / "landing"
+    write(landing / "sample" / "a.tsv", 'id\tname\tday\n1\tAnn, B\t01/02/2024\n2\t"Bob"\t\n')
+    csv = {"delimiter": "\\t"}  # delimiter: '\t' in YAML: a backslash and a t
+    rows = _read(spark, tmp_path, landing, [*COLUMNS, "_corrupt_record"], path="sample/*.tsv", csv=csv)  # fmt: skip
+    assert rows == [("1", "Ann, B", "01/02/2024", None, None), ("2", "Bob", None, None, None)]
+
+
 def test_csv_without_header_is_positional(spark: SparkSession, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write(landing / "sample" / "a.csv", "1,Ann,01/02/2024\n2,Bob,\n")

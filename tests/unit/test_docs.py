@@ -8,6 +8,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.docs import dictionary, lineage_edges, render_dictionary
+from tests.conftest import CONF
 
 
 def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> None:
@@ -104,3 +105,17 @@ def test_pii_columns_are_tagged() -> None:
         "silver.c", "silver", "d", "o", (ColumnDoc("email", "string", pii="email (token)"),)
     )
     assert '<span class="tag pii">PII email (token)</span>' in render_dictionary("p", (doc,), ())
+
+
+def test_gold_columns_have_types_and_keep_the_pii_tags_that_flow_into_them() -> None:
+    # issue 17: gold columns were untyped and a masked phone selected into gold lost its tag
+    docs = {d.name: d for d in dictionary(load_config(CONF))}
+    columns = {c.name: (c.type, c.pii) for c in docs["gold.customer_360"].columns}
+    assert columns["phone_masked"] == ("string", "phone (partial)")  # c.phone AS phone_masked
+    assert columns["has_phone"] == ("boolean", "")  # about the phone, not the phone
+    assert columns["source_records"] == ("bigint", "")
+    assert columns["revenue"] == ("decimal(10, 2)", "")
+    assert columns["sources"] == ("", "")  # sqlglot cannot tell: blank, never a guess
+    segment = {c.name: c.type for c in docs["gold.hotel_bookings_by_segment"].columns}
+    assert segment["room_nights"] == ""  # a sum of a derived column: its type is the SQL's
+    assert segment["cancellation_rate"] == "double"

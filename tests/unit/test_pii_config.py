@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from pipelines.config.pii import PiiSettings, SecretRef
-from pipelines.pii.keys import PiiKeyError, PiiKeys, env_name, resolve_keys, write_demo_keys
+from pipelines.pii.keys import (
+    PiiKeyError,
+    PiiKeys,
+    env_name,
+    resolve_keys,
+    resolve_source_keys,
+    write_demo_keys,
+)
 from tests.unit.test_config_errors import _edit, _messages
 
 SOURCE = "sources/customer_feed.yml"
@@ -105,6 +112,23 @@ def test_missing_key_names_the_secret_and_every_place_looked(tmp_path: Path) -> 
         "(no such file). Provide it there (base64), or run "
         "`lakehouse demo` to create demo keys; there is no default key."
     )
+
+
+def test_one_sources_missing_key_fails_that_source_alone(tmp_path: Path) -> None:
+    # issue 17: a missing key of one source stopped every source of the run
+    env = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN, "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "s.yml")}  # fmt: skip
+    masks = {"feed": {"token"}, "crm": {"encrypt", "token"}}
+    keys, unkeyed = resolve_source_keys(SETTINGS, masks, environ=env)
+    assert keys == PiiKeys(b"t" * 32)
+    assert unkeyed == {
+        "crm": "PII key 'pii/encryption_key' not found; looked in "
+        "$LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY, $LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY_FILE, key "
+        f"pii.encryption_key of {tmp_path}/s.yml (no such file). Provide it there (base64), or "
+        "run `lakehouse demo` to create demo keys; there is no default key."
+    }
+    both = {**env, "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY": TOKEN}
+    assert resolve_source_keys(SETTINGS, masks, environ=both) == (PiiKeys(b"t" * 32, b"t" * 32), {})
+    assert resolve_source_keys(SETTINGS, {}, environ={}) == (None, {})
 
 
 def test_malformed_keys_are_refused_without_showing_them() -> None:

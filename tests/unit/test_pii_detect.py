@@ -97,3 +97,17 @@ def test_suggest_scores_undeclared_columns() -> None:
         Suggestion("contact", "email", 2 / 3, 3, "*.*@*******.*om"),
     ]
     assert suggest(columns, today=TODAY, min_share=0.8, skip=["declared"])[-1].column == "mobile"
+
+
+def test_suggest_finds_person_names_and_local_fax_numbers_by_column_name() -> None:
+    # issue 17: an undeclared column of person names and a column of 7-digit fax numbers
+    columns = {
+        "contact_name": ["Jane Doe", "Smith, John", "O'Brien", "Mary-Ann de la Cruz", "n/a 2"],
+        "fax": ["555-0123", "555 0124", "(02) 9876 5432"],
+        "city": ["New York", "Paris"],  # the shape of a name, not a column of people
+        "ref": ["555-0123", "555-0124"],  # 7 digits outside a phone column: an id
+    }
+    assert suggest(columns, today=TODAY) == [
+        Suggestion("fax", "phone", 1.0, 3, "***-**23"),
+        Suggestion("contact_name", "name", 0.8, 5, "**** *oe"),
+    ]

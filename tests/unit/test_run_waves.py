@@ -51,6 +51,16 @@ def test_the_shipped_graph_refreshes_orders_after_the_catalog() -> None:
     waves = _waves(specs, views)
     # gold.customer_360 reads silver.orders_cdc directly: the engine orders it in that wave.
     assert [w for w in waves if "silver.orders_cdc" in w] == [
-        ["silver.orders_cdc", "quarantine.orders_cdc", "gold.customer_360"]
-    ]
+        ["silver.orders_cdc", "quarantine.orders_cdc", "silver.customers_xref", "silver.customers",
+         "gold.customer_360"]
+    ]  # fmt: skip
     assert "silver.product_catalog" in waves[0]
+
+
+def test_an_entity_runs_in_a_later_phase_than_the_silver_tables_it_matches() -> None:
+    specs = build_graph(load_config(CONF), RunContext("r", "file:///landing"))
+    views = [s.name for s in specs if s.kind == "materialized_view" and s.inputs]
+    waves = _waves(specs, views)
+    wave = {name: i for i, names in enumerate(waves) for name in names}
+    assert (wave["silver.customer_feed"], wave["silver.crm_customers"]) == (0, 0)
+    assert (wave["silver.customers_xref"], wave["silver.customers"]) == (1, 1)

@@ -47,6 +47,25 @@ def test_conform_types_cleans_and_explains(spark: SparkSession) -> None:
     assert_df_equality(out, expected, ignore_nullable=True)
 
 
+def test_conform_reads_null_tokens_as_missing_before_typing(spark: SparkSession) -> None:
+    columns = (
+        Column(name="n", type="int", nullable=False, null_values=("NULL", "NA")),
+        Column(name="s", null_values=("NULL",)),
+        Column(name="t"),
+    )
+    raw = spark.createDataFrame(
+        [(" NULL ", "NA", "NULL"), ("NA", "NULL", "x"), ("7", "ok", None), ("null", None, "")],
+        "n string, s string, t string",
+    )
+    out = conform(raw, columns).select("n", "s", "t", "_reasons")
+    assert [tuple(r) for r in out.collect()] == [
+        (None, "NA", "NULL", ["not_null:n"]),  # missing, not a failed cast
+        (None, None, "x", ["not_null:n"]),
+        (7, "ok", None, []),
+        (None, None, None, ["cast:n", "not_null:n"]),  # exact: "null" is no "NULL"
+    ]
+
+
 def test_conform_keeps_raw_values(spark: SparkSession) -> None:
     raw = spark.createDataFrame([(" HP ", "19x9", "")], "brand string, year string, image string")
     row = conform(raw, COLUMNS).select("_raw.*").collect()[0]

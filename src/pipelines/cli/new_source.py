@@ -47,10 +47,15 @@ def _new_source(args: argparse.Namespace, settings: Settings) -> int:
         raise LakehouseError(f"{target} already exists (not overwritten)")
     if not args.sample.is_file():
         raise LakehouseError(f"{args.sample}: no such file")
-    text = scaffold_source(args.name, args.sample, args.owner or _default_owner(settings.conf))
+    notes: list[str] = []
+    owner = args.owner or _default_owner(settings.conf)
+    text = scaffold_source(args.name, args.sample, owner, notes=notes)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     load_config(settings.conf)  # the scaffold must validate; config errors exit with 2
     print(f"wrote {target}; review the inferred contract, then copy files to "
           f"{settings.landing / args.name}/")  # fmt: skip
+    print("inferred:")
+    for note in notes:
+        print(f"  {note}")
     return 0

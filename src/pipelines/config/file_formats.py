@@ -7,9 +7,9 @@ escape hatch for anything not modelled here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
 from pipelines.config.base import Model
 
@@ -22,15 +22,29 @@ ENCODINGS: dict[str, str] = {"latin-1": "iso-8859-1"}
 """Aliases -> the charset name Spark's readers accept."""
 
 
+_ESCAPES = {"\\t": "\t", "\\n": "\n", "\\r": "\r", "\\\\": "\\"}
+"""The escaped spellings of a delimiter Spark's ``sep`` also accepts (``'\\t'`` in YAML)."""
+
+
 class CsvOptions(Model):
     """Delimited text. Line endings LF, CRLF and bare CR are all recognised."""
 
     header: bool = Field(True, description="first record names the columns (matched by name)")
-    delimiter: str = Field(",", min_length=1, description="field separator, e.g. ';' or '\\t'")
+    # Not stripped like other text: a tab (or a space) is a delimiter, not white space.
+    delimiter: Annotated[str, StringConstraints(strip_whitespace=False)] = Field(
+        ",", min_length=1, description="field separator, e.g. ';', '|' or a tab (\"\\t\")"
+    )
     quote: str = Field('"', min_length=1, max_length=1)
     escape: str = Field('"', min_length=1, max_length=1, description="'\"' doubles quotes")
     encoding: Encoding = "utf-8"
     multiline: bool = Field(False, description="quoted values may span lines")
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _unescaped(cls, value: object) -> object:
+        """``'\\t'`` (backslash, t: YAML's single quotes keep it) is the tab it spells, as
+        for Spark's ``sep``; the local readers split on the character itself."""
+        return _ESCAPES.get(value, value) if isinstance(value, str) else value
 
 
 class JsonOptions(Model):

@@ -6,6 +6,7 @@ file, line, column, dotted key path and a "did you mean" where a close name exis
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -137,6 +138,7 @@ class _Collector:
             parsed = model.model_validate(document.data)
         except ValidationError as exc:
             self.problems.extend(_problems(exc, model, document))
+            self.problems.extend(_behind_unknown_keys(exc, model, document))
             return None
         self.documents[id(parsed)] = document
         return parsed
@@ -169,6 +171,30 @@ def _problems(
         line, col = document.locate(locate_at)
         problems.append(ConfigProblem(document.path, line, col, format_key_path(key_path), message))
     return problems
+
+
+def _behind_unknown_keys(
+    exc: ValidationError, model: type[BaseModel], document: LocatedDocument
+) -> list[ConfigProblem]:
+    """The problems an unknown key hides: pydantic checks a file as a whole (cross-field
+    rules, e.g. a dedupe key that names no column) only once every key is known, so a typo'd
+    key used to hide them until the next round. Unknown keys are never read: the file
+    without them is checked again, and its problems are reported now, in the same round."""
+    errors = exc.errors()
+    if not errors or any(e["type"] != "extra_forbidden" for e in errors):
+        return []
+    data = copy.deepcopy(document.data)
+    for error in errors:
+        *parents, key = yaml_key_path(model, error["loc"])
+        node = data
+        for part in parents:
+            node = node[part]
+        node.pop(key, None)
+    try:
+        model.model_validate(data)
+    except ValidationError as hidden:
+        return _problems(hidden, model, document)
+    return []
 
 
 def load_config(root: Path, *, import_python: bool = True) -> LakehouseConfig:

@@ -73,6 +73,11 @@ class Column(Model):
     nullable: bool = True
     description: str = ""
     empty_as_null: bool = Field(True, description="treat '' (and blanks) as missing")
+    null_values: tuple[str, ...] | None = Field(
+        None,
+        description="raw texts that mean missing (e.g. NULL, NA), compared trimmed and exactly;"
+        " default: the source's null_values",
+    )
     trim: bool = Field(True, description="strip surrounding white space in silver")
     format: str | None = Field(
         None, min_length=1, description="datetime pattern of the raw text, e.g. dd/MM/yyyy"
@@ -156,9 +161,29 @@ class SourceConfig(Model):
     tags: tuple[str, ...] = ()
     version: int = Field(1, ge=1, description="bump on a breaking change to the silver contract")
     source: Source
+    null_values: tuple[str, ...] = Field(
+        (), description="raw texts that mean missing in every column (e.g. NULL, NA, Undefined)"
+    )
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
     quality: tuple[RuleConfig, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_values_per_column(cls, data: object) -> object:
+        """The source's ``null_values`` become each column's default: silver (and bronze's
+        masking) read them from the column."""
+        if not isinstance(data, dict) or not data.get("null_values"):
+            return data
+        columns = data.get("columns")
+        if not isinstance(columns, list | tuple):
+            return data
+        tokens = data["null_values"]
+        filled = [
+            {**c, "null_values": tokens} if isinstance(c, dict) and "null_values" not in c else c
+            for c in columns
+        ]
+        return {**data, "columns": filled}
 
     @property
     def has_pii(self) -> bool:

@@ -14,9 +14,12 @@ __all__ = ["Cdc", "Dedupe", "SilverSettings"]
 
 
 class Dedupe(Model):
-    """Silver keeps one row per key; without a key, one row per distinct content."""
+    """Silver keeps one row per key; without a key, one row per distinct content: rows whose
+    typed, conformed values are identical are collapsed (the run summary counts them)."""
 
-    key: tuple[Identifier, ...] = Field(default=(), description="empty: the content hash")
+    key: tuple[Identifier, ...] = Field(
+        default=(), description="empty: identical typed values are one row"
+    )
     keep: Literal["latest", "earliest"] = "latest"
 
 

@@ -8,6 +8,7 @@ from pipelines.config.entity import EntityConfig, SourcePriority, rule_name
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import Contract, contracts
+from pipelines.docs.gold_columns import GoldColumn, gold_columns
 from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 from pipelines.sources.types.rest import RECORD_COLUMN
@@ -65,8 +66,13 @@ def dictionary(config: LakehouseConfig) -> tuple[DatasetDoc, ...]:
     published = contracts(config)
     for entity in config.entities:
         docs.extend(_entity_docs(entity, config, published))
-    docs.extend(_gold_doc(model, [c.name for c in published[f"gold.{model.name}"].columns])
-                for model in config.gold)  # fmt: skip
+    # PII tags by layer.table.column, for the gold columns that carry them on
+    tags = {f"{d.name}.{c.name}": c.pii for d in docs if d.layer == "silver" for c in d.columns}
+    for model in config.gold:
+        names = [c.name for c in published[f"gold.{model.name}"].columns]
+        inferred = gold_columns(model, published, tags)
+        docs.append(_gold_doc(model, names, inferred))
+        tags |= {f"gold.{model.name}.{n}": c.pii for n, c in inferred.items()}
     return tuple(docs)
 
 
@@ -196,8 +202,12 @@ def _rule_text(rule: object) -> str:
     return f"{name}: {expr} ({action})" if expr else f"{name} ({action})"
 
 
-def _gold_doc(model: GoldModel, names: list[str]) -> DatasetDoc:
-    columns = tuple(ColumnDoc(n, "", True, model.columns.get(n, "")) for n in names)
+def _gold_doc(model: GoldModel, names: list[str], inferred: dict[str, GoldColumn]) -> DatasetDoc:
+    """The model's columns with the type and PII tag its SQL gives them (``gold_columns``)."""
+    known = {n: inferred.get(n, GoldColumn()) for n in names}
+    columns = tuple(
+        ColumnDoc(n, c.type, True, model.columns.get(n, ""), c.pii) for n, c in known.items()
+    )
     query = model.sql.strip() if model.sql else f"python: {model.python}"
     return DatasetDoc(
         f"gold.{model.name}", "gold", model.description, model.owner, columns, model.references,

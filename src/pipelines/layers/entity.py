@@ -45,14 +45,18 @@ def entity_specs(
         f"Source records of silver.{entity.name} ({names}) -> {entity.key}, "
         "with the rule that matched each."
     )
+    # Seen on pyspark 4.2: the local engine started the cross-reference together with the
+    # silver tables it reads on an incremental run (and ran it when one of them failed), so
+    # it read them while they were rewritten; the runner refreshes them in an earlier phase.
+    unordered = tuple(inputs)
     return [
         DatasetSpec(
             f"silver.{entity.xref}", "materialized_view", _xref_query(entity, sources, context),
-            tuple(inputs), xref_comment,
+            tuple(inputs), xref_comment, unordered=unordered,
         ),
         DatasetSpec(
             f"silver.{entity.name}", "materialized_view", _entity_query(entity, sources, context),
-            (f"silver.{entity.xref}", *inputs), entity.description,
+            (f"silver.{entity.xref}", *inputs), entity.description, unordered=unordered,
         ),
     ]  # fmt: skip
 

@@ -88,13 +88,18 @@ def _silver_query(source: SourceConfig, bronze: str) -> Query:
     dedupe, cdc = source.silver.dedupe, source.silver.cdc
     data = _stored_columns(source)
     columns = _silver_columns(source)
+    declared = [c.name for c in source.columns]
+    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
 
     def query(spark: SparkSession) -> DataFrame:
         rows = valid_rows(checked_rows(spark.read.table(bronze), source))
         if cdc is not None:
             rows = apply_changes(rows, cdc, data, _LINEAGE, _DELIVERY_ORDER)
         elif dedupe is not None:
-            rows = deduplicate(rows, dedupe.key, dedupe.keep)
+            # No key: rows are the same record when their typed, conformed values are (a
+            # re-delivery with dates reformatted is no new record), not their raw text.
+            # (Derived columns follow from these; a derived map could not be compared.)
+            rows = deduplicate(rows, dedupe.key or (*declared, *rescued), dedupe.keep)
         return rows.select(*columns)
 
     return query

@@ -20,6 +20,8 @@ from pipelines.config.model import SCHEMAS
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
+from pipelines.local.causes import LogTail, with_cause
+from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.history import latest_flow_states
@@ -28,7 +30,7 @@ from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metri
 from pipelines.ops.record import RunInfo, new_run_id
 from pipelines.ops.together import together
 from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
-from pipelines.pii.keys import resolve_keys
+from pipelines.pii.keys import resolve_source_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
 from pipelines.sources.prepare import (
@@ -82,18 +84,18 @@ def run_pipeline(
     everything, checkpoints included.
 
     Sources with PII need their keys (``pipelines.pii.keys``; ``secrets_dir`` is the last
-    place looked): a missing key fails the run before anything is read.
+    place looked): a source whose key is missing or malformed fails alone, saying why, and
+    the rest runs.
 
     ``profile`` collects the wall time of each step (``lakehouse run --profile`` prints it).
 
     Raises:
         PipelineRunError: Naming every dataset that failed.
-        PiiKeyError: A PII key is missing or malformed.
     """
     started = time.monotonic()
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
-    context = _run_context(config, run_id, landing_root, secrets_dir)
+    context, unkeyed = _run_context(config, run_id, landing_root, secrets_dir)
     specs = build_graph(config, context)
     stored = [s for s in specs if s.stored]
     parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
@@ -112,11 +114,8 @@ def run_pipeline(
             config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
         prints = fingerprints(config, specs)
-        # Sources whose work happens before the graph (extracts, data source registration) or
-        # that a local run leaves out; the datasets built from them are left out of this run.
         with timed("prepare sources"):
-            prepared = prepare_sources(spark, config.sources, context, echo)
-        specs, skipped, failed = _leave_out(specs, prepared, echo)
+            prepared, specs, skipped, failed = _prepare(spark, config, specs, context, unkeyed, echo)  # fmt: skip # noqa: E501
         recorded = stored = [s for s in specs if s.stored]
         fresh = UpToDate()
         if not full_refresh:  # a full refresh runs everything
@@ -145,6 +144,34 @@ def run_pipeline(
             after_run(spark, ran, recorded, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
         if error is None:  # completed and recorded: no run is unfinished any more
             markers.completed()
+
+
+def _prepare(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: tuple[DatasetSpec, ...],
+    context: RunContext,
+    unkeyed: dict[str, str],
+    echo: Printer,
+) -> tuple[Prepared, tuple[DatasetSpec, ...], dict[str, str], dict[str, str]]:
+    """Sources whose work happens before the graph (extracts, data source registration) or
+    that a local run leaves out, and sources and entities without their PII key: the datasets
+    built from them are left out of this run. Returns the preparation, the specs left, and
+    the datasets skipped and failed (with why)."""
+    keyed = [s for s in config.sources if s.name not in unkeyed]
+    prepared = prepare_sources(spark, keyed, context, echo)
+    prepared.failed.update({n: r for n, r in unkeyed.items() if "." not in n})  # a key
+    specs, skipped, failed = _leave_out(specs, prepared, echo)
+    failed |= {n: r for n, r in unkeyed.items() if "." in n}  # an entity's key
+    return prepared, specs, skipped, failed
+
+
+def _masks(config: LakehouseConfig) -> dict[str, set[str]]:
+    """The PII masks of each source (by name) and entity (``silver.<name>``) that has some."""
+    masks = {s.name: set[str](c.pii.mask for c in s.columns if c.pii) for s in config.sources}
+    for e in config.entities:
+        masks[f"silver.{e.name}"] = {a.pii.mask for a in e.attributes.values() if a.pii}
+    return {name: mine for name, mine in masks.items() if mine}
 
 
 def _run_phases(
@@ -197,11 +224,13 @@ def _run_phases(
         reset = [n for n in todo if n in recomputed]
         for name in todo:  # a rerun starts their bookkeeping afresh
             tracker.flows.pop(name, None)
+        since = datetime.now(UTC)
         run_once(
             spark, specs, todo, reset=reset, storage_root=storage_root,
             table_format=table_format, echo=echo, tracker=tracker, profile=profile,
         )  # fmt: skip
         failures |= tracker.failed
+        _keep_last_good(spark, tracker, reset, since, table_format, echo)
         if "graph" in tracker.failed or (tracker.run_state != "COMPLETED" and not tracker.failed):
             break  # the run itself broke, not one dataset
         # In one phase the engine itself skips what reads a failed dataset: say why, as above.
@@ -214,6 +243,23 @@ def _run_phases(
     return failures
 
 
+def _keep_last_good(
+    spark: SparkSession,
+    tracker: RunTracker,
+    recomputed: list[str],
+    since: datetime,
+    table_format: str | None,
+    echo: Printer,
+) -> None:
+    """The engine empties a view before recomputing it: one that did not complete (failed, or
+    skipped after a failed input) gets its data from before the run back (Delta only)."""
+    unfinished = [n for n in recomputed if tracker.flows.get(n, FlowState(n)).state != "COMPLETED"]  # fmt: skip # noqa: E501
+    if not unfinished or table_format not in (None, "delta"):
+        return
+    if restored := keep_last_good(spark, unfinished, since):
+        echo(f"   = {', '.join(restored)} kept the data of the last good run")
+
+
 def _not_run(
     specs: tuple[DatasetSpec, ...], tracker: RunTracker, names: list[str], failures: dict[str, str]
 ) -> list[str]:
@@ -224,21 +270,23 @@ def _not_run(
 
 
 def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
-    """Split the views phase so that a view runs in a later phase than what its rules look up.
+    """Split the views phase so that a view runs in a later phase than what its rules look up
+    (and than the inputs the engine does not order it after: ``DatasetSpec.unordered``).
 
     The local engine does not order a flow after a table it reads inside a rule's lookup (a
     foreign key): it would start both at once, and the lookup would list the files of the
     referenced view before that view is rewritten (FAILED_READ_FILE.FILE_NOT_EXIST on every
-    rerun, its own retries included). Inputs read directly stay in one phase: the engine
-    orders those itself.
+    rerun, its own retries included). Other inputs read directly stay in one phase: the
+    engine orders those itself.
     """
     by_name = {s.name: s for s in specs}
     wave = dict.fromkeys(views, 0)
     for _ in views:  # longest chain of lookups; at most one pass per view
         for name in views:
             spec = by_name[name]
-            after = [wave[i] for i in spec.inputs if i in wave and i not in spec.lookups]
-            later = [wave[i] + 1 for i in spec.lookups if i in wave]
+            apart = {*spec.lookups, *spec.unordered}
+            after = [wave[i] for i in spec.inputs if i in wave and i not in apart]
+            later = [wave[i] + 1 for i in apart if i in wave]
             wave[name] = max([0, *after, *later])
     return [[n for n in views if wave[n] == w] for w in range(max(wave.values(), default=-1) + 1)]
 
@@ -321,12 +369,12 @@ def _up_to_date(
 
 def _run_context(
     config: LakehouseConfig, run_id: str, landing_root: str, secrets_dir: Path | None
-) -> RunContext:
-    """The run's context, with the PII keys its sources and entities need."""
-    masks = {c.pii.mask for s in config.sources for c in s.columns if c.pii}
-    masks |= {a.pii.mask for e in config.entities for a in e.attributes.values() if a.pii}
-    keys = resolve_keys(config.project.pii, masks, secrets_dir=secrets_dir)
-    return RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys)
+) -> tuple[RunContext, dict[str, str]]:
+    """The run's context with the PII keys its sources and entities need, and the sources
+    (by name) and entities (``silver.<name>``) whose keys are missing, with why: those fail
+    alone, the rest of the run goes on."""
+    keys, unkeyed = resolve_source_keys(config.project.pii, _masks(config), secrets_dir=secrets_dir)  # fmt: skip # noqa: E501
+    return RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys), unkeyed
 
 
 def _begin(
@@ -416,10 +464,11 @@ def run_once(
         register(tuple(specs), spark, table_format)
         return [s.name for s in specs]
 
+    log = LogTail.of(spark)  # the server log from here on: failed flows' root causes
     with timed("register graph"):
         events = _start(spark, define, list(names), list(reset), storage_root)
     with timed(f"run {len(names)} dataset(s)"):
-        _follow(events, echo, tracker, profile)
+        _follow(events, echo, tracker, profile, log)
     return tracker
 
 
@@ -481,6 +530,7 @@ def _follow(
     echo: Printer,
     tracker: RunTracker,
     profile: Profile | None = None,
+    log: LogTail | None = None,
 ) -> None:
     clock = _FlowClock()
     try:
@@ -492,14 +542,17 @@ def _follow(
             finished = tracker.observe(event.event.message, at)
             clock.saw(tracker)
             if finished is not None:
+                if finished.state == "FAILED" and log is not None:
+                    finished.error = with_cause(finished.error, log.text())
                 echo(_flow_line(finished))
         clock.report(profile)
     except Exception as exc:  # the server aborts the stream when the graph cannot run
         tracker.run_state = "FAILED"
         name = _failed_dataset(str(exc), tracker)
         tracker.flows.setdefault(name, FlowState(name)).state = "FAILED"
-        tracker.flows[name].error = _first_line(str(exc))
-        echo(f"  x {name:<52} failed: {_first_line(str(exc))}")
+        error = with_cause(str(exc), log.text()) if log is not None else str(exc)
+        tracker.flows[name].error = _first_line(error)
+        echo(f"  x {name:<52} failed: {_first_line(error)}")
 
 
 class _FlowClock:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "project_root"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, cwd: Path | None = None) -> Settings:
-        """Resolve the three roots from the environment, relative to ``cwd``."""
+        """Resolve the three roots from the environment (a relative path: from ``cwd``); the
+        defaults are under the project root, found upward from ``cwd`` (``project_root``)."""
         base = (cwd or Path.cwd()).resolve()
-        home = _path("LAKEHOUSE_HOME", base / ".lakehouse", base)
+        root = project_root(base)
+        home = _path("LAKEHOUSE_HOME", root / ".lakehouse", base)
         landing = _path("LAKEHOUSE_LANDING", home / "landing", base)
-        conf = _path("LAKEHOUSE_CONF", base / "src" / "conf", base)
+        conf = _path("LAKEHOUSE_CONF", root / "src" / "conf", base)
         return cls(home=home, landing=landing, conf=conf)
 
     @property
@@ -51,6 +53,16 @@ class Settings:
     def logs(self) -> Path:
         """Spark's log files."""
         return self.home / "logs"
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` that holds ``src/conf/project.yml``, as the
+    Databricks CLI finds ``databricks.yml``: commands work from any folder of the project.
+    ``start`` itself when no folder does (the config loader then says what is missing)."""
+    for folder in (start, *start.parents):
+        if (folder / "src" / "conf" / "project.yml").is_file():
+            return folder
+    return start
 
 
 def _path(variable: str, default: Path, base: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
 from pipelines.local.runner import RunResult
 from pipelines.output import render_table
 
@@ -32,9 +33,20 @@ def reconciliation(
         merged = bronze - silver - quarantined
         lines.append(
             f"{source.name}: {bronze:,} bronze rows -> {silver:,} silver + {quarantined:,} "
-            f"quarantined + {merged:,} duplicate or replaced"
+            f"quarantined + {merged:,} {_merged(source)}"
         )
     return lines
+
+
+def _merged(source: SourceConfig) -> str:
+    """What the rows neither in silver nor quarantined are: without a dedupe key, say that
+    identical rows were collapsed (nothing else tells a user their rows had no key)."""
+    dedupe = source.silver.dedupe
+    if source.silver.cdc is not None or dedupe is None or dedupe.key:
+        return "duplicate or replaced"
+    if source.silver.replace_by_file_date:
+        return "duplicate or replaced (no dedupe key: identical rows collapsed)"
+    return "identical rows collapsed (no dedupe key)"
 
 
 def matches(config: LakehouseConfig, counts: dict[str, int]) -> list[str]:

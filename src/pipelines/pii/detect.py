@@ -15,10 +15,13 @@ from datetime import date, datetime
 __all__ = [
     "DETECTORS",
     "Suggestion",
+    "detectors_for",
     "is_birth_date",
     "is_card_number",
     "is_email",
     "is_iban",
+    "is_local_phone",
+    "is_person_name",
     "is_phone",
     "luhn_valid",
     "mask_example",
@@ -94,6 +97,35 @@ def is_birth_date(value: str, today: date) -> bool:
     return False
 
 
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['\u2019.-][^\W\d_]+)*\.?$")  # O'Brien, O\u2019Brien
+_PERSON_COLUMN = re.compile(
+    r"(^|_)(name|full_?name|first_?name|last_?name|given_?name|surname|contact|owner|person"
+    r"|manager|agent|customer|patient|employee|physician|doctor|driver|holder|signatory)s?($|_)",
+    re.I,
+)
+"""Column names that say a column holds people (the values alone cannot tell a name from a
+city or a product)."""
+_PHONE_COLUMN = re.compile(r"(^|_)(fax|phone|tel|telephone|mobile|cell)s?($|_)", re.I)
+_LOCAL_PHONE = re.compile(r"^[0-9]{3}[ .-][0-9]{4}$")
+
+
+def is_person_name(value: str) -> bool:
+    """One to four words of letters (``Jane``, ``O'Brien``, ``Smith, Jane``, ``J. Doe``), at
+    least one capitalised: the shape of a name, for columns whose name says they hold people."""
+    words = [w for w in re.split(r"[ ,]+", value.strip()) if w]
+    return (
+        1 <= len(words) <= 4
+        and all(_NAME_WORD.match(w) for w in words)
+        and any(w[0].isupper() for w in words)
+    )
+
+
+def is_local_phone(value: str) -> bool:
+    """A phone number, or a 7-digit local one (``555-0123``) in a column named like a phone
+    or fax: without the name, 7 digits are as likely an id."""
+    return is_phone(value) or _LOCAL_PHONE.match(value.strip()) is not None
+
+
 DETECTORS: tuple[tuple[str, Callable[[str, date], bool]], ...] = (
     ("payment", lambda v, _: is_card_number(v)),
     ("bank_account", lambda v, _: is_iban(v)),
@@ -102,6 +134,20 @@ DETECTORS: tuple[tuple[str, Callable[[str, date], bool]], ...] = (
     ("phone", lambda v, _: is_phone(v)),
 )
 """(class, detector) in priority order: a value counts for the first class that matches."""
+
+
+def detectors_for(column: str) -> tuple[tuple[str, Callable[[str, date], bool]], ...]:
+    """``DETECTORS``, with what the column's name adds: 7-digit local numbers in a phone or
+    fax column, person names (last: a value that is anything else is that) in a column of
+    people."""
+    found = DETECTORS
+    if _PHONE_COLUMN.search(column):
+        found = tuple(
+            (c, (lambda v, _: is_local_phone(v)) if c == "phone" else d) for c, d in found
+        )
+    if _PERSON_COLUMN.search(column):
+        found = (*found, ("name", lambda v, _: is_person_name(v)))
+    return found
 
 
 def mask_example(value: str) -> str:
@@ -140,8 +186,9 @@ def suggest(
         if not values:
             continue
         counts: dict[str, list[str]] = {}
+        detectors = detectors_for(name)
         for value in values:
-            for pii_class, detector in DETECTORS:
+            for pii_class, detector in detectors:
                 if detector(value, today):
                     counts.setdefault(pii_class, []).append(value)
                     break

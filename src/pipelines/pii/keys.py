@@ -24,7 +24,14 @@ from pipelines.config.pii import PiiSettings, SecretRef, required_keys
 from pipelines.errors import LakehouseError
 from pipelines.secrets import SecretNotFound, env_name, lookup  # one rule for every secret
 
-__all__ = ["PiiKeyError", "PiiKeys", "env_name", "resolve_keys", "write_demo_keys"]
+__all__ = [
+    "PiiKeyError",
+    "PiiKeys",
+    "env_name",
+    "resolve_keys",
+    "resolve_source_keys",
+    "write_demo_keys",
+]
 
 _AES_LENGTHS = (16, 24, 32)
 _MIN_TOKEN_KEY = 16
@@ -74,6 +81,33 @@ def resolve_keys(
         text, origin = _lookup(ref, secrets_dir, platform, env)
         values[name] = _decode(ref, name, text, origin)
     return PiiKeys(values["token_key"], values.get("encryption_key"))
+
+
+def resolve_source_keys(
+    settings: PiiSettings,
+    masks: Mapping[str, AbstractSet[str]],
+    *,
+    secrets_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[PiiKeys | None, dict[str, str]]:
+    """The run's keys, and each source that cannot run for want of a key -> why.
+
+    ``masks``: each PII source's masks (entities under their own names). One source's missing
+    or malformed key fails that source alone: the keys are those every other source has.
+    """
+    everything = set().union(*masks.values()) if masks else set()
+    try:
+        return resolve_keys(settings, everything, secrets_dir=secrets_dir, environ=environ), {}
+    except PiiKeyError:
+        pass
+    unkeyed: dict[str, str] = {}
+    for name, mine in masks.items():
+        try:
+            resolve_keys(settings, mine, secrets_dir=secrets_dir, environ=environ)
+        except PiiKeyError as exc:
+            unkeyed[name] = str(exc)
+    rest = set().union(*(m for n, m in masks.items() if n not in unkeyed))
+    return resolve_keys(settings, rest, secrets_dir=secrets_dir, environ=environ), unkeyed
 
 
 def _lookup(

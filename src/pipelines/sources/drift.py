@@ -21,14 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
 from pipelines.config.pii import PiiSpec
 from pipelines.errors import PipelineRunError
 from pipelines.ops import append_rows
-from pipelines.sources.file_inspect import FileShape, inspect_file, matching_files
+from pipelines.sources.file_inspect import FileShape, ingested_files, inspect_file, matching_files
 from pipelines.sources.infer import infer_column, value_fits
 
 if TYPE_CHECKING:
@@ -82,9 +81,12 @@ def _retyped(declared: Column, shape: FileShape) -> str | None:
     values = [r.get(declared.name) for r in shape.records]
     present = [v.strip() for v in values if v is not None and v.strip()]
     # One bad value is a quality problem (quarantined); a type change is when none fits.
-    if not present or any(value_fits(v, declared.type, declared.format) for v in present):
+    if not present or any(value_fits(v, declared.type, declared.patterns) for v in present):
         return None
-    return infer_column(present).type
+    # A date in another format is still a date: a format is no type (the values that do not
+    # parse are quarantined as cast:<col>, a quality problem).
+    observed = infer_column(present).type
+    return None if observed == declared.type else observed
 
 
 def _observed(shape: FileShape, name: str) -> str:
@@ -114,13 +116,6 @@ def detect_changes(source: SourceConfig, shape: FileShape) -> list[ColumnChange]
         elif (observed := _retyped(column, shape)) is not None:
             changes.append(ColumnChange(shape.path, column.name, "retyped", column.type, observed))
     return changes
-
-
-def _ingested(spark: SparkSession, table: str) -> set[Path]:
-    if not spark.catalog.tableExists(table):
-        return set()
-    rows = spark.sql(f"SELECT DISTINCT _source_file FROM {table}").collect()
-    return {Path(unquote(urlparse(r[0]).path)) for r in rows if r[0]}
 
 
 def _evolved_before(spark: SparkSession, dataset: str) -> list[str]:
@@ -197,7 +192,7 @@ def apply_schema_drift(
         dataset = f"bronze.{source.name}"
         if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
             source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
-        done = _ingested(spark, dataset)
+        done = ingested_files(spark, dataset)
         new = [p for p in matching_files(landing_root, spec) if p not in done]
         if not new and nothing_new is not None:
             nothing_new.add(source.name)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree
 
@@ -24,8 +24,14 @@ from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
 from pipelines.sources.infer import normalise_name
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 __all__ = [
     "FileShape",
+    "Record",
+    "count_records",
+    "ingested_files",
     "inspect_file",
     "landing_location",
     "matching_files",
@@ -116,6 +122,28 @@ def _csv(path: Path, source: FileSource, sample: int) -> FileShape:
             names = header or tuple(f"_c{i}" for i in range(len(row)))
             records.append(dict(zip(names, (v if v != "" else None for v in row), strict=False)))
     return FileShape(path, header, {}, tuple(records))
+
+
+def count_records(path: Path, source: FileSource) -> int:
+    """The records of a CSV file, counted quote-aware (a quoted value may hold line breaks),
+    header and blank lines left out: what a file holds, apart from how Spark split it.
+
+    Reconciliation compares it with bronze: a file read without ``multiline`` whose quoted
+    values span lines has more bronze rows than records, which then shows as a difference.
+    """
+    options = source.csv_options
+    with _open_text(path, options.encoding) as handle:
+        rows = _csv_rows(handle, options.delimiter, options.quote, options.escape)
+        count = sum(1 for row in rows if row)
+    return max(count - 1, 0) if options.header else count
+
+
+def ingested_files(spark: SparkSession, table: str) -> set[Path]:
+    """The local paths of the files whose rows ``table`` (a bronze table) holds."""
+    if not spark.catalog.tableExists(table):
+        return set()
+    rows = spark.sql(f"SELECT DISTINCT _source_file FROM {table}").collect()
+    return {Path(unquote(urlparse(r[0]).path)) for r in rows if r[0]}
 
 
 def _csv_rows(handle: IO[str], delimiter: str, quote: str, escape: str) -> Iterator[list[str]]:

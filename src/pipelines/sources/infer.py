@@ -58,15 +58,34 @@ def _parses(value: str, python_pattern: str) -> bool:
     return True
 
 
+_SPARK_FIELDS = {
+    "yyyy": "%Y", "yy": "%y", "MMMM": "%B", "MMM": "%b", "MM": "%m", "M": "%m", "dd": "%d",
+    "d": "%d", "HH": "%H", "H": "%H", "hh": "%I", "h": "%I", "mm": "%M", "m": "%M",
+    "ss": "%S", "s": "%S", "a": "%p", "SSSSSS": "%f", "SSS": "%f", "SS": "%f", "S": "%f",
+}  # fmt: skip
+_SPARK_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
+
+
 def _python_pattern(spark_pattern: str) -> str | None:
-    for spark, python in (*DATE_FORMATS, *TIMESTAMP_FORMATS):
-        if spark == spark_pattern:
-            return python
-    return None
+    """The ``strptime`` pattern of a Spark datetime pattern (``M/d/yyyy`` -> ``%m/%d/%Y``;
+    ``strptime`` reads one or two digits either way); None for a field it has no match for."""
+    parts = []
+    for token in _SPARK_TOKEN.finditer(spark_pattern):
+        text = token.group(0)
+        if text.startswith("'"):
+            parts.append(text[1:-1].replace("%", "%%") or "'")
+        elif token.group(1):
+            if text not in _SPARK_FIELDS:
+                return None
+            parts.append(_SPARK_FIELDS[text])
+        else:
+            parts.append(text.replace("%", "%%"))
+    return "".join(parts)
 
 
-def value_fits(value: str, kind: str, pattern: str | None = None) -> bool:
-    """Whether a (trimmed, non-empty) text value can be read as ``kind``."""
+def value_fits(value: str, kind: str, pattern: str | Sequence[str] | None = None) -> bool:
+    """Whether a (trimmed, non-empty) text value can be read as ``kind`` (dates and
+    timestamps: with one of the patterns given, else ISO)."""
     if kind in {"string", "binary"}:
         return True
     if kind == "boolean":
@@ -78,9 +97,12 @@ def value_fits(value: str, kind: str, pattern: str | None = None) -> bool:
         return _DECIMAL.match(value) is not None
     if kind in {"date", "timestamp"}:
         formats = DATE_FORMATS if kind == "date" else TIMESTAMP_FORMATS
-        python = _python_pattern(pattern) if pattern else None
-        candidates = [python] if python else [p for s, p in formats if s in _ISO]
-        return any(_parses(value, p) for p in candidates) if candidates else True
+        patterns = [pattern] if isinstance(pattern, str) else list(pattern or ())
+        python = [_python_pattern(p) for p in patterns]
+        if None in python:  # a pattern this check cannot read: not a type change
+            return True
+        candidates = [p for p in python if p] or [p for s, p in formats if s in _ISO]
+        return any(_parses(value, p) for p in candidates)
     return True
 
 
@@ -111,5 +133,17 @@ def infer_column(values: Iterable[str | None]) -> Inferred:
     for kind, formats in (("date", DATE_FORMATS), ("timestamp", TIMESTAMP_FORMATS)):
         pattern = _datetime(present, formats)
         if pattern:
-            return Inferred(kind, nullable, None if pattern in _ISO else pattern, example)
+            pattern = None if pattern in _ISO else _tolerant(pattern, present)
+            return Inferred(kind, nullable, pattern, example)
     return Inferred("string", nullable, None, example)
+
+
+def _tolerant(pattern: str, values: Sequence[str]) -> str:
+    """``MM/dd/yyyy`` as ``M/d/yyyy`` when a value has a one-digit month, day or hour
+    (``3/1/2024``): Spark's ``MM`` needs two digits, ``M`` reads one or two; strptime
+    (which chose the pattern) reads both either way."""
+    if all(len(v) == len(pattern.replace("'", "")) for v in values):
+        return pattern
+    for padded, short in (("MM", "M"), ("dd", "d"), ("HH", "H")):
+        pattern = pattern.replace(padded, short)
+    return pattern

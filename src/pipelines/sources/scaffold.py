@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
 from pipelines.pii.detect import is_card_number, is_email, is_iban, is_phone
-from pipelines.sources.file_inspect import inspect_file
+from pipelines.sources.file_inspect import Record, inspect_file
 from pipelines.sources.infer import Inferred, infer_column
 
-__all__ = ["WITHHELD", "detect_format", "looks_personal", "scaffold_source"]
+__all__ = [
+    "DELIMITERS",
+    "WITHHELD",
+    "detect_format",
+    "looks_personal",
+    "scaffold_source",
+    "sniff_delimiter",
+]
 
 _FORMATS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "json",
@@ -50,14 +58,37 @@ def _csv_block(sample: Path) -> dict[str, Any]:
         text, encoding = head.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         text, encoding = head.decode("latin-1"), "latin-1"
-    first = text.splitlines()[0] if text else ""
-    delimiter = max([",", ";", "\t", "|"], key=first.count)
+    delimiter = sniff_delimiter(text)
     block: dict[str, Any] = {}
     if delimiter != ",":
         block["delimiter"] = delimiter
     if encoding != "utf-8":
         block["encoding"] = encoding
     return block
+
+
+DELIMITERS = (",", ";", "\t", "|")
+"""The delimiters ``new-source`` tells apart, preferred in this order on a tie."""
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first records (quote-aware, up to 50) into the same
+    number of fields, the most fields winning: a comma inside a quoted value of a tab-separated
+    file, or a header alone, cannot outvote the real one. Default ``,``."""
+    import csv
+    import io
+
+    lines = text.splitlines(keepends=True)[:-1] or text.splitlines(keepends=True)  # whole lines
+
+    def score(delimiter: str) -> tuple[int, int]:
+        records = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))[:50]
+        widths = [len(r) for r in records if r]
+        if not widths or widths[0] < 2:
+            return (0, 0)
+        return (sum(w == widths[0] for w in widths), widths[0])
+
+    best = max(DELIMITERS, key=lambda d: (score(d), -DELIMITERS.index(d)))
+    return best if score(best) > (0, 0) else ","
 
 
 def _source_block(name: str, sample: Path, fmt: str) -> dict[str, Any]:
@@ -126,15 +157,64 @@ def _column_line(name: str, inferred: Inferred, personal: bool) -> str:
     return f"  - {_flow(entry)}{WITHHELD if personal and example else comment}"
 
 
-def scaffold_source(name: str, sample: Path, owner: str, rows: int = 1000) -> str:
-    """The YAML text of a source config for files like ``sample``."""
+SAMPLE_ROWS = 200_000
+"""Records ``new-source`` reads: whole files up to this size (nullability needs them all)."""
+NULL_TOKENS = ("NULL", "null", "NA", "N/A", "n/a", "#N/A", "None", "NaN", "nan", "Undefined")
+"""Texts that exports write for a missing value: typed as missing, listed in null_values."""
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _spanning(records: tuple[Record, ...]) -> int:
+    """Records with a quoted value that holds a line break (Spark needs ``multiline``)."""
+    return sum(any(v and ("\n" in v or "\r" in v) for v in r.values()) for r in records)
+
+
+def _null_tokens(records: tuple[Record, ...]) -> Counter[str]:
+    return Counter(t for r in records for v in r.values() if v and (t := v.strip()) in NULL_TOKENS)
+
+
+def _why(column: str, guess: Inferred, present: int, total: int, whole: bool) -> str:
+    kind = f"{guess.type} {guess.format}" if guess.format else guess.type
+    parses = f" (every one of its {present:,} values parses)" if guess.type != "string" else ""
+    if not whole:
+        return f"{column}: {kind}{parses}, nullable (only part of the file was read)"
+    if guess.nullable:
+        return f"{column}: {kind}{parses}, nullable ({total - present:,} of {total:,} missing)"
+    return f"{column}: {kind}{parses}, not null (every one of {total:,} records has one)"
+
+
+def scaffold_source(
+    name: str, sample: Path, owner: str, rows: int = SAMPLE_ROWS, notes: list[str] | None = None
+) -> str:
+    """The YAML text of a source config for files like ``sample``; ``notes`` gets one line
+    per thing inferred and why (``lakehouse new-source`` prints them).
+
+    The whole file is read (up to ``rows`` records): a column is non-null only when every
+    record has a value, a date pattern is one that parses every value (``M/d/yyyy`` when a
+    month or day has one digit), missing-value tokens (``NULL``, ``NA``) are no values, and
+    quoted values spanning lines make the CSV ``multiline``.
+    """
+    said = notes if notes is not None else []
     fmt = detect_format(sample)
     block = _source_block(name, sample, fmt)
-    shape = inspect_file(sample, FileSource.model_validate(block), sample=rows)
+    shape = inspect_file(sample, FileSource.model_validate(block), sample=rows + 1)
     if not shape.columns:
         raise LakehouseError(f"{sample}: no columns found")
+    whole = len(shape.records) <= rows
+    records = shape.records[:rows]
+    said.append(f"read {'all' if whole else 'the first'} {len(records):,} records of {sample.name}")
+    if fmt == "csv":
+        delimiter = block.get("csv", {}).get("delimiter", ",")
+        said.append(f"delimiter: {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} (splits the first records into equal numbers of fields)")  # fmt: skip # noqa: E501
+        if spanning := _spanning(records):
+            block["csv"] = {**block.get("csv", {}), "multiline": True}
+            said.append(f"multiline: {spanning:,} record(s) have a quoted value spanning lines")
+    tokens = _null_tokens(records)
+    if tokens:
+        counted = ", ".join(f"{t} ({n:,})" for t, n in tokens.most_common())
+        said.append(f"null_values: {counted} stand for missing values")
     lines = [
-        f"# Scaffolded by `lakehouse new-source` from {_comment(sample.name)} ({len(shape.records):,} sample rows).",  # noqa: E501
+        f"# Scaffolded by `lakehouse new-source` from {_comment(sample.name)} ({len(records):,} sample rows).",  # noqa: E501
         "# Types, nullability and date formats are inferred from the sample: review them, and",
         "# describe each column. Check the result with `lakehouse validate`.",
         f"name: {name}",
@@ -151,13 +231,21 @@ def scaffold_source(name: str, sample: Path, owner: str, rows: int = 1000) -> st
             lines.append(f"  {key}: {_flow(block[key])}")
     if (match := _DATE_IN_NAME.search(sample.name)) is not None:
         lines.append("  file_date: {regex: '_(\\d{8})', format: yyyyMMdd}  # e.g. " + match[1])
-    lines += ["  schema_drift: rescue  # rescue | evolve | fail", "", "columns:"]
+    lines += ["  schema_drift: rescue  # rescue | evolve | fail", ""]
+    if tokens:
+        lines += [f"null_values: {json.dumps(sorted(tokens))}", ""]
+    lines.append("columns:")
     for column in shape.columns:
+        cells = [r.get(column) for r in records]
+        cells = [None if v is not None and v.strip() in tokens else v for v in cells]
         inferred = shape.types.get(column)
-        guess = infer_column(r.get(column) for r in shape.records)
+        guess = infer_column(cells)
         if inferred is not None:  # typed files: keep their type
             guess = Inferred(inferred, guess.nullable, None, guess.example)
-        values = [str(v) for r in shape.records if (v := r.get(column)) is not None]
+        if not whole:
+            guess = Inferred(guess.type, True, guess.format, guess.example)
+        values = [str(v) for v in cells if v is not None]
+        said.append(_why(column, guess, len([v for v in values if v.strip()]), len(cells), whole))
         # typed values (dates, numbers) are checked by name only: a date matches the phone shape
         checked = values if guess.type == "string" else []
         lines.append(_column_line(column, guess, looks_personal(column, checked)))

@@ -16,6 +16,7 @@ __all__ = [
     "INVALID",
     "clean_value",
     "conform",
+    "is_null_token",
     "reasons_column",
     "standard_value",
 ]
@@ -26,13 +27,22 @@ INVALID = "[INVALID]"
 
 
 def clean_value(value: Column, spec: ColumnSpec) -> Column:
-    """The raw text trimmed and blank-as-null as the column declares."""
+    """The raw text trimmed, blank-as-null and missing-value tokens (``null_values``) as NULL,
+    as the column declares: before typing, so ``NULL`` in an int column is missing, not a
+    failed cast, and in a string column is no value."""
     text = value.cast("string")
     if spec.trim:
         text = F.trim(text)
     if spec.empty_as_null:
         text = F.when(text != "", text)
+    if spec.null_values:
+        text = F.when(~is_null_token(text, spec), text)
     return text
+
+
+def is_null_token(value: Column, spec: ColumnSpec) -> Column:
+    """Whether the text is one of the column's ``null_values`` (compared trimmed, exactly)."""
+    return F.trim(value.cast("string")).isin(list(spec.null_values or ()))
 
 
 def standard_value(raw: Column, spec: ColumnSpec) -> Column:

@@ -38,6 +38,10 @@ def latest_file_per_date(df: DataFrame) -> DataFrame:
 def deduplicate(df: DataFrame, key: Sequence[str], keep: str = "latest") -> DataFrame:
     """One row per ``key`` (the content hash when empty).
 
+    Silver passes a source's declared key, or when it has none every typed, conformed column
+    it keeps: identical values are one record however the raw text was written (the content
+    hash is of the raw text).
+
     ``keep="latest"`` keeps the row of the newest delivery (by file date, then modification
     time, then file name); ``"earliest"`` the oldest.
     """

@@ -26,7 +26,7 @@ from pyspark.sql.types import BinaryType, StructField, StructType
 from pipelines.config.model import Column as ColumnSpec
 from pipelines.config.pii import PiiSpec
 from pipelines.pii.keys import PiiKeys
-from pipelines.transforms.conform import CORRUPT_COLUMN, INVALID
+from pipelines.transforms.conform import CORRUPT_COLUMN, INVALID, is_null_token
 from pipelines.transforms.standardise import standardise
 
 __all__ = [
@@ -216,12 +216,19 @@ def mask_column(value: Column, column: ColumnSpec, keys: MaskKeys) -> Column:
     """
     assert column.pii is not None
     if column.standardise is None:
-        return mask_value(value, column.pii, keys)
-    standard = standardise(value, column.standardise)
-    masked = F.when(standard.isNull(), F.lit(INVALID)).otherwise(
-        mask_value(standard, column.pii, keys)
-    )
-    return _keep_blank(value, masked)
+        masked = mask_value(value, column.pii, keys)
+    else:
+        standard = standardise(value, column.standardise)
+        masked = _keep_blank(
+            value,
+            F.when(standard.isNull(), F.lit(INVALID)).otherwise(
+                mask_value(standard, column.pii, keys)
+            ),
+        )
+    if not column.null_values:
+        return masked
+    # A missing-value token ("NULL") is no personal data: kept, so silver reads it as missing.
+    return F.when(is_null_token(value, column), value).otherwise(masked)
 
 
 def mask_pii(

@@ -136,6 +136,11 @@ class SourceType:
         """Why a local run leaves ``config`` out, or None when it runs."""
         return None
 
+    def records_read(self, spark: SparkSession, config: SourceConfig) -> int | None:
+        """The records bronze read, counted apart from the reader's parse (reconciliation
+        compares them with bronze's rows); None when only the reader can count them."""
+        return None
+
     def job_tasks(
         self, sources: Sequence[SourceConfig], settings: DeploySettings
     ) -> tuple[JobTask, ...]:

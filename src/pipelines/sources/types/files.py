@@ -37,6 +37,19 @@ class Files(SourceType):
     def rescued_columns(self, config: SourceConfig) -> list[str]:
         return [RESCUED_COLUMN]
 
+    def records_read(self, spark: SparkSession, config: SourceConfig) -> int | None:
+        """CSV: the quote-aware record count of the files bronze ingested (a file no longer
+        in the landing zone: None, bronze's own count stands)."""
+        from pipelines.sources.file_inspect import count_records, ingested_files
+
+        source = typed_source(config, FileSource)
+        if source.format != "csv":
+            return None
+        files = ingested_files(spark, f"bronze.{config.name}")
+        if not all(path.is_file() for path in files):
+            return None
+        return sum(count_records(path, source) for path in files)
+
     def prepare(
         self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
     ) -> None:
