@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from pipelines.runner import run_pipeline
 
 from pipelines.config import load_config
 from pipelines.errors import PipelineRunError
+from pipelines.local.runner import run_pipeline
 from tests.files.conf import file_conf
 from tests.files.samples import write
 from tests.graph.helpers import run

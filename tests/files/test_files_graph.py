@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from pipelines.summary import reconciliation
 
 from pipelines.config import load_config
+from pipelines.local.summary import reconciliation
 from pipelines.sources.drift import SchemaDriftError
 from tests.files.conf import file_conf
 from tests.files.samples import write, write_json_lines, write_xlsx

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pipelines.settings import Settings
+
+from pipelines.local.settings import Settings
 
 VARIABLES = ("LAKEHOUSE_HOME", "LAKEHOUSE_LANDING", "LAKEHOUSE_CONF")
 
