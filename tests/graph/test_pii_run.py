@@ -99,6 +99,7 @@ def test_pii_stays_in_bronze_pii(
     )  # fmt: skip
     assert {s.column: s.pii_class for s in found} == {
         "email": "email", "phone": "phone", "date_of_birth": "date_of_birth",
+        "given_name": "name", "surname": "name",  # person names, by column name (issue 17)
     }  # fmt: skip
     assert (found[0].column, found[0].share) in {("email", 1.0), ("phone", 1.0)}
     assert all(s.example not in stats.pii_values for s in found)

@@ -589,8 +589,10 @@ def _flow_line(flow: FlowState) -> str:
 
 
 def _failed_dataset(message: str, tracker: RunTracker) -> str:
-    running = [f.name for f in tracker.flows.values() if f.state not in {"COMPLETED", "QUEUED"}]
-    for name in tracker.flows:
+    # datasets left out as up to date are in the tracker too: they never run, so never fail
+    ran = {n: f for n, f in tracker.flows.items() if f.state != "UP_TO_DATE"}
+    running = [n for n, f in ran.items() if f.state not in {"COMPLETED", "QUEUED"}]
+    for name in ran:
         if name in message:
             return name
     return running[0] if running else "graph"
