@@ -23,7 +23,7 @@ demo: install ## generate a sample landing zone and run bronze -> silver -> gold
 	.venv/bin/lakehouse demo
 
 test: install ## run the test suite (real Spark, real data in ../shared)
-	.venv/bin/pytest -m "not infra"
+	.venv/bin/pytest -m "not infra" --durations=20
 
 lint: install ## ruff check and format check
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
