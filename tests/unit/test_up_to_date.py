@@ -125,13 +125,15 @@ def test_a_run_that_did_not_end_cleanly_makes_the_next_run_check_nothing(
 
     storage = (tmp_path / "storage").as_uri()
     killed, markers = Markers(storage), Markers(storage)
-    assert markers.others("r2") == []
+    assert markers.unfinished("r2") is None
     killed.begin("r1")  # and never completed
     markers.begin("r2")
-    assert markers.others("r2") == ["r1"]
+    assert markers.unfinished("r2") == "run r1 did not end cleanly"
     specs, _, _ = _state(config)
-    fresh = _up_to_date(None, config, specs, FILE_SOURCES, markers.others("r2"))  # type: ignore[arg-type]
+    fresh = _up_to_date(None, config, specs, FILE_SOURCES, markers.unfinished("r2"))  # type: ignore[arg-type]
     assert fresh == UpToDate((), ("   ! run r1 did not end cleanly: every dataset runs",))
     markers.completed()
-    assert Markers(storage).others("r3") == []
-    assert Markers("sc://remote/storage").others("r3") == ["(storage not on this machine)"]
+    assert Markers(storage).unfinished("r3") is None
+    assert Markers("sc://remote/storage").unfinished("r3") == (
+        "the pipeline storage is not on this machine: earlier runs cannot be checked"
+    )

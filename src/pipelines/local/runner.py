@@ -103,7 +103,8 @@ def run_pipeline(
     tracker = RunTracker()
     # recorded: the datasets ops.flow_metrics gets; nothing_new: file sources without new files
     ran, recorded, prints, nothing_new = config, stored, {}, set[str]()
-    markers, unfinished = Markers(storage_root), Markers(storage_root).others(run_id)
+    markers = Markers(storage_root)
+    unfinished = markers.unfinished(run_id)
     counted: RunCounts | None = None
     quality: list[QualityMetric] | None = None
     try:
@@ -346,13 +347,12 @@ def _up_to_date(
     config: LakehouseConfig,
     specs: Sequence[DatasetSpec],
     nothing_new: set[str],
-    unfinished: Sequence[str],
+    unfinished: str | None,
 ) -> UpToDate:
     """The datasets this run may leave as they are (``pipelines.ops.up_to_date``): none after
     a run that did not end cleanly (``unfinished``: it may have committed part of its work)."""
     if unfinished:
-        why = f"run {', '.join(unfinished)} did not end cleanly: every dataset runs"
-        return UpToDate(lines=(f"   ! {why}",))
+        return UpToDate(lines=(f"   ! {unfinished}: every dataset runs",))
     names = {s.name for s in specs if s.stored}
     reads: dict[str, Callable[[], Any]] = {
         "recorded": partial(latest_flow_states, spark, names),

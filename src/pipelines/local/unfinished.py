@@ -23,14 +23,16 @@ class Markers:
         url = urlparse(storage_root)
         self.folder = Path(unquote(url.path)) / "_unfinished" if url.scheme == "file" else None
 
-    def others(self, run_id: str) -> list[str]:
-        """The runs other than ``run_id`` that began and did not end cleanly (sorted); a
-        storage root without markers (not on this file system) counts as one."""
+    def unfinished(self, run_id: str) -> str | None:
+        """Why this run cannot trust the last run's record, or None: a run other than
+        ``run_id`` began and did not end cleanly, or the storage is not on this machine (its
+        markers cannot be read)."""
         if self.folder is None:
-            return ["(storage not on this machine)"]
+            return "the pipeline storage is not on this machine: earlier runs cannot be checked"
         if not self.folder.is_dir():
-            return []
-        return sorted(p.name for p in self.folder.iterdir() if p.name != run_id)
+            return None
+        others = sorted(p.name for p in self.folder.iterdir() if p.name != run_id)
+        return f"run {', '.join(others)} did not end cleanly" if others else None
 
     def begin(self, run_id: str) -> None:
         if self.folder is not None:
