@@ -48,6 +48,7 @@ COUNT_KEYS = ("bronze", "silver", "quarantine", "team_a", "team_b")
 _OURS_COUNT = re.compile(r"^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 _OURS_FLOW = re.compile(r"^\s+\S+ (\S+)\s+(\w+)\s+([\d.]+)s")
 _OURS_TOTAL = re.compile(r"completed in ([\d.]+)s")
+_OURS_UP_TO_DATE = re.compile(r"^   = \S.* up to date: ", re.MULTILINE)
 _PROFILE_STEP = re.compile(r"^  (\S.*?|\s+\S.*?)\s+([\d.]+)$")
 GIB = 1024**3
 
@@ -122,6 +123,8 @@ def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
             phases[match[1]] = float(match[3])
         elif match := _OURS_TOTAL.search(line):
             phases["run_pipeline"] = float(match[1])
+    if not counts and _OURS_UP_TO_DATE.search(stdout):
+        return counts, phases, ""  # a run with nothing new counts nothing: no summary table
     return counts, phases, "" if len(counts) == len(COUNT_KEYS) else "no summary table"
 
 

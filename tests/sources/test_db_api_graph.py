@@ -225,6 +225,17 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     ]  # fmt: skip
     assert _rows(spark, "SELECT count(*) FROM silver.crm_orders WHERE status = 'paid'") == [(3,)]
 
+    # Run 3: no row changed. The extract finds none past the watermark, so the source's
+    # tables are left as they are (nothing new), not recomputed.
+    only = type(config)(config.root, config.project, config.access, (config.source("crm_customers"),), ())  # fmt: skip
+    third, lines = _run(spark, only, tmp_path, full=False)
+    assert isinstance(third, RunResult)
+    assert "  extract crm_customers: 0 row(s) where updated_at > '2026-02-02 00:00:00'" in lines
+    unit = ("bronze.crm_customers", "silver.crm_customers", "quarantine.crm_customers")
+    assert f"   = {', '.join(unit)} up to date: nothing new" in lines
+    assert third.up_to_date == unit
+    assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(8,)]
+
     # The watermark lives in the extracts; a full refresh forgets them (and drops bronze).
     context = RunContext("check", (tmp_path / "landing").as_uri())
     customers = config.source("crm_customers")

@@ -118,6 +118,7 @@ def run_pipeline(
         with timed("prepare sources"):
             prepared, specs, skipped, failed = _prepare(spark, config, specs, context, unkeyed, echo)  # fmt: skip # noqa: E501
         recorded = stored = [s for s in specs if s.stored]
+        nothing_new |= prepared.nothing_new
         fresh = UpToDate()
         if not full_refresh:  # a full refresh runs everything
             with timed("up to date check"):

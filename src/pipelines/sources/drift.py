@@ -27,7 +27,12 @@ from pipelines.config.model import Column, FileSource, SourceConfig
 from pipelines.config.pii import PiiSpec
 from pipelines.errors import PipelineRunError
 from pipelines.ops import append_rows
-from pipelines.sources.file_inspect import FileShape, ingested_files, inspect_file, matching_files
+from pipelines.sources.file_inspect import (
+    FileShape,
+    ingested_files_of,
+    inspect_file,
+    matching_files,
+)
 from pipelines.sources.infer import infer_column, value_fits
 
 if TYPE_CHECKING:
@@ -184,6 +189,9 @@ def apply_schema_drift(
     """
     sources: list[SourceConfig] = []
     failed: dict[str, str] = {}
+    ingested = ingested_files_of(
+        spark, [f"bronze.{s.name}" for s in config.sources if isinstance(s.source, FileSource)]
+    )
     for source in config.sources:
         spec = source.source
         if not isinstance(spec, FileSource):
@@ -192,7 +200,7 @@ def apply_schema_drift(
         dataset = f"bronze.{source.name}"
         if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
             source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
-        done = ingested_files(spark, dataset)
+        done = ingested[dataset]
         new = [p for p in matching_files(landing_root, spec) if p not in done]
         if not new and nothing_new is not None:
             nothing_new.add(source.name)

@@ -12,7 +12,7 @@ import gzip
 import io
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -32,6 +32,7 @@ __all__ = [
     "Record",
     "count_records",
     "ingested_files",
+    "ingested_files_of",
     "inspect_file",
     "landing_location",
     "matching_files",
@@ -140,10 +141,36 @@ def count_records(path: Path, source: FileSource) -> int:
 
 def ingested_files(spark: SparkSession, table: str) -> set[Path]:
     """The local paths of the files whose rows ``table`` (a bronze table) holds."""
-    if not spark.catalog.tableExists(table):
-        return set()
-    rows = spark.sql(f"SELECT DISTINCT _source_file FROM {table}").collect()
-    return {Path(unquote(urlparse(r[0]).path)) for r in rows if r[0]}
+    return ingested_files_of(spark, [table])[table]
+
+
+def ingested_files_of(spark: SparkSession, tables: Sequence[str]) -> dict[str, set[Path]]:
+    """``ingested_files`` of every table at once: one Spark job, not one per table (a job costs
+    a second or more on a small machine, and the drift check asks for every file source)."""
+    found: dict[str, set[Path]] = {t: set() for t in tables}
+    existing = _existing_tables(spark, tables)
+    if not existing:
+        return found
+    query = " UNION ALL ".join(
+        f"SELECT DISTINCT '{t}' AS t, _source_file FROM {t}" for t in existing
+    )
+    for table, file in spark.sql(query).collect():
+        if file:
+            found[table].add(Path(unquote(urlparse(file).path)))
+    return found
+
+
+def _existing_tables(spark: SparkSession, tables: Sequence[str]) -> list[str]:
+    """``tables`` (``schema.name``) that exist: one listing per schema, not a lookup per table."""
+    listed: set[str] = set()
+    for schema in sorted({t.split(".")[0] for t in tables}):
+        if spark.catalog.databaseExists(schema):
+            listed |= {
+                f"{schema}.{r.tableName}"
+                for r in spark.sql(f"SHOW TABLES IN {schema}").collect()
+                if not r.isTemporary
+            }
+    return [t for t in tables if t in listed]
 
 
 def _csv_rows(handle: IO[str], delimiter: str, quote: str, escape: str) -> Iterator[list[str]]:

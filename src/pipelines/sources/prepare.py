@@ -62,6 +62,8 @@ class Prepared:
 
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    nothing_new: set[str] = field(default_factory=set)
+    """Sources whose pre-run work found nothing new (``SourceType.before_run``)."""
 
 
 def prepare_sources(
@@ -93,8 +95,10 @@ def prepare_sources(
                 raise _Unprepared(broken[source.source.type])
             for ref in secret_refs(source.source):
                 resolve(ref, context.platform)
-            if platform.runs_pre_run_work:
-                source_type(source).before_run(spark, source, context, echo)
+            if platform.runs_pre_run_work and source_type(source).before_run(
+                spark, source, context, echo
+            ):
+                prepared.nothing_new.add(source.name)
         except Exception as exc:  # one source's trouble never stops the others
             prepared.failed[source.name] = _text(exc)
     return prepared

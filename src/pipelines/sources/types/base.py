@@ -123,9 +123,12 @@ class SourceType:
 
     def before_run(
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
-    ) -> None:
+    ) -> bool:
         """Per source, before the graph runs, where the platform does such work in the run
-        (locally; on Databricks a job task does it, see ``job_tasks``)."""
+        (locally; on Databricks a job task does it, see ``job_tasks``). True when that work
+        found nothing new for the source (an extract of no row): its tables may then be left
+        as they are (``pipelines.ops.up_to_date``)."""
+        return False
 
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         """Forget state kept outside the tables (a full refresh)."""

@@ -49,9 +49,9 @@ class Jdbc(SourceType):
 
     def before_run(
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
-    ) -> None:
+    ) -> bool:
         if not _incremental(config):
-            return
+            return False  # a snapshot is read by the graph itself: it may always have changed
         from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
         where, rows = extract_increment(
@@ -61,6 +61,8 @@ class Jdbc(SourceType):
         gone = prune_extracts(spark, config, context.landing_root, f"bronze.{config.name}")
         if gone:
             echo(f"  extract {config.name}: deleted {len(gone)} ingested extract(s) (raw PII)")
+        # No row past the watermark: the stream over the extracts has nothing new to read.
+        return rows == 0
 
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         if _incremental(config):
