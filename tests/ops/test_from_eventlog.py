@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pipelines.config import load_config
 from pipelines.databricks.record_task import main
+from pipelines.errors import PipelineRunError
+from pipelines.events import FlowState
+from pipelines.graph import build_graph
 from pipelines.ops.eventlog import records_from_event_log
 from pipelines.ops.from_eventlog import unrecorded
+from pipelines.ops.hook import record_run
+from pipelines.ops.record import RunInfo, flow_rows, run_row
+from pipelines.spec import RunContext
 from tests.conftest import CONF
 from tests.ops.test_eventlog import EVENTS, _event
+from tests.unit.test_pii_errors import CAST, HIDDEN
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -74,3 +83,31 @@ def test_the_task_records_each_finished_update_once(
     alerts = spark.sql("SELECT incident_key, kind FROM ops.alerts WHERE run_id = 'u-42'").collect()
     assert [tuple(r) for r in alerts] == [("run_failure:u-42", "run_failure")]
     spark.sql("DROP TABLE ops.event_log_catalog")
+
+
+@pytest.mark.spark
+def test_a_pii_flows_error_reaches_no_ops_row_and_no_alert(
+    spark: SparkSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``record_run``, the one path both platforms record through, withholds it."""
+    spark.sql("CREATE DATABASE IF NOT EXISTS ops")
+    config = load_config(CONF)
+    specs = build_graph(config, RunContext("r-pii-error", "file:///landing"))
+    error = PipelineRunError({"bronze_pii.customer_feed": CAST})
+    started = datetime(2020, 1, 2, tzinfo=UTC)  # long ago: other tests read the latest runs
+    info = RunInfo("r-pii-error", "local", "manual", {}, started, started, "FAILED", str(error))
+    flows = {"bronze_pii.customer_feed": FlowState("bronze_pii.customer_feed", "FAILED", error=CAST)}  # fmt: skip
+    rows = flow_rows(info.run_id, [s.name for s in specs], flows, {})
+
+    record_run(spark, config, specs, run_row(info), rows)
+
+    where = "WHERE run_id = 'r-pii-error'"
+    assert spark.sql(f"SELECT error_summary FROM ops.pipeline_runs {where}").collect()[0][0] == (
+        f"1 dataset(s) failed:\n  bronze_pii.customer_feed: {HIDDEN}"
+    )
+    failed = spark.sql(f"SELECT dataset, error FROM ops.flow_metrics {where} AND error IS NOT NULL")
+    assert [tuple(r) for r in failed.collect()] == [("bronze_pii.customer_feed", HIDDEN)]
+    alerts = spark.sql(f"SELECT to_json(struct(*)) FROM ops.alerts {where}").collect()
+    assert alerts  # the run failure raised one
+    assert all("jane.doe" not in r[0] for r in alerts)
+    assert "jane.doe" not in capsys.readouterr().out

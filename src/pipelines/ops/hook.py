@@ -27,6 +27,7 @@ from pipelines.ops.reconcile import reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
 from pipelines.ops.tables import append_rows
 from pipelines.ops.together import together
+from pipelines.pii.errors import clear_pii_datasets, withhold_errors
 from pipelines.profile import Profile
 from pipelines.spec import DatasetSpec
 
@@ -105,6 +106,8 @@ def record_run(
 
     timed = (profile or Profile()).step
     run_id = run["run_id"]
+    # Errors of flows that see clear PII may quote it: withheld before any row or alert.
+    run, flows = withhold_errors(run, flows, clear_pii_datasets(config, specs))
     append = partial(append_rows, spark, table_format=table_format)
     quality_rows = [asdict(m) for m in quality or ()]
     writes: dict[str, Callable[[], int]] = {
