@@ -130,9 +130,10 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
     assert _problems(repo) == [
         f"databricks.yml:{dev}:7: targets.dev.variables.catalog: 'lakehouse_dev': development "
         "mode runs as the deploying developer, who writes only their own catalog "
-        "'lakehouse_dev_${workspace.current_user.short_name}' (terraform/envs/dev developers)",
+        "'lakehouse_dev_${workspace.current_user.short_name}' (terraform/envs/dev.tfvars developers)",
         f"databricks.yml:{staging}:7: targets.staging.variables.catalog: 'lakehouse_stage', but "
-        "Terraform grants the pipelines principal on 'lakehouse_staging' (terraform/envs/staging)",
+        "Terraform grants the pipelines principal on 'lakehouse_staging' "
+        "(terraform/envs/staging.tfvars)",
         f"databricks.yml:{landing}:7: targets.prod.variables.landing_root: "
         "'abfss://landing@lakehousestaginglake.dfs.core.windows.net/', but Terraform's "
         "landing location of prod is 'abfss://landing@lakehouseprodlake.dfs.core.windows.net/'",

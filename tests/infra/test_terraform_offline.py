@@ -32,21 +32,20 @@ def test_fmt_check_reports_unformatted_files(tmp_path: Path) -> None:
     assert require(lambda: infra_checks.fmt_check(tmp_path)) == [bad.resolve()]
 
 
-@pytest.mark.parametrize("env", infra_checks.ENVIRONMENTS)
-def test_environment_configuration_loads(env: str) -> None:
-    result = require(lambda: infra_checks.load_environment(env))
+def test_environment_configuration_loads() -> None:
+    result = require(infra_checks.load_environments)
     assert result.returncode == 0, result.stderr
     loaded = sorted(
         line.strip() for line in result.stdout.splitlines() if line.strip().startswith("- ")
     )
     assert loaded == [
-        "- grants in ../../modules/grants",
-        "- grants.access in ../../modules/access_model",
-        "- identities in ../../modules/identities",
-        "- secret_scopes in ../../modules/secret_scopes",
-        "- sql_warehouse in ../../modules/sql_warehouse",
-        "- unity_catalog in ../../modules/unity_catalog",
-        "- workspace in ../../modules/workspace",
+        "- grants in ../modules/grants",
+        "- grants.access in ../modules/access_model",
+        "- identities in ../modules/identities",
+        "- secret_scopes in ../modules/secret_scopes",
+        "- sql_warehouse in ../modules/sql_warehouse",
+        "- unity_catalog in ../modules/unity_catalog",
+        "- workspace in ../modules/workspace",
     ]
 
 
@@ -59,7 +58,7 @@ def test_config_loading_catches_a_broken_module(
         variables.read_text(encoding="utf-8") + '\nvariable "typo" {\n  descripton = "x"\n}\n',
         encoding="utf-8",
     )
-    result = require(lambda: infra_checks.terraform(["get", "-no-color"], tree / "envs" / "dev"))
+    result = require(lambda: infra_checks.terraform(["get", "-no-color"], tree / "envs"))
     assert result.returncode == 1
     assert 'An argument named "descripton" is not expected here.' in result.stderr
 

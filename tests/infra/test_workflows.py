@@ -222,10 +222,11 @@ def test_terraform_flow() -> None:
             "subscription-id": "${{ vars[format('AZURE_SUBSCRIPTION_ID_{0}', matrix.suffix)] }}",
         }
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
-        assert (
-            job["defaults"]["run"]["working-directory"]
-            == "terraform/envs/${{ matrix.environment }}"
-        )
+        # one root module, the environment chosen by its values and its state key
+        assert job["defaults"]["run"]["working-directory"] == "terraform/envs"
+        assert job["env"]["ENVIRONMENT"] == "${{ matrix.environment }}"
+        assert '-backend-config="backend/${ENVIRONMENT}.hcl"' in _runs(job)
+        assert '-var-file="${ENVIRONMENT}.tfvars"' in _runs(job)
     assert "pull_request" in plan["if"]
     assert "terraform plan -lock=false" in _runs(plan)
     assert "terraform validate" in _runs(plan)

@@ -44,7 +44,7 @@ DATABRICKS_YML = "databricks.yml"
 SHORT_NAME = "${workspace.current_user.short_name}"
 _VAR = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
 _TFVAR = r'^\s*{}\s*=\s*"([^"]*)"'
-"""A string setting of a terraform.tfvars (``catalog_name = "lakehouse_dev"``)."""
+"""A string setting of an environment's tfvars (``catalog_name = "lakehouse_dev"``)."""
 _SCOPE_RESOURCE = re.compile(r'^resource\s+"databricks_secret_scope"\s+"[^"]+"\s*\{', re.MULTILINE)
 
 
@@ -192,8 +192,13 @@ def _privileges(root: Path, config: LakehouseConfig) -> Iterator[DeployProblem]:
         )  # fmt: skip
 
 
+def tfvars_path(target: str) -> str:
+    """The values of ``target``'s environment in the one Terraform root (``terraform/envs``)."""
+    return f"terraform/envs/{target}.tfvars"
+
+
 def _tfvar(root: Path, target: str, name: str) -> str | None:
-    path = root / "terraform" / "envs" / target / "terraform.tfvars"
+    path = root / tfvars_path(target)
     if not path.is_file():
         return None
     found = re.search(_TFVAR.format(name), path.read_text(encoding="utf-8"), re.MULTILINE)
@@ -227,7 +232,7 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
         if tf_catalog is None:
             yield _at(
                 document, root, here,
-                f"targets.{name}: no terraform/envs/{name}/terraform.tfvars with catalog_name: "
+                f"targets.{name}: no {tfvars_path(name)} with catalog_name: "
                 "nothing grants this target's identity anything",
             )  # fmt: skip
             continue
@@ -247,7 +252,7 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
                 yield _at(
                     document, root, where,
                     f"targets.{name}.variables.catalog: '{catalog}', but Terraform grants the "
-                    f"pipelines principal on '{tf_catalog}' (terraform/envs/{name})",
+                    f"pipelines principal on '{tf_catalog}' ({tfvars_path(name)})",
                 )  # fmt: skip
         elif target.get("mode") == "development":
             mine = f"{tf_catalog}_{SHORT_NAME}"
@@ -256,7 +261,7 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
                     document, root, where,
                     f"targets.{name}.variables.catalog: '{catalog}': development mode runs as "
                     f"the deploying developer, who writes only their own catalog '{mine}' "
-                    f"(terraform/envs/{name} developers)",
+                    f"({tfvars_path(name)} developers)",
                 )  # fmt: skip
         else:
             yield _at(
