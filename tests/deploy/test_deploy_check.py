@@ -119,8 +119,8 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
     _edit(bundle, "landing@lakehouseprodlake.dfs", "landing@lakehousestaginglake.dfs")
     _edit(
         bundle,
-        "  prod:\n    mode: production\n    workspace:\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      service_principal_name: ${var.run_as}",
-        "  prod:\n    mode: production\n    workspace:\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      user_name: someone@example.com",
+        "workspace_url (prod)\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      service_principal_name: ${var.run_as}",
+        "workspace_url (prod)\n      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}\n    run_as:\n      user_name: someone@example.com",
     )  # fmt: skip
     lines = bundle.read_text(encoding="utf-8").splitlines()
     dev = next(n for n, t in enumerate(lines, 1) if "catalog: lakehouse_dev" in t)
@@ -140,6 +140,44 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
         f"databricks.yml:{prod}:5: targets.prod.run_as: {{'user_name': 'someone@example.com'}}: "
         "only the pipelines service principal (${var.run_as}) holds the privileges the "
         "pipelines need",
+    ]
+
+
+def test_each_target_names_a_workspace_of_its_own(repo: Path) -> None:
+    # Issue 15: no target set workspace.host, so a deploy went wherever the CLI profile or
+    # DATABRICKS_HOST pointed (staging's files into prod's workspace with the wrong profile)
+    bundle = repo / "databricks.yml"
+    dev_host = "host: https://adb-1000000000000001.1.azuredatabricks.net"
+    _edit(bundle, f"    workspace:\n      {dev_host}  # terraform output workspace_url (dev)\n", "")
+    _edit(bundle, "adb-1000000000000002.2.azuredatabricks.net", "adb-1000000000000003.3.azuredatabricks.net")  # fmt: skip
+    lines = bundle.read_text(encoding="utf-8").splitlines()
+    dev = lines.index("  dev:") + 1
+    prod = next(n for n, t in enumerate(lines, 1) if "workspace_url (prod)" in t)
+    assert _problems(repo) == [
+        f"databricks.yml:{dev}:3: targets.dev.workspace.host: not set: a deploy goes to "
+        "whatever workspace the CLI profile or DATABRICKS_HOST names; set it to `terraform "
+        "output -raw workspace_url` of dev",
+        f"databricks.yml:{prod}:7: targets.prod.workspace.host: "
+        "'https://adb-1000000000000003.3.azuredatabricks.net' is targets.staging's workspace "
+        "too: each environment has a workspace of its own (Terraform creates one per "
+        "environment)",
+    ]
+
+
+def test_a_workspace_host_is_a_literal_azure_workspace_url(repo: Path) -> None:
+    # the CLI refuses ${var.host} in workspace.host (it is resolved before variables)
+    bundle = repo / "databricks.yml"
+    _edit(bundle, "https://adb-1000000000000002.2.azuredatabricks.net", "${var.staging_host}")
+    _edit(bundle, "https://adb-1000000000000003.3.azuredatabricks.net", "https://prod.cloud.databricks.com")  # fmt: skip
+    lines = bundle.read_text(encoding="utf-8").splitlines()
+    staging = next(n for n, t in enumerate(lines, 1) if "workspace_url (staging)" in t)
+    prod = next(n for n, t in enumerate(lines, 1) if "workspace_url (prod)" in t)
+    assert _problems(repo) == [
+        f"databricks.yml:{staging}:7: targets.staging.workspace.host: '${{var.staging_host}}': "
+        "the CLI does not interpolate workspace.host; write the workspace URL itself",
+        f"databricks.yml:{prod}:7: targets.prod.workspace.host: "
+        "'https://prod.cloud.databricks.com' is not an Azure Databricks workspace URL "
+        "(https://adb-<workspace id>.<n>.azuredatabricks.net)",
     ]
 
 

@@ -194,6 +194,10 @@ def test_cd_flow() -> None:
         assert jobs[target]["env"]["BUNDLE_VAR_run_as"] == "${{ vars.PIPELINES_SP_APPLICATION_ID }}"
         overrides = f".databricks/bundle/{target}/variable-overrides.json"
         assert runs.index(overrides) < runs.index(f"databricks bundle validate --target {target}")
+        # the target's literal workspace.host is the environment's workspace, before any deploy
+        host = f"['targets']['{target}']['workspace']['host']"
+        assert runs.index(host) < runs.index(f"databricks bundle validate --target {target}")
+        assert 'if [ "${host%/}" != "${DATABRICKS_HOST%/}" ]' in runs
     prod = jobs["prod"]
     assert prod["needs"] == "build"
     assert prod["environment"] == "prod"

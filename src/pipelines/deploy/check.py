@@ -15,6 +15,9 @@ edit by hand), and because it reads files neither generator owns. What it checks
   ``CREATE_MATERIALIZED_VIEW`` on each schema the pipelines write (``USE_CATALOG`` comes with
   them), and on no other schema;
 * each target reads the landing container of its environment's storage account;
+* each target names its workspace (``workspace.host``): a literal Azure Databricks workspace
+  URL of its own (the CLI does not interpolate ``workspace.host``), so a deploy with the wrong
+  profile or ``DATABRICKS_HOST`` fails instead of landing in another environment's workspace;
 * every ``lookup:`` variable is used (``bundle validate`` resolves each one, as the deploying
   principal, even when nothing uses it).
 
@@ -45,6 +48,8 @@ SHORT_NAME = "${workspace.current_user.short_name}"
 _VAR = re.compile(r"\$\{var\.([A-Za-z0-9_-]+)")
 _TFVAR = r'^\s*{}\s*=\s*"([^"]*)"'
 """A string setting of an environment's tfvars (``catalog_name = "lakehouse_dev"``)."""
+_AZURE_HOST = re.compile(r"^https://adb-\d+\.\d+\.azuredatabricks\.net/?$")
+"""An Azure Databricks workspace URL (``terraform output workspace_url``)."""
 _SCOPE_RESOURCE = re.compile(r'^resource\s+"databricks_secret_scope"\s+"[^"]+"\s*\{', re.MULTILINE)
 
 
@@ -271,6 +276,52 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
             )  # fmt: skip
 
 
+# ------------------------------------------------------------------ workspaces
+
+
+def _hosts(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
+    """Each target deploys to a workspace of its own, named literally.
+
+    ``workspace.host`` is resolved before variables: the CLI refuses ``${var.host}`` (its
+    acceptance test ``bundle/variables/host``: "parse https://${var.host}: invalid character
+    '{' in host name"), so the value is the literal ``terraform output workspace_url`` of the
+    environment, written here after its first apply (README, runbook step 3).
+    """
+    seen: dict[str, str] = {}
+    for name, target in (document.data.get("targets") or {}).items():
+        workspace = (target or {}).get("workspace") or {}
+        host = workspace.get("host")
+        where: KeyPath = ("targets", name, "workspace", "host")
+        if host is None:
+            yield _at(
+                document, root, ("targets", name, "workspace") if workspace else ("targets", name),
+                f"targets.{name}.workspace.host: not set: a deploy goes to whatever workspace "
+                f"the CLI profile or DATABRICKS_HOST names; set it to `terraform output -raw "
+                f"workspace_url` of {name}",
+            )  # fmt: skip
+            continue
+        text = str(host)
+        if "${" in text:
+            yield _at(
+                document, root, where,
+                f"targets.{name}.workspace.host: '{text}': the CLI does not interpolate "
+                "workspace.host; write the workspace URL itself",
+            )  # fmt: skip
+        elif not _AZURE_HOST.match(text):
+            yield _at(
+                document, root, where,
+                f"targets.{name}.workspace.host: '{text}' is not an Azure Databricks "
+                "workspace URL (https://adb-<workspace id>.<n>.azuredatabricks.net)",
+            )  # fmt: skip
+        elif (other := seen.setdefault(text.rstrip("/"), name)) != name:
+            yield _at(
+                document, root, where,
+                f"targets.{name}.workspace.host: '{text}' is targets.{other}'s workspace too: "
+                "each environment has a workspace of its own (Terraform creates one per "
+                "environment)",
+            )  # fmt: skip
+
+
 # ------------------------------------------------------------------ lookups
 
 
@@ -307,5 +358,5 @@ def deploy_problems(config: LakehouseConfig, root: Path) -> list[DeployProblem]:
     if not bundle_file.is_file():
         return [*problems, DeployProblem(DATABRICKS_YML, 1, 1, "missing")]
     document = load_located(bundle_file)
-    problems += [*_targets(document, root), *_lookups(document, root)]
+    problems += [*_targets(document, root), *_hosts(document, root), *_lookups(document, root)]
     return problems
