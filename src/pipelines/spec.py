@@ -28,6 +28,15 @@ class RunContext:
     landing_root: str
     platform: Literal["local", "databricks"] = "local"
     pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
+    extracts_root: str = ""
+    """Where incremental JDBC extracts land and bronze reads them (``<root>/<source>/<run>/``):
+    on Databricks a Unity Catalog volume the extract task may write (the landing location is
+    read-only), from the pipeline configuration; empty: ``<landing root>/_extracts``."""
+
+    @property
+    def extracts(self) -> str:
+        """The root of the JDBC extracts of this run (see ``extracts_root``)."""
+        return self.extracts_root or f"{self.landing_root.rstrip('/')}/_extracts"
 
     @property
     def adapter(self) -> Platform:

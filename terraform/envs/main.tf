@@ -40,6 +40,7 @@ module "unity_catalog" {
   lakehouse_url       = module.workspace.container_urls["lakehouse"]
   landing_url         = module.workspace.container_urls["landing"]
   schemas             = local.access.schemas
+  volumes             = keys(local.access.pipeline_principal_volumes)
   developers          = var.developers
 }
 
@@ -73,7 +74,7 @@ module "grants" {
     (module.unity_catalog.landing_external_location) = concat(
       [
         { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
-        { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: feeds, _extracts
+        { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: the delivered feeds
       ],
       # a developer's dev pipelines read the landing zone as the developer
       [for user in var.developers : { principal = user, privileges = ["READ_FILES"] }],

@@ -85,6 +85,7 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                         "lakehouse.gold": "hotel_daily_report",
                         "lakehouse.conf_path": "${workspace.file_path}/src/conf",
                         "lakehouse.landing_root": "${var.landing_root}",
+                        "lakehouse.catalog": "${var.catalog}",
                     },
                     "event_log": {
                         "catalog": "${var.catalog}",
@@ -497,7 +498,11 @@ def test_conf_fixture_is_the_repository_conf() -> None:
 
 
 def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
-    job = _job(_resources(load_config(CONF)), "customer_daily")
+    # Issue 15, defect 2: the task wrote under ${var.landing_root}, a read-only location (the
+    # pipelines principal holds READ_FILES only): it writes into the extracts volume, and the
+    # pipeline is told to read its extracts from there
+    resources = _resources(load_config(CONF))
+    job = _job(resources, "customer_daily")
     assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
         ("extract", None), ("bronze", [{"task_key": "extract"}]),
         ("silver", [{"task_key": "bronze"}]), ("record_ops", [{"task_key": "silver"}]),
@@ -510,8 +515,9 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
             "python_file": "../src/pipelines/databricks/task_extract_jdbc.py",
             "parameters": [
                 "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
-                "--landing-root", "${var.landing_root}", "--run-id", "{{job.run_id}}",
-                "--catalog", "${var.catalog}", "--source", "crm_customers",
+                "--extracts-root", "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts",
+                "--run-id", "{{job.run_id}}", "--catalog", "${var.catalog}",
+                "--source", "crm_customers",
             ],
         },
         "max_retries": 2,
@@ -527,5 +533,11 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
         },
     }
     assert Job.from_dict(job).tasks[0].task_key == "extract"
-    catalog = _job(_resources(load_config(CONF)), "catalog_daily")  # no JDBC: no extract task
+    pipeline = resources["bundles/pipeline_customer.yml"]["resources"]["pipelines"]["customer"]
+    configuration = pipeline["configuration"]
+    assert (
+        configuration["lakehouse.extracts_root"]
+        == "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts"
+    )
+    catalog = _job(resources, "catalog_daily")  # no JDBC: no extract task
     assert [t["task_key"] for t in catalog["tasks"]] == ["bronze", "silver", "gold", "record_ops"]

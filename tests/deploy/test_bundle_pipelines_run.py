@@ -239,6 +239,10 @@ def bundle_runs(
     config = load_config(CONF)
     lookups = {r.reference.table for s in config.sources for r in s.rules if r.reference}
     variables = {
+        # the extracts volume (a Unity Catalog volume on Databricks): a local folder here; the
+        # extract task and the pipeline both get it from the bundle, so bronze reads what the
+        # task wrote only if the two agree
+        "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts": (root / "extracts").as_uri(),
         "${workspace.file_path}/src/conf": str(CONF),
         "${workspace.file_path}/src": str(REPO / "src"),
         "${var.landing_root}": (root / "landing").as_uri(),

@@ -143,6 +143,80 @@ def test_targets_run_where_terraform_grants_them(repo: Path) -> None:
     ]
 
 
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if text in line)
+
+
+def test_the_extract_task_writes_only_where_it_may(repo: Path) -> None:
+    # Issue 15, defect 2: the extract task wrote into the landing location, which is read-only
+    # (the pipelines principal holds READ_FILES there): put the old parameter back
+    job = repo / "bundles" / "job_customer_daily.yml"
+    _edit(
+        job, "- /Volumes/${var.catalog}/bronze_pii/jdbc_extracts", "- ${var.landing_root}/_extracts"
+    )
+    line = _line_of(job, "- ${var.landing_root}/_extracts")
+    grants = _line(repo, "pipeline_principal_volumes")
+    assert _problems(repo) == [
+        f"bundles/job_customer_daily.yml:{line}:17: customer_daily.extract writes files under "
+        "'${var.landing_root}/_extracts', not into a Unity Catalog volume of the target's "
+        "catalog (/Volumes/${var.catalog}/<schema>/<volume>): the landing location is "
+        "read-only (READ_FILES) and nothing else is granted for writing",
+        f"terraform/generated/grants.json:{grants}:1: pipeline_principal_volumes: "
+        "bronze_pii.jdbc_extracts is written by no job task: nothing to grant",
+    ]
+
+
+def test_the_writer_holds_exactly_read_and_write_on_its_volume(repo: Path) -> None:
+    grants = repo / "terraform" / "generated" / "grants.json"
+    _edit(grants, '["READ_VOLUME", "WRITE_VOLUME"]', '["MANAGE", "READ_VOLUME"]')
+    line = _line(repo, "pipeline_principal_volumes")
+    assert _problems(repo) == [
+        f"terraform/generated/grants.json:{line}:1: pipeline_principal_volumes: "
+        "bronze_pii.jdbc_extracts lacks WRITE_VOLUME, which customer_daily.extract needs to "
+        "write its files",
+        f"terraform/generated/grants.json:{line}:1: pipeline_principal_volumes: "
+        "bronze_pii.jdbc_extracts: MANAGE beyond what writing files needs (READ_VOLUME, "
+        "WRITE_VOLUME)",
+    ]
+    _edit(grants, '{"bronze_pii.jdbc_extracts": ["MANAGE", "READ_VOLUME"]}', "{}")
+    job = repo / "bundles" / "job_customer_daily.yml"
+    assert _problems(repo) == [
+        f"bundles/job_customer_daily.yml:{_line_of(job, 'jdbc_extracts')}:17: "
+        "customer_daily.extract writes files into volume bronze_pii.jdbc_extracts, but "
+        "Terraform grants the identity that runs it nothing there "
+        "(terraform/generated/grants.json pipeline_principal_volumes): run `lakehouse "
+        "grants` and commit",
+    ]
+
+
+def test_the_pipeline_reads_where_the_task_writes(repo: Path) -> None:
+    pipeline = repo / "bundles" / "pipeline_customer.yml"
+    _edit(pipeline, "extracts_root: /Volumes/${var.catalog}/bronze_pii/jdbc_extracts", "extracts_root: /Volumes/${var.catalog}/bronze/extracts")  # fmt: skip
+    job = repo / "bundles" / "job_customer_daily.yml"
+    assert _problems(repo) == [
+        f"bundles/job_customer_daily.yml:{_line_of(job, 'jdbc_extracts')}:17: "
+        "customer_daily.extract writes into '/Volumes/${var.catalog}/bronze_pii/jdbc_extracts', "
+        "but pipeline customer is told no such place (bundles/pipeline_customer.yml "
+        "configuration): bronze would read another place: run `lakehouse bundle`",
+    ]
+
+
+def test_terraform_writes_no_external_location(repo: Path) -> None:
+    main_tf = repo / "terraform" / "envs" / "main.tf"
+    _edit(main_tf, 'privileges = ["READ_FILES"] }, # raw PII', 'privileges = ["READ_FILES", "WRITE_FILES"] }, # raw PII')  # fmt: skip
+    uc = repo / "terraform" / "modules" / "unity_catalog" / "main.tf"
+    _edit(uc, "  read_only       = true\n", "")
+    landing = _line_of(uc, 'resource "databricks_external_location" "landing"')
+    assert _problems(repo) == [
+        f"terraform/envs/main.tf:{_line_of(main_tf, 'WRITE_FILES')}:1: WRITE_FILES granted on "
+        "an external location: the jobs write files into volumes only (grants.json "
+        "pipeline_principal_volumes)",
+        f"terraform/modules/unity_catalog/main.tf:{landing}:1: the "
+        "landing external location is not read_only = true: nothing writes the landing zone "
+        "but the feeds' owners",
+    ]
+
+
 def test_each_target_names_a_workspace_of_its_own(repo: Path) -> None:
     # Issue 15: no target set workspace.host, so a deploy went wherever the CLI profile or
     # DATABRICKS_HOST pointed (staging's files into prod's workspace with the wrong profile)

@@ -75,6 +75,33 @@ def test_missing_configuration_is_named() -> None:
     )
 
 
+def test_an_extracted_source_reads_its_extracts_where_the_task_writes(
+    config: LakehouseConfig,
+) -> None:
+    # Issue 15, defect 2: bronze read the extracts under the landing root, where the task
+    # cannot write; the pipeline is told the extracts volume and refuses to start without it
+    conf = {
+        "lakehouse.pipeline": "customer",
+        "lakehouse.sources": "customer_feed,crm_customers",
+        "lakehouse.conf_path": "/Workspace/x/files/src/conf",
+        "lakehouse.landing_root": "abfss://landing@x.dfs.core.windows.net/",
+    }
+    with pytest.raises(EntryPointError) as caught:
+        PipelineSelection.from_conf(conf.get).datasets(config)
+    assert str(caught.value) == (
+        "pipeline customer: lakehouse.extracts_root is not set, and incremental JDBC source "
+        "'crm_customers' reads its extracts from there (deploy the bundle written by "
+        "`lakehouse bundle`)"
+    )
+    volume = "/Volumes/lakehouse_staging/bronze_pii/jdbc_extracts"
+    selection = PipelineSelection.from_conf((conf | {"lakehouse.extracts_root": volume}).get)
+    assert selection.extracts_root == volume
+    assert "bronze.crm_customers" in selection.datasets(config)
+    context = RunContext("run-1", selection.landing_root, extracts_root=selection.extracts_root)
+    assert context.extracts == volume
+    assert RunContext("run-1", "file:///landing/").extracts == "file:///landing/_extracts"
+
+
 def test_unknown_names_are_reported(hotel_config: LakehouseConfig) -> None:
     conf = HOTEL_CONF | {"lakehouse.sources": "folio", "lakehouse.gold": "daily_report,x"}
     with pytest.raises(EntryPointError) as caught:

@@ -46,7 +46,8 @@ SMALL = """\
     {"table": "silver.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]}
   ],
   "pipeline_principal_schemas": ["bronze", "silver", "gold", "quarantine", "ops"],
-  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
+  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"],
+  "pipeline_principal_volumes": {}
 }
 """
 
@@ -107,6 +108,11 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         "CREATE_TABLE",
         "USE_SCHEMA",
     ]
+    # issue 15, defect 2: the extract task writes crm_customers' extracts into a volume where
+    # the identity that runs it may write (and read back), and only there
+    assert grants["pipeline_principal_volumes"] == {
+        "bronze_pii.jdbc_extracts": ["READ_VOLUME", "WRITE_VOLUME"]
+    }
 
 
 def test_committed_grants_json_is_not_stale(config: LakehouseConfig) -> None:

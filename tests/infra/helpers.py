@@ -128,6 +128,14 @@ def expected_model(grants: dict[str, Any], catalog: str, pipeline: str) -> dict[
         "table_grants": {
             t: {"securable": f"{catalog}.{t}", "grants": as_list(tables[t])} for t in tables
         },
+        # the pipelines principal only, on each volume the jobs write (the JDBC extracts)
+        "volume_grants": {
+            v: {
+                "securable": f"{catalog}.{v}",
+                "grants": [{"principal": pipeline, "privileges": sorted(privileges)}],
+            }
+            for v, privileges in grants.get("pipeline_principal_volumes", {}).items()
+        },
         "groups": {g["name"]: g["description"] for g in grants["groups"]},
         "schemas": grants["schemas"],
         "principals": principals,

@@ -221,6 +221,22 @@ BAD_GRANTS = {
         },
         ["table_grants[gold.x/team_a]: CREATE_TABLE is not an allowed table privilege"],
     ),
+    # issue 15, defect 2: the extracts volume is read and written by the pipelines principal,
+    # with nothing more, in a schema it may use
+    "volume_beyond_read_and_write": (
+        {"pipeline_principal_volumes": {"bronze_pii.jdbc_extracts": ["MANAGE", "WRITE_VOLUME"]}},
+        [
+            "pipeline_principal_volumes[bronze_pii.jdbc_extracts]: MANAGE is not an allowed "
+            "volume privilege"
+        ],
+    ),
+    "volume_outside_the_written_schemas": (
+        {"pipeline_principal_volumes": {"landing.files": ["WRITE_VOLUME"]}},
+        [
+            "pipeline_principal_volumes[landing.files]: must be <schema>.<volume> in one of "
+            "pipeline_principal_schemas (the principal needs USE_SCHEMA there)"
+        ],
+    ),
 }
 
 

@@ -294,12 +294,14 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
     assert sorted(developer) == [
         "databricks_grants.developer_catalog",
         "databricks_grants.developer_schema",
+        "databricks_grants.developer_volume",
     ]
     assert sorted(grants) == [
         "databricks_grants.catalog",
         "databricks_grants.external_location",
         "databricks_grants.schema",
         "databricks_grants.table",
+        "databricks_grants.volume",
     ]
     # What scripts/infra/infra_checks.render_grants_plan assumes about the module:
     assert (
@@ -313,6 +315,8 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         == "${var.manage_table_grants ? module.access.table_grants : {}}"
     )
     assert grants["databricks_grants.table"]["table"] == "${each.value.securable}"
+    assert grants["databricks_grants.volume"]["for_each"] == "${module.access.volume_grants}"
+    assert grants["databricks_grants.volume"]["volume"] == "${each.value.securable}"
     dynamic_sources = {
         name: body["dynamic"][0]["grant"]["for_each"] for name, body in grants.items()
     }
@@ -320,6 +324,7 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         "databricks_grants.catalog": "${module.access.catalog_grants.grants}",
         "databricks_grants.schema": "${each.value.grants}",
         "databricks_grants.table": "${each.value.grants}",
+        "databricks_grants.volume": "${each.value.grants}",
         "databricks_grants.external_location": "${each.value}",
     }
     for body in grants.values():
@@ -348,6 +353,15 @@ def test_each_developer_writes_only_their_own_catalog() -> None:
     assert "module.access.pipeline_schemas" in on_schema["for_each"]
     assert on_schema["grant"] == [
         {"principal": "${each.value}", "privileges": "${module.access.pipeline_schema_privileges}"}
+    ]
+    # and the same volumes (the JDBC extracts) with the same privileges, in their own catalog
+    volume = uc["databricks_volume.developer"]
+    assert volume["catalog_name"] == "${databricks_catalog.developer[each.value.catalog].name}"
+    assert volume["volume_type"] == "MANAGED"
+    on_volume = grants["databricks_grants.developer_volume"]
+    assert "module.access.pipeline_volume_privileges" in on_volume["for_each"]
+    assert on_volume["grant"] == [
+        {"principal": "${each.value.developer}", "privileges": "${each.value.privileges}"}
     ]
     calls = _module_calls(ENVS)
     assert calls["unity_catalog"]["developers"] == "${var.developers}"
@@ -393,6 +407,7 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "table_grants",
         "pipeline_principal_schemas",
         "pipeline_principal_privileges",
+        "pipeline_principal_volumes",
     }
     assert grants_json["schemas"] == SCHEMAS
     groups = {g["name"] for g in grants_json["groups"]}
@@ -465,6 +480,14 @@ def test_unity_catalog_module_resources() -> None:
         "${databricks_external_location.lakehouse.url}"
     )
     assert res["databricks_external_location.landing"]["read_only"] is True
+    # Issue 15, defect 2: the JDBC extracts go to managed volumes (grants.json), not the
+    # read-only landing location
+    volume = res["databricks_volume.this"]
+    assert volume["for_each"] == "${toset(var.volumes)}"
+    assert volume["volume_type"] == "MANAGED"
+    assert volume["catalog_name"] == "${databricks_catalog.this.name}"
+    calls = _module_calls(ENVS)
+    assert calls["unity_catalog"]["volumes"] == "${keys(local.access.pipeline_principal_volumes)}"
     assert res["databricks_schema.this"]["for_each"] == "${toset(var.schemas)}"
     variables = blocks(parsed, "variable")
     assert variables["schemas"]["default"] == SCHEMAS

@@ -21,8 +21,15 @@ edit by hand), and because it reads files neither generator owns. What it checks
 * every ``lookup:`` variable is used (``bundle validate`` resolves each one, as the deploying
   principal, even when nothing uses it).
 
-Not checked here: where jobs write files (``WRITE_FILES``); Terraform's own evaluation of
-these files (``tests/infra``, ``make infra-check``).
+* every job task that writes files (``pipelines.deploy.jobs.FILE_WRITERS``: the JDBC extract
+  task) writes into a Unity Catalog volume of the target's catalog on which that identity
+  holds exactly ``READ_VOLUME`` and ``WRITE_VOLUME`` (``pipeline_principal_volumes`` of
+  grants.json, which Terraform creates and grants), its pipeline reads the same place, no
+  volume is granted that no task writes, and Terraform grants ``WRITE_FILES`` nowhere (the
+  landing location stays ``read_only``).
+
+Not checked here: Terraform's own evaluation of these files (``tests/infra``,
+``make infra-check``).
 """
 
 from __future__ import annotations
@@ -36,7 +43,12 @@ from typing import Any
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.yamlpos import KeyPath, LocatedDocument, load_located, parse_key_path
-from pipelines.deploy.grants import GRANTS_PATH, PIPELINE_SCHEMA_PRIVILEGES
+from pipelines.deploy.grants import (
+    GRANTS_PATH,
+    PIPELINE_SCHEMA_PRIVILEGES,
+    PIPELINE_VOLUME_PRIVILEGES,
+)
+from pipelines.deploy.jobs import volume_of, written_paths
 from pipelines.deploy.layout import LAYERS, plan_pipelines
 from pipelines.deploy.secret_scopes import SECRET_SCOPES_PATH, secret_uses
 from pipelines.deploy.variables import BUNDLE_DIR
@@ -276,6 +288,132 @@ def _targets(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
             )  # fmt: skip
 
 
+# ------------------------------------------------------------------ who writes files where
+
+
+@dataclass(frozen=True)
+class _FileWrite:
+    """A job task that writes files: where it is (bundle file, key path) and what it writes."""
+
+    file: str
+    key_path: KeyPath
+    job: str
+    task: str
+    path: str
+    pipeline: str | None
+
+
+def _file_writes(root: Path) -> Iterator[_FileWrite]:
+    for path in sorted((root / BUNDLE_DIR).glob("job_*.yml")):
+        relative = path.relative_to(root).as_posix()
+        for job_key, job in load_located(path).data["resources"]["jobs"].items():
+            tasks = job.get("tasks", [])
+            # the pipeline of the job's pipeline tasks: ${resources.pipelines.<key>.id}
+            ids = [t["pipeline_task"]["pipeline_id"] for t in tasks if "pipeline_task" in t]
+            pipeline = ids[0].split(".")[2] if ids else None
+            for index, task in enumerate(tasks):
+                parameters = task.get("spark_python_task", {}).get("parameters", [])
+                for written in written_paths(task):
+                    where = parameters.index(written)
+                    key_path = (
+                        "resources", "jobs", job_key, "tasks", index, "spark_python_task",
+                        "parameters", where,
+                    )  # fmt: skip
+                    yield _FileWrite(
+                        relative, key_path, job_key, task["task_key"], written, pipeline
+                    )
+
+
+def _file_writers(root: Path) -> Iterator[DeployProblem]:
+    """Each task that writes files may write where it writes, and nothing more."""
+    grants, _missing = _json(root, GRANTS_PATH, "lakehouse grants")  # reported by _privileges
+    if grants is None:
+        return
+    granted: dict[str, list[str]] = grants.get("pipeline_principal_volumes", {})
+    line = _json_line(root / GRANTS_PATH, "pipeline_principal_volumes")
+    needed = set(PIPELINE_VOLUME_PRIVILEGES)
+    written: set[str] = set()
+    documents: dict[str, LocatedDocument] = {}
+    for write in _file_writes(root):
+        document = documents.setdefault(write.file, load_located(root / write.file))
+        who = f"{write.job}.{write.task}"
+        volume = volume_of(write.path)
+        if volume is None:
+            yield _at(
+                document, root, write.key_path,
+                f"{who} writes files under '{write.path}', not into a Unity Catalog volume of "
+                "the target's catalog (/Volumes/${var.catalog}/<schema>/<volume>): the landing "
+                "location is read-only (READ_FILES) and nothing else is granted for writing",
+            )  # fmt: skip
+            continue
+        written.add(volume)
+        held = set(granted.get(volume, []))
+        if not held:
+            yield _at(
+                document, root, write.key_path,
+                f"{who} writes files into volume {volume}, but Terraform grants the identity "
+                f"that runs it nothing there ({GRANTS_PATH} pipeline_principal_volumes): run "
+                "`lakehouse grants` and commit",
+            )  # fmt: skip
+        elif needed - held:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"pipeline_principal_volumes: {volume} lacks "
+                f"{', '.join(sorted(needed - held))}, which {who} needs to write its files",
+            )  # fmt: skip
+        pipeline = root / BUNDLE_DIR / f"pipeline_{write.pipeline}.yml"
+        if write.pipeline is not None and pipeline.is_file():
+            resource = load_located(pipeline).data["resources"]["pipelines"][write.pipeline]
+            if write.path not in (resource.get("configuration") or {}).values():
+                yield _at(
+                    document, root, write.key_path,
+                    f"{who} writes into '{write.path}', but pipeline {write.pipeline} is told "
+                    f"no such place ({BUNDLE_DIR}/pipeline_{write.pipeline}.yml configuration): "
+                    "bronze would read another place: run `lakehouse bundle`",
+                )  # fmt: skip
+    for volume, privileges in sorted(granted.items()):
+        if volume not in written:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"pipeline_principal_volumes: {volume} is written by no job task: nothing to "
+                "grant",
+            )  # fmt: skip
+        elif extra := set(privileges) - needed:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"pipeline_principal_volumes: {volume}: {', '.join(sorted(extra))} beyond what "
+                f"writing files needs ({', '.join(PIPELINE_VOLUME_PRIVILEGES)})",
+            )  # fmt: skip
+    yield from _terraform_writes(root)
+
+
+_WRITE_FILES = re.compile(r"\bWRITE_FILES\b")
+_LANDING = re.compile(r'^resource\s+"databricks_external_location"\s+"landing"\s*\{', re.MULTILINE)
+
+
+def _terraform_writes(root: Path) -> Iterator[DeployProblem]:
+    """Terraform grants nobody ``WRITE_FILES`` and keeps the landing location read-only: the
+    jobs write into volumes only, so a written external location is a way around them."""
+    for path in sorted((root / "terraform").rglob("*.tf")):
+        relative = path.relative_to(root).as_posix()
+        text = path.read_text(encoding="utf-8")
+        for number, code in enumerate(text.splitlines(), 1):
+            if _WRITE_FILES.search(code.split("#", 1)[0]):
+                yield DeployProblem(
+                    relative, number, 1,
+                    "WRITE_FILES granted on an external location: the jobs write files into "
+                    "volumes only (grants.json pipeline_principal_volumes)",
+                )  # fmt: skip
+        if match := _LANDING.search(text):
+            body = text[match.end() : text.find("\n}", match.end())]
+            if not re.search(r"^\s*read_only\s*=\s*true\s*$", body, re.MULTILINE):
+                yield DeployProblem(
+                    relative, text.count("\n", 0, match.start()) + 1, 1,
+                    "the landing external location is not read_only = true: nothing writes "
+                    "the landing zone but the feeds' owners",
+                )  # fmt: skip
+
+
 # ------------------------------------------------------------------ workspaces
 
 
@@ -353,7 +491,7 @@ def _lookups(document: LocatedDocument, root: Path) -> Iterator[DeployProblem]:
 def deploy_problems(config: LakehouseConfig, root: Path) -> list[DeployProblem]:
     """Every disagreement between the config, the bundle and Terraform under ``root``."""
     root = root.resolve()
-    problems = [*_secret_scopes(config, root), *_privileges(root, config)]
+    problems = [*_secret_scopes(config, root), *_privileges(root, config), *_file_writers(root)]
     bundle_file = root / DATABRICKS_YML
     if not bundle_file.is_file():
         return [*problems, DeployProblem(DATABRICKS_YML, 1, 1, "missing")]

@@ -30,10 +30,12 @@ __all__ = [
     "PII_READERS",
     "PII_SCHEMA",
     "PIPELINE_SCHEMA_PRIVILEGES",
+    "PIPELINE_VOLUME_PRIVILEGES",
     "GrantsError",
     "grants_declaration",
     "grants_file",
     "written_schemas",
+    "written_volumes",
 ]
 
 GRANTS_COMMAND = "lakehouse grants"
@@ -52,6 +54,12 @@ table it creates, which is all the reading and writing it does, so no SELECT or 
 ``USE_CATALOG`` on the catalog comes with any grant below it (``modules/access_model``). The one
 list for Terraform: grants.json carries it, the access model and the developer catalogs read it.
 """
+
+PIPELINE_VOLUME_PRIVILEGES = ("READ_VOLUME", "WRITE_VOLUME")
+"""What the identity that runs the jobs holds on each volume a job task writes files into, and
+nothing more: ``WRITE_VOLUME`` to write, ``READ_VOLUME`` to list and read back (the extract
+task reads the watermark from earlier extracts; the pipeline, running as the same identity,
+streams them into bronze). Nobody else holds anything on such a volume."""
 
 _READ = ["SELECT", "USE_SCHEMA"]
 _STREAMING_TABLE = ["MODIFY", "SELECT"]
@@ -73,10 +81,23 @@ def _violation(principal: str, schema: str) -> str | None:
     return None
 
 
+def written_volumes(config: LakehouseConfig) -> list[str]:
+    """The volumes (``<schema>.<volume>``) the daily jobs' tasks write files into: the JDBC
+    extracts volume when a source is extracted (``pipelines.deploy.jobs.FILE_WRITERS``)."""
+    from pipelines.deploy.bundle import before_bronze_tasks
+    from pipelines.deploy.jobs import volume_of, written_paths
+
+    tasks = before_bronze_tasks(config.sources, config.project.deploy)
+    volumes = {volume_of(path) for task in tasks for path in written_paths(task.task)}
+    return sorted(v for v in volumes if v is not None)
+
+
 def written_schemas(config: LakehouseConfig) -> list[str]:
-    """The schemas the pipelines and jobs write: their datasets' and ``ops`` (each pipeline's
-    event log, the ops records), in the order of ``SCHEMAS``."""
+    """The schemas the pipelines and jobs write: their datasets', ``ops`` (each pipeline's
+    event log, the ops records) and those of the volumes they write files into, in the order
+    of ``SCHEMAS``."""
     written = {name.split(".")[0] for name in config.datasets} | {"ops"}
+    written |= {volume.split(".")[0] for volume in written_volumes(config)}
     return [schema for schema in SCHEMAS if schema in written]
 
 
@@ -144,6 +165,10 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         # The pipelines principal writes these schemas (bronze_pii too, when a source has PII).
         "pipeline_principal_schemas": written_schemas(config),
         "pipeline_principal_privileges": list(PIPELINE_SCHEMA_PRIVILEGES),
+        # Terraform creates these (managed) volumes; the job tasks write files there.
+        "pipeline_principal_volumes": {
+            volume: list(PIPELINE_VOLUME_PRIVILEGES) for volume in written_volumes(config)
+        },
     }
 
 

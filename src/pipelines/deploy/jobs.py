@@ -10,18 +10,19 @@ miss it alerts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipelines.config.deploy import DeploySettings
+from pipelines.databricks.define import CONF_EXTRACTS_ROOT
 from pipelines.deploy.layout import CROSS_DOMAIN, LAYERS, PipelinePlan
 from pipelines.deploy.schedule import DailySchedule, daily_schedule
 from pipelines.deploy.variables import (
     CATALOG,
     CONF_PATH,
+    EXTRACTS_ROOT,
     FAILURE_DESTINATIONS,
     FAILURE_EMAILS,
-    LANDING_ROOT,
     RUNTIME_DEPENDENCIES,
     SRC_PATH,
     from_bundle_dir,
@@ -35,11 +36,14 @@ __all__ = [
     "BACKFILL_JOB",
     "BACKFILL_PARAMETERS",
     "EXTRACT_ENTRY_POINT",
+    "FILE_WRITERS",
     "RECORD_OPS_ENTRY_POINT",
     "backfill_job",
     "daily_job",
     "daily_job_key",
     "extract_task",
+    "volume_of",
+    "written_paths",
 ]
 
 BACKFILL_JOB = "backfill"
@@ -54,11 +58,32 @@ BACKFILL_PARAMETERS = {
 
 RECORD_OPS_ENTRY_POINT = "src/pipelines/databricks/task_record_ops.py"
 EXTRACT_ENTRY_POINT = "src/pipelines/databricks/task_extract_jdbc.py"
+FILE_WRITERS = {EXTRACT_ENTRY_POINT: "--extracts-root"}
+"""The job tasks that write files, and the parameter naming where: ``lakehouse deploy check``
+verifies that the identity running them may write there, and nothing more."""
 
 _SDK = "databricks-sdk>=0.50"
 _MILLIS_PER_MINUTE = 60_000
 # Debounce of the cross-domain gold job's table trigger: domains finish minutes apart.
 _TRIGGER_WAIT_SECONDS = 900
+
+
+def written_paths(task: Mapping[str, Any]) -> list[str]:
+    """Where a job task writes files (``FILE_WRITERS``); empty for a task that writes none."""
+    python = task.get("spark_python_task") or {}
+    entry = str(python.get("python_file", "")).removeprefix(from_bundle_dir(""))
+    flag = FILE_WRITERS.get(entry)
+    parameters = [str(p) for p in python.get("parameters", [])]
+    return [parameters[i + 1] for i, p in enumerate(parameters[:-1]) if p == flag]
+
+
+def volume_of(path: str) -> str | None:
+    """``<schema>.<volume>`` of a path in the target catalog's volumes
+    (``/Volumes/${var.catalog}/<schema>/<volume>/...``), None for any other path."""
+    parts = path.split("/")
+    if len(parts) < 5 or parts[:3] != ["", "Volumes", CATALOG] or not all(parts[3:5]):
+        return None
+    return f"{parts[3]}.{parts[4]}"
 
 
 def daily_job_key(plan: PipelinePlan) -> str:
@@ -174,9 +199,10 @@ def daily_job(
 
 
 def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
-    """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
-    landing root the bronze streaming tables read (named by the job run: one extract a run)."""
-    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
+    """First task: incremental JDBC rows newer than the watermark, as Parquet files in the
+    extracts volume (``EXTRACTS_ROOT``) the bronze streaming tables read (named by the job run:
+    one extract a run); the pipeline is told the same root (``lakehouse.extracts_root``)."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--extracts-root", EXTRACTS_ROOT]
     parameters += ["--run-id", "{{job.run_id}}", "--catalog", CATALOG]  # retention reads bronze
     for source in sources:
         parameters += ["--source", source]
@@ -189,7 +215,7 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
             "parameters": parameters,
         },
     } | _retries(settings)
-    return JobTask(task, ("extract", (_SDK,)))
+    return JobTask(task, ("extract", (_SDK,)), {CONF_EXTRACTS_ROOT: EXTRACTS_ROOT})
 
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:

@@ -29,6 +29,17 @@ locals {
     }
   ]
 
+  # Volumes the job tasks write files into: the pipelines principal holds exactly the listed
+  # privileges (READ_VOLUME, WRITE_VOLUME), nobody else anything (databricks_grants is
+  # authoritative: a grant made by hand is reverted).
+  volume_privileges = try(local.config.pipeline_principal_volumes, {})
+  volume_grants = {
+    for v, privileges in local.volume_privileges : v => {
+      securable = "${var.catalog_name}.${v}"
+      grants    = [{ principal = var.pipeline_principal, privileges = sort(privileges) }]
+    }
+  }
+
   # Every schema-level privilege: declared ones, the pipelines principal on its schemas, and
   # USE_SCHEMA on the parent schema for each table grantee (a table grant is useless without it).
   schema_entries = concat(
@@ -117,6 +128,14 @@ locals {
     [
       for p in local.pipeline_privileges : "pipeline_principal_privileges: ${p} is not an allowed schema privilege"
       if !contains(var.allowed_schema_privileges, p)
+    ],
+    [
+      for v, privileges in local.volume_privileges : "pipeline_principal_volumes[${v}]: ${join(", ", sort(setsubtract(privileges, var.allowed_volume_privileges)))} is not an allowed volume privilege"
+      if length(setsubtract(privileges, var.allowed_volume_privileges)) > 0
+    ],
+    [
+      for v, privileges in local.volume_privileges : "pipeline_principal_volumes[${v}]: must be <schema>.<volume> in one of pipeline_principal_schemas (the principal needs USE_SCHEMA there)"
+      if length(split(".", v)) != 2 || !contains(local.config.pipeline_principal_schemas, split(".", v)[0])
     ],
   )
 
