@@ -493,6 +493,39 @@ def test_cli_bundle_check_names_stale_files(
         assert (root / "bundles" / name).read_text() == (BUNDLES / name).read_text()
 
 
+def test_the_pii_mask_functions_are_created_before_any_update_that_declares_them() -> None:
+    # Issue 15, defect 6: the bronze_pii tables declare their column masks; the functions
+    # they name are created first, by a task running as the pipelines' identity
+    resources = _resources(load_config(CONF))
+    task = {
+        "task_key": "pii_functions",
+        "description": "Create the PII mask functions the bronze_pii tables declare",
+        "environment_key": "pii",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/databricks/task_pii_functions.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--catalog", "${var.catalog}",
+            ],
+        },
+        "max_retries": 2,
+        "min_retry_interval_millis": 300_000,
+        "retry_on_timeout": False,
+        "timeout_seconds": 7200,
+    }  # fmt: skip
+    hotel = _job(resources, "hotel_daily")  # room_rates has PII
+    assert hotel["tasks"][0] == task
+    assert hotel["tasks"][1]["depends_on"] == [{"task_key": "pii_functions"}]
+    backfill = _job(resources, "backfill")
+    assert backfill["tasks"][0] == task
+    assert backfill["tasks"][1]["depends_on"] == [{"task_key": "pii_functions"}]
+    assert [e["environment_key"] for e in backfill["environments"]] == ["pii", "backfill"]
+    catalog = _job(resources, "catalog_daily")  # no PII: no task
+    assert "pii_functions" not in [t["task_key"] for t in catalog["tasks"]]
+    for key in ("hotel_daily", "backfill"):
+        assert Job.from_dict(_job(resources, key)).tasks[0].task_key == "pii_functions"
+
+
 def test_conf_fixture_is_the_repository_conf() -> None:
     assert CONF == REPO / "src" / "conf"
 
@@ -504,10 +537,11 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
     resources = _resources(load_config(CONF))
     job = _job(resources, "customer_daily")
     assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
-        ("extract", None), ("bronze", [{"task_key": "extract"}]),
+        ("pii_functions", None), ("extract", None),
+        ("bronze", [{"task_key": "pii_functions"}, {"task_key": "extract"}]),
         ("silver", [{"task_key": "bronze"}]), ("record_ops", [{"task_key": "silver"}]),
     ]  # fmt: skip
-    assert job["tasks"][0] == {
+    assert job["tasks"][1] == {
         "task_key": "extract",
         "description": "Extract the new rows of crm_customers (incremental JDBC)",
         "environment_key": "extract",
@@ -525,14 +559,14 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
         "retry_on_timeout": False,
         "timeout_seconds": 7200,
     }  # fmt: skip
-    assert job["environments"][1] == {
+    assert job["environments"][2] == {
         "environment_key": "extract",
         "spec": {
             "environment_version": "4",
             "dependencies": ["databricks-sdk>=0.50", *RUNTIME_DEPENDENCIES],
         },
     }
-    assert Job.from_dict(job).tasks[0].task_key == "extract"
+    assert Job.from_dict(job).tasks[1].task_key == "extract"
     pipeline = resources["bundles/pipeline_customer.yml"]["resources"]["pipelines"]["customer"]
     configuration = pipeline["configuration"]
     assert (

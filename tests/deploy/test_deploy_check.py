@@ -101,8 +101,12 @@ def test_a_schema_no_pipeline_writes_is_not_granted(repo: Path) -> None:
         (repo / "src" / "conf" / name).unlink()
     assert _problems(repo) == [
         "terraform/generated/grants.json:"
+        + str(_line(repo, "pipeline_principal_extra_privileges"))
+        + ":1: pipeline_principal_extra_privileges: CREATE_FUNCTION on bronze_pii beyond what "
+        "the pipelines need",
+        "terraform/generated/grants.json:"
         + str(_line(repo, "pipeline_principal_schemas"))
-        + ":1: pipeline_principal_schemas: bronze_pii is written by no pipeline: nothing to grant"
+        + ":1: pipeline_principal_schemas: bronze_pii is written by no pipeline: nothing to grant",
     ]
 
 
@@ -214,6 +218,33 @@ def test_terraform_writes_no_external_location(repo: Path) -> None:
         f"terraform/modules/unity_catalog/main.tf:{landing}:1: the "
         "landing external location is not read_only = true: nothing writes the landing zone "
         "but the feeds' owners",
+    ]
+
+
+def test_the_mask_functions_exist_before_the_pipelines_declare_them(repo: Path) -> None:
+    # Issue 15, defect 6: the masks are part of the bronze_pii definitions and name functions
+    # the pii_functions task creates, as the identity that runs the pipelines: take the task
+    # out of the customer job's bronze dependencies and CREATE_FUNCTION out of grants.json
+    job = repo / "bundles" / "job_customer_daily.yml"
+    _edit(job, "          depends_on:\n            - task_key: pii_functions\n            - task_key: extract\n", "          depends_on:\n            - task_key: extract\n")  # fmt: skip
+    grants = repo / "terraform" / "generated" / "grants.json"
+    _edit(grants, '"pipeline_principal_extra_privileges": {"bronze_pii": ["CREATE_FUNCTION"]}', '"pipeline_principal_extra_privileges": {}')  # fmt: skip
+    pipeline = repo / "bundles" / "pipeline_hotel.yml"
+    _edit(pipeline, "lakehouse.catalog: ${var.catalog}", "lakehouse.catalog: lakehouse_prod")
+    bronze = _line_of(job, "- task_key: bronze")
+    configuration = _line_of(pipeline, "configuration:")
+    assert _problems(repo) == [
+        f"terraform/generated/grants.json:{_line(repo, 'pipeline_principal_extra_privileges')}:1: "
+        "pipeline_principal_extra_privileges: lacks CREATE_FUNCTION on bronze_pii: the "
+        "pii_functions task cannot create the mask functions the bronze_pii tables declare",
+        f"bundles/job_customer_daily.yml:{bronze}:11: customer_daily.bronze: updates a pipeline "
+        "whose bronze_pii tables declare column masks, but no pii_functions task runs before "
+        "it to create their functions (the update would fail on a missing function): run "
+        "`lakehouse bundle`",
+        f"bundles/pipeline_hotel.yml:{configuration}:7: pipeline hotel: configuration "
+        "lakehouse.catalog is 'lakehouse_prod', but it publishes to '${var.catalog}': its "
+        "tables' masks and row filters would name another catalog's functions: run "
+        "`lakehouse bundle`",
     ]
 
 

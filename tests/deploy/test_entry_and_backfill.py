@@ -31,6 +31,7 @@ HOTEL_CONF = {
     "lakehouse.gold": "hotel_daily_report",
     "lakehouse.conf_path": "/Workspace/x/files/src/conf",
     "lakehouse.landing_root": "abfss://landing@x.dfs.core.windows.net/",
+    "lakehouse.catalog": "lakehouse_staging",
 }
 
 
@@ -39,6 +40,7 @@ def test_selection_from_the_pipeline_configuration(hotel_config: LakehouseConfig
     assert selection == PipelineSelection(
         "hotel", ("folios", "reservations"), ("hotel_daily_report",),
         "/Workspace/x/files/src/conf", "abfss://landing@x.dfs.core.windows.net/",
+        catalog="lakehouse_staging",
     )  # fmt: skip
     names = selection.datasets(hotel_config)
     assert sorted(names) == [
@@ -70,8 +72,8 @@ def test_missing_configuration_is_named() -> None:
     with pytest.raises(EntryPointError) as caught:
         PipelineSelection.from_conf({"lakehouse.pipeline": "hotel"}.get)
     assert str(caught.value) == (
-        "pipeline configuration is missing lakehouse.conf_path, lakehouse.landing_root "
-        "(deploy the bundle written by `lakehouse bundle`)"
+        "pipeline configuration is missing lakehouse.conf_path, lakehouse.landing_root, "
+        "lakehouse.catalog (deploy the bundle written by `lakehouse bundle`)"
     )
 
 
@@ -85,6 +87,7 @@ def test_an_extracted_source_reads_its_extracts_where_the_task_writes(
         "lakehouse.sources": "customer_feed,crm_customers",
         "lakehouse.conf_path": "/Workspace/x/files/src/conf",
         "lakehouse.landing_root": "abfss://landing@x.dfs.core.windows.net/",
+        "lakehouse.catalog": "lakehouse_staging",
     }
     with pytest.raises(EntryPointError) as caught:
         PipelineSelection.from_conf(conf.get).datasets(config)

@@ -94,8 +94,10 @@ def expected_model(grants: dict[str, Any], catalog: str, pipeline: str) -> dict[
     schema_entries: list[tuple[str, str, list[str]]] = [
         (g["schema"], g["principal"], g["privileges"]) for g in grants["schema_grants"]
     ]
+    extras = grants.get("pipeline_principal_extra_privileges", {})
     schema_entries += [
-        (s, pipeline, pipeline_privileges) for s in grants["pipeline_principal_schemas"]
+        (s, pipeline, [*pipeline_privileges, *extras.get(s, [])])
+        for s in grants["pipeline_principal_schemas"]
     ]
     schema_entries += [
         (t["table"].split(".")[0], t["principal"], ["USE_SCHEMA"]) for t in grants["table_grants"]

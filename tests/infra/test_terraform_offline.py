@@ -223,6 +223,11 @@ BAD_GRANTS = {
     ),
     # issue 15, defect 2: the extracts volume is read and written by the pipelines principal,
     # with nothing more, in a schema it may use
+    # the pii_functions task creates the mask functions in bronze_pii, and nothing elsewhere
+    "extra_privilege_outside_the_written_schemas": (
+        {"pipeline_principal_extra_privileges": {"landing": ["CREATE_FUNCTION"]}},
+        ["pipeline_principal_extra_privileges[landing]: not one of pipeline_principal_schemas"],
+    ),
     "volume_beyond_read_and_write": (
         {"pipeline_principal_volumes": {"bronze_pii.jdbc_extracts": ["MANAGE", "WRITE_VOLUME"]}},
         [

@@ -352,7 +352,11 @@ def test_each_developer_writes_only_their_own_catalog() -> None:
     on_schema = grants["databricks_grants.developer_schema"]
     assert "module.access.pipeline_schemas" in on_schema["for_each"]
     assert on_schema["grant"] == [
-        {"principal": "${each.value}", "privileges": "${module.access.pipeline_schema_privileges}"}
+        {
+            "principal": "${each.value.developer}",
+            "privileges": "${concat(module.access.pipeline_schema_privileges, "
+            "lookup(module.access.pipeline_extra_privileges, each.value.schema, []))}",
+        }
     ]
     # and the same volumes (the JDBC extracts) with the same privileges, in their own catalog
     volume = uc["databricks_volume.developer"]
@@ -407,6 +411,7 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "table_grants",
         "pipeline_principal_schemas",
         "pipeline_principal_privileges",
+        "pipeline_principal_extra_privileges",
         "pipeline_principal_volumes",
     }
     assert grants_json["schemas"] == SCHEMAS

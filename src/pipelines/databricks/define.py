@@ -44,7 +44,7 @@ CONF_PATH = "lakehouse.conf_path"
 CONF_LANDING_ROOT = "lakehouse.landing_root"
 CONF_EXTRACTS_ROOT = "lakehouse.extracts_root"
 CONF_CATALOG = "lakehouse.catalog"
-_REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT)
+_REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT, CONF_CATALOG)
 
 
 class EntryPointError(LakehouseError):
@@ -189,5 +189,6 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
         reasons = "; ".join(f"{name}: {why}" for name, why in prepared.failed.items())
         raise EntryPointError(f"pipeline {selection.pipeline}: {reasons}")
     specs = select_specs(build_graph(config, context), names)
-    register(specs, spark, table_format=None, platform=context.adapter)
+    catalog = selection.catalog
+    register(specs, spark, table_format=None, platform=context.adapter, catalog=catalog)
     return tuple(spec.name for spec in specs)

@@ -10,7 +10,13 @@ from pipelines.config.deploy import DeploySettings
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.deploy.files import GeneratedFile, yaml_document
-from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
+from pipelines.deploy.jobs import (
+    BACKFILL_JOB,
+    backfill_job,
+    daily_job,
+    daily_job_key,
+    pii_functions_task,
+)
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
 from pipelines.deploy.pipelines import describe_pipeline, pipeline_resource
 from pipelines.deploy.variables import BUNDLE_DIR
@@ -60,9 +66,12 @@ def before_bronze_tasks(
 
 
 def _before_bronze(plan: PipelinePlan, config: LakehouseConfig) -> tuple[JobTask, ...]:
-    """The tasks the pipeline's source types run before its bronze refresh."""
+    """The tasks the pipeline's source types run before its bronze refresh, and the PII mask
+    functions its ``bronze_pii`` tables name."""
     mine = [s for s in config.sources if s.name in plan.sources]
-    return before_bronze_tasks(mine, config.project.deploy)
+    settings = config.project.deploy
+    pii = (pii_functions_task(settings),) if plan.pii_sources else ()
+    return (*pii, *before_bronze_tasks(mine, settings))
 
 
 def bundle_files(config: LakehouseConfig) -> BundleResult:
@@ -82,7 +91,8 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
         job = daily_job(plan, settings, _external_inputs(plan, config), before)
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))
-    backfill = backfill_job(plans, settings)
+    pii = (pii_functions_task(settings),) if any(plan.pii_sources for plan in plans) else ()
+    backfill = backfill_job(plans, settings, pii)
     files.append(
         _file(
             f"job_{BACKFILL_JOB}", "jobs", BACKFILL_JOB, backfill,

@@ -19,7 +19,12 @@ edit by hand), and because it reads files neither generator owns. What it checks
   URL of its own (the CLI does not interpolate ``workspace.host``), so a deploy with the wrong
   profile or ``DATABRICKS_HOST`` fails instead of landing in another environment's workspace;
 * every ``lookup:`` variable is used (``bundle validate`` resolves each one, as the deploying
-  principal, even when nothing uses it).
+  principal, even when nothing uses it);
+* the column masks the ``bronze_pii`` tables declare can be resolved: every job that updates a
+  pipeline defining them (its daily job, the backfill job) runs the ``pii_functions`` task
+  first, which creates the functions as the identity that runs the pipelines, which holds
+  ``CREATE_FUNCTION`` on ``bronze_pii`` for it (and on no other schema); each pipeline
+  qualifies the functions with the catalog it publishes to (``lakehouse.catalog``).
 
 * every job task that writes files (``pipelines.deploy.jobs.FILE_WRITERS``: the JDBC extract
   task) writes into a Unity Catalog volume of the target's catalog on which that identity
@@ -43,12 +48,20 @@ from typing import Any
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.yamlpos import KeyPath, LocatedDocument, load_located, parse_key_path
+from pipelines.databricks.define import CONF_CATALOG
 from pipelines.deploy.grants import (
     GRANTS_PATH,
     PIPELINE_SCHEMA_PRIVILEGES,
     PIPELINE_VOLUME_PRIVILEGES,
+    extra_privileges,
 )
-from pipelines.deploy.jobs import volume_of, written_paths
+from pipelines.deploy.jobs import (
+    BACKFILL_JOB,
+    PII_FUNCTIONS_TASK,
+    daily_job_key,
+    volume_of,
+    written_paths,
+)
 from pipelines.deploy.layout import LAYERS, plan_pipelines
 from pipelines.deploy.secret_scopes import SECRET_SCOPES_PATH, secret_uses
 from pipelines.deploy.variables import BUNDLE_DIR
@@ -193,6 +206,7 @@ def _privileges(root: Path, config: LakehouseConfig) -> Iterator[DeployProblem]:
             f"pipeline_principal_privileges: lacks {lacking}: the pipelines cannot create "
             "their tables",
         )  # fmt: skip
+    yield from _extra_privileges(grants, config, path)
     granted = set(grants.get("pipeline_principal_schemas", []))
     written = _written_schemas(config, root)
     line = _json_line(path, "pipeline_principal_schemas")
@@ -212,6 +226,32 @@ def _privileges(root: Path, config: LakehouseConfig) -> Iterator[DeployProblem]:
 def tfvars_path(target: str) -> str:
     """The values of ``target``'s environment in the one Terraform root (``terraform/envs``)."""
     return f"terraform/envs/{target}.tfvars"
+
+
+def _extra_privileges(
+    grants: dict[str, Any], config: LakehouseConfig, path: Path
+) -> Iterator[DeployProblem]:
+    """Beyond the common privileges, exactly what the config needs on single schemas
+    (``CREATE_FUNCTION`` on ``bronze_pii``, for the PII mask functions)."""
+    held: dict[str, list[str]] = grants.get("pipeline_principal_extra_privileges", {})
+    needed = extra_privileges(config)
+    key = "pipeline_principal_extra_privileges"
+    line = _json_line(path, key)
+    for schema in sorted(set(held) | set(needed)):
+        have, want = set(held.get(schema, [])), set(needed.get(schema, []))
+        if want - have:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"{key}: lacks {', '.join(sorted(want - have))} on {schema}: the "
+                f"{PII_FUNCTIONS_TASK} task cannot create the mask functions the bronze_pii "
+                "tables declare",
+            )  # fmt: skip
+        if have - want:
+            yield DeployProblem(
+                GRANTS_PATH, line, 1,
+                f"{key}: {', '.join(sorted(have - want))} on {schema} beyond what the "
+                "pipelines need",
+            )  # fmt: skip
 
 
 def _tfvar(root: Path, target: str, name: str) -> str | None:
@@ -414,6 +454,57 @@ def _terraform_writes(root: Path) -> Iterator[DeployProblem]:
                 )  # fmt: skip
 
 
+# ------------------------------------------------------------------ PII mask functions
+
+
+def _job_tasks(root: Path, key: str) -> tuple[LocatedDocument, list[dict[str, Any]]] | None:
+    path = root / BUNDLE_DIR / f"job_{key}.yml"
+    if not path.is_file():
+        return None
+    document = load_located(path)
+    return document, list(document.data["resources"]["jobs"][key].get("tasks", []))
+
+
+def _pii_functions(config: LakehouseConfig, root: Path) -> Iterator[DeployProblem]:
+    """Every job that updates a pipeline with ``bronze_pii`` tables creates the functions their
+    masks name first; every pipeline qualifies them with its own catalog."""
+    plans = plan_pipelines(config)
+    updates: list[tuple[str, str]] = [
+        (daily_job_key(plan), "bronze") for plan in plans if plan.pii_sources
+    ]
+    if any(plan.pii_sources for plan in plans):
+        updates.append((BACKFILL_JOB, "backfill"))
+    for job, first in updates:
+        found = _job_tasks(root, job)
+        if found is None:
+            continue
+        document, tasks = found
+        by_key = {t["task_key"]: (i, t) for i, t in enumerate(tasks)}
+        index, task = by_key.get(first, (0, {}))
+        after = {d["task_key"] for d in task.get("depends_on", [])}
+        if PII_FUNCTIONS_TASK not in by_key or PII_FUNCTIONS_TASK not in after:
+            yield _at(
+                document, root, ("resources", "jobs", job, "tasks", index),
+                f"{job}.{first}: updates a pipeline whose bronze_pii tables declare column "
+                f"masks, but no {PII_FUNCTIONS_TASK} task runs before it to create their "
+                "functions (the update would fail on a missing function): run `lakehouse bundle`",
+            )  # fmt: skip
+    for plan in plans:
+        path = root / BUNDLE_DIR / f"pipeline_{plan.key}.yml"
+        if not path.is_file():
+            continue
+        document = load_located(path)
+        resource = document.data["resources"]["pipelines"][plan.key]
+        told = (resource.get("configuration") or {}).get(CONF_CATALOG)
+        if told != resource.get("catalog"):
+            yield _at(
+                document, root, ("resources", "pipelines", plan.key, "configuration"),
+                f"pipeline {plan.key}: configuration {CONF_CATALOG} is {told!r}, but it "
+                f"publishes to {resource.get('catalog')!r}: its tables' masks and row filters "
+                "would name another catalog's functions: run `lakehouse bundle`",
+            )  # fmt: skip
+
+
 # ------------------------------------------------------------------ workspaces
 
 
@@ -492,6 +583,7 @@ def deploy_problems(config: LakehouseConfig, root: Path) -> list[DeployProblem]:
     """Every disagreement between the config, the bundle and Terraform under ``root``."""
     root = root.resolve()
     problems = [*_secret_scopes(config, root), *_privileges(root, config), *_file_writers(root)]
+    problems += _pii_functions(config, root)
     bundle_file = root / DATABRICKS_YML
     if not bundle_file.is_file():
         return [*problems, DeployProblem(DATABRICKS_YML, 1, 1, "missing")]

@@ -29,9 +29,11 @@ __all__ = [
     "GRANTS_PATH",
     "PII_READERS",
     "PII_SCHEMA",
+    "PIPELINE_EXTRA_PRIVILEGES",
     "PIPELINE_SCHEMA_PRIVILEGES",
     "PIPELINE_VOLUME_PRIVILEGES",
     "GrantsError",
+    "extra_privileges",
     "grants_declaration",
     "grants_file",
     "written_schemas",
@@ -61,7 +63,14 @@ nothing more: ``WRITE_VOLUME`` to write, ``READ_VOLUME`` to list and read back (
 task reads the watermark from earlier extracts; the pipeline, running as the same identity,
 streams them into bronze). Nobody else holds anything on such a volume."""
 
+PIPELINE_EXTRA_PRIVILEGES = {PII_SCHEMA: ("CREATE_FUNCTION",)}
+"""Beyond ``PIPELINE_SCHEMA_PRIVILEGES``, on one schema, when the config needs it: the
+``pii_functions`` task creates the mask functions the ``bronze_pii`` tables declare
+(``pipelines.pii.unity``), as the identity that runs the pipelines, in ``bronze_pii``."""
+
 _READ = ["SELECT", "USE_SCHEMA"]
+_PII_READ = ["EXECUTE", "SELECT", "USE_SCHEMA"]
+"""``bronze_pii``'s readers also call its functions (``pii_decrypt``)."""
 _STREAMING_TABLE = ["MODIFY", "SELECT"]
 _MATERIALIZED_VIEW = ["REFRESH", "SELECT"]
 _CONSUMER = ["SELECT"]
@@ -79,6 +88,13 @@ def _violation(principal: str, schema: str) -> str | None:
     if principal == BI_READERS and schema not in BI_SCHEMAS:
         return f"{BI_READERS} may only be granted on {', '.join(BI_SCHEMAS)}"
     return None
+
+
+def extra_privileges(config: LakehouseConfig) -> dict[str, list[str]]:
+    """``PIPELINE_EXTRA_PRIVILEGES`` this config needs: ``bronze_pii``'s when a source has
+    PII (its tables declare masks)."""
+    pii = any(s.has_pii for s in config.sources)
+    return {PII_SCHEMA: list(PIPELINE_EXTRA_PRIVILEGES[PII_SCHEMA])} if pii else {}
 
 
 def written_volumes(config: LakehouseConfig) -> list[str]:
@@ -129,7 +145,10 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         for schema in group.read:
             if (why := _violation(group.name, schema)) is not None:
                 problems.append(f"{access}: groups[{index}].read: {group.name}: {why}")
-            schema_grants.append({"schema": schema, "principal": group.name, "privileges": _READ})
+            privileges = _PII_READ if schema == PII_SCHEMA else _READ
+            schema_grants.append(
+                {"schema": schema, "principal": group.name, "privileges": privileges}
+            )
     tables = _owned_tables(config)
     reads_gold = {g.name for g in config.access.groups if "gold" in g.read}
     for model in config.gold:
@@ -165,6 +184,7 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         # The pipelines principal writes these schemas (bronze_pii too, when a source has PII).
         "pipeline_principal_schemas": written_schemas(config),
         "pipeline_principal_privileges": list(PIPELINE_SCHEMA_PRIVILEGES),
+        "pipeline_principal_extra_privileges": extra_privileges(config),
         # Terraform creates these (managed) volumes; the job tasks write files there.
         "pipeline_principal_volumes": {
             volume: list(PIPELINE_VOLUME_PRIVILEGES) for volume in written_volumes(config)

@@ -37,11 +37,14 @@ __all__ = [
     "BACKFILL_PARAMETERS",
     "EXTRACT_ENTRY_POINT",
     "FILE_WRITERS",
+    "PII_FUNCTIONS_ENTRY_POINT",
+    "PII_FUNCTIONS_TASK",
     "RECORD_OPS_ENTRY_POINT",
     "backfill_job",
     "daily_job",
     "daily_job_key",
     "extract_task",
+    "pii_functions_task",
     "volume_of",
     "written_paths",
 ]
@@ -58,6 +61,8 @@ BACKFILL_PARAMETERS = {
 
 RECORD_OPS_ENTRY_POINT = "src/pipelines/databricks/task_record_ops.py"
 EXTRACT_ENTRY_POINT = "src/pipelines/databricks/task_extract_jdbc.py"
+PII_FUNCTIONS_ENTRY_POINT = "src/pipelines/databricks/task_pii_functions.py"
+PII_FUNCTIONS_TASK = "pii_functions"
 FILE_WRITERS = {EXTRACT_ENTRY_POINT: "--extracts-root"}
 """The job tasks that write files, and the parameter naming where: ``lakehouse deploy check``
 verifies that the identity running them may write there, and nothing more."""
@@ -218,6 +223,24 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
     return JobTask(task, ("extract", (_SDK,)), {CONF_EXTRACTS_ROOT: EXTRACTS_ROOT})
 
 
+def pii_functions_task(settings: DeploySettings) -> JobTask:
+    """Before any update of a pipeline with ``bronze_pii`` tables: the mask functions their
+    definitions name (``MASK bronze_pii.pii_redact``), created as the identity that runs the
+    job and the pipeline (``pipelines.pii.unity``), so they exist when the update defines the
+    tables and return clear values to that identity."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", CATALOG]
+    task = {
+        "task_key": PII_FUNCTIONS_TASK,
+        "description": "Create the PII mask functions the bronze_pii tables declare",
+        "environment_key": "pii",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(PII_FUNCTIONS_ENTRY_POINT),
+            "parameters": parameters,
+        },
+    } | _retries(settings)
+    return JobTask(task, ("pii", ()))
+
+
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
     """Last task: the run's event log into ``ops.*``, whether the refresh worked or not."""
     parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", "${var.catalog}"]
@@ -253,12 +276,15 @@ def _describe(plan: PipelinePlan, settings: DeploySettings) -> str:
     return text + "."
 
 
-def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> dict[str, Any]:
+def backfill_job(
+    plans: tuple[PipelinePlan, ...], settings: DeploySettings, before: Sequence[JobTask] = ()
+) -> dict[str, Any]:
     """The ``resources.jobs.backfill`` mapping: refresh or fully refresh named datasets.
 
     A Python task (the Databricks SDK's ``start_update`` with ``refresh_selection`` or
     ``full_refresh_selection``) because a pipeline task cannot take its selection from a job
     parameter. It runs from the synced source, not a wheel (see ``RUNTIME_DEPENDENCIES``).
+    ``before``: tasks every pipeline update needs first (the PII mask functions).
     """
     parameters = [
         "--src", SRC_PATH,
@@ -283,8 +309,14 @@ def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> d
         "parameters": [{"name": k, "default": v} for k, v in BACKFILL_PARAMETERS.items()],
         **_notifications(None),
         "tasks": [
+            *(dict(t.task) for t in before),
             {
                 "task_key": "backfill",
+                **(
+                    {"depends_on": [{"task_key": t.task["task_key"]} for t in before]}
+                    if before
+                    else {}
+                ),
                 "environment_key": "backfill",
                 "spark_python_task": {
                     "python_file": from_bundle_dir(BACKFILL_ENTRY_POINT),
@@ -293,7 +325,13 @@ def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> d
                 # Not retried: a half-done full refresh is for a person to look at.
                 "max_retries": 0,
                 "timeout_seconds": settings.jobs.timeout_minutes * 60,
-            }
+            },
         ],
-        "environments": [_environment("backfill", [_SDK])],
+        "environments": [
+            *(
+                _environment(key, list(extra))
+                for key, extra in dict(t.environment for t in before).items()
+            ),
+            _environment("backfill", [_SDK]),
+        ],
     }

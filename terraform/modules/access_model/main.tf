@@ -6,8 +6,10 @@ locals {
   config = jsondecode(file(var.grants_file))
 
   schemas = local.config.schemas
-  # What the pipelines principal holds on each schema it writes (exactly: lakehouse grants says why).
+  # What the pipelines principal holds on each schema it writes (exactly: lakehouse grants says why),
+  # and beyond that on single schemas (CREATE_FUNCTION on bronze_pii: the PII mask functions).
   pipeline_privileges = local.config.pipeline_principal_privileges
+  extra_privileges    = try(local.config.pipeline_principal_extra_privileges, {})
   groups              = { for g in local.config.groups : g.name => g.description }
 
   declared_schema_grants = [
@@ -44,7 +46,7 @@ locals {
   # USE_SCHEMA on the parent schema for each table grantee (a table grant is useless without it).
   schema_entries = concat(
     [for g in local.declared_schema_grants : { schema = g.schema, principal = g.principal, privileges = g.privileges }],
-    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = local.pipeline_privileges }],
+    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = concat(local.pipeline_privileges, lookup(local.extra_privileges, s, [])) }],
     [for g in local.declared_table_grants : { schema = g.schema, principal = g.principal, privileges = ["USE_SCHEMA"] }],
   )
 
@@ -128,6 +130,14 @@ locals {
     [
       for p in local.pipeline_privileges : "pipeline_principal_privileges: ${p} is not an allowed schema privilege"
       if !contains(var.allowed_schema_privileges, p)
+    ],
+    [
+      for s, privileges in local.extra_privileges : "pipeline_principal_extra_privileges[${s}]: ${join(", ", sort(setsubtract(privileges, var.allowed_schema_privileges)))} is not an allowed schema privilege"
+      if length(setsubtract(privileges, var.allowed_schema_privileges)) > 0
+    ],
+    [
+      for s, privileges in local.extra_privileges : "pipeline_principal_extra_privileges[${s}]: not one of pipeline_principal_schemas"
+      if !contains(local.config.pipeline_principal_schemas, s)
     ],
     [
       for v, privileges in local.volume_privileges : "pipeline_principal_volumes[${v}]: ${join(", ", sort(setsubtract(privileges, var.allowed_volume_privileges)))} is not an allowed volume privilege"

@@ -66,6 +66,11 @@ output "pipeline_schema_privileges" {
   value       = local.pipeline_privileges
 }
 
+output "pipeline_extra_privileges" {
+  description = "Schema to what the identity that runs the pipelines holds there beyond pipeline_schema_privileges (grants.json pipeline_principal_extra_privileges); the developer catalogs grant the same."
+  value       = local.extra_privileges
+}
+
 output "pipeline_schemas" {
   description = "The schemas the pipelines write (grants.json pipeline_principal_schemas)."
   value       = local.config.pipeline_principal_schemas

@@ -98,14 +98,14 @@ resource "databricks_grants" "developer_catalog" {
 resource "databricks_grants" "developer_schema" {
   for_each = {
     for pair in setproduct(keys(var.developer_catalogs), module.access.pipeline_schemas) :
-    "${pair[0]}.${pair[1]}" => var.developer_catalogs[pair[0]]
+    "${pair[0]}.${pair[1]}" => { developer = var.developer_catalogs[pair[0]], schema = pair[1] }
   }
 
   schema = each.key
 
   grant {
-    principal  = each.value
-    privileges = module.access.pipeline_schema_privileges
+    principal  = each.value.developer
+    privileges = concat(module.access.pipeline_schema_privileges, lookup(module.access.pipeline_extra_privileges, each.value.schema, []))
   }
 }
 
