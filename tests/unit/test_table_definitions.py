@@ -4,9 +4,7 @@ by exact value, without Spark (a recording ``dp`` stands in for the engine's).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +14,7 @@ from pipelines.errors import ConfigErrors
 from pipelines.graph import RunContext, build_graph
 from pipelines.platform import DatabricksPlatform, LocalPlatform
 from pipelines.spec import DatasetSpec
+from tests.unit.recording_dp import RecordingDp
 
 CRM_PII = (
     "`_content_hash` STRING COMMENT 'sha256 of the row\\'s declared values', "
@@ -117,27 +116,12 @@ def test_config_settings_reach_lakeflow_and_what_open_source_spark_supports(
     assert sorted(local) == ["schema"]  # no clustering, no row filter locally
 
 
-class _RecordingDp:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def _decorator(self, kind: str, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        self.calls.append((kind, arguments))
-        return lambda _function: None
-
-    def table(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        return self._decorator("table", **arguments)
-
-    def materialized_view(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        return self._decorator("materialized_view", **arguments)
-
-
 def test_register_hands_the_definition_to_the_decorator(
     config: LakehouseConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pipelines.register as register_module
 
-    recorder = _RecordingDp()
+    recorder = RecordingDp()
     monkeypatch.setattr(register_module, "dp", recorder)
     spec = _specs(config)["bronze_pii.crm_customers"]
     register_module.register(
