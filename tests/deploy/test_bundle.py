@@ -116,6 +116,24 @@ def _task(key: str, pipeline: str, tables: list[str], after: str | None) -> dict
     }
 
 
+def _tag_tables(pipeline: str, after: str) -> dict[str, Any]:
+    return {
+        "task_key": "tag_tables",
+        "description": "Tag the tables: owner, domain, layer; PII class and mask of columns",
+        "depends_on": [{"task_key": after}],
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/databricks/task_tag_tables.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--catalog", "${var.catalog}", "--pipeline", pipeline,
+            ],
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }  # fmt: skip
+
+
 def _record_ops(pipeline: str, after: str) -> dict[str, Any]:
     return {
         "task_key": "record_ops",
@@ -171,6 +189,7 @@ def test_daily_job_with_a_deadline(hotel_config: LakehouseConfig) -> None:
                 "bronze",
             ),
             _task("gold", "hotel", ["gold.hotel_daily_report"], "silver"),
+            _tag_tables("hotel", "gold"),
             _record_ops("hotel", "gold"),
         ],
         "environments": [
@@ -186,7 +205,7 @@ def test_daily_job_without_deadline_has_no_health_rule(hotel_config: LakehouseCo
     job = _job(_resources(hotel_config), "team_crm_daily")
     assert "health" not in job
     assert job["schedule"]["quartz_cron_expression"] == "0 15 3 * * ?"
-    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver", "record_ops"]
+    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver", "tag_tables", "record_ops"]
     assert job["email_notifications"] == {"on_failure": "${var.failure_emails}"}
 
 
@@ -205,7 +224,8 @@ def test_cross_domain_gold_job_runs_when_its_inputs_change(hotel_config: Lakehou
         },
     }
     assert job["tasks"] == [
-        _task("gold", "gold", ["gold.guest_stays"], None), _record_ops("gold", "gold"),
+        _task("gold", "gold", ["gold.guest_stays"], None), _tag_tables("gold", "gold"),
+        _record_ops("gold", "gold"),
     ]  # fmt: skip
 
 
@@ -539,7 +559,8 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
     assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
         ("pii_functions", None), ("extract", None),
         ("bronze", [{"task_key": "pii_functions"}, {"task_key": "extract"}]),
-        ("silver", [{"task_key": "bronze"}]), ("record_ops", [{"task_key": "silver"}]),
+        ("silver", [{"task_key": "bronze"}]), ("tag_tables", [{"task_key": "silver"}]),
+        ("record_ops", [{"task_key": "silver"}]),
     ]  # fmt: skip
     assert job["tasks"][1] == {
         "task_key": "extract",
@@ -574,4 +595,29 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
         == "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts"
     )
     catalog = _job(resources, "catalog_daily")  # no JDBC: no extract task
-    assert [t["task_key"] for t in catalog["tasks"]] == ["bronze", "silver", "gold", "record_ops"]
+    assert [t["task_key"] for t in catalog["tasks"]] == [
+        "bronze", "silver", "gold", "tag_tables", "record_ops",
+    ]  # fmt: skip
+
+
+def test_the_tables_are_tagged_after_the_last_refresh() -> None:
+    # Issue 15: tags (owner, PII class) cannot be part of a Lakeflow table definition; the
+    # supported way is SET TAGS on the existing table, by its owner, after the update
+    from pipelines.deploy.tags import tag_statements
+
+    config = load_config(CONF)
+    job = _job(_resources(config), "customer_daily")
+    tags = next(t for t in job["tasks"] if t["task_key"] == "tag_tables")
+    assert tags["depends_on"] == [{"task_key": "silver"}]
+    assert tags["spark_python_task"]["parameters"][-2:] == ["--pipeline", "customer"]
+    statements = tag_statements(config, "stage", ["bronze_pii.crm_customers", "gold.customer_360"])
+    table = "ALTER STREAMING TABLE `stage`.bronze_pii.crm_customers"
+    assert statements == [
+        f"{table} SET TAGS ('owner' = 'data_engineers', 'layer' = 'bronze_pii', 'domain' = 'customer')",
+        f"{table} ALTER COLUMN `full_name` SET TAGS ('pii_class' = 'name', 'pii_mask' = 'token')",
+        f"{table} ALTER COLUMN `email` SET TAGS ('pii_class' = 'email', 'pii_mask' = 'token')",
+        f"{table} ALTER COLUMN `phone` SET TAGS ('pii_class' = 'phone', 'pii_mask' = 'partial')",
+        f"{table} ALTER COLUMN `date_of_birth` SET TAGS ('pii_class' = 'date_of_birth', 'pii_mask' = 'redact')",
+        "ALTER MATERIALIZED VIEW `stage`.gold.customer_360 SET TAGS ('owner' = 'data_engineers', "
+        "'layer' = 'gold')",
+    ]  # fmt: skip

@@ -40,6 +40,7 @@ __all__ = [
     "PII_FUNCTIONS_ENTRY_POINT",
     "PII_FUNCTIONS_TASK",
     "RECORD_OPS_ENTRY_POINT",
+    "TAG_TABLES_ENTRY_POINT",
     "backfill_job",
     "daily_job",
     "daily_job_key",
@@ -63,6 +64,7 @@ RECORD_OPS_ENTRY_POINT = "src/pipelines/databricks/task_record_ops.py"
 EXTRACT_ENTRY_POINT = "src/pipelines/databricks/task_extract_jdbc.py"
 PII_FUNCTIONS_ENTRY_POINT = "src/pipelines/databricks/task_pii_functions.py"
 PII_FUNCTIONS_TASK = "pii_functions"
+TAG_TABLES_ENTRY_POINT = "src/pipelines/databricks/task_tag_tables.py"
 FILE_WRITERS = {EXTRACT_ENTRY_POINT: "--extracts-root"}
 """The job tasks that write files, and the parameter naming where: ``lakehouse deploy check``
 verifies that the identity running them may write there, and nothing more."""
@@ -198,7 +200,8 @@ def daily_job(
         layers[:0] = [dict(t.task) for t in before_bronze]
         for key, extra in dict(t.environment for t in before_bronze).items():
             environments.append(_environment(key, list(extra)))
-    job["tasks"] = [*layers, _record_ops_task(plan, layers[-1]["task_key"])]
+    last = layers[-1]["task_key"]
+    job["tasks"] = [*layers, _tag_tables_task(plan, last), _record_ops_task(plan, last)]
     job["environments"] = environments
     return job
 
@@ -239,6 +242,25 @@ def pii_functions_task(settings: DeploySettings) -> JobTask:
         },
     } | _retries(settings)
     return JobTask(task, ("pii", ()))
+
+
+def _tag_tables_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
+    """After the last refresh: the tables' owner and PII tags (``pipelines.deploy.tags``: a
+    pipeline definition cannot carry tags)."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", CATALOG]
+    parameters += ["--pipeline", plan.key]
+    return {
+        "task_key": "tag_tables",
+        "description": "Tag the tables: owner, domain, layer; PII class and mask of columns",
+        "depends_on": [{"task_key": after}],
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(TAG_TABLES_ENTRY_POINT),
+            "parameters": parameters,
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }
 
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:

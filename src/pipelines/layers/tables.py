@@ -28,6 +28,7 @@ from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.config.tables import INGEST_COLUMNS, TableSettings
 from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
 from pipelines.spec import ColumnMask, ColumnSpec, RowFilterSpec, TableSpec
+from pipelines.sqltext import sql_literal
 
 __all__ = [
     "MASK_PARTIAL",
@@ -161,10 +162,6 @@ def gold_table(model: GoldModel) -> TableSpec:
     return settings_only(model.table)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def schema_ddl(columns: Sequence[ColumnSpec], catalog: str | None) -> str:
     """The schema as a DDL string: `` `name` TYPE COMMENT '...' MASK fn USING COLUMNS (...)``.
 
@@ -175,7 +172,7 @@ def schema_ddl(columns: Sequence[ColumnSpec], catalog: str | None) -> str:
     for column in columns:
         part = f"`{column.name}` {column.type.upper()}"
         if column.comment:
-            part += f" COMMENT {_literal(column.comment)}"
+            part += f" COMMENT {sql_literal(column.comment)}"
         if column.mask is not None and catalog is not None:
             part += f" MASK `{catalog}`.{column.mask.function}"
             if column.mask.using:

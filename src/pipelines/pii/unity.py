@@ -42,6 +42,7 @@ from pipelines.errors import LakehouseError
 from pipelines.layers.bronze import pii_key_columns
 from pipelines.layers.tables import MASK_PARTIAL, MASK_REDACT
 from pipelines.sources import corrupt_columns, raw_json_columns
+from pipelines.sqltext import sql_literal
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.pii import REDACTED
 
@@ -67,10 +68,6 @@ def readers(config: LakehouseConfig) -> tuple[str, ...]:
     return tuple(g.name for g in config.access.groups if "bronze_pii" in g.read)
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def pii_statements(config: LakehouseConfig, catalog: str, runner: str) -> list[PiiStatement]:
     """Every statement for the PII sources of ``config`` in ``catalog``; ``runner`` is the
     identity the pipelines run as there (``current_user()`` of the job task).
@@ -83,7 +80,7 @@ def pii_statements(config: LakehouseConfig, catalog: str, runner: str) -> list[P
     if not runner.strip():
         raise LakehouseError("the identity that runs the pipelines is empty")
     groups = " OR ".join(f"is_account_group_member('{g}')" for g in readers(config)) or "FALSE"
-    masked_for = f"current_user() = {_quoted(runner)} OR {groups}"
+    masked_for = f"current_user() = {sql_literal(runner)} OR {groups}"
     redact, partial = (f"`{catalog}`.{name}" for name in (MASK_REDACT, MASK_PARTIAL))
     statements = [
         PiiStatement(
