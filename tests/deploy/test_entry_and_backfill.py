@@ -258,3 +258,37 @@ def test_main_with_a_fake_api(
         ("start", "p-cat", {"refresh_selection": ["lakehouse_dev.gold.team_a_products_with_image"]})
     ]
     assert capsys.readouterr().out.splitlines()[-1] == "catalog: update u-p-cat COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("entry", "arguments", "message"),
+    [
+        (
+            "task_tag_tables.py",
+            ["--catalog", "stage", "--pipeline", "finance"],
+            "error: --pipeline: no pipeline 'finance' in {conf}",
+        ),
+        (
+            "task_extract_jdbc.py",
+            ["--extracts-root", "/Volumes/x/bronze_pii/jdbc_extracts", "--run-id", "1",
+             "--source", "product_catalog"],
+            "error: product_catalog: not an incremental JDBC source of {conf}",
+        ),
+    ],
+    ids=["tag_tables", "extract"],
+)  # fmt: skip
+def test_a_task_entry_file_reports_a_lakehouse_error_by_message_and_exit_code(
+    entry: str, arguments: list[str], message: str
+) -> None:
+    # the entry files run as Databricks runs a spark_python_task: a file, --src on the path
+    import subprocess
+    import sys
+
+    from .helpers import REPO
+
+    src, conf = REPO / "src", REPO / "src" / "conf"
+    command = [sys.executable, str(src / "pipelines" / "databricks" / entry), "--src", str(src)]
+    done = subprocess.run(
+        [*command, "--conf", str(conf), *arguments], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (1, message.format(conf=conf) + "\n")
