@@ -25,6 +25,8 @@ def test_the_extract_task_writes_where_bronze_reads_once_per_job_run(
 ) -> None:  # fmt: skip
     for name, value in crm.items():
         monkeypatch.setenv(name, value)
+    # the task alone: a bronze table another test left would make it prune ingested extracts
+    spark.sql("DROP TABLE IF EXISTS bronze.crm_customers")
     _write(conf_base, "crm_customers", CUSTOMERS)
     _write(conf_base, "crm_orders", ORDERS)
     extracts = (tmp_path / "extracts").as_uri()  # the extracts volume on Databricks

@@ -24,8 +24,7 @@ edit by hand), and because it reads files neither generator owns. What it checks
   pipeline defining them (its daily job, the backfill job) runs the ``pii_functions`` task
   first, which creates the functions as the identity that runs the pipelines, which holds
   ``CREATE_FUNCTION`` on ``bronze_pii`` for it (and on no other schema); each pipeline
-  qualifies the functions with the catalog it publishes to (``lakehouse.catalog``).
-
+  qualifies the functions with the catalog it publishes to (``lakehouse.catalog``);
 * every job task that writes files (``pipelines.deploy.jobs.FILE_WRITERS``: the JDBC extract
   task) writes into a Unity Catalog volume of the target's catalog on which that identity
   holds exactly ``READ_VOLUME`` and ``WRITE_VOLUME`` (``pipeline_principal_volumes`` of
