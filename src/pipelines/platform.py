@@ -15,14 +15,17 @@ it:
   and how that work reaches the landing zone's folders (the file system or ``dbutils.fs``);
 - whether sources a machine cannot serve are left out (local runs only);
 - whether quality rules are also bound as the engine's expectations (Lakeflow's ``expect``,
-  ``expect_or_drop``, ``expect_or_fail``; open-source pipelines have none).
+  ``expect_or_drop``, ``expect_or_fail``; open-source pipelines have none);
+- what of a table's definition reaches the engine (``table_arguments``): Lakeflow takes the
+  schema with its column masks, properties, liquid clustering and the row filter; open-source
+  Spark the schema (comments) and properties.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pipelines.secrets import Found, SecretNotFound, local_lookup
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     from pipelines.config.secrets import SecretRef
     from pipelines.config.sources import FileSource
     from pipelines.sources.jdbc_extract import Folders
-    from pipelines.spec import Expectation
+    from pipelines.spec import Expectation, TableSpec
 
 __all__ = ["DatabricksPlatform", "LocalPlatform", "Platform", "PlatformName", "platform_for"]
 
@@ -80,6 +83,23 @@ class Platform:
         own, before the dataset's decorator is applied."""
         raise NotImplementedError
 
+    def table_arguments(self, table: TableSpec, catalog: str) -> dict[str, Any]:
+        """The keyword arguments of the dataset's decorator (``dp.table``,
+        ``dp.materialized_view``, ``dp.create_streaming_table``) that declare ``table``
+        (``pipelines.layers.tables``) in ``catalog``."""
+        raise NotImplementedError
+
+
+def _schema_and_properties(table: TableSpec, catalog: str | None) -> dict[str, Any]:
+    from pipelines.layers.tables import schema_ddl
+
+    arguments: dict[str, Any] = {}
+    if table.columns is not None:
+        arguments["schema"] = schema_ddl(table.columns, catalog)
+    if table.properties:
+        arguments["table_properties"] = dict(table.properties)
+    return arguments
+
 
 class LocalPlatform(Platform):
     """Open-source Spark (``lakehouse run``, the demo, the tests)."""
@@ -119,6 +139,14 @@ class LocalPlatform(Platform):
     ) -> Callable[[], DataFrame]:
         # open-source pyspark.pipelines has no expectations; the rules apply in the query
         return query
+
+    def table_arguments(self, table: TableSpec, catalog: str) -> dict[str, Any]:
+        # The schema (comments) and properties. Not clustering: open-source SDP 4.2 hands
+        # CLUSTER BY to Delta 4.4.1 as a partition transform, which Delta refuses
+        # (DELTA_OPERATION_NOT_ALLOWED "Partitioning by expressions is not supported", seen
+        # here); nor row filters and column masks, which are Unity Catalog's (local masking
+        # is the layers' own: tokens, redaction, bronze_pii apart).
+        return _schema_and_properties(table, None)
 
 
 class DatabricksPlatform(Platform):
@@ -178,6 +206,25 @@ class DatabricksPlatform(Platform):
             bind = getattr(dp, _LAKEFLOW_EXPECTATION[expectation.action])
             query = bind(expectation.name, expectation.constraint)(query)
         return query
+
+    def table_arguments(self, table: TableSpec, catalog: str) -> dict[str, Any]:
+        # Lakeflow's Python reference (dp.table / materialized_view / create_streaming_table):
+        # schema as a DDL string whose columns may carry "MASK <function> [USING COLUMNS
+        # (...)]", table_properties, cluster_by, cluster_by_auto, and row_filter as
+        # "ROW FILTER <function> ON (<columns>)". Declared here, the masks and filter are part
+        # of the definition, so an update keeps them (an ALTER after the fact is undone:
+        # "Use ALTER statements with pipeline datasets").
+        arguments = _schema_and_properties(table, catalog)
+        if table.cluster_by:
+            arguments["cluster_by"] = list(table.cluster_by)
+        if table.cluster_by_auto:
+            arguments["cluster_by_auto"] = True
+        if table.row_filter is not None:
+            columns = ", ".join(f"`{c}`" for c in table.row_filter.columns)
+            arguments["row_filter"] = (
+                f"ROW FILTER `{catalog}`.{table.row_filter.function} ON ({columns})"
+            )
+        return arguments
 
 
 _LAKEFLOW_EXPECTATION = {"warn": "expect", "drop": "expect_or_drop", "fail": "expect_or_fail"}

@@ -9,7 +9,7 @@ format is the one Databricks Partner Connect downloads: ``version`` 0.1, one con
 Host and HTTP path come from Terraform's ``sql_warehouse_odbc_params`` output of each
 environment; CD passes them as ``LAKEHOUSE_POWERBI_HOST_<TARGET>`` and
 ``LAKEHOUSE_POWERBI_HTTP_PATH_<TARGET>``. The catalog of a target is ``lakehouse_<target>``
-(``terraform/envs/<target>/terraform.tfvars``).
+(``terraform/envs/<target>.tfvars``).
 """
 
 from __future__ import annotations

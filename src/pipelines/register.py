@@ -22,18 +22,25 @@ def register(
     spark: SparkSession,
     table_format: str | None,
     platform: Platform | None = None,
+    catalog: str = "",
 ) -> None:
     """Register every spec; ``table_format`` None or ``delta``: the platform default (Delta);
-    ``platform``: binds the specs' expectations (default: local, which binds none)."""
+    ``platform``: binds the specs' expectations and declares their tables (default: local);
+    ``catalog``: the one the tables are published to (qualifies their mask and row-filter
+    functions on Databricks)."""
     from pipelines.platform import platform_for
 
     adapter = platform if platform is not None else platform_for("local")
     for spec in specs:
-        _register_one(spec, spark, table_format, adapter)
+        _register_one(spec, spark, table_format, adapter, catalog)
 
 
 def _register_one(
-    spec: DatasetSpec, spark: SparkSession, table_format: str | None, platform: Platform
+    spec: DatasetSpec,
+    spark: SparkSession,
+    table_format: str | None,
+    platform: Platform,
+    catalog: str,
 ) -> None:
     def query() -> DataFrame:
         return spec.query(spark)
@@ -45,6 +52,7 @@ def _register_one(
     # run (DELTA_CANNOT_CHANGE_PROVIDER). Only the Parquet fallback names its format.
     named = table_format not in (None, "delta")
     stored_as: dict[str, Any] = {"format": table_format} if named else {}
+    stored_as |= platform.table_arguments(spec.table, catalog)  # schema, properties, ...
     if spec.kind == "temporary_view":
         dp.temporary_view(name=spec.name, comment=spec.comment)(query)
         return

@@ -13,7 +13,18 @@ if TYPE_CHECKING:
     from pipelines.pii.keys import PiiKeys
     from pipelines.platform import Platform
 
-__all__ = ["AutoCdcFlow", "DatasetKind", "DatasetSpec", "Expectation", "Query", "RunContext"]
+__all__ = [
+    "AutoCdcFlow",
+    "ColumnMask",
+    "ColumnSpec",
+    "DatasetKind",
+    "DatasetSpec",
+    "Expectation",
+    "Query",
+    "RowFilterSpec",
+    "RunContext",
+    "TableSpec",
+]
 
 DatasetKind = Literal["streaming_table", "materialized_view", "temporary_view", "auto_cdc"]
 """``auto_cdc``: a streaming table maintained by an AUTO CDC flow from the spec's query."""
@@ -28,6 +39,15 @@ class RunContext:
     landing_root: str
     platform: Literal["local", "databricks"] = "local"
     pii_keys: PiiKeys | None = field(default=None, repr=False, compare=False)
+    extracts_root: str = ""
+    """Where incremental JDBC extracts land and bronze reads them (``<root>/<source>/<run>/``):
+    on Databricks a Unity Catalog volume the extract task may write (the landing location is
+    read-only), from the pipeline configuration; empty: ``<landing root>/_extracts``."""
+
+    @property
+    def extracts(self) -> str:
+        """The root of the JDBC extracts of this run (see ``extracts_root``)."""
+        return self.extracts_root or f"{self.landing_root.rstrip('/')}/_extracts"
 
     @property
     def adapter(self) -> Platform:
@@ -96,6 +116,61 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class ColumnMask:
+    """A Unity Catalog column mask: ``function`` (``<schema>.<function>`` of the catalog the
+    table is in) applied to the column, ``using`` further arguments (SQL literals)."""
+
+    function: str
+    using: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a table's declared schema.
+
+    Attributes:
+        name: The column.
+        type: Its Spark SQL type, exactly the query's (a schema whose types differ from the
+            query's is refused: USER_SPECIFIED_AND_INFERRED_SCHEMA_NOT_COMPATIBLE).
+        comment: Its column comment (the config's ``description``).
+        mask: The column mask Unity Catalog applies to readers (Databricks only).
+    """
+
+    name: str
+    type: str
+    comment: str = ""
+    mask: ColumnMask | None = None
+
+
+@dataclass(frozen=True)
+class RowFilterSpec:
+    """A Unity Catalog row filter: ``function`` (``<schema>.<function>``) over ``columns``."""
+
+    function: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What a stored dataset is in the catalog beyond its rows (``pipelines.layers.tables``).
+
+    Attributes:
+        columns: Its complete schema when the config determines it (every column the query
+            returns, with its exact type), else None: a declared schema must name them all.
+        properties: Table properties.
+        cluster_by: Liquid clustering keys.
+        cluster_by_auto: Automatic liquid clustering (Databricks).
+        row_filter: Its row filter (Databricks).
+    """
+
+    columns: tuple[ColumnSpec, ...] | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+    cluster_by: tuple[str, ...] = ()
+    cluster_by_auto: bool = False
+    row_filter: RowFilterSpec | None = None
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """One dataset of the graph.
 
@@ -113,6 +188,8 @@ class DatasetSpec:
         expectations: Quality rules the platform may also bind as engine expectations.
         unordered: Other inputs the local engine was seen not to order this flow after (an
             entity's input tables); the runner refreshes them in an earlier phase too.
+        table: Its schema, comments, masks, properties, clustering and row filter, bound by
+            the platform adapter (``Platform.table_arguments``).
     """
 
     name: str
@@ -125,6 +202,7 @@ class DatasetSpec:
     lookups: tuple[str, ...] = ()
     expectations: tuple[Expectation, ...] = ()
     unordered: tuple[str, ...] = ()
+    table: TableSpec = TableSpec()
 
     @property
     def stored(self) -> bool:

@@ -85,6 +85,7 @@ def test_domain_pipeline(hotel_config: LakehouseConfig) -> None:
                         "lakehouse.gold": "hotel_daily_report",
                         "lakehouse.conf_path": "${workspace.file_path}/src/conf",
                         "lakehouse.landing_root": "${var.landing_root}",
+                        "lakehouse.catalog": "${var.catalog}",
                     },
                     "event_log": {
                         "catalog": "${var.catalog}",
@@ -113,6 +114,24 @@ def _task(key: str, pipeline: str, tables: list[str], after: str | None) -> dict
         "retry_on_timeout": False,
         "timeout_seconds": 3600,
     }
+
+
+def _tag_tables(pipeline: str, after: str) -> dict[str, Any]:
+    return {
+        "task_key": "tag_tables",
+        "description": "Tag the tables: owner, domain, layer; PII class and mask of columns",
+        "depends_on": [{"task_key": after}],
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/databricks/task_tag_tables.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--catalog", "${var.catalog}", "--pipeline", pipeline,
+            ],
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }  # fmt: skip
 
 
 def _record_ops(pipeline: str, after: str) -> dict[str, Any]:
@@ -170,6 +189,7 @@ def test_daily_job_with_a_deadline(hotel_config: LakehouseConfig) -> None:
                 "bronze",
             ),
             _task("gold", "hotel", ["gold.hotel_daily_report"], "silver"),
+            _tag_tables("hotel", "gold"),
             _record_ops("hotel", "gold"),
         ],
         "environments": [
@@ -185,7 +205,7 @@ def test_daily_job_without_deadline_has_no_health_rule(hotel_config: LakehouseCo
     job = _job(_resources(hotel_config), "team_crm_daily")
     assert "health" not in job
     assert job["schedule"]["quartz_cron_expression"] == "0 15 3 * * ?"
-    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver", "record_ops"]
+    assert [t["task_key"] for t in job["tasks"]] == ["bronze", "silver", "tag_tables", "record_ops"]
     assert job["email_notifications"] == {"on_failure": "${var.failure_emails}"}
 
 
@@ -204,7 +224,8 @@ def test_cross_domain_gold_job_runs_when_its_inputs_change(hotel_config: Lakehou
         },
     }
     assert job["tasks"] == [
-        _task("gold", "gold", ["gold.guest_stays"], None), _record_ops("gold", "gold"),
+        _task("gold", "gold", ["gold.guest_stays"], None), _tag_tables("gold", "gold"),
+        _record_ops("gold", "gold"),
     ]  # fmt: skip
 
 
@@ -492,26 +513,19 @@ def test_cli_bundle_check_names_stale_files(
         assert (root / "bundles" / name).read_text() == (BUNDLES / name).read_text()
 
 
-def test_conf_fixture_is_the_repository_conf() -> None:
-    assert CONF == REPO / "src" / "conf"
-
-
-def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
-    job = _job(_resources(load_config(CONF)), "customer_daily")
-    assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
-        ("extract", None), ("bronze", [{"task_key": "extract"}]),
-        ("silver", [{"task_key": "bronze"}]), ("record_ops", [{"task_key": "silver"}]),
-    ]  # fmt: skip
-    assert job["tasks"][0] == {
-        "task_key": "extract",
-        "description": "Extract the new rows of crm_customers (incremental JDBC)",
-        "environment_key": "extract",
+def test_the_pii_mask_functions_are_created_before_any_update_that_declares_them() -> None:
+    # Issue 15, defect 6: the bronze_pii tables declare their column masks; the functions
+    # they name are created first, by a task running as the pipelines' identity
+    resources = _resources(load_config(CONF))
+    task = {
+        "task_key": "pii_functions",
+        "description": "Create the PII mask functions the bronze_pii tables declare",
+        "environment_key": "pii",
         "spark_python_task": {
-            "python_file": "../src/pipelines/databricks/task_extract_jdbc.py",
+            "python_file": "../src/pipelines/databricks/task_pii_functions.py",
             "parameters": [
                 "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
-                "--landing-root", "${var.landing_root}", "--run-id", "{{job.run_id}}",
-                "--catalog", "${var.catalog}", "--source", "crm_customers",
+                "--catalog", "${var.catalog}",
             ],
         },
         "max_retries": 2,
@@ -519,13 +533,91 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
         "retry_on_timeout": False,
         "timeout_seconds": 7200,
     }  # fmt: skip
-    assert job["environments"][1] == {
+    hotel = _job(resources, "hotel_daily")  # room_rates has PII
+    assert hotel["tasks"][0] == task
+    assert hotel["tasks"][1]["depends_on"] == [{"task_key": "pii_functions"}]
+    backfill = _job(resources, "backfill")
+    assert backfill["tasks"][0] == task
+    assert backfill["tasks"][1]["depends_on"] == [{"task_key": "pii_functions"}]
+    assert [e["environment_key"] for e in backfill["environments"]] == ["pii", "backfill"]
+    catalog = _job(resources, "catalog_daily")  # no PII: no task
+    assert "pii_functions" not in [t["task_key"] for t in catalog["tasks"]]
+    for key in ("hotel_daily", "backfill"):
+        assert Job.from_dict(_job(resources, key)).tasks[0].task_key == "pii_functions"
+
+
+def test_conf_fixture_is_the_repository_conf() -> None:
+    assert CONF == REPO / "src" / "conf"
+
+
+def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
+    # Issue 15, defect 2: the task wrote under ${var.landing_root}, a read-only location (the
+    # pipelines principal holds READ_FILES only): it writes into the extracts volume, and the
+    # pipeline is told to read its extracts from there
+    resources = _resources(load_config(CONF))
+    job = _job(resources, "customer_daily")
+    assert [(t["task_key"], t.get("depends_on")) for t in job["tasks"]] == [
+        ("pii_functions", None), ("extract", None),
+        ("bronze", [{"task_key": "pii_functions"}, {"task_key": "extract"}]),
+        ("silver", [{"task_key": "bronze"}]), ("tag_tables", [{"task_key": "silver"}]),
+        ("record_ops", [{"task_key": "silver"}]),
+    ]  # fmt: skip
+    assert job["tasks"][1] == {
+        "task_key": "extract",
+        "description": "Extract the new rows of crm_customers (incremental JDBC)",
+        "environment_key": "extract",
+        "spark_python_task": {
+            "python_file": "../src/pipelines/databricks/task_extract_jdbc.py",
+            "parameters": [
+                "--src", "${workspace.file_path}/src", "--conf", "${workspace.file_path}/src/conf",
+                "--extracts-root", "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts",
+                "--run-id", "{{job.run_id}}", "--catalog", "${var.catalog}",
+                "--source", "crm_customers",
+            ],
+        },
+        "max_retries": 2,
+        "min_retry_interval_millis": 300_000,
+        "retry_on_timeout": False,
+        "timeout_seconds": 7200,
+    }  # fmt: skip
+    assert job["environments"][2] == {
         "environment_key": "extract",
         "spec": {
             "environment_version": "4",
             "dependencies": ["databricks-sdk>=0.50", *RUNTIME_DEPENDENCIES],
         },
     }
-    assert Job.from_dict(job).tasks[0].task_key == "extract"
-    catalog = _job(_resources(load_config(CONF)), "catalog_daily")  # no JDBC: no extract task
-    assert [t["task_key"] for t in catalog["tasks"]] == ["bronze", "silver", "gold", "record_ops"]
+    assert Job.from_dict(job).tasks[1].task_key == "extract"
+    pipeline = resources["bundles/pipeline_customer.yml"]["resources"]["pipelines"]["customer"]
+    configuration = pipeline["configuration"]
+    assert (
+        configuration["lakehouse.extracts_root"]
+        == "/Volumes/${var.catalog}/bronze_pii/jdbc_extracts"
+    )
+    catalog = _job(resources, "catalog_daily")  # no JDBC: no extract task
+    assert [t["task_key"] for t in catalog["tasks"]] == [
+        "bronze", "silver", "gold", "tag_tables", "record_ops",
+    ]  # fmt: skip
+
+
+def test_the_tables_are_tagged_after_the_last_refresh() -> None:
+    # Issue 15: tags (owner, PII class) cannot be part of a Lakeflow table definition; the
+    # supported way is SET TAGS on the existing table, by its owner, after the update
+    from pipelines.deploy.tags import tag_statements
+
+    config = load_config(CONF)
+    job = _job(_resources(config), "customer_daily")
+    tags = next(t for t in job["tasks"] if t["task_key"] == "tag_tables")
+    assert tags["depends_on"] == [{"task_key": "silver"}]
+    assert tags["spark_python_task"]["parameters"][-2:] == ["--pipeline", "customer"]
+    statements = tag_statements(config, "stage", ["bronze_pii.crm_customers", "gold.customer_360"])
+    table = "ALTER STREAMING TABLE `stage`.bronze_pii.crm_customers"
+    assert statements == [
+        f"{table} SET TAGS ('owner' = 'data_engineers', 'layer' = 'bronze_pii', 'domain' = 'customer')",
+        f"{table} ALTER COLUMN `full_name` SET TAGS ('pii_class' = 'name', 'pii_mask' = 'token')",
+        f"{table} ALTER COLUMN `email` SET TAGS ('pii_class' = 'email', 'pii_mask' = 'token')",
+        f"{table} ALTER COLUMN `phone` SET TAGS ('pii_class' = 'phone', 'pii_mask' = 'partial')",
+        f"{table} ALTER COLUMN `date_of_birth` SET TAGS ('pii_class' = 'date_of_birth', 'pii_mask' = 'redact')",
+        "ALTER MATERIALIZED VIEW `stage`.gold.customer_360 SET TAGS ('owner' = 'data_engineers', "
+        "'layer' = 'gold')",
+    ]  # fmt: skip

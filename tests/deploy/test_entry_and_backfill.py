@@ -31,6 +31,7 @@ HOTEL_CONF = {
     "lakehouse.gold": "hotel_daily_report",
     "lakehouse.conf_path": "/Workspace/x/files/src/conf",
     "lakehouse.landing_root": "abfss://landing@x.dfs.core.windows.net/",
+    "lakehouse.catalog": "lakehouse_staging",
 }
 
 
@@ -39,6 +40,7 @@ def test_selection_from_the_pipeline_configuration(hotel_config: LakehouseConfig
     assert selection == PipelineSelection(
         "hotel", ("folios", "reservations"), ("hotel_daily_report",),
         "/Workspace/x/files/src/conf", "abfss://landing@x.dfs.core.windows.net/",
+        catalog="lakehouse_staging",
     )  # fmt: skip
     names = selection.datasets(hotel_config)
     assert sorted(names) == [
@@ -70,9 +72,37 @@ def test_missing_configuration_is_named() -> None:
     with pytest.raises(EntryPointError) as caught:
         PipelineSelection.from_conf({"lakehouse.pipeline": "hotel"}.get)
     assert str(caught.value) == (
-        "pipeline configuration is missing lakehouse.conf_path, lakehouse.landing_root "
-        "(deploy the bundle written by `lakehouse bundle`)"
+        "pipeline configuration is missing lakehouse.conf_path, lakehouse.landing_root, "
+        "lakehouse.catalog (deploy the bundle written by `lakehouse bundle`)"
     )
+
+
+def test_an_extracted_source_reads_its_extracts_where_the_task_writes(
+    config: LakehouseConfig,
+) -> None:
+    # Issue 15, defect 2: bronze read the extracts under the landing root, where the task
+    # cannot write; the pipeline is told the extracts volume and refuses to start without it
+    conf = {
+        "lakehouse.pipeline": "customer",
+        "lakehouse.sources": "customer_feed,crm_customers",
+        "lakehouse.conf_path": "/Workspace/x/files/src/conf",
+        "lakehouse.landing_root": "abfss://landing@x.dfs.core.windows.net/",
+        "lakehouse.catalog": "lakehouse_staging",
+    }
+    with pytest.raises(EntryPointError) as caught:
+        PipelineSelection.from_conf(conf.get).datasets(config)
+    assert str(caught.value) == (
+        "pipeline customer: lakehouse.extracts_root is not set, and incremental JDBC source "
+        "'crm_customers' reads its extracts from there (deploy the bundle written by "
+        "`lakehouse bundle`)"
+    )
+    volume = "/Volumes/lakehouse_staging/bronze_pii/jdbc_extracts"
+    selection = PipelineSelection.from_conf((conf | {"lakehouse.extracts_root": volume}).get)
+    assert selection.extracts_root == volume
+    assert "bronze.crm_customers" in selection.datasets(config)
+    context = RunContext("run-1", selection.landing_root, extracts_root=selection.extracts_root)
+    assert context.extracts == volume
+    assert RunContext("run-1", "file:///landing/").extracts == "file:///landing/_extracts"
 
 
 def test_unknown_names_are_reported(hotel_config: LakehouseConfig) -> None:
@@ -228,3 +258,37 @@ def test_main_with_a_fake_api(
         ("start", "p-cat", {"refresh_selection": ["lakehouse_dev.gold.team_a_products_with_image"]})
     ]
     assert capsys.readouterr().out.splitlines()[-1] == "catalog: update u-p-cat COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("entry", "arguments", "message"),
+    [
+        (
+            "task_tag_tables.py",
+            ["--catalog", "stage", "--pipeline", "finance"],
+            "error: --pipeline: no pipeline 'finance' in {conf}",
+        ),
+        (
+            "task_extract_jdbc.py",
+            ["--extracts-root", "/Volumes/x/bronze_pii/jdbc_extracts", "--run-id", "1",
+             "--source", "product_catalog"],
+            "error: product_catalog: not an incremental JDBC source of {conf}",
+        ),
+    ],
+    ids=["tag_tables", "extract"],
+)  # fmt: skip
+def test_a_task_entry_file_reports_a_lakehouse_error_by_message_and_exit_code(
+    entry: str, arguments: list[str], message: str
+) -> None:
+    # the entry files run as Databricks runs a spark_python_task: a file, --src on the path
+    import subprocess
+    import sys
+
+    from .helpers import REPO
+
+    src, conf = REPO / "src", REPO / "src" / "conf"
+    command = [sys.executable, str(src / "pipelines" / "databricks" / entry), "--src", str(src)]
+    done = subprocess.run(
+        [*command, "--conf", str(conf), *arguments], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (1, message.format(conf=conf) + "\n")

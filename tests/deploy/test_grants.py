@@ -36,7 +36,7 @@ SMALL = """\
     {"schema": "silver", "principal": "data_scientists", "privileges": ["SELECT", "USE_SCHEMA"]},
     {"schema": "gold", "principal": "data_scientists", "privileges": ["SELECT", "USE_SCHEMA"]},
     {"schema": "gold", "principal": "bi_readers", "privileges": ["SELECT", "USE_SCHEMA"]},
-    {"schema": "bronze_pii", "principal": "pii_readers", "privileges": ["SELECT", "USE_SCHEMA"]}
+    {"schema": "bronze_pii", "principal": "pii_readers", "privileges": ["EXECUTE", "SELECT", "USE_SCHEMA"]}
   ],
   "table_grants": [
     {"table": "bronze.x_orders", "principal": "team_x", "privileges": ["MODIFY", "SELECT"]},
@@ -46,7 +46,9 @@ SMALL = """\
     {"table": "silver.x_orders", "principal": "team_x", "privileges": ["REFRESH", "SELECT"]}
   ],
   "pipeline_principal_schemas": ["bronze", "silver", "gold", "quarantine", "ops"],
-  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"]
+  "pipeline_principal_privileges": ["CREATE_MATERIALIZED_VIEW", "CREATE_TABLE", "USE_SCHEMA"],
+  "pipeline_principal_extra_privileges": {},
+  "pipeline_principal_volumes": {}
 }
 """
 
@@ -91,7 +93,8 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
     privileges = {
         p for g in grants["schema_grants"] + grants["table_grants"] for p in g["privileges"]
     }
-    assert privileges == {"SELECT", "USE_SCHEMA", "MODIFY", "REFRESH"}
+    # EXECUTE: bronze_pii's readers call its pii_decrypt (issue 15: masks, functions)
+    assert privileges == {"EXECUTE", "SELECT", "USE_SCHEMA", "MODIFY", "REFRESH"}
     # bronze_pii: customer_feed and crm_customers have PII; ops: event logs and ops records
     assert grants["pipeline_principal_schemas"] == [
         "bronze",
@@ -107,6 +110,14 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
         "CREATE_TABLE",
         "USE_SCHEMA",
     ]
+    # issue 15, defect 2: the extract task writes crm_customers' extracts into a volume where
+    # the identity that runs it may write (and read back), and only there
+    assert grants["pipeline_principal_volumes"] == {
+        "bronze_pii.jdbc_extracts": ["READ_VOLUME", "WRITE_VOLUME"]
+    }
+    # issue 15, defect 6: the pii_functions task creates the mask functions the bronze_pii
+    # tables declare, as the identity that runs the pipelines: there, and nowhere else
+    assert grants["pipeline_principal_extra_privileges"] == {"bronze_pii": ["CREATE_FUNCTION"]}
 
 
 def test_committed_grants_json_is_not_stale(config: LakehouseConfig) -> None:

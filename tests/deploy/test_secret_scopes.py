@@ -69,7 +69,7 @@ def test_every_scope_the_real_config_reads_is_created(config: LakehouseConfig) -
         assert use.ref.key in created[use.ref.scope]["keys"], use
     assert [name for name, scope in created.items() if scope["pii_keys"]] == ["pii"]
     # the Unity Catalog SQL decrypts with the key of the scope Terraform creates
-    assert "secret('pii', 'encryption_key')" in pii_sql(config, "lakehouse_dev")
+    assert "secret('pii', 'encryption_key')" in pii_sql(config, "lakehouse_dev", "sp-1")
 
 
 def test_committed_secret_scopes_json_is_not_stale(config: LakehouseConfig) -> None:

@@ -70,6 +70,15 @@ def test_generated_catalog_end_to_end_then_incremental(
     stored = [*config.datasets, "ops.pipeline_runs", "ops.flow_metrics", "ops.quality_metrics"]
     formats = {t: spark.sql(f"DESCRIBE DETAIL {t}").collect()[0]["format"] for t in stored}
     assert formats == dict.fromkeys(stored, "delta")
+    # Issue 15: the tables declare their column comments (descriptions) and the config's
+    # properties, locally as on Databricks; not the clustering (Delta 4.4.1 refuses it here)
+    comments = {f.name: f.metadata.get("comment") for f in spark.table("silver.product_catalog").schema.fields}  # fmt: skip
+    assert (comments["brand"], comments["year_release"]) == ("Manufacturer brand", "Release year")
+    assert comments["_ingested_at"] == "when the row was ingested"
+    detail = spark.sql("DESCRIBE DETAIL silver.product_catalog").collect()[0]
+    assert (detail["properties"]["quality"], detail["clusteringColumns"]) == ("silver", [])
+    bronze = {f.name: f.metadata.get("comment") for f in spark.table("bronze.product_catalog").schema.fields}  # fmt: skip
+    assert bronze["brand"] == "Manufacturer brand"
 
     # Rerun with nothing new: nothing is recomputed, the tables are as they were.
     lines: list[str] = []

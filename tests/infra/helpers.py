@@ -94,8 +94,10 @@ def expected_model(grants: dict[str, Any], catalog: str, pipeline: str) -> dict[
     schema_entries: list[tuple[str, str, list[str]]] = [
         (g["schema"], g["principal"], g["privileges"]) for g in grants["schema_grants"]
     ]
+    extras = grants.get("pipeline_principal_extra_privileges", {})
     schema_entries += [
-        (s, pipeline, pipeline_privileges) for s in grants["pipeline_principal_schemas"]
+        (s, pipeline, [*pipeline_privileges, *extras.get(s, [])])
+        for s in grants["pipeline_principal_schemas"]
     ]
     schema_entries += [
         (t["table"].split(".")[0], t["principal"], ["USE_SCHEMA"]) for t in grants["table_grants"]
@@ -127,6 +129,14 @@ def expected_model(grants: dict[str, Any], catalog: str, pipeline: str) -> dict[
         },
         "table_grants": {
             t: {"securable": f"{catalog}.{t}", "grants": as_list(tables[t])} for t in tables
+        },
+        # the pipelines principal only, on each volume the jobs write (the JDBC extracts)
+        "volume_grants": {
+            v: {
+                "securable": f"{catalog}.{v}",
+                "grants": [{"principal": pipeline, "privileges": sorted(privileges)}],
+            }
+            for v, privileges in grants.get("pipeline_principal_volumes", {}).items()
         },
         "groups": {g["name"]: g["description"] for g in grants["groups"]},
         "schemas": grants["schemas"],

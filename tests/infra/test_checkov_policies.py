@@ -113,6 +113,8 @@ def test_real_code_has_no_failures_and_the_expected_coverage(
     resources = {"module.grants.databricks_grants.catalog"}
     resources |= {f'module.grants.databricks_grants.schema["{s}"]' for s in schemas_with_grants}
     resources |= {f'module.grants.databricks_grants.table["{t}"]' for t in tables}
+    volumes = grants_json["pipeline_principal_volumes"]
+    resources |= {f'module.grants.databricks_grants.volume["{v}"]' for v in volumes}
     plan_passed = [
         (f.check_id, f.resource) for f in real_checkov if f.check_type == "terraform_plan"
     ]

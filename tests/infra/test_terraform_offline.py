@@ -32,21 +32,20 @@ def test_fmt_check_reports_unformatted_files(tmp_path: Path) -> None:
     assert require(lambda: infra_checks.fmt_check(tmp_path)) == [bad.resolve()]
 
 
-@pytest.mark.parametrize("env", infra_checks.ENVIRONMENTS)
-def test_environment_configuration_loads(env: str) -> None:
-    result = require(lambda: infra_checks.load_environment(env))
+def test_environment_configuration_loads() -> None:
+    result = require(infra_checks.load_environments)
     assert result.returncode == 0, result.stderr
     loaded = sorted(
         line.strip() for line in result.stdout.splitlines() if line.strip().startswith("- ")
     )
     assert loaded == [
-        "- grants in ../../modules/grants",
-        "- grants.access in ../../modules/access_model",
-        "- identities in ../../modules/identities",
-        "- secret_scopes in ../../modules/secret_scopes",
-        "- sql_warehouse in ../../modules/sql_warehouse",
-        "- unity_catalog in ../../modules/unity_catalog",
-        "- workspace in ../../modules/workspace",
+        "- grants in ../modules/grants",
+        "- grants.access in ../modules/access_model",
+        "- identities in ../modules/identities",
+        "- secret_scopes in ../modules/secret_scopes",
+        "- sql_warehouse in ../modules/sql_warehouse",
+        "- unity_catalog in ../modules/unity_catalog",
+        "- workspace in ../modules/workspace",
     ]
 
 
@@ -59,7 +58,7 @@ def test_config_loading_catches_a_broken_module(
         variables.read_text(encoding="utf-8") + '\nvariable "typo" {\n  descripton = "x"\n}\n',
         encoding="utf-8",
     )
-    result = require(lambda: infra_checks.terraform(["get", "-no-color"], tree / "envs" / "dev"))
+    result = require(lambda: infra_checks.terraform(["get", "-no-color"], tree / "envs"))
     assert result.returncode == 1
     assert 'An argument named "descripton" is not expected here.' in result.stderr
 
@@ -221,6 +220,27 @@ BAD_GRANTS = {
             ]
         },
         ["table_grants[gold.x/team_a]: CREATE_TABLE is not an allowed table privilege"],
+    ),
+    # issue 15, defect 2: the extracts volume is read and written by the pipelines principal,
+    # with nothing more, in a schema it may use
+    # the pii_functions task creates the mask functions in bronze_pii, and nothing elsewhere
+    "extra_privilege_outside_the_written_schemas": (
+        {"pipeline_principal_extra_privileges": {"landing": ["CREATE_FUNCTION"]}},
+        ["pipeline_principal_extra_privileges[landing]: not one of pipeline_principal_schemas"],
+    ),
+    "volume_beyond_read_and_write": (
+        {"pipeline_principal_volumes": {"bronze_pii.jdbc_extracts": ["MANAGE", "WRITE_VOLUME"]}},
+        [
+            "pipeline_principal_volumes[bronze_pii.jdbc_extracts]: MANAGE is not an allowed "
+            "volume privilege"
+        ],
+    ),
+    "volume_outside_the_written_schemas": (
+        {"pipeline_principal_volumes": {"landing.files": ["WRITE_VOLUME"]}},
+        [
+            "pipeline_principal_volumes[landing.files]: must be <schema>.<volume> in one of "
+            "pipeline_principal_schemas (the principal needs USE_SCHEMA there)"
+        ],
     ),
 }
 

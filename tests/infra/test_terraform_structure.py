@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import REPO, blocks, load_dir, load_hcl, resources
+from .helpers import REPO, blocks, load_dir, load_hcl, require, resources
 
 TF = REPO / "terraform"
 MODULES = TF / "modules"
@@ -29,7 +29,7 @@ MODULE_NAMES = (
     "workspace",
 )
 ENV_NAMES = ("dev", "staging", "prod")
-ALL_DIRS = [MODULES / m for m in MODULE_NAMES] + [ENVS / e for e in ENV_NAMES]
+ALL_DIRS = [*(MODULES / m for m in MODULE_NAMES), ENVS]
 SCHEMAS = ["bronze", "bronze_pii", "silver", "gold", "quarantine", "ops"]
 META_ARGUMENTS = {"source", "providers", "depends_on", "count", "for_each", "version"}
 
@@ -39,7 +39,7 @@ def _unquote(value: str) -> str:
 
 
 def _dir_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
+    return path.relative_to(TF).as_posix()
 
 
 def _text(directory: Path) -> str:
@@ -54,21 +54,33 @@ def _code(directory: Path) -> str:
 
 
 def test_module_and_environment_layout() -> None:
+    # Issue 15: three identical copies of the root module became one root, a tfvars file and a
+    # backend file per environment (environments that differ only in values share the code)
     assert sorted(p.name for p in MODULES.iterdir() if p.is_dir()) == sorted(MODULE_NAMES)
-    assert sorted(p.name for p in ENVS.iterdir() if p.is_dir()) == sorted(ENV_NAMES)
     for module in MODULE_NAMES:
         files = sorted(p.name for p in (MODULES / module).glob("*.tf"))
         assert files == ["main.tf", "outputs.tf", "variables.tf", "versions.tf"], module
-    for env in ENV_NAMES:
-        files = sorted(p.name for p in (ENVS / env).glob("*.tf"))
-        assert files == [
-            "backend.tf",
-            "main.tf",
-            "outputs.tf",
-            "providers.tf",
-            "variables.tf",
-            "versions.tf",
-        ], env
+    committed = sorted(p.relative_to(ENVS).as_posix() for p in ENVS.rglob("*") if p.is_file())
+    assert committed == [
+        "backend.tf",
+        "backend/dev.hcl",
+        "backend/prod.hcl",
+        "backend/staging.hcl",
+        "dev.tfvars",
+        "main.tf",
+        "outputs.tf",
+        "prod.tfvars",
+        "providers.tf",
+        "staging.tfvars",
+        "state.hcl.example",
+        "variables.tf",
+        "versions.tf",
+    ]
+    # no other root module anywhere under terraform/ (a copy would be one): only a root
+    # configures providers
+    configures = re.compile(r'^provider\s+"', flags=re.MULTILINE)
+    roots = {p.parent for p in TF.rglob("*.tf") if configures.search(p.read_text("utf-8"))}
+    assert roots == {ENVS}
 
 
 @pytest.mark.parametrize("directory", ALL_DIRS, ids=_dir_id)
@@ -112,9 +124,8 @@ def test_access_model_is_provider_free() -> None:
     assert "provider" not in parsed
 
 
-@pytest.mark.parametrize("env", ENV_NAMES)
-def test_environments_pin_exact_provider_versions(env: str) -> None:
-    (terraform,) = load_hcl(ENVS / env / "versions.tf")["terraform"]
+def test_environments_pin_exact_provider_versions() -> None:
+    (terraform,) = load_hcl(ENVS / "versions.tf")["terraform"]
     assert terraform["required_version"] == ">= 1.9.0, < 2.0.0"
     providers = terraform["required_providers"][0]
     assert {k: (v["source"], v["version"]) for k, v in providers.items()} == {
@@ -123,25 +134,48 @@ def test_environments_pin_exact_provider_versions(env: str) -> None:
     }
 
 
-@pytest.mark.parametrize("env", ENV_NAMES)
-def test_environments_have_partial_azurerm_backend(env: str) -> None:
-    (terraform,) = load_hcl(ENVS / env / "backend.tf")["terraform"]
+def test_environments_have_partial_azurerm_backend() -> None:
+    (terraform,) = load_hcl(ENVS / "backend.tf")["terraform"]
     (backend,) = terraform["backend"]
-    assert backend == {"azurerm": {"key": f"lakehouse/{env}.tfstate", "use_azuread_auth": True}}
-    example = (ENVS / env / "backend.hcl.example").read_text(encoding="utf-8")
+    assert backend == {"azurerm": {"use_azuread_auth": True}}
+    for env in ENV_NAMES:  # the state key: one state per environment
+        assert load_hcl(ENVS / "backend" / f"{env}.hcl") == {"key": f"lakehouse/{env}.tfstate"}
+    example = (ENVS / "state.hcl.example").read_text(encoding="utf-8")
     keys = re.findall(r"^(\w+)\s*=", example, flags=re.MULTILINE)
     assert keys == ["resource_group_name", "storage_account_name", "container_name"]
 
 
-def test_environment_roots_are_identical_apart_from_tfvars_and_backend() -> None:
-    for name in ("main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf"):
-        dev = (ENVS / "dev" / name).read_text(encoding="utf-8")
-        for env in ("staging", "prod"):
-            assert (ENVS / env / name).read_text(encoding="utf-8") == dev, f"{env}/{name} drifted"
+def test_environment_values_and_backends_are_checked(tmp_path: Path) -> None:
+    """``infra_checks.environment_values`` (run by ``make infra-check``): nothing on the real
+    tree; a tfvars file with a variable the root does not declare, one naming another
+    environment, a missing backend file and a stray tfvars file are named."""
+    from .helpers import infra_checks
+
+    assert require(infra_checks.environment_values) == []
+    copy = tmp_path / "envs"
+    shutil.copytree(ENVS, copy)
+    staging = copy / "staging.tfvars"
+    text = staging.read_text(encoding="utf-8")
+    staging.write_text(
+        text.replace('environment                = "staging"', 'environment = "prod"')
+        + 'warehouse_size = "Small"\n',
+        encoding="utf-8",
+    )
+    (copy / "backend" / "prod.hcl").unlink()
+    (copy / "backend" / "dev.hcl").write_text('key = "lakehouse/prod.tfstate"\n', encoding="utf-8")
+    (copy / "test.tfvars").write_text('environment = "test"\n', encoding="utf-8")
+    assert require(lambda: infra_checks.environment_values(copy)) == [
+        "envs/backend/dev.hcl: {'key': 'lakehouse/prod.tfstate'}, expected only "
+        'key = "lakehouse/dev.tfstate" (the state account is state.hcl\'s)',
+        "envs/staging.tfvars: warehouse_size: not a variable of terraform/envs",
+        "envs/staging.tfvars: environment = 'prod', expected 'staging'",
+        "envs/backend/prod.hcl: missing",
+        "envs/test.tfvars: not an environment of dev, staging, prod",
+    ]
 
 
 def test_environment_tfvars() -> None:
-    tfvars = {env: load_hcl(ENVS / env / "terraform.tfvars") for env in ENV_NAMES}
+    tfvars = {env: load_hcl(ENVS / f"{env}.tfvars") for env in ENV_NAMES}
     for env, values in tfvars.items():
         assert values["environment"] == env
         assert values["catalog_name"] == f"lakehouse_{env}"
@@ -157,9 +191,9 @@ def _module_calls(directory: Path) -> dict[str, dict[str, Any]]:
     return blocks(load_dir(directory), "module")
 
 
-@pytest.mark.parametrize("caller", [*ENV_NAMES, "grants"])
+@pytest.mark.parametrize("caller", ["envs", "grants"])
 def test_module_calls_match_module_variables(caller: str) -> None:
-    directory = ENVS / caller if caller in ENV_NAMES else MODULES / caller
+    directory = ENVS if caller == "envs" else MODULES / caller
     calls = _module_calls(directory)
     assert calls
     for name, call in calls.items():
@@ -190,7 +224,7 @@ def test_references_resolve(directory: Path) -> None:
 
 
 def test_environment_wiring() -> None:
-    calls = _module_calls(ENVS / "dev")
+    calls = _module_calls(ENVS)
     assert list(calls) == [
         "workspace",
         "unity_catalog",
@@ -213,11 +247,9 @@ def test_environment_wiring() -> None:
     assert calls["grants"]["grants_file"] == "${local.grants_file}"
     assert calls["secret_scopes"]["secret_scopes_file"] == "${local.secret_scopes_file}"
     assert calls["identities"]["grants_file"] == "${local.grants_file}"
-    (local,) = [
-        item for item in load_hcl(ENVS / "dev" / "main.tf")["locals"] if "grants_file" in item
-    ]
-    assert local["grants_file"] == "${path.root}/../../generated/grants.json"
-    assert local["secret_scopes_file"] == "${path.root}/../../generated/secret_scopes.json"
+    (local,) = [item for item in load_hcl(ENVS / "main.tf")["locals"] if "grants_file" in item]
+    assert local["grants_file"] == "${path.root}/../generated/grants.json"
+    assert local["secret_scopes_file"] == "${path.root}/../generated/secret_scopes.json"
     assert calls["sql_warehouse"]["user_groups"] == ["bi_readers"]
     assert calls["sql_warehouse"]["manager_groups"] == ["data_engineers"]
     assert calls["secret_scopes"]["reader_groups"] == ["data_engineers"]
@@ -225,7 +257,7 @@ def test_environment_wiring() -> None:
 
 
 def test_env_providers_account_and_workspace() -> None:
-    parsed = load_dir(ENVS / "dev")
+    parsed = load_dir(ENVS)
     providers = [p for item in parsed["provider"] for p in item.items()]
     databricks = [body for name, body in providers if name == "databricks"]
     account = [b for b in databricks if b.get("alias") == "account"]
@@ -243,7 +275,7 @@ def test_env_providers_account_and_workspace() -> None:
             "azure_workspace_resource_id": "${module.workspace.workspace_resource_id}",
         }
     ]
-    text = _text(ENVS / "dev")
+    text = _text(ENVS)
     for forbidden in ("token", "client_secret", "azure_client_secret", "password"):
         assert not re.search(rf"^\s*{forbidden}\s*=", text, flags=re.MULTILINE), forbidden
 
@@ -262,12 +294,14 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
     assert sorted(developer) == [
         "databricks_grants.developer_catalog",
         "databricks_grants.developer_schema",
+        "databricks_grants.developer_volume",
     ]
     assert sorted(grants) == [
         "databricks_grants.catalog",
         "databricks_grants.external_location",
         "databricks_grants.schema",
         "databricks_grants.table",
+        "databricks_grants.volume",
     ]
     # What scripts/infra/infra_checks.render_grants_plan assumes about the module:
     assert (
@@ -281,6 +315,8 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         == "${var.manage_table_grants ? module.access.table_grants : {}}"
     )
     assert grants["databricks_grants.table"]["table"] == "${each.value.securable}"
+    assert grants["databricks_grants.volume"]["for_each"] == "${module.access.volume_grants}"
+    assert grants["databricks_grants.volume"]["volume"] == "${each.value.securable}"
     dynamic_sources = {
         name: body["dynamic"][0]["grant"]["for_each"] for name, body in grants.items()
     }
@@ -288,6 +324,7 @@ def test_grants_module_maps_the_model_one_to_one() -> None:
         "databricks_grants.catalog": "${module.access.catalog_grants.grants}",
         "databricks_grants.schema": "${each.value.grants}",
         "databricks_grants.table": "${each.value.grants}",
+        "databricks_grants.volume": "${each.value.grants}",
         "databricks_grants.external_location": "${each.value}",
     }
     for body in grants.values():
@@ -315,14 +352,27 @@ def test_each_developer_writes_only_their_own_catalog() -> None:
     on_schema = grants["databricks_grants.developer_schema"]
     assert "module.access.pipeline_schemas" in on_schema["for_each"]
     assert on_schema["grant"] == [
-        {"principal": "${each.value}", "privileges": "${module.access.pipeline_schema_privileges}"}
+        {
+            "principal": "${each.value.developer}",
+            "privileges": "${concat(module.access.pipeline_schema_privileges, "
+            "lookup(module.access.pipeline_extra_privileges, each.value.schema, []))}",
+        }
     ]
-    calls = _module_calls(ENVS / "dev")
+    # and the same volumes (the JDBC extracts) with the same privileges, in their own catalog
+    volume = uc["databricks_volume.developer"]
+    assert volume["catalog_name"] == "${databricks_catalog.developer[each.value.catalog].name}"
+    assert volume["volume_type"] == "MANAGED"
+    on_volume = grants["databricks_grants.developer_volume"]
+    assert "module.access.pipeline_volume_privileges" in on_volume["for_each"]
+    assert on_volume["grant"] == [
+        {"principal": "${each.value.developer}", "privileges": "${each.value.privileges}"}
+    ]
+    calls = _module_calls(ENVS)
     assert calls["unity_catalog"]["developers"] == "${var.developers}"
     assert calls["grants"]["developer_catalogs"] == "${module.unity_catalog.developer_catalogs}"
-    variables = blocks(load_dir(ENVS / "dev"), "variable")
+    variables = blocks(load_dir(ENVS), "variable")
     assert variables["developers"]["default"] == []
-    tfvars = {env: load_hcl(ENVS / env / "terraform.tfvars") for env in ENV_NAMES}
+    tfvars = {env: load_hcl(ENVS / f"{env}.tfvars") for env in ENV_NAMES}
     assert [env for env, values in tfvars.items() if "developers" in values] == ["dev"]
 
 
@@ -361,6 +411,8 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "table_grants",
         "pipeline_principal_schemas",
         "pipeline_principal_privileges",
+        "pipeline_principal_extra_privileges",
+        "pipeline_principal_volumes",
     }
     assert grants_json["schemas"] == SCHEMAS
     groups = {g["name"] for g in grants_json["groups"]}
@@ -433,6 +485,14 @@ def test_unity_catalog_module_resources() -> None:
         "${databricks_external_location.lakehouse.url}"
     )
     assert res["databricks_external_location.landing"]["read_only"] is True
+    # Issue 15, defect 2: the JDBC extracts go to managed volumes (grants.json), not the
+    # read-only landing location
+    volume = res["databricks_volume.this"]
+    assert volume["for_each"] == "${toset(var.volumes)}"
+    assert volume["volume_type"] == "MANAGED"
+    assert volume["catalog_name"] == "${databricks_catalog.this.name}"
+    calls = _module_calls(ENVS)
+    assert calls["unity_catalog"]["volumes"] == "${keys(local.access.pipeline_principal_volumes)}"
     assert res["databricks_schema.this"]["for_each"] == "${toset(var.schemas)}"
     variables = blocks(parsed, "variable")
     assert variables["schemas"]["default"] == SCHEMAS
@@ -518,16 +578,15 @@ def test_only_the_pipelines_and_pii_readers_get_pii_keys_and_raw_files(tmp_path:
     assert infra_checks.raw_pii_access() == []
     copy = tmp_path / "terraform"
     shutil.copytree(TF, copy, ignore=shutil.ignore_patterns(".terraform*"))
-    dev = copy / "envs" / "dev" / "main.tf"
-    text = dev.read_text(encoding="utf-8")
+    root = copy / "envs" / "main.tf"
+    text = root.read_text(encoding="utf-8")
     text = text.replace('principal = "pii_readers"', 'principal = "data_engineers"')
     text = text.replace(
         'pii_reader_groups   = ["pii_readers"]', 'pii_reader_groups = ["data_engineers"]'
     )
-    dev.write_text(text, encoding="utf-8")
+    root.write_text(text, encoding="utf-8")
     assert infra_checks.raw_pii_access(copy) == [
-        "envs/dev: data_engineers gets READ on the PII key scope",
-        "envs/dev: data_engineers gets READ_FILES on "
-        "${(module.unity_catalog.landing_external_location)} "
-        "(raw PII: the delivered files and _extracts)",
+        "envs: data_engineers gets READ on the PII key scope",
+        "envs: data_engineers gets READ_FILES on "
+        "${(module.unity_catalog.landing_external_location)} (raw PII: the delivered files)",
     ]

@@ -194,6 +194,10 @@ def test_cd_flow() -> None:
         assert jobs[target]["env"]["BUNDLE_VAR_run_as"] == "${{ vars.PIPELINES_SP_APPLICATION_ID }}"
         overrides = f".databricks/bundle/{target}/variable-overrides.json"
         assert runs.index(overrides) < runs.index(f"databricks bundle validate --target {target}")
+        # the target's literal workspace.host is the environment's workspace, before any deploy
+        host = f"['targets']['{target}']['workspace']['host']"
+        assert runs.index(host) < runs.index(f"databricks bundle validate --target {target}")
+        assert 'if [ "${host%/}" != "${DATABRICKS_HOST%/}" ]' in runs
     prod = jobs["prod"]
     assert prod["needs"] == "build"
     assert prod["environment"] == "prod"
@@ -222,10 +226,11 @@ def test_terraform_flow() -> None:
             "subscription-id": "${{ vars[format('AZURE_SUBSCRIPTION_ID_{0}', matrix.suffix)] }}",
         }
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
-        assert (
-            job["defaults"]["run"]["working-directory"]
-            == "terraform/envs/${{ matrix.environment }}"
-        )
+        # one root module, the environment chosen by its values and its state key
+        assert job["defaults"]["run"]["working-directory"] == "terraform/envs"
+        assert job["env"]["ENVIRONMENT"] == "${{ matrix.environment }}"
+        assert '-backend-config="backend/${ENVIRONMENT}.hcl"' in _runs(job)
+        assert '-var-file="${ENVIRONMENT}.tfvars"' in _runs(job)
     assert "pull_request" in plan["if"]
     assert "terraform plan -lock=false" in _runs(plan)
     assert "terraform validate" in _runs(plan)

@@ -33,8 +33,8 @@ def test_ingested_extracts_go_the_watermark_and_the_unread_stay(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path
 ) -> None:
     source = config.source("crm_customers")  # incremental on updated_at, keep_extracts 1
-    landing = (tmp_path / "landing").as_uri()
-    root = extract_root(landing, source.name)
+    extracts = (tmp_path / "landing" / "_extracts").as_uri()
+    root = extract_root(extracts, source.name)
     _extract(spark, root, "r1", source, ["2026-01-01 08:00:00", "2026-01-02 08:00:00"])
     _extract(spark, root, "r2", source, ["2026-01-03 08:00:00"])
     _extract(spark, root, "r3", source, [])  # nothing new that day
@@ -44,13 +44,13 @@ def test_ingested_extracts_go_the_watermark_and_the_unread_stay(
 
     # no bronze table yet: nothing is deleted
     spark.sql(f"DROP TABLE IF EXISTS {BRONZE}")
-    assert prune_extracts(spark, source, landing, BRONZE) == []
+    assert prune_extracts(spark, source, extracts, BRONZE) == []
 
     spark.createDataFrame([("2026-01-03 08:00:00",)], "updated_at string").write.saveAsTable(BRONZE)
-    assert prune_extracts(spark, source, landing, BRONZE) == ["r1", "r2", "r3"]
+    assert prune_extracts(spark, source, extracts, BRONZE) == ["r1", "r2", "r3"]
     # r4: not ingested, and the newest with rows (the watermark); r5: the newest
     assert sorted(p.name for p in folder.iterdir()) == ["r4", "r5"]
 
     spark.sql(f"INSERT INTO {BRONZE} VALUES ('2026-01-05 08:00:00')")
-    assert prune_extracts(spark, source, landing, BRONZE) == []  # r4 still carries the watermark
+    assert prune_extracts(spark, source, extracts, BRONZE) == []  # r4 still carries the watermark
     spark.sql(f"DROP TABLE {BRONZE}")

@@ -25,10 +25,12 @@ def test_the_extract_task_writes_where_bronze_reads_once_per_job_run(
 ) -> None:  # fmt: skip
     for name, value in crm.items():
         monkeypatch.setenv(name, value)
+    # the task alone: a bronze table another test left would make it prune ingested extracts
+    spark.sql("DROP TABLE IF EXISTS bronze.crm_customers")
     _write(conf_base, "crm_customers", CUSTOMERS)
     _write(conf_base, "crm_orders", ORDERS)
-    landing = (tmp_path / "landing").as_uri()
-    args = ["--conf", str(conf_base), "--landing-root", landing, "--platform", "local"]
+    extracts = (tmp_path / "extracts").as_uri()  # the extracts volume on Databricks
+    args = ["--conf", str(conf_base), "--extracts-root", extracts, "--platform", "local"]
 
     def extract(run_id: str, *sources: str) -> str:
         named = [part for s in sources for part in ("--source", s)]
@@ -45,7 +47,7 @@ def test_the_extract_task_writes_where_bronze_reads_once_per_job_run(
     assert extract("1002", "crm_customers") == (
         f"extract crm_customers: 0 row(s) where updated_at > '{newest}'\n"
     )
-    folders = tmp_path / "landing" / "_extracts" / "crm_customers"
+    folders = tmp_path / "extracts" / "crm_customers"
     assert sorted(p.name for p in folders.iterdir()) == ["1001", "1002"]
     with pytest.raises(LakehouseError) as caught:
         main([*args, "--run-id", "1003", "--source", "crm_orders"], spark, LocalFolders())

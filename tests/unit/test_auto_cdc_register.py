@@ -5,37 +5,11 @@ No Delta here, so the AUTO CDC flow itself cannot run; this pins down the exact 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.graph import RunContext, build_graph
-
-
-class _RecordingDp:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def _decorator(self, kind: str, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        self.calls.append((kind, arguments))
-        return lambda _function: None
-
-    def temporary_view(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        return self._decorator("temporary_view", **arguments)
-
-    def table(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        return self._decorator("table", **arguments)
-
-    def materialized_view(self, **arguments: Any) -> Callable[[Callable[[], Any]], None]:
-        return self._decorator("materialized_view", **arguments)
-
-    def create_streaming_table(self, **arguments: Any) -> None:
-        self.calls.append(("create_streaming_table", arguments))
-
-    def create_auto_cdc_flow(self, **arguments: Any) -> None:
-        self.calls.append(("create_auto_cdc_flow", arguments))
+from tests.unit.recording_dp import RecordingDp
 
 
 def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow(
@@ -43,7 +17,7 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
 ) -> None:
     import pipelines.register as register_module
 
-    recorder = _RecordingDp()
+    recorder = RecordingDp()
     monkeypatch.setattr(register_module, "dp", recorder)
     context = RunContext(run_id="r1", landing_root="abfss://landing", platform="databricks")
     specs = [s for s in build_graph(config, context) if s.name.endswith("orders_cdc")]
@@ -82,7 +56,7 @@ def test_a_parquet_fallback_names_its_format_and_delta_is_never_named(
         if s.name == "gold.team_a_products_with_image"
     ]
     for table_format, expected in (("parquet", {"format": "parquet"}), ("delta", {}), (None, {})):
-        recorder = _RecordingDp()
+        recorder = RecordingDp()
         monkeypatch.setattr(register_module, "dp", recorder)
         register_module.register(specs, spark=None, table_format=table_format)  # type: ignore[arg-type]
         assert recorder.calls == [("materialized_view", {

@@ -96,4 +96,5 @@ def test_the_package_root_holds_only_core_modules() -> None:
         "register.py",
         "secrets.py",
         "spec.py",
+        "sqltext.py",
     ]

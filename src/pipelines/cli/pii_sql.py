@@ -1,4 +1,5 @@
-"""``lakehouse pii-sql``: the Unity Catalog masks and views for PII (no Spark)."""
+"""``lakehouse pii-sql``: the Unity Catalog functions and views for PII (no Spark): what the
+daily jobs' ``pii_functions`` task creates, to review it or to create it by hand."""
 
 from __future__ import annotations
 
@@ -14,10 +15,18 @@ __all__ = ["add_parser"]
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the command."""
     parser = commands.add_parser(
-        "pii-sql", help="print the Unity Catalog column masks and views for PII columns"
+        "pii-sql",
+        help="print the Unity Catalog mask functions and revealing views for PII columns",
     )
     parser.add_argument(
-        "--catalog", required=True, help="Unity Catalog catalog, e.g. lakehouse_dev"
+        "--catalog", required=True, help="Unity Catalog catalog, e.g. lakehouse_staging"
+    )
+    parser.add_argument(
+        "--run-as",
+        required=True,
+        metavar="IDENTITY",
+        help="who the pipelines run as there (sees clear values): the pipelines service "
+        "principal's application ID, or your user name for your dev catalog",
     )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="write there (e.g. bundles/sql/pii_masks.sql)"
@@ -28,7 +37,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _pii_sql(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.pii.unity import pii_sql
 
-    text = pii_sql(load_config(settings.conf), args.catalog)
+    text = pii_sql(load_config(settings.conf), args.catalog, args.run_as)
     if args.out is None:
         print(text, end="")
         return 0

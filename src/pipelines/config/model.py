@@ -31,6 +31,7 @@ from pipelines.config.sources import (
 )
 from pipelines.config.sqlast import query_tables
 from pipelines.config.standardise import Standardise, check_datetime_pattern, standardise_rule
+from pipelines.config.tables import INGEST_COLUMNS, RowFilter, SourceTables, TableSettings
 
 __all__ = [
     "SCHEMAS",
@@ -53,11 +54,14 @@ __all__ = [
     "ProjectConfig",
     "QualityRule",
     "RestSource",
+    "RowFilter",
     "RuleConfig",
     "SilverSettings",
     "Source",
     "SourceConfig",
+    "SourceTables",
     "Standardise",
+    "TableSettings",
 ]
 
 
@@ -167,6 +171,10 @@ class SourceConfig(Model):
     columns: tuple[Column, ...] = Field(min_length=1)
     silver: SilverSettings = SilverSettings()  # frozen: sharing the default is safe
     quality: tuple[RuleConfig, ...] = ()
+    tables: SourceTables = Field(
+        SourceTables(),
+        description="Unity Catalog settings of its bronze, silver and quarantine tables",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -225,7 +233,35 @@ class SourceConfig(Model):
         repeated = sorted({n for n in rules if rules.count(n) > 1})
         if repeated:
             raise ValueError(f"quality: rule names must be unique: {', '.join(repeated)}")
+        problem = self._tables_problem(names)
+        if problem:
+            raise ValueError(problem)
         return self
+
+    def _tables_problem(self, names: list[str]) -> str | None:
+        """Clustering keys and row-filter columns are the tables' own; a partitioned bronze
+        (``source.file_date``: by ``_file_date``) is not clustered as well (Delta does one or
+        the other)."""
+        tables = self.tables
+        bronze = tables.bronze
+        if bronze.clustered and getattr(self.source, "file_date", None) is not None:
+            key = "cluster_by" if bronze.cluster_by else "cluster_by_auto"
+            return (
+                f"tables.bronze.{key}: bronze.{self.name} is partitioned by _file_date "
+                "(source.file_date), and a Delta table is partitioned or clustered, not both"
+            )
+        metadata = list(INGEST_COLUMNS)
+        columns = {
+            "bronze": [*names, *metadata],
+            "silver": [*names, *self.silver.derive, *metadata],
+            "quarantine": ["_reasons", *names, *metadata],
+        }
+        problems = [
+            p
+            for layer, known in columns.items()
+            for p in getattr(tables, layer).column_problems(f"tables.{layer}", known)
+        ]
+        return problems[0] if problems else None
 
     def _alias_problem(self, names: list[str]) -> str | None:
         """Aliases are read by name: file sources with named columns, no name used twice."""
@@ -329,6 +365,9 @@ class GoldModel(Model):
     )
     columns: dict[Identifier, str] = Field(
         default_factory=dict, description="column name -> description"
+    )
+    table: TableSettings = Field(
+        TableSettings(), description="Unity Catalog settings of the mart's table"
     )
 
     @model_validator(mode="after")

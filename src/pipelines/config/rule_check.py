@@ -12,23 +12,16 @@ from pipelines.config.quality import RuleConfig
 from pipelines.config.sqlast import check_expression
 from pipelines.config.sqlcheck import SqlSyntaxError, referenced_columns
 from pipelines.config.suggest import did_you_mean
+from pipelines.config.tables import INGEST_COLUMNS
 from pipelines.config.yamlpos import KeyPath
 
 __all__ = ["METADATA_COLUMNS", "check_rules"]
 
 Report = Callable[[BaseModel, KeyPath, str], None]
 
-METADATA_COLUMNS = (
-    "_source_file",
-    "_file_modified_at",
-    "_file_date",
-    "_ingested_at",
-    "_run_id",
-    "_content_hash",
-    "_corrupt_record",
-)
-"""Columns every bronze row carries besides the declared ones (``INGEST_COLUMNS`` and the
-corrupt record; kept here so config checks never import Spark; a test keeps them in step)."""
+METADATA_COLUMNS = (*INGEST_COLUMNS, "_corrupt_record")
+"""Columns every bronze row carries besides the declared ones (``INGEST_COLUMNS``, defined
+with the config so config checks never import Spark, and the corrupt record)."""
 
 
 def check_rules(report: Report, sources: Sequence[SourceConfig], failed: Collection[str]) -> None:

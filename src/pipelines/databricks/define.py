@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from pipelines.graph import DatasetSpec
 
 __all__ = [
+    "CONF_CATALOG",
     "CONF_ENTITIES",
+    "CONF_EXTRACTS_ROOT",
     "CONF_GOLD",
     "CONF_LANDING_ROOT",
     "CONF_PATH",
@@ -40,7 +42,9 @@ CONF_GOLD = "lakehouse.gold"
 CONF_ENTITIES = "lakehouse.entities"
 CONF_PATH = "lakehouse.conf_path"
 CONF_LANDING_ROOT = "lakehouse.landing_root"
-_REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT)
+CONF_EXTRACTS_ROOT = "lakehouse.extracts_root"
+CONF_CATALOG = "lakehouse.catalog"
+_REQUIRED = (CONF_PIPELINE, CONF_PATH, CONF_LANDING_ROOT, CONF_CATALOG)
 
 
 class EntryPointError(LakehouseError):
@@ -64,6 +68,9 @@ class PipelineSelection:
         conf_path: The synced ``src/conf`` folder in the workspace.
         landing_root: Root URL of the landing zone (``abfss://landing@.../``).
         entities: Entities whose ``silver.<name>`` and ``silver.<name>_xref`` it defines.
+        extracts_root: Where its incremental JDBC sources' extracts land (the extract task's
+            volume, ``/Volumes/<catalog>/bronze_pii/jdbc_extracts``); empty without any.
+        catalog: The catalog it publishes to (qualifies the mask functions of its tables).
     """
 
     pipeline: str
@@ -72,6 +79,8 @@ class PipelineSelection:
     conf_path: str
     landing_root: str
     entities: tuple[str, ...] = ()
+    extracts_root: str = ""
+    catalog: str = ""
 
     @classmethod
     def from_conf(cls, get: Callable[[str], str | None]) -> PipelineSelection:
@@ -93,6 +102,8 @@ class PipelineSelection:
             conf_path=(get(CONF_PATH) or "").strip(),
             landing_root=(get(CONF_LANDING_ROOT) or "").strip(),
             entities=_names(get(CONF_ENTITIES)),
+            extracts_root=(get(CONF_EXTRACTS_ROOT) or "").strip(),
+            catalog=(get(CONF_CATALOG) or "").strip(),
         )
 
     def datasets(self, config: LakehouseConfig) -> frozenset[str]:
@@ -104,6 +115,15 @@ class PipelineSelection:
         problems = _unknown(CONF_SOURCES, self.sources, [s.name for s in config.sources])
         problems += _unknown(CONF_GOLD, self.gold, [g.name for g in config.gold])
         problems += _unknown(CONF_ENTITIES, self.entities, [e.name for e in config.entities])
+        if not self.extracts_root:
+            from pipelines.sources.types.jdbc import extracted
+
+            problems += [
+                f"{CONF_EXTRACTS_ROOT} is not set, and incremental JDBC source '{s.name}' "
+                "reads its extracts from there (deploy the bundle written by `lakehouse bundle`)"
+                for s in config.sources
+                if s.name in self.sources and extracted(s)
+            ]
         if problems:
             raise EntryPointError(f"pipeline {self.pipeline}: " + "; ".join(problems))
         names = {f"gold.{g}" for g in self.gold}
@@ -161,6 +181,7 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
         landing_root=selection.landing_root,
         platform="databricks",
         pii_keys=keys,
+        extracts_root=selection.extracts_root,
     )
     names = selection.datasets(config)  # checks the selection before anything runs
     prepared = prepare_sources(spark, mine, context)
@@ -168,5 +189,6 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
         reasons = "; ".join(f"{name}: {why}" for name, why in prepared.failed.items())
         raise EntryPointError(f"pipeline {selection.pipeline}: {reasons}")
     specs = select_specs(build_graph(config, context), names)
-    register(specs, spark, table_format=None, platform=context.adapter)
+    catalog = selection.catalog
+    register(specs, spark, table_format=None, platform=context.adapter, catalog=catalog)
     return tuple(spec.name for spec in specs)

@@ -9,11 +9,7 @@ import sys
 if __name__ == "__main__":
     if "--src" in sys.argv:
         sys.path.insert(0, sys.argv[sys.argv.index("--src") + 1])
+    from pipelines.databricks.task import run_task
     from pipelines.deploy.backfill import main
-    from pipelines.errors import LakehouseError
 
-    try:
-        main(sys.argv[1:])
-    except LakehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
+    run_task(main)

@@ -10,11 +10,7 @@ import sys
 if __name__ == "__main__":
     if "--src" in sys.argv:
         sys.path.insert(0, sys.argv[sys.argv.index("--src") + 1])
-    from pipelines.errors import LakehouseError
+    from pipelines.databricks.task import run_task
     from pipelines.sources.jdbc_task import main
 
-    try:
-        raise SystemExit(main(sys.argv[1:]))
-    except LakehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
+    run_task(main)

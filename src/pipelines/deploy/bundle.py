@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.config.deploy import DeploySettings
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.deploy.files import GeneratedFile, yaml_document
-from pipelines.deploy.jobs import BACKFILL_JOB, backfill_job, daily_job, daily_job_key
+from pipelines.deploy.jobs import (
+    BACKFILL_JOB,
+    backfill_job,
+    daily_job,
+    daily_job_key,
+    pii_functions_task,
+)
 from pipelines.deploy.layout import CROSS_DOMAIN, PipelinePlan, plan_pipelines
 from pipelines.deploy.pipelines import describe_pipeline, pipeline_resource
 from pipelines.deploy.variables import BUNDLE_DIR
 from pipelines.sources.types import JobTask, source_type
 
-__all__ = ["BUNDLE_COMMAND", "MANAGED", "BundleResult", "bundle_files"]
+__all__ = ["BUNDLE_COMMAND", "MANAGED", "BundleResult", "before_bronze_tasks", "bundle_files"]
 
 BUNDLE_COMMAND = "lakehouse bundle"
 MANAGED = (f"{BUNDLE_DIR}/*.yml",)
@@ -45,18 +53,25 @@ def _external_inputs(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, 
     return tuple(sorted(reads - own))
 
 
-def _before_bronze(plan: PipelinePlan, config: LakehouseConfig) -> tuple[JobTask, ...]:
-    """The tasks the pipeline's source types run before its bronze refresh (JDBC extracts)."""
-    mine = [s for s in config.sources if s.name in plan.sources]
+def before_bronze_tasks(
+    sources: Iterable[SourceConfig], settings: DeploySettings
+) -> tuple[JobTask, ...]:
+    """The tasks ``sources``' types run before their bronze refresh (JDBC extracts)."""
     by_type: dict[str, list[SourceConfig]] = {}
-    for source in mine:
+    for source in sources:
         by_type.setdefault(source.source.type, []).append(source)
-    settings = config.project.deploy
     return tuple(
-        task
-        for key, sources in by_type.items()
-        for task in source_type(key).job_tasks(sources, settings)
+        task for key, mine in by_type.items() for task in source_type(key).job_tasks(mine, settings)
     )
+
+
+def _before_bronze(plan: PipelinePlan, config: LakehouseConfig) -> tuple[JobTask, ...]:
+    """The tasks the pipeline's source types run before its bronze refresh, and the PII mask
+    functions its ``bronze_pii`` tables name."""
+    mine = [s for s in config.sources if s.name in plan.sources]
+    settings = config.project.deploy
+    pii = (pii_functions_task(settings),) if plan.pii_sources else ()
+    return (*pii, *before_bronze_tasks(mine, settings))
 
 
 def bundle_files(config: LakehouseConfig) -> BundleResult:
@@ -65,18 +80,19 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
     plans = plan_pipelines(config)
     files: list[GeneratedFile] = []
     for plan in plans:
+        before = _before_bronze(plan, config)
+        told = {k: v for task in before for k, v in task.configuration.items()}
         files.append(
             _file(
-                f"pipeline_{plan.key}", "pipelines", plan.key, pipeline_resource(plan),
+                f"pipeline_{plan.key}", "pipelines", plan.key, pipeline_resource(plan, told),
                 describe_pipeline(plan),
             )
         )  # fmt: skip
-        job = daily_job(
-            plan, settings, _external_inputs(plan, config), _before_bronze(plan, config)
-        )
+        job = daily_job(plan, settings, _external_inputs(plan, config), before)
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))
-    backfill = backfill_job(plans, settings)
+    pii = (pii_functions_task(settings),) if any(plan.pii_sources for plan in plans) else ()
+    backfill = backfill_job(plans, settings, pii)
     files.append(
         _file(
             f"job_{BACKFILL_JOB}", "jobs", BACKFILL_JOB, backfill,

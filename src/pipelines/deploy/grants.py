@@ -29,11 +29,15 @@ __all__ = [
     "GRANTS_PATH",
     "PII_READERS",
     "PII_SCHEMA",
+    "PIPELINE_EXTRA_PRIVILEGES",
     "PIPELINE_SCHEMA_PRIVILEGES",
+    "PIPELINE_VOLUME_PRIVILEGES",
     "GrantsError",
+    "extra_privileges",
     "grants_declaration",
     "grants_file",
     "written_schemas",
+    "written_volumes",
 ]
 
 GRANTS_COMMAND = "lakehouse grants"
@@ -53,7 +57,20 @@ table it creates, which is all the reading and writing it does, so no SELECT or 
 list for Terraform: grants.json carries it, the access model and the developer catalogs read it.
 """
 
+PIPELINE_VOLUME_PRIVILEGES = ("READ_VOLUME", "WRITE_VOLUME")
+"""What the identity that runs the jobs holds on each volume a job task writes files into, and
+nothing more: ``WRITE_VOLUME`` to write, ``READ_VOLUME`` to list and read back (the extract
+task reads the watermark from earlier extracts; the pipeline, running as the same identity,
+streams them into bronze). Nobody else holds anything on such a volume."""
+
+PIPELINE_EXTRA_PRIVILEGES = {PII_SCHEMA: ("CREATE_FUNCTION",)}
+"""Beyond ``PIPELINE_SCHEMA_PRIVILEGES``, on one schema, when the config needs it: the
+``pii_functions`` task creates the mask functions the ``bronze_pii`` tables declare
+(``pipelines.pii.unity``), as the identity that runs the pipelines, in ``bronze_pii``."""
+
 _READ = ["SELECT", "USE_SCHEMA"]
+_PII_READ = ["EXECUTE", "SELECT", "USE_SCHEMA"]
+"""``bronze_pii``'s readers also call its functions (``pii_decrypt``)."""
 _STREAMING_TABLE = ["MODIFY", "SELECT"]
 _MATERIALIZED_VIEW = ["REFRESH", "SELECT"]
 _CONSUMER = ["SELECT"]
@@ -73,10 +90,30 @@ def _violation(principal: str, schema: str) -> str | None:
     return None
 
 
+def extra_privileges(config: LakehouseConfig) -> dict[str, list[str]]:
+    """``PIPELINE_EXTRA_PRIVILEGES`` this config needs: ``bronze_pii``'s when a source has
+    PII (its tables declare masks)."""
+    pii = any(s.has_pii for s in config.sources)
+    return {PII_SCHEMA: list(PIPELINE_EXTRA_PRIVILEGES[PII_SCHEMA])} if pii else {}
+
+
+def written_volumes(config: LakehouseConfig) -> list[str]:
+    """The volumes (``<schema>.<volume>``) the daily jobs' tasks write files into: the JDBC
+    extracts volume when a source is extracted (``pipelines.deploy.jobs.FILE_WRITERS``)."""
+    from pipelines.deploy.bundle import before_bronze_tasks
+    from pipelines.deploy.jobs import volume_of, written_paths
+
+    tasks = before_bronze_tasks(config.sources, config.project.deploy)
+    volumes = {volume_of(path) for task in tasks for path in written_paths(task.task)}
+    return sorted(v for v in volumes if v is not None)
+
+
 def written_schemas(config: LakehouseConfig) -> list[str]:
-    """The schemas the pipelines and jobs write: their datasets' and ``ops`` (each pipeline's
-    event log, the ops records), in the order of ``SCHEMAS``."""
+    """The schemas the pipelines and jobs write: their datasets', ``ops`` (each pipeline's
+    event log, the ops records) and those of the volumes they write files into, in the order
+    of ``SCHEMAS``."""
     written = {name.split(".")[0] for name in config.datasets} | {"ops"}
+    written |= {volume.split(".")[0] for volume in written_volumes(config)}
     return [schema for schema in SCHEMAS if schema in written]
 
 
@@ -108,7 +145,10 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         for schema in group.read:
             if (why := _violation(group.name, schema)) is not None:
                 problems.append(f"{access}: groups[{index}].read: {group.name}: {why}")
-            schema_grants.append({"schema": schema, "principal": group.name, "privileges": _READ})
+            privileges = _PII_READ if schema == PII_SCHEMA else _READ
+            schema_grants.append(
+                {"schema": schema, "principal": group.name, "privileges": privileges}
+            )
     tables = _owned_tables(config)
     reads_gold = {g.name for g in config.access.groups if "gold" in g.read}
     for model in config.gold:
@@ -144,6 +184,11 @@ def grants_declaration(config: LakehouseConfig) -> dict[str, Any]:
         # The pipelines principal writes these schemas (bronze_pii too, when a source has PII).
         "pipeline_principal_schemas": written_schemas(config),
         "pipeline_principal_privileges": list(PIPELINE_SCHEMA_PRIVILEGES),
+        "pipeline_principal_extra_privileges": extra_privileges(config),
+        # Terraform creates these (managed) volumes; the job tasks write files there.
+        "pipeline_principal_volumes": {
+            volume: list(PIPELINE_VOLUME_PRIVILEGES) for volume in written_volumes(config)
+        },
     }
 
 

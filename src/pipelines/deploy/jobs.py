@@ -10,18 +10,19 @@ miss it alerts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipelines.config.deploy import DeploySettings
+from pipelines.databricks.define import CONF_EXTRACTS_ROOT
 from pipelines.deploy.layout import CROSS_DOMAIN, LAYERS, PipelinePlan
 from pipelines.deploy.schedule import DailySchedule, daily_schedule
 from pipelines.deploy.variables import (
     CATALOG,
     CONF_PATH,
+    EXTRACTS_ROOT,
     FAILURE_DESTINATIONS,
     FAILURE_EMAILS,
-    LANDING_ROOT,
     RUNTIME_DEPENDENCIES,
     SRC_PATH,
     from_bundle_dir,
@@ -35,11 +36,18 @@ __all__ = [
     "BACKFILL_JOB",
     "BACKFILL_PARAMETERS",
     "EXTRACT_ENTRY_POINT",
+    "FILE_WRITERS",
+    "PII_FUNCTIONS_ENTRY_POINT",
+    "PII_FUNCTIONS_TASK",
     "RECORD_OPS_ENTRY_POINT",
+    "TAG_TABLES_ENTRY_POINT",
     "backfill_job",
     "daily_job",
     "daily_job_key",
     "extract_task",
+    "pii_functions_task",
+    "volume_of",
+    "written_paths",
 ]
 
 BACKFILL_JOB = "backfill"
@@ -54,11 +62,35 @@ BACKFILL_PARAMETERS = {
 
 RECORD_OPS_ENTRY_POINT = "src/pipelines/databricks/task_record_ops.py"
 EXTRACT_ENTRY_POINT = "src/pipelines/databricks/task_extract_jdbc.py"
+PII_FUNCTIONS_ENTRY_POINT = "src/pipelines/databricks/task_pii_functions.py"
+PII_FUNCTIONS_TASK = "pii_functions"
+TAG_TABLES_ENTRY_POINT = "src/pipelines/databricks/task_tag_tables.py"
+FILE_WRITERS = {EXTRACT_ENTRY_POINT: "--extracts-root"}
+"""The job tasks that write files, and the parameter naming where: ``lakehouse deploy check``
+verifies that the identity running them may write there, and nothing more."""
 
 _SDK = "databricks-sdk>=0.50"
 _MILLIS_PER_MINUTE = 60_000
 # Debounce of the cross-domain gold job's table trigger: domains finish minutes apart.
 _TRIGGER_WAIT_SECONDS = 900
+
+
+def written_paths(task: Mapping[str, Any]) -> list[str]:
+    """Where a job task writes files (``FILE_WRITERS``); empty for a task that writes none."""
+    python = task.get("spark_python_task") or {}
+    entry = str(python.get("python_file", "")).removeprefix(from_bundle_dir(""))
+    flag = FILE_WRITERS.get(entry)
+    parameters = [str(p) for p in python.get("parameters", [])]
+    return [parameters[i + 1] for i, p in enumerate(parameters[:-1]) if p == flag]
+
+
+def volume_of(path: str) -> str | None:
+    """``<schema>.<volume>`` of a path in the target catalog's volumes
+    (``/Volumes/${var.catalog}/<schema>/<volume>/...``), None for any other path."""
+    parts = path.split("/")
+    if len(parts) < 5 or parts[:3] != ["", "Volumes", CATALOG] or not all(parts[3:5]):
+        return None
+    return f"{parts[3]}.{parts[4]}"
 
 
 def daily_job_key(plan: PipelinePlan) -> str:
@@ -168,15 +200,17 @@ def daily_job(
         layers[:0] = [dict(t.task) for t in before_bronze]
         for key, extra in dict(t.environment for t in before_bronze).items():
             environments.append(_environment(key, list(extra)))
-    job["tasks"] = [*layers, _record_ops_task(plan, layers[-1]["task_key"])]
+    last = layers[-1]["task_key"]
+    job["tasks"] = [*layers, _tag_tables_task(plan, last), _record_ops_task(plan, last)]
     job["environments"] = environments
     return job
 
 
 def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
-    """First task: incremental JDBC rows newer than the watermark, as Parquet files under the
-    landing root the bronze streaming tables read (named by the job run: one extract a run)."""
-    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--landing-root", LANDING_ROOT]
+    """First task: incremental JDBC rows newer than the watermark, as Parquet files in the
+    extracts volume (``EXTRACTS_ROOT``) the bronze streaming tables read (named by the job run:
+    one extract a run); the pipeline is told the same root (``lakehouse.extracts_root``)."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--extracts-root", EXTRACTS_ROOT]
     parameters += ["--run-id", "{{job.run_id}}", "--catalog", CATALOG]  # retention reads bronze
     for source in sources:
         parameters += ["--source", source]
@@ -189,7 +223,44 @@ def extract_task(sources: tuple[str, ...], settings: DeploySettings) -> JobTask:
             "parameters": parameters,
         },
     } | _retries(settings)
-    return JobTask(task, ("extract", (_SDK,)))
+    return JobTask(task, ("extract", (_SDK,)), {CONF_EXTRACTS_ROOT: EXTRACTS_ROOT})
+
+
+def pii_functions_task(settings: DeploySettings) -> JobTask:
+    """Before any update of a pipeline with ``bronze_pii`` tables: the mask functions their
+    definitions name (``MASK bronze_pii.pii_redact``), created as the identity that runs the
+    job and the pipeline (``pipelines.pii.unity``), so they exist when the update defines the
+    tables and return clear values to that identity."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", CATALOG]
+    task = {
+        "task_key": PII_FUNCTIONS_TASK,
+        "description": "Create the PII mask functions the bronze_pii tables declare",
+        "environment_key": "pii",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(PII_FUNCTIONS_ENTRY_POINT),
+            "parameters": parameters,
+        },
+    } | _retries(settings)
+    return JobTask(task, ("pii", ()))
+
+
+def _tag_tables_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
+    """After the last refresh: the tables' owner and PII tags (``pipelines.deploy.tags``: a
+    pipeline definition cannot carry tags)."""
+    parameters = ["--src", SRC_PATH, "--conf", CONF_PATH, "--catalog", CATALOG]
+    parameters += ["--pipeline", plan.key]
+    return {
+        "task_key": "tag_tables",
+        "description": "Tag the tables: owner, domain, layer; PII class and mask of columns",
+        "depends_on": [{"task_key": after}],
+        "environment_key": "ops",
+        "spark_python_task": {
+            "python_file": from_bundle_dir(TAG_TABLES_ENTRY_POINT),
+            "parameters": parameters,
+        },
+        "max_retries": 1,
+        "timeout_seconds": 900,
+    }
 
 
 def _record_ops_task(plan: PipelinePlan, after: str) -> dict[str, Any]:
@@ -227,12 +298,15 @@ def _describe(plan: PipelinePlan, settings: DeploySettings) -> str:
     return text + "."
 
 
-def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> dict[str, Any]:
+def backfill_job(
+    plans: tuple[PipelinePlan, ...], settings: DeploySettings, before: Sequence[JobTask] = ()
+) -> dict[str, Any]:
     """The ``resources.jobs.backfill`` mapping: refresh or fully refresh named datasets.
 
     A Python task (the Databricks SDK's ``start_update`` with ``refresh_selection`` or
     ``full_refresh_selection``) because a pipeline task cannot take its selection from a job
     parameter. It runs from the synced source, not a wheel (see ``RUNTIME_DEPENDENCIES``).
+    ``before``: tasks every pipeline update needs first (the PII mask functions).
     """
     parameters = [
         "--src", SRC_PATH,
@@ -257,8 +331,14 @@ def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> d
         "parameters": [{"name": k, "default": v} for k, v in BACKFILL_PARAMETERS.items()],
         **_notifications(None),
         "tasks": [
+            *(dict(t.task) for t in before),
             {
                 "task_key": "backfill",
+                **(
+                    {"depends_on": [{"task_key": t.task["task_key"]} for t in before]}
+                    if before
+                    else {}
+                ),
                 "environment_key": "backfill",
                 "spark_python_task": {
                     "python_file": from_bundle_dir(BACKFILL_ENTRY_POINT),
@@ -267,7 +347,13 @@ def backfill_job(plans: tuple[PipelinePlan, ...], settings: DeploySettings) -> d
                 # Not retried: a half-done full refresh is for a person to look at.
                 "max_retries": 0,
                 "timeout_seconds": settings.jobs.timeout_minutes * 60,
-            }
+            },
         ],
-        "environments": [_environment("backfill", [_SDK])],
+        "environments": [
+            *(
+                _environment(key, list(extra))
+                for key, extra in dict(t.environment for t in before).items()
+            ),
+            _environment("backfill", [_SDK]),
+        ],
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pipelines.databricks.define import (
+    CONF_CATALOG,
     CONF_ENTITIES,
     CONF_GOLD,
     CONF_LANDING_ROOT,
@@ -31,11 +33,15 @@ EVENT_LOG_SCHEMA = "ops"
 """Event logs (durations, row counts, expectations, errors) are published as tables here."""
 
 
-def pipeline_resource(plan: PipelinePlan) -> dict[str, Any]:
+def pipeline_resource(
+    plan: PipelinePlan, task_configuration: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The ``resources.pipelines.<key>`` mapping.
 
     Serverless, current channel, triggered (jobs decide when); the catalog comes from the
     target, development mode from ``mode: development`` of the dev target.
+    ``task_configuration``: what its daily job's tasks tell it (``JobTask.configuration``:
+    where the JDBC extracts land).
     """
     configuration = {
         CONF_PIPELINE: plan.key,
@@ -43,6 +49,8 @@ def pipeline_resource(plan: PipelinePlan) -> dict[str, Any]:
         CONF_GOLD: ",".join(plan.gold),
         CONF_PATH: CONF_FOLDER,
         CONF_LANDING_ROOT: LANDING_ROOT,
+        CONF_CATALOG: CATALOG,
+        **(task_configuration or {}),
     }
     if plan.entities:
         configuration[CONF_ENTITIES] = ",".join(plan.entities)

@@ -6,6 +6,8 @@ __all__ = [
     "BUNDLE_DIR",
     "CATALOG",
     "CONF_PATH",
+    "EXTRACTS_ROOT",
+    "EXTRACTS_VOLUME",
     "FAILURE_DESTINATIONS",
     "FAILURE_EMAILS",
     "LANDING_ROOT",
@@ -29,6 +31,22 @@ FAILURE_DESTINATIONS = "${var.failure_destinations}"
 SRC_PATH = "${workspace.file_path}/src"
 """The synced ``src/``: pipelines' ``root_path``, on ``sys.path``, so ``import pipelines`` works."""
 CONF_PATH = "${workspace.file_path}/src/conf"
+
+EXTRACTS_VOLUME = "bronze_pii.jdbc_extracts"
+"""The managed volume (``<schema>.<volume>`` of the target's catalog) where the daily jobs'
+``extract`` tasks write incremental JDBC extracts and bronze reads them.
+
+A volume, not the landing zone: the landing external location is read-only (``READ_FILES``
+only) and stays so. In ``bronze_pii``: an extract is the source table's rows in clear, PII
+included (and whatever personal data a table holds undeclared), so it lives inside the raw-PII
+boundary; a volume has privileges of its own, and Terraform grants ``READ_VOLUME`` and
+``WRITE_VOLUME`` on it to the identity that runs the jobs and pipelines only (schema ``SELECT``
+of ``pii_readers`` does not reach volumes). One volume for every source: the same identity
+writes and reads all of them, so a volume per source would add grants, not separation. Managed:
+its files live in the catalog's storage and go with the volume, no external location is
+written."""
+EXTRACTS_ROOT = f"/Volumes/{CATALOG}/{EXTRACTS_VOLUME.replace('.', '/')}"
+"""The volume's path in the target's catalog (``/Volumes/<catalog>/bronze_pii/jdbc_extracts``)."""
 
 RUNTIME_DEPENDENCIES = (
     "pydantic>=2.7,<3",

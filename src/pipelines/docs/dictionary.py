@@ -9,6 +9,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import Contract, contracts
 from pipelines.docs.gold_columns import GoldColumn, gold_columns
+from pipelines.layers.tables import METADATA_COMMENTS, READER_COLUMN_COMMENTS
 from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 from pipelines.sources.types.rest import RECORD_COLUMN
@@ -49,12 +50,13 @@ class DatasetDoc:
 
 
 _METADATA = (
-    ColumnDoc("_source_file", "string", description="file (or query) the row came from"),
-    ColumnDoc("_file_date", "date", description="delivery date parsed from the file name"),
-    ColumnDoc("_ingested_at", "timestamp", False, "when the row was ingested"),
-    ColumnDoc("_run_id", "string", False, "the run that ingested it"),
-    ColumnDoc("_content_hash", "string", False, "sha256 of the row's declared values"),
+    ColumnDoc("_source_file", "string", description=METADATA_COMMENTS["_source_file"]),
+    ColumnDoc("_file_date", "date", description=METADATA_COMMENTS["_file_date"]),
+    ColumnDoc("_ingested_at", "timestamp", False, METADATA_COMMENTS["_ingested_at"]),
+    ColumnDoc("_run_id", "string", False, METADATA_COMMENTS["_run_id"]),
+    ColumnDoc("_content_hash", "string", False, METADATA_COMMENTS["_content_hash"]),
 )
+"""The ingestion metadata, described as the tables' column comments describe it."""
 
 
 def dictionary(config: LakehouseConfig) -> tuple[DatasetDoc, ...]:
@@ -96,9 +98,9 @@ def _reader_columns(source: SourceConfig) -> tuple[ColumnDoc, ...]:
     records, and columns of its own (Kafka's topic, partition, offset and key)."""
     hashed, redacted = (_HASHED, _REDACTED_JSON) if source.has_pii else ("", "")
     kept = {
-        CORRUPT_COLUMN: "raw text of a record the reader could not parse" + hashed,
-        RESCUED_COLUMN: "values of undeclared columns, as a JSON object" + redacted,
-        RECORD_COLUMN: "the whole record as delivered, as JSON" + redacted,
+        CORRUPT_COLUMN: READER_COLUMN_COMMENTS[CORRUPT_COLUMN] + hashed,
+        RESCUED_COLUMN: READER_COLUMN_COMMENTS[RESCUED_COLUMN] + redacted,
+        RECORD_COLUMN: READER_COLUMN_COMMENTS[RECORD_COLUMN] + redacted,
     }
     names = [*corrupt_columns(source), *raw_json_columns(source)]
     own = [

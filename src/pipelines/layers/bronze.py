@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
+from pipelines.layers.tables import bronze_pii_table, bronze_table
 from pipelines.pii.keys import PiiKeyError, PiiKeys
 from pipelines.sources import (
     bronze_kind,
@@ -43,7 +44,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
     specs = [
         DatasetSpec(
             f"bronze.{source.name}", bronze_kind(source), _query(source, context), (),
-            comment + source.description, partitions,
+            comment + source.description, partitions, table=bronze_table(source),
         )
     ]  # fmt: skip
     if source.has_pii:
@@ -51,7 +52,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
         specs.append(
             DatasetSpec(
                 f"bronze_pii.{source.name}", bronze_kind(source), _pii_query(source, context),
-                (), pii_comment, partitions,
+                (), pii_comment, partitions, table=bronze_pii_table(source),
             )
         )  # fmt: skip
     return specs

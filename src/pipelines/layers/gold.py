@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.gold import import_function
 from pipelines.config.model import GoldModel
+from pipelines.layers.tables import gold_table
 from pipelines.spec import DatasetSpec
 
 if TYPE_CHECKING:
@@ -26,4 +27,7 @@ def gold_spec(model: GoldModel) -> DatasetSpec:
             return spark.sql(sql)
         return import_function(target)({name: spark.read.table(name) for name in inputs})
 
-    return DatasetSpec(f"gold.{model.name}", "materialized_view", query, inputs, model.description)
+    return DatasetSpec(
+        f"gold.{model.name}", "materialized_view", query, inputs, model.description,
+        table=gold_table(model),
+    )  # fmt: skip

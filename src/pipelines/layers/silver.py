@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.layers.expectations import silver_expectations
+from pipelines.layers.tables import settings_only, silver_table
 from pipelines.sources import corrupt_columns, rescued_columns
 from pipelines.spec import AutoCdcFlow, DatasetSpec, Query, RunContext
 from pipelines.transforms import (
@@ -43,6 +44,7 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
     quarantine = DatasetSpec(
         f"quarantine.{source.name}", "materialized_view", _quarantine_query(source, bronze),
         (bronze, *lookups), quarantine_comment, lookups=lookups,
+        table=settings_only(source.tables.quarantine),
     )  # fmt: skip
     inputs = (bronze, *lookups)
     cdc = source.silver.cdc
@@ -52,6 +54,7 @@ def silver_specs(source: SourceConfig, context: RunContext | None = None) -> lis
         f"silver.{source.name}", "materialized_view", _silver_query(source, bronze), inputs,
         source.description, lookups=lookups,
         expectations=silver_expectations(source, _silver_columns(source)),
+        table=silver_table(source, _silver_columns(source), auto_cdc=False),
     )  # fmt: skip
     return [silver, quarantine]
 
@@ -130,7 +133,7 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
     lookups = inputs[1:]
     return DatasetSpec(
         f"silver.{source.name}", "auto_cdc", feed, inputs, source.description, flow=flow,
-        lookups=lookups,
+        lookups=lookups, table=silver_table(source, (), auto_cdc=True),
     )  # fmt: skip
 
 

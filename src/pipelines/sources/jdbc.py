@@ -10,12 +10,13 @@ How this fits the graph (verified on the local engine, pyspark 4.2.0):
   run reads the whole table (rows deleted at the source leave bronze too).
 - **Incremental**: before the graph runs, ``extract_increment`` (``jdbc_extract.py``) reads the
   newest watermark from the earlier extracts, reads only rows with a newer value (the filter
-  runs in the database) and writes them as Parquet under ``<landing>/_extracts/<source>/``;
+  runs in the database) and writes them as Parquet under ``<extracts root>/<source>/``;
   bronze is a streaming table over those files, so each extract is appended exactly once
   (checkpointed like any delivered file). The state survives runs because it *is* the extracts;
   a full refresh deletes them with the tables, so the next run starts from a full snapshot.
-  On Databricks the same extract runs as a job task before the pipeline update, and bronze
-  reads the folder with Auto Loader.
+  On Databricks the same extract runs as a job task before the pipeline update, into the
+  Unity Catalog volume the task may write (``pipelines.deploy.variables.EXTRACTS_VOLUME``),
+  and bronze streams the folder from there.
 
 Rows carry the usual ingestion metadata: ``_source_file`` describes the read
 (``jdbc:public.customers WHERE updated_at > '...'``: never the URL, which may be a secret) and

@@ -3,10 +3,13 @@ stream the extracts into bronze (why: see ``pipelines.sources.jdbc``).
 
 Locally the runner extracts before the graph runs; on Databricks the daily job's ``extract``
 task does (``pipelines.sources.jdbc_task``), with the folder operations of ``dbutils.fs``
-(the landing root is ``abfss://`` or a ``/Volumes`` path there) instead of the local ones.
+instead of the local ones. Every function takes the *extracts root*, the folder holding one
+folder per source (``RunContext.extracts``): locally ``<landing root>/_extracts``, on
+Databricks the Unity Catalog volume ``/Volumes/<catalog>/bronze_pii/jdbc_extracts`` (the
+landing location is read-only; ``pipelines.deploy.variables.EXTRACTS_ROOT`` says why there).
 
 Retention: an extract holds the source's rows in clear, PII included, under
-``<landing root>/_extracts/<source>/<run id>/``. Once bronze has ingested it (its files are
+``<extracts root>/<source>/<run id>/``. Once bronze has ingested it (its files are
 in ``bronze.<source>._source_file``) it is only a copy, so each extract deletes the older
 ones bronze ingested (:func:`prune_extracts`), keeping the newest ``keep_extracts`` and the
 newest one holding rows (the watermark is read from the extracts). An extract bronze has not
@@ -42,15 +45,15 @@ __all__ = [
 ]
 
 
-def extract_root(landing_root: str, name: str) -> str:
-    """Where the extracts of source ``name`` land (a URI)."""
-    return f"{landing_root.rstrip('/')}/_extracts/{name}"
+def extract_root(extracts_root: str, name: str) -> str:
+    """Where the extracts of source ``name`` land (a URI or a ``/Volumes`` path)."""
+    return f"{extracts_root.rstrip('/')}/{name}"
 
 
 def _local(uri: str) -> Path:
     parsed = urlparse(uri)
     if parsed.scheme not in {"", "file"}:
-        raise LakehouseError(f"local JDBC extracts need a file:// landing root, got {uri}")
+        raise LakehouseError(f"local JDBC extracts need a file:// extracts root, got {uri}")
     return Path(unquote(parsed.path))
 
 
@@ -72,7 +75,7 @@ class Folders(Protocol):
 
 
 class LocalFolders:
-    """``file://`` landing roots (a laptop, CI)."""
+    """``file://`` extracts roots (a laptop, CI)."""
 
     def extracts(self, root: str) -> list[str]:
         """Names of the finished extract folders under ``root``."""
@@ -91,7 +94,7 @@ class LocalFolders:
 
 
 class DbutilsFolders:
-    """Databricks: ``dbutils.fs`` on ``abfss://`` or ``/Volumes/...`` landing roots."""
+    """Databricks: ``dbutils.fs`` on a ``/Volumes/...`` extracts root."""
 
     def __init__(self, dbutils: Any) -> None:
         self.fs = dbutils.fs
@@ -117,12 +120,12 @@ class DbutilsFolders:
 
 
 def read_watermark(
-    spark: SparkSession, config: SourceConfig, landing_root: str, folders: Folders | None = None
+    spark: SparkSession, config: SourceConfig, extracts_root: str, folders: Folders | None = None
 ) -> str | None:
     """The newest watermark value extracted so far, as text (None before the first extract)."""
     incremental = jdbc_source(config).incremental
     assert incremental is not None
-    root = extract_root(landing_root, config.name)
+    root = extract_root(extracts_root, config.name)
     if not (folders or LocalFolders()).extracts(root):
         return None
     kind = next(c.type for c in config.columns if c.name == incremental.column)
@@ -135,7 +138,7 @@ def read_watermark(
 def extract_increment(
     spark: SparkSession,
     config: SourceConfig,
-    landing_root: str,
+    extracts_root: str,
     run_id: str,
     *,
     platform: str = "local",
@@ -150,11 +153,11 @@ def extract_increment(
     folders = folders or LocalFolders()
     incremental = jdbc_source(config).incremental
     assert incremental is not None
-    root = extract_root(landing_root, config.name)
+    root = extract_root(extracts_root, config.name)
     staging, final = f"{root}/_staging-{run_id}", f"{root}/{run_id}"
     if run_id in folders.extracts(root):
         return None, spark.read.schema(extract_schema(config)).parquet(final).count()
-    watermark = read_watermark(spark, config, landing_root, folders)
+    watermark = read_watermark(spark, config, extracts_root, folders)
     where = watermark_filter(incremental.column, watermark)
     folders.remove(staging)
     read_jdbc(spark, config, where, platform).write.mode("overwrite").parquet(staging)
@@ -166,7 +169,7 @@ def extract_increment(
 def prune_extracts(
     spark: SparkSession,
     config: SourceConfig,
-    landing_root: str,
+    extracts_root: str,
     bronze_table: str,
     folders: Folders | None = None,
 ) -> list[str]:
@@ -181,7 +184,7 @@ def prune_extracts(
     folders = folders or LocalFolders()
     incremental = jdbc_source(config).incremental
     assert incremental is not None
-    root = extract_root(landing_root, config.name)
+    root = extract_root(extracts_root, config.name)
     names = folders.extracts(root)  # run ids: sorted by time
     older = names[: -incremental.keep_extracts]
     if not older:
@@ -206,16 +209,16 @@ def prune_extracts(
     return gone
 
 
-def reset_extracts(config: SourceConfig, landing_root: str) -> None:
+def reset_extracts(config: SourceConfig, extracts_root: str) -> None:
     """Forget every extract of ``config``'s source: the next run reads a full snapshot."""
-    LocalFolders().remove(extract_root(landing_root, config.name))
+    LocalFolders().remove(extract_root(extracts_root, config.name))
 
 
-def stream_extracts(spark: SparkSession, config: SourceConfig, landing_root: str) -> DataFrame:
+def stream_extracts(spark: SparkSession, config: SourceConfig, extracts_root: str) -> DataFrame:
     """Bronze's streaming read of the extracts (each file once, checkpointed)."""
     return (
         spark.readStream.format("parquet")
         .schema(extract_schema(config))
         .option("recursiveFileLookup", "true")
-        .load(extract_root(landing_root, config.name))
+        .load(extract_root(extracts_root, config.name))
     )

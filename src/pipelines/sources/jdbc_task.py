@@ -4,9 +4,9 @@ Locally the runner extracts before the graph runs (``prepare_sources``). A Lakef
 has no such step, and a query function may not run a query (see ``pipelines.sources.jdbc``),
 so each daily job whose pipeline has incremental JDBC sources runs this task before its
 ``bronze`` task: the same ``extract_increment``, secrets from the secret scope, folders through
-``dbutils.fs``, written under the landing root the pipeline reads
-(``<landing_root>/_extracts/<source>/<job run id>/``). Entry point:
-``src/pipelines/databricks/task_extract_jdbc.py``.
+``dbutils.fs``, written into the extracts volume the pipeline reads
+(``/Volumes/<catalog>/bronze_pii/jdbc_extracts/<source>/<job run id>/``: the landing location
+is read-only). Entry point: ``src/pipelines/databricks/task_extract_jdbc.py``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def main(
     spark: SparkSession | None = None,
     folders: Folders | None = None,
 ) -> int:
-    """``task_extract_jdbc.py --conf C --landing-root L --run-id R [--catalog K] --source S
+    """``task_extract_jdbc.py --conf C --extracts-root E --run-id R [--catalog K] --source S
     [--source S2]``.
 
     Raises:
@@ -42,7 +42,9 @@ def main(
     parser = argparse.ArgumentParser(prog="extract_jdbc")
     parser.add_argument("--src", help="synced src/ folder (put on sys.path by the entry point)")
     parser.add_argument("--conf", required=True, help="the synced src/conf folder")
-    parser.add_argument("--landing-root", required=True)
+    parser.add_argument(
+        "--extracts-root", required=True, help="one folder per source (a volume on Databricks)"
+    )
     parser.add_argument("--run-id", required=True, help="names the extract folder")
     parser.add_argument(
         "--catalog", help="of the bronze tables: extracts they ingested are deleted (raw PII)"
@@ -64,12 +66,12 @@ def main(
         folders = platform_for(args.platform).extract_folders()
     for name in args.source:
         where, rows = extract_increment(
-            spark, known[name], args.landing_root, args.run_id,
+            spark, known[name], args.extracts_root, args.run_id,
             platform=args.platform, folders=folders,
         )  # fmt: skip
         print(f"extract {name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
         bronze = ".".join([*([args.catalog] if args.catalog else []), "bronze", name])
-        gone = prune_extracts(spark, known[name], args.landing_root, bronze, folders)
+        gone = prune_extracts(spark, known[name], args.extracts_root, bronze, folders)
         if gone:
             print(f"extract {name}: deleted {len(gone)} ingested extract(s) (raw PII)")
     return 0

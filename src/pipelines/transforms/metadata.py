@@ -8,17 +8,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.config.model import FileDate
+from pipelines.config.tables import INGEST_COLUMNS  # the names config validates against
 
 __all__ = ["INGEST_COLUMNS", "add_ingest_metadata", "content_hash"]
 
-INGEST_COLUMNS = (
-    "_source_file",
-    "_file_modified_at",
-    "_file_date",
-    "_ingested_at",
-    "_run_id",
-    "_content_hash",
-)
 _SEPARATOR = "\u001f"  # ASCII unit separator: cannot be confused with data in text files
 _NULL = "\u0000"
 

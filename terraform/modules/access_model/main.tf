@@ -6,8 +6,10 @@ locals {
   config = jsondecode(file(var.grants_file))
 
   schemas = local.config.schemas
-  # What the pipelines principal holds on each schema it writes (exactly: lakehouse grants says why).
+  # What the pipelines principal holds on each schema it writes (exactly: lakehouse grants says why),
+  # and beyond that on single schemas (CREATE_FUNCTION on bronze_pii: the PII mask functions).
   pipeline_privileges = local.config.pipeline_principal_privileges
+  extra_privileges    = try(local.config.pipeline_principal_extra_privileges, {})
   groups              = { for g in local.config.groups : g.name => g.description }
 
   declared_schema_grants = [
@@ -29,11 +31,22 @@ locals {
     }
   ]
 
+  # Volumes the job tasks write files into: the pipelines principal holds exactly the listed
+  # privileges (READ_VOLUME, WRITE_VOLUME), nobody else anything (databricks_grants is
+  # authoritative: a grant made by hand is reverted).
+  volume_privileges = try(local.config.pipeline_principal_volumes, {})
+  volume_grants = {
+    for v, privileges in local.volume_privileges : v => {
+      securable = "${var.catalog_name}.${v}"
+      grants    = [{ principal = var.pipeline_principal, privileges = sort(privileges) }]
+    }
+  }
+
   # Every schema-level privilege: declared ones, the pipelines principal on its schemas, and
   # USE_SCHEMA on the parent schema for each table grantee (a table grant is useless without it).
   schema_entries = concat(
     [for g in local.declared_schema_grants : { schema = g.schema, principal = g.principal, privileges = g.privileges }],
-    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = local.pipeline_privileges }],
+    [for s in local.config.pipeline_principal_schemas : { schema = s, principal = var.pipeline_principal, privileges = concat(local.pipeline_privileges, lookup(local.extra_privileges, s, [])) }],
     [for g in local.declared_table_grants : { schema = g.schema, principal = g.principal, privileges = ["USE_SCHEMA"] }],
   )
 
@@ -117,6 +130,22 @@ locals {
     [
       for p in local.pipeline_privileges : "pipeline_principal_privileges: ${p} is not an allowed schema privilege"
       if !contains(var.allowed_schema_privileges, p)
+    ],
+    [
+      for s, privileges in local.extra_privileges : "pipeline_principal_extra_privileges[${s}]: ${join(", ", sort(setsubtract(privileges, var.allowed_schema_privileges)))} is not an allowed schema privilege"
+      if length(setsubtract(privileges, var.allowed_schema_privileges)) > 0
+    ],
+    [
+      for s, privileges in local.extra_privileges : "pipeline_principal_extra_privileges[${s}]: not one of pipeline_principal_schemas"
+      if !contains(local.config.pipeline_principal_schemas, s)
+    ],
+    [
+      for v, privileges in local.volume_privileges : "pipeline_principal_volumes[${v}]: ${join(", ", sort(setsubtract(privileges, var.allowed_volume_privileges)))} is not an allowed volume privilege"
+      if length(setsubtract(privileges, var.allowed_volume_privileges)) > 0
+    ],
+    [
+      for v, privileges in local.volume_privileges : "pipeline_principal_volumes[${v}]: must be <schema>.<volume> in one of pipeline_principal_schemas (the principal needs USE_SCHEMA there)"
+      if length(split(".", v)) != 2 || !contains(local.config.pipeline_principal_schemas, split(".", v)[0])
     ],
   )
 

@@ -41,6 +41,21 @@ output "table_grants" {
   }
 }
 
+output "volume_grants" {
+  description = "Map of \"<schema>.<volume>\" to {securable = \"<catalog>.<schema>.<volume>\", grants = [{principal, privileges}]}: the pipelines principal only, on each volume the jobs write."
+  value       = local.volume_grants
+
+  precondition {
+    condition     = length(local.violations) == 0
+    error_message = local.violation_message
+  }
+}
+
+output "pipeline_volume_privileges" {
+  description = "Volume (<schema>.<volume>) to what the identity that runs the jobs holds on it (grants.json pipeline_principal_volumes); the developer catalogs grant the same."
+  value       = local.volume_privileges
+}
+
 output "principals" {
   description = "Every principal that receives at least one grant (declared groups plus the pipelines principal), sorted."
   value       = local.catalog_principals
@@ -49,6 +64,11 @@ output "principals" {
 output "pipeline_schema_privileges" {
   description = "What the identity that runs the pipelines holds on each schema it writes (grants.json pipeline_principal_privileges); the developer catalogs grant the same."
   value       = local.pipeline_privileges
+}
+
+output "pipeline_extra_privileges" {
+  description = "Schema to what the identity that runs the pipelines holds there beyond pipeline_schema_privileges (grants.json pipeline_principal_extra_privileges); the developer catalogs grant the same."
+  value       = local.extra_privileges
 }
 
 output "pipeline_schemas" {

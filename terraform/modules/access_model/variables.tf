@@ -77,3 +77,14 @@ variable "allowed_table_privileges" {
     error_message = "ALL_PRIVILEGES and MANAGE cannot be allowed."
   }
 }
+
+variable "allowed_volume_privileges" {
+  description = "Privileges the pipelines principal may hold on a volume the jobs write (grants.json pipeline_principal_volumes). ALL_PRIVILEGES and MANAGE are never allowed."
+  type        = list(string)
+  default     = ["READ_VOLUME", "WRITE_VOLUME"]
+
+  validation {
+    condition     = length(setintersection(var.allowed_volume_privileges, ["ALL_PRIVILEGES", "MANAGE"])) == 0
+    error_message = "ALL_PRIVILEGES and MANAGE cannot be allowed."
+  }
+}

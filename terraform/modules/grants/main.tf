@@ -51,6 +51,22 @@ resource "databricks_grants" "table" {
   }
 }
 
+# Volumes the job tasks write files into (the JDBC extracts: raw PII): the pipelines principal
+# only, READ_VOLUME and WRITE_VOLUME (access model); nobody else.
+resource "databricks_grants" "volume" {
+  for_each = module.access.volume_grants
+
+  volume = each.value.securable
+
+  dynamic "grant" {
+    for_each = each.value.grants
+    content {
+      principal  = grant.value.principal
+      privileges = grant.value.privileges
+    }
+  }
+}
+
 resource "databricks_grants" "external_location" {
   for_each = var.external_location_grants
 
@@ -82,13 +98,27 @@ resource "databricks_grants" "developer_catalog" {
 resource "databricks_grants" "developer_schema" {
   for_each = {
     for pair in setproduct(keys(var.developer_catalogs), module.access.pipeline_schemas) :
-    "${pair[0]}.${pair[1]}" => var.developer_catalogs[pair[0]]
+    "${pair[0]}.${pair[1]}" => { developer = var.developer_catalogs[pair[0]], schema = pair[1] }
   }
 
   schema = each.key
 
   grant {
-    principal  = each.value
-    privileges = module.access.pipeline_schema_privileges
+    principal  = each.value.developer
+    privileges = concat(module.access.pipeline_schema_privileges, lookup(module.access.pipeline_extra_privileges, each.value.schema, []))
+  }
+}
+
+resource "databricks_grants" "developer_volume" {
+  for_each = {
+    for pair in setproduct(keys(var.developer_catalogs), keys(module.access.pipeline_volume_privileges)) :
+    "${pair[0]}.${pair[1]}" => { developer = var.developer_catalogs[pair[0]], privileges = module.access.pipeline_volume_privileges[pair[1]] }
+  }
+
+  volume = each.key
+
+  grant {
+    principal  = each.value.developer
+    privileges = each.value.privileges
   }
 }

@@ -13,6 +13,11 @@ output "table_grants" {
   value       = var.manage_table_grants ? module.access.table_grants : {}
 }
 
+output "volume_grants" {
+  description = "Grants applied per volume the jobs write, keyed by <schema>.<volume>."
+  value       = module.access.volume_grants
+}
+
 output "principals" {
   description = "Every principal that holds at least one grant in the catalog."
   value       = module.access.principals

@@ -66,6 +66,20 @@ resource "databricks_schema" "this" {
   }
 }
 
+# Volumes the job tasks write files into (grants.json pipeline_principal_volumes, e.g.
+# bronze_pii.jdbc_extracts for the JDBC extracts): managed, so their files live in the
+# catalog's storage and nothing writes to an external location (the landing one stays
+# read-only). Who may read or write them is ../grants'.
+resource "databricks_volume" "this" {
+  for_each = toset(var.volumes)
+
+  catalog_name = databricks_catalog.this.name
+  schema_name  = databricks_schema.this[split(".", each.value)[0]].name
+  name         = split(".", each.value)[1]
+  volume_type  = "MANAGED"
+  comment      = "Files the lakehouse jobs write (${each.value}); managed by Terraform."
+}
+
 # Development: one catalog per developer (`<catalog>_<short name>`, the dev bundle target's
 # catalog), with the same schemas. In development mode a bundle's pipelines run as the person
 # who deploys them, and every copy publishes the same <schema>.<table> names: in one shared
@@ -113,4 +127,17 @@ resource "databricks_schema" "developer" {
     layer        = each.value.schema
     contains_pii = each.value.schema == "bronze_pii" ? "true" : "false"
   }
+}
+
+resource "databricks_volume" "developer" {
+  for_each = {
+    for pair in setproduct(keys(local.developer_catalogs), var.volumes) :
+    "${pair[0]}.${pair[1]}" => { catalog = pair[0], schema = split(".", pair[1])[0], name = split(".", pair[1])[1] }
+  }
+
+  catalog_name = databricks_catalog.developer[each.value.catalog].name
+  schema_name  = databricks_schema.developer["${each.value.catalog}.${each.value.schema}"].name
+  name         = each.value.name
+  volume_type  = "MANAGED"
+  comment      = "Files the lakehouse jobs write (${each.value.schema}.${each.value.name}); managed by Terraform."
 }

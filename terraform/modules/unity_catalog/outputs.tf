@@ -32,3 +32,8 @@ output "developer_catalogs" {
   description = "Development catalogs created, as a map of catalog name to the developer's user name."
   value       = { for name, catalog in databricks_catalog.developer : name => local.developer_catalogs[name] }
 }
+
+output "volumes" {
+  description = "Full names (<catalog>.<schema>.<volume>) of the volumes created in the catalog, keyed by <schema>.<volume>."
+  value       = { for key, v in databricks_volume.this : key => v.id }
+}

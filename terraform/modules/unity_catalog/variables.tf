@@ -64,6 +64,17 @@ variable "schemas" {
   }
 }
 
+variable "volumes" {
+  description = "Managed volumes the job tasks write files into, as <schema>.<volume> (grants.json pipeline_principal_volumes), created in the catalog and in every developer catalog."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.volumes : can(regex("^[a-z_]+\\.[a-z0-9_]+$", v))])
+    error_message = "volumes: each must be <schema>.<volume> (lower case letters, digits and underscores)."
+  }
+}
+
 variable "schema_comments" {
   description = "Comment of each schema, keyed by schema name (schemas without an entry get a generic comment)."
   type        = map(string)

@@ -64,10 +64,13 @@ class JobTask:
     Attributes:
         task: The task mapping (``task_key``, ``spark_python_task``, retries, ...).
         environment: Its serverless environment: key and pip dependencies.
+        configuration: What the pipeline needs to read the task's output (its
+            ``configuration`` entries: where the JDBC extracts land).
     """
 
     task: Mapping[str, Any]
     environment: tuple[str, tuple[str, ...]] = field(default=("default", ()))
+    configuration: Mapping[str, str] = field(default_factory=dict)
 
 
 class SourceType:

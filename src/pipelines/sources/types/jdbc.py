@@ -30,8 +30,8 @@ def extracted(config: SourceConfig) -> bool:
 class Jdbc(SourceType):
     """A snapshot is a materialized view read afresh each run. An incremental source is
     extracted before the graph runs (locally by the run, on Databricks by the daily job's
-    ``extract`` task: a query function may not run a query) into Parquet under the landing
-    root, which bronze streams."""
+    ``extract`` task: a query function may not run a query) into Parquet under the extracts
+    root (``RunContext.extracts``), which bronze streams."""
 
     model = JdbcSource
 
@@ -39,7 +39,7 @@ class Jdbc(SourceType):
         if _incremental(config):
             from pipelines.sources.jdbc_extract import stream_extracts
 
-            return stream_extracts(spark, config, context.landing_root)
+            return stream_extracts(spark, config, context.extracts)
         from pipelines.sources.jdbc import read_jdbc
 
         return read_jdbc(spark, config, platform=context.platform)
@@ -55,10 +55,10 @@ class Jdbc(SourceType):
         from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
         where, rows = extract_increment(
-            spark, config, context.landing_root, context.run_id, platform=context.platform
+            spark, config, context.extracts, context.run_id, platform=context.platform
         )
         echo(f"  extract {config.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
-        gone = prune_extracts(spark, config, context.landing_root, f"bronze.{config.name}")
+        gone = prune_extracts(spark, config, context.extracts, f"bronze.{config.name}")
         if gone:
             echo(f"  extract {config.name}: deleted {len(gone)} ingested extract(s) (raw PII)")
         # No row past the watermark: the stream over the extracts has nothing new to read.
@@ -68,7 +68,7 @@ class Jdbc(SourceType):
         if _incremental(config):
             from pipelines.sources.jdbc_extract import reset_extracts
 
-            reset_extracts(config, context.landing_root)
+            reset_extracts(config, context.extracts)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None

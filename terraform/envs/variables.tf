@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "Environment this root module deploys: dev, staging or prod (set in terraform.tfvars)."
+  description = "Environment this root module deploys: dev, staging or prod (set in <env>.tfvars)."
   type        = string
 
   validation {

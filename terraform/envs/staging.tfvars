@@ -1,4 +1,4 @@
-# Non-secret settings of staging. IDs come from the environment or the command line:
+# Non-secret settings of staging (terraform plan -var-file=staging.tfvars). IDs come from the environment or the command line:
 #   TF_VAR_subscription_id, TF_VAR_databricks_account_id, TF_VAR_metastore_id, TF_VAR_github_repository
 environment                = "staging"
 location                   = "westeurope"

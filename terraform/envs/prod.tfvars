@@ -1,4 +1,4 @@
-# Non-secret settings of prod. IDs come from the environment or the command line:
+# Non-secret settings of prod (terraform plan -var-file=prod.tfvars). IDs come from the environment or the command line:
 #   TF_VAR_subscription_id, TF_VAR_databricks_account_id, TF_VAR_metastore_id, TF_VAR_github_repository
 environment                = "prod"
 location                   = "westeurope"

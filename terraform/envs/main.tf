@@ -1,17 +1,17 @@
-# One environment of the lakehouse. The modules apply in dependency order:
-# workspace -> unity_catalog -> identities -> grants (plus the SQL warehouse and secret scopes,
-# which need the identities). The same file is used by dev, staging and prod; the environments
-# differ only in terraform.tfvars and backend.tf.
+# The lakehouse of one environment. One root module serves dev, staging and prod: they differ
+# only in values, <env>.tfvars (-var-file) and the state key, backend/<env>.hcl
+# (-backend-config). The modules apply in dependency order: workspace -> unity_catalog ->
+# identities -> grants (plus the SQL warehouse and secret scopes, which need the identities).
 
 locals {
   # Written by `lakehouse grants` from the access declaration in src/conf.
-  grants_file        = "${path.root}/../../generated/grants.json"
-  secret_scopes_file = "${path.root}/../../generated/secret_scopes.json"
+  grants_file        = "${path.root}/../generated/grants.json"
+  secret_scopes_file = "${path.root}/../generated/secret_scopes.json"
   access             = jsondecode(file(local.grants_file))
 }
 
 module "workspace" {
-  source = "../../modules/workspace"
+  source = "../modules/workspace"
   providers = {
     databricks.account = databricks.account
   }
@@ -26,7 +26,7 @@ module "workspace" {
 }
 
 module "unity_catalog" {
-  source = "../../modules/unity_catalog"
+  source = "../modules/unity_catalog"
   providers = {
     databricks         = databricks
     databricks.account = databricks.account
@@ -40,11 +40,12 @@ module "unity_catalog" {
   lakehouse_url       = module.workspace.container_urls["lakehouse"]
   landing_url         = module.workspace.container_urls["landing"]
   schemas             = local.access.schemas
+  volumes             = keys(local.access.pipeline_principal_volumes)
   developers          = var.developers
 }
 
 module "identities" {
-  source = "../../modules/identities"
+  source = "../modules/identities"
   providers = {
     databricks = databricks.account
   }
@@ -61,7 +62,7 @@ module "identities" {
 }
 
 module "grants" {
-  source = "../../modules/grants"
+  source = "../modules/grants"
 
   grants_file         = local.grants_file
   catalog_name        = module.unity_catalog.catalog_name
@@ -73,7 +74,7 @@ module "grants" {
     (module.unity_catalog.landing_external_location) = concat(
       [
         { principal = module.identities.pipelines_service_principal_application_id, privileges = ["READ_FILES"] },
-        { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: feeds, _extracts
+        { principal = "pii_readers", privileges = ["READ_FILES"] }, # raw PII: the delivered feeds
       ],
       # a developer's dev pipelines read the landing zone as the developer
       [for user in var.developers : { principal = user, privileges = ["READ_FILES"] }],
@@ -84,7 +85,7 @@ module "grants" {
 }
 
 module "sql_warehouse" {
-  source = "../../modules/sql_warehouse"
+  source = "../modules/sql_warehouse"
 
   name             = "lakehouse-${var.environment}-bi"
   cluster_size     = var.warehouse_cluster_size
@@ -98,7 +99,7 @@ module "sql_warehouse" {
 }
 
 module "secret_scopes" {
-  source = "../../modules/secret_scopes"
+  source = "../modules/secret_scopes"
 
   secret_scopes_file  = local.secret_scopes_file
   pipelines_principal = module.identities.pipelines_service_principal_application_id
