@@ -303,6 +303,30 @@ def test_committed_bundle_is_not_stale(config: LakehouseConfig) -> None:
     ]
 
 
+def test_a_pipeline_that_sees_clear_pii_keeps_its_event_log_with_it(
+    config: LakehouseConfig,
+) -> None:
+    """An engine error in the event log may quote a value (``pipelines.pii.errors``): the
+    customer (PII sources, matching) and hotel (the rates API's ``updated_by``) pipelines
+    publish theirs in bronze_pii, which data_engineers do not read; the record task reads it
+    there."""
+    from pipelines.databricks.record_task import pipeline_ops
+
+    logs = {
+        p.stem.removeprefix("pipeline_"): load_yaml(p)["resources"]["pipelines"]
+        for p in COMMITTED
+        if p.stem.startswith("pipeline_")
+    }
+    where = {key: f"{r[key]['event_log']['schema']}.{r[key]['event_log']['name']}" for key, r in logs.items()}  # fmt: skip
+    assert where == {
+        "catalog": "ops.event_log_catalog",
+        "customer": "bronze_pii.event_log_customer",
+        "gold": "ops.event_log_gold",
+        "hotel": "bronze_pii.event_log_hotel",
+    }
+    assert {key: pipeline_ops(config, key).event_log for key in where} == where
+
+
 @pytest.mark.parametrize("path", [DATABRICKS_YML, *COMMITTED], ids=lambda p: p.name)
 def test_committed_files_match_the_bundle_schema(path: Path) -> None:
     assert bundle_problems(load_yaml(path)) == []

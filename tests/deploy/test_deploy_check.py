@@ -12,6 +12,8 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.config import load_config
+from pipelines.deploy import bundle_files, write_files
+from pipelines.deploy.bundle import MANAGED
 from pipelines.deploy.check import deploy_problems
 
 from .helpers import REPO
@@ -99,6 +101,8 @@ def test_a_schema_no_pipeline_writes_is_not_granted(repo: Path) -> None:
         (repo / "src" / "conf" / "sources" / f"{name}.yml").unlink()
     for name in ("entities/customers.yml", "gold/customer_360.yml"):
         (repo / "src" / "conf" / name).unlink()
+    # The bundle as `lakehouse bundle` writes it then: no event log in bronze_pii either.
+    write_files(bundle_files(load_config(repo / "src" / "conf")).files, repo, MANAGED)
     assert _problems(repo) == [
         "terraform/generated/grants.json:"
         + str(_line(repo, "pipeline_principal_extra_privileges"))
@@ -107,6 +111,10 @@ def test_a_schema_no_pipeline_writes_is_not_granted(repo: Path) -> None:
         "terraform/generated/grants.json:"
         + str(_line(repo, "pipeline_principal_schemas"))
         + ":1: pipeline_principal_schemas: bronze_pii is written by no pipeline: nothing to grant",
+        "terraform/generated/grants.json:"
+        + str(_line(repo, "pipeline_principal_volumes"))
+        + ":1: pipeline_principal_volumes: bronze_pii.jdbc_extracts is written by no job task: "
+        "nothing to grant",
     ]
 
 

@@ -106,8 +106,10 @@ class PipelineSelection:
             catalog=(get(CONF_CATALOG) or "").strip(),
         )
 
-    def datasets(self, config: LakehouseConfig) -> frozenset[str]:
-        """The logical names this pipeline defines, checked against ``config``.
+    def datasets(self, config: LakehouseConfig, *, reads_extracts: bool = True) -> frozenset[str]:
+        """The logical names this pipeline defines, checked against ``config``
+        (``reads_extracts``: and that its incremental JDBC sources know where their extracts
+        are; the ``record_ops`` task reads tables and the event log, never extracts).
 
         Raises:
             EntryPointError: When a named source or gold model is not in the config.
@@ -115,7 +117,7 @@ class PipelineSelection:
         problems = _unknown(CONF_SOURCES, self.sources, [s.name for s in config.sources])
         problems += _unknown(CONF_GOLD, self.gold, [g.name for g in config.gold])
         problems += _unknown(CONF_ENTITIES, self.entities, [e.name for e in config.entities])
-        if not self.extracts_root:
+        if reads_extracts and not self.extracts_root:
             from pipelines.sources.types.jdbc import extracted
 
             problems += [

@@ -32,6 +32,7 @@ def pipeline_ops(config: LakehouseConfig, pipeline: str) -> PipelineOps:
         LakehouseError: ``pipeline`` is not a pipeline of the config.
     """
     from pipelines.deploy.layout import plan_pipelines
+    from pipelines.deploy.pipelines import event_log_table
     from pipelines.graph import build_graph
     from pipelines.ops.record import new_run_id
     from pipelines.spec import RunContext
@@ -43,9 +44,11 @@ def pipeline_ops(config: LakehouseConfig, pipeline: str) -> PipelineOps:
     plan = plans[pipeline]
     selection = PipelineSelection(pipeline, plan.sources, plan.gold, "", "", plan.entities)
     context = RunContext(run_id=new_run_id(), landing_root="", platform="databricks")
-    specs = select_specs(build_graph(config, context), selection.datasets(config))
+    specs = select_specs(
+        build_graph(config, context), selection.datasets(config, reads_extracts=False)
+    )
     mine = replace(config, sources=tuple(s for s in config.sources if s.name in plan.sources))
-    return PipelineOps(mine, tuple(s for s in specs if s.stored))
+    return PipelineOps(mine, tuple(s for s in specs if s.stored), event_log_table(plan))
 
 
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:

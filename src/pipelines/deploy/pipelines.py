@@ -24,13 +24,29 @@ from pipelines.deploy.variables import (
 )
 from pipelines.deploy.variables import CONF_PATH as CONF_FOLDER
 
-__all__ = ["ENTRY_POINT", "EVENT_LOG_SCHEMA", "describe_pipeline", "pipeline_resource"]
+__all__ = [
+    "ENTRY_POINT",
+    "EVENT_LOG_SCHEMA",
+    "PII_EVENT_LOG_SCHEMA",
+    "describe_pipeline",
+    "event_log_table",
+    "pipeline_resource",
+]
 
 ENTRY_POINT = "src/pipelines/databricks/pipeline.py"
 """The pipeline source file, relative to the repository root."""
 
 EVENT_LOG_SCHEMA = "ops"
-"""Event logs (durations, row counts, expectations, errors) are published as tables here."""
+"""Event logs (durations, row counts, expectations, errors) are published as tables here..."""
+PII_EVENT_LOG_SCHEMA = "bronze_pii"
+"""...but those of pipelines whose flows see clear PII here: an engine error in the event log
+may quote the value it failed on (``pipelines.pii.errors``), and ``ops`` has wider readers."""
+
+
+def event_log_table(plan: PipelinePlan) -> str:
+    """``<schema>.event_log_<pipeline>``: where ``plan``'s pipeline publishes its event log."""
+    sees_pii = bool(plan.pii_sources or plan.entities)  # entities match on bronze_pii
+    return f"{PII_EVENT_LOG_SCHEMA if sees_pii else EVENT_LOG_SCHEMA}.event_log_{plan.key}"
 
 
 def pipeline_resource(
@@ -54,6 +70,7 @@ def pipeline_resource(
     }
     if plan.entities:
         configuration[CONF_ENTITIES] = ",".join(plan.entities)
+    event_schema, event_name = event_log_table(plan).split(".")
     return {
         "name": f"${{bundle.name}}-{plan.key}",
         "catalog": CATALOG,
@@ -65,11 +82,7 @@ def pipeline_resource(
         "libraries": [{"file": {"path": from_bundle_dir(ENTRY_POINT)}}],
         "environment": {"dependencies": list(RUNTIME_DEPENDENCIES)},
         "configuration": configuration,
-        "event_log": {
-            "catalog": CATALOG,
-            "schema": EVENT_LOG_SCHEMA,
-            "name": f"event_log_{plan.key}",
-        },
+        "event_log": {"catalog": CATALOG, "schema": event_schema, "name": event_name},
         "tags": {"lakehouse_pipeline": plan.key, "owners": "-".join(plan.owners)},
         # Removing a source's pipeline must not drop its tables: data outlives deployments.
         "cascade_on_destroy": False,

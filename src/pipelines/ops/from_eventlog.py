@@ -2,8 +2,8 @@
 
 On Databricks the runner does not follow the run: the daily job's last task
 (``databricks/task_record_ops.py`` -> ``databricks/record_task.py``) reads the pipeline's event log
-(``ops.event_log_<pipeline>``, see ``deploy/pipelines.py``) and hands each finished update to
-the same :func:`pipelines.ops.hook.record_run` a local run ends with, so the quality metrics,
+(``ops.event_log_<pipeline>``, or ``bronze_pii.`` for a pipeline that sees clear PII:
+``deploy/pipelines.py``) and hands each finished update to the same :func:`pipelines.ops.hook.record_run` a local run ends with, so the quality metrics,
 threshold failures, reconciliation and alerts are one code path on both platforms.
 
 Each finished update is recorded once: updates already in ``ops.pipeline_runs`` and updates
@@ -51,6 +51,8 @@ class PipelineOps:
 
     config: LakehouseConfig
     specs: tuple[DatasetSpec, ...]
+    event_log: str
+    """Its event log table (``schema.event_log_<pipeline>``: ``deploy.pipelines``)."""
 
 
 def record_pipeline(
@@ -66,7 +68,7 @@ def record_pipeline(
     kinds = ", ".join(f"'{k}'" for k in _EVENTS)
     events = spark.sql(
         "SELECT id, timestamp, event_type, origin, details, error "
-        f"FROM ops.event_log_{pipeline} WHERE event_type IN ({kinds})"
+        f"FROM {ops.event_log} WHERE event_type IN ({kinds})"
     ).collect()
     records = records_from_event_log([e.asDict(recursive=True) for e in events], target)
     append_rows(spark, "pipeline_runs", [], table_format=None)  # create on first use
