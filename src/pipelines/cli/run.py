@@ -52,6 +52,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--profile", action="store_true", help="print the wall time of each step of the run"
     )
+    run.add_argument(
+        "--keep-server",
+        action="store_true",
+        help="after the run, keep the local server up for `lakehouse sql` until Ctrl-C",
+    )
     run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
@@ -71,13 +76,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
-        return run_local(
+        code = run_local(
             settings,
             config,
             full_refresh=args.full_refresh,
             trigger=args.trigger,
             profile=args.profile,
         )
+        if args.keep_server:
+            _keep_server(settings)
+        return code
+    if args.keep_server:
+        args.usage_error("--keep-server keeps the local server: not with --remote")
     if not args.storage:
         args.usage_error(
             "--remote needs --storage URI: the checkpoint root on the server's file system"
@@ -92,6 +102,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         profile=args.profile,
         proposals=settings.home / PROPOSALS,
     )
+
+
+def _keep_server(settings: Settings) -> None:
+    """Keep this run's server up until Ctrl-C: ``lakehouse sql`` finds it and runs there
+    (``pipelines.local.warm``)."""
+    from pipelines.local.spark import stop_session
+    from pipelines.local.warm import SERVERS, wait_for_stop
+
+    print(
+        f"server kept: `lakehouse sql` runs its queries here (found in "
+        f"{settings.home / SERVERS}); Ctrl-C to stop",
+        flush=True,
+    )
+    try:
+        wait_for_stop()
+    finally:
+        stop_session()
 
 
 def _local_landing(uri: str | None) -> Path | None:
