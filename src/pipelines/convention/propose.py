@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.config.convention import Arrival, Survey
+from pipelines.config.convention import Arrival, ConventionSource, Survey
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import FlowState
-from pipelines.pii.detect import Suggestion
+from pipelines.pii.detect import Suggestion, class_by_name
 from pipelines.pii.scan import scan_table
 from pipelines.sources.scaffold import scaffold_source
 
@@ -65,9 +65,10 @@ def propose_arrivals(
         if flow is None or flow.state != "COMPLETED" or found is None or survey is None:
             continue
         try:
-            sampled, flagged = scan_table(
+            sampled, suggested = scan_table(
                 spark, arrival.bronze_table, sample=SCAN_ROWS, min_share=0.3, today=today
             )
+            flagged = _flagged(arrival, suggested)
             target = proposal_path(folder, config, survey, found)
             newest, *older = reversed([survey.landing / f for f in found.files])
             text = scaffold_source(
@@ -97,11 +98,31 @@ def propose_arrivals(
     return lines
 
 
-def _pii(flagged: list[Suggestion], sampled: int) -> str:
+def _flagged(arrival: ConventionSource, found: list[Suggestion]) -> dict[str, tuple[str, str]]:
+    """Column -> (PII class, why) of what the proposal declares PII: what the scan found in
+    the values, and what the columns' names say (lower-case names, house numbers: values the
+    detectors cannot tell). Too much is a review's work; too little puts raw PII in bronze."""
+    flagged: dict[str, tuple[str, str]] = {}
+    for s in found:
+        looks = f"{s.share:.0%} of {s.sampled:,} sampled values look like {_words(s.pii_class)}"
+        flagged[s.column] = (s.pii_class, f"scan-pii: {looks}")
+    for column in arrival.columns:
+        if column.name not in flagged and (kind := class_by_name(column.name)) is not None:
+            why = f"named like {_words(kind)}: personal data until a review says otherwise"
+            flagged[column.name] = (kind, why)
+    return flagged
+
+
+def _words(pii_class: str) -> str:
+    return pii_class.replace("_", " ")
+
+
+def _pii(flagged: Mapping[str, tuple[str, str]], sampled: int) -> str:
+    scanned = f"scanned {sampled:,} row(s)"
     if not flagged:
-        return f"no column looks like PII ({sampled:,} row(s) sampled)"
-    found = ", ".join(f"{s.column} ({s.pii_class}, {s.share:.0%})" for s in flagged)
-    return f"looks like PII: {found} ({sampled:,} row(s) sampled)"
+        return f"{scanned}: no column looks like PII"
+    found = ", ".join(f"{column} ({kind})" for column, (kind, _) in flagged.items())
+    return f"{scanned}: PII declared in the proposal: {found}"
 
 
 def _first_line(exc: Exception) -> str:

@@ -116,7 +116,7 @@ def run_pipeline(
     quality: list[QualityMetric] | None = None
     try:
         echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")  # fmt: skip # noqa: E501
-        _begin(spark, config, context, stored, storage_root, markers, timed, full_refresh, echo)
+        _begin(spark, config, context, stored, storage_root, markers, timed, full_refresh)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
         with timed("schema drift check"):
             config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new)  # fmt: skip # noqa: E501
@@ -138,7 +138,7 @@ def run_pipeline(
             )  # fmt: skip
         # sources that failed before the graph are recorded in ops like any failed flow
         tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
-        _propose(spark, config, tracker, proposals, timed, echo)
+        _convention(spark, config, tracker, proposals, storage_root, timed, echo)
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         with timed("counts (tables, checks, rules: one job)"):
@@ -175,21 +175,36 @@ def _prepare(
     return prepared, specs, skipped, failed
 
 
-def _propose(
+def _convention(
     spark: SparkSession,
     config: LakehouseConfig,
     tracker: RunTracker,
     folder: Path | None,
+    storage_root: str,
     timed: Callable[[str], AbstractContextManager[None]],
     echo: Printer,
 ) -> None:
-    """Scan the arrivals this run loaded for PII and propose their sources in ``folder``
-    (when given; never raises)."""
-    if folder is None or not config.arrivals:
-        return
-    with timed("arrivals: PII scan, proposals"):
-        for line in propose_arrivals(spark, config, tracker.flows, folder, today=date.today()):
-            echo(line)
+    """After the graph: the arrivals this run loaded scanned for PII and their sources
+    proposed in ``folder`` (when given); the convention tables whose files a declared source
+    reads now dropped once its bronze table holds them (until then they stay: a declared
+    source that fails, e.g. without its PII key, takes nothing away). Never raises."""
+    if folder is not None and config.arrivals:
+        with timed("arrivals: PII scan, proposals"):
+            for line in propose_arrivals(spark, config, tracker.flows, folder, today=date.today()):  # fmt: skip # noqa: E501
+                echo(line)
+    for gone in config.survey.yielded if config.survey else ():
+        if not spark.catalog.tableExists(gone.dataset):
+            continue
+        bronze = tracker.flows.get(f"bronze.{gone.source}", FlowState(gone.source))
+        if bronze.state not in {"COMPLETED", "UP_TO_DATE"}:
+            echo(f"   ~ {gone.dataset} stays until bronze.{gone.source} holds its files")
+            continue
+        try:
+            _drop(spark, [gone.dataset], storage_root)
+        except LakehouseError as exc:
+            echo(f"   ~ {gone.dataset} not dropped: {exc}")
+            continue
+        echo(f"   ~ {gone.dataset} yields to bronze.{gone.source}, which holds its files now: dropped")  # fmt: skip # noqa: E501
 
 
 def _masks(config: LakehouseConfig) -> dict[str, set[str]]:
@@ -411,19 +426,13 @@ def _begin(
     markers: Markers,
     timed: Callable[[str], AbstractContextManager[None]],
     full_refresh: bool,
-    echo: Printer,
 ) -> None:
-    """The schemas, this run's marker (until it completed: ``pipelines.local.unfinished``),
-    the convention tables that yield to a declared source dropped and, for a full refresh,
-    every table, checkpoint and source state dropped."""
+    """The schemas, this run's marker (until it completed: ``pipelines.local.unfinished``)
+    and, for a full refresh, every table, checkpoint and source state dropped."""
     with timed("schemas"):
         for schema in _schemas(config):
             spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     markers.begin(context.run_id)
-    for gone in config.survey.yielded if config.survey else ():
-        if spark.catalog.tableExists(gone.dataset):
-            _drop(spark, [gone.dataset], storage_root)
-            echo(f"   ~ {gone.dataset} yields to source '{gone.source}', which reads its files now: dropped")  # fmt: skip # noqa: E501
     if full_refresh:
         with timed("full refresh: drop tables"):
             _drop(spark, [s.name for s in stored], storage_root)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
-from pipelines.pii.detect import Suggestion, is_card_number, is_email, is_iban, is_phone
+from pipelines.pii.detect import is_card_number, is_email, is_iban, is_phone
 from pipelines.sources.file_inspect import FileShape, Record, inspect_file
 from pipelines.sources.infer import Inferred, infer_column
 
@@ -156,17 +156,14 @@ def _comment(text: str) -> str:
     return json.dumps(text)[1:-1]
 
 
-PROPOSED_MASKS = {
-    "email": "token", "name": "token", "phone": "partial",
-    "date_of_birth": "redact", "payment": "redact", "bank_account": "redact",
-}  # fmt: skip
-"""The mask a proposed contract declares for a column the PII scan flags: identifiers people
-join on keep joining (``token``), support can still tell phones apart (``partial``), the rest
-has nothing to learn from (``redact``). A proposal: the team reviews it."""
+PROPOSED_MASKS = {"email": "token", "name": "token", "phone": "partial"}
+"""The mask a proposed contract declares for a column flagged as PII: identifiers people join
+on keep joining (``token``), support can still tell phones apart (``partial``), every other
+class is ``redact`` (nothing to learn from it). A proposal: the team reviews it."""
 
 
 def _column_line(
-    name: str, inferred: Inferred, personal: bool, flagged: Suggestion | None = None
+    name: str, inferred: Inferred, personal: bool, flagged: tuple[str, str] | None = None
 ) -> str:
     entry: dict[str, Any] = {"name": name, "type": inferred.type}
     if flagged is not None:  # masked text: a PII column is a string (Column says why)
@@ -176,12 +173,9 @@ def _column_line(
     if inferred.format and flagged is None:
         entry["format"] = inferred.format
     if flagged is not None:
-        mask = PROPOSED_MASKS.get(flagged.pii_class, "redact")
-        entry["pii"] = {"class": flagged.pii_class, "mask": mask}
-        return (
-            f"  - {_flow(entry)}  # scan-pii: {flagged.share:.0%} of {flagged.sampled:,} "
-            f"sampled values look like {flagged.pii_class.replace('_', ' ')}"
-        )
+        kind, why = flagged
+        entry["pii"] = {"class": kind, "mask": PROPOSED_MASKS.get(kind, "redact")}
+        return f"  - {_flow(entry)}  # {_comment(why)}"
     example = _comment(inferred.example or "")
     example = example if len(example) <= 40 else example[:37] + "..."
     comment = f"  # e.g. {example}" if example else "  # always empty in the sample"
@@ -236,15 +230,16 @@ def scaffold_source(
     *,
     path: str | None = None,
     more: Sequence[Path] = (),
-    pii: Sequence[Suggestion] = (),
+    pii: Mapping[str, tuple[str, str]] | None = None,
     origin: str = "Scaffolded by `lakehouse new-source`",
 ) -> str:
     """The YAML text of a source config for files like ``sample``; ``notes`` gets one line
     per thing inferred and why (``lakehouse new-source`` prints them).
 
     ``path``: the files' glob (default ``<name>/*<suffix>``); ``more``: other files of the
-    source, read as well (their columns and values count too); ``pii``: columns a PII scan
-    flagged, declared PII with a proposed mask; ``origin``: who wrote it, for the header.
+    source, read as well (their columns and values count too); ``pii``: column -> (PII
+    class, why), declared PII with a proposed mask (``PROPOSED_MASKS``); ``origin``: who wrote
+    it, for the header.
 
     The whole file is read (up to ``rows`` records): a column is non-null only when every
     record has a value, a date pattern is one that parses every value (``M/d/yyyy`` when a
@@ -254,7 +249,7 @@ def scaffold_source(
     said = notes if notes is not None else []
     fmt = detect_format(sample)
     block = source_block(path or default_path(name, sample), sample, fmt)
-    flagged = {s.column: s for s in pii}
+    flagged = dict(pii or {})
     shape = _shape([sample, *more], FileSource.model_validate(block), rows + 1)
     if not shape.columns:
         raise LakehouseError(f"{sample}: no columns found")
