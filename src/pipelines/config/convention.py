@@ -18,9 +18,9 @@ declared, so its raw rows must be held back from everyone but the team that deli
   ``access.yml`` (not a schema a group may name), config SQL may not read it, and two teams
   delivering the same table name do not collide.
 
-When a source's YAML covers an arrival's files, the convention table yields: it is dropped,
-and the declared source reads the same files into ``bronze.<name>`` (masked), ``bronze_pii``,
-silver and quarantine.
+When a source's YAML covers an arrival's files, the convention table yields: the declared
+source reads the same files into ``bronze.<name>`` (masked), ``bronze_pii``, silver and
+quarantine, and once its bronze table holds them the convention table is dropped.
 """
 
 from __future__ import annotations
