@@ -25,11 +25,14 @@ __all__ = [
 
 
 def build_graph(config: LakehouseConfig, context: RunContext) -> tuple[DatasetSpec, ...]:
-    """Every dataset of the lakehouse, sources first, then entities, in dependency order."""
+    """Every dataset of the lakehouse, sources first, then entities, in dependency order;
+    undeclared arrivals (``config.arrivals``) get their bronze table only, nothing reads it."""
     specs: list[DatasetSpec] = []
     for source in config.sources:
         specs.extend(bronze_specs(source, context))
         specs.extend(silver_specs(source, context))
+    for arrival in config.arrivals:
+        specs.extend(bronze_specs(arrival, context))
     by_name = {s.name: s for s in config.sources}
     for entity in config.entities:
         specs.extend(entity_specs(entity, by_name, context))

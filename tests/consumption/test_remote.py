@@ -16,6 +16,7 @@ from pipelines.cli import main
 from pipelines.demo import generate_catalog
 from pipelines.errors import LakehouseError
 from pipelines.local.spark import remote_session
+from pipelines.local.warm import WarmServer, publish
 from tests.conftest import CONF
 from tests.consumption.helpers import LAKEHOUSE, Built, child_env, free_port
 from tests.graph.oracle import expected_from
@@ -82,6 +83,42 @@ def test_sql_remote_with_the_token_in_the_environment(spark: SparkSession, built
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"n": expected_from(built.files).team_a}]
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_sql_runs_on_the_local_server_that_is_up(
+    spark: SparkSession, built: Built, lakehouse_home: Path
+) -> None:
+    """The test session's server is a lakehouse's own, as a run's (or one kept by
+    ``run --keep-server``): it said so in a state file, and a child ``lakehouse sql`` finds it
+    there (its environment has no token) instead of starting a JVM."""
+    port = spark.conf.get("spark.connect.grpc.binding.port")
+    done = subprocess.run(
+        [LAKEHOUSE, "sql", "--format", "json", "SELECT count(*) AS n FROM silver.product_catalog"],
+        env=child_env(LAKEHOUSE_HOME=str(lakehouse_home), LAKEHOUSE_CONF=str(CONF)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, f"sql: on the local server of a lakehouse run, port {port}\n")  # fmt: skip
+    assert json.loads(done.stdout) == [{"n": expected_from(built.files).silver}]
+
+
+@pytest.mark.spark
+def test_sql_starts_a_server_of_its_own_when_none_is_up(
+    spark: SparkSession, built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A state file whose server does not answer is ignored: the query runs on the process's
+    own local server (in this process, the test session's, already started)."""
+    home = tmp_path / "home"
+    stale = publish(home, WarmServer("lakehouse", free_port(), "t", os.getpid(), None, 1.0))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LAKEHOUSE_HOME", str(home))
+        env.setenv("LAKEHOUSE_CONF", str(CONF))
+        capsys.readouterr()
+        assert main(["sql", "--format", "json", "SELECT count(*) AS n FROM silver.product_catalog"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (json.loads(out), err) == ([{"n": expected_from(built.files).silver}], "")
+    assert stale.exists()  # its process (this one) is alive: ignored, not removed
 
 
 def test_remote_needs_a_storage_root(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +17,14 @@ from pipelines.local.serve import ServedTable, readable_schemas, serve_confs, se
 from pipelines.local.settings import Settings
 from tests.conftest import CONF
 from tests.consumption.conftest import PII_TABLE
-from tests.consumption.helpers import Built, free_port, serving, with_image_by_brand
+from tests.consumption.helpers import (
+    LAKEHOUSE,
+    Built,
+    child_env,
+    free_port,
+    serving,
+    with_image_by_brand,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -59,15 +68,37 @@ def test_serve_prints_what_it_serves_and_how_to_connect(
     # Every gold table of the shared test lakehouse (other tests may have added some).
     served = sorted(p.name for p in (built.home / "warehouse" / "gold.db").iterdir())
     assert {"team_a_products_with_image", "team_b_samsung_after_2000_without_image"} <= set(served)
-    assert output.read_text().splitlines()[-5 - len(served) :] == [
+    assert output.read_text().splitlines()[-6 - len(served) :] == [
         f"serving gold to bi_readers (read-only views over {built.home}/warehouse)",
         *(f"  gold.{name}" for name in served),
         f"JDBC: jdbc:hive2://127.0.0.1:{port}/gold",
         f"ODBC: Driver={{Simba Spark ODBC Driver}};Host=127.0.0.1;Port={port};Schema=gold;"
         "SparkServerType=3;ThriftTransport=1;AuthMech=2;UID=bi_readers",
         f'PyHive: hive.connect(host="127.0.0.1", port={port}, username="bi_readers")',
+        f"lakehouse sql: queries of gold run here (Spark Connect, port {_connect_port(output)})",
         "ready; Ctrl-C to stop",
     ]
+
+
+def _connect_port(output: Path) -> int:
+    line = next(x for x in output.read_text().splitlines() if x.startswith("lakehouse sql:"))
+    return int(line.rstrip(")").rsplit(" ", 1)[1])
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_lakehouse_sql_runs_on_the_endpoint_instead_of_starting_a_server(
+    endpoint: tuple[int, Path], built: Built
+) -> None:
+    done = subprocess.run(
+        [LAKEHOUSE, "sql", "--format", "json", f"SELECT count(*) AS n FROM {TEAM_A}"],
+        env=child_env(LAKEHOUSE_HOME=str(built.home), LAKEHOUSE_CONF=str(CONF)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        0, f"sql: on the local server of lakehouse serve, port {_connect_port(endpoint[1])}\n",
+    )  # fmt: skip
+    assert json.loads(done.stdout) == [{"n": sum(n for _, n in with_image_by_brand(built.files))}]
 
 
 @pytest.mark.spark
@@ -152,8 +183,9 @@ def test_tables_are_found_by_the_warehouse_layout(tmp_path: Path) -> None:
 def test_the_endpoint_has_its_own_metastore_and_listens_on_loopback_only(tmp_path: Path) -> None:
     settings = Settings(tmp_path, tmp_path / "landing", CONF)
     confs = serve_confs(
-        settings, LocalSettings(driver_memory="1g"), 10001, tmp_path / "serve" / "10001"
-    )
+        settings, LocalSettings(driver_memory="1g"), 10001, tmp_path / "serve" / "10001",
+        (10002, "t0ken"),
+    )  # fmt: skip
 
     assert confs["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
         f"jdbc:derby:;databaseName={tmp_path}/serve/10001/metastore_db;create=true"
@@ -166,6 +198,11 @@ def test_the_endpoint_has_its_own_metastore_and_listens_on_loopback_only(tmp_pat
         "spark.driver.host": "127.0.0.1",
         "spark.hadoop.hive.server2.thrift.bind.host": "127.0.0.1",
         "spark.hadoop.hive.server2.thrift.port": "10001",
+        # Spark Connect for `lakehouse sql`, on loopback too, with a token of its own
+        "spark.connect.grpc.binding.address": "localhost",
+        "spark.connect.grpc.binding.port": "10002",
     }
-    assert not [k for k in confs if k.startswith(("spark.connect.", "spark.plugins"))]
+    assert confs["spark.connect.authenticate.token"] == "t0ken"
     assert confs["spark.driver.memory"] == "1g"
+    bare = serve_confs(settings, LocalSettings(), 10001, tmp_path / "serve" / "10001")
+    assert not [k for k in bare if k.startswith(("spark.connect.", "spark.plugins"))]

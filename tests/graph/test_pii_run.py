@@ -92,11 +92,9 @@ def test_pii_stays_in_bronze_pii(
     ]  # fmt: skip
 
     # scan-pii finds the PII columns of the raw table when nothing declares them.
-    undeclared = type(config)(config.root, config.project, config.access, (), ())
     _, found = scan_table(
-        spark, undeclared, "bronze_pii.customer_feed", sample=1000, min_share=0.3,
-        today=date(2021, 4, 5),
-    )  # fmt: skip
+        spark, "bronze_pii.customer_feed", sample=1000, min_share=0.3, today=date(2021, 4, 5)
+    )
     assert {s.column: s.pii_class for s in found} == {
         "email": "email", "phone": "phone", "date_of_birth": "date_of_birth",
         "given_name": "name", "surname": "name",  # person names, by column name (issue 17)

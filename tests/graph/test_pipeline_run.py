@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
 from pipelines.demo import generate_catalog
 from pipelines.errors import PipelineRunError
+from pipelines.ops.history import bind
 from tests.graph.helpers import run
 from tests.graph.oracle import expected_from
 
@@ -128,13 +130,39 @@ def test_generated_catalog_end_to_end_then_incremental(
 def test_failing_dataset_is_named(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path, lakehouse_home: Path
 ) -> None:
+    """A gold model and a second source's silver fail; the catalog completes: its
+    reconciliation is recorded all the same, and a line says why the other source has none."""
     team_a = next(g for g in config.gold if g.name == "team_a_products_with_image")
     broken_gold = team_a.model_copy(update={"sql": "SELECT 1/0 AS boom FROM silver.product_catalog"})  # fmt: skip
-    catalog = (config.source("product_catalog"),)  # the catalog alone keeps this run small
-    broken = type(config)(config.root, config.project, config.access, catalog, (broken_gold,))  # fmt: skip
+    catalog = config.source("product_catalog")
+    failing = SourceConfig.model_validate(
+        {**catalog.model_dump(by_alias=True, exclude_defaults=True), "name": "catalog_copy",
+         "source": {**catalog.source.model_dump(by_alias=True), "path": "catalog_copy/*.csv"},
+         "quality": [{"name": "never", "expr": "brand IS NULL", "action": "fail"}]}
+    )  # fmt: skip
+    broken = type(config)(config.root, config.project, config.access, (catalog, failing), (broken_gold,))  # fmt: skip
     landing = tmp_path / "landing"
-    generate_catalog(landing / "product_catalog", rows_per_day=20, days=1)
+    stats = generate_catalog(landing / "product_catalog", rows_per_day=20, days=1)
+    generate_catalog(landing / "catalog_copy", rows_per_day=20, days=1)
+    lines: list[str] = []
     with pytest.raises(PipelineRunError) as caught:
-        run(spark, broken, landing, lakehouse_home, full_refresh=True)
-    assert list(caught.value.failed) == ["gold.team_a_products_with_image"]
+        run(spark, broken, landing, lakehouse_home, full_refresh=True, echo=lines.append)
+    assert sorted(caught.value.failed) == [
+        "gold.team_a_products_with_image", "quarantine.catalog_copy", "silver.catalog_copy",
+    ]  # fmt: skip
     assert "DIVIDE_BY_ZERO" in caught.value.failed["gold.team_a_products_with_image"]
+    run_id = lines[0].split(":")[0].removeprefix("run ")
+    assert (
+        "ops: ops.reconciliation has no row for catalog_copy: silver.catalog_copy failed" in lines
+    )
+    recorded = spark.sql(
+        bind(
+            "SELECT dataset, rows_read, rows_bronze, rows_silver + rows_quarantined "
+            "+ rows_duplicates + rows_superseded, balanced FROM ops.reconciliation "
+            "WHERE run_id = :run_id",
+            {"run_id": run_id},
+        )
+    ).collect()
+    assert [tuple(r) for r in recorded] == [
+        ("product_catalog", stats.rows, stats.rows, stats.rows, True)
+    ]

@@ -187,6 +187,17 @@ BAD_GRANTS = {
             "principal may be granted on bronze_pii"
         ],
     ),
+    "landing_to_another_team": (
+        {
+            "schema_grants": [
+                {"schema": "landing_team_b", "principal": "team_a", "privileges": ["SELECT"]}
+            ]
+        },
+        [
+            "schema_grants[landing_team_b/team_a]: only team_b may be granted on "
+            "landing_team_b (its undeclared arrivals, held back)"
+        ],
+    ),
     "bi_on_silver": (
         {
             "schema_grants": [

@@ -414,8 +414,10 @@ def test_grants_json_fixture_format(grants_json: dict[str, Any]) -> None:
         "pipeline_principal_extra_privileges",
         "pipeline_principal_volumes",
     }
-    assert grants_json["schemas"] == SCHEMAS
     groups = {g["name"] for g in grants_json["groups"]}
+    # the medallion schemas, then each feature team's landing schema (its undeclared arrivals)
+    teams = ["team_catalog", "team_a", "team_b", "team_hotel"]
+    assert grants_json["schemas"] == [*SCHEMAS, *(f"landing_{team}" for team in teams)]
     # Groups the Terraform environments reference by name.
     assert {"data_engineers", "data_scientists", "bi_readers", "pii_readers"} <= groups
     for grant in grants_json["table_grants"]:

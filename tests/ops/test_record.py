@@ -66,3 +66,25 @@ def test_reconciliation_balances_when_every_row_is_accounted_for() -> None:
 def test_an_unbalanced_reconciliation_is_reported() -> None:
     lost = Reconciliation("r1", "catalog", 1220, 1220, 1199, 12, 5, 3)  # one row vanished
     assert (lost.accounted, lost.balanced, lost.row()["balanced"]) == (1219, False, False)
+
+
+def test_a_failed_run_reconciles_the_sources_whose_tables_all_completed() -> None:
+    from pipelines.config import load_config
+    from pipelines.ops.reconcile import reconcilable
+    from tests.conftest import CONF
+
+    config = load_config(CONF)
+    catalog, feed, hotel = (config.source(n) for n in ("product_catalog", "customer_feed", "hotel_folios"))  # fmt: skip
+    status = {
+        "bronze.product_catalog": "COMPLETED", "silver.product_catalog": "COMPLETED",
+        "quarantine.product_catalog": "COMPLETED", "bronze.customer_feed": "COMPLETED",
+        "bronze_pii.customer_feed": "COMPLETED", "silver.customer_feed": "FAILED",
+        "quarantine.customer_feed": "SKIPPED", "gold.team_a_products_with_image": "FAILED",
+    }  # fmt: skip
+    flows = [{"dataset": name, "status": state} for name, state in status.items()]
+    complete, why = reconcilable([catalog, feed, hotel], flows)
+    assert [s.name for s in complete] == ["product_catalog"]
+    assert why == {
+        "customer_feed": "silver.customer_feed failed",
+        "hotel_folios": "none of its tables ran",
+    }

@@ -12,6 +12,8 @@ CASES: list[tuple[str, str, str | None, str]] = [
     ("gold_bronze_pii", GOLD, GOLD_SQL, "  FROM bronze_pii.customer_feed\n"),
     ("gold_bronze_pii_backticks", GOLD, GOLD_SQL, "  FROM `bronze_pii`.`customer_feed`\n"),
     ("gold_bronze_pii_one_name", GOLD, GOLD_SQL, "  FROM `bronze_pii.customer_feed`\n"),
+    ("gold_landing_arrival", GOLD, GOLD_SQL, "  FROM landing_team_b.customers\n"),
+    ("gold_landing_one_name", GOLD, GOLD_SQL, "  FROM `landing_team_b.customers`\n"),
     ("gold_secret", GOLD, "SELECT brand,", "SELECT secret('pii', 'token_key') AS k, brand,"),
     (
         "gold_reflect",
@@ -183,6 +185,12 @@ CASES: list[tuple[str, str, str | None, str]] = [
 EXPECTED: dict[str, list[str]] = {
     "gold_bronze_pii": [
         "gold/team_a_products_with_image.yml:6:1: sql: reads 'bronze_pii.customer_feed': raw PII (bronze_pii) is not readable from config SQL; read the masked bronze or silver table"
+    ],
+    "gold_landing_arrival": [
+        "gold/team_a_products_with_image.yml:6:1: sql: reads 'landing_team_b.customers': an undeclared arrival, held back for its team, is not readable from config SQL; declare its source (a run proposes it), then read silver"
+    ],
+    "gold_landing_one_name": [
+        "gold/team_a_products_with_image.yml:6:1: sql: reads 'landing_team_b.customers': an undeclared arrival, held back for its team, is not readable from config SQL; declare its source (a run proposes it), then read silver"
     ],
     "gold_bronze_pii_backticks": [
         "gold/team_a_products_with_image.yml:6:1: sql: reads 'bronze_pii.customer_feed': raw PII (bronze_pii) is not readable from config SQL; read the masked bronze or silver table"

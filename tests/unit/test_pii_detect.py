@@ -111,3 +111,23 @@ def test_suggest_finds_person_names_and_local_fax_numbers_by_column_name() -> No
         Suggestion("fax", "phone", 1.0, 3, "***-**23"),
         Suggestion("contact_name", "name", 0.8, 5, "**** *oe"),
     ]
+
+
+def test_the_class_a_column_name_says() -> None:
+    """What a proposed contract declares PII by name: febrl's columns (lower-case names and
+    house numbers defeat the value detectors), and names that say nothing personal."""
+    from pipelines.pii.detect import class_by_name
+
+    names = [
+        "rec_id", "given_name", "surname", "street_number", "address_1", "suburb", "postcode",
+        "state", "date_of_birth", "soc_sec_id", "customer_email", "mail_count", "ip_address",
+        "mobile", "iban", "card_number", "brand", "year_release",
+    ]  # fmt: skip
+    assert {n: class_by_name(n) for n in names} == {
+        "rec_id": None, "given_name": "name", "surname": "name", "street_number": "address",
+        "address_1": "address", "suburb": None, "postcode": "address", "state": None,
+        "date_of_birth": "date_of_birth", "soc_sec_id": "national_id",
+        "customer_email": "email", "mail_count": None, "ip_address": "ip_address",
+        "mobile": "phone", "iban": "bank_account", "card_number": "payment", "brand": None,
+        "year_release": None,
+    }  # fmt: skip

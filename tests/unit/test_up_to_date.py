@@ -13,7 +13,7 @@ from pipelines.graph import build_graph
 from pipelines.ops.up_to_date import UpToDate, fingerprints, unit_of, up_to_date
 from pipelines.spec import DatasetSpec, RunContext
 
-FILE_SOURCES = {"customer_feed", "hotel_folios", "hotel_reservations", "orders_cdc", "product_catalog"}  # fmt: skip
+FILE_SOURCES = {f"bronze.{n}" for n in ("customer_feed", "hotel_folios", "hotel_reservations", "orders_cdc", "product_catalog")}  # fmt: skip
 CATALOG = (
     "bronze.product_catalog",
     "silver.product_catalog",
@@ -62,7 +62,10 @@ def test_nothing_new_leaves_out_file_sources_and_what_reads_only_them(
 def test_a_new_file_reruns_its_source_and_everything_downstream(config: LakehouseConfig) -> None:
     catalog = config.select(["product_catalog"])
     specs, recorded, existing = _state(catalog)
-    assert up_to_date(catalog, specs, recorded, existing, {"product_catalog"}).datasets == CATALOG
+    assert (
+        up_to_date(catalog, specs, recorded, existing, {"bronze.product_catalog"}).datasets
+        == CATALOG
+    )
     assert up_to_date(catalog, specs, recorded, existing, set()).datasets == ()
 
 
@@ -72,10 +75,10 @@ def test_a_changed_definition_reruns_it_and_what_reads_it(config: LakehouseConfi
     source = catalog.source("product_catalog")
     stricter = source.model_copy(update={"description": "changed"})
     edited = replace(catalog, sources=(stricter,))
-    assert up_to_date(edited, _graph(edited), recorded, existing, {"product_catalog"}).datasets == ()  # fmt: skip
+    assert up_to_date(edited, _graph(edited), recorded, existing, {"bronze.product_catalog"}).datasets == ()  # fmt: skip
     team_a = catalog.gold[0]
     reviewed = replace(catalog, gold=(team_a.model_copy(update={"sql": f"{team_a.sql} -- x"}), *catalog.gold[1:]))  # fmt: skip
-    fresh = up_to_date(reviewed, _graph(reviewed), recorded, existing, {"product_catalog"})
+    fresh = up_to_date(reviewed, _graph(reviewed), recorded, existing, {"bronze.product_catalog"})
     assert fresh.datasets == tuple(n for n in CATALOG if n != f"gold.{team_a.name}")
 
 
@@ -86,7 +89,7 @@ def test_a_dataset_whose_last_run_did_not_complete_reruns(
     catalog = config.select(["product_catalog"])
     specs, recorded, existing = _state(catalog)
     recorded["silver.product_catalog"] = (recorded["silver.product_catalog"][0], status)
-    fresh = up_to_date(catalog, specs, recorded, existing, {"product_catalog"})
+    fresh = up_to_date(catalog, specs, recorded, existing, {"bronze.product_catalog"})
     assert fresh.datasets == ()  # the source's unit reruns, and both marts read it
 
 
@@ -94,10 +97,10 @@ def test_a_missing_table_or_an_unrecorded_dataset_reruns(config: LakehouseConfig
     catalog = config.select(["product_catalog"])
     specs, recorded, existing = _state(catalog)
     gold_b = "gold.team_b_samsung_after_2000_without_image"
-    fresh = up_to_date(catalog, specs, recorded, existing - {gold_b}, {"product_catalog"})
+    fresh = up_to_date(catalog, specs, recorded, existing - {gold_b}, {"bronze.product_catalog"})
     assert fresh.datasets == CATALOG[:-1]
     del recorded["quarantine.product_catalog"]
-    assert up_to_date(catalog, specs, recorded, existing, {"product_catalog"}).datasets == ()
+    assert up_to_date(catalog, specs, recorded, existing, {"bronze.product_catalog"}).datasets == ()
 
 
 def test_fingerprints_are_one_per_unit_and_follow_the_inputs(config: LakehouseConfig) -> None:

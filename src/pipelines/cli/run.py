@@ -7,9 +7,12 @@ paths are then the server's, so the storage root is required and both roots are 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
+from pipelines.convention import PROPOSALS, with_arrivals
 from pipelines.local.settings import Settings
 from pipelines.profile import Profile, process_age
 
@@ -49,6 +52,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--profile", action="store_true", help="print the wall time of each step of the run"
     )
+    run.add_argument(
+        "--keep-server",
+        action="store_true",
+        help="after the run, keep the local server up for `lakehouse sql` until Ctrl-C",
+    )
     run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")
     demo.add_argument("--rows-per-day", type=int, default=400, metavar="N")
@@ -60,16 +68,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.conf)
     if args.only:
         config = config.select(args.only)
+    # What the landing holds that no source declares (judged against every source, so not
+    # for a selection; and only where the landing is a folder of this machine).
+    landing = _local_landing(args.landing) if args.landing else settings.landing
+    if not args.only and landing is not None:
+        config = with_arrivals(config, landing)
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
-        return run_local(
+        code = run_local(
             settings,
             config,
             full_refresh=args.full_refresh,
             trigger=args.trigger,
             profile=args.profile,
         )
+        if args.keep_server:
+            _keep_server(settings)
+        return code
+    if args.keep_server:
+        args.usage_error("--keep-server keeps the local server: not with --remote")
     if not args.storage:
         args.usage_error(
             "--remote needs --storage URI: the checkpoint root on the server's file system"
@@ -82,7 +100,31 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         full_refresh=args.full_refresh,
         trigger=args.trigger,
         profile=args.profile,
+        proposals=settings.home / PROPOSALS,
     )
+
+
+def _keep_server(settings: Settings) -> None:
+    """Keep this run's server up until Ctrl-C: ``lakehouse sql`` finds it and runs there
+    (``pipelines.local.warm``)."""
+    from pipelines.local.spark import stop_session
+    from pipelines.local.warm import SERVERS, wait_for_stop
+
+    print(
+        f"server kept: `lakehouse sql` runs its queries here (found in "
+        f"{settings.home / SERVERS}); Ctrl-C to stop",
+        flush=True,
+    )
+    try:
+        wait_for_stop()
+    finally:
+        stop_session()
+
+
+def _local_landing(uri: str | None) -> Path | None:
+    """The landing root ``--landing`` names, as a local folder (None: not on this machine)."""
+    parsed = urlparse(uri or "")
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,6 +154,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         people = _demo_customers(settings, config, days=args.days)
     print(f"demo: generated {generate_orders_cdc(settings.landing / 'orders_cdc')}")
     # The example database, API and Kafka sources read from these.
+    config = with_arrivals(config, settings.landing)
     with demo_servers(people=people, spark=starting.session):
         code = run_local(settings, config, full_refresh=True, trigger="demo")
     if code == 0:
@@ -175,6 +218,7 @@ def run_local(
             secrets_dir=settings.home / "secrets",
             trigger=trigger,
             profile=steps,
+            proposals=settings.home / PROPOSALS,
         )
         print_summary(config, result)
     finally:
@@ -201,8 +245,10 @@ def run_remote(
     full_refresh: bool,
     trigger: str = "manual",
     profile: bool = False,
+    proposals: Path | None = None,
 ) -> int:
-    """Run the whole graph on the Spark Connect server at ``url`` and print the summary."""
+    """Run the whole graph on the Spark Connect server at ``url`` and print the summary
+    (``proposals``: where the contracts of undeclared arrivals are proposed)."""
     from pipelines.local.runner import run_pipeline
     from pipelines.local.spark import remote_session, table_format
     from pipelines.local.summary import print_summary
@@ -221,6 +267,7 @@ def run_remote(
             trigger=trigger,
             target="remote",
             profile=steps,
+            proposals=proposals,
         )
         print_summary(config, result)
     finally:

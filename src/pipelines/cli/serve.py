@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 from pipelines.config import load_config
 from pipelines.local.settings import Settings
@@ -49,19 +46,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.local.serve import start_endpoint, stop_endpoint
+    from pipelines.local.warm import wait_for_stop
 
     config = load_config(settings.conf)
     local = config.project.local
     if args.driver_memory:
         local = local.model_copy(update={"driver_memory": args.driver_memory})
     endpoint = start_endpoint(settings, local, config.access, group=args.user_group, port=args.port)
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
     schemas = ", ".join(endpoint.schemas)
     print(f"serving {schemas} to {endpoint.group} (read-only views over {settings.warehouse})")
     for table in endpoint.tables:
@@ -73,10 +64,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f'PyHive: hive.connect(host="127.0.0.1", port={endpoint.port}, username="{endpoint.group}")'
     )
+    if endpoint.state is not None:
+        print(f"lakehouse sql: queries of {schemas} run here (Spark Connect, port {endpoint.connect_port})")  # fmt: skip # noqa: E501
     print("ready; Ctrl-C to stop", flush=True)
     try:
-        while not stop.wait(1.0):
-            pass
+        wait_for_stop()
     finally:
         stop_endpoint(endpoint)
     print("stopped")

@@ -1,10 +1,13 @@
-"""``lakehouse status``: the last runs and their health."""
+"""``lakehouse status``: the last runs and their health, and the landing's undeclared
+arrivals."""
 
 from __future__ import annotations
 
 import argparse
 
 from pipelines.config import load_config
+from pipelines.convention import PROPOSALS
+from pipelines.convention.render import landing_report
 from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
@@ -24,4 +27,6 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.conf)
     spark = local_session(settings, config.project.local)
     print(render_status(read_status(spark, args.last)))
+    for line in landing_report(config, settings.landing, settings.home / PROPOSALS):
+        print(line)
     return 0

@@ -1,4 +1,5 @@
-"""``lakehouse validate``: check every config file without starting Spark."""
+"""``lakehouse validate``: check every config file without starting Spark, and list what the
+landing holds that no source declares yet (``pipelines.convention``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import time
 
 from pipelines.config import load_config
+from pipelines.convention import PROPOSALS
+from pipelines.convention.render import landing_report
 from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
@@ -26,4 +29,6 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         f"entity(ies), {len(config.gold)} gold model(s), {len(config.datasets)} datasets "
         f"({elapsed:.0f} ms)"
     )
+    for line in landing_report(config, settings.landing, settings.home / PROPOSALS):
+        print(line)
     return 0

@@ -7,10 +7,32 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SCHEMAS", "SPARK_TYPES", "Identifier", "Model", "SchemaName", "is_spark_type"]
+__all__ = [
+    "SCHEMAS",
+    "SPARK_TYPES",
+    "Identifier",
+    "Model",
+    "SchemaName",
+    "is_landing_schema",
+    "is_spark_type",
+    "landing_schema",
+]
 
 SCHEMAS = ("bronze", "bronze_pii", "silver", "gold", "quarantine", "ops")
-"""The schemas every catalog holds (DESIGN.md, "Names")."""
+"""The schemas every catalog holds (DESIGN.md, "Names"); besides them, each feature team's
+landing schema (``landing_schema``)."""
+_LANDING = "landing_"
+
+
+def landing_schema(team: str) -> str:
+    """The schema of ``team``'s undeclared arrivals (``pipelines.config.convention``)."""
+    return f"{_LANDING}{team}"
+
+
+def is_landing_schema(schema: str) -> bool:
+    """Whether ``schema`` holds undeclared arrivals (held back for one team)."""
+    return schema.lower().startswith(_LANDING)
+
 
 Identifier = Annotated[
     str,

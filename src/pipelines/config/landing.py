@@ -8,6 +8,7 @@ would put raw e-mails into bronze.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 from pipelines.config.model import FileSource, SourceConfig
 from pipelines.config.yamlpos import KeyPath
 
-__all__ = ["check_landing", "paths_overlap"]
+__all__ = ["check_landing", "paths_overlap", "reads"]
 
 Report = Callable[[BaseModel, KeyPath, str], None]
 
@@ -29,6 +30,7 @@ def _sample(pattern: str) -> str:
     return re.sub(r"\{([^,}]*)[^}]*\}", r"\1", text).replace("*", "x").replace("?", "x")
 
 
+@functools.lru_cache(maxsize=512)
 def _regex(pattern: str) -> re.Pattern[str]:
     """A Hadoop-style glob as a regular expression: ``*`` and ``?`` stay inside one folder."""
     out, index = "", 0
@@ -51,7 +53,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(out)
 
 
-def _reads(pattern: str, path: str) -> bool:
+def reads(pattern: str, path: str) -> bool:
     """Whether a source with ``pattern`` reads ``path``: it matches it or a folder above it
     (a matched folder is read whole)."""
     regex = _regex(pattern)
@@ -67,7 +69,7 @@ def paths_overlap(first: str, second: str) -> bool:
     overlapping when no real file name matches both; the usual ``<folder>/*.ext`` never is.
     """
     a, b = first.strip("/"), second.strip("/")
-    return a == b or _reads(a, _sample(b)) or _reads(b, _sample(a))
+    return a == b or reads(a, _sample(b)) or reads(b, _sample(a))
 
 
 def check_landing(report: Report, sources: Sequence[SourceConfig]) -> None:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.config.convention import ConventionSource, Survey
 from pipelines.config.entity import EntityConfig
 from pipelines.config.entity_check import check_entities
 from pipelines.config.gold import resolve_gold
@@ -28,7 +29,7 @@ from pipelines.config.model import (
 )
 from pipelines.config.pii import required_keys
 from pipelines.config.rule_check import check_rules
-from pipelines.config.sqlast import FORBIDDEN_SCHEMAS, check_query
+from pipelines.config.sqlast import check_query, forbidden_read
 from pipelines.config.suggest import did_you_mean, humanize, yaml_key_path
 from pipelines.config.yamlpos import (
     KeyPath,
@@ -48,7 +49,12 @@ _KEYED_MESSAGE = re.compile(r"^([a-z_][a-z0-9_.\[\]]*): (.*)$", re.S)
 
 @dataclass(frozen=True)
 class LakehouseConfig:
-    """The validated config tree: parsed once, immutable after."""
+    """The validated config tree: parsed once, immutable after.
+
+    ``arrivals`` and ``survey`` are not files of the tree: a run adds what the landing-zone
+    convention found (``pipelines.convention.with_arrivals``), undeclared files loaded as
+    bronze tables held back for their team (``pipelines.config.convention``).
+    """
 
     root: Path
     project: ProjectConfig
@@ -56,6 +62,8 @@ class LakehouseConfig:
     sources: tuple[SourceConfig, ...]
     gold: tuple[GoldModel, ...]
     entities: tuple[EntityConfig, ...] = ()
+    arrivals: tuple[ConventionSource, ...] = ()
+    survey: Survey | None = None
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``."""
@@ -66,7 +74,8 @@ class LakehouseConfig:
 
     def select(self, sources: Iterable[str]) -> LakehouseConfig:
         """The config restricted to ``sources``, the entities that read only them and the
-        gold models that read only those.
+        gold models that read only those; no undeclared arrival (whether a file is declared
+        is judged against every source, so a selection cannot tell).
 
         Raises:
             LakehouseError: A name is not a source of the config.
@@ -79,7 +88,7 @@ class LakehouseConfig:
         kept = tuple(s for s in self.sources if s.name in wanted)
         entities = tuple(e for e in self.entities if set(e.sources) <= wanted)
         gold = tuple(g for g in self.gold if _gold_sources(g, self.gold, self.entities) <= wanted)
-        return replace(self, sources=kept, gold=gold, entities=entities)
+        return replace(self, sources=kept, gold=gold, entities=entities, arrivals=(), survey=None)
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -300,7 +309,7 @@ def _check_gold_sql(collector: _Collector, model: GoldModel, sql: str, known: se
     for message in parsed.problems:
         _sql_problem(collector, model, message, _line_in(sql, message))
     for ref in parsed.tables:
-        if ref not in known and ref.split(".")[0] not in FORBIDDEN_SCHEMAS:  # said already
+        if ref not in known and forbidden_read(ref) is None:  # said already
             at = _find_table(sql, ref)
             message = f"references unknown table '{ref}'{did_you_mean(ref, known)}"
             _sql_problem(collector, model, message, sql.count("\n", 0, at))

@@ -198,6 +198,12 @@ class SourceConfig(Model):
         """Whether a column is declared PII (the source then has a ``bronze_pii`` table)."""
         return any(c.pii is not None for c in self.columns)
 
+    @property
+    def bronze_table(self) -> str:
+        """Its bronze table (``bronze.<name>``; an undeclared arrival's is held back:
+        ``pipelines.config.convention``)."""
+        return f"bronze.{self.name}"
+
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
         # Messages start with the key path they are about; the loader locates them by it.

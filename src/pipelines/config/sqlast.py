@@ -18,6 +18,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from pipelines.config.base import is_landing_schema
+
 __all__ = [
     "FORBIDDEN_FUNCTIONS",
     "FORBIDDEN_SCHEMAS",
@@ -25,12 +27,32 @@ __all__ = [
     "check_expression",
     "check_query",
     "expression_names",
+    "forbidden_read",
     "query_tables",
     "row_expression_columns",
 ]
 
 FORBIDDEN_SCHEMAS = frozenset({"bronze_pii"})
-"""Schemas config SQL may not read: raw PII is for entitled readers, through their own grants."""
+"""Schemas config SQL may not read: raw PII is for entitled readers, through their own grants.
+Nor may it read a landing schema (``forbidden_read``)."""
+
+
+def forbidden_read(dotted: str) -> str | None:
+    """Why config SQL may not read the table ``dotted`` (``schema.table``, or one quoted
+    name holding the dot), or None when it may."""
+    parts = dotted.lower().split(".")
+    if FORBIDDEN_SCHEMAS & set(parts):
+        return (
+            "raw PII (bronze_pii) is not readable from config SQL; read the masked bronze or "
+            "silver table"
+        )
+    if any(is_landing_schema(p) for p in parts[:-1]):
+        return (
+            "an undeclared arrival, held back for its team, is not readable from config SQL; "
+            "declare its source (a run proposes it), then read silver"
+        )
+    return None
+
 
 FORBIDDEN_FUNCTIONS = frozenset(
     {
@@ -100,11 +122,8 @@ def _safety(tree: exp.Expr) -> list[str]:
         parts = [p.lower() for p in (table.catalog, table.db, table.name) if p]
         dotted = ".".join(parts)
         # `bronze_pii.x` quoted as one name is still that table to a reader of the config
-        if FORBIDDEN_SCHEMAS & set(dotted.split(".")):
-            problems.append(
-                f"reads '{dotted}': raw PII (bronze_pii) is not readable from config SQL; "
-                "read the masked bronze or silver table"
-            )
+        if (why := forbidden_read(dotted)) is not None:
+            problems.append(f"reads '{dotted}': {why}")
         elif table.catalog:
             problems.append(
                 f"names the catalog of '{dotted}': the catalog comes from the target; "
@@ -146,7 +165,7 @@ def check_query(sql: str) -> ParsedSql:
         name = table.name.lower()
         if table.db:
             tables.add(f"{table.db.lower()}.{name}")
-        elif name not in ctes and not FORBIDDEN_SCHEMAS & set(name.split(".")):
+        elif name not in ctes and forbidden_read(name) is None:
             problems.append(
                 f"reads '{name}' without its layer: write silver.{name} (or gold.{name})"
             )

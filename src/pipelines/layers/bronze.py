@@ -34,8 +34,9 @@ __all__ = ["bronze_specs", "pii_key_columns"]
 
 
 def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]:
-    """The bronze table of ``source`` (and its ``bronze_pii`` table if it has PII): streaming
-    tables, or materialized views for sources read as snapshots (``bronze_kind``)."""
+    """The bronze table of ``source`` (``source.bronze_table``; and its ``bronze_pii`` table if
+    it has PII): streaming tables, or materialized views for sources read as snapshots
+    (``bronze_kind``)."""
     file_date = getattr(source.source, "file_date", None)
     partitions = ("_file_date",) if file_date else ()
     comment = f"Raw rows of {source.name} as delivered, with ingestion metadata. "
@@ -43,7 +44,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
         comment += "PII columns are masked (raw values: bronze_pii). "
     specs = [
         DatasetSpec(
-            f"bronze.{source.name}", bronze_kind(source), _query(source, context), (),
+            source.bronze_table, bronze_kind(source), _query(source, context), (),
             comment + source.description, partitions, table=bronze_table(source),
         )
     ]  # fmt: skip

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
+from pipelines.convention.propose import propose_arrivals
 from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
@@ -76,6 +77,7 @@ def run_pipeline(
     target: str = "local",
     secrets_dir: Path | None = None,
     profile: Profile | None = None,
+    proposals: Path | None = None,
 ) -> RunResult:
     """Build the graph from ``config``, run it, print progress, return counts.
 
@@ -88,6 +90,11 @@ def run_pipeline(
     the rest runs.
 
     ``profile`` collects the wall time of each step (``lakehouse run --profile`` prints it).
+
+    Undeclared arrivals (``config.arrivals``, ``pipelines.convention``) get their bronze
+    tables, held back in their team's landing schema; a table whose files a declared source
+    reads now is dropped first (it yields). After the graph, each arrival loaded is scanned
+    for PII and its contract proposed under ``proposals`` (when given).
 
     Raises:
         PipelineRunError: Naming every dataset that failed.
@@ -132,6 +139,7 @@ def run_pipeline(
             )  # fmt: skip
         # sources that failed before the graph are recorded in ops like any failed flow
         tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
+        _convention(spark, config, tracker, proposals, storage_root, timed, echo)
         if failures or tracker.run_state != "COMPLETED":
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
         with timed("counts (tables, checks, rules: one job)"):
@@ -166,6 +174,38 @@ def _prepare(
     specs, skipped, failed = _leave_out(specs, prepared, echo)
     failed |= {n: r for n, r in unkeyed.items() if "." in n}  # an entity's key
     return prepared, specs, skipped, failed
+
+
+def _convention(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    tracker: RunTracker,
+    folder: Path | None,
+    storage_root: str,
+    timed: Callable[[str], AbstractContextManager[None]],
+    echo: Printer,
+) -> None:
+    """After the graph: the arrivals this run loaded scanned for PII and their sources
+    proposed in ``folder`` (when given); the convention tables whose files a declared source
+    reads now dropped once its bronze table holds them (until then they stay: a declared
+    source that fails, e.g. without its PII key, takes nothing away). Never raises."""
+    if folder is not None and config.arrivals:
+        with timed("arrivals: PII scan, proposals"):
+            for line in propose_arrivals(spark, config, tracker.flows, folder, today=date.today()):  # fmt: skip # noqa: E501
+                echo(line)
+    for gone in config.survey.yielded if config.survey else ():
+        if not spark.catalog.tableExists(gone.dataset):
+            continue
+        bronze = tracker.flows.get(f"bronze.{gone.source}", FlowState(gone.source))
+        if bronze.state not in {"COMPLETED", "UP_TO_DATE"}:
+            echo(f"   ~ {gone.dataset} stays until bronze.{gone.source} holds its files")
+            continue
+        try:
+            _drop(spark, [gone.dataset], storage_root)
+        except LakehouseError as exc:
+            echo(f"   ~ {gone.dataset} not dropped: {exc}")
+            continue
+        echo(f"   ~ {gone.dataset} yields to bronze.{gone.source}, which holds its files now: dropped")  # fmt: skip # noqa: E501
 
 
 def _masks(config: LakehouseConfig) -> dict[str, set[str]]:
@@ -357,7 +397,7 @@ def _up_to_date(
     names = {s.name for s in specs if s.stored}
     reads: dict[str, Callable[[], Any]] = {
         "recorded": partial(latest_flow_states, spark, names),
-        **{schema: partial(_tables_in, spark, schema) for schema in SCHEMAS if schema != "ops"},
+        **{s: partial(_tables_in, spark, s) for s in _schemas(config) if s != "ops"},
     }
     done = together(reads)
     for result in done.values():
@@ -391,12 +431,12 @@ def _begin(
     """The schemas, this run's marker (until it completed: ``pipelines.local.unfinished``)
     and, for a full refresh, every table, checkpoint and source state dropped."""
     with timed("schemas"):
-        for schema in SCHEMAS:
+        for schema in _schemas(config):
             spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     markers.begin(context.run_id)
     if full_refresh:
         with timed("full refresh: drop tables"):
-            _reset(spark, stored, storage_root)
+            _drop(spark, [s.name for s in stored], storage_root)
             reset_sources(config.sources, context)
 
 
@@ -423,18 +463,27 @@ def _tables_in(spark: SparkSession, schema: str) -> set[str]:
     return {f"{schema}.{t.name}" for t in spark.catalog.listTables(schema)}
 
 
-def _reset(spark: SparkSession, specs: list[DatasetSpec], storage_root: str) -> None:
-    """Drop the graph's tables and streaming checkpoints: the next run starts from nothing.
+def _schemas(config: LakehouseConfig) -> list[str]:
+    """Every schema a run may write: the lakehouse's and its arrivals' landing schemas."""
+    landing = dict.fromkeys(a.bronze_table.split(".")[0] for a in config.arrivals)
+    return [*SCHEMAS, *landing]
+
+
+def _drop(spark: SparkSession, tables: Sequence[str], storage_root: str) -> None:
+    """Drop ``tables`` and their streaming checkpoints: the next run starts from nothing.
 
     (The local engine's own full refresh of a selected streaming table rotates its
     checkpoint but leaves the table's rows in place, so we reset explicitly.)
     """
     storage = urlparse(storage_root)
     if storage.scheme != "file":
-        raise LakehouseError(f"full refresh needs a local storage root, got {storage_root}")
-    for spec in specs:
-        spark.sql(f"DROP TABLE IF EXISTS {spec.name}")
-        schema, table = spec.name.split(".")
+        raise LakehouseError(
+            f"dropping a table needs its checkpoint on a local storage root (a full refresh, "
+            f"an arrival that yields), got {storage_root}"
+        )
+    for name in tables:
+        spark.sql(f"DROP TABLE IF EXISTS {name}")
+        schema, table = name.split(".")
         checkpoint = Path(unquote(storage.path)) / "_checkpoints" / "spark_catalog" / schema / table
         shutil.rmtree(checkpoint, ignore_errors=True)
 

@@ -17,6 +17,10 @@ The server is started inside a classic (py4j) Spark session with
 ``HiveThriftServer2.startWithContext``, which lets us run the DDL first; ``spark-submit
 --class ...HiveThriftServer2`` has no start-up script hook.
 
+The same session also listens for Spark Connect on another loopback port, with a token of its
+own, and says so in a state file (``pipelines.local.warm``): ``lakehouse sql`` on a query of
+the served schemas then runs here instead of starting a JVM of its own.
+
 This is a convenience for trying BI tools on a laptop, not a security boundary: the server runs
 as the local user, so SQL that names file paths (``parquet.`/path```, ``CREATE TABLE ...
 LOCATION``) reaches whatever that user can. On Databricks, Unity Catalog grants are the boundary.
@@ -24,9 +28,12 @@ LOCATION``) reaches whatever that user can. On Databricks, Unity Catalog grants 
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import shutil
 import socket
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +41,10 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import AccessConfig, LocalSettings
 from pipelines.errors import LakehouseError
+from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
 from pipelines.local.spark import spark_confs
+from pipelines.local.warm import WarmServer, publish, withdraw
 
 if TYPE_CHECKING:
     from pyspark import SparkContext
@@ -93,6 +102,8 @@ class Endpoint:
         tables: The views it declared.
         skipped: Tables it could not declare, with the reason (e.g. a folder with no data yet).
         home: Its throwaway metastore and warehouse.
+        connect_port: Its Spark Connect port on the loopback interface (``lakehouse sql``).
+        state: Its state file for ``lakehouse sql`` (None: it could not be written).
     """
 
     port: int
@@ -101,6 +112,8 @@ class Endpoint:
     tables: tuple[ServedTable, ...]
     skipped: tuple[str, ...]
     home: Path
+    connect_port: int = 0
+    state: Path | None = None
 
     @property
     def jdbc_url(self) -> str:
@@ -155,14 +168,23 @@ def served_tables(warehouse: Path, schemas: tuple[str, ...]) -> tuple[ServedTabl
     return tuple(tables)
 
 
-def serve_confs(settings: Settings, local: LocalSettings, port: int, home: Path) -> dict[str, str]:
-    """The endpoint's Spark confs: the lakehouse's, on its own metastore, no Spark Connect."""
+def serve_confs(
+    settings: Settings,
+    local: LocalSettings,
+    port: int,
+    home: Path,
+    connect: tuple[int, str] | None = None,
+) -> dict[str, str]:
+    """The endpoint's Spark confs: the lakehouse's, on its own metastore; Spark Connect on
+    ``connect`` (port, token) when given, none otherwise."""
     own = Settings(home=home, landing=settings.landing, conf=settings.conf)
     confs = {
         key: value
-        for key, value in spark_confs(own, local, port=0).items()
-        if not key.startswith(("spark.connect.", "spark.plugins"))
+        for key, value in spark_confs(own, local, port=connect[0] if connect else 0).items()
+        if connect or not key.startswith(("spark.connect.", "spark.plugins"))
     }
+    if connect:
+        confs["spark.connect.authenticate.token"] = connect[1]
     derby_log = f" -Dderby.stream.error.file={home / 'derby.log'}"
     confs.update(
         {
@@ -199,12 +221,13 @@ def start_endpoint(
     home = settings.home / "serve" / str(port)
     shutil.rmtree(home, ignore_errors=True)  # throwaway: rebuilt from the warehouse every start
     home.mkdir(parents=True)
+    connect = (free_port(), secrets.token_urlsafe(24))
 
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     context = SparkContext.getOrCreate(
-        SparkConf().setAll(list(serve_confs(settings, local, port, home).items()))
+        SparkConf().setAll(list(serve_confs(settings, local, port, home, connect).items()))
     )
     spark = SparkSession(context)
     for schema in schemas:
@@ -220,7 +243,12 @@ def start_endpoint(
     jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2.startWithContext(
         spark._jsparkSession.sqlContext()
     )
-    return Endpoint(port, group, schemas, tuple(declared), tuple(skipped), home)
+    server = WarmServer("serve", connect[0], connect[1], os.getpid(), schemas, time.time())
+    try:
+        state: Path | None = publish(settings.home, server)
+    except OSError:  # lakehouse sql then starts its own server, as before
+        state = None
+    return Endpoint(port, group, schemas, tuple(declared), tuple(skipped), home, connect[0], state)
 
 
 def stop_endpoint(endpoint: Endpoint) -> None:
@@ -233,6 +261,8 @@ def stop_endpoint(endpoint: Endpoint) -> None:
             # Ctrl-C in a terminal reaches the JVM too; pyspark then warns it could not stop it.
             warnings.simplefilter("ignore", RuntimeWarning)
             active.stop()
+    if endpoint.state is not None:
+        withdraw(endpoint.state)
     shutil.rmtree(endpoint.home, ignore_errors=True)
 
 

@@ -14,6 +14,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from pipelines.local.jvm_cache import ClassCache, class_cache
 from pipelines.local.maven import SPARK_EXTRAS, fetched
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
+from pipelines.local.warm import WarmServer, publish, withdraw
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -46,6 +48,8 @@ __all__ = [
 _SESSION: SparkSession | None = None
 _STARTING: StartingSession | None = None
 _CACHE = ClassCache()
+_PUBLISHED: Path | None = None
+"""This process's server's state file (``pipelines.local.warm``)."""
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
 
@@ -223,7 +227,10 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
 
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    # A token from the environment is the user's own: never written to a state file.
+    drawn = None
+    if "SPARK_CONNECT_AUTHENTICATE_TOKEN" not in os.environ:
+        drawn = os.environ["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = str(uuid.uuid4())
     # The server's Python planners (Python data sources) read the interpreter from the
     # environment, not from spark.pyspark.python: give them ours (it has pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -236,10 +243,20 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
 
     def start() -> int:
         ClassicSession(SparkContext.getOrCreate(conf))
+        _publish(settings, WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time()))
         return port
 
     _STARTING = StartingSession(start)
     return _STARTING
+
+
+def _publish(settings: Settings, server: WarmServer) -> None:
+    """Say that this server is up, for ``lakehouse sql`` (``pipelines.local.warm``)."""
+    global _PUBLISHED  # noqa: PLW0603
+    try:
+        _PUBLISHED = publish(settings.home, server)
+    except OSError:  # a home it cannot write: nobody reuses this server, nothing else changes
+        _PUBLISHED = None
 
 
 def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
@@ -282,10 +299,13 @@ def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
 
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
-    global _SESSION, _STARTING, _CACHE  # noqa: PLW0603
+    global _SESSION, _STARTING, _CACHE, _PUBLISHED  # noqa: PLW0603
     from pyspark import SparkContext
 
     _STARTING = None
+    if _PUBLISHED is not None:
+        withdraw(_PUBLISHED)
+        _PUBLISHED = None
     if _SESSION is not None:
         _SESSION.stop()
         _SESSION = None

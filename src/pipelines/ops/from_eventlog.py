@@ -3,8 +3,9 @@
 On Databricks the runner does not follow the run: the daily job's last task
 (``databricks/task_record_ops.py`` -> ``databricks/record_task.py``) reads the pipeline's event log
 (``ops.event_log_<pipeline>``, or ``bronze_pii.`` for a pipeline that sees clear PII:
-``deploy/pipelines.py``) and hands each finished update to the same :func:`pipelines.ops.hook.record_run` a local run ends with, so the quality metrics,
-threshold failures, reconciliation and alerts are one code path on both platforms.
+``deploy/pipelines.py``) and hands each finished update to the same
+:func:`pipelines.ops.hook.record_run` a local run ends with, so the quality metrics, threshold
+failures, reconciliation and alerts are one code path on both platforms.
 
 Each finished update is recorded once: updates already in ``ops.pipeline_runs`` and updates
 still running are left out. Counts, rule metrics and the reconciliation are read from the

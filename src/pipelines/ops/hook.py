@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pipelines.alerts.deliver import SecretResolver, lookup_secret
 from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
 from pipelines.ops.measure import measure
 from pipelines.ops.quality import QualityMetric
-from pipelines.ops.reconcile import reconcile_source
+from pipelines.ops.reconcile import reconcilable, reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
 from pipelines.ops.tables import append_rows
 from pipelines.ops.together import together
@@ -95,8 +96,9 @@ def record_run(
     secrets: SecretResolver = lookup_secret,
 ) -> None:
     """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
-    ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources when it
-    completed; raise its alerts.
+    ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources (of a run that
+    did not complete, those whose every table completed: one line says why each other source
+    has no row); raise its alerts.
 
     ``counts``: the run's counts (``ops.counts.count_run``), when taken; else the
     reconciliation counts the tables. ``quality``: the run's rule metrics, when measured.
@@ -116,9 +118,14 @@ def record_run(
     }
     if quality is not None:
         writes["quality_metrics"] = partial(append, "quality_metrics", quality_rows)
-    if run["status"] == "COMPLETED":
+    sources, unreconciled = list(config.sources), dict[str, str]()
+    if run["status"] != "COMPLETED":
+        sources, unreconciled = reconcilable(config.sources, flows)
+    for name, why in unreconciled.items():
+        echo(f"ops: ops.reconciliation has no row for {name}: {why}")
+    if sources:
         writes["reconciliation"] = partial(
-            _reconcile, spark, config, run_id, table_format, echo, counts
+            _reconcile, spark, sources, run_id, table_format, echo, counts
         )
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
@@ -151,14 +158,14 @@ def record_run(
 
 def _reconcile(
     spark: SparkSession,
-    config: LakehouseConfig,
+    sources: Sequence[SourceConfig],
     run_id: str,
     table_format: str | None,
     echo: Callable[[str], None],
     counts: RunCounts | None = None,
 ) -> int:
     totals = counts.values if counts else None
-    results = [reconcile_source(spark, source, run_id, totals) for source in config.sources]
+    results = [reconcile_source(spark, source, run_id, totals) for source in sources]
     for result in results:
         if not result.balanced:
             echo(

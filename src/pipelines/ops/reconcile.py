@@ -7,7 +7,7 @@ counts are what silver dropped, not an estimate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from pipelines.sources.types import source_type
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Reconciliation", "count_all", "reconcile_source"]
+__all__ = ["Reconciliation", "count_all", "reconcilable", "reconcile_source"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,34 @@ class Reconciliation:
     def row(self) -> dict[str, Any]:
         """The ``ops.reconciliation`` row."""
         return {**asdict(self), "balanced": self.balanced}
+
+
+_LAYERS = ("bronze", "bronze_pii", "silver", "quarantine")
+
+
+def reconcilable(
+    sources: Sequence[SourceConfig], flows: Sequence[Mapping[str, Any]]
+) -> tuple[list[SourceConfig], dict[str, str]]:
+    """The sources of a run that did not complete whose tables all did (they reconcile as
+    after a completed run), and why each other source does not: its first dataset that did
+    not complete (``flows``: the run's ``ops.flow_metrics`` rows).
+
+    A failed dataset stops only what reads it, so the other sources of a failed run end
+    their tables as a completed run would: their rows balance (or not) all the same.
+    """
+    status = {row["dataset"]: row["status"] for row in flows}
+    complete, incomplete = [], {}
+    for source in sources:
+        mine = [f"{layer}.{source.name}" for layer in _LAYERS if f"{layer}.{source.name}" in status]
+        unfinished = [name for name in mine if status[name] != "COMPLETED"]
+        if mine and not unfinished:
+            complete.append(source)
+        elif unfinished:
+            name = unfinished[0]
+            incomplete[source.name] = f"{name} {status[name].lower()}"
+        else:
+            incomplete[source.name] = "none of its tables ran"
+    return complete, incomplete
 
 
 def reconcile_source(

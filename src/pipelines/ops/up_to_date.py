@@ -37,6 +37,8 @@ from pipelines.spec import DatasetSpec
 __all__ = ["UpToDate", "code_fingerprint", "fingerprints", "unit_of", "up_to_date"]
 
 _SOURCE_LAYERS = ("bronze", "bronze_pii", "silver", "quarantine")
+_INGESTING = {"source": "bronze.{}", "arrival": "{}"}
+"""Units that read an input of their own -> their bronze table (``nothing_new`` lists it)."""
 
 
 @cache
@@ -51,10 +53,12 @@ def code_fingerprint() -> str:
 
 
 def unit_of(config: LakehouseConfig) -> dict[str, str]:
-    """Dataset name -> its unit (``source:<name>``, ``entity:<name>``, ``gold:<name>``)."""
+    """Dataset name -> its unit (``source:<name>``, ``entity:<name>``, ``gold:<name>``;
+    an undeclared arrival's bronze table is a unit of its own, ``arrival:<table>``)."""
     units: dict[str, str] = {}
     for source in config.sources:
         units |= {f"{layer}.{source.name}": f"source:{source.name}" for layer in _SOURCE_LAYERS}
+    units |= {a.bronze_table: f"arrival:{a.bronze_table}" for a in config.arrivals}
     for entity in config.entities:
         units |= {f"silver.{n}": f"entity:{entity.name}" for n in (entity.name, entity.xref)}
     units |= {f"gold.{g.name}": f"gold:{g.name}" for g in config.gold}
@@ -67,6 +71,8 @@ def _own(config: LakehouseConfig) -> dict[str, Any]:
     own: dict[str, Any] = {}
     for source in config.sources:
         own[f"source:{source.name}"] = source.model_dump(mode="json")
+    for arrival in config.arrivals:
+        own[f"arrival:{arrival.bronze_table}"] = arrival.model_dump(mode="json")
     for entity in config.entities:
         own[f"entity:{entity.name}"] = entity.model_dump(mode="json")
     for model in config.gold:
@@ -139,8 +145,8 @@ def up_to_date(
     """The datasets of ``specs`` this run may leave as they are (see the module docstring).
 
     ``recorded``: per dataset, the fingerprint and status of its newest ``ops.flow_metrics``
-    row; ``existing``: the tables that exist; ``nothing_new``: the sources whose input has
-    nothing new.
+    row; ``existing``: the tables that exist; ``nothing_new``: the bronze tables whose
+    input has nothing new.
     """
     units = unit_of(config)
     prints = fingerprints(config, specs)
@@ -148,7 +154,7 @@ def up_to_date(
     fresh: set[str] = set()
     for unit, (datasets, reads) in graph.items():  # each unit after what it reads
         kind, name = unit.split(":", maxsplit=1)
-        if kind == "source" and name not in nothing_new:
+        if kind in _INGESTING and _INGESTING[kind].format(name) not in nothing_new:
             continue
         same = all(
             s.name in existing
@@ -163,6 +169,6 @@ def up_to_date(
     for unit in (u for u in graph if u in fresh):
         kind = unit.split(":", maxsplit=1)[0]
         tables = ", ".join(s.name for s in graph[unit][0])
-        why = "nothing new" if kind == "source" else "its inputs and definition are unchanged"
+        why = "nothing new" if kind in _INGESTING else "its inputs and definition are unchanged"
         lines.append(f"   = {tables} up to date: {why}")
     return UpToDate(names, tuple(lines))

@@ -15,6 +15,7 @@ from datetime import date, datetime
 __all__ = [
     "DETECTORS",
     "Suggestion",
+    "class_by_name",
     "detectors_for",
     "is_birth_date",
     "is_card_number",
@@ -148,6 +149,28 @@ def detectors_for(column: str) -> tuple[tuple[str, Callable[[str, date], bool]],
     if _PERSON_COLUMN.search(column):
         found = (*found, ("name", lambda v, _: is_person_name(v)))
     return found
+
+
+_ADDRESS = r"(^|_)(address(_?\d)?|street(_?number)?|post_?code|zip(_?code)?)($|_)"
+_NATIONAL_ID = r"(^|_)(ssn|soc_?sec(_?id)?|national_?id|passport|tax_?id)($|_)"
+_NAMED_CLASSES = (
+    ("email", re.compile(r"(^|_)e?_?mail(_?address)?s?$", re.I)),
+    ("ip_address", re.compile(r"(^|_)ip(_?addr(ess)?)?($|_)", re.I)),
+    ("phone", _PHONE_COLUMN),
+    ("date_of_birth", re.compile(r"(^|_)(dob|birth_?date|date_of_birth|born)($|_)", re.I)),
+    ("national_id", re.compile(_NATIONAL_ID, re.I)),
+    ("bank_account", re.compile(r"(^|_)(iban|bank_?account|account_?number)($|_)", re.I)),
+    ("payment", re.compile(r"(^|_)(card|card_?number|pan)($|_)", re.I)),
+    ("address", re.compile(_ADDRESS, re.I)),
+    ("name", _PERSON_COLUMN),
+)
+"""Column names that say which personal data a column holds, first match wins."""
+
+
+def class_by_name(column: str) -> str | None:
+    """The PII class a column's name says it holds (``given_name``: name, ``postcode``:
+    address), or None. What values cannot tell: lower-case names, house numbers."""
+    return next((kind for kind, pattern in _NAMED_CLASSES if pattern.search(column)), None)
 
 
 def mask_example(value: str) -> str:

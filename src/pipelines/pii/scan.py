@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -28,14 +28,15 @@ def declared_pii(config: LakehouseConfig, table: str) -> set[str]:
 
 def scan_table(
     spark: SparkSession,
-    config: LakehouseConfig,
     table: str,
     *,
     sample: int,
     min_share: float,
     today: date,
+    skip: Iterable[str] = (),
 ) -> tuple[int, list[Suggestion]]:
-    """Sample ``sample`` rows of ``table``; the rows sampled and the suggestions.
+    """Sample ``sample`` rows of ``table``; the rows sampled and the suggestions (``skip``:
+    columns declared PII already, e.g. ``declared_pii``).
 
     Raises:
         LakehouseError: The table does not exist.
@@ -55,7 +56,6 @@ def scan_table(
         return 0, []
     rows = frame.select(*(F.col(n).cast("string") for n in names)).limit(sample).collect()
     columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
-    skip = declared_pii(config, table)
     return len(rows), suggest(columns, today=today, min_share=min_share, skip=skip)
 
 

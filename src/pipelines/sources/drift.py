@@ -16,11 +16,12 @@ change is recorded under every policy and stops none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["ColumnChange", "SchemaDriftError", "apply_schema_drift", "detect_changes"]
 
 Change = Literal["added", "missing", "retyped", "renamed"]
+S = TypeVar("S", bound=SourceConfig)
 _UNDECLARED_PII = PiiSpec.model_validate({"class": "other", "mask": "redact"})
 _NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal")
 
@@ -123,15 +125,16 @@ def detect_changes(source: SourceConfig, shape: FileShape) -> list[ColumnChange]
     return changes
 
 
-def _evolved_before(spark: SparkSession, dataset: str) -> list[str]:
+def _evolved_before(spark: SparkSession, dataset: str) -> dict[str, str]:
+    """Columns earlier runs evolved into ``dataset`` -> the run that first saw each."""
     if not spark.catalog.tableExists("ops.schema_changes"):
-        return []
+        return {}
     rows = spark.sql(
-        "SELECT column_name, min(detected_at) first FROM ops.schema_changes "
-        f"WHERE dataset = '{dataset}' AND change = 'added' AND policy = 'evolve' "
-        "GROUP BY 1 ORDER BY 2, 1"
+        "SELECT column_name, min_by(run_id, detected_at), min(detected_at) first "
+        f"FROM ops.schema_changes WHERE dataset = '{dataset}' AND change = 'added' "
+        "AND policy = 'evolve' GROUP BY 1 ORDER BY 3, 1"
     ).collect()
-    return [r[0] for r in rows]
+    return {r[0]: r[1] for r in rows}
 
 
 def _record(
@@ -155,15 +158,20 @@ def _record(
     append_rows(spark, "schema_changes", rows, table_format)
 
 
-def _evolve(source: SourceConfig, names: Sequence[str], run_id: str) -> SourceConfig:
-    """``source`` with the new columns as nullable strings. In a source that declares PII they
-    are PII too (``redact``: clear only in ``bronze_pii``) until someone declares them: an
-    undeclared column of such a source may be personal, and nobody chose its mask."""
+def _evolve(source: S, first_seen: Mapping[str, str]) -> S:
+    """``source`` with the new columns (-> the run that first saw each) as nullable strings.
+    In a source that declares PII they are PII too (``redact``: clear only in
+    ``bronze_pii``) until someone declares them: an undeclared column of such a source may be
+    personal, and nobody chose its mask.
+
+    The description names the run that first saw the column, not this one: a source's
+    definition is the same from run to run, so a run with nothing new leaves it as it is
+    (``pipelines.ops.up_to_date``)."""
     known = {c.name for c in source.columns}
     pii = _UNDECLARED_PII if source.has_pii else None
     added = [
-        Column(name=n, description=f"added by schema drift (first seen by run {run_id})", pii=pii)
-        for n in dict.fromkeys(names)
+        Column(name=n, description=f"added by schema drift (first seen by run {run})", pii=pii)
+        for n, run in first_seen.items()
         if n not in known
     ]
     return source.model_copy(update={"columns": (*source.columns, *added)}) if added else source
@@ -178,43 +186,57 @@ def apply_schema_drift(
     table_format: str | None = "delta",
     nothing_new: set[str] | None = None,
 ) -> LakehouseConfig:
-    """Check the files each file source has not ingested yet; record and apply the policy.
+    """Check the files each file source (and each undeclared arrival) has not ingested yet;
+    record and apply the policy.
 
-    Returns the config the run uses (``evolve`` sources with their new columns). The file
-    sources with no file left to ingest are added to ``nothing_new`` (when given): the
-    listing is made here anyway (``pipelines.ops.up_to_date``).
+    Returns the config the run uses (``evolve`` sources with their new columns). The bronze
+    tables of file sources with no file left to ingest are added to ``nothing_new`` (when
+    given): the listing is made here anyway (``pipelines.ops.up_to_date``).
 
     Raises:
         SchemaDriftError: A ``fail`` source has changes; names the dataset, file and columns.
     """
-    sources: list[SourceConfig] = []
     failed: dict[str, str] = {}
-    ingested = ingested_files_of(
-        spark, [f"bronze.{s.name}" for s in config.sources if isinstance(s.source, FileSource)]
+    files = [s for s in (*config.sources, *config.arrivals) if isinstance(s.source, FileSource)]
+    ingested = ingested_files_of(spark, [s.bronze_table for s in files])  # one job for all
+    check = partial(
+        _checked, spark, run_id, landing_root, table_format, nothing_new, failed, ingested
     )
-    for source in config.sources:
-        spec = source.source
-        if not isinstance(spec, FileSource):
-            sources.append(source)
-            continue
-        dataset = f"bronze.{source.name}"
-        if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
-            source = _evolve(source, _evolved_before(spark, dataset), run_id)  # noqa: PLW2901
-        done = ingested[dataset]
-        new = [p for p in matching_files(landing_root, spec) if p not in done]
-        if not new and nothing_new is not None:
-            nothing_new.add(source.name)
-        changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
-        if changes:
-            _record(spark, run_id, dataset, spec.schema_drift, changes, table_format)
-        breaking = [c for c in changes if c.change != "renamed"]  # an alias is an answer
-        if spec.schema_drift == "fail" and breaking:
-            failed[dataset] = "schema drift (policy fail): " + "; ".join(
-                c.describe() for c in breaking
-            )
-        if spec.schema_drift == "evolve":
-            source = _evolve(source, [c.column for c in changes if c.change == "added"], run_id)  # noqa: PLW2901
-        sources.append(source)
+    sources = tuple(check(source) for source in config.sources)
+    arrivals = tuple(check(arrival) for arrival in config.arrivals)
     if failed:
         raise SchemaDriftError(failed)
-    return replace(config, sources=tuple(sources))
+    return replace(config, sources=sources, arrivals=arrivals)
+
+
+def _checked(
+    spark: SparkSession,
+    run_id: str,
+    landing_root: str,
+    table_format: str | None,
+    nothing_new: set[str] | None,
+    failed: dict[str, str],
+    ingested: Mapping[str, set[Path]],
+    source: S,
+) -> S:
+    """One source's drift check: recorded; ``source`` as this run reads it (``failed`` gets
+    its dataset when its policy stops the run)."""
+    spec = source.source
+    if not isinstance(spec, FileSource):
+        return source
+    dataset = source.bronze_table
+    if spec.schema_drift == "evolve":  # columns evolved by earlier runs are contract now
+        source = _evolve(source, _evolved_before(spark, dataset))
+    done = ingested[dataset]
+    new = [p for p in matching_files(landing_root, spec) if p not in done]
+    if not new and nothing_new is not None:
+        nothing_new.add(dataset)
+    changes = [c for p in new for c in detect_changes(source, inspect_file(p, spec))]
+    if changes:
+        _record(spark, run_id, dataset, spec.schema_drift, changes, table_format)
+    breaking = [c for c in changes if c.change != "renamed"]  # an alias is an answer
+    if spec.schema_drift == "fail" and breaking:
+        failed[dataset] = "schema drift (policy fail): " + "; ".join(c.describe() for c in breaking)
+    if spec.schema_drift == "evolve":
+        source = _evolve(source, {c.column: run_id for c in changes if c.change == "added"})
+    return source

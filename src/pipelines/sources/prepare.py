@@ -63,7 +63,8 @@ class Prepared:
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     nothing_new: set[str] = field(default_factory=set)
-    """Sources whose pre-run work found nothing new (``SourceType.before_run``)."""
+    """The bronze tables of the sources whose pre-run work found nothing new
+    (``SourceType.before_run``), as ``pipelines.ops.up_to_date`` takes them."""
 
 
 def prepare_sources(
@@ -98,7 +99,7 @@ def prepare_sources(
             if platform.runs_pre_run_work and source_type(source).before_run(
                 spark, source, context, echo
             ):
-                prepared.nothing_new.add(source.name)
+                prepared.nothing_new.add(source.bronze_table)
         except Exception as exc:  # one source's trouble never stops the others
             prepared.failed[source.name] = _text(exc)
     return prepared

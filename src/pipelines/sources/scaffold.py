@@ -9,22 +9,26 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipelines.config.sources import FileSource
 from pipelines.errors import LakehouseError
 from pipelines.pii.detect import is_card_number, is_email, is_iban, is_phone
-from pipelines.sources.file_inspect import Record, inspect_file
+from pipelines.sources.file_inspect import FileShape, Record, inspect_file
 from pipelines.sources.infer import Inferred, infer_column
 
 __all__ = [
     "DELIMITERS",
+    "PROPOSED_MASKS",
     "WITHHELD",
+    "default_path",
     "detect_format",
     "looks_personal",
     "scaffold_source",
     "sniff_delimiter",
+    "source_block",
 ]
 
 _FORMATS = {
@@ -91,9 +95,16 @@ def sniff_delimiter(text: str) -> str:
     return best if score(best) > (0, 0) else ","
 
 
-def _source_block(name: str, sample: Path, fmt: str) -> dict[str, Any]:
+def default_path(name: str, sample: Path) -> str:
+    """``<name>/*<suffix>``: the landing folder of a source of files like ``sample``."""
     suffix = "".join(sample.suffixes[-2:] if sample.suffix == ".gz" else sample.suffixes[-1:])
-    block: dict[str, Any] = {"type": "files", "path": f"{name}/*{suffix}", "format": fmt}
+    return f"{name}/*{suffix}"
+
+
+def source_block(path: str, sample: Path, fmt: str) -> dict[str, Any]:
+    """The ``source:`` block (as data) of files like ``sample`` at ``path``: the CSV
+    delimiter and encoding, whole-file JSON, the xlsx sheet that holds data."""
+    block: dict[str, Any] = {"type": "files", "path": path, "format": fmt}
     if fmt == "csv" and (csv := _csv_block(sample)):
         block["csv"] = csv
     if fmt == "json" and _head(sample).lstrip()[:1] == b"[":
@@ -119,7 +130,7 @@ def _data_sheet(sample: Path) -> str | None:
 
 
 def _flow(mapping: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in mapping.items()) + "}"
+    return "{" + ", ".join(f"{k}: {_flow(v) if isinstance(v, dict) else json.dumps(v)}" for k, v in mapping.items()) + "}"  # fmt: skip # noqa: E501
 
 
 _PII_NAME = re.compile(
@@ -145,12 +156,26 @@ def _comment(text: str) -> str:
     return json.dumps(text)[1:-1]
 
 
-def _column_line(name: str, inferred: Inferred, personal: bool) -> str:
+PROPOSED_MASKS = {"email": "token", "name": "token", "phone": "partial"}
+"""The mask a proposed contract declares for a column flagged as PII: identifiers people join
+on keep joining (``token``), support can still tell phones apart (``partial``), every other
+class is ``redact`` (nothing to learn from it). A proposal: the team reviews it."""
+
+
+def _column_line(
+    name: str, inferred: Inferred, personal: bool, flagged: tuple[str, str] | None = None
+) -> str:
     entry: dict[str, Any] = {"name": name, "type": inferred.type}
+    if flagged is not None:  # masked text: a PII column is a string (Column says why)
+        entry["type"] = "string"
     if not inferred.nullable:
         entry["nullable"] = False
-    if inferred.format:
+    if inferred.format and flagged is None:
         entry["format"] = inferred.format
+    if flagged is not None:
+        kind, why = flagged
+        entry["pii"] = {"class": kind, "mask": PROPOSED_MASKS.get(kind, "redact")}
+        return f"  - {_flow(entry)}  # {_comment(why)}"
     example = _comment(inferred.example or "")
     example = example if len(example) <= 40 else example[:37] + "..."
     comment = f"  # e.g. {example}" if example else "  # always empty in the sample"
@@ -183,11 +208,38 @@ def _why(column: str, guess: Inferred, present: int, total: int, whole: bool) ->
     return f"{column}: {kind}{parses}, not null (every one of {total:,} records has one)"
 
 
+def _shape(paths: Sequence[Path], spec: FileSource, rows: int) -> FileShape:
+    """The files as one: every column in the order first seen, the records of each (up to
+    ``rows`` in all)."""
+    shapes: list[FileShape] = []
+    for path in paths:
+        left = rows - sum(len(s.records) for s in shapes)
+        if left > 0:
+            shapes.append(inspect_file(path, spec, sample=left))
+    columns = tuple(dict.fromkeys(c for s in shapes for c in s.columns))
+    types = {c: t for s in reversed(shapes) for c, t in s.types.items()}
+    return FileShape(paths[0], columns, types, tuple(r for s in shapes for r in s.records))
+
+
 def scaffold_source(
-    name: str, sample: Path, owner: str, rows: int = SAMPLE_ROWS, notes: list[str] | None = None
+    name: str,
+    sample: Path,
+    owner: str,
+    rows: int = SAMPLE_ROWS,
+    notes: list[str] | None = None,
+    *,
+    path: str | None = None,
+    more: Sequence[Path] = (),
+    pii: Mapping[str, tuple[str, str]] | None = None,
+    origin: str = "Scaffolded by `lakehouse new-source`",
 ) -> str:
     """The YAML text of a source config for files like ``sample``; ``notes`` gets one line
     per thing inferred and why (``lakehouse new-source`` prints them).
+
+    ``path``: the files' glob (default ``<name>/*<suffix>``); ``more``: other files of the
+    source, read as well (their columns and values count too); ``pii``: column -> (PII
+    class, why), declared PII with a proposed mask (``PROPOSED_MASKS``); ``origin``: who wrote
+    it, for the header.
 
     The whole file is read (up to ``rows`` records): a column is non-null only when every
     record has a value, a date pattern is one that parses every value (``M/d/yyyy`` when a
@@ -196,13 +248,15 @@ def scaffold_source(
     """
     said = notes if notes is not None else []
     fmt = detect_format(sample)
-    block = _source_block(name, sample, fmt)
-    shape = inspect_file(sample, FileSource.model_validate(block), sample=rows + 1)
+    block = source_block(path or default_path(name, sample), sample, fmt)
+    flagged = dict(pii or {})
+    shape = _shape([sample, *more], FileSource.model_validate(block), rows + 1)
     if not shape.columns:
         raise LakehouseError(f"{sample}: no columns found")
     whole = len(shape.records) <= rows
     records = shape.records[:rows]
-    said.append(f"read {'all' if whole else 'the first'} {len(records):,} records of {sample.name}")
+    read = ", ".join(p.name for p in (sample, *more))
+    said.append(f"read {'all' if whole else 'the first'} {len(records):,} records of {read}")
     if fmt == "csv":
         delimiter = block.get("csv", {}).get("delimiter", ",")
         said.append(f"delimiter: {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} (splits the first records into equal numbers of fields)")  # fmt: skip # noqa: E501
@@ -214,7 +268,7 @@ def scaffold_source(
         counted = ", ".join(f"{t} ({n:,})" for t, n in tokens.most_common())
         said.append(f"null_values: {counted} stand for missing values")
     lines = [
-        f"# Scaffolded by `lakehouse new-source` from {_comment(sample.name)} ({len(records):,} sample rows).",  # noqa: E501
+        f"# {origin} from {_comment(sample.name)} ({len(records):,} sample rows).",
         "# Types, nullability and date formats are inferred from the sample: review them, and",
         "# describe each column. Check the result with `lakehouse validate`.",
         f"name: {name}",
@@ -248,5 +302,6 @@ def scaffold_source(
         said.append(_why(column, guess, len([v for v in values if v.strip()]), len(cells), whole))
         # typed values (dates, numbers) are checked by name only: a date matches the phone shape
         checked = values if guess.type == "string" else []
-        lines.append(_column_line(column, guess, looks_personal(column, checked)))
+        personal = looks_personal(column, checked)
+        lines.append(_column_line(column, guess, personal, flagged.get(column)))
     return "\n".join(lines) + "\n"

@@ -103,6 +103,11 @@ locals {
       for d in local.declared : "${d.where}: ${var.bi_reader_group} may only be granted on ${join(", ", var.bi_reader_schemas)}"
       if d.principal == var.bi_reader_group && !contains(var.bi_reader_schemas, d.schema)
     ],
+    # A feature team's landing schema holds its undeclared arrivals (raw, maybe PII): that team only.
+    [
+      for d in local.declared : "${d.where}: only ${trimprefix(d.schema, "landing_")} may be granted on ${d.schema} (its undeclared arrivals, held back)"
+      if startswith(d.schema, "landing_") && d.schema != "landing_${d.principal}"
+    ],
     [
       for d in local.declared : "${d.where}: principal ${d.principal} is not one of the declared groups"
       if !contains(keys(local.groups), d.principal)
