@@ -115,8 +115,13 @@ def free_port() -> int:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """The test process's environment minus what its own Spark session put there."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_CONNECT_", "PYSPARK_"))}
+    """The test process's environment minus its Spark session's token and Python settings.
+
+    ``SPARK_CONNECT_MODE_ENABLED`` stays, as any Spark Connect client passes it on to the
+    ``lakehouse`` it starts: the child's own server must start all the same."""
+    mine = ("SPARK_CONNECT_AUTHENTICATE_TOKEN", "PYSPARK_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(mine)}
+    env["SPARK_CONNECT_MODE_ENABLED"] = "1"  # as this process's session set it
     env.update(extra)
     return env
 

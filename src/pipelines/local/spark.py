@@ -227,6 +227,11 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
 
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    # Inherited from a parent process that is itself a Spark Connect client (a notebook, a
+    # script, a benchmark starting `lakehouse run`), this flag makes pyspark refuse to create
+    # the server's classic context (CONTEXT_UNAVAILABLE_FOR_REMOTE_CLIENT); the session
+    # sets it again once the server is up (``StartingSession.session``).
+    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     # A token from the environment is the user's own: never written to a state file.
     drawn = None
     if "SPARK_CONNECT_AUTHENTICATE_TOKEN" not in os.environ:

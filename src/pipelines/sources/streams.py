@@ -14,11 +14,13 @@ A JSON value becomes the declared fields like a JSON file line does (``json_obje
 a value that is not a JSON object (not JSON, an array, a scalar, a tombstone's null) keeps its
 text in ``_corrupt_record`` (empty for a tombstone) and lands in quarantine as
 ``unparseable_row``; undeclared keys go to ``_rescued_data``. The stream's offsets live in its
-checkpoint, so a run reads only the messages that came since the last one.
+checkpoint, so a run reads only the messages that came since the last one; before a local run,
+``no_new_messages`` asks the broker whether any came at all (``pipelines.ops.up_to_date``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "eventhubs_options",
     "kafka_options",
+    "no_new_messages",
     "read_stream",
 ]
 
@@ -117,3 +120,33 @@ def read_stream(
         F.col("offset").alias("_kafka_offset"),
         F.col("key").cast("string").alias("_kafka_key"),
     )
+
+
+def no_new_messages(spark: SparkSession, bronze: str, options: Mapping[str, str]) -> bool:
+    """Whether the topic holds no message past the newest offset per partition in ``bronze``
+    (the stream's own table, which keeps every message it read: ``_kafka_partition``,
+    ``_kafka_offset``), asked with one batch read of at most one message.
+
+    False (so the stream runs and decides itself) whenever the answer is not certain: no table
+    or no row yet, a partition the table has never seen (the read then refuses the offsets),
+    or a broker that does not answer.
+    """
+    if not spark.catalog.tableExists(bronze):
+        return False
+    topic = options.get("subscribe")
+    seen = spark.sql(
+        f"SELECT _kafka_partition, max(_kafka_offset) FROM {bronze} GROUP BY 1"
+    ).collect()
+    if not seen or not topic:
+        return False
+    after = json.dumps({topic: {str(partition): last + 1 for partition, last in seen}})
+    probe = {k: v for k, v in options.items() if k not in {"startingOffsets", "maxOffsetsPerTrigger"}}  # fmt: skip # noqa: E501
+    try:
+        newer = (
+            spark.read.format("kafka").options(**probe)
+            .option("startingOffsets", after).option("endingOffsets", "latest")
+            .option("failOnDataLoss", "false").load()
+        )  # fmt: skip
+        return newer.limit(1).count() == 0
+    except Exception:  # not certain: let the stream read whatever is there
+        return False

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.config.model import SourceConfig
+    from pipelines.sources.types.base import Echo
     from pipelines.spec import RunContext
 
 __all__ = ["MessageStream"]
@@ -35,6 +36,16 @@ class MessageStream(SourceType):
     def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
         """The Kafka reader's options on ``platform``, secrets resolved."""
         raise NotImplementedError
+
+    def before_run(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
+    ) -> bool:
+        # A stream with no new message would still recompute its silver, quarantine and
+        # what reads them: ask the broker first (one batch read of at most one message).
+        from pipelines.sources.streams import no_new_messages
+
+        options = self.reader_options(config, context.platform)
+        return no_new_messages(spark, config.bronze_table, options)
 
     def corrupt_columns(self, config: SourceConfig) -> list[str]:
         return [CORRUPT_COLUMN] if _json_values(config) else []
