@@ -161,7 +161,7 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_API_TOKEN", api.token or "")
     monkeypatch.setenv("LAKEHOUSE_SECRETS_FILE", str(tmp_path / "no-secrets.yml"))
-    config = _config(conf_base, api)
+    config = everything = _config(conf_base, api)
 
     # Run 1: everything from scratch. The failing endpoint and the missing secret fail their
     # own datasets, named; every other dataset completes; Event Hubs is skipped, said once.
@@ -225,16 +225,37 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     ]  # fmt: skip
     assert _rows(spark, "SELECT count(*) FROM silver.crm_orders WHERE status = 'paid'") == [(3,)]
 
-    # Run 3: no row changed. The extract finds none past the watermark, so the source's
-    # tables are left as they are (nothing new), not recomputed.
-    only = type(config)(config.root, config.project, config.access, (config.source("crm_customers"),), ())  # fmt: skip
+    # Run 3: no row changed. The extract finds none past the watermark, and the API serves
+    # the records bronze read in run 1, so both sources' tables are left as they are (nothing
+    # new), not recomputed.
+    rates = everything.source("rates_cursor")
+    only = type(config)(config.root, config.project, config.access, (config.source("crm_customers"), rates), ())  # fmt: skip
+    hits = api.hits["/rates/cursor"]
     third, lines = _run(spark, only, tmp_path, full=False)
     assert isinstance(third, RunResult)
     assert "  extract crm_customers: 0 row(s) where updated_at > '2026-02-02 00:00:00'" in lines
     unit = ("bronze.crm_customers", "silver.crm_customers", "quarantine.crm_customers")
-    assert f"   = {', '.join(unit)} up to date: nothing new" in lines
-    assert third.up_to_date == unit
+    rates_unit = ("bronze.rates_cursor", "silver.rates_cursor", "quarantine.rates_cursor")
+    assert [line for line in lines if line.startswith("   = ")] == [
+        f"   = {', '.join(unit)} up to date: nothing new",
+        f"   = {', '.join(rates_unit)} up to date: nothing new",
+    ]
+    assert third.up_to_date == (*unit, *rates_unit)
+    assert api.hits["/rates/cursor"] == hits + 3  # pages 1-3, read once, before the run
     assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(8,)]
+
+    # Run 4: one rate changed at the API: that source runs (its pages read again by the graph).
+    changed = dict(api.records[2], price=99.5)
+    api.records[2], before = changed, api.records[2]
+    try:
+        fourth, lines = _run(spark, only, tmp_path, full=False)
+    finally:
+        api.records[2] = before
+    assert isinstance(fourth, RunResult)
+    assert fourth.up_to_date == unit
+    assert fourth.row_counts["silver.rates_cursor"] == 10
+    assert _rows(spark, "SELECT price FROM silver.rates_cursor WHERE rate_id = 3") == [(99.5,)]
+    assert api.hits["/rates/cursor"] == hits + 9  # 3 pages, before the run and by the graph
 
     # The watermark lives in the extracts; a full refresh forgets them (and drops bronze).
     context = RunContext("check", (tmp_path / "landing").as_uri())

@@ -3,7 +3,9 @@
 With ``mode: snapshot`` (the default) bronze is a materialized view: every run reads the
 endpoint afresh. With ``mode: stream`` bronze is a streaming table fed by the data source's
 streaming reader (``stream.py``): each run reads only the records added since the offset kept
-in the stream's checkpoint (tests/sources/test_rest_stream.py).
+in the stream's checkpoint (tests/sources/test_rest_stream.py). Before a local run,
+``snapshot_unchanged`` reads a snapshot's pages in this process and compares them with what
+bronze holds: the same records, and the source is left as it is (``pipelines.ops.up_to_date``).
 
 "Python worker failed to connect back" (the reason REST was batch only): each Python
 streaming source starts a Python process on the driver when its stream starts, and Spark
@@ -22,6 +24,7 @@ reader as options; the data source must be registered before the graph is
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +44,7 @@ __all__ = [
     "rest_request",
     "rest_schema",
     "secret_headers",
+    "snapshot_unchanged",
 ]
 
 
@@ -108,3 +112,34 @@ def read_rest(spark: SparkSession, config: SourceConfig, platform: str = "local"
         .option("columns", json.dumps([c.name for c in config.columns]))
         .load()
     )
+
+
+def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: str = "local") -> bool:
+    """Whether the endpoint serves exactly the records bronze read last (as whole JSON records,
+    ``_record``: in ``bronze_pii`` for a source with PII, whose bronze keeps them redacted).
+
+    The pages are read here, in the driver's Python (no Spark job); when they differ, the
+    graph reads them again. False whenever it is not certain: no table yet, or a read that
+    fails (the graph's own read then reports it).
+    """
+    from pipelines.sources.rest.datasource import read_pages
+    from pipelines.sources.types import typed_source
+
+    table = f"bronze_pii.{config.name}" if config.has_pii else config.bronze_table
+    if not spark.catalog.tableExists(table):
+        return False
+    source = typed_source(config, RestSource)
+    columns = [c.name for c in config.columns]
+    try:
+        rows = read_pages(rest_request(source, platform), columns, secret_headers(source, platform))
+        records = sorted(row[len(columns)] or "" for row in rows)
+    except Exception:  # not certain: the graph reads the endpoint and says what went wrong
+        return False
+    # Sorted the same way on both sides: Spark compares strings by their UTF-8 bytes, which
+    # orders them as Python orders code points.
+    records_sorted = f"array_sort(collect_list(coalesce({RECORD_COLUMN}, '')))"
+    stored = spark.sql(
+        f"SELECT count(*), sha2(array_join({records_sorted}, '\\n'), 256) FROM {table}"
+    ).collect()[0]
+    digest = hashlib.sha256("\n".join(records).encode()).hexdigest()
+    return (stored[0], stored[1]) == (len(records), digest)

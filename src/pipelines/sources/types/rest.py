@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.config.model import SourceConfig
+    from pipelines.sources.types.base import Echo
     from pipelines.spec import DatasetKind, RunContext
 
 __all__ = ["RECORD_COLUMN", "Rest"]
@@ -44,6 +45,18 @@ class Rest(SourceType):
         from pipelines.sources.rest import register_rest
 
         register_rest(spark)
+
+    def before_run(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
+    ) -> bool:
+        # A snapshot is read afresh by every run, and its bronze, silver, quarantine and what
+        # reads them recomputed: unless the endpoint serves what bronze holds already.
+        # (A stream's checkpoint keeps its offset: it reads only new records anyway.)
+        if typed_source(config, RestSource).mode != "snapshot":
+            return False
+        from pipelines.sources.rest import snapshot_unchanged
+
+        return snapshot_unchanged(spark, config, context.platform)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
