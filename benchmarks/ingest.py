@@ -5,8 +5,9 @@
 One local lakehouse session (our Spark Connect server with the ``src/conf/project.yml``
 settings, a fresh ``LAKEHOUSE_HOME`` under ``--work``) runs, alternating, ``--repeats`` times:
 
-* ``floor``: ``spark.read.option("header", True).csv(files).write.parquet(folder)``, the plain
-  read and write of the same files (every column a string) into an empty folder;
+* ``floor``: ``spark.read.option("header", True).csv(files).write.format(f).save(folder)``,
+  the plain read and write of the same files (every column a string) into an empty folder, in
+  the format ours writes (``f``: Delta, or Parquet on an engine without Delta);
 * ``ours``: the bronze dataset alone through the pipeline engine (``runner.run_once``): the
   graph registered, the run started, the CSV stream read by header name, the ingestion
   metadata and content hash added, the table written, the run followed to its end. The table
@@ -40,10 +41,10 @@ if TYPE_CHECKING:
 TABLE = f"bronze.{SOURCE_FOLDER}"
 
 
-def floor(spark: SparkSession, landing: Landing, out: Path) -> float:
+def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
     """The plain read and write; returns 0 (no flow of its own)."""
     files = str(landing.root / SOURCE_FOLDER / "*.csv")
-    spark.read.option("header", True).csv(files).write.parquet(str(out))
+    spark.read.option("header", True).csv(files).write.format(fmt).save(str(out))
     return 0.0
 
 
@@ -79,12 +80,14 @@ def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
     """Every repeat of both variants, alternating; each output counted and checked."""
     from pipelines.config import load_config
     from pipelines.local.settings import Settings
-    from pipelines.local.spark import local_session, stop_session
+    from pipelines.local.spark import local_session, stop_session, table_format
 
     home = args.work / "home"
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(home, landing.root, REPO / "src" / "conf")
-    spark = local_session(settings, load_config(settings.conf).project.local)
+    local = load_config(settings.conf).project.local
+    spark = local_session(settings, local)
+    fmt = table_format(spark, local)  # the floor writes what ours writes
     spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
     spark.read.text(str(landing.root / SOURCE_FOLDER)).count()  # warm-up: JVM, page cache
     out, results = home / "floor", []
@@ -95,12 +98,12 @@ def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
             shutil.rmtree(settings.storage, ignore_errors=True)
             shutil.rmtree(out, ignore_errors=True)
             if variant == "floor":
-                result = timed(lambda: floor(spark, landing, out))
-                rows = spark.read.parquet(str(out)).count()
+                result = timed(lambda: floor(spark, landing, out, fmt))
+                rows = spark.read.format(fmt).load(str(out)).count()
             else:
                 result = timed(lambda: ours(spark, landing, settings.storage))
                 rows = spark.read.table(TABLE).count()
-            result |= {"variant": variant, "repeat": repeat, "rows": rows}
+            result |= {"variant": variant, "repeat": repeat, "rows": rows, "format": fmt}
             print(f"  #{repeat} {variant:<6} {result['seconds']:7.1f}s (flow "
                   f"{result['flow_seconds']:.1f}s) others {result['other_cores']:.2f} cores, "
                   f"{rows:,} rows", flush=True)  # fmt: skip

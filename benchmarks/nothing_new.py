@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import re
 import secrets
@@ -33,14 +34,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from run import REPO, VENV_BIN, Job, Measurement, add_wait_options, measure, save, wait_until_quiet
-
 from pipelines.config import load_config
 from pipelines.config.model import LocalSettings
 from pipelines.demo import generate_catalog, generate_customers, generate_hotel, generate_orders_cdc
 from pipelines.demo.servers import demo_servers
 from pipelines.local.settings import Settings
 from pipelines.local.spark import start_local_session, stop_session
+from run import REPO, VENV_BIN, Job, Measurement, add_wait_options, measure, save, wait_until_quiet
 
 CONF = REPO / "src" / "conf"
 KINDS = ("full", "nothing_new")
@@ -56,10 +56,8 @@ def _parse(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
         in_profile = in_profile or line.startswith("profile (wall seconds):")
         parts = line.rsplit(maxsplit=1)
         if in_profile and len(parts) == 2 and line.startswith("  "):
-            try:
+            with contextlib.suppress(ValueError):
                 phases[f"profile: {parts[0].strip()}"] = float(parts[1])
-            except ValueError:
-                pass
     counts = {
         "up_to_date_lines": len(_UP_TO_DATE.findall(stdout)),
         "completed_flows": len(_COMPLETED.findall(stdout)),
