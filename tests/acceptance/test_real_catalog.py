@@ -39,6 +39,7 @@ def _shared_data_present() -> None:
 def test_full_catalog_gives_team_a_740_and_team_b_28(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path, lakehouse_home: Path
 ) -> None:
+    """Slow (one run, about 35 s): the whole real catalog file, the acceptance figures."""
     landing = tmp_path / "landing"
     (landing / "product_catalog").mkdir(parents=True)
     shutil.copy(CATALOG, landing / "product_catalog" / CATALOG.name)
@@ -55,6 +56,8 @@ def test_full_catalog_gives_team_a_740_and_team_b_28(
 def test_daily_extracts_are_idempotent_and_replace_their_day(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path, lakehouse_home: Path
 ) -> None:
+    """Slow (three runs, about 30 s): idempotence and a re-delivered day are about a run on
+    the tables the one before left, so the three runs share one test."""
     config = replace(config, gold=())  # bronze and silver are the subject: three runs without marts
     folder = tmp_path / "landing" / "product_catalog"
     folder.mkdir(parents=True)

@@ -239,6 +239,9 @@ def _run_pipeline(
 def bundle_runs(
     spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, PipelineRun]]:
+    """Every pipeline of the bundle through its entry point, once for the module (about 75 s:
+    the extract task, then each pipeline with the demo's servers up): the tests below assert on
+    these runs instead of running the pipelines again."""
     from pipelines.demo.servers import demo_servers
 
     root = tmp_path_factory.mktemp("bundle_runs")
@@ -447,7 +450,8 @@ def test_no_clear_pii_outside_bronze_pii(
     was redacted in bronze this failed on ``bronze.room_rates._record`` (the rates API's
     ``updated_by``) and on ``_rescued_data`` of ``bronze``, ``silver`` and
     ``quarantine.customer_feed`` (the feed's undeclared ``middle_name``). The ops records,
-    the alert and the report are made here from the bundle runs (seconds, no pipeline run).
+    the alert and the report are made here from the bundle runs (no pipeline run). Slow (about
+    35 s): it reads every row of every table outside ``bronze_pii`` and records the run.
     """
     from tests.graph.helpers import pii_leaks, tables_outside_pii, text_leaks
     from tests.ops.servers import Recorder, webhook_server

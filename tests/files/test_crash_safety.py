@@ -83,6 +83,9 @@ def _rows(spark: SparkSession, warehouse: Path | None, table: str) -> list[tuple
 
 
 def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip
+    """Slow (about 100 s): the killed run and the rerun are ``lakehouse run`` processes of
+    their own, each starting a JVM, while the clean run goes on in this session. A SIGKILL needs
+    a process to kill, and the rerun must start afresh as it would after a real crash."""
     landing = _landing(tmp_path)
     conf = file_conf(tmp_path, "orders", "events")
     throttled = _throttled(file_conf(tmp_path / "throttled", "orders", "events"))

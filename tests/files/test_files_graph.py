@@ -25,6 +25,8 @@ def _rows(spark: SparkSession, query: str) -> list[tuple[object, ...]]:
 
 
 def test_formats_drift_redelivery_and_backfill(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip
+    """Slow (two runs, about 50 s): the second run is checked on the tables the first left (a
+    drifted day, a re-delivered day, a late file for an old date), so both share one test."""
     config = load_config(file_conf(tmp_path))
     landing = tmp_path / "landing"
     write(landing / "orders" / "orders_20240102.csv", "id;customer;day\r\n1;Zoë;02/01/2024\r\n2;Al;31/02/2024\r\n", "latin-1")  # fmt: skip

@@ -37,6 +37,8 @@ def test_pii_stays_in_bronze_pii(
     pii_keys: dict[str, bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Slow (two runs, about 35 s): the second run (a new day of the feed) is checked on what
+    the first wrote to ``bronze_pii`` and bronze."""
     customers = _customers_only(config)
     landing = tmp_path / "landing"
     stats = generate_customers(landing / "customer_feed", rows_per_day=30, days=2)

@@ -49,6 +49,8 @@ def _snapshot(spark: SparkSession, table: str, columns: str) -> list[tuple[objec
 def test_generated_catalog_end_to_end_then_incremental(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path, lakehouse_home: Path
 ) -> None:
+    """Slow (four runs, about 40 s): a full run, a rerun with nothing new, an edited gold
+    model and a new day, each checked on the tables the one before left."""
     landing = tmp_path / "landing"
     folder = landing / "product_catalog"
     stats = generate_catalog(folder, rows_per_day=150, days=2)

@@ -41,6 +41,7 @@ def _rows(spark: SparkSession, query: str) -> list[tuple[object, ...]]:
 def test_quality_and_cdc_on_one_change_feed_then_a_rerun(
     spark: SparkSession, config: LakehouseConfig, tmp_path: Path, lakehouse_home: Path
 ) -> None:
+    """Slow (two runs, about 35 s): the rerun is checked on the CDC table the first run left."""
     # orders_cdc checks its brands against silver.product_catalog (a foreign key)
     orders = config.source("orders_cdc")
     only_sources = config.select(["product_catalog", "orders_cdc"])

@@ -100,6 +100,8 @@ def test_one_customer_model_from_the_feed_and_the_crm(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Slow (one run, about 40 s): two PII sources (the feed's files, the CRM table through
+    PostgreSQL), the matching entity and its mart, the whole customer model at once."""
     for name, value in crm_entity.items():
         monkeypatch.setenv(name, value)
     domain = config.select(["customer_feed", "crm_customers"])

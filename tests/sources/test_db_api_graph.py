@@ -157,6 +157,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     spark: SparkSession, crm: dict[str, str], postgres: LocalPostgres, api: DemoApi,
     conf_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
+    """Slow (four runs, about 60 s): each run is checked on what the one before left (the
+    watermark and extracts, the recorded fingerprints, the API's records), so they share one
+    test."""
     for name, value in crm.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_API_TOKEN", api.token or "")

@@ -45,6 +45,7 @@ def _rows(spark: SparkSession, sql: str) -> list[tuple[object, ...]]:
 def test_a_streamed_endpoint_is_read_incrementally(
     spark: SparkSession, conf_base: Path, tmp_path: Path
 ) -> None:
+    """Slow (three runs, about 30 s): each run reads on from the offset the one before kept."""
     with demo_api(rate_records(10)) as api:
         for name, (path, records, pagination) in STYLES.items():
             text = SOURCE.format(name=name, url=api.base_url + path, path=records, pagination=pagination)  # fmt: skip

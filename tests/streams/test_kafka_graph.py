@@ -79,6 +79,8 @@ def _committed_offsets(storage: Path) -> dict[str, int]:
 def test_kafka_source_end_to_end(
     spark: SparkSession, kafka: LocalKafka, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Slow (four runs, about 45 s): the offsets, a rerun with nothing new and the full
+    refresh are about what the run before left, so the runs share one test."""
     monkeypatch.setenv(SECRET, kafka.bootstrap_servers)
     config = _config(tmp_path)
     assert kafka.produce(spark, TOPIC, BOOKING_EVENTS) == 19
