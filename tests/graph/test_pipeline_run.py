@@ -14,7 +14,9 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.demo import generate_catalog
 from pipelines.errors import PipelineRunError
+from pipelines.local.checkpoints import committed_files
 from pipelines.ops.history import bind
+from pipelines.sources.file_inspect import ingested_files
 from tests.graph.helpers import run
 from tests.graph.oracle import expected_from
 
@@ -70,6 +72,11 @@ def test_generated_catalog_end_to_end_then_incremental(
         ("rule:year_release_plausible", 2), ("unparseable_row", 2),
     ]  # fmt: skip
     silver_before = _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file")
+    # The drift check takes what bronze ingested from the stream's checkpoint: the files the
+    # table holds rows of.
+    storage = (lakehouse_home / "pipeline_storage").as_uri()
+    ingested = committed_files(storage, "bronze.product_catalog")
+    assert ingested == ingested_files(spark, "bronze.product_catalog") == set(folder.glob("*.csv"))
     # Every table of the run and every ops table is Delta, as on Databricks.
     stored = [*config.datasets, "ops.pipeline_runs", "ops.flow_metrics", "ops.quality_metrics"]
     formats = {t: spark.sql(f"DESCRIBE DETAIL {t}").collect()[0]["format"] for t in stored}
@@ -123,6 +130,7 @@ def test_generated_catalog_end_to_end_then_incremental(
         expected.team_a,
         expected.team_b,
     )
+    assert committed_files(storage, "bronze.product_catalog") == set(folder.glob("*.csv"))
     runs = spark.sql(
         "SELECT _run_id, count(*) FROM bronze.product_catalog GROUP BY 1 ORDER BY 2"
     ).collect()

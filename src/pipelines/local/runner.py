@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
@@ -22,6 +22,7 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.local.causes import LogTail, with_cause
+from pipelines.local.checkpoints import checkpoint_dir
 from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
@@ -119,7 +120,7 @@ def run_pipeline(
         _begin(spark, config, context, stored, storage_root, markers, timed, full_refresh)
         # File sources: drift of files not ingested yet (recorded; may evolve or fail a source).
         with timed("schema drift check"):
-            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new)  # fmt: skip # noqa: E501
+            config = prepare_file_sources(spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format, nothing_new=nothing_new, storage_root=storage_root)  # fmt: skip # noqa: E501
         specs = build_graph(config, context)
         prints = fingerprints(config, specs)
         with timed("prepare sources"):
@@ -475,17 +476,14 @@ def _drop(spark: SparkSession, tables: Sequence[str], storage_root: str) -> None
     (The local engine's own full refresh of a selected streaming table rotates its
     checkpoint but leaves the table's rows in place, so we reset explicitly.)
     """
-    storage = urlparse(storage_root)
-    if storage.scheme != "file":
+    if urlparse(storage_root).scheme != "file":
         raise LakehouseError(
             f"dropping a table needs its checkpoint on a local storage root (a full refresh, "
             f"an arrival that yields), got {storage_root}"
         )
     for name in tables:
         spark.sql(f"DROP TABLE IF EXISTS {name}")
-        schema, table = name.split(".")
-        checkpoint = Path(unquote(storage.path)) / "_checkpoints" / "spark_catalog" / schema / table
-        shutil.rmtree(checkpoint, ignore_errors=True)
+        shutil.rmtree(cast("Path", checkpoint_dir(storage_root, name)), ignore_errors=True)
 
 
 def run_once(

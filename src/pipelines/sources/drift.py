@@ -27,6 +27,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
 from pipelines.config.pii import PiiSpec
 from pipelines.errors import PipelineRunError
+from pipelines.local.checkpoints import committed_files
 from pipelines.ops import append_rows
 from pipelines.sources.file_inspect import (
     FileShape,
@@ -185,9 +186,12 @@ def apply_schema_drift(
     landing_root: str,
     table_format: str | None = "delta",
     nothing_new: set[str] | None = None,
+    storage_root: str | None = None,
 ) -> LakehouseConfig:
     """Check the files each file source (and each undeclared arrival) has not ingested yet;
-    record and apply the policy.
+    record and apply the policy. What each has ingested comes from its stream's checkpoint
+    under ``storage_root`` where that says (``pipelines.local.checkpoints``), else from its
+    bronze table.
 
     Returns the config the run uses (``evolve`` sources with their new columns). The bronze
     tables of file sources with no file left to ingest are added to ``nothing_new`` (when
@@ -198,7 +202,13 @@ def apply_schema_drift(
     """
     failed: dict[str, str] = {}
     files = [s for s in (*config.sources, *config.arrivals) if isinstance(s.source, FileSource)]
-    ingested = ingested_files_of(spark, [s.bronze_table for s in files])  # one job for all
+    logged = {
+        s.bronze_table: found
+        for s in files
+        if storage_root and (found := committed_files(storage_root, s.bronze_table)) is not None
+    }
+    asked = [s.bronze_table for s in files if s.bronze_table not in logged]
+    ingested = logged | ingested_files_of(spark, asked)  # one job for all the others
     check = partial(
         _checked, spark, run_id, landing_root, table_format, nothing_new, failed, ingested
     )

@@ -43,6 +43,7 @@ def prepare_file_sources(
     landing_root: str,
     table_format: str | None = "delta",
     nothing_new: set[str] | None = None,
+    storage_root: str | None = None,
 ) -> LakehouseConfig:
     """Check drift (see ``pipelines.sources.drift``); returns the config the run uses and adds
     the file sources with no new file to ``nothing_new``.
@@ -52,7 +53,7 @@ def prepare_file_sources(
     """
     return apply_schema_drift(
         spark, config, run_id=run_id, landing_root=landing_root, table_format=table_format,
-        nothing_new=nothing_new,
+        nothing_new=nothing_new, storage_root=storage_root,
     )  # fmt: skip
 
 
