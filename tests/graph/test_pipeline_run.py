@@ -14,8 +14,8 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.demo import generate_catalog
 from pipelines.errors import PipelineRunError
-from pipelines.local.checkpoints import committed_files
 from pipelines.ops.history import bind
+from pipelines.sources.checkpoints import committed_files
 from pipelines.sources.file_inspect import ingested_files
 from tests.graph.helpers import run
 from tests.graph.oracle import expected_from

@@ -1,4 +1,4 @@
-"""What a file stream's checkpoint says it ingested (``pipelines.local.checkpoints``): the files
+"""What a file stream's checkpoint says it ingested (``pipelines.sources.checkpoints``): the files
 of committed batches only, compacted logs included, and None whenever it cannot be certain.
 (``tests/graph/test_pipeline_run.py`` compares it with the bronze table on a real checkpoint.)"""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipelines.local.checkpoints import checkpoint_dir, committed_files
+from pipelines.sources.checkpoints import checkpoint_dir, committed_files
 
 TABLE = "bronze.orders"
 

@@ -22,7 +22,6 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.local.causes import LogTail, with_cause
-from pipelines.local.checkpoints import checkpoint_dir
 from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
@@ -35,6 +34,7 @@ from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
 from pipelines.pii.keys import resolve_source_keys
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
+from pipelines.sources.checkpoints import checkpoint_dir
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,

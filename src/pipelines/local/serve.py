@@ -43,7 +43,7 @@ from pipelines.config.model import AccessConfig, LocalSettings
 from pipelines.errors import LakehouseError
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
-from pipelines.local.spark import spark_confs
+from pipelines.local.spark import classic_context, spark_confs
 from pipelines.local.warm import WarmServer, publish, withdraw
 
 if TYPE_CHECKING:
@@ -223,10 +223,10 @@ def start_endpoint(
     home.mkdir(parents=True)
     connect = (free_port(), secrets.token_urlsafe(24))
 
-    from pyspark import SparkConf, SparkContext
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
-    context = SparkContext.getOrCreate(
+    context = classic_context(
         SparkConf().setAll(list(serve_confs(settings, local, port, home, connect).items()))
     )
     spark = SparkSession(context)

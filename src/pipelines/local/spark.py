@@ -31,10 +31,12 @@ from pipelines.local.settings import Settings
 from pipelines.local.warm import WarmServer, publish, withdraw
 
 if TYPE_CHECKING:
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
 __all__ = [
     "StartingSession",
+    "classic_context",
     "delta_confs",
     "local_jars",
     "local_session",
@@ -222,16 +224,11 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     # Imported here, before the thread starts: a module imported by two threads at once can
     # come out half-initialised.
     import pyspark
-    from pyspark import SparkConf, SparkContext
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession as ClassicSession
 
     settings.logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    # Inherited from a parent process that is itself a Spark Connect client (a notebook, a
-    # script, a benchmark starting `lakehouse run`), this flag makes pyspark refuse to create
-    # the server's classic context (CONTEXT_UNAVAILABLE_FOR_REMOTE_CLIENT); the session
-    # sets it again once the server is up (``StartingSession.session``).
-    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     # A token from the environment is the user's own: never written to a state file.
     drawn = None
     if "SPARK_CONNECT_AUTHENTICATE_TOKEN" not in os.environ:
@@ -247,12 +244,27 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     conf = SparkConf().setAll(list(confs.items()))
 
     def start() -> int:
-        ClassicSession(SparkContext.getOrCreate(conf))
+        ClassicSession(classic_context(conf))
         _publish(settings, WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time()))
         return port
 
     _STARTING = StartingSession(start)
     return _STARTING
+
+
+def classic_context(conf: SparkConf) -> SparkContext:
+    """``SparkContext.getOrCreate(conf)``: the JVM of a server this process starts.
+
+    Inherited from a parent process that is itself a Spark Connect client (a notebook, a
+    script, a benchmark starting ``lakehouse run``), ``SPARK_CONNECT_MODE_ENABLED`` makes
+    pyspark refuse to create it (CONTEXT_UNAVAILABLE_FOR_REMOTE_CLIENT): it goes, and this
+    process's own client session sets it again once the server is up
+    (``StartingSession.session``).
+    """
+    from pyspark import SparkContext
+
+    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+    return SparkContext.getOrCreate(conf)
 
 
 def _publish(settings: Settings, server: WarmServer) -> None:

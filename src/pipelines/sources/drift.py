@@ -27,8 +27,8 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import Column, FileSource, SourceConfig
 from pipelines.config.pii import PiiSpec
 from pipelines.errors import PipelineRunError
-from pipelines.local.checkpoints import committed_files
 from pipelines.ops import append_rows
+from pipelines.sources.checkpoints import committed_files
 from pipelines.sources.file_inspect import (
     FileShape,
     ingested_files_of,
@@ -190,7 +190,7 @@ def apply_schema_drift(
 ) -> LakehouseConfig:
     """Check the files each file source (and each undeclared arrival) has not ingested yet;
     record and apply the policy. What each has ingested comes from its stream's checkpoint
-    under ``storage_root`` where that says (``pipelines.local.checkpoints``), else from its
+    under ``storage_root`` where that says (``pipelines.sources.checkpoints``), else from its
     bronze table.
 
     Returns the config the run uses (``evolve`` sources with their new columns). The bronze
