@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import os
 import re
 import secrets
@@ -40,29 +39,31 @@ from pipelines.demo import generate_catalog, generate_customers, generate_hotel,
 from pipelines.demo.servers import demo_servers
 from pipelines.local.settings import Settings
 from pipelines.local.spark import start_local_session, stop_session
-from run import REPO, VENV_BIN, Job, Measurement, add_wait_options, measure, save, wait_until_quiet
+from run import (
+    REPO,
+    UP_TO_DATE_LINE,
+    VENV_BIN,
+    Job,
+    Measurement,
+    add_wait_options,
+    measure,
+    parse_profile,
+    save,
+    wait_until_quiet,
+)
 
 CONF = REPO / "src" / "conf"
 KINDS = ("full", "nothing_new")
 _COMPLETED = re.compile(r"^  ok \S+\s+completed\s+[\d.]+s$", re.MULTILINE)
-_UP_TO_DATE = re.compile(r"^   = \S.* up to date: ", re.MULTILINE)
 
 
 def _parse(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
-    """The profile's steps, and the datasets up to date (``nothing_new``) or not."""
-    phases: dict[str, float] = {}
-    in_profile = False
-    for line in stdout.splitlines():
-        in_profile = in_profile or line.startswith("profile (wall seconds):")
-        parts = line.rsplit(maxsplit=1)
-        if in_profile and len(parts) == 2 and line.startswith("  "):
-            with contextlib.suppress(ValueError):
-                phases[f"profile: {parts[0].strip()}"] = float(parts[1])
+    """The profile's steps, and how many datasets were left up to date or recomputed."""
     counts = {
-        "up_to_date_lines": len(_UP_TO_DATE.findall(stdout)),
+        "up_to_date_lines": len(UP_TO_DATE_LINE.findall(stdout)),
         "completed_flows": len(_COMPLETED.findall(stdout)),
     }
-    return counts, phases, ""
+    return counts, parse_profile(stdout), ""
 
 
 def _job(home: Path, landing: Path, kind: str) -> Job:

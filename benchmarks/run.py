@@ -48,7 +48,7 @@ COUNT_KEYS = ("bronze", "silver", "quarantine", "team_a", "team_b")
 _OURS_COUNT = re.compile(r"^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 _OURS_FLOW = re.compile(r"^\s+\S+ (\S+)\s+(\w+)\s+([\d.]+)s")
 _OURS_TOTAL = re.compile(r"completed in ([\d.]+)s")
-_OURS_UP_TO_DATE = re.compile(r"^   = \S.* up to date: ", re.MULTILINE)
+UP_TO_DATE_LINE = re.compile(r"^   = \S.* up to date: ", re.MULTILINE)
 _PROFILE_STEP = re.compile(r"^  (\S.*?|\s+\S.*?)\s+([\d.]+)$")
 GIB = 1024**3
 
@@ -109,6 +109,23 @@ def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
     names = {"gold.team_a_products_with_image": "team_a"}
     names["gold.team_b_samsung_after_2000_without_image"] = "team_b"
     counts: dict[str, int] = {}
+    phases = parse_profile(stdout)
+    for line in stdout.splitlines():
+        if match := _OURS_COUNT.match(line):
+            table = f"{match[1]}.{match[2]}"
+            counts[names.get(table, match[1])] = int(match[3].replace(",", ""))
+        elif (match := _OURS_FLOW.match(line)) and match[2] == "completed":
+            phases[match[1]] = float(match[3])
+        elif match := _OURS_TOTAL.search(line):
+            phases["run_pipeline"] = float(match[1])
+    if not counts and UP_TO_DATE_LINE.search(stdout):
+        return counts, phases, ""  # a run with nothing new counts nothing: no summary table
+    return counts, phases, "" if len(counts) == len(COUNT_KEYS) else "no summary table"
+
+
+def parse_profile(stdout: str) -> dict[str, float]:
+    """The steps ``lakehouse run --profile`` printed (``profile: <step>`` -> seconds, summed
+    over repeated steps such as an incremental run's two registrations)."""
     phases: dict[str, float] = {}
     profile = False
     for line in stdout.splitlines():
@@ -116,16 +133,7 @@ def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
         if profile and (match := _PROFILE_STEP.match(line)):
             key = f"profile: {match[1].strip()}"
             phases[key] = round(phases.get(key, 0.0) + float(match[2]), 2)
-        elif match := _OURS_COUNT.match(line):
-            table = f"{match[1]}.{match[2]}"
-            counts[names.get(table, match[1])] = int(match[3].replace(",", ""))
-        elif (match := _OURS_FLOW.match(line)) and match[2] == "completed":
-            phases[match[1]] = float(match[3])
-        elif match := _OURS_TOTAL.search(line):
-            phases["run_pipeline"] = float(match[1])
-    if not counts and _OURS_UP_TO_DATE.search(stdout):
-        return counts, phases, ""  # a run with nothing new counts nothing: no summary table
-    return counts, phases, "" if len(counts) == len(COUNT_KEYS) else "no summary table"
+    return phases
 
 
 def parse_result_line(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:

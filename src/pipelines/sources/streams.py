@@ -131,17 +131,17 @@ def no_new_messages(spark: SparkSession, bronze: str, options: Mapping[str, str]
     or no row yet, a partition the table has never seen (the read then refuses the offsets),
     or a broker that does not answer.
     """
-    if not spark.catalog.tableExists(bronze):
-        return False
     topic = options.get("subscribe")
-    seen = spark.sql(
-        f"SELECT _kafka_partition, max(_kafka_offset) FROM {bronze} GROUP BY 1"
-    ).collect()
-    if not seen or not topic:
+    if not topic or not spark.catalog.tableExists(bronze):
         return False
-    after = json.dumps({topic: {str(partition): last + 1 for partition, last in seen}})
     probe = {k: v for k, v in options.items() if k not in {"startingOffsets", "maxOffsetsPerTrigger"}}  # fmt: skip # noqa: E501
     try:
+        seen = spark.sql(
+            f"SELECT _kafka_partition, max(_kafka_offset) FROM {bronze} GROUP BY 1"
+        ).collect()
+        if not seen:
+            return False
+        after = json.dumps({topic: {str(partition): last + 1 for partition, last in seen}})
         newer = (
             spark.read.format("kafka").options(**probe)
             .option("startingOffsets", after).option("endingOffsets", "latest")

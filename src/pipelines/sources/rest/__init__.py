@@ -130,16 +130,16 @@ def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: str 
         return False
     source = typed_source(config, RestSource)
     columns = [c.name for c in config.columns]
-    try:
-        rows = read_pages(rest_request(source, platform), columns, secret_headers(source, platform))
-        records = sorted(row[len(columns)] or "" for row in rows)
-    except Exception:  # not certain: the graph reads the endpoint and says what went wrong
-        return False
     # Sorted the same way on both sides: Spark compares strings by their UTF-8 bytes, which
     # orders them as Python orders code points.
     records_sorted = f"array_sort(collect_list(coalesce({RECORD_COLUMN}, '')))"
-    stored = spark.sql(
-        f"SELECT count(*), sha2(array_join({records_sorted}, '\\n'), 256) FROM {table}"
-    ).collect()[0]
+    try:
+        rows = read_pages(rest_request(source, platform), columns, secret_headers(source, platform))
+        records = sorted(row[len(columns)] or "" for row in rows)
+        stored = spark.sql(
+            f"SELECT count(*), sha2(array_join({records_sorted}, '\\n'), 256) FROM {table}"
+        ).collect()[0]
+    except Exception:  # not certain: the graph reads the endpoint and says what went wrong
+        return False
     digest = hashlib.sha256("\n".join(records).encode()).hexdigest()
     return (stored[0], stored[1]) == (len(records), digest)
