@@ -47,22 +47,24 @@ REPO = Path(__file__).resolve().parent.parent
 FIRST_DAY = date(2021, 4, 3)  # generate_catalog's default start
 
 
-def new_file(work: Path, landing: Landing, pct: float) -> tuple[Path, int]:
-    """A catalog file dated the day after the landing's last file, ``pct``% of its rows."""
-    rows = math.ceil(landing.rows * pct / 100)
+def new_file(work: Path, landing: Landing, pct: float, fixed: int | None) -> tuple[Path, int]:
+    """A catalog file dated the day after the landing's last file: ``fixed`` rows, or ``pct``%
+    of the landing's rows (``--new-rows`` keeps the increment the same across history sizes)."""
+    rows = fixed if fixed is not None else math.ceil(landing.rows * pct / 100)
     start = FIRST_DAY + timedelta(days=landing.days)
     stats = generate_catalog(work / "new", rows_per_day=rows, days=1, start=start, seed=11)
     return stats.files[0], stats.rows
 
 
-def run(args: argparse.Namespace, landing: Landing) -> list[Measurement]:
-    """Every repeat: a full run, then an incremental run after the new file landed."""
+def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], int]:
+    """Every repeat: a full run, then an incremental run after the new file landed; the
+    measurements and the new file's rows."""
     local = load_config(REPO / "src" / "conf").project.local
     conf = conf_dir(args.work, SparkSettings(local.shuffle_partitions, local.driver_memory))
-    extra, extra_rows = new_file(args.work, landing, args.new_pct)
+    extra, extra_rows = new_file(args.work, landing, args.new_pct, args.new_rows)
     target = landing.root / SOURCE_FOLDER / extra.name
     home, results = args.work / "home", []
-    print(f"new file {extra.name}: {extra_rows:,} rows ({args.new_pct}%)")
+    print(f"new file {extra.name}: {extra_rows:,} rows ({100 * extra_rows / landing.rows:.2f}%)")
     for repeat in range(1, args.repeats + 1):
         target.unlink(missing_ok=True)
         kinds = (("full", landing.rows), ("incremental", landing.rows + extra_rows),
@@ -83,14 +85,14 @@ def run(args: argparse.Namespace, landing: Landing) -> list[Measurement]:
             results.append(result)
     target.unlink(missing_ok=True)
     shutil.rmtree(home, ignore_errors=True)
-    return results
+    return results, extra_rows
 
 
-def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
+def summary(results: list[Measurement], landing: Landing, new_rows: int) -> str:
     """Markdown: median wall and CPU time of each kind of run, the ratio."""
     lines = [
-        f"\n### Incremental run (+{pct}% rows in a new dated file) against the full run, "
-        f"{landing.rows:,} rows\n",
+        f"\n### Incremental run (+{new_rows:,} rows in a new dated file) against the full run, "
+        f"{landing.rows:,} rows of history\n",
         "| run | median wall s | median CPU s | runs: wall s (others' cores) | ok |",
         "|---|---:|---:|---|---|",
     ]
@@ -112,11 +114,12 @@ def summary(results: list[Measurement], landing: Landing, pct: float) -> str:
 def main() -> None:
     parser = bench_parser(__doc__.splitlines()[0], "incremental")
     parser.add_argument("--new-pct", type=float, default=1.0, help="rows of the new file, %%")
+    parser.add_argument("--new-rows", type=int, help="rows of the new file (instead of --new-pct)")
     parser.add_argument("--timeout", type=float, default=1800, help="per run, seconds")
     args = parser.parse_args()
     landing = bench_landing(args)
-    results = run(args, landing)
-    text = summary(results, landing, args.new_pct)
+    results, new_rows = run(args, landing)
+    text = summary(results, landing, new_rows)
     print(text)
     document = {"landings": {args.rows: landing}, "results": [asdict(m) for m in results]}
     save(args.out, "incremental", document, text)
