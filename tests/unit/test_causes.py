@@ -44,3 +44,32 @@ def test_the_tail_reads_only_what_the_run_wrote(tmp_path: Path) -> None:
         out.write(LOG)
     assert root_cause(ERROR, tail.text()) == "IllegalArgumentException: Delimiter cannot be empty"
     assert LogTail(None).text() == ""
+
+
+def _failed_read(path: str, cause: str, at: str) -> str:
+    return (
+        f"{at} ERROR org.apache.spark.executor.Executor: Exception in task 0.0\n"
+        f"org.apache.spark.SparkException: [FAILED_READ_FILE.NO_HINT] Encountered error while "
+        f"reading file {path}. SQLSTATE: KD001\n"
+        "\tat org.apache.spark.sql.errors.QueryExecutionErrors$.cannotReadFilesError(x.scala:1)\n"
+        f"Caused by: {cause}\n"
+    )
+
+
+def test_two_flows_failing_with_one_error_class_keep_their_own_causes() -> None:
+    # Two sources' files fail in one run: the same error class, different files and causes.
+    log = _failed_read("file:///l/a.tsv", "java.lang.IllegalArgumentException: Delimiter cannot be empty", "2026-12-05T01:00:00,000")  # fmt: skip
+    log += _failed_read("file:///l/b.csv", "java.io.EOFException: Unexpected end of input stream", "2026-12-05T01:00:01,000")  # fmt: skip
+    error_a = "Error: [FAILED_READ_FILE.NO_HINT] Encountered error while reading file file:///l/a.tsv. SQLSTATE: KD001"  # fmt: skip
+    error_b = error_a.replace("a.tsv", "b.csv")
+    assert root_cause(error_a, log) == "IllegalArgumentException: Delimiter cannot be empty"
+    assert root_cause(error_b, log) == "EOFException: Unexpected end of input stream"
+    # Only the class matches (the engine said it another way): one cause in the log is that
+    # cause; two different ones are not known, and nothing is added.
+    other = "Error: [FAILED_READ_FILE.NO_HINT] a file could not be read"
+    assert root_cause(other, _failed_read("file:///l/a.tsv", "java.io.IOException: disk", "2026-12-05T01:00:00,000")) == "IOException: disk"  # fmt: skip
+    assert root_cause(other, log) is None
+    assert with_cause(other, log) == other
+    # The same failure retried: its traces agree, so the cause is known.
+    retried = log.replace("file:///l/b.csv", "file:///l/a.tsv").replace("java.io.EOFException: Unexpected end of input stream", "java.lang.IllegalArgumentException: Delimiter cannot be empty")  # fmt: skip
+    assert root_cause(other, retried) == "IllegalArgumentException: Delimiter cannot be empty"

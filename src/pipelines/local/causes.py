@@ -26,26 +26,49 @@ _ERROR_CLASS = re.compile(r"\[([A-Z_]+(?:\.[A-Z_]+)*)\]")
 
 
 def root_cause(error: str, log: str) -> str | None:
-    """The innermost ``Caused by:`` (``Class: message``, package left out) of the last stack
-    trace in ``log`` that carries ``error``'s first line (or its ``[ERROR_CLASS]``) and has a
-    cause (the engine repeats the error on lines without one)."""
+    """The innermost ``Caused by:`` (``Class: message``, package left out) of the stack traces
+    in ``log`` that carry ``error``'s first line, or, when none does, its ``[ERROR_CLASS]``;
+    only traces with a cause count (the engine repeats the error on lines without one).
+
+    Two flows can fail with the same error class at once (two unreadable files): their traces
+    are told apart by the rest of the first line (the file's path). When the traces that carry
+    the error still have different causes, the cause is not known: None, never a guess.
+    """
     first = error.strip().splitlines()[0] if error.strip() else ""
+    for needle in _needles(first):
+        causes = _trace_causes(needle, log)
+        if causes:
+            return causes[-1] if len(set(causes)) == 1 else None
+    return None
+
+
+def _needles(first: str) -> list[str]:
+    """What a trace of the error carries, most specific first: the message from its error
+    class on (the log has no "Error: " prefix; SQLSTATE left out), then the class alone."""
     named = _ERROR_CLASS.search(first)
-    needle = named.group(0) if named else first[:120]
-    if not needle:
-        return None
-    cause = None
-    inside = False
+    if named is None:
+        return [first[:120]] if first else []
+    specific = first[named.start() :].split(" SQLSTATE", 1)[0][:200].strip()
+    return list(dict.fromkeys([specific, named.group(0)]))
+
+
+def _trace_causes(needle: str, log: str) -> list[str]:
+    """The innermost cause of each trace in ``log`` that carries ``needle``, in log order."""
+    causes: list[str] = []
+    cause, inside = None, False
     for line in log.splitlines():
-        if _ENTRY.match(line):
-            inside = False
-        if needle in line and "Caused by:" not in line:
-            inside = True  # a trace of the error (or a line that repeats it, no trace)
+        carries = needle in line and "Caused by:" not in line
+        if _ENTRY.match(line) or carries:  # a new log entry, or the error's own line: a trace
+            if cause is not None:
+                causes.append(cause)
+            cause, inside = None, carries
             continue
         match = _CAUSED_BY.match(line.strip()) if inside else None
         if match:
             cause = f"{match.group(1)}: {match.group(2).strip()}"
-    return cause
+    if cause is not None:
+        causes.append(cause)
+    return causes
 
 
 def with_cause(error: str, log: str) -> str:
