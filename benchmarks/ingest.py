@@ -14,7 +14,19 @@ settings, a fresh ``LAKEHOUSE_HOME`` under ``--work``) runs, alternating, ``--re
   and its checkpoint are dropped first, so every repeat is a first load. (The runner's pre-
   and post-run steps are not part of an ingest: ``run.py`` measures whole runs.)
 
-Both run in the same JVM, after one warm-up read of the files, so start-up is out of both.
+``--variants`` adds the steps between the two (``--variants floor stream reader metadata
+hashed ours``), each a stream of the same files into an empty Delta folder (``availableNow``),
+so that the gap splits into what each step adds:
+
+* ``stream``: the floor as a stream (``readStream.csv``, every column a string): the engine's
+  micro-batch and commit protocol;
+* ``reader``: our CSV reader (``read_source``): the contract's columns by header name, the
+  corrupt-record column, the file's path and modification time;
+* ``metadata``: bronze's rows without the content hash (``_content_hash`` dropped, so Spark
+  prunes it): the file date, ingest time and run id;
+* ``hashed``: bronze's rows as the flow writes them (``pipelines.layers.bronze``).
+
+All run in the same JVM, after one warm-up read of the files, so start-up is out of all.
 Each step's output is counted afterwards (not timed) and must equal the generated rows.
 Prints the ratio ours / floor of the median wall times, with the bronze flow's own time (from
 the pipeline events), and writes every measurement to ``benchmarks/results/ingest-<time>.json``.
@@ -28,6 +40,7 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +49,11 @@ from proctree import busy_cpu_seconds, tree_cpu_seconds
 from run import REPO, bench_landing, bench_parser, save, wait_until_quiet
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 TABLE = f"bronze.{SOURCE_FOLDER}"
+LADDER = ("floor", "stream", "reader", "metadata", "hashed", "ours")
+"""Every variant, in the order each adds a step to the one before."""
 
 
 def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
@@ -46,6 +61,57 @@ def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
     files = str(landing.root / SOURCE_FOLDER / "*.csv")
     spark.read.option("header", True).csv(files).write.format(fmt).save(str(out))
     return 0.0
+
+
+def _context() -> Any:
+    from pipelines.graph import RunContext
+    from pipelines.ops.record import new_run_id
+
+    return RunContext(run_id=new_run_id(), landing_root="")
+
+
+def _source() -> Any:
+    from pipelines.config import load_config
+
+    return load_config(REPO / "src" / "conf").select([SOURCE_FOLDER]).sources[0]
+
+
+def _stream(frame: DataFrame, out: Path) -> float:
+    """Write the stream ``frame`` into the Delta folder ``out`` until its input ends."""
+    query = (
+        frame.writeStream.format("delta")
+        .option("checkpointLocation", str(out.with_name(out.name + "_checkpoint")))
+        .trigger(availableNow=True)
+        .start(str(out))
+    )
+    query.awaitTermination()
+    return 0.0
+
+
+def stream(spark: SparkSession, landing: Landing, out: Path) -> float:
+    """The floor as a stream: the same read, every column a string, the engine's commits."""
+    files = str(landing.root / SOURCE_FOLDER)
+    names = [c.name for c in _source().columns]
+    schema = ", ".join(f"`{n}` STRING" for n in names)
+    frame = spark.readStream.option("header", True).schema(schema).csv(files)
+    return _stream(frame, out)
+
+
+def reader(spark: SparkSession, landing: Landing, out: Path) -> float:
+    """Our CSV reader alone (the source type's stream)."""
+    from pipelines.sources import read_source
+
+    context = _context().model_copy(update={"landing_root": landing.root.as_uri()})
+    return _stream(read_source(spark, _source(), context), out)
+
+
+def metadata(spark: SparkSession, landing: Landing, out: Path, *, hashed: bool = False) -> float:
+    """Bronze's rows (``pipelines.layers.bronze``), with or without the content hash."""
+    from pipelines.layers.bronze import _ingested
+
+    context = _context().model_copy(update={"landing_root": landing.root.as_uri()})
+    rows = _ingested(spark, _source(), context)
+    return _stream(rows if hashed else rows.drop("_content_hash"), out)
 
 
 def ours(spark: SparkSession, landing: Landing, storage: Path) -> float:
@@ -65,7 +131,7 @@ def ours(spark: SparkSession, landing: Landing, storage: Path) -> float:
     return flow.seconds
 
 
-def timed(step: Callable[[], float]) -> dict[str, float]:
+def timed(step: Callable[[], float]) -> dict[str, Any]:
     """Wall seconds of ``step``, its flow seconds, and the cores others used meanwhile."""
     busy, own, started = busy_cpu_seconds(), tree_cpu_seconds(os.getpid()), time.perf_counter()
     flow = step()
@@ -92,17 +158,25 @@ def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
     spark.read.text(str(landing.root / SOURCE_FOLDER)).count()  # warm-up: JVM, page cache
     out, results = home / "floor", []
     for repeat in range(1, args.repeats + 1):
-        for variant in ("floor", "ours"):
+        for variant in args.variants:
             wait_until_quiet(args.quiet, args.quiet_wait)
             spark.sql(f"DROP TABLE IF EXISTS {TABLE}")
             shutil.rmtree(settings.storage, ignore_errors=True)
             shutil.rmtree(out, ignore_errors=True)
-            if variant == "floor":
-                result = timed(lambda: floor(spark, landing, out, fmt))
-                rows = spark.read.format(fmt).load(str(out)).count()
-            else:
+            shutil.rmtree(out.with_name(out.name + "_checkpoint"), ignore_errors=True)
+            if variant == "ours":
                 result = timed(lambda: ours(spark, landing, settings.storage))
                 rows = spark.read.table(TABLE).count()
+            else:
+                steps: dict[str, Callable[[], float]] = {
+                    "floor": partial(floor, spark, landing, out, fmt),
+                    "stream": partial(stream, spark, landing, out),
+                    "reader": partial(reader, spark, landing, out),
+                    "metadata": partial(metadata, spark, landing, out),
+                    "hashed": partial(metadata, spark, landing, out, hashed=True),
+                }
+                result = timed(steps[variant])
+                rows = spark.read.format(fmt).load(str(out)).count()
             result |= {"variant": variant, "repeat": repeat, "rows": rows, "format": fmt}
             print(f"  #{repeat} {variant:<6} {result['seconds']:7.1f}s (flow "
                   f"{result['flow_seconds']:.1f}s) others {result['other_cores']:.2f} cores, "
@@ -124,16 +198,19 @@ def summary(results: list[dict[str, Any]], landing: Landing) -> str:
     lines = [
         f"\n### Bronze ingest, {landing.rows:,} rows ({landing.bytes / 1e9:.2f} GB of CSV, "
         f"{landing.days} files)\n",
-        "| variant | median wall s | runs: wall s (others' cores) |",
-        "|---|---:|---|",
+        "| variant | median wall s | / floor | runs: wall s (others' cores) |",
+        "|---|---:|---:|---|",
     ]
-    for variant in ("floor", "ours"):
+    variants = [v for v in LADDER if any(r["variant"] == v for r in results)]
+    for variant in variants:
         raw = ", ".join(
             f"{r['seconds']:.1f} ({r['other_cores']:.2f})"
             for r in results
             if r["variant"] == variant
         )
-        lines.append(f"| {variant} | {statistics.median(runs(variant)):.1f} | {raw} |")
+        median = statistics.median(runs(variant))
+        ratio = median / statistics.median(runs("floor"))
+        lines.append(f"| {variant} | {median:.1f} | {ratio:.2f}x | {raw} |")
     ratio = statistics.median(runs("ours")) / statistics.median(runs("floor"))
     flow = statistics.median(runs("ours", "flow_seconds"))
     lines.append(f"\nours / floor: **{ratio:.2f}x** (ours' bronze flow alone: {flow:.1f} s median)")
@@ -141,7 +218,10 @@ def summary(results: list[dict[str, Any]], landing: Landing) -> str:
 
 
 def main() -> None:
-    args = bench_parser(__doc__.splitlines()[0], "ingest").parse_args()
+    parser = bench_parser(__doc__.splitlines()[0], "ingest")
+    parser.add_argument("--variants", nargs="+", choices=LADDER, default=["floor", "ours"],
+                        help="what to run, in this order (the ratios need floor)")  # fmt: skip
+    args = parser.parse_args()
     landing = bench_landing(args)
     results = run(args, landing)
     text = summary(results, landing)
