@@ -135,6 +135,26 @@ def test_generated_catalog_end_to_end_then_incremental(
         "SELECT _run_id, count(*) FROM bronze.product_catalog GROUP BY 1 ORDER BY 2"
     ).collect()
     assert [(r[0], r[1]) for r in runs] == [(second.run_id, 155), (result.run_id, stats.rows)]
+    # The reconciliation counts each delivered file's records once: the first run counted the
+    # first two files, the reruns none, the last run the new file only (ops.file_records).
+    counted = spark.sql(
+        bind(
+            "SELECT run_id, file, records FROM ops.file_records "
+            "WHERE run_id IN (:a, :b, :c, :d) ORDER BY file",
+            {"a": result.run_id, "b": again.run_id, "c": edited.run_id, "d": second.run_id},
+        )
+    ).collect()
+    assert [tuple(r) for r in counted] == [
+        *[(result.run_id, str(f), expected_from([f]).rows) for f in sorted(stats.files)],
+        (second.run_id, str(folder / new_file.name), 155),
+    ]
+    read = spark.sql(
+        bind(
+            "SELECT rows_read, balanced FROM ops.reconciliation WHERE run_id = :run_id",
+            {"run_id": second.run_id},
+        )
+    ).collect()
+    assert [tuple(r) for r in read] == [(stats.rows + 155, True)]
 
 
 def test_failing_dataset_is_named(

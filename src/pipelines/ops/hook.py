@@ -22,6 +22,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
+from pipelines.ops.file_records import FileCounts
 from pipelines.ops.measure import measure
 from pipelines.ops.quality import QualityMetric
 from pipelines.ops.reconcile import reconcilable, reconcile_source
@@ -165,13 +166,17 @@ def _reconcile(
     counts: RunCounts | None = None,
 ) -> int:
     totals = counts.values if counts else None
-    results = [reconcile_source(spark, source, run_id, totals) for source in sources]
+    files = FileCounts(spark)
+    results = [reconcile_source(spark, source, run_id, totals, files) for source in sources]
     for result in results:
         if not result.balanced:
             echo(
                 f"ops: {result.dataset} does not balance: {result.rows_read:,} read, "
                 f"{result.accounted:,} accounted for"
             )
+    if files.counted:  # the files counted for the first time (ops.file_records says why)
+        counted = [{**row, "run_id": run_id} for row in files.counted]
+        append_rows(spark, "file_records", counted, table_format)
     return append_rows(spark, "reconciliation", [r.row() for r in results], table_format)
 
 

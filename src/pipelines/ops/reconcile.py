@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import SourceConfig
+from pipelines.ops.file_records import FileCounts
 from pipelines.sources.types import source_type
 
 if TYPE_CHECKING:
@@ -95,10 +96,13 @@ def reconcile_source(
     source: SourceConfig,
     run_id: str,
     counts: Mapping[str, int] | None = None,
+    files: FileCounts | None = None,
 ) -> Reconciliation:
     """Reconcile ``source``'s bronze, silver and quarantine tables as they are now.
 
-    ``counts``: the run's counts (``ops.counts.count_run``), when already taken. Silver is
+    ``counts``: the run's counts (``ops.counts.count_run``), when already taken; ``files``:
+    the delivered files' record counts (``ops.file_records``; the caller records the ones
+    counted now). Silver is
     recomputed from all of bronze every run, so its row count is what silver's query keeps of
     the valid rows: the rest are duplicates (or changes applied to fewer rows).
     """
@@ -108,7 +112,8 @@ def reconcile_source(
     bronze, silver = n[tables["bronze"]], n[tables["silver"]]
     # Records counted apart from the parse where the source type can (CSV, quote-aware): a
     # mis-parse (a multi-line record split into rows) is then a difference, not a balance.
-    records = source_type(source).records_read(spark, source)
+    known = files if files is not None else FileCounts(spark)
+    records = source_type(source).records_read(spark, source, known)
     return Reconciliation(
         run_id=run_id,
         dataset=source.name,

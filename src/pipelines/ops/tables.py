@@ -40,6 +40,10 @@ OPS_TABLES: Mapping[str, str] = {
         "run_id STRING, dataset STRING, column_name STRING, change STRING, old_type STRING, "
         "new_type STRING, policy STRING, detected_at TIMESTAMP, old_name STRING, new_name STRING"
     ),
+    "file_records": (
+        "dataset STRING, file STRING, size BIGINT, modified_ns BIGINT, records BIGINT, "
+        "run_id STRING"
+    ),
     "alerts": (
         "run_id STRING, incident_key STRING, kind STRING, severity STRING, dataset STRING, "
         "title STRING, detail STRING, raised_at TIMESTAMP, deliveries STRING"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from pipelines.config.deploy import DeploySettings
     from pipelines.config.model import SourceConfig
+    from pipelines.ops.file_records import FileCounts
     from pipelines.spec import DatasetKind, RunContext
 
 __all__ = [
@@ -142,9 +143,12 @@ class SourceType:
         """Why a local run leaves ``config`` out, or None when it runs."""
         return None
 
-    def records_read(self, spark: SparkSession, config: SourceConfig) -> int | None:
+    def records_read(
+        self, spark: SparkSession, config: SourceConfig, files: FileCounts
+    ) -> int | None:
         """The records bronze read, counted apart from the reader's parse (reconciliation
-        compares them with bronze's rows); None when only the reader can count them."""
+        compares them with bronze's rows; ``files`` keeps a delivered file's count once
+        taken); None when only the reader can count them."""
         return None
 
     def job_tasks(

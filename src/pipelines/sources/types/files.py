@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pipelines.config.sources import FileSource
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.config.model import SourceConfig
+    from pipelines.ops.file_records import FileCounts
     from pipelines.spec import RunContext
 
 __all__ = ["Files"]
@@ -37,18 +39,22 @@ class Files(SourceType):
     def rescued_columns(self, config: SourceConfig) -> list[str]:
         return [RESCUED_COLUMN]
 
-    def records_read(self, spark: SparkSession, config: SourceConfig) -> int | None:
-        """CSV: the quote-aware record count of the files bronze ingested (a file no longer
-        in the landing zone: None, bronze's own count stands)."""
+    def records_read(
+        self, spark: SparkSession, config: SourceConfig, files: FileCounts
+    ) -> int | None:
+        """CSV: the quote-aware record count of the files bronze ingested, each file counted
+        once (``ops.file_records``); a file no longer in the landing zone: None, bronze's own
+        count stands."""
         from pipelines.sources.file_inspect import count_records, ingested_files
 
         source = typed_source(config, FileSource)
         if source.format != "csv":
             return None
-        files = ingested_files(spark, f"bronze.{config.name}")
-        if not all(path.is_file() for path in files):
+        ingested = ingested_files(spark, f"bronze.{config.name}")
+        if not all(path.is_file() for path in ingested):
             return None
-        return sum(count_records(path, source) for path in files)
+        count = partial(count_records, source=source)
+        return sum(files.records(config.name, path, count) for path in sorted(ingested))
 
     def prepare(
         self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
