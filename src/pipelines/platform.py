@@ -1,9 +1,11 @@
 """What differs between the platforms, chosen in one place: local Spark or Databricks Lakeflow.
 
 Everything else (config, graph, layers, transforms, source types, preparation, registration)
-is the same code on both. ``RunContext.platform`` names the platform; :func:`platform_for`
-turns the name into one of the two adapters below, and every platform decision goes through
-it:
+is the same code on both. ``RunContext.platform`` names the platform (the run's serialisable
+identity); :func:`platform_for` (``RunContext.adapter``) turns the name into one of the two
+adapters below where a run starts, and from there the adapter itself, never the name, is
+handed down to where a decision is made (``platform: Platform``, always passed: no function
+falls back to a platform its caller did not name). Every platform decision goes through it:
 
 - how a file stream is read: the open-source file source (``pipelines.sources.files``) or
   Auto Loader (``cloudFiles``, options from ``pipelines.sources.file_options``);

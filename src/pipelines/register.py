@@ -21,18 +21,15 @@ def register(
     specs: Iterable[DatasetSpec],
     spark: SparkSession,
     table_format: str | None,
-    platform: Platform | None = None,
+    platform: Platform,
     catalog: str = "",
 ) -> None:
     """Register every spec; ``table_format`` None or ``delta``: the platform default (Delta);
-    ``platform``: binds the specs' expectations and declares their tables (default: local);
+    ``platform``: binds the specs' expectations and declares their tables;
     ``catalog``: the one the tables are published to (qualifies their mask and row-filter
     functions on Databricks)."""
-    from pipelines.platform import platform_for
-
-    adapter = platform if platform is not None else platform_for("local")
     for spec in specs:
-        _register_one(spec, spark, table_format, adapter, catalog)
+        _register_one(spec, spark, table_format, platform, catalog)
 
 
 def _register_one(

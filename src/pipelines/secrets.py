@@ -13,8 +13,9 @@ Locally, ``{secret: crm/password}`` is looked up, first found wins, in
 
 Every secret, PII keys included, goes through :func:`lookup`, so the order is the same for all.
 
-On Databricks it is ``dbutils.secrets.get(scope="crm", key="password")``; which of the two
-applies is the platform adapter's choice (``pipelines.platform``).
+On Databricks it is ``dbutils.secrets.get(scope="crm", key="password")``. Which of the two
+applies is the platform adapter's choice (``pipelines.platform.Platform.read_secret``): every
+caller passes the adapter itself, so no lookup falls back to a platform it did not name.
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pipelines.config.secrets import SecretOrText, SecretRef
 from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    # annotations only: pipelines.platform imports this module (its local lookup)
+    from pipelines.platform import Platform
 
 __all__ = [
     "Found",
@@ -73,9 +78,10 @@ class Found:
 
 
 def resolve(
-    value: SecretOrText, platform: str = "local", environ: Mapping[str, str] | None = None
+    value: SecretOrText, platform: Platform, environ: Mapping[str, str] | None = None
 ) -> str:
-    """The text of ``value``: itself when literal, else the secret it names.
+    """The text of ``value``: itself when literal, else the secret it names, read where
+    ``platform`` keeps secrets.
 
     Raises:
         SecretNotFound: Naming the secret and every place it was looked for.
@@ -88,18 +94,16 @@ def resolve(
 def lookup(
     ref: SecretRef,
     *,
-    platform: str = "local",
+    platform: Platform,
     environ: Mapping[str, str] | None = None,
     secrets_dir: Path | None = None,
 ) -> Found:
-    """Find ``ref`` where ``platform`` keeps secrets (``pipelines.platform``).
+    """Find ``ref`` where ``platform`` keeps secrets (``Platform.read_secret``).
 
     Raises:
         SecretNotFound: Naming the secret and every place it was looked for.
     """
-    from pipelines.platform import platform_for  # it reads local secrets through this module
-
-    return platform_for(platform).read_secret(ref, environ, secrets_dir)
+    return platform.read_secret(ref, environ, secrets_dir)
 
 
 def local_lookup(

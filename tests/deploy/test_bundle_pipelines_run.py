@@ -407,7 +407,9 @@ def _ops_of_the_runs(
     returns the run's HTML report and the data dictionary. The feed's quality rule gets a
     1% threshold (its three bad ids break it), so an alert is certain."""
     from datetime import UTC, datetime
+    from functools import partial
 
+    from pipelines.alerts.deliver import lookup_secret
     from pipelines.docs import dictionary, lineage_edges, render_dictionary
     from pipelines.graph import build_graph
     from pipelines.ops.hook import after_run
@@ -429,10 +431,14 @@ def _ops_of_the_runs(
     info = RunInfo(run_id, "local", "manual", {}, datetime.now(UTC))
     lines: list[str] = []
     quality = quality_metrics(spark, config, run_id)
+    secrets = partial(lookup_secret, platform=LocalPlatform())  # the environment set below
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK", f"{url}/slack")  # project.yml's
         env.delenv("LAKEHOUSE_SECRET_ALERTS_TEAMS_WEBHOOK", raising=False)
-        after_run(spark, config, specs, merged, info, None, echo=lines.append, quality=quality)
+        after_run(
+            spark, config, specs, merged, info, None,
+            secrets=secrets, echo=lines.append, quality=quality,
+        )  # fmt: skip
     assert "quality_breach" in lines[-1], lines
     report = render_report(collect_report(spark, config, run_id))
     docs = dictionary(config)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pipelines.platform import platform_for
 from pipelines.sources.files import read_files
 from tests.files.samples import (
     source,
@@ -29,7 +30,7 @@ def _read(spark: SparkSession, tmp: Path, landing: Path, columns: list[str], **f
     from pipelines.sources.xlsx import XlsxDataSource
 
     spark.dataSource.register(XlsxDataSource)
-    frame = read_files(spark, source("sample", **files), landing.as_uri())
+    frame = read_files(spark, source("sample", **files), landing.as_uri(), platform_for("local"))
     return drain(frame, tmp / "checkpoint", columns)
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from pipelines.alerts import Incident
-from pipelines.alerts.deliver import Delivery, deliver, env_secret, secret_variable
+from pipelines.alerts.deliver import Delivery, deliver, env_secret, lookup_secret, secret_variable
 from pipelines.config.alerts import AlertsConfig
+from pipelines.platform import platform_for
 from tests.ops.servers import Recorder, smtp_server, webhook_server
 
 INCIDENTS = [
     Incident("run_failure:r9", "run_failure", "critical", "r9", None, "Run r9 failed: gold.x", "gold.x: boom"),
     Incident("schema_drift:bronze.f", "schema_drift", "warning", "r9", "bronze.f", "Schema drift on bronze.f: 1 change(s)", "tip: added"),
 ]  # fmt: skip
+LOCAL_SECRETS = partial(lookup_secret, platform=platform_for("local"))
 
 
 def _config(smtp_port: int, attempts: int = 3) -> AlertsConfig:
@@ -79,7 +83,7 @@ def test_unreachable_and_client_errors() -> None:
 def test_a_destination_without_its_secret_is_skipped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("LAKEHOUSE_SECRET_SLACK_HOOK", raising=False)
     config = AlertsConfig.model_validate({"destinations": [{"type": "slack", "webhook_secret": "slack_hook"}]})  # fmt: skip
-    assert deliver(INCIDENTS[:1], config, "lh/local") == [
+    assert deliver(INCIDENTS[:1], config, "lh/local", LOCAL_SECRETS) == [
         Delivery("slack", "run_failure:r9", "skipped", 0, "secret slack_hook not set")
     ]
     monkeypatch.setenv("LAKEHOUSE_SECRET_SLACK_HOOK", "http://127.0.0.1:9/x")
@@ -98,12 +102,12 @@ def test_a_secret_reference_goes_through_the_project_secret_lookup(  # type: ign
     monkeypatch.delenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK", raising=False)
     monkeypatch.delenv("LAKEHOUSE_SECRET_ALERTS_SLACK_WEBHOOK_FILE", raising=False)
     monkeypatch.setenv("LAKEHOUSE_SECRETS_FILE", str(tmp_path / "secrets.yml"))
-    assert deliver(INCIDENTS[:1], config, "lh/local") == [
+    assert deliver(INCIDENTS[:1], config, "lh/local", LOCAL_SECRETS) == [
         Delivery("slack", "run_failure:r9", "skipped", 0, "secret alerts/slack_webhook not set")
     ]
     with webhook_server(recorder) as url:
         (tmp_path / "secrets.yml").write_text(f"alerts: {{slack_webhook: '{url}/slack'}}\n")
-        assert deliver(INCIDENTS[:1], config, "lh/local") == [
+        assert deliver(INCIDENTS[:1], config, "lh/local", LOCAL_SECRETS) == [
             Delivery("slack", "run_failure:r9", "sent", 1)
         ]
     assert [path for path, _type, _body in recorder.requests] == ["/slack"]

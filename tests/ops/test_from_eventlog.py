@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pipelines.alerts.deliver import lookup_secret
 from pipelines.config import load_config
 from pipelines.databricks.record_task import main
 from pipelines.errors import PipelineRunError
@@ -16,6 +18,7 @@ from pipelines.ops.eventlog import records_from_event_log
 from pipelines.ops.from_eventlog import unrecorded
 from pipelines.ops.hook import record_run
 from pipelines.ops.record import RunInfo, flow_rows, run_row
+from pipelines.platform import platform_for
 from pipelines.spec import RunContext
 from tests.conftest import CONF
 from tests.ops.test_eventlog import EVENTS, _event
@@ -103,7 +106,8 @@ def test_a_pii_flows_error_reaches_no_ops_row_and_no_alert(
     flows = {"bronze_pii.customer_feed": FlowState("bronze_pii.customer_feed", "FAILED", error=CAST)}  # fmt: skip
     rows = flow_rows(info.run_id, [s.name for s in specs], flows, {})
 
-    record_run(spark, config, specs, run_row(info), rows)
+    secrets = partial(lookup_secret, platform=platform_for("local"))
+    record_run(spark, config, specs, run_row(info), rows, secrets=secrets)
 
     where = "WHERE run_id = 'r-pii-error'"
     assert spark.sql(f"SELECT error_summary FROM ops.pipeline_runs {where}").collect()[0][0] == (

@@ -17,6 +17,7 @@ from pipelines.demo.api import DemoApi
 from pipelines.demo.postgres import LocalPostgres
 from pipelines.errors import PipelineRunError
 from pipelines.local.runner import RunResult, run_pipeline
+from pipelines.platform import platform_for
 from pipelines.sources.jdbc import read_jdbc
 from pipelines.sources.jdbc_extract import read_watermark
 from pipelines.sources.prepare import reset_sources
@@ -144,8 +145,10 @@ def test_partitioned_read_gives_the_same_rows(
     config = _config(conf_base, api).source("crm_customers")
     single = config.model_copy(update={"source": config.source.model_copy(update={"partitioning": None})})  # fmt: skip
     query = "customer_id, full_name, email, updated_at"
-    whole = sorted(tuple(r) for r in read_jdbc(spark, single).select(*query.split(", ")).collect())
-    split = read_jdbc(spark, config)
+    local = platform_for("local")
+    rows = read_jdbc(spark, single, platform=local).select(*query.split(", ")).collect()
+    whole = sorted(tuple(r) for r in rows)
+    split = read_jdbc(spark, config, platform=local)
     partitions = split.select(F.spark_partition_id().alias("p")).distinct().count()
     assert partitions == 3
     assert sorted(tuple(r) for r in split.select(*query.split(", ")).collect()) == whole

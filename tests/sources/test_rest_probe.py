@@ -13,6 +13,7 @@ import pytest
 from pipelines.config import load_config
 from pipelines.config.model import SourceConfig
 from pipelines.demo.api import DemoApi
+from pipelines.platform import platform_for
 from pipelines.sources.rest import snapshot_unchanged
 from pipelines.sources.rest.paging import text_value
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.spark]
 
 TABLE = "bronze.rates_probe"
+LOCAL = platform_for("local")
 ZURICH = {"rate_id": 99, "hotel": "Zürich Öst", "price": 1.5}  # sorts after ASCII by UTF-8 bytes
 
 
@@ -62,15 +64,15 @@ def test_the_same_records_in_any_order_are_unchanged_and_any_difference_is_not(
 ) -> None:  # fmt: skip
     source = _source(conf_base, f"{api.base_url}/rates/cursor")
     spark.sql(f"DROP TABLE IF EXISTS {TABLE}")
-    assert snapshot_unchanged(spark, source) is False  # no table yet: run
+    assert snapshot_unchanged(spark, source, LOCAL) is False  # no table yet: run
     _store(spark, list(reversed(with_zurich)))
-    assert snapshot_unchanged(spark, source) is True
+    assert snapshot_unchanged(spark, source, LOCAL) is True
     _store(spark, with_zurich[1:])  # one record fewer
-    assert snapshot_unchanged(spark, source) is False
+    assert snapshot_unchanged(spark, source, LOCAL) is False
     _store(spark, [*with_zurich, with_zurich[0]])  # one record twice
-    assert snapshot_unchanged(spark, source) is False
+    assert snapshot_unchanged(spark, source, LOCAL) is False
     _store(spark, [dict(with_zurich[0], price=0.5), *with_zurich[1:]])  # one value changed
-    assert snapshot_unchanged(spark, source) is False
+    assert snapshot_unchanged(spark, source, LOCAL) is False
     spark.sql(f"DROP TABLE {TABLE}")
 
 
@@ -78,5 +80,5 @@ def test_an_endpoint_that_fails_means_run(
     spark: SparkSession, api: DemoApi, conf_base: Path
 ) -> None:
     _store(spark, api.records)
-    assert snapshot_unchanged(spark, _source(conf_base, f"{api.base_url}/fail")) is False
+    assert snapshot_unchanged(spark, _source(conf_base, f"{api.base_url}/fail"), LOCAL) is False
     spark.sql(f"DROP TABLE {TABLE}")

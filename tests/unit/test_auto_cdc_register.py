@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.config.loader import LakehouseConfig
 from pipelines.graph import RunContext, build_graph
+from pipelines.platform import platform_for
 from tests.unit.recording_dp import RecordingDp
 
 
@@ -30,7 +31,8 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
     assert (specs[1].inputs, specs[1].lookups) == (
         ("bronze.orders_cdc", "silver.product_catalog"), ("silver.product_catalog",),
     )  # fmt: skip
-    register_module.register(specs[1:2], spark=None, table_format=None)  # type: ignore[arg-type]
+    local = platform_for("local")
+    register_module.register(specs[1:2], spark=None, table_format=None, platform=local)  # type: ignore[arg-type]
     description = config.source("orders_cdc").description
     assert recorder.calls == [
         ("temporary_view", {"name": "orders_cdc_cdc_feed", "comment": "Change feed of silver.orders_cdc"}),
@@ -55,10 +57,11 @@ def test_a_parquet_fallback_names_its_format_and_delta_is_never_named(
         for s in build_graph(config, RunContext("r1", "file:///l"))
         if s.name == "gold.team_a_products_with_image"
     ]
+    local = platform_for("local")
     for table_format, expected in (("parquet", {"format": "parquet"}), ("delta", {}), (None, {})):
         recorder = RecordingDp()
         monkeypatch.setattr(register_module, "dp", recorder)
-        register_module.register(specs, spark=None, table_format=table_format)  # type: ignore[arg-type]
+        register_module.register(specs, spark=None, table_format=table_format, platform=local)  # type: ignore[arg-type]
         assert recorder.calls == [("materialized_view", {
             "name": "gold.team_a_products_with_image", "comment": specs[0].comment,
             "partition_cols": None, **expected,

@@ -120,7 +120,7 @@ def test_register_binds_a_dataset_s_expectations_through_the_platform(
         "silver.x", "materialized_view", lambda spark: spark,
         expectations=(Expectation("w", "a > 0", "warn"),),
     )  # fmt: skip
-    register([spec], None, None)  # type: ignore[arg-type]  # local: nothing bound
+    register([spec], None, None, platform_for("local"))  # type: ignore[arg-type]  # local: nothing bound
     assert (calls, registered) == ([], ["silver.x <- silver__x"])
     register([spec], None, None, platform_for("databricks"))  # type: ignore[arg-type]
     assert calls == [("expect", "w", "a > 0")]

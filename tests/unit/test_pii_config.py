@@ -17,6 +17,7 @@ from pipelines.pii.keys import (
     resolve_source_keys,
     write_demo_keys,
 )
+from pipelines.platform import platform_for
 from tests.unit.test_config_errors import _edit, _messages
 
 SOURCE = "sources/customer_feed.yml"
@@ -25,6 +26,7 @@ SETTINGS = PiiSettings(
     encryption_key=SecretRef(secret="pii/encryption_key"),
 )
 TOKEN = base64.b64encode(b"t" * 32).decode()
+LOCAL = platform_for("local")
 
 
 def test_keep_last_only_with_partial(conf_copy: Path) -> None:
@@ -87,15 +89,15 @@ def test_keys_from_env_then_file_then_secrets_dir(tmp_path: Path) -> None:
         "LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN,
         "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY_FILE": str(tmp_path / "aes"),
     }
-    keys = resolve_keys(SETTINGS, {"token", "encrypt"}, environ=env)
+    keys = resolve_keys(SETTINGS, {"token", "encrypt"}, platform=LOCAL, environ=env)
     assert keys == PiiKeys(b"t" * 32, bytes(16))
     assert repr(keys) == "PiiKeys(token_key=<set>, encryption_key=<set>)"
     (tmp_path / "secrets" / "pii").mkdir(parents=True)
     (tmp_path / "secrets" / "pii" / "token_key").write_text(TOKEN)
     assert resolve_keys(
-        SETTINGS, {"redact"}, secrets_dir=tmp_path / "secrets", environ={}
+        SETTINGS, {"redact"}, platform=LOCAL, secrets_dir=tmp_path / "secrets", environ={}
     ) == PiiKeys(b"t" * 32)
-    assert resolve_keys(SETTINGS, set(), environ={}) is None
+    assert resolve_keys(SETTINGS, set(), platform=LOCAL, environ={}) is None
 
 
 def test_missing_key_names_the_secret_and_every_place_looked(tmp_path: Path) -> None:
@@ -104,7 +106,9 @@ def test_missing_key_names_the_secret_and_every_place_looked(tmp_path: Path) -> 
         "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "secrets.yml"),
     }
     with pytest.raises(PiiKeyError) as caught:
-        resolve_keys(SETTINGS, {"token"}, secrets_dir=tmp_path / "secrets", environ=env)
+        resolve_keys(
+            SETTINGS, {"token"}, platform=LOCAL, secrets_dir=tmp_path / "secrets", environ=env
+        )
     assert str(caught.value) == (
         f"PII key 'pii/token_key' not found; looked in $LAKEHOUSE_SECRET_PII_TOKEN_KEY, "
         f"$LAKEHOUSE_SECRET_PII_TOKEN_KEY_FILE ({tmp_path}/nope: no such file), "
@@ -118,7 +122,7 @@ def test_one_sources_missing_key_fails_that_source_alone(tmp_path: Path) -> None
     # issue 17: a missing key of one source stopped every source of the run
     env = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY": TOKEN, "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "s.yml")}  # fmt: skip
     masks = {"feed": {"token"}, "crm": {"encrypt", "token"}}
-    keys, unkeyed = resolve_source_keys(SETTINGS, masks, environ=env)
+    keys, unkeyed = resolve_source_keys(SETTINGS, masks, platform=LOCAL, environ=env)
     assert keys == PiiKeys(b"t" * 32)
     assert unkeyed == {
         "crm": "PII key 'pii/encryption_key' not found; looked in "
@@ -127,14 +131,17 @@ def test_one_sources_missing_key_fails_that_source_alone(tmp_path: Path) -> None
         "run `lakehouse demo` to create demo keys; there is no default key."
     }
     both = {**env, "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY": TOKEN}
-    assert resolve_source_keys(SETTINGS, masks, environ=both) == (PiiKeys(b"t" * 32, b"t" * 32), {})
-    assert resolve_source_keys(SETTINGS, {}, environ={}) == (None, {})
+    assert resolve_source_keys(SETTINGS, masks, platform=LOCAL, environ=both) == (
+        PiiKeys(b"t" * 32, b"t" * 32),
+        {},
+    )
+    assert resolve_source_keys(SETTINGS, {}, platform=LOCAL, environ={}) == (None, {})
 
 
 def test_malformed_keys_are_refused_without_showing_them() -> None:
     short = {"LAKEHOUSE_SECRET_PII_TOKEN_KEY": base64.b64encode(b"short").decode()}
     with pytest.raises(PiiKeyError) as caught:
-        resolve_keys(SETTINGS, {"token"}, environ=short)
+        resolve_keys(SETTINGS, {"token"}, platform=LOCAL, environ=short)
     assert str(caught.value) == (
         "PII key 'pii/token_key' from $LAKEHOUSE_SECRET_PII_TOKEN_KEY must decode to at least "
         "16 bytes, got 5"
@@ -144,7 +151,7 @@ def test_malformed_keys_are_refused_without_showing_them() -> None:
         "LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY": "not base64!",
     }
     with pytest.raises(PiiKeyError) as caught:
-        resolve_keys(SETTINGS, {"encrypt"}, environ=bad)
+        resolve_keys(SETTINGS, {"encrypt"}, platform=LOCAL, environ=bad)
     assert str(caught.value) == (
         "PII key 'pii/encryption_key' from $LAKEHOUSE_SECRET_PII_ENCRYPTION_KEY is not base64"
     )
@@ -157,7 +164,7 @@ def test_demo_keys_are_random_private_and_kept(tmp_path: Path) -> None:
     first = created[0].read_text()
     assert write_demo_keys(SETTINGS, tmp_path) == []
     assert created[0].read_text() == first
-    keys = resolve_keys(SETTINGS, {"encrypt"}, secrets_dir=tmp_path, environ={})
+    keys = resolve_keys(SETTINGS, {"encrypt"}, platform=LOCAL, secrets_dir=tmp_path, environ={})
     assert keys is not None
     assert (len(keys.token_key), len(keys.encryption_key or b"")) == (32, 32)
     assert keys.encryption_key != keys.token_key

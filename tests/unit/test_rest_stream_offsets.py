@@ -6,6 +6,7 @@ import json
 
 from pipelines.config.model import RestSource
 from pipelines.demo.api import demo_api, rate_records
+from pipelines.platform import platform_for
 from pipelines.sources.rest import rest_request
 from pipelines.sources.rest.stream import RestStreamReader
 
@@ -14,7 +15,10 @@ def _reader(url: str, pagination: dict[str, object], records_path: str) -> RestS
     source = RestSource.model_validate(
         {"type": "rest", "url": url, "records_path": records_path, "pagination": pagination}
     )
-    options = {"request": json.dumps(rest_request(source)), "columns": '["rate_id"]'}
+    options = {
+        "request": json.dumps(rest_request(source, platform_for("local"))),
+        "columns": '["rate_id"]',
+    }
     return RestStreamReader(options)
 
 

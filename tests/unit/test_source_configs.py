@@ -12,6 +12,7 @@ from pipelines.config.model import EventHubsSource, KafkaSource
 from pipelines.config.secrets import SecretRef
 from pipelines.local.maven import SPARK_EXTRAS, artifact
 from pipelines.local.skips import jdbc_driver_jar, jdbc_driver_missing, local_skip_reason
+from pipelines.platform import Platform, platform_for
 from pipelines.secrets import SecretNotFound, env_name, lookup, resolve
 from pipelines.sources.streams import eventhubs_options, kafka_options
 from tests.dbutils_stub import stub_dbutils
@@ -19,6 +20,7 @@ from tests.unit.test_config_errors import _edit, _messages
 
 CRM = "sources/crm_customers.yml"
 RATES = "sources/room_rates.yml"
+LOCAL = platform_for("local")
 
 
 def test_jdbc_config_errors_are_located(conf_copy: Path) -> None:
@@ -89,15 +91,15 @@ def test_missing_secret_names_the_key_and_where_it_was_looked_for(tmp_path: Path
     file = tmp_path / "secrets.yml"
     env = {"LAKEHOUSE_SECRETS_FILE": str(file)}
     with pytest.raises(SecretNotFound) as caught:
-        resolve(ref, "local", env)
+        resolve(ref, LOCAL, env)
     assert str(caught.value) == (
         "secret 'crm/jdbc-url' is not set: looked in $LAKEHOUSE_SECRET_CRM_JDBC_URL, "
         f"$LAKEHOUSE_SECRET_CRM_JDBC_URL_FILE, key crm.jdbc-url of {file} (no such file)"
     )
     file.write_text("crm:\n  jdbc-url: jdbc:postgresql://db:5432/crm\n")
-    assert resolve(ref, "local", env) == "jdbc:postgresql://db:5432/crm"
-    assert resolve(ref, "local", {**env, "LAKEHOUSE_SECRET_CRM_JDBC_URL": "from-env"}) == "from-env"
-    assert resolve("literal", "local", env) == "literal"
+    assert resolve(ref, LOCAL, env) == "jdbc:postgresql://db:5432/crm"
+    assert resolve(ref, LOCAL, {**env, "LAKEHOUSE_SECRET_CRM_JDBC_URL": "from-env"}) == "from-env"
+    assert resolve("literal", LOCAL, env) == "literal"
 
 
 def test_every_secret_is_looked_up_in_the_same_order(tmp_path: Path) -> None:
@@ -114,9 +116,9 @@ def test_every_secret_is_looked_up_in_the_same_order(tmp_path: Path) -> None:
     found = []
     for drop in ("", "LAKEHOUSE_SECRET_CRM_PASSWORD", "LAKEHOUSE_SECRET_CRM_PASSWORD_FILE"):
         env.pop(drop, None)
-        hit = lookup(ref, environ=env, secrets_dir=tmp_path / "secrets")
+        hit = lookup(ref, platform=LOCAL, environ=env, secrets_dir=tmp_path / "secrets")
         found.append((hit.text, hit.origin))
-    found.append(lookup(ref, environ=env).text)
+    found.append(lookup(ref, platform=LOCAL, environ=env).text)
     assert found == [
         ("from-env", "$LAKEHOUSE_SECRET_CRM_PASSWORD"),
         ("from-file-variable", str(tmp_path / "file")),
@@ -124,7 +126,7 @@ def test_every_secret_is_looked_up_in_the_same_order(tmp_path: Path) -> None:
         "from-secrets-file",
     ]
     assert "from-env" not in repr(
-        lookup(ref, environ={"LAKEHOUSE_SECRET_CRM_PASSWORD": "from-env"})
+        lookup(ref, platform=LOCAL, environ={"LAKEHOUSE_SECRET_CRM_PASSWORD": "from-env"})
     )
 
 
@@ -224,9 +226,7 @@ def test_kafka_bootstrap_servers_literal_or_secret(conf_copy: Path) -> None:
     _edit(conf_copy, events, "broker-1:9092,broker-2", "broker-1:9092,broker-2:9092")
     source = load_config(conf_copy).source("booking_events").source
     assert isinstance(source, KafkaSource)
-    assert (
-        kafka_options(source, "local")["kafka.bootstrap.servers"] == "broker-1:9092,broker-2:9092"
-    )
+    assert kafka_options(source, LOCAL)["kafka.bootstrap.servers"] == "broker-1:9092,broker-2:9092"
 
 
 def _hub() -> EventHubsSource:
@@ -246,10 +246,11 @@ def _scram() -> KafkaSource:
 
 @pytest.mark.parametrize(
     ("platform", "package"),
-    [("databricks", "kafkashaded.org.apache.kafka"), ("local", "org.apache.kafka")],
+    [(platform_for("databricks"), "kafkashaded.org.apache.kafka"), (LOCAL, "org.apache.kafka")],
+    ids=["databricks", "local"],
 )
 def test_kafka_and_event_hubs_reader_options(
-    platform: str, package: str, monkeypatch: pytest.MonkeyPatch
+    platform: Platform, package: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same mapping on both platforms but for the Kafka client's package in the JAAS
     module (Databricks shades it); secrets from the scope or the environment."""

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from pipelines.alerts.model import Incident
 from pipelines.alerts.payloads import email_message, slack_payload, teams_payload
@@ -28,6 +29,9 @@ from pipelines.config.alerts import (
 )
 from pipelines.config.secrets import SecretRef
 from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from pipelines.platform import Platform
 
 __all__ = [
     "Delivery",
@@ -72,11 +76,14 @@ def env_secret(name: str) -> str | None:
     return os.environ.get(secret_variable(name)) or None
 
 
-def lookup_secret(name: SecretName, platform: str = "local") -> str | None:
+def lookup_secret(name: SecretName, platform: Platform) -> str | None:
     """A ``{secret: scope/key}`` through the project's one secret lookup
-    (``pipelines.secrets.lookup``: environment, ``_FILE``, secrets file; on Databricks the
-    secret scope); a bare name from the environment (:func:`env_secret`). ``None`` when not
-    set: the destination is skipped."""
+    (``pipelines.secrets.lookup`` where ``platform`` keeps secrets: environment, ``_FILE``,
+    secrets file; on Databricks the secret scope); a bare name from the environment
+    (:func:`env_secret`). ``None`` when not set: the destination is skipped.
+
+    A :data:`SecretResolver` is this with the platform bound:
+    ``partial(lookup_secret, platform=...)``."""
     from pipelines.secrets import SecretNotFound, lookup
 
     if not isinstance(name, SecretRef):
@@ -95,10 +102,13 @@ def deliver(
     incidents: Sequence[Incident],
     config: AlertsConfig,
     origin: str,
-    secrets: SecretResolver = lookup_secret,
+    secrets: SecretResolver,
     sleep: Sleep = time.sleep,
 ) -> list[Delivery]:
-    """Send every incident to every destination; returns one delivery per pair."""
+    """Send every incident to every destination; returns one delivery per pair.
+
+    ``secrets``: how the destinations' secrets are read (the platform's lookup).
+    """
     deliveries: list[Delivery] = []
     for destination in config.destinations:
         secret_name = _secret_name(destination)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver, lookup_secret
+from pipelines.alerts.deliver import Delivery, SecretResolver, Sleep, deliver
 from pipelines.alerts.model import Incident
 from pipelines.alerts.rules import (
     comparable_history,
@@ -64,7 +64,7 @@ def evaluate_run(
     *,
     table_format: str | None = "delta",
     appended: Collection[str] = (),
-    secrets: SecretResolver = lookup_secret,
+    secrets: SecretResolver,
     sleep: Sleep = time.sleep,
     records: Mapping[str, list[Record]] | None = None,
 ) -> AlertOutcome:
@@ -73,7 +73,8 @@ def evaluate_run(
     ``run`` and ``flows`` are the run's ``pipeline_runs`` and ``flow_metrics`` rows (already
     appended, so they are part of the history the rules read); ``appended`` names the streaming
     tables (their counts are rows appended by a run). ``records``: the rows of
-    ``alert_reads``, when already read; else they are read here.
+    ``alert_reads``, when already read; else they are read here. ``secrets``: how the
+    destinations' secrets are read (the platform's lookup).
     """
     alerts = config.project.alerts
     if not alerts.enabled:

@@ -155,7 +155,7 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
 
     The same preparation (``prepare_sources``: the REST and xlsx data sources, secrets) and
     registration (``register``) as ``lakehouse run``; the platform adapter
-    (``pipelines.platform``, ``platform="databricks"``) makes the platform's choices: Auto
+    (``pipelines.platform.DatabricksPlatform``) makes the platform's choices: Auto
     Loader, secret scopes, AUTO CDC; per-source pre-run work (JDBC extracts) is the daily
     job's task there. Delta is the table format (``table_format=None``).
 
@@ -168,6 +168,7 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     from pipelines.graph import RunContext, build_graph
     from pipelines.ops.record import new_run_id
     from pipelines.pii.keys import resolve_keys
+    from pipelines.platform import platform_for
     from pipelines.register import register
     from pipelines.sources.prepare import prepare_sources
 
@@ -177,11 +178,12 @@ def define_pipeline(spark: SparkSession) -> tuple[str, ...]:
     masks = {c.pii.mask for s in mine for c in s.columns if c.pii}
     entities = [e for e in config.entities if e.name in selection.entities]
     masks |= {a.pii.mask for e in entities for a in e.attributes.values() if a.pii}
-    keys = resolve_keys(config.project.pii, masks, platform="databricks")  # the secret scope
+    databricks = platform_for("databricks")
+    keys = resolve_keys(config.project.pii, masks, platform=databricks)  # the secret scope
     context = RunContext(
         run_id=new_run_id(),
         landing_root=selection.landing_root,
-        platform="databricks",
+        platform=databricks.name,
         pii_keys=keys,
         extracts_root=selection.extracts_root,
     )

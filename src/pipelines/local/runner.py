@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
+from pipelines.alerts.deliver import lookup_secret
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SCHEMAS
 from pipelines.convention.propose import propose_arrivals
@@ -32,6 +33,7 @@ from pipelines.ops.record import RunInfo, new_run_id
 from pipelines.ops.together import together
 from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
 from pipelines.pii.keys import resolve_source_keys
+from pipelines.platform import platform_for
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
 from pipelines.sources.checkpoints import checkpoint_dir
@@ -152,7 +154,7 @@ def run_pipeline(
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, recorded, tracker, info, error, table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
+            after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
         if error is None:  # completed and recorded: no run is unfinished any more
             markers.completed()
 
@@ -415,8 +417,12 @@ def _run_context(
     """The run's context with the PII keys its sources and entities need, and the sources
     (by name) and entities (``silver.<name>``) whose keys are missing, with why: those fail
     alone, the rest of the run goes on."""
-    keys, unkeyed = resolve_source_keys(config.project.pii, _masks(config), secrets_dir=secrets_dir)  # fmt: skip # noqa: E501
-    return RunContext(run_id=run_id, landing_root=landing_root, pii_keys=keys), unkeyed
+    local = platform_for("local")
+    keys, unkeyed = resolve_source_keys(config.project.pii, _masks(config), platform=local, secrets_dir=secrets_dir)  # fmt: skip # noqa: E501
+    context = RunContext(
+        run_id=run_id, landing_root=landing_root, platform=local.name, pii_keys=keys
+    )
+    return context, unkeyed
 
 
 def _begin(
@@ -509,7 +515,7 @@ def run_once(
     def define() -> Sequence[str]:
         from pipelines.register import register
 
-        register(tuple(specs), spark, table_format)
+        register(tuple(specs), spark, table_format, platform_for("local"))
         return [s.name for s in specs]
 
     log = LogTail.of(spark)  # the server log from here on: failed flows' root causes

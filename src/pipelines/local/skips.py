@@ -22,6 +22,7 @@ from pipelines.config.model import SourceConfig
 from pipelines.config.secrets import secret_refs
 from pipelines.local.maven import SPARK_EXTRAS, artifact
 from pipelines.local.spark import local_jars
+from pipelines.platform import platform_for
 from pipelines.secrets import SecretNotFound, env_name, resolve, secrets_file
 
 __all__ = [
@@ -50,9 +51,10 @@ def jdbc_driver_jar(driver: str) -> Path | None:
 def missing_secrets(source: SourceConfig, environ: Mapping[str, str] | None = None) -> list[str]:
     """The ``scope/key`` names of the secrets of ``source`` that are not set locally."""
     missing = []
+    local = platform_for("local")  # what this machine's run would read
     for ref in secret_refs(source.source):
         try:
-            resolve(ref, "local", environ)
+            resolve(ref, local, environ)
         except SecretNotFound:
             missing.append(ref.secret)
     return missing

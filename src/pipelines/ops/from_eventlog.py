@@ -103,6 +103,7 @@ def record_update(
     from pipelines.ops.hook import record_run
     from pipelines.ops.measure import measure
     from pipelines.ops.quality import QualityThresholdError, check_thresholds, quality_metrics
+    from pipelines.platform import platform_for
 
     run_row, flow_rows = dict(run), [dict(f) for f in flows]
     counts, quality, breached = None, None, False
@@ -128,7 +129,7 @@ def record_update(
             run_row |= {"status": "FAILED", "error_summary": scrub_text(str(exc))[:2000]}
             echo(str(exc))
             breached = True
-    databricks = partial(lookup_secret, platform="databricks")  # the secret scopes
+    databricks = partial(lookup_secret, platform=platform_for("databricks"))  # the secret scopes
     record_run(
         spark, ops.config, ops.specs, run_row, flow_rows, table_format=None, echo=echo,
         counts=counts, quality=quality, secrets=databricks,

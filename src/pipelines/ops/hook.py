@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from pipelines.alerts.deliver import SecretResolver, lookup_secret
+from pipelines.alerts.deliver import SecretResolver
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.events import RunTracker
@@ -47,6 +47,7 @@ def after_run(
     info: RunInfo,
     error: BaseException | None,
     *,
+    secrets: SecretResolver,
     table_format: str | None = "delta",
     echo: Callable[[str], None] = print,
     profile: Profile | None = None,
@@ -58,7 +59,8 @@ def after_run(
 
     ``counts``: the run's counts, taken by the runner when every dataset completed; else
     the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
-    to ``ops.quality_metrics``).
+    to ``ops.quality_metrics``). ``secrets``: how the alert destinations' secrets are read
+    (the run's platform's lookup).
     """
     timed = (profile or Profile()).step
     ended = replace(
@@ -78,7 +80,7 @@ def after_run(
         echo(f"ops: row counts not measured: {_short(exc)}")
     record_run(
         spark, config, specs, run_row(ended), flows, table_format=table_format, echo=echo,
-        profile=profile, counts=counts, quality=quality,
+        profile=profile, counts=counts, quality=quality, secrets=secrets,
     )  # fmt: skip
 
 
@@ -94,7 +96,7 @@ def record_run(
     profile: Profile | None = None,
     counts: RunCounts | None = None,
     quality: Sequence[QualityMetric] | None = None,
-    secrets: SecretResolver = lookup_secret,
+    secrets: SecretResolver,
 ) -> None:
     """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
     ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources (of a run that

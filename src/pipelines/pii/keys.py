@@ -17,12 +17,16 @@ import secrets
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from pipelines.config.pii import PiiSettings, SecretRef, required_keys
 from pipelines.errors import LakehouseError
 from pipelines.secrets import SecretNotFound, env_name, lookup  # one rule for every secret
+
+if TYPE_CHECKING:
+    from pipelines.platform import Platform
 
 __all__ = [
     "PiiKeyError",
@@ -60,11 +64,12 @@ def resolve_keys(
     settings: PiiSettings,
     masks: AbstractSet[str],
     *,
+    platform: Platform,
     secrets_dir: Path | None = None,
-    platform: Literal["local", "databricks"] = "local",
     environ: Mapping[str, str] | None = None,
 ) -> PiiKeys | None:
-    """The keys sources with these ``masks`` need (None when there is no PII).
+    """The keys sources with these ``masks`` need (None when there is no PII), read where
+    ``platform`` keeps secrets.
 
     Raises:
         PiiKeyError: A needed key is not declared, not found or malformed.
@@ -87,6 +92,7 @@ def resolve_source_keys(
     settings: PiiSettings,
     masks: Mapping[str, AbstractSet[str]],
     *,
+    platform: Platform,
     secrets_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> tuple[PiiKeys | None, dict[str, str]]:
@@ -96,22 +102,25 @@ def resolve_source_keys(
     or malformed key fails that source alone: the keys are those every other source has.
     """
     everything = set().union(*masks.values()) if masks else set()
+    keys = partial(
+        resolve_keys, settings, platform=platform, secrets_dir=secrets_dir, environ=environ
+    )
     try:
-        return resolve_keys(settings, everything, secrets_dir=secrets_dir, environ=environ), {}
+        return keys(everything), {}
     except PiiKeyError:
         pass
     unkeyed: dict[str, str] = {}
     for name, mine in masks.items():
         try:
-            resolve_keys(settings, mine, secrets_dir=secrets_dir, environ=environ)
+            keys(mine)
         except PiiKeyError as exc:
             unkeyed[name] = str(exc)
     rest = set().union(*(m for n, m in masks.items() if n not in unkeyed))
-    return resolve_keys(settings, rest, secrets_dir=secrets_dir, environ=environ), unkeyed
+    return keys(rest), unkeyed
 
 
 def _lookup(
-    ref: SecretRef, secrets_dir: Path | None, platform: str, env: Mapping[str, str]
+    ref: SecretRef, secrets_dir: Path | None, platform: Platform, env: Mapping[str, str]
 ) -> tuple[str, str]:
     try:
         found = lookup(ref, platform=platform, environ=env, secrets_dir=secrets_dir)

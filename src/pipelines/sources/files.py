@@ -33,6 +33,8 @@ from pipelines.sources.file_options import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.platform import Platform
+
 __all__ = [
     "has_corrupt_record",
     "json_object_fields",
@@ -93,11 +95,10 @@ def _unaliased(rows: DataFrame, config: SourceConfig) -> DataFrame:
 
 
 def read_files(
-    spark: SparkSession, config: SourceConfig, landing_root: str, platform: str = "local"
+    spark: SparkSession, config: SourceConfig, landing_root: str, platform: Platform
 ) -> DataFrame:
     """A streaming read of the source's files (see the module docstring for the columns):
     the platform's file stream (``pipelines.platform``), the xlsx data source on both."""
-    from pipelines.platform import platform_for
     from pipelines.sources.types import typed_source
 
     source = typed_source(config, FileSource)
@@ -109,7 +110,7 @@ def read_files(
         location = landing_location(landing_root, source.path)
         rows = read_xlsx(spark, source, names, location)
     else:
-        rows = platform_for(platform).file_rows(spark, source, names, landing_root)
+        rows = platform.file_rows(spark, source, names, landing_root)
     return _unaliased(rows, config).select(*_output(source, declared))
 
 

@@ -37,6 +37,8 @@ from pipelines.secrets import resolve
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.platform import Platform
+
 __all__ = [
     "describe",
     "extract_schema",
@@ -77,9 +79,7 @@ def _select(config: SourceConfig, where: str | None) -> str:
     return f"(SELECT {', '.join(names)} FROM {origin}{condition}) lakehouse_src"
 
 
-def jdbc_options(
-    config: SourceConfig, where: str | None, platform: str = "local"
-) -> dict[str, str]:
+def jdbc_options(config: SourceConfig, where: str | None, platform: Platform) -> dict[str, str]:
     """Every option of the Spark JDBC reader, secrets resolved (raises SecretNotFound)."""
     source = jdbc_source(config)
     options = {
@@ -117,7 +117,7 @@ def extract_schema(config: SourceConfig) -> StructType:
 
 
 def read_jdbc(
-    spark: SparkSession, config: SourceConfig, where: str | None = None, platform: str = "local"
+    spark: SparkSession, config: SourceConfig, where: str | None = None, *, platform: Platform
 ) -> DataFrame:
     """A batch read: declared columns as raw text, ``_source_file``, ``_file_modified_at``."""
     source = jdbc_source(config)

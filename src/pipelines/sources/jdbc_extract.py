@@ -32,6 +32,8 @@ from pipelines.sources.jdbc import extract_schema, jdbc_source, read_jdbc, water
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.platform import Platform
+
 __all__ = [
     "DbutilsFolders",
     "Folders",
@@ -141,7 +143,7 @@ def extract_increment(
     extracts_root: str,
     run_id: str,
     *,
-    platform: str = "local",
+    platform: Platform,
     folders: Folders | None = None,
 ) -> tuple[str | None, int]:
     """Extract the rows newer than the watermark; returns (the filter used, rows extracted).
@@ -160,7 +162,7 @@ def extract_increment(
     watermark = read_watermark(spark, config, extracts_root, folders)
     where = watermark_filter(incremental.column, watermark)
     folders.remove(staging)
-    read_jdbc(spark, config, where, platform).write.mode("overwrite").parquet(staging)
+    read_jdbc(spark, config, where, platform=platform).write.mode("overwrite").parquet(staging)
     folders.move(staging, final)
     rows = spark.read.schema(extract_schema(config)).parquet(final).count()
     return where, rows

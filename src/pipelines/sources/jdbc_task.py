@@ -62,12 +62,13 @@ def main(
         from pyspark.sql import SparkSession as Session
 
         spark = Session.builder.getOrCreate()
+    platform = platform_for(args.platform)  # the command line names it: the adapter from here on
     if folders is None:
-        folders = platform_for(args.platform).extract_folders()
+        folders = platform.extract_folders()
     for name in args.source:
         where, rows = extract_increment(
             spark, known[name], args.extracts_root, args.run_id,
-            platform=args.platform, folders=folders,
+            platform=platform, folders=folders,
         )  # fmt: skip
         print(f"extract {name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
         bronze = ".".join([*([args.catalog] if args.catalog else []), "bronze", name])

@@ -96,7 +96,7 @@ def prepare_sources(
             if source.source.type in broken:
                 raise _Unprepared(broken[source.source.type])
             for ref in secret_refs(source.source):
-                resolve(ref, context.platform)
+                resolve(ref, platform)
             if platform.runs_pre_run_work and source_type(source).before_run(
                 spark, source, context, echo
             ):

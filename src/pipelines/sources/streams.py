@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 from pyspark.sql import functions as F
 
 from pipelines.config.model import EventHubsSource, KafkaSource, SourceConfig
-from pipelines.platform import platform_for
 from pipelines.secrets import resolve
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 from pipelines.sources.files import json_object_fields
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.platform import Platform
 
 __all__ = [
     "eventhubs_options",
@@ -43,12 +44,12 @@ __all__ = [
 ]
 
 
-def _jaas(platform: str, module: str, user: str, password: str) -> str:
-    package = platform_for(platform).kafka_client_package  # JAAS names the module's class
+def _jaas(platform: Platform, module: str, user: str, password: str) -> str:
+    package = platform.kafka_client_package  # JAAS names the module's class
     return f'{package}.common.security.{module} required username="{user}" password="{password}";'
 
 
-def eventhubs_options(source: EventHubsSource, platform: str = "databricks") -> dict[str, str]:
+def eventhubs_options(source: EventHubsSource, platform: Platform) -> dict[str, str]:
     """The options of the Kafka reader of an Event Hub on ``platform``, secrets resolved."""
     connection = resolve(source.connection_string, platform)
     options = {
@@ -64,7 +65,7 @@ def eventhubs_options(source: EventHubsSource, platform: str = "databricks") -> 
     return options | _offsets(source)
 
 
-def kafka_options(source: KafkaSource, platform: str = "databricks") -> dict[str, str]:
+def kafka_options(source: KafkaSource, platform: Platform) -> dict[str, str]:
     """The options of the Kafka reader of a topic on ``platform``, secrets resolved."""
     options = {
         "kafka.bootstrap.servers": resolve(source.bootstrap_servers, platform),

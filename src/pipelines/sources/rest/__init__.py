@@ -37,6 +37,8 @@ from pipelines.sources.types.rest import RECORD_COLUMN
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.platform import Platform
+
 __all__ = [
     "RECORD_COLUMN",
     "read_rest",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 
-def secret_headers(source: RestSource, platform: str = "local") -> dict[str, str]:
+def secret_headers(source: RestSource, platform: Platform) -> dict[str, str]:
     """The auth header, secret resolved (raises SecretNotFound).
 
     It travels in its own reader option, ``secret_headers``: Spark redacts option values whose
@@ -61,7 +63,7 @@ def secret_headers(source: RestSource, platform: str = "local") -> dict[str, str
     return {source.auth.header: f"{scheme} {token}" if scheme else token}
 
 
-def rest_request(source: RestSource, platform: str = "local") -> dict[str, Any]:
+def rest_request(source: RestSource, platform: Platform) -> dict[str, Any]:
     """What the reader needs but the auth header (raises SecretNotFound for a URL secret)."""
     headers = {"Accept": "application/json", **source.headers}
     params = {
@@ -97,7 +99,7 @@ def register_rest(spark: SparkSession) -> None:
     spark.dataSource.register(RestDataSource)
 
 
-def read_rest(spark: SparkSession, config: SourceConfig, platform: str = "local") -> DataFrame:
+def read_rest(spark: SparkSession, config: SourceConfig, platform: Platform) -> DataFrame:
     """A batch read of every page, or (``mode: stream``) a stream of the new records."""
     from pipelines.sources.rest.datasource import NAME
     from pipelines.sources.types import typed_source
@@ -114,7 +116,7 @@ def read_rest(spark: SparkSession, config: SourceConfig, platform: str = "local"
     )
 
 
-def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: str = "local") -> bool:
+def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: Platform) -> bool:
     """Whether the endpoint serves exactly the records bronze read last (as whole JSON records,
     ``_record``: in ``bronze_pii`` for a source with PII, whose bronze keeps them redacted).
 

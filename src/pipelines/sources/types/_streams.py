@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
     from pipelines.sources.types.base import Echo
     from pipelines.spec import RunContext
 
@@ -30,10 +31,10 @@ class MessageStream(SourceType):
     def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
         from pipelines.sources.streams import read_stream
 
-        options = self.reader_options(config, context.platform)
+        options = self.reader_options(config, context.adapter)
         return read_stream(spark, config, options, json_values=_json_values(config))
 
-    def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
+    def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
         """The Kafka reader's options on ``platform``, secrets resolved."""
         raise NotImplementedError
 
@@ -44,7 +45,7 @@ class MessageStream(SourceType):
         # what reads them: ask the broker first (one batch read of at most one message).
         from pipelines.sources.streams import no_new_messages
 
-        options = self.reader_options(config, context.platform)
+        options = self.reader_options(config, context.adapter)
         return no_new_messages(spark, config.bronze_table, options)
 
     def corrupt_columns(self, config: SourceConfig) -> list[str]:

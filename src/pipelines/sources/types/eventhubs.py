@@ -11,6 +11,7 @@ from pipelines.sources.types.base import typed_source
 
 if TYPE_CHECKING:
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
 
 __all__ = ["EVENTHUBS_LOCAL_SKIP", "EventHubs"]
 
@@ -26,7 +27,7 @@ class EventHubs(MessageStream):
 
     model = EventHubsSource
 
-    def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
+    def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
         from pipelines.sources.streams import eventhubs_options
 
         return eventhubs_options(typed_source(config, EventHubsSource), platform)

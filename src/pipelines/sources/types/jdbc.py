@@ -42,7 +42,7 @@ class Jdbc(SourceType):
             return stream_extracts(spark, config, context.extracts)
         from pipelines.sources.jdbc import read_jdbc
 
-        return read_jdbc(spark, config, platform=context.platform)
+        return read_jdbc(spark, config, platform=context.adapter)
 
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         return "streaming_table" if _incremental(config) else "materialized_view"
@@ -55,7 +55,7 @@ class Jdbc(SourceType):
         from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
         where, rows = extract_increment(
-            spark, config, context.extracts, context.run_id, platform=context.platform
+            spark, config, context.extracts, context.run_id, platform=context.adapter
         )
         echo(f"  extract {config.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
         gone = prune_extracts(spark, config, context.extracts, f"bronze.{config.name}")

@@ -12,6 +12,7 @@ from pipelines.sources.types.base import typed_source
 
 if TYPE_CHECKING:
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
 
 __all__ = ["Kafka"]
 
@@ -21,7 +22,7 @@ class Kafka(MessageStream):
 
     model = KafkaSource
 
-    def reader_options(self, config: SourceConfig, platform: str) -> dict[str, str]:
+    def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
         from pipelines.sources.streams import kafka_options
 
         return kafka_options(typed_source(config, KafkaSource), platform)

@@ -30,7 +30,7 @@ class Rest(SourceType):
     def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
         from pipelines.sources.rest import read_rest
 
-        return read_rest(spark, config, context.platform)
+        return read_rest(spark, config, context.adapter)
 
     def record_columns(self, config: SourceConfig) -> list[str]:
         return [RECORD_COLUMN]
@@ -56,7 +56,7 @@ class Rest(SourceType):
             return False
         from pipelines.sources.rest import snapshot_unchanged
 
-        return snapshot_unchanged(spark, config, context.platform)
+        return snapshot_unchanged(spark, config, context.adapter)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
