@@ -31,8 +31,7 @@ def test_databricks_registers_a_feed_view_a_streaming_table_and_an_auto_cdc_flow
     assert (specs[1].inputs, specs[1].lookups) == (
         ("bronze.orders_cdc", "silver.product_catalog"), ("silver.product_catalog",),
     )  # fmt: skip
-    local = platform_for("local")
-    register_module.register(specs[1:2], spark=None, table_format=None, platform=local)  # type: ignore[arg-type]
+    register_module.register(specs[1:2], spark=None, table_format=None, platform=context.adapter)  # type: ignore[arg-type]
     description = config.source("orders_cdc").description
     assert recorder.calls == [
         ("temporary_view", {"name": "orders_cdc_cdc_feed", "comment": "Change feed of silver.orders_cdc"}),
