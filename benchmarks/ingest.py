@@ -63,11 +63,11 @@ def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
     return 0.0
 
 
-def _context() -> Any:
+def _context(landing: Landing) -> Any:
     from pipelines.graph import RunContext
     from pipelines.ops.record import new_run_id
 
-    return RunContext(run_id=new_run_id(), landing_root="")
+    return RunContext(run_id=new_run_id(), landing_root=landing.root.as_uri())
 
 
 def _source() -> Any:
@@ -101,7 +101,7 @@ def reader(spark: SparkSession, landing: Landing, out: Path) -> float:
     """Our CSV reader alone (the source type's stream)."""
     from pipelines.sources import read_source
 
-    context = _context().model_copy(update={"landing_root": landing.root.as_uri()})
+    context = _context(landing)
     return _stream(read_source(spark, _source(), context), out)
 
 
@@ -109,7 +109,7 @@ def metadata(spark: SparkSession, landing: Landing, out: Path, *, hashed: bool =
     """Bronze's rows (``pipelines.layers.bronze``), with or without the content hash."""
     from pipelines.layers.bronze import _ingested
 
-    context = _context().model_copy(update={"landing_root": landing.root.as_uri()})
+    context = _context(landing)
     rows = _ingested(spark, _source(), context)
     return _stream(rows if hashed else rows.drop("_content_hash"), out)
 
