@@ -108,12 +108,42 @@ def test_config_settings_reach_lakeflow_and_what_open_source_spark_supports(
     lakeflow = DatabricksPlatform().table_arguments(bronze, "stage")
     assert lakeflow["table_properties"] == {
         "delta.enableChangeDataFeed": "true", "retention_days": "30",
+        "delta.dataSkippingStatsColumns": "_source_file,_file_date,_ingested_at,_run_id",
     }  # fmt: skip
     lakeflow = DatabricksPlatform().table_arguments(silver, "stage")
     assert lakeflow["cluster_by"] == ["country"]
     assert lakeflow["row_filter"] == "ROW FILTER `stage`.silver.by_country ON (`country`)"
     local = LocalPlatform().table_arguments(silver, "")
     assert sorted(local) == ["schema"]  # no clustering, no row filter locally
+
+
+def test_bronze_keeps_statistics_of_its_lineage_columns_unless_the_config_says(
+    conf_copy: Path,
+) -> None:
+    # Not of the raw values, which nothing filters on (pipelines.layers.tables says why).
+    specs = _specs(load_config(conf_copy))
+    stats = "delta.dataSkippingStatsColumns"
+    assert dict(specs["bronze.product_catalog"].table.properties) == {
+        stats: "_source_file,_file_date,_ingested_at,_run_id",
+    }
+    assert dict(specs["bronze.booking_events"].table.properties)[stats] == (
+        "_source_file,_file_date,_ingested_at,_run_id,_kafka_topic,_kafka_partition,"
+        "_kafka_offset,_kafka_key"
+    )  # the reader's own columns too
+    assert stats not in dict(specs["silver.product_catalog"].table.properties)
+    path = conf_copy / "sources" / "crm_customers.yml"
+    original = path.read_text(encoding="utf-8")
+    for tables, expected in (
+        (
+            "tables: {bronze: {cluster_by: [country]}}",
+            "_source_file,_file_date,_ingested_at,_run_id,country",
+        ),
+        ("tables: {bronze: {cluster_by_auto: true}}", None),
+        ("tables: {bronze: {properties: {delta.dataSkippingNumIndexedCols: 5}}}", None),
+    ):
+        path.write_text(f"{original}\n{tables}\n", encoding="utf-8")
+        bronze = _specs(load_config(conf_copy))["bronze.crm_customers"].table
+        assert dict(bronze.properties).get(stats) == expected, tables
 
 
 def test_register_hands_the_definition_to_the_decorator(
