@@ -124,7 +124,7 @@ def test_bronze_keeps_statistics_of_its_lineage_columns_unless_the_config_says(
     specs = _specs(load_config(conf_copy))
     stats = "delta.dataSkippingStatsColumns"
     assert dict(specs["bronze.product_catalog"].table.properties) == {
-        stats: "_source_file,_file_date,_ingested_at,_run_id",
+        stats: "_source_file,_ingested_at,_run_id",  # partitioned by _file_date: no statistics
     }
     assert dict(specs["bronze.booking_events"].table.properties)[stats] == (
         "_source_file,_file_date,_ingested_at,_run_id,_kafka_topic,_kafka_partition,"

@@ -127,8 +127,9 @@ _LINEAGE_STATS = ("_source_file", "_file_date", "_ingested_at", "_run_id")
 
 
 def _bronze_stats_columns(source: SourceConfig, extra: Sequence[str]) -> str | None:
-    """The columns Delta keeps file statistics of in bronze: the lineage columns, the reader's
-    own (Kafka's offsets) and the clustering keys, not the raw values.
+    """The columns Delta keeps file statistics of in bronze: the lineage columns (but the
+    partition column), the reader's own (Kafka's offsets) and the clustering keys, not the raw
+    values.
 
     Delta collects min, max and null counts of the first 32 columns of every file it writes;
     in bronze those are raw text (descriptions, base64 images) that nothing filters on: silver
@@ -140,7 +141,11 @@ def _bronze_stats_columns(source: SourceConfig, extra: Sequence[str]) -> str | N
     bronze = source.tables.bronze
     if bronze.cluster_by_auto or any(k.startswith("delta.dataSkipping") for k in bronze.properties):
         return None
-    return ",".join(dict.fromkeys([*_LINEAGE_STATS, *extra, *bronze.cluster_by]))
+    # A partition column has no statistics to keep (Delta refuses to name it:
+    # DELTA_COLUMN_DATA_SKIPPING_NOT_SUPPORTED_PARTITIONED_COLUMN): its value is the folder's.
+    partitioned = getattr(source.source, "file_date", None) is not None
+    columns = [c for c in _LINEAGE_STATS if not (partitioned and c == "_file_date")]
+    return ",".join(dict.fromkeys([*columns, *extra, *bronze.cluster_by]))
 
 
 def bronze_pii_table(source: SourceConfig) -> TableSpec:
