@@ -51,6 +51,9 @@ from run import REPO, bench_landing, bench_parser, save, wait_until_quiet
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import RunContext
+
 TABLE = f"bronze.{SOURCE_FOLDER}"
 LADDER = ("floor", "stream", "reader", "metadata", "hashed", "ours")
 """Every variant, in the order each adds a step to the one before."""
@@ -63,14 +66,14 @@ def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
     return 0.0
 
 
-def _context(landing: Landing) -> Any:
+def _context(landing: Landing) -> RunContext:
     from pipelines.graph import RunContext
     from pipelines.ops.record import new_run_id
 
     return RunContext(run_id=new_run_id(), landing_root=landing.root.as_uri())
 
 
-def _source() -> Any:
+def _source() -> SourceConfig:
     from pipelines.config import load_config
 
     return load_config(REPO / "src" / "conf").select([SOURCE_FOLDER]).sources[0]

@@ -64,3 +64,22 @@ def test_the_platform_adapter_is_chosen_in_one_place() -> None:
     assert (local.skips_unserved_sources, databricks.skips_unserved_sources) == (True, False)
     context = RunContext(run_id="r", landing_root="/l", platform="databricks")
     assert context.adapter is databricks
+
+
+def test_an_extract_handles_folders_the_way_its_platform_does(config: LakehouseConfig) -> None:
+    # No folders given: the platform's own (dbutils.fs on Databricks), not the local file system.
+    from pipelines.sources.jdbc_extract import LocalFolders, extract_increment
+
+    class Asked(Exception):
+        pass
+
+    class Folders(LocalFolders):
+        def extracts(self, root: str) -> list[str]:
+            raise Asked(root)
+
+    class Platform(LocalPlatform):
+        def extract_folders(self) -> Folders:
+            return Folders()
+
+    with pytest.raises(Asked, match=r"^/extracts/crm_customers$"):
+        extract_increment(None, config.source("crm_customers"), "/extracts", "r1", platform=Platform())  # type: ignore[arg-type]  # fmt: skip

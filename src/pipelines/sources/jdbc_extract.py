@@ -150,9 +150,10 @@ def extract_increment(
 
     The files are written to a hidden folder and renamed into place, so a killed extract
     leaves nothing the stream would read. A retried extract of the same run id keeps the
-    folder it already moved into place.
+    folder it already moved into place. ``folders``: how the landing folders are handled,
+    by default the platform's (``Platform.extract_folders``).
     """
-    folders = folders or LocalFolders()
+    folders = folders if folders is not None else platform.extract_folders()
     incremental = jdbc_source(config).incremental
     assert incremental is not None
     root = extract_root(extracts_root, config.name)

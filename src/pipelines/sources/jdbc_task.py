@@ -63,7 +63,7 @@ def main(
 
         spark = Session.builder.getOrCreate()
     platform = platform_for(args.platform)  # the command line names it: the adapter from here on
-    if folders is None:
+    if folders is None:  # prune_extracts too: the platform's folders, once
         folders = platform.extract_folders()
     for name in args.source:
         where, rows = extract_increment(
