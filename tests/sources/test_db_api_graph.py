@@ -265,7 +265,7 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
 
     # The watermark lives in the extracts; a full refresh forgets them (and drops bronze).
     context = RunContext("check", (tmp_path / "landing").as_uri())
-    customers = config.source("crm_customers")
-    assert read_watermark(spark, customers, context.extracts) == "2026-02-02 00:00:00"
+    customers, folders = config.source("crm_customers"), context.adapter.extract_folders()
+    assert read_watermark(spark, customers, context.extracts, folders) == "2026-02-02 00:00:00"
     reset_sources(config.sources, context)
-    assert read_watermark(spark, customers, context.extracts) is None
+    assert read_watermark(spark, customers, context.extracts, folders) is None

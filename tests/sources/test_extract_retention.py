@@ -10,7 +10,7 @@ import pytest
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.sources.jdbc import extract_schema
-from pipelines.sources.jdbc_extract import extract_root, prune_extracts
+from pipelines.sources.jdbc_extract import LocalFolders, extract_root, prune_extracts
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,15 +42,18 @@ def test_ingested_extracts_go_the_watermark_and_the_unread_stay(
     _extract(spark, root, "r5", source, [])  # this run's: nothing new
     folder = tmp_path / "landing" / "_extracts" / source.name
 
+    def prune(bronze: str) -> list[str]:
+        return prune_extracts(spark, source, extracts, bronze, LocalFolders())
+
     # no bronze table yet: nothing is deleted
     spark.sql(f"DROP TABLE IF EXISTS {BRONZE}")
-    assert prune_extracts(spark, source, extracts, BRONZE) == []
+    assert prune(BRONZE) == []
 
     spark.createDataFrame([("2026-01-03 08:00:00",)], "updated_at string").write.saveAsTable(BRONZE)
-    assert prune_extracts(spark, source, extracts, BRONZE) == ["r1", "r2", "r3"]
+    assert prune(BRONZE) == ["r1", "r2", "r3"]
     # r4: not ingested, and the newest with rows (the watermark); r5: the newest
     assert sorted(p.name for p in folder.iterdir()) == ["r4", "r5"]
 
     spark.sql(f"INSERT INTO {BRONZE} VALUES ('2026-01-05 08:00:00')")
-    assert prune_extracts(spark, source, extracts, BRONZE) == []  # r4 still carries the watermark
+    assert prune(BRONZE) == []  # r4 still carries the watermark
     spark.sql(f"DROP TABLE {BRONZE}")

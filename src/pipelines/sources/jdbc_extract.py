@@ -122,13 +122,13 @@ class DbutilsFolders:
 
 
 def read_watermark(
-    spark: SparkSession, config: SourceConfig, extracts_root: str, folders: Folders | None = None
+    spark: SparkSession, config: SourceConfig, extracts_root: str, folders: Folders
 ) -> str | None:
     """The newest watermark value extracted so far, as text (None before the first extract)."""
     incremental = jdbc_source(config).incremental
     assert incremental is not None
     root = extract_root(extracts_root, config.name)
-    if not (folders or LocalFolders()).extracts(root):
+    if not folders.extracts(root):
         return None
     kind = next(c.type for c in config.columns if c.name == incremental.column)
     value = F.max(F.col(incremental.column).try_cast(kind)).cast("string")
@@ -174,7 +174,7 @@ def prune_extracts(
     config: SourceConfig,
     extracts_root: str,
     bronze_table: str,
-    folders: Folders | None = None,
+    folders: Folders,
 ) -> list[str]:
     """Delete the extract folders ``bronze_table`` ingested, but the newest ``keep_extracts``
     and the newest holding rows; returns the deleted run ids (oldest first).
@@ -184,7 +184,6 @@ def prune_extracts(
     folder at once, so bronze cannot hold a later folder's rows without the earlier ones'.
     Nothing is deleted when the table cannot be read (the first run, another catalog).
     """
-    folders = folders or LocalFolders()
     incremental = jdbc_source(config).incremental
     assert incremental is not None
     root = extract_root(extracts_root, config.name)
@@ -212,9 +211,9 @@ def prune_extracts(
     return gone
 
 
-def reset_extracts(config: SourceConfig, extracts_root: str) -> None:
+def reset_extracts(config: SourceConfig, extracts_root: str, folders: Folders) -> None:
     """Forget every extract of ``config``'s source: the next run reads a full snapshot."""
-    LocalFolders().remove(extract_root(extracts_root, config.name))
+    folders.remove(extract_root(extracts_root, config.name))
 
 
 def stream_extracts(spark: SparkSession, config: SourceConfig, extracts_root: str) -> DataFrame:

@@ -54,11 +54,13 @@ class Jdbc(SourceType):
             return False  # a snapshot is read by the graph itself: it may always have changed
         from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
+        folders = context.adapter.extract_folders()  # the platform's, for both steps
         where, rows = extract_increment(
-            spark, config, context.extracts, context.run_id, platform=context.adapter
-        )
+            spark, config, context.extracts, context.run_id,
+            platform=context.adapter, folders=folders,
+        )  # fmt: skip
         echo(f"  extract {config.name}: {rows:,} row(s) {f'where {where}' if where else '(full)'}")
-        gone = prune_extracts(spark, config, context.extracts, f"bronze.{config.name}")
+        gone = prune_extracts(spark, config, context.extracts, f"bronze.{config.name}", folders)
         if gone:
             echo(f"  extract {config.name}: deleted {len(gone)} ingested extract(s) (raw PII)")
         # No row past the watermark: the stream over the extracts has nothing new to read.
@@ -68,7 +70,7 @@ class Jdbc(SourceType):
         if _incremental(config):
             from pipelines.sources.jdbc_extract import reset_extracts
 
-            reset_extracts(config, context.extracts)
+            reset_extracts(config, context.extracts, context.adapter.extract_folders())
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
