@@ -50,9 +50,7 @@ def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     os.environ.setdefault("LAKEHOUSE_JVM_CACHE", "read")
     with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
         env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)
-        # 4g, not 2g: the suite's one JVM keeps ~0.7 GB live by its end (the Catalyst plans of
-        # hundreds of runs); in 2 GB G1 then marked almost without pause (158 CPU-s of its 1,218).
-        session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="4g"))
+        session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
     yield session
     stop_session()
 

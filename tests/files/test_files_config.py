@@ -69,10 +69,12 @@ def test_local_and_autoloader_options() -> None:
         "multiLine": "true", "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
         "cloudFiles.maxFilesPerTrigger": "5", "nullValue": "NA",
     }  # fmt: skip
+    # evolve rescues on Databricks: bronze selects the contract's columns, so a column Auto
+    # Loader added (addNewColumns) would be dropped there, neither kept nor rescued
     xml = source("s", path="x", format="xml", xml={"row_tag": "item"}, schema_drift="evolve").source  # fmt: skip
     assert autoloader_options(xml, ["id"]) == {
         "cloudFiles.format": "xml", "cloudFiles.inferColumnTypes": "false",
-        "cloudFiles.schemaEvolutionMode": "addNewColumns",
+        "cloudFiles.schemaEvolutionMode": "rescue",
         "cloudFiles.schemaHints": "`id` STRING, `_corrupt_record` STRING",
         "rescuedDataColumn": "_rescued_data", "rowTag": "item", "charset": "utf-8",
         "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
