@@ -37,6 +37,7 @@ from pipelines.platform import platform_for
 from pipelines.profile import Profile
 from pipelines.redact import scrub_text
 from pipelines.sources.checkpoints import checkpoint_dir
+from pipelines.sources.file_inspect import stored_tables
 from pipelines.sources.prepare import (
     Prepared,
     prepare_file_sources,
@@ -400,7 +401,7 @@ def _up_to_date(
     names = {s.name for s in specs if s.stored}
     reads: dict[str, Callable[[], Any]] = {
         "recorded": partial(latest_flow_states, spark, names),
-        **{s: partial(_tables_in, spark, s) for s in _schemas(config) if s != "ops"},
+        **{s: partial(stored_tables, spark, s) for s in _schemas(config) if s != "ops"},
     }
     done = together(reads)
     for result in done.values():
@@ -468,10 +469,6 @@ def _leave_up_to_date(
         tracker.flows[name] = FlowState(name, state="UP_TO_DATE")
     kept = tuple(s for s in specs if s.name not in fresh.datasets)
     return kept, [s for s in kept if s.stored]
-
-
-def _tables_in(spark: SparkSession, schema: str) -> set[str]:
-    return {f"{schema}.{t.name}" for t in spark.catalog.listTables(schema)}
 
 
 def _schemas(config: LakehouseConfig) -> list[str]:

@@ -37,6 +37,7 @@ __all__ = [
     "landing_location",
     "matching_files",
     "python_encoding",
+    "stored_tables",
 ]
 
 Record = dict[str, str | None]
@@ -162,15 +163,19 @@ def ingested_files_of(spark: SparkSession, tables: Sequence[str]) -> dict[str, s
 
 def _existing_tables(spark: SparkSession, tables: Sequence[str]) -> list[str]:
     """``tables`` (``schema.name``) that exist: one listing per schema, not a lookup per table."""
-    listed: set[str] = set()
-    for schema in sorted({t.split(".")[0] for t in tables}):
-        if spark.catalog.databaseExists(schema):
-            listed |= {
-                f"{schema}.{r.tableName}"
-                for r in spark.sql(f"SHOW TABLES IN {schema}").collect()
-                if not r.isTemporary
-            }
+    schemas = sorted({t.split(".")[0] for t in tables})
+    listed = set().union(*(stored_tables(spark, schema) for schema in schemas))
     return [t for t in tables if t in listed]
+
+
+def stored_tables(spark: SparkSession, schema: str) -> set[str]:
+    """The tables (``schema.name``) stored in ``schema``, not the session's temporary views
+    (other tests' and notebooks' views are listed in every schema); none when it does not
+    exist."""
+    if not spark.catalog.databaseExists(schema):
+        return set()
+    rows = spark.sql(f"SHOW TABLES IN {schema}").collect()
+    return {f"{schema}.{r.tableName}" for r in rows if not r.isTemporary}
 
 
 def _csv_rows(handle: IO[str], delimiter: str, quote: str, escape: str) -> Iterator[list[str]]:
