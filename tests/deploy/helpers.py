@@ -51,7 +51,8 @@ def _validator() -> Any:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     # SOURCE.txt fix 3: the root admits any key; a top-level typo must fail here.
     schema["additionalProperties"] = False
-    checker = validators.extend(Draft202012Validator, {"pattern": _pattern})
+    # types-jsonschema leaves validators.extend unannotated (a stub gap)
+    checker = validators.extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
     return checker(schema)
 
 
