@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +88,7 @@ def recorded_event_log(
     running then ending in its state with ``num_output_rows``, the update completed."""
 
     def event(
-        at: datetime, kind: str, details: dict[str, object], **origin: str
+        at: datetime, kind: str, details: Mapping[str, object], **origin: str
     ) -> dict[str, object]:
         return {
             "id": f"{kind}-{len(events)}", "timestamp": at.isoformat(), "event_type": kind,

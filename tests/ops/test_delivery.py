@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
+
+import pytest
 
 from pipelines.alerts import Incident
-from pipelines.alerts.deliver import Delivery, deliver, env_secret, lookup_secret, secret_variable
+from pipelines.alerts.deliver import (
+    Delivery,
+    SecretName,
+    deliver,
+    env_secret,
+    lookup_secret,
+    secret_variable,
+)
 from pipelines.config.alerts import AlertsConfig
 from pipelines.platform import platform_for
 from tests.ops.servers import Recorder, smtp_server, webhook_server
@@ -32,9 +42,13 @@ def _config(smtp_port: int, attempts: int = 3) -> AlertsConfig:
 
 
 def test_every_incident_reaches_every_destination_once_after_a_retry() -> None:
-    recorder, waits = Recorder(failures=1), []
+    recorder = Recorder(failures=1)
+    waits: list[float] = []
     with webhook_server(recorder) as url, smtp_server(recorder) as port:
-        secrets = {"slack_hook": f"{url}/slack", "teams_hook": f"{url}/teams"}
+        secrets: dict[SecretName, str] = {
+            "slack_hook": f"{url}/slack",
+            "teams_hook": f"{url}/teams",
+        }
         deliveries = deliver(INCIDENTS, _config(port), "lakehouse/local", secrets.get, waits.append)
     assert deliveries == [
         Delivery("slack", "run_failure:r9", "sent", 2),  # the first request got a 503
@@ -61,12 +75,14 @@ def test_every_incident_reaches_every_destination_once_after_a_retry() -> None:
 
 
 def test_a_failing_destination_is_reported_not_raised() -> None:
-    recorder, waits = Recorder(failures=10), []
+    recorder = Recorder(failures=10)
+    waits: list[float] = []
     with webhook_server(recorder) as url:
         destinations = [{"type": "slack", "webhook_secret": "s"}]
         retry = {"attempts": 3, "backoff_seconds": 1}
         config = AlertsConfig.model_validate({"destinations": destinations, "retry": retry})
-        deliveries = deliver(INCIDENTS[:1], config, "lh/local", {"s": f"{url}/down"}.get, waits.append)  # fmt: skip
+        secrets: dict[SecretName, str] = {"s": f"{url}/down"}
+        deliveries = deliver(INCIDENTS[:1], config, "lh/local", secrets.get, waits.append)
     assert deliveries == [Delivery("slack", "run_failure:r9", "failed", 3, "HTTP 503 Service Unavailable")]  # fmt: skip
     assert waits == [1.0, 2.0]  # exponential backoff
     assert recorder.refused == ["/down", "/down", "/down"]
@@ -76,11 +92,12 @@ def test_unreachable_and_client_errors() -> None:
     config = AlertsConfig.model_validate({"destinations": [{"type": "teams", "webhook_secret": "t"}], "retry": {"attempts": 2, "backoff_seconds": 0}})  # fmt: skip
     with webhook_server(Recorder(failures=0)) as url:
         pass  # closed again: nothing listens there any more
-    [delivery] = deliver(INCIDENTS[:1], config, "lh/local", {"t": f"{url}/gone"}.get, lambda _s: None)  # fmt: skip
+    secrets: dict[SecretName, str] = {"t": f"{url}/gone"}
+    [delivery] = deliver(INCIDENTS[:1], config, "lh/local", secrets.get, lambda _s: None)
     assert (delivery.status, delivery.attempts, delivery.error.startswith("unreachable: ")) == ("failed", 2, True)  # fmt: skip
 
 
-def test_a_destination_without_its_secret_is_skipped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_destination_without_its_secret_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAKEHOUSE_SECRET_SLACK_HOOK", raising=False)
     config = AlertsConfig.model_validate({"destinations": [{"type": "slack", "webhook_secret": "slack_hook"}]})  # fmt: skip
     assert deliver(INCIDENTS[:1], config, "lh/local", LOCAL_SECRETS) == [
@@ -90,8 +107,8 @@ def test_a_destination_without_its_secret_is_skipped(monkeypatch) -> None:  # ty
     assert (secret_variable("slack_hook"), env_secret("slack_hook")) == ("LAKEHOUSE_SECRET_SLACK_HOOK", "http://127.0.0.1:9/x")  # fmt: skip
 
 
-def test_a_secret_reference_goes_through_the_project_secret_lookup(  # type: ignore[no-untyped-def]
-    monkeypatch, tmp_path
+def test_a_secret_reference_goes_through_the_project_secret_lookup(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``{secret: alerts/slack_webhook}``: the secrets file (``pipelines.secrets``), not only
     the environment; unset is skipped, named as the config names it."""

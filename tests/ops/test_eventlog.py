@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from pipelines.ops.eventlog import records_from_event_log
@@ -11,7 +12,9 @@ from pipelines.ops.tables import OPS_TABLES
 ORIGIN = {"pipeline_id": "p-1", "update_id": "u-42", "cloud": "Azure", "region": "westeurope"}
 
 
-def _event(second: int, kind: str, details: dict[str, object], **origin: str) -> dict[str, object]:
+def _event(
+    second: int, kind: str, details: Mapping[str, object], **origin: str
+) -> dict[str, object]:
     return {
         "id": f"e{second}",
         "timestamp": f"2026-11-21T06:00:{second:02d}.000Z",
@@ -49,7 +52,10 @@ EVENTS = [
 
 def test_an_update_maps_to_one_run_and_one_row_per_flow() -> None:
     records = records_from_event_log(reversed(EVENTS), target="prod")  # any order
-    at = lambda s: datetime(2026, 11, 21, 6, 0, s, tzinfo=UTC)  # noqa: E731
+
+    def at(s: int) -> datetime:
+        return datetime(2026, 11, 21, 6, 0, s, tzinfo=UTC)
+
     assert records.runs == (
         {
             "run_id": "u-42", "target": "prod", "trigger": "schedule",

@@ -254,7 +254,10 @@ def test_report_holds_the_runs_numbers_and_no_network_assets(
     assert capsys.readouterr().out == f"{out}\n"
     html = out.read_text()
     assert f"<h1>Run {observed.second.run_id} " in html
-    n = lambda value: f'<td class="n">{value}</td>'  # noqa: E731
+
+    def n(value: int) -> str:
+        return f'<td class="n">{value}</td>'
+
     completed = '<td><span class="badge" style="background:#2e7d32">completed</span></td>'
     assert f"<td>bronze.product_catalog</td><td>bronze</td>{completed}" in html
     assert f'{n(45)}{n(45)}<td class="muted">-</td>' in html  # bronze: rows in, out, quarantined

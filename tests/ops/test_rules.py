@@ -13,14 +13,14 @@ from pipelines.alerts import (
     schema_drift,
     volume_anomalies,
 )
-from pipelines.alerts.rules import VolumeBand, comparable_history, volume_band
+from pipelines.alerts.rules import Row, VolumeBand, comparable_history, volume_band
 from pipelines.config.alerts import FreshnessRule, VolumeRule
 
 RUN = {"run_id": "r9", "status": "FAILED", "error_summary": "1 dataset(s) failed:\n  gold.x: boom"}
 
 
 def test_run_failure_names_every_failed_dataset_once() -> None:
-    flows = [
+    flows: list[Row] = [
         {"dataset": "bronze.a", "status": "COMPLETED", "error": None},
         {"dataset": "gold.x", "status": "FAILED", "error": "[DIVIDE_BY_ZERO] Division by zero."},
         {"dataset": "gold.y", "status": "SKIPPED", "error": None},
