@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.config.model import SourceConfig
+from pipelines.config.model import FileSource, SourceConfig
 
 BASE: dict[str, Any] = {
     "description": "Sample source.",
@@ -25,6 +25,13 @@ def source(name: str, **files: Any) -> SourceConfig:
     return SourceConfig.model_validate({**BASE, "name": name, "source": {"type": "files", **files}})
 
 
+def file_source(name: str, **files: Any) -> FileSource:
+    """The ``source`` block of :func:`source`, typed as the files source it is."""
+    block = source(name, **files).source
+    assert isinstance(block, FileSource)
+    return block
+
+
 def write(path: Path, data: bytes | str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode(encoding) if isinstance(data, str) else data
@@ -37,8 +44,9 @@ def write_json_lines(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def write_parquet(path: Path, columns: dict[str, list[Any]]) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    # pyarrow ships no type hints (no py.typed) and pyarrow-stubs trails its releases
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns), path)
@@ -49,7 +57,7 @@ def write_xlsx(path: Path, rows: list[list[Any]], *, sheet: str = "Data", skip: 
     from openpyxl import Workbook
 
     book = Workbook()
-    book.active.title = "Cover"  # the data is not on the first sheet
+    book.worksheets[0].title = "Cover"  # the data is not on the first sheet
     data = book.create_sheet(sheet)
     for _ in range(skip):
         data.append(["report title"])

@@ -13,7 +13,7 @@ from pipelines.errors import ConfigErrors
 from pipelines.sources.file_options import autoloader_options, spark_options
 from pipelines.sources.files import read_names
 from tests.files.conf import SOURCES, file_conf
-from tests.files.samples import source
+from tests.files.samples import file_source
 
 
 def _messages(conf: Path, name: str, old: str, new: str) -> list[str]:
@@ -54,7 +54,7 @@ def test_config_errors_are_exact(tmp_path: Path, name: str, old: str, new: str, 
 
 
 def test_local_and_autoloader_options() -> None:
-    csv = source("s", path="s/*.csv", csv={"delimiter": ";", "encoding": "latin-1", "multiline": True}, options={"nullValue": "NA"}, max_files_per_trigger=5).source  # fmt: skip
+    csv = file_source("s", path="s/*.csv", csv={"delimiter": ";", "encoding": "latin-1", "multiline": True}, options={"nullValue": "NA"}, max_files_per_trigger=5)  # fmt: skip
     assert spark_options(csv) == {
         "header": "true", "sep": ";", "quote": '"', "escape": '"', "encoding": "iso-8859-1",
         "multiLine": "true", "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
@@ -71,7 +71,7 @@ def test_local_and_autoloader_options() -> None:
     }  # fmt: skip
     # evolve rescues on Databricks: bronze selects the contract's columns, so a column Auto
     # Loader added (addNewColumns) would be dropped there, neither kept nor rescued
-    xml = source("s", path="x", format="xml", xml={"row_tag": "item"}, schema_drift="evolve").source  # fmt: skip
+    xml = file_source("s", path="x", format="xml", xml={"row_tag": "item"}, schema_drift="evolve")  # fmt: skip
     assert autoloader_options(xml, ["id"]) == {
         "cloudFiles.format": "xml", "cloudFiles.inferColumnTypes": "false",
         "cloudFiles.schemaEvolutionMode": "rescue",
@@ -79,7 +79,7 @@ def test_local_and_autoloader_options() -> None:
         "rescuedDataColumn": "_rescued_data", "rowTag": "item", "charset": "utf-8",
         "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
     }  # fmt: skip
-    lines = source("s", path="j", format="json", schema_drift="fail").source
+    lines = file_source("s", path="j", format="json", schema_drift="fail")
     assert spark_options(lines) == {"wholetext": "false"}
     assert autoloader_options(lines, ["id"]) == {
         "cloudFiles.format": "json", "cloudFiles.inferColumnTypes": "false",
@@ -89,7 +89,7 @@ def test_local_and_autoloader_options() -> None:
         "mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record",
     }  # fmt: skip
     # Parquet has no corrupt records: no hint, no mode
-    parquet = source("s", path="p", format="parquet").source
+    parquet = file_source("s", path="p", format="parquet")
     assert autoloader_options(parquet, ["id"]) == {
         "cloudFiles.format": "parquet", "cloudFiles.inferColumnTypes": "false",
         "cloudFiles.schemaEvolutionMode": "rescue", "cloudFiles.schemaHints": "`id` STRING",

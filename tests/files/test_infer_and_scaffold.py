@@ -11,7 +11,14 @@ from pipelines.config import load_config
 from pipelines.sources.drift import ColumnChange, detect_changes
 from pipelines.sources.file_inspect import FileShape, count_records
 from pipelines.sources.infer import Inferred, infer_column, normalise_name
-from tests.files.samples import source, write, write_json_lines, write_parquet, write_xlsx
+from tests.files.samples import (
+    file_source,
+    source,
+    write,
+    write_json_lines,
+    write_parquet,
+    write_xlsx,
+)
 
 
 @pytest.mark.parametrize(
@@ -224,7 +231,7 @@ def test_csv_records_are_counted_quote_aware(tmp_path: Path) -> None:
     # issue 17: split multi-line records were counted as read and "balanced"
     text = 'id,note\r\n1,"two\r\nlines"\r\n\r\n2,plain\r\n3,"a ""quoted"" word"'
     path = write(tmp_path / "a.csv", text)
-    assert count_records(path, source("s", path="s").source) == 3  # type: ignore[arg-type]
-    headless = source("s", path="s", csv={"header": False, "delimiter": ";"}).source
-    assert count_records(write(tmp_path / "b.csv", "1;x\n2;y\n"), headless) == 2  # type: ignore[arg-type]
-    assert count_records(write(tmp_path / "c.csv", ""), source("s", path="s").source) == 0  # type: ignore[arg-type]
+    assert count_records(path, file_source("s", path="s")) == 3
+    headless = file_source("s", path="s", csv={"header": False, "delimiter": ";"})
+    assert count_records(write(tmp_path / "b.csv", "1;x\n2;y\n"), headless) == 2
+    assert count_records(write(tmp_path / "c.csv", ""), file_source("s", path="s")) == 0
