@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from databricks.bundles.jobs import Job
+from databricks.bundles.jobs import Job, Task
 from databricks.bundles.pipelines import Pipeline
 
 from pipelines.cli import main
@@ -35,6 +35,16 @@ def _resources(config: LakehouseConfig) -> dict[str, dict[str, Any]]:
 def _job(docs: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
     job: dict[str, Any] = docs[f"bundles/job_{key}.yml"]["resources"]["jobs"][key]
     return job
+
+
+def _loaded_task(docs: dict[str, dict[str, Any]], key: str, index: int) -> Task:
+    """Task ``index`` of job ``key`` as databricks-bundles loads it (validating every field)."""
+    jobs = docs[f"bundles/job_{key}.yml"]["resources"]["jobs"]  # parsed YAML: untyped
+    tasks = Job.from_dict(jobs[key]).tasks
+    assert isinstance(tasks, list)  # a list of tasks, not one ${var.*} reference
+    task = tasks[index]
+    assert isinstance(task, Task)
+    return task
 
 
 def test_one_file_per_resource(hotel_config: LakehouseConfig) -> None:
@@ -368,7 +378,8 @@ def test_committed_resources_load_with_databricks_bundles() -> None:
         ("hotel_daily", "Job"),
     ]
     with pytest.raises(ValueError, match="Unexpected field 'schedul' for class Job"):
-        Job.from_dict({"name": "x", "schedul": {}})
+        # the misspelt key is the point: from_dict refuses what its JobDict type does not name
+        Job.from_dict({"name": "x", "schedul": {}})  # type: ignore[typeddict-unknown-key]
 
 
 def test_references_resolve() -> None:
@@ -567,7 +578,7 @@ def test_the_pii_mask_functions_are_created_before_any_update_that_declares_them
     catalog = _job(resources, "catalog_daily")  # no PII: no task
     assert "pii_functions" not in [t["task_key"] for t in catalog["tasks"]]
     for key in ("hotel_daily", "backfill"):
-        assert Job.from_dict(_job(resources, key)).tasks[0].task_key == "pii_functions"
+        assert _loaded_task(resources, key, 0).task_key == "pii_functions"
 
 
 def test_conf_fixture_is_the_repository_conf() -> None:
@@ -611,7 +622,7 @@ def test_incremental_jdbc_is_extracted_by_a_task_before_bronze() -> None:
             "dependencies": ["databricks-sdk>=0.50", *RUNTIME_DEPENDENCIES],
         },
     }
-    assert Job.from_dict(job).tasks[1].task_key == "extract"
+    assert _loaded_task(resources, "customer_daily", 1).task_key == "extract"
     pipeline = resources["bundles/pipeline_customer.yml"]["resources"]["pipelines"]["customer"]
     configuration = pipeline["configuration"]
     assert (

@@ -214,7 +214,9 @@ class FakePipelines:
 
 
 def test_run_updates_waits_for_each_update() -> None:
-    api, lines, sleeps = FakePipelines(), [], []
+    api = FakePipelines()
+    lines: list[str] = []
+    sleeps: list[float] = []
     updates = [
         PipelineUpdate("hotel", ("c.bronze.folios",), False),
         PipelineUpdate("gold", ("c.gold.g",), True),

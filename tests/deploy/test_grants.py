@@ -110,9 +110,9 @@ def test_least_privilege_of_the_real_config(config: LakehouseConfig) -> None:
     # drops with no YAML land there, held back (pipelines.config.convention); no pipeline of
     # the bundle writes it.
     landing = [g for g in grants["schema_grants"] if g["schema"].startswith("landing_")]
-    privileges = ["MODIFY", "SELECT", "USE_SCHEMA"]
+    landing_privileges = ["MODIFY", "SELECT", "USE_SCHEMA"]
     assert landing == [
-        {"schema": f"landing_{team}", "principal": team, "privileges": privileges}
+        {"schema": f"landing_{team}", "principal": team, "privileges": landing_privileges}
         for team in ("team_catalog", "team_a", "team_b", "team_hotel")
     ]
     assert grants["schemas"][6:] == [g["schema"] for g in landing]
