@@ -4,7 +4,7 @@ HTTP server on 127.0.0.1, real runs of the graph, offsets in the streams' checkp
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -38,7 +38,7 @@ STYLES = {  # one stream per run: see the "connect back" note in pipelines.sourc
 }
 
 
-def _rows(spark: SparkSession, sql: str) -> list[tuple[object, ...]]:
+def _rows(spark: SparkSession, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in spark.sql(sql).collect()]
 
 

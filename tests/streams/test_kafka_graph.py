@@ -9,7 +9,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -64,7 +64,7 @@ def _run(
     )  # fmt: skip
 
 
-def _rows(spark: SparkSession, sql: str) -> list[tuple[object, ...]]:
+def _rows(spark: SparkSession, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in spark.sql(sql).collect()]
 
 

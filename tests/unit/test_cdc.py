@@ -11,6 +11,7 @@ Sources quoted in the docstrings:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pytest
@@ -45,7 +46,7 @@ FEED = [
 ]  # fmt: skip
 
 
-def _feed(spark: SparkSession, rows: list[tuple[object, ...]] = FEED) -> DataFrame:
+def _feed(spark: SparkSession, rows: Sequence[tuple[object, ...]] = FEED) -> DataFrame:
     return spark.createDataFrame(rows, EVENTS)
 
 

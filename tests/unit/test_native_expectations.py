@@ -117,7 +117,7 @@ def test_register_binds_a_dataset_s_expectations_through_the_platform(
 
     monkeypatch.setattr(dp, "materialized_view", materialized_view)
     spec = DatasetSpec(
-        "silver.x", "materialized_view", lambda spark: spark,
+        "silver.x", "materialized_view", lambda spark: spark.range(1),
         expectations=(Expectation("w", "a > 0", "warn"),),
     )  # fmt: skip
     register([spec], None, None, platform_for("local"))  # type: ignore[arg-type]  # local: nothing bound

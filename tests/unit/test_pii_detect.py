@@ -78,7 +78,7 @@ def test_mask_example_keeps_shape_not_value() -> None:
 
 
 def test_suggest_scores_undeclared_columns() -> None:
-    columns = {
+    columns: dict[str, list[str | None]] = {
         "contact": ["a.b@example.com", "c@example.org", None, " ", "not an email"],
         "card": ["4111 1111 1111 1111", "5555555555554444"],
         "born": ["1987-05-14", "19371233", "1990-01-02", "1975-12-31"],

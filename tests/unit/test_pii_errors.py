@@ -52,7 +52,7 @@ def test_run_and_flow_rows_lose_the_quoted_value_and_keep_the_rest() -> None:
         f"  bronze_pii.customer_feed: {CAST}\n"
         f"  gold.hotel_daily_report: {masked_error}"
     )
-    flows = [
+    flows: list[dict[str, str | None]] = [
         {"dataset": "bronze_pii.customer_feed", "status": "FAILED", "error": CAST},
         {"dataset": "gold.hotel_daily_report", "status": "FAILED", "error": masked_error},
         {"dataset": "silver.customers", "status": "COMPLETED", "error": None},

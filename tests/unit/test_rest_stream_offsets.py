@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from pipelines.config.model import RestSource
 from pipelines.demo.api import demo_api, rate_records
@@ -11,7 +12,7 @@ from pipelines.sources.rest import rest_request
 from pipelines.sources.rest.stream import RestStreamReader
 
 
-def _reader(url: str, pagination: dict[str, object], records_path: str) -> RestStreamReader:
+def _reader(url: str, pagination: Mapping[str, object], records_path: str) -> RestStreamReader:
     source = RestSource.model_validate(
         {"type": "rest", "url": url, "records_path": records_path, "pagination": pagination}
     )

@@ -113,7 +113,7 @@ def test_every_secret_is_looked_up_in_the_same_order(tmp_path: Path) -> None:
         "LAKEHOUSE_SECRET_CRM_PASSWORD_FILE": str(tmp_path / "file"),
         "LAKEHOUSE_SECRETS_FILE": str(tmp_path / "secrets.yml"),
     }
-    found = []
+    found: list[tuple[str, str] | str] = []
     for drop in ("", "LAKEHOUSE_SECRET_CRM_PASSWORD", "LAKEHOUSE_SECRET_CRM_PASSWORD_FILE"):
         env.pop(drop, None)
         hit = lookup(ref, platform=LOCAL, environ=env, secrets_dir=tmp_path / "secrets")

@@ -156,10 +156,10 @@ def test_register_hands_the_definition_to_the_decorator(
     spec = _specs(config)["bronze_pii.crm_customers"]
     register_module.register(
         [spec],
-        spark=None,
+        spark=None,  # type: ignore[arg-type]
         table_format=None,
         platform=DatabricksPlatform(),
-        catalog="stage",  # type: ignore[arg-type]
+        catalog="stage",
     )
     assert recorder.calls == [
         (
