@@ -42,7 +42,7 @@ def endpoint(built: Built) -> Iterator[tuple[int, Path]]:
 
 @pytest.fixture
 def cursor(endpoint: tuple[int, Path]) -> Iterator[Any]:
-    from pyhive import hive
+    from pyhive import hive  # type: ignore[import-untyped]  # PyHive ships no type hints
 
     connection = hive.connect(host="127.0.0.1", port=endpoint[0], username="bi_readers")
     try:
@@ -52,7 +52,7 @@ def cursor(endpoint: tuple[int, Path]) -> Iterator[Any]:
 
 
 def _error(cursor: Any, query: str) -> str:
-    from pyhive.exc import OperationalError
+    from pyhive.exc import OperationalError  # type: ignore[import-untyped]  # no type hints
 
     with pytest.raises(OperationalError) as error:
         cursor.execute(query)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,7 @@ def test_access_model_on_the_real_grants_json(grants_json: dict[str, Any]) -> No
     assert with_catalog == below
 
 
-BAD_GRANTS = {
+BAD_GRANTS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "all_privileges": (
         {
             "schema_grants": [
@@ -335,7 +336,7 @@ def test_developer_catalogs_are_named_as_the_dev_target_names_them(tmp_path: Pat
         json.dumps({"developers": users, "catalog_name": "lakehouse_dev"}), encoding="utf-8"
     )
     for step in (["init", "-backend=false"], ["apply", "-auto-approve", "-lock=false"]):
-        result = require(lambda step=step: infra_checks.terraform([*step, "-no-color"], tmp_path))
+        result = require(partial(infra_checks.terraform, [*step, "-no-color"], tmp_path))
         assert result.returncode == 0, result.stderr
     output = require(lambda: infra_checks.terraform(["output", "-json"], tmp_path))
     catalogs = json.loads(output.stdout)["developer_catalogs"]["value"]
