@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.config import load_config
-from pipelines.config.entity import FuzzyRule, MatchSettings
+from pipelines.config.entity import FuzzyRule, MatchSettings, Normaliser
 from pipelines.config.model import LocalSettings
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
@@ -52,7 +52,7 @@ RENAMED = {"phone": "soc_sec_id"}
 FEBRL = ("given_name", "surname", "date_of_birth", "soc_sec_id", "postcode")
 
 
-def shipped(conf: Path) -> tuple[MatchSettings, dict[str, str]]:
+def shipped(conf: Path) -> tuple[MatchSettings, dict[str, Normaliser]]:
     """The customer entity's match settings and normalisers, renamed onto febrl's columns;
     the fuzzy rule switched on (the benchmark measures it with and without)."""
     entity = next(e for e in load_config(conf).entities if e.name == "customers")
@@ -118,7 +118,7 @@ def _pairs(members: dict[str, list[str]], linkage: bool) -> set[tuple[str, str]]
 
 
 def evaluate(
-    frames: DataFrame, settings: MatchSettings, normalisers: dict[str, str], linkage: bool
+    frames: DataFrame, settings: MatchSettings, normalisers: dict[str, Normaliser], linkage: bool
 ) -> dict[str, object]:
     """Match, then compare predicted with true pairs."""
     started = time.perf_counter()
