@@ -28,7 +28,7 @@ test: install ## run the test suite (real Spark, real data in ../shared)
 lint: install ## ruff check and format check
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-typecheck: install ## mypy --strict on the package
+typecheck: install ## mypy --strict: src/pipelines, tests, benchmarks, scripts/infra/infra_checks.py
 	.venv/bin/mypy
 
 deploy-check: install ## generated deploy files fresh; config, bundle and Terraform agree (offline)
