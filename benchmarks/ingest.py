@@ -110,10 +110,10 @@ def reader(spark: SparkSession, landing: Landing, out: Path) -> float:
 
 def metadata(spark: SparkSession, landing: Landing, out: Path, *, hashed: bool = False) -> float:
     """Bronze's rows (``pipelines.layers.bronze``), with or without the content hash."""
-    from pipelines.layers.bronze import _ingested
+    from pipelines.layers.bronze import ingested_rows
 
     context = _context(landing)
-    rows = _ingested(spark, _source(), context)
+    rows = ingested_rows(spark, _source(), context)
     return _stream(rows if hashed else rows.drop("_content_hash"), out)
 
 

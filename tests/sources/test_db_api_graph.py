@@ -231,34 +231,42 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     ]  # fmt: skip
     assert _rows(spark, "SELECT count(*) FROM silver.crm_orders WHERE status = 'paid'") == [(3,)]
 
-    # Run 3: no row changed. The extract finds none past the watermark, and the API serves
-    # the records bronze read in run 1, so both sources' tables are left as they are (nothing
-    # new), not recomputed.
+    # Run 3: no row changed. The extract finds none past the watermark, the orders query
+    # returns the rows bronze holds, and the API serves the records bronze read in run 1, so
+    # the three sources' tables are left as they are (nothing new), not recomputed.
     rates = everything.source("rates_cursor")
-    only = type(config)(config.root, config.project, config.access, (config.source("crm_customers"), rates), ())  # fmt: skip
+    kept = (config.source("crm_customers"), config.source("crm_orders"), rates)
+    only = type(config)(config.root, config.project, config.access, kept, ())
     hits = api.hits["/rates/cursor"]
     third, lines = _run(spark, only, tmp_path, full=False)
     assert isinstance(third, RunResult)
     assert "  extract crm_customers: 0 row(s) where updated_at > '2026-02-02 00:00:00'" in lines
     unit = ("bronze.crm_customers", "silver.crm_customers", "quarantine.crm_customers")
+    orders_unit = ("bronze.crm_orders", "silver.crm_orders", "quarantine.crm_orders")
     rates_unit = ("bronze.rates_cursor", "silver.rates_cursor", "quarantine.rates_cursor")
     assert [line for line in lines if line.startswith("   = ")] == [
         f"   = {', '.join(unit)} up to date: nothing new",
+        f"   = {', '.join(orders_unit)} up to date: nothing new",
         f"   = {', '.join(rates_unit)} up to date: nothing new",
     ]
-    assert third.up_to_date == (*unit, *rates_unit)
+    assert third.up_to_date == (*unit, *orders_unit, *rates_unit)
     assert api.hits["/rates/cursor"] == hits + 3  # pages 1-3, read once, before the run
     assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(8,)]
 
-    # Run 4: one rate changed at the API: that source runs (its pages read again by the graph).
+    # Run 4: one rate changed at the API and one order in the database: those two sources
+    # run (the pages and the query read again by the graph), the customers do not.
     changed = dict(api.records[2], price=99.5)
     api.records[2], before = changed, api.records[2]
+    postgres.psql("UPDATE orders SET amount = 81.00 WHERE order_id = 102;", "crm")
     try:
         fourth, lines = _run(spark, only, tmp_path, full=False)
     finally:
         api.records[2] = before
     assert isinstance(fourth, RunResult)
     assert fourth.up_to_date == unit
+    assert _rows(spark, "SELECT order_id, amount FROM silver.crm_orders ORDER BY 1") == [
+        (101, Decimal("120.50")), (102, Decimal("81.00")), (104, Decimal("300.00")),
+    ]  # fmt: skip
     assert fourth.row_counts["silver.rates_cursor"] == 10
     assert _rows(spark, "SELECT price FROM silver.rates_cursor WHERE rate_id = 3") == [(99.5,)]
     assert api.hits["/rates/cursor"] == hits + 9  # 3 pages, before the run and by the graph

@@ -30,7 +30,7 @@ from pipelines.transforms.pii import keyed_content_hash, mask_keys, mask_pii
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["bronze_specs", "pii_key_columns"]
+__all__ = ["bronze_specs", "ingested_rows", "pii_key_columns"]
 
 
 def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]:
@@ -68,7 +68,9 @@ def pii_key_columns(source: SourceConfig) -> list[str]:
     return ["_content_hash", *raw, *lineage]
 
 
-def _ingested(spark: SparkSession, source: SourceConfig, context: RunContext) -> DataFrame:
+def ingested_rows(spark: SparkSession, source: SourceConfig, context: RunContext) -> DataFrame:
+    """A fresh read of ``source`` with bronze's metadata and ``_content_hash`` (keyed in a PII
+    source), before any masking: what both bronze tables select from."""
     hashed = [c.name for c in source.columns] + corrupt_columns(source) + rescued_columns(source)
     rows = add_ingest_metadata(
         read_source(spark, source, context),
@@ -90,7 +92,7 @@ def _keys(context: RunContext, source: SourceConfig) -> PiiKeys:
 
 def _query(source: SourceConfig, context: RunContext) -> Query:
     def query(spark: SparkSession) -> DataFrame:
-        rows = _ingested(spark, source, context)
+        rows = ingested_rows(spark, source, context)
         if not source.has_pii:
             return rows
         corrupt = bool(corrupt_columns(source))
@@ -106,6 +108,6 @@ def _pii_query(source: SourceConfig, context: RunContext) -> Query:
     columns = pii_key_columns(source)
 
     def query(spark: SparkSession) -> DataFrame:
-        return _ingested(spark, source, context).select(*columns)
+        return ingested_rows(spark, source, context).select(*columns)
 
     return query

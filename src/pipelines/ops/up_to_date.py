@@ -14,8 +14,9 @@ tables; a gold model) and a unit is left out of a run when all of these hold:
 - its own input has **nothing new**: a file source has no file it has not ingested yet (known
   before the run, from the drift check's listing); an incremental JDBC source's extract found
   no row past its watermark, a Kafka topic holds no message past the newest offsets in bronze,
-  a REST snapshot serves the records bronze holds (``SourceType.before_run``); every other
-  source always runs (a JDBC snapshot may have changed without a trace we could read first);
+  a REST snapshot serves the records bronze holds, a JDBC snapshot returns the rows bronze
+  holds (``SourceType.before_run``; ``pipelines.layers.snapshot``); every other source always
+  runs;
 - every unit it reads is left out too.
 
 A full refresh runs everything. Pure: the runner reads the recorded state and lists the tables.
