@@ -86,3 +86,12 @@ def test_has_next_path_is_for_cursor_style(conf_copy: Path) -> None:
     assert _graphql(conf_copy, "{query: 'query Q($p: Int) { a }'}", page) == [
         f"{RATES}:15:39: source.pagination.has_next_path: is for cursor style, not page"
     ]
+
+
+def test_a_credential_in_the_variables_is_refused(conf_copy: Path) -> None:
+    query = "'query Q($first: Int!, $after: String, $apiKey: String) { a }'"
+    assert _graphql(conf_copy, f"{{query: {query}, variables: {{apiKey: k}}}}") == [
+        f"{RATES}:14:84: source.graphql.variables: 'apiKey' carries a credential: a config "
+        "never holds a credential: use {secret: <scope>/<key>} in source.auth (the API's "
+        "token header), not in a variable"
+    ]

@@ -77,6 +77,18 @@ class RestGraphql(Model):
             raise ValueError("is empty: give the GraphQL query document")
         return value
 
+    @field_validator("variables")
+    @classmethod
+    def _no_credential_variables(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        # a variable is config text like a query parameter: a key in it would be committed
+        found = credential_name(list(value))
+        if found:
+            raise ValueError(
+                f"'{found}' carries a credential: {USE_SECRET} in source.auth (the API's token "
+                "header), not in a variable"
+            )
+        return value
+
     def undeclared(self, names: list[str]) -> list[str]:
         """Those of ``names`` the query does not declare as ``$name`` (in order)."""
         return [n for n in names if not re.search(rf"\${re.escape(n)}\b", self.query)]
