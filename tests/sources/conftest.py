@@ -12,12 +12,19 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pipelines.demo.api import DemoApi, demo_api, rate_records
 from pipelines.demo.postgres import LocalPostgres, start_postgres
+from pipelines.local.runner import run_pipeline
 from pipelines.local.skips import jdbc_driver_missing
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from pipelines.config.loader import LakehouseConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -87,3 +94,12 @@ def conf_base(tmp_path: Path) -> Path:
     for name in ("project.yml", "access.yml"):
         shutil.copy(REPO / "src" / "conf" / name, conf / name)
     return conf
+
+
+def quiet_run(config: LakehouseConfig, spark: SparkSession, home: Path, *, full: bool) -> str:
+    """One run of the graph, landing and storage under ``home``, saying nothing: its run id
+    (for the tests that run a source several times and compare what each run added)."""
+    return run_pipeline(
+        config, spark, landing_root=(home / "landing").as_uri(),
+        storage_root=(home / "storage").as_uri(), full_refresh=full, echo=lambda _line: None,
+    ).run_id  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.demo.api import demo_api, rate_records
-from pipelines.local.runner import run_pipeline
+from tests.sources.conftest import quiet_run
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -53,11 +53,7 @@ def test_a_streamed_endpoint_is_read_incrementally(
         config = load_config(conf_base)
 
         def run(full: bool) -> str:
-            return run_pipeline(
-                config, spark, landing_root=(tmp_path / "landing").as_uri(),
-                storage_root=(tmp_path / "storage").as_uri(), full_refresh=full,
-                echo=lambda _line: None,
-            ).run_id  # fmt: skip
+            return quiet_run(config, spark, tmp_path, full=full)
 
         first = run(full=True)
         api.records.extend(rate_records(13)[10:])  # the endpoint grows by 3 records

@@ -172,9 +172,14 @@ def _problems(
         message = humanize(error, model, key_path, document.data)
         if error["type"] == "union_tag_invalid":
             key_path = (*key_path, "type")  # point at the tag itself
-        if not key_path and (prefixed := _KEYED_MESSAGE.match(message)):
-            # a cross-field check names its key path itself: "silver.dedupe.key: ..."
-            key_path, message = parse_key_path(prefixed.group(1)), prefixed.group(2)
+        if (prefixed := _KEYED_MESSAGE.match(message)) and (
+            not key_path or (*key_path, *parse_key_path(prefixed.group(1))) in document.positions
+        ):
+            # a cross-field check names its key path itself ("silver.dedupe.key: ..."), from
+            # the file's root or, nested, from its own model ("pagination.next_link_path: ..."
+            # of source: taken when the file holds that key)
+            key_path = (*key_path, *parse_key_path(prefixed.group(1)))
+            message = prefixed.group(2)
         # a missing key is reported where its parent mapping starts
         locate_at = key_path[:-1] if error["type"] == "missing" else key_path
         line, col = document.locate(locate_at)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -16,7 +17,7 @@ from pipelines.config.credentials import (
 from pipelines.config.jdbc import LocalRun
 from pipelines.config.secrets import SecretOrText, SecretRef
 
-__all__ = ["RestAuth", "RestPagination", "RestRetry", "RestSource"]
+__all__ = ["RestAuth", "RestGraphql", "RestPagination", "RestRetry", "RestSource"]
 
 
 class RestPagination(Model):
@@ -24,7 +25,8 @@ class RestPagination(Model):
 
     ``page``: a page-number parameter; ``offset``: an offset parameter advanced by the records
     read; ``cursor``: a cursor taken from the response (``cursor_path``) or a next link
-    (``next_link_path``: a full URL). Each stops at an empty page or after ``max_pages``.
+    (``next_link_path``: a full URL). Each stops at an empty page or after ``max_pages``; a
+    cursor walk also where ``has_next_path`` (a relay ``pageInfo.hasNextPage``) is false.
     """
 
     style: Literal["none", "page", "offset", "cursor"] = "none"
@@ -34,13 +36,62 @@ class RestPagination(Model):
     size: int = Field(100, gt=0)
     cursor_path: str | None = Field(None, description="dotted path of the next cursor")
     next_link_path: str | None = Field(None, description="dotted path of the next page's URL")
+    has_next_path: str | None = Field(
+        None, description="dotted path of a boolean: false stops a cursor walk (hasNextPage)"
+    )
     max_pages: int = Field(1000, gt=0, le=100_000, description="a bound, never an endless loop")
 
     @model_validator(mode="after")
     def _cursor_source(self) -> RestPagination:
         if self.style == "cursor" and (self.cursor_path is None) == (self.next_link_path is None):
             raise ValueError("cursor style needs cursor_path or next_link_path")
+        if self.has_next_path is not None and self.style != "cursor":
+            raise ValueError(f"has_next_path: is for cursor style, not {self.style}")
         return self
+
+    def variable_names(self) -> list[str]:
+        """The parameters each page sets (sent as GraphQL variables with a ``graphql`` block)."""
+        names = [self.size_param] if self.size_param else []
+        return names + ([self.param] if self.style != "none" else [])
+
+
+JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+
+
+class RestGraphql(Model):
+    """A GraphQL API: each page is a POST of ``{"query": ..., "variables": {...}}``.
+
+    The pagination parameters (``param``, ``size_param``) become variables, typed (numbers
+    stay numbers: ``$first: Int!`` refuses "100"). A response with ``errors`` fails the read.
+    """
+
+    query: str = Field(description="the query document, with its variables")
+    variables: dict[str, JsonValue] = Field(
+        default_factory=dict, description="fixed variables, sent with every page"
+    )
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty: give the GraphQL query document")
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _no_credential_variables(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        # a variable is config text like a query parameter: a key in it would be committed
+        found = credential_name(list(value))
+        if found:
+            raise ValueError(
+                f"'{found}' carries a credential: {USE_SECRET} in source.auth (the API's token "
+                "header), not in a variable"
+            )
+        return value
+
+    def undeclared(self, names: list[str]) -> list[str]:
+        """Those of ``names`` the query does not declare as ``$name`` (in order)."""
+        return [n for n in names if not re.search(rf"\${re.escape(n)}\b", self.query)]
 
 
 class RestAuth(Model):
@@ -67,7 +118,14 @@ class RestSource(Model):
     params: dict[str, str | int | bool] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     auth: RestAuth | None = None
-    records_path: str = Field("", description="dotted path of the record list ('' = the body)")
+    graphql: RestGraphql | None = Field(
+        None, description="a GraphQL API: POST the query, pagination parameters as variables"
+    )
+    records_path: str = Field(
+        "",
+        description="dotted path of the record list ('' = the body); a path crossing a list "
+        "takes the rest in each element (edges.node)",
+    )
     pagination: RestPagination = RestPagination()
     retry: RestRetry = RestRetry()
     rate_limit_per_second: float | None = Field(None, gt=0, le=1000)
@@ -115,3 +173,30 @@ class RestSource(Model):
                 "whole URL in a secret"
             )
         return value
+
+    @model_validator(mode="after")
+    def _graphql_variables(self) -> RestSource:
+        if self.graphql is None:
+            return self
+        paging = self.pagination
+        if paging.next_link_path is not None:
+            raise ValueError(
+                "pagination.next_link_path: a GraphQL API pages by variables, not links: use "
+                "cursor_path (e.g. data.<field>.pageInfo.endCursor) with param"
+            )
+        both = sorted(set(paging.variable_names()) & set(self.graphql.variables))
+        if both:
+            raise ValueError(
+                f"graphql.variables: sets {', '.join(both)}, which the pagination sets on each "
+                "page: leave it out here"
+            )
+        missing = self.graphql.undeclared(paging.variable_names() + list(self.graphql.variables))
+        if missing:
+            names = ", ".join(f"${n}" for n in missing)
+            it, sends = ("it", "a variable") if len(missing) == 1 else ("them", "variables")
+            example = ", ".join(f"${n}: <type>" for n in missing)
+            raise ValueError(
+                f"graphql.query: does not declare {names}: each request sends {it} as {sends}; "
+                f"declare {it} in the operation (query Name({example}) {{ ... }})"
+            )
+        return self

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["DemoApi", "demo_api", "rate_records"]
+__all__ = ["DemoApi", "JsonHandler", "demo_api", "rate_records"]
 
 _HOTELS = ("Lisbon Riverside", "Porto Ribeira", "Madrid Centro", "Paris Marais")
 _ROOMS = ("single", "double", "suite")
@@ -128,23 +128,31 @@ class DemoApi:
         return 404, {}, {"error": f"no such style {style}"}
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON (this API's, and the test servers' beside it)."""
+
+    def send_json(self, status: int, headers: dict[str, str], body: Any) -> None:
+        """Answer ``status`` with ``body`` as JSON and the extra ``headers``."""
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Nothing on stderr: a test's or the demo's output stays readable."""
+        return
+
+
 def _handler(api: DemoApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-            status, headers, body = api.answer(url.path, query, self.headers.get("Authorization"))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
+            self.send_json(*api.answer(url.path, query, self.headers.get("Authorization")))
 
     return Handler
 

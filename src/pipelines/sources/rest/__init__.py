@@ -1,4 +1,5 @@
-"""REST sources: a Python data source (``lakehouse_rest``) reading paged JSON records.
+"""REST sources: a Python data source (``lakehouse_rest``) reading paged JSON records, by GET
+or, for a GraphQL API (``graphql``), by POSTing the query with the paging in its variables.
 
 With ``mode: snapshot`` (the default) bronze is a materialized view: every run reads the
 endpoint afresh. With ``mode: stream`` bronze is a streaming table fed by the data source's
@@ -73,6 +74,7 @@ def rest_request(source: RestSource, platform: Platform) -> dict[str, Any]:
         "url": resolve(source.url, platform),
         "params": params,
         "headers": headers,
+        "graphql": source.graphql.model_dump() if source.graphql else None,
         "records_path": source.records_path,
         "pagination": source.pagination.model_dump(),
         "retry": source.retry.model_dump(),

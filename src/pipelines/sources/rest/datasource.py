@@ -17,16 +17,9 @@ from urllib.parse import urlsplit
 from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader
 from pyspark.sql.types import StructType
 
-from pipelines.config.rest import RestPagination, RestRetry
-from pipelines.redact import scrub_url
-from pipelines.sources.rest.http import RateLimiter, RestError, SecretHeaders, get_json
-from pipelines.sources.rest.paging import (
-    PageRequest,
-    first_page,
-    next_page,
-    records_at,
-    text_value,
-)
+from pipelines.sources.rest.fetch import Endpoint
+from pipelines.sources.rest.http import RestError
+from pipelines.sources.rest.paging import PageRequest, text_value
 
 __all__ = ["RestDataSource", "RestReader", "read_pages", "record_row"]
 
@@ -37,24 +30,13 @@ def read_pages(
     request: dict[str, Any], columns: list[str], secret_headers: dict[str, str] | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Every record of every page as a row (bounded by ``max_pages`` and the retries)."""
-    headers = request["headers"]
-    secrets = SecretHeaders(secret_headers or {}, request["url"])  # the configured origin only
-    paging = RestPagination.model_validate(request["pagination"])
-    retry = RestRetry.model_validate(request["retry"])
-    limiter = RateLimiter(request.get("rate_limit_per_second"))
-    page: Any = first_page(request["url"], request["params"], paging)
+    endpoint = Endpoint.of(request, secret_headers or {})
+    page: PageRequest | None = endpoint.first()
     while page is not None:
-        body = get_json(
-            page.url, page.params, headers, retry=retry,
-            timeout=request["timeout_seconds"], limiter=limiter, secrets=secrets,
-        )  # fmt: skip
-        try:
-            records = records_at(body, request["records_path"])
-        except ValueError as exc:
-            raise RestError(f"GET {scrub_url(page.url)} page {page.number}: {exc}") from None
+        body, records = endpoint.fetch(page)
         for record in records:
             yield record_row(columns, page, record)
-        page = next_page(page, body, len(records), paging)
+        page = endpoint.following(page, body, len(records))
 
 
 def record_row(columns: list[str], page: PageRequest, record: Any) -> tuple[Any, ...]:
@@ -62,12 +44,12 @@ def record_row(columns: list[str], page: PageRequest, record: Any) -> tuple[Any,
     fields = record if isinstance(record, dict) else {}
     values = [text_value(fields.get(name)) for name in columns]
     fetched = datetime.now(UTC).replace(tzinfo=None)
-    return (*values, text_value(record), _describe(page.url, page.number), fetched)
+    return (*values, text_value(record), _describe(page), fetched)
 
 
-def _describe(url: str, number: int) -> str:
-    parts = urlsplit(url)  # no query string: it may carry keys
-    return f"rest:GET {parts.scheme}://{parts.netloc}{parts.path} page {number}"
+def _describe(page: PageRequest) -> str:
+    parts = urlsplit(page.url)  # no query string: it may carry keys (nor the variables)
+    return f"rest:{page.method} {parts.scheme}://{parts.netloc}{parts.path} page {page.number}"
 
 
 class RestReader(DataSourceReader):

@@ -1,4 +1,5 @@
-"""HTTP GET of JSON with bounded retries, exponential backoff and a rate limit.
+"""HTTP requests of JSON (a GET, or a POST of a JSON body: GraphQL) with bounded retries,
+exponential backoff and a rate limit; both methods share every rule (one ``request_json``).
 
 The waiting policy is pure (``backoff_seconds``); I/O, clock and sleep are injectable, so the
 policy is tested without a network or real waiting.
@@ -13,19 +14,22 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from pipelines.config.rest import RestRetry
 from pipelines.redact import scrub_text, scrub_url
 
 __all__ = [
+    "How",
     "RateLimiter",
     "RestError",
     "SecretHeaders",
     "backoff_seconds",
     "get_json",
     "origin",
+    "post_json",
+    "request_json",
     "retry_after_seconds",
 ]
 
@@ -125,13 +129,25 @@ class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
     """Follows redirects; the auth header only where the target is the configured origin.
 
     urllib never copies *unredirected* headers to the redirected request, and the auth header
-    is one, so it is dropped unless added back here.
+    is one, so it is dropped unless added back here. A POST (GraphQL) is followed on 307 and
+    308 only, as a POST with its body (what those codes mean); urllib would turn a 301-303
+    into a GET without the body, and a GraphQL API read by GET without its query answers
+    something else: that redirect fails the request instead, naming the target.
     """
 
     def redirect_request(  # type: ignore[no-untyped-def]
         self, req, fp, code, msg, headers, newurl
     ) -> urllib.request.Request | None:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if req.get_method() == "POST":
+            if code not in (307, 308):
+                reason = f"{msg} (to {scrub_url(newurl)}: a POST is followed on 307/308 only)"
+                raise urllib.error.HTTPError(req.full_url, code, reason, headers, fp)
+            kept = {k: v for k, v in req.header_items() if k not in req.unredirected_hdrs}
+            new: urllib.request.Request | None = _Request(
+                newurl, data=req.data, headers=kept, method="POST"
+            )
+        else:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
         secrets = getattr(req, "secrets", SecretHeaders())
         if new is not None and secrets.allowed(newurl):
             for name, value in secrets.headers.items():
@@ -150,7 +166,39 @@ def _open(request: urllib.request.Request, timeout: float) -> Any:
     return _OPENER.open(request, timeout=timeout)
 
 
+class How(TypedDict, total=False):
+    """How ``request_json`` sends: its keyword arguments, typed once for every method."""
+
+    retry: Required[RestRetry]
+    timeout: Required[float]
+    limiter: Required[RateLimiter]
+    opener: Opener
+    sleep: Callable[[float], None]
+    secrets: SecretHeaders | None
+
+
 def get_json(
+    url: str, params: Mapping[str, str], headers: Mapping[str, str], **how: Unpack[How]
+) -> Any:
+    """GET and parse JSON (``request_json``)."""
+    return request_json("GET", url, params, headers, **how)
+
+
+def post_json(
+    url: str,
+    params: Mapping[str, str],
+    payload: Any,
+    headers: Mapping[str, str],
+    **how: Unpack[How],
+) -> Any:
+    """POST ``payload`` as a JSON body and parse the JSON answer (``request_json``)."""
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    sent = {**headers, "Content-Type": "application/json"}
+    return request_json("POST", url, params, sent, data=data, **how)
+
+
+def request_json(
+    method: str,
     url: str,
     params: Mapping[str, str],
     headers: Mapping[str, str],
@@ -158,24 +206,27 @@ def get_json(
     retry: RestRetry,
     timeout: float,
     limiter: RateLimiter,
+    data: bytes | None = None,
     opener: Opener = _open,
     sleep: Callable[[float], None] = time.sleep,
     secrets: SecretHeaders | None = None,
 ) -> Any:
-    """GET and parse JSON, retrying 429/5xx and network errors up to ``retry.max_attempts``.
-    ``secrets`` go only to their origin (see ``SecretHeaders``).
+    """Send ``method`` (with ``data`` as the body) and parse JSON, retrying 429/5xx and
+    network errors up to ``retry.max_attempts``; ``secrets`` go only to their origin (see
+    ``SecretHeaders``). A POST is retried like a GET: the reads it serves (GraphQL queries)
+    change nothing on the server.
 
     Raises:
-        RestError: ``GET <url>: HTTP <status> <reason> after <n> attempts`` (or the network
-            error, or that the body is not JSON); the URL is scrubbed of credentials.
+        RestError: ``<METHOD> <url>: HTTP <status> <reason> after <n> attempts`` (or the
+            network error, or that the body is not JSON); the URL is scrubbed of credentials.
     """
     target = endpoint(url, params)
-    shown = scrub_url(target)
+    shown = f"{method} {scrub_url(target)}"
     secrets = secrets or SecretHeaders()
     problem = ""
     for attempt in range(1, retry.max_attempts + 1):
         limiter.wait()
-        request = _Request(target, headers=dict(headers), method="GET")
+        request = _Request(target, data=data, headers=dict(headers), method=method)
         request.secrets = secrets
         if secrets.allowed(target):
             for name, value in secrets.headers.items():
@@ -187,15 +238,15 @@ def get_json(
             try:
                 return json.loads(body)
             except ValueError as exc:
-                raise RestError(f"GET {shown}: response is not JSON ({exc})") from None
+                raise RestError(f"{shown}: response is not JSON ({exc})") from None
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code} {exc.reason}"
             if exc.code not in RETRYABLE:
-                raise RestError(f"GET {shown}: {problem}") from None
+                raise RestError(f"{shown}: {problem}") from None
             retry_after = retry_after_seconds(exc.headers.get("Retry-After"))
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             problem = scrub_text(f"{getattr(exc, 'reason', exc)}")
         if attempt < retry.max_attempts:
             sleep(backoff_seconds(attempt, retry, retry_after))
     plural = "s" if retry.max_attempts != 1 else ""
-    raise RestError(f"GET {shown}: {problem} after {retry.max_attempts} attempt{plural}")
+    raise RestError(f"{shown}: {problem} after {retry.max_attempts} attempt{plural}")

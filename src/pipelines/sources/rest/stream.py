@@ -1,13 +1,13 @@
 """The streaming side of ``lakehouse_rest``: new records since the last micro-batch.
 
 The offset is a position in the endpoint's record sequence, whatever the pagination style:
-the request of the last page read (URL, query parameters, page number) and how many of its
-records were consumed. A micro-batch resumes at that request, skips the records already
-consumed (a short last page that grew since is read again from where it stopped) and follows
-the pages to the end; the engine keeps the offsets in the stream's checkpoint, so a run reads
-only what the endpoint added since the last one. ``latestOffset`` walks the pages to find the
-end, ``read`` walks them again from the start offset to that end (cursors cannot be split, so
-one partition).
+the request of the last page read (URL, query parameters, page number and, for a GraphQL API,
+the variables: its cursor is one) and how many of its records were consumed. A micro-batch
+resumes at that request, skips the records already consumed (a short last page that grew
+since is read again from where it stopped) and follows the pages to the end; the engine keeps
+the offsets in the stream's checkpoint, so a run reads only what the endpoint added since the
+last one. ``latestOffset`` walks the pages to find the end, ``read`` walks them again from the
+start offset to that end (cursors cannot be split, so one partition).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import Any
 
 from pyspark.sql.datasource import DataSourceStreamReader, InputPartition
 
-from pipelines.config.rest import RestPagination, RestRetry
 from pipelines.sources.rest.datasource import record_row
-from pipelines.sources.rest.http import RateLimiter, SecretHeaders, get_json
-from pipelines.sources.rest.paging import PageRequest, first_page, next_page, records_at
+from pipelines.sources.rest.fetch import Endpoint
+from pipelines.sources.rest.paging import PageRequest
 
 __all__ = ["Position", "RestStreamReader", "walk"]
 
@@ -37,38 +36,35 @@ class Position:
     seen: int = 0
 
     def offset(self) -> Offset:
-        """The JSON-able form kept in the checkpoint."""
+        """The JSON-able form kept in the checkpoint (``variables`` only for GraphQL: a REST
+        offset stays as it was, equal to the ones checkpointed before GraphQL came)."""
         request = self.request
-        return {
+        offset = {
             "url": request.url,
             "params": dict(request.params),
             "page": request.number,
             "seen": self.seen,
         }
+        if request.variables is not None:
+            offset["variables"] = dict(request.variables)
+        return offset
 
     @classmethod
     def of(cls, offset: Offset) -> Position:
-        """The position a checkpointed offset stands for."""
-        request = PageRequest(offset["url"], offset["params"], offset["page"])
+        """The position a checkpointed offset stands for (one without variables: a GET)."""
+        variables = offset.get("variables")
+        request = PageRequest(offset["url"], offset["params"], offset["page"], variables)
         return cls(request, offset["seen"])
 
 
 def walk(
-    request: dict[str, Any], secrets: SecretHeaders, start: Position, end: Position | None
+    endpoint: Endpoint, start: Position, end: Position | None
 ) -> Iterator[tuple[PageRequest, Any, int]]:
     """``(page, record, index)`` from ``start`` (its consumed records skipped) to ``end``
-    (inclusive of its consumed records), or to the last page when ``end`` is None; the
-    secret headers go to the configured origin only."""
-    paging = RestPagination.model_validate(request["pagination"])
-    retry = RestRetry.model_validate(request["retry"])
-    limiter = RateLimiter(request.get("rate_limit_per_second"))
+    (inclusive of its consumed records), or to the last page when ``end`` is None."""
     page: PageRequest | None = start.request
     while page is not None:
-        body = get_json(
-            page.url, page.params, request["headers"], retry=retry,
-            timeout=request["timeout_seconds"], limiter=limiter, secrets=secrets,
-        )  # fmt: skip
-        records = records_at(body, request["records_path"])
+        body, records = endpoint.fetch(page)
         last = end is not None and _same(page, end.request)
         stop = end.seen if last and end is not None else len(records)
         first = start.seen if _same(page, start.request) else 0
@@ -76,14 +72,19 @@ def walk(
             yield page, records[index], index
         if last:
             return
-        following = next_page(page, body, len(records), paging)
+        following = endpoint.following(page, body, len(records))
         if following is None and end is None:
             yield page, None, len(records)  # the end marker: where the next batch resumes
         page = following
 
 
 def _same(a: PageRequest, b: PageRequest) -> bool:
-    return a.url == b.url and dict(a.params) == dict(b.params)
+    return _identity(a) == _identity(b)
+
+
+def _identity(page: PageRequest) -> tuple[Any, ...]:
+    variables = None if page.variables is None else dict(page.variables)
+    return page.url, dict(page.params), variables
 
 
 class _Batch(InputPartition):
@@ -95,21 +96,18 @@ class RestStreamReader(DataSourceStreamReader):
     """Micro-batches of the records the endpoint added since the checkpointed offset."""
 
     def __init__(self, options: dict[str, str]) -> None:
-        self.request = json.loads(options["request"])
-        secret = json.loads(options.get("secret_headers", "{}"))
-        self.secrets = SecretHeaders(secret, self.request["url"])
+        request = json.loads(options["request"])
+        self.endpoint = Endpoint.of(request, json.loads(options.get("secret_headers", "{}")))
         self.columns = json.loads(options["columns"])
 
     def initialOffset(self) -> Offset:  # noqa: N802 - the API's name
         """Before the first record."""
-        paging = RestPagination.model_validate(self.request["pagination"])
-        first = first_page(self.request["url"], self.request["params"], paging)
-        return Position(first).offset()
+        return Position(self.endpoint.first()).offset()
 
     def latestOffset(self, start: Offset, limit: Any = None) -> Offset:  # noqa: N802
         """After the last record the endpoint has now."""
         position = Position.of(start)
-        for page, record, index in walk(self.request, self.secrets, position, None):
+        for page, record, index in walk(self.endpoint, position, None):
             position = Position(page, index if record is None else index + 1)
         return position.offset()
 
@@ -121,7 +119,7 @@ class RestStreamReader(DataSourceStreamReader):
         """The rows between the partition's offsets."""
         assert isinstance(partition, _Batch)
         start, end = Position.of(partition.start), Position.of(partition.end)
-        for page, record, _index in walk(self.request, self.secrets, start, end):
+        for page, record, _index in walk(self.endpoint, start, end):
             yield record_row(self.columns, page, record)
 
     def commit(self, end: Offset) -> None:
