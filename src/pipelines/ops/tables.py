@@ -51,13 +51,6 @@ OPS_TABLES: Mapping[str, str] = {
 }
 """Table name (in schema ``ops``) -> its columns as a Spark DDL string."""
 
-# Every run appends a few rows to each ops table, one small file per append: a year of hourly
-# runs would leave ~9,000 files per table, and the reads every run makes (the alert rules'
-# history, the up-to-date check) would list and open them all. Delta's auto compaction (a
-# post-commit hook, on both platforms) rewrites a table's small files into one once 50 have
-# gathered, so those reads stay the size of the rows, not of the number of runs.
-_COMPACTION = "delta.autoOptimize.autoCompact"
-
 
 def append_rows(
     spark: SparkSession,
@@ -77,27 +70,20 @@ def append_rows(
         unknown = sorted(set(row) - set(columns))
         if unknown:
             raise LakehouseError(f"ops.{table}: unknown column(s) {', '.join(unknown)}")
-    delta = table_format in ("delta", None)  # None: the platform's default, Delta on Databricks
     using = f" USING {table_format}" if table_format else ""
-    properties = f" TBLPROPERTIES ('{_COMPACTION}' = 'true')" if delta else ""
-    spark.sql(f"CREATE TABLE IF NOT EXISTS ops.{table} ({OPS_TABLES[table]}){using}{properties}")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS ops.{table} ({OPS_TABLES[table]}){using}")
     _add_new_columns(spark, table, columns)
-    if delta:
-        _compacted(spark, table)
     if not rows:
         return 0
     values = [tuple(row.get(c) for c in columns) for row in rows]
-    # One file per append (the rows are few): createDataFrame splits them over the cores.
+    # One file per append (the rows are few; createDataFrame splits them over the cores). The
+    # reads every run makes of these tables grow with their files, ~0.3 s per 100 runs
+    # (benchmarks/ops_history.py). Delta's auto compaction keeps them flat but cost ~7 s in
+    # every `lakehouse run` process (its post-commit hook in a cold JVM), as much as ~1,000 runs
+    # of growth: `OPTIMIZE ops.<table>` now and then does it without the per-run cost (README).
     frame = spark.createDataFrame(values, schema=OPS_TABLES[table]).coalesce(1)
     frame.write.insertInto(f"ops.{table}")
     return len(values)
-
-
-def _compacted(spark: SparkSession, table: str) -> None:
-    """Auto compaction on a table created before it was set at creation (once: one commit)."""
-    keys = {row["key"] for row in spark.sql(f"SHOW TBLPROPERTIES ops.{table}").collect()}
-    if _COMPACTION not in keys:
-        spark.sql(f"ALTER TABLE ops.{table} SET TBLPROPERTIES ('{_COMPACTION}' = 'true')")
 
 
 def _add_new_columns(spark: SparkSession, table: str, columns: Sequence[str]) -> None:
