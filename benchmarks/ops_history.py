@@ -15,7 +15,11 @@ both reads are timed ``--repeats`` times (the median is kept) with the tables' f
 
 * ``plain``: the tables as ``append_rows`` creates them: one more file per append;
 * ``compacted``: the same tables created first with Delta's auto compaction
-  (``delta.autoOptimize.autoCompact = true``), which ``append_rows`` leaves as set.
+  (``delta.autoOptimize.autoCompact = true``), which ``append_rows`` leaves as set;
+* ``maintained``: plain tables compacted every ``--compact-every`` runs as a local run does
+  (``pipelines.local.compaction``, ``project.local.compact_ops_every``: 50 by default),
+  through ``pipelines.ops.compact.compact``. The reads are timed before that run's
+  compaction: the most small files the cycle has.
 
 (Auto compaction is not what ``append_rows`` does: in a fresh process its post-commit hook
 cost ~7 s per run, see BENCHMARKS.md, session 11. This measures what it would save.)
@@ -38,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config import load_config
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
+from pipelines.ops.compact import compact
 from pipelines.ops.history import count_history, latest_flow_states
 from pipelines.ops.tables import OPS_TABLES, append_rows
 from run import REPO, add_wait_options, save, wait_until_quiet
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 CONF = REPO / "src" / "conf"
-VARIANTS = ("compacted", "plain")
+VARIANTS = ("compacted", "plain", "maintained")
 TABLES = ("pipeline_runs", "flow_metrics")
 _START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -92,6 +97,15 @@ def _files(spark: SparkSession, table: str) -> int:
     return int(spark.sql(f"DESCRIBE DETAIL ops.{table}").collect()[0]["numFiles"])
 
 
+def _compaction(spark: SparkSession) -> float:
+    clock = time.perf_counter()
+    done = compact(spark, [f"ops.{t}" for t in TABLES])
+    failed = [str(r) for r in done.values() if isinstance(r, Exception)]
+    if failed:
+        raise SystemExit(f"compaction failed: {failed}")
+    return time.perf_counter() - clock
+
+
 def _variant(spark: SparkSession, variant: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     """The reads' cost after every ``--every`` runs recorded, from empty tables."""
     for table in TABLES:
@@ -104,8 +118,11 @@ def _variant(spark: SparkSession, variant: str, args: argparse.Namespace) -> lis
     datasets = [f"silver.source_{i:02d}" for i in range(args.datasets)]
     points: list[dict[str, Any]] = []
     appends: list[float] = []
+    compactions: list[float] = []
     for run in range(1, args.runs + 1):
         appends.append(_record(spark, run, datasets))
+        if variant == "maintained" and run % args.compact_every == 0:
+            compactions.append(_compaction(spark) if run % args.every else 0.0)
         if run % args.every:
             continue
         files = {table: _files(spark, table) for table in TABLES}
@@ -120,11 +137,16 @@ def _variant(spark: SparkSession, variant: str, args: argparse.Namespace) -> lis
             "count_history_s": _timed(lambda: count_history(spark, "none", 20), args.repeats),
         }
         appends = []
+        if variant == "maintained" and run % args.compact_every == 0:
+            compactions[-1] = _compaction(spark)  # after the reads: they see the most files
+        if compactions:
+            point["compaction_s"] = statistics.median(compactions)
         points.append(point)
         print(
             f"  {variant:<9} runs {run:5d}  files {files['flow_metrics']:4d}  "
             f"appends {point['append_s']:.2f}s  up-to-date read "
-            f"{point['latest_flow_states_s']:.2f}s  history read {point['count_history_s']:.2f}s",
+            f"{point['latest_flow_states_s']:.2f}s  history read {point['count_history_s']:.2f}s"
+            + (f"  compaction {point['compaction_s']:.2f}s" if compactions else ""),
             flush=True,
         )
     return points
@@ -136,6 +158,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=100)
     parser.add_argument("--datasets", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=3, help="timings of each read")
+    parser.add_argument("--compact-every", type=int, default=50, help="runs, maintained variant")
     parser.add_argument("--rounds", type=int, default=1, help="of both variants")
     parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/ops_history"))
     parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")

@@ -4,6 +4,7 @@ idempotent reruns, failure reporting."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
 from pipelines.demo import generate_catalog
 from pipelines.errors import PipelineRunError
+from pipelines.local.compaction import RunCount
 from pipelines.ops.history import bind
 from pipelines.sources.checkpoints import committed_files
 from pipelines.sources.file_inspect import ingested_files
@@ -57,6 +59,10 @@ def test_generated_catalog_end_to_end_then_incremental(
     folder = landing / "product_catalog"
     stats = generate_catalog(folder, rows_per_day=150, days=2)
     first = expected_from(sorted(folder.glob("*.csv")))
+    # The ops tables compacted every second run (the count is the session's storage's)
+    local = config.project.local.model_copy(update={"compact_ops_every": 2})
+    config = replace(config, project=config.project.model_copy(update={"local": local}))
+    RunCount((lakehouse_home / "pipeline_storage").as_uri()).compacted()
 
     result = run(spark, config, landing, lakehouse_home, full_refresh=True)
 
@@ -102,6 +108,11 @@ def test_generated_catalog_end_to_end_then_incremental(
         f"   = {GOLD_B} up to date: its inputs and definition are unchanged",
     ]  # fmt: skip
     assert _counts(spark)[:3] == (stats.rows, first.silver, first.quarantined)
+    compacted = [line for line in lines if line.startswith("ops: ops tables compacted")]
+    assert len(compacted) == 1, lines
+    assert re.fullmatch(r"ops: ops tables compacted \(every 2 runs\): \d+ small files into \d+", compacted[0])  # fmt: skip
+    files = spark.sql("DESCRIBE DETAIL ops.flow_metrics").collect()[0]["numFiles"]
+    assert files == 1  # and the up-to-date checks below read the compacted tables
     assert (
         _snapshot(spark, "silver.product_catalog", "_content_hash, _source_file") == silver_before
     )

@@ -130,7 +130,12 @@ def observe(
     ):
         env.setenv("LAKEHOUSE_SECRET_OPS_TEST_SLACK", f"{url}/slack")
         env.setenv("LAKEHOUSE_SECRET_OPS_TEST_TEAMS", f"{url}/teams")
-        project = config.project.model_copy(update={"alerts": alerts_for_tests(smtp_port)})
+        # Its runs end with the alerts line (asserted): no compaction line may follow it
+        # (tests/unit/test_ops_compaction.py has those).
+        local = config.project.local.model_copy(update={"compact_ops_every": 0})
+        project = config.project.model_copy(
+            update={"alerts": alerts_for_tests(smtp_port), "local": local}
+        )
         # the catalog and the marts on it (the other shipped sources have tests of their own)
         observed_config = replace(config.select(["product_catalog"]), project=project)
         landing = (root / "landing").as_uri()

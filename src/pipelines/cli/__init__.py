@@ -22,6 +22,7 @@ from pipelines.cli import (
     generate,
     jars,
     new_source,
+    optimize,
     pii_sql,
     report,
     run,
@@ -54,6 +55,7 @@ _COMMANDS = (
     new_source,
     status,
     report,
+    optimize,
     jars,
 )
 

@@ -477,6 +477,12 @@ class LocalSettings(Model):
     shuffle_partitions: int = Field(8, gt=0)
     driver_memory: str = Field("4g", pattern=r"^\d+[mg]$")
     cores: int | None = Field(None, gt=0, description="default: all cores")
+    compact_ops_every: int = Field(
+        50,
+        ge=0,
+        description="compact the ops tables (OPTIMIZE) after every N runs recorded; 0: never "
+        "(then `lakehouse optimize`)",
+    )
 
 
 class ProjectConfig(Model):

@@ -23,6 +23,7 @@ from pipelines.errors import LakehouseError, PipelineRunError
 from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.local.causes import LogTail, with_cause
+from pipelines.local.compaction import compact_when_due
 from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
@@ -150,12 +151,13 @@ def run_pipeline(
             counted = count_run(spark, ran, stored, run_id)
         quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
         check_thresholds(run_id, quality)
-        counts = counted.tables(stored)
-        return RunResult(run_id, tracker.flows, counts, time.monotonic() - started, skipped, fresh.datasets)  # fmt: skip # noqa: E501
+        return RunResult(run_id, tracker.flows, counted.tables(stored), time.monotonic() - started, skipped, fresh.datasets)  # fmt: skip # noqa: E501
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
             after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
+            # every so many runs recorded, not in every run (pipelines.local.compaction)
+            compact_when_due(spark, storage_root, config.project.local.compact_ops_every, table_format, echo)  # fmt: skip # noqa: E501
         if error is None:  # completed and recorded: no run is unfinished any more
             markers.completed()
 

@@ -1,0 +1,74 @@
+"""``lakehouse optimize``: compact the small files of the ops tables and the streaming tables.
+
+A local run compacts the ops tables by itself every ``project.local.compact_ops_every`` runs
+(``pipelines.local.compaction``). The streaming tables (bronze) gain files with every run that
+ingests something, one or more per micro-batch, and every materialized view over them opens
+them all: this command compacts those too, when the user chooses (it rewrites their data, so
+its cost grows with the table, unlike the ops tables'). ``--vacuum`` then deletes the files
+that compaction replaced more than Delta's retention ago (7 days by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from pipelines.config import load_config
+from pipelines.local.settings import Settings
+
+__all__ = ["add_parser"]
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the command."""
+    parser = commands.add_parser(
+        "optimize", help="compact the small files of the ops and streaming tables (OPTIMIZE)"
+    )
+    parser.add_argument(
+        "tables",
+        nargs="*",
+        metavar="TABLE",
+        help="schema.table to compact (default: every ops table and every streaming table)",
+    )
+    parser.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="then delete the files replaced more than the retention ago (VACUUM, 7 days)",
+    )
+    parser.set_defaults(handler=_optimize)
+
+
+def _optimize(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.graph import build_graph
+    from pipelines.local.compaction import RunCount
+    from pipelines.local.spark import local_session, table_format
+    from pipelines.ops.compact import compact, ops_tables
+    from pipelines.spec import RunContext
+
+    config = load_config(settings.conf)
+    spark = local_session(settings, config.project.local)
+    if table_format(spark, config.project.local) != "delta":
+        print("optimize: the tables are not Delta (project.local.table_format): nothing to do")
+        return 0
+    tables = list(args.tables)
+    if not tables:
+        specs = build_graph(config, RunContext("optimize", settings.landing.as_uri()))
+        streaming = [s.name for s in specs if s.kind == "streaming_table"]
+        present = [t for t in streaming if spark.catalog.tableExists(t)]
+        tables = [*ops_tables(spark), *present]
+    started = time.monotonic()
+    done = compact(spark, tables)
+    failed = 0
+    for table, result in done.items():
+        if isinstance(result, Exception):
+            failed += 1
+            print(f"  x {table}: {str(result).splitlines()[0][:300]}")
+            continue
+        print(f"  ok {result.line()}")
+        if args.vacuum:
+            spark.sql(f"VACUUM {table}").collect()
+    if not failed and not args.tables:  # every ops table compacted: the run count restarts
+        RunCount(settings.storage.as_uri()).compacted()
+    seconds = time.monotonic() - started
+    print(f"optimize: {len(done) - failed} of {len(done)} table(s) in {seconds:.1f}s")
+    return 1 if failed else 0

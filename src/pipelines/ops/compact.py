@@ -1,0 +1,60 @@
+"""Compaction of small Delta files: the ops tables' appends, a stream's micro-batches.
+
+Every run appends one small file to most ops tables, and every run reads two of them back
+(the up-to-date check, the volume rule's history): those reads open one more file per run
+recorded, about 0.3 s more per 100 runs (``benchmarks/ops_history.py``). ``OPTIMIZE`` folds the
+small files into one; a read after it costs what it cost on an empty table. Delta's auto
+compaction does the same after a commit, but its post-commit hook cost ~7 s in every fresh
+``lakehouse run`` process (BENCHMARKS.md, session 11): compaction is a step of its own, run
+every so many runs (``pipelines.local.compaction``) or by ``lakehouse optimize``. On
+Databricks, predictive optimisation of Unity Catalog managed tables does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from pipelines.ops.tables import OPS_TABLES
+from pipelines.ops.together import together
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["Compacted", "compact", "ops_tables"]
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What ``OPTIMIZE`` did to one table: the files it replaced and the files it wrote."""
+
+    table: str
+    removed: int
+    added: int
+
+    def line(self) -> str:
+        if not self.removed:
+            return f"{self.table}: nothing to compact"
+        return f"{self.table}: {self.removed} files into {self.added}"
+
+
+def ops_tables(spark: SparkSession) -> list[str]:
+    """The ops tables that exist (a lakehouse that never ran has none)."""
+    if not spark.catalog.databaseExists("ops"):
+        return []
+    present = {r.tableName for r in spark.sql("SHOW TABLES IN ops").collect() if not r.isTemporary}
+    return [f"ops.{t}" for t in OPS_TABLES if t in present]
+
+
+def compact(spark: SparkSession, tables: Sequence[str]) -> dict[str, Compacted | Exception]:
+    """``OPTIMIZE`` each of ``tables`` (Delta tables), all at once; what each did, or the
+    exception it raised, by table (in ``tables`` order). The rows are unchanged; the files
+    replaced stay on disk for time travel until ``VACUUM``."""
+    return together({t: partial(_optimize, spark, t) for t in tables})
+
+
+def _optimize(spark: SparkSession, table: str) -> Compacted:
+    metrics = spark.sql(f"OPTIMIZE {table}").collect()[0]["metrics"]
+    return Compacted(table, int(metrics["numFilesRemoved"]), int(metrics["numFilesAdded"]))

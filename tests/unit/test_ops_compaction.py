@@ -1,0 +1,124 @@
+"""The ops tables' small files compacted every so many runs, and ``lakehouse optimize``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.local.compaction import RunCount, compact_when_due
+from pipelines.ops import append_rows
+from pipelines.ops.compact import ops_tables
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+_RUN = {
+    "target": "local", "trigger": "manual", "parameters": "{}",
+    "started_at": datetime(2026, 12, 5, 6, 0), "ended_at": datetime(2026, 12, 5, 6, 1),
+    "status": "COMPLETED",
+}  # fmt: skip
+
+
+def test_the_count_says_when_compaction_is_due_and_restarts(tmp_path: Path) -> None:
+    count = RunCount(tmp_path.as_uri())
+    assert [count.recorded(3) for _ in range(4)] == [False, False, True, True]
+    assert count.runs() == 4  # not compacted yet (it failed, say): due again next run
+    count.compacted()
+    assert (count.runs(), count.recorded(3)) == (0, False)
+    assert (tmp_path / "_compaction" / "runs").read_text(encoding="utf-8") == "1"
+    assert [count.recorded(0) for _ in range(3)] == [False, False, False]  # 0: never
+    (tmp_path / "_compaction" / "runs").write_text("half", encoding="utf-8")
+    assert (count.runs(), count.recorded(1)) == (0, True)  # an unreadable count starts again
+
+
+def test_a_storage_not_on_this_machine_keeps_no_count() -> None:
+    count = RunCount("s3://bucket/storage")
+    assert (count.file, count.recorded(1), count.runs()) == (None, False, 0)
+
+
+def _files(spark: SparkSession, table: str) -> int:
+    return int(spark.sql(f"DESCRIBE DETAIL {table}").collect()[0]["numFiles"])
+
+
+def _runs(spark: SparkSession) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in spark.sql("SELECT * FROM ops.pipeline_runs ORDER BY run_id").collect()]  # fmt: skip
+
+
+@pytest.mark.spark
+def test_when_due_every_ops_table_is_compacted_and_its_rows_kept(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    spark.sql("CREATE DATABASE IF NOT EXISTS ops")
+    spark.sql("DROP TABLE IF EXISTS ops.pipeline_runs")
+    for run in ("r1", "r2", "r3"):
+        append_rows(spark, "pipeline_runs", [{**_RUN, "run_id": run}])
+    tables = ops_tables(spark)
+    before = {t: _files(spark, t) for t in tables}
+    assert before["ops.pipeline_runs"] == 3
+    rows = _runs(spark)
+    storage, lines = tmp_path.as_uri(), list[str]()
+
+    compact_when_due(spark, storage, 2, "delta", lines.append)  # the first run of two
+    assert (lines, _files(spark, "ops.pipeline_runs")) == ([], 3)
+    compact_when_due(spark, storage, 2, "delta", lines.append)
+
+    # OPTIMIZE leaves a table of one file alone, and folds two or more into one
+    folded = {t: n for t, n in before.items() if n > 1}
+    assert lines == [
+        f"ops: ops tables compacted (every 2 runs): {sum(folded.values())} small files into {len(folded)}"
+    ]
+    assert {t: _files(spark, t) for t in tables} == {t: min(n, 1) for t, n in before.items()}
+    assert _runs(spark) == rows
+    history = spark.sql("DESCRIBE HISTORY ops.pipeline_runs LIMIT 1").collect()[0]
+    assert history["operation"] == "OPTIMIZE"
+    assert RunCount(storage).runs() == 0
+
+
+@pytest.mark.spark
+def test_parquet_tables_are_not_compacted(spark: SparkSession, tmp_path: Path) -> None:
+    lines: list[str] = []
+    compact_when_due(spark, tmp_path.as_uri(), 1, "parquet", lines.append)
+    assert (lines, RunCount(tmp_path.as_uri()).runs()) == ([], 1)
+
+
+def _optimize(
+    argv: list[str], home: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[str]]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LAKEHOUSE_HOME", str(home))
+        capsys.readouterr()
+        code = main(["optimize", *argv])
+    return code, capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.spark
+def test_optimize_compacts_the_tables_named_and_names_those_it_cannot(
+    spark: SparkSession, lakehouse_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spark.sql("CREATE DATABASE IF NOT EXISTS ops")
+    spark.sql("DROP TABLE IF EXISTS ops.pipeline_runs")
+    for run in ("r1", "r2"):
+        append_rows(spark, "pipeline_runs", [{**_RUN, "run_id": run}])
+
+    code, lines = _optimize(["ops.pipeline_runs", "ops.nope"], lakehouse_home, capsys)
+
+    assert code == 1
+    assert lines[0] == "  ok ops.pipeline_runs: 2 files into 1"
+    assert lines[1].startswith("  x ops.nope: [TABLE_OR_VIEW_NOT_FOUND] The table or view `ops`.`nope` cannot be found."), lines[1]  # fmt: skip
+    assert re.fullmatch(r"optimize: 1 of 2 table\(s\) in \d+\.\ds", lines[2]), lines
+    assert _files(spark, "ops.pipeline_runs") == 1
+
+    # By default: every ops table, then every streaming table of the config that exists.
+    RunCount((lakehouse_home / "pipeline_storage").as_uri()).recorded(50)
+    code, lines = _optimize(["--vacuum"], lakehouse_home, capsys)
+    assert code == 0, lines
+    named = [line.split(":")[0].removeprefix("  ok ") for line in lines[:-1]]
+    assert named[: len(ops_tables(spark))] == ops_tables(spark)
+    assert "ops.pipeline_runs: nothing to compact" in [line.removeprefix("  ok ") for line in lines]  # fmt: skip
+    assert re.fullmatch(rf"optimize: {len(named)} of {len(named)} table\(s\) in \d+\.\ds", lines[-1])  # fmt: skip
+    assert RunCount((lakehouse_home / "pipeline_storage").as_uri()).runs() == 0
