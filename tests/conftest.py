@@ -6,7 +6,7 @@ import base64
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,3 +87,43 @@ def pii_keys() -> Iterator[dict[str, bytes]]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+# Issue 16: no test slower than 30 s without a reason in its docstring. A report, not an
+# assertion (no timing assertions in tests): the end of every run lists the slow tests and
+# fixtures whose docstring gives no reason ("Slow (...)": why the runs are shared, what
+# they cost), next to `--durations`.
+SLOW_SECONDS = 30.0
+_SLOW_WITHOUT_REASON: list[str] = []
+
+
+def _has_reason(doc: str | None) -> bool:
+    return doc is not None and "Slow (" in doc
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.duration <= SLOW_SECONDS or report.when == "teardown":
+        return report
+    if report.when == "call":
+        docs = [getattr(getattr(item, "function", None), "__doc__", None)]
+    else:  # a fixture's first use: the slow one says why
+        fixtures = getattr(item, "_fixtureinfo", None)
+        defs = fixtures.name2fixturedefs.values() if fixtures is not None else []
+        docs = [d[-1].func.__doc__ for d in defs if d]
+    if not any(_has_reason(doc) for doc in docs):
+        _SLOW_WITHOUT_REASON.append(f"{report.duration:.0f}s {report.when} {item.nodeid}")
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not any(terminalreporter.stats.get(k) for k in ("passed", "failed", "error")):
+        return  # nothing ran (--collect-only)
+    slow = _SLOW_WITHOUT_REASON
+    title = f"slower than {SLOW_SECONDS:.0f} s without a reason in the docstring ('Slow (...)')"
+    terminalreporter.write_sep("-", f"{title}: {len(slow) or 'none'}")
+    for line in slow:
+        terminalreporter.write_line(line)

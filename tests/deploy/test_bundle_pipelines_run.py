@@ -239,9 +239,9 @@ def _run_pipeline(
 def bundle_runs(
     spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, PipelineRun]]:
-    """Every pipeline of the bundle through its entry point, once for the module (about 75 s:
-    the extract task, then each pipeline with the demo's servers up): the tests below assert on
-    these runs instead of running the pipelines again."""
+    """Slow (about 60 s): every pipeline of the bundle through its entry point, once for the
+    module (the extract task, then each pipeline with the demo's servers up): the tests below
+    assert on these runs instead of running the pipelines again."""
     from pipelines.demo.servers import demo_servers
 
     root = tmp_path_factory.mktemp("bundle_runs")

@@ -79,9 +79,8 @@ def _rows(spark: SparkSession, query: str) -> list[tuple[object, ...]]:
 
 
 def test_plain_reruns_keep_entities_and_their_mart(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip
-    """Four runs (full refresh, nothing new, new records, a failed input): what is tested is
-    each run on the tables the one before left, so they share one test (about 60 s a run on
-    a busy 2-core machine)."""
+    """Slow (four runs, about 50 s): full refresh, nothing new, new records, a failed input;
+    what is tested is each run on the tables the one before left, so they share one test."""
     config = load_config(_conf(tmp_path))
     landing = tmp_path / "landing"
     write(landing / "members" / "m1.csv", "id,name,email\n1,Ann,ann@x.org\n2,Bob,bob@x.org\n")

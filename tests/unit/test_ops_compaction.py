@@ -13,6 +13,7 @@ from pipelines.cli import main
 from pipelines.local.compaction import RunCount, compact_when_due
 from pipelines.ops import append_rows
 from pipelines.ops.compact import ops_tables
+from tests.files.conf import file_conf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -39,6 +40,15 @@ def test_the_count_says_when_compaction_is_due_and_restarts(tmp_path: Path) -> N
 def test_a_storage_not_on_this_machine_keeps_no_count() -> None:
     count = RunCount("s3://bucket/storage")
     assert (count.file, count.recorded(1), count.runs()) == (None, False, 0)
+
+
+def test_a_count_that_cannot_be_written_is_said_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "_compaction").write_text("not a folder", encoding="utf-8")
+    lines: list[str] = []
+    compact_when_due(None, tmp_path.as_uri(), 1, "delta", lines.append)  # type: ignore[arg-type]
+    assert lines == [
+        f"ops: runs since the last compaction not counted: [Errno 17] File exists: '{tmp_path / '_compaction'}'"
+    ]
 
 
 def _files(spark: SparkSession, table: str) -> int:
@@ -86,11 +96,22 @@ def test_parquet_tables_are_not_compacted(spark: SparkSession, tmp_path: Path) -
     assert (lines, RunCount(tmp_path.as_uri()).runs()) == ([], 1)
 
 
+_PROBE = """
+name: compaction_probe
+description: A streaming table for lakehouse optimize to find.
+owner: data_engineers
+source: {type: files, path: compaction_probe, format: json}
+columns:
+  - {name: id, type: int, nullable: false}
+"""
+
+
 def _optimize(
-    argv: list[str], home: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str], home: Path, conf: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, list[str]]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LAKEHOUSE_HOME", str(home))
+        env.setenv("LAKEHOUSE_CONF", str(conf))
         capsys.readouterr()
         code = main(["optimize", *argv])
     return code, capsys.readouterr().out.splitlines()
@@ -98,14 +119,17 @@ def _optimize(
 
 @pytest.mark.spark
 def test_optimize_compacts_the_tables_named_and_names_those_it_cannot(
-    spark: SparkSession, lakehouse_home: Path, capsys: pytest.CaptureFixture[str]
+    spark: SparkSession, lakehouse_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    conf = file_conf(tmp_path, "orders")  # project.yml and access.yml; the source is replaced
+    (conf / "sources" / "orders.yml").unlink()
+    (conf / "sources" / "compaction_probe.yml").write_text(_PROBE.lstrip(), encoding="utf-8")
     spark.sql("CREATE DATABASE IF NOT EXISTS ops")
     spark.sql("DROP TABLE IF EXISTS ops.pipeline_runs")
     for run in ("r1", "r2"):
         append_rows(spark, "pipeline_runs", [{**_RUN, "run_id": run}])
 
-    code, lines = _optimize(["ops.pipeline_runs", "ops.nope"], lakehouse_home, capsys)
+    code, lines = _optimize(["ops.pipeline_runs", "ops.nope"], lakehouse_home, conf, capsys)
 
     assert code == 1
     assert lines[0] == "  ok ops.pipeline_runs: 2 files into 1"
@@ -113,12 +137,21 @@ def test_optimize_compacts_the_tables_named_and_names_those_it_cannot(
     assert re.fullmatch(r"optimize: 1 of 2 table\(s\) in \d+\.\ds", lines[2]), lines
     assert _files(spark, "ops.pipeline_runs") == 1
 
-    # By default: every ops table, then every streaming table of the config that exists.
+    # By default: every ops table, then every streaming table of the config that exists (the
+    # probe's bronze table, two appends here: what a stream's two micro-batches leave).
+    spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
+    spark.sql("DROP TABLE IF EXISTS bronze.compaction_probe")
+    for batch in (1, 2):
+        spark.createDataFrame([(batch,)], "id INT").write.format("delta").mode("append").saveAsTable("bronze.compaction_probe")  # fmt: skip
     RunCount((lakehouse_home / "pipeline_storage").as_uri()).recorded(50)
-    code, lines = _optimize(["--vacuum"], lakehouse_home, capsys)
+    code, lines = _optimize(["--vacuum"], lakehouse_home, conf, capsys)
+
     assert code == 0, lines
     named = [line.split(":")[0].removeprefix("  ok ") for line in lines[:-1]]
-    assert named[: len(ops_tables(spark))] == ops_tables(spark)
-    assert "ops.pipeline_runs: nothing to compact" in [line.removeprefix("  ok ") for line in lines]  # fmt: skip
+    assert named == [*ops_tables(spark), "bronze.compaction_probe"]
+    assert "  ok ops.pipeline_runs: nothing to compact" in lines
+    assert lines[-2] == "  ok bronze.compaction_probe: 2 files into 1"
     assert re.fullmatch(rf"optimize: {len(named)} of {len(named)} table\(s\) in \d+\.\ds", lines[-1])  # fmt: skip
+    assert sorted(r.id for r in spark.table("bronze.compaction_probe").collect()) == [1, 2]
     assert RunCount((lakehouse_home / "pipeline_storage").as_uri()).runs() == 0
+    spark.sql("DROP TABLE bronze.compaction_probe")

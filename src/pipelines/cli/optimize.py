@@ -42,7 +42,7 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.graph import build_graph
     from pipelines.local.compaction import RunCount
     from pipelines.local.spark import local_session, table_format
-    from pipelines.ops.compact import compact, ops_tables
+    from pipelines.ops.compact import compact, ops_tables, vacuum
     from pipelines.spec import RunContext
 
     config = load_config(settings.conf)
@@ -62,13 +62,20 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     for table, result in done.items():
         if isinstance(result, Exception):
             failed += 1
-            print(f"  x {table}: {str(result).splitlines()[0][:300]}")
-            continue
-        print(f"  ok {result.line()}")
-        if args.vacuum:
-            spark.sql(f"VACUUM {table}").collect()
+            print(f"  x {table}: {_first_line(result)}")
+        else:
+            print(f"  ok {result.line()}")
+    compacted = [t for t, r in done.items() if not isinstance(r, Exception)]
+    for table, error in (vacuum(spark, compacted) if args.vacuum else {}).items():
+        if error is not None:
+            failed += 1
+            print(f"  x {table}: not vacuumed: {_first_line(error)}")
     if not failed and not args.tables:  # every ops table compacted: the run count restarts
         RunCount(settings.storage.as_uri()).compacted()
     seconds = time.monotonic() - started
     print(f"optimize: {len(done) - failed} of {len(done)} table(s) in {seconds:.1f}s")
     return 1 if failed else 0
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:300]

@@ -36,7 +36,12 @@ def compact_when_due(
     so in one line. Never raises: a table that could not be compacted is named, and the count
     goes on (the next run tries again)."""
     count = RunCount(storage_root)
-    if not count.recorded(every) or table_format not in (None, "delta"):
+    try:
+        due = count.recorded(every)
+    except OSError as exc:  # an unwritable storage root: the run has said so already, or will
+        echo(f"ops: runs since the last compaction not counted: {exc}")
+        return
+    if not due or table_format not in (None, "delta"):
         return
     try:
         done = compact(spark, ops_tables(spark))
