@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=3, help="timings of each read")
     parser.add_argument("--compact-every", type=int, default=50, help="runs, maintained variant")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--rounds", type=int, default=1, help="of both variants")
     parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/ops_history"))
     parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
@@ -172,7 +173,7 @@ def main() -> None:
     points: list[dict[str, Any]] = []
     try:
         for round_ in range(args.rounds):
-            order = VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]
+            order = args.variants if round_ % 2 == 0 else args.variants[::-1]
             for variant in order:
                 waited = wait_until_quiet(args.quiet, args.quiet_wait)
                 if waited > 6:
