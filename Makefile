@@ -7,7 +7,7 @@ UV_VERSION := 0.9.30
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help install demo test check lint typecheck deploy-check infra-tools infra-check clean
+.PHONY: help install demo test test-quick check lint typecheck deploy-check infra-tools infra-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ demo: install ## generate a sample landing zone and run bronze -> silver -> gold
 
 test: install ## run the test suite (real Spark, real data in ../shared)
 	.venv/bin/pytest -m "not infra" --durations=20
+
+test-quick: install ## every test not marked graph, acceptance or infra (about 2 minutes): the loop while editing
+	.venv/bin/pytest -m "not graph and not acceptance and not infra" --durations=10
 
 lint: install ## ruff check and format check
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
