@@ -62,7 +62,7 @@ def test_generated_catalog_end_to_end_then_incremental(
     # The ops tables compacted every second run (the count is the session's storage's)
     local = config.project.local.model_copy(update={"compact_ops_every": 2})
     config = replace(config, project=config.project.model_copy(update={"local": local}))
-    RunCount((lakehouse_home / "pipeline_storage").as_uri()).compacted()
+    RunCount((lakehouse_home / "pipeline_storage").as_uri()).restart()
 
     result = run(spark, config, landing, lakehouse_home, full_refresh=True)
 

@@ -29,7 +29,7 @@ def test_the_count_says_when_compaction_is_due_and_restarts(tmp_path: Path) -> N
     count = RunCount(tmp_path.as_uri())
     assert [count.recorded(3) for _ in range(4)] == [False, False, True, True]
     assert count.runs() == 4  # not compacted yet (it failed, say): due again next run
-    count.compacted()
+    count.restart()
     assert (count.runs(), count.recorded(3)) == (0, False)
     assert (tmp_path / "_compaction" / "runs").read_text(encoding="utf-8") == "1"
     assert [count.recorded(0) for _ in range(3)] == [False, False, False]  # 0: never
@@ -49,6 +49,25 @@ def test_a_count_that_cannot_be_written_is_said_and_the_run_goes_on(tmp_path: Pa
     assert lines == [
         f"ops: runs since the last compaction not counted: [Errno 17] File exists: '{tmp_path / '_compaction'}'"
     ]
+
+
+class _Unreachable:
+    """A session whose server is gone: every call fails as a lost connection does."""
+
+    @property
+    def catalog(self) -> _Unreachable:
+        return self
+
+    def databaseExists(self, _name: str) -> bool:  # noqa: N802 - pyspark's name
+        raise ConnectionError("server unreachable\nat ...")
+
+
+def test_a_failed_compaction_is_said_and_tried_again_only_every_n_runs(tmp_path: Path) -> None:
+    storage, lines = tmp_path.as_uri(), list[str]()
+    for _ in range(5):
+        compact_when_due(_Unreachable(), storage, 2, "delta", lines.append)  # type: ignore[arg-type]
+    assert lines == ["ops: ops tables not compacted: server unreachable"] * 2  # runs 2 and 4
+    assert RunCount(storage).runs() == 1
 
 
 def _files(spark: SparkSession, table: str) -> int:

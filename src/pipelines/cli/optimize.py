@@ -71,7 +71,7 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
             failed += 1
             print(f"  x {table}: not vacuumed: {_first_line(error)}")
     if not failed and not args.tables:  # every ops table compacted: the run count restarts
-        RunCount(settings.storage.as_uri()).compacted()
+        RunCount(settings.storage.as_uri()).restart()
     seconds = time.monotonic() - started
     print(f"optimize: {len(done) - failed} of {len(done)} table(s) in {seconds:.1f}s")
     return 1 if failed else 0

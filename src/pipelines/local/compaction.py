@@ -33,15 +33,18 @@ def compact_when_due(
     echo: Callable[[str], None],
 ) -> None:
     """Count the run just recorded; when compaction is due, compact every ops table and say
-    so in one line. Never raises: a table that could not be compacted is named, and the count
-    goes on (the next run tries again)."""
+    so in one line. Never raises: a table that could not be compacted is named. The count
+    restarts after every attempt, so a table that cannot be compacted (not Delta, say) costs an
+    attempt and a line every ``every`` runs, not in every run."""
     count = RunCount(storage_root)
     try:
-        due = count.recorded(every)
+        due = count.recorded(every) and table_format in (None, "delta")
+        if due:  # attempted now: the next attempt is ``every`` runs away, whatever happens
+            count.restart()
     except OSError as exc:  # an unwritable storage root: the run has said so already, or will
         echo(f"ops: runs since the last compaction not counted: {exc}")
         return
-    if not due or table_format not in (None, "delta"):
+    if not due:
         return
     try:
         done = compact(spark, ops_tables(spark))
@@ -55,8 +58,6 @@ def compact_when_due(
     echo(f"ops: ops tables compacted (every {runs}): {removed} small files into {added}")
     for table, why in failed.items():
         echo(f"ops: {table} not compacted: {str(why).splitlines()[0][:200]}")
-    if not failed:
-        count.compacted()
 
 
 class RunCount:
@@ -86,8 +87,8 @@ class RunCount:
         _write(self.file, runs)
         return every > 0 and runs >= every
 
-    def compacted(self) -> None:
-        """The ops tables were compacted: the count starts again."""
+    def restart(self) -> None:
+        """The ops tables were compacted (or an attempt was made): the count starts again."""
         if self.file is not None:
             _write(self.file, 0)
 
