@@ -15,6 +15,7 @@ __all__ = [
     "ConfigProblem",
     "LakehouseError",
     "PipelineRunError",
+    "first_line",
 ]
 
 
@@ -77,3 +78,10 @@ class PipelineRunError(LakehouseError):
         self.failed = failed
         lines = [f"  {name}: {reason}" for name, reason in sorted(failed.items())]
         super().__init__("\n".join([f"{len(failed)} dataset(s) failed:", *lines]))
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an error's message, for a one-line report (a Spark error's message
+    runs on with its plan and JVM stack); the exception's type when the message is empty."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:limit]

@@ -28,7 +28,7 @@ _RUN = {
 def test_the_count_says_when_compaction_is_due_and_restarts(tmp_path: Path) -> None:
     count = RunCount(tmp_path.as_uri())
     assert [count.recorded(3) for _ in range(4)] == [False, False, True, True]
-    assert count.runs() == 4  # not compacted yet (it failed, say): due again next run
+    assert count.runs() == 4  # nobody restarted the count: due in every run until someone does
     count.restart()
     assert (count.runs(), count.recorded(3)) == (0, False)
     assert (tmp_path / "_compaction" / "runs").read_text(encoding="utf-8") == "1"
@@ -174,3 +174,13 @@ def test_optimize_compacts_the_tables_named_and_names_those_it_cannot(
     assert sorted(r.id for r in spark.table("bronze.compaction_probe").collect()) == [1, 2]
     assert RunCount((lakehouse_home / "pipeline_storage").as_uri()).runs() == 0
     spark.sql("DROP TABLE bronze.compaction_probe")
+
+
+def test_optimize_takes_schema_table_names_only(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["optimize", "ops.flow_metrics", "ops.x; DROP TABLE gold.y"])
+    assert exited.value.code == 2  # before Spark starts
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "lakehouse optimize: error: argument TABLE: 'ops.x; DROP TABLE gold.y' is not a "
+        "schema.table name, e.g. ops.flow_metrics"
+    )

@@ -11,9 +11,11 @@ that compaction replaced more than Delta's retention ago (7 days by default).
 from __future__ import annotations
 
 import argparse
+import re
 import time
 
 from pipelines.config import load_config
+from pipelines.errors import first_line
 from pipelines.local.settings import Settings
 
 __all__ = ["add_parser"]
@@ -27,6 +29,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "tables",
         nargs="*",
+        type=_table_name,
         metavar="TABLE",
         help="schema.table to compact (default: every ops table and every streaming table)",
     )
@@ -62,14 +65,14 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     for table, result in done.items():
         if isinstance(result, Exception):
             failed += 1
-            print(f"  x {table}: {_first_line(result)}")
+            print(f"  x {table}: {first_line(result)}")
         else:
             print(f"  ok {result.line()}")
     compacted = [t for t, r in done.items() if not isinstance(r, Exception)]
     for table, error in (vacuum(spark, compacted) if args.vacuum else {}).items():
         if error is not None:
             failed += 1
-            print(f"  x {table}: not vacuumed: {_first_line(error)}")
+            print(f"  x {table}: not vacuumed: {first_line(error)}")
     if not failed and not args.tables:  # every ops table compacted: the run count restarts
         RunCount(settings.storage.as_uri()).restart()
     seconds = time.monotonic() - started
@@ -77,5 +80,11 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0][:300]
+_TABLE = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
+
+
+def _table_name(text: str) -> str:
+    """A ``schema.table`` name (it goes into SQL as it is: nothing else may)."""
+    if not _TABLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a schema.table name, e.g. ops.flow_metrics")  # fmt: skip # noqa: E501
+    return text

@@ -5,7 +5,7 @@ the last compaction is the number of small files a read of them opens. Counting 
 in a file beside the pipeline storage, costs nothing; asking Delta for a table's file count
 (``DESCRIBE DETAIL``) is a query per table in every run, the per-run cost this avoids.
 Compaction is then due every ``every`` runs (``project.local.compact_ops_every``): its cost
-(~7 s for the seven tables in a fresh process, BENCHMARKS.md session 12) is paid once per
+(about 3 s at the end of a run, in a fresh process, BENCHMARKS.md session 12) is paid once per
 ``every`` runs, and the reads never open more than ``every`` files more than after one.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
+from pipelines.errors import first_line
 from pipelines.ops.compact import compact, ops_tables
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def compact_when_due(
     try:
         done = compact(spark, ops_tables(spark))
     except Exception as exc:  # the run's outcome is not the compaction's business
-        echo(f"ops: ops tables not compacted: {str(exc).splitlines()[0][:200]}")
+        echo(f"ops: ops tables not compacted: {first_line(exc)}")
         return
     failed = {t: r for t, r in done.items() if isinstance(r, Exception)}
     removed = sum(r.removed for r in done.values() if not isinstance(r, Exception))
@@ -57,7 +58,7 @@ def compact_when_due(
     runs = f"{every} run{'s' if every != 1 else ''}"
     echo(f"ops: ops tables compacted (every {runs}): {removed} small files into {added}")
     for table, why in failed.items():
-        echo(f"ops: {table} not compacted: {str(why).splitlines()[0][:200]}")
+        echo(f"ops: {table} not compacted: {first_line(why)}")
 
 
 class RunCount:

@@ -2,8 +2,8 @@
 
 Every run appends one small file to most ops tables, and every run reads two of them back
 (the up-to-date check, the volume rule's history): those reads open one more file per run
-recorded, about 0.3 s more per 100 runs (``benchmarks/ops_history.py``). ``OPTIMIZE`` folds the
-small files into one; a read after it costs what it cost on an empty table. Delta's auto
+recorded, 0.15-0.3 s more per 100 runs (``benchmarks/ops_history.py``). ``OPTIMIZE`` folds the
+small files into one, and the reads open one file again. Delta's auto
 compaction does the same after a commit, but its post-commit hook cost ~7 s in every fresh
 ``lakehouse run`` process (BENCHMARKS.md, session 11): compaction is a step of its own, run
 every so many runs (``pipelines.local.compaction``) or by ``lakehouse optimize``. On

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pipelines.alerts.deliver import SecretResolver
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
+from pipelines.errors import first_line
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
 from pipelines.ops.file_records import FileCounts
@@ -77,7 +78,7 @@ def after_run(
             measured = measure(spark, specs, tracker.flows, info.run_id, totals)
         flows = flow_rows(info.run_id, names, tracker.flows, measured, fingerprints)
     except Exception as exc:
-        echo(f"ops: row counts not measured: {_short(exc)}")
+        echo(f"ops: row counts not measured: {first_line(exc)}")
     record_run(
         spark, config, specs, run_row(ended), flows, table_format=table_format, echo=echo,
         profile=profile, counts=counts, quality=quality, secrets=secrets,
@@ -138,7 +139,7 @@ def record_run(
         done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
     for table, result in done.items():
         if isinstance(result, Exception) and table in writes:
-            echo(f"ops: ops.{table} not recorded: {_short(result)}")
+            echo(f"ops: ops.{table} not recorded: {first_line(result)}")
     try:
         failed = [r for n, r in done.items() if isinstance(r, Exception) and n not in writes]
         if failed:
@@ -156,7 +157,7 @@ def record_run(
             )  # fmt: skip
         echo(outcome.summary())
     except Exception as exc:
-        echo(f"alerts: not evaluated: {_short(exc)}")
+        echo(f"alerts: not evaluated: {first_line(exc)}")
 
 
 def _reconcile(
@@ -180,8 +181,3 @@ def _reconcile(
         counted = [{**row, "run_id": run_id} for row in files.counted]
         append_rows(spark, "file_records", counted, table_format)
     return append_rows(spark, "reconciliation", [r.row() for r in results], table_format)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
