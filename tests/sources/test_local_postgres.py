@@ -7,10 +7,14 @@ import os
 import pwd
 import socket
 import subprocess
+import tempfile
+import uuid
+from pathlib import Path
 
 import pytest
 
 from pipelines.demo.postgres import RUN_AS_ROOT, LocalPostgres, postgres_bin, start_postgres
+from pipelines.errors import LakehouseError
 
 pytestmark = [pytest.mark.postgres]
 
@@ -62,3 +66,27 @@ def test_it_runs_unprivileged_and_stop_removes_it() -> None:
     assert not root.exists()
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect((server.host, server.port))
+
+
+def test_a_failing_command_says_its_exit_and_error(postgres_server: LocalPostgres) -> None:
+    with pytest.raises(LakehouseError) as caught:
+        postgres_server.psql("SELECT * FROM nope;")
+    assert str(caught.value).startswith(
+        'local PostgreSQL: psql failed (exit 3): ERROR:  relation "nope" does not exist'
+    )
+
+
+def test_a_command_killed_before_it_said_anything_runs_again_once(
+    postgres_server: LocalPostgres,
+) -> None:
+    """What a fork that dies before its exec looks like: a signal, no output."""
+    # /tmp: the command may run as another user (RUN_AS_ROOT), who cannot reach tmp_path
+    mark = Path(tempfile.gettempdir()) / f"lakehouse-retry-{uuid.uuid4().hex}"
+    once = f"if [ -e {mark} ]; then echo second; else touch {mark}; kill -9 $$; fi"
+    try:
+        assert postgres_server._run(["sh", "-c", once]).stdout == "second\n"
+    finally:
+        mark.unlink(missing_ok=True)
+    always = "kill -9 $$"
+    with pytest.raises(LakehouseError, match=r"^local PostgreSQL: sh failed \(exit -9\): no output$"):  # fmt: skip
+        postgres_server._run(["sh", "-c", always])

@@ -116,13 +116,22 @@ class LocalPostgres:
         if self.run_as:
             entry = pwd.getpwnam(self.run_as)
             uid, gid, groups = entry.pw_uid, entry.pw_gid, []
-        done = subprocess.run(
-            command, input=input_text, capture_output=True, text=True, timeout=_TIMEOUT,
-            check=False, cwd=self.root, user=uid, group=gid, extra_groups=groups,
-        )  # fmt: skip
+        for attempt in (1, 2):
+            done = subprocess.run(
+                command, input=input_text, capture_output=True, text=True, timeout=_TIMEOUT,
+                check=False, cwd=self.root, user=uid, group=gid, extra_groups=groups,
+            )  # fmt: skip
+            # Dropping to another user makes subprocess fork (not spawn) this process, full of
+            # gRPC threads: the child can die of a signal before it runs the command (seen once,
+            # with no output at all). It ran nothing then, so it is run again, once.
+            if not (done.returncode < 0 and not done.stdout and not done.stderr and attempt == 1):
+                break
         if done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip()[:500]
-            raise LakehouseError(f"local PostgreSQL: {Path(command[0]).name} failed: {detail}")
+            detail = (done.stderr or done.stdout).strip()[:500] or "no output"
+            name = Path(command[0]).name
+            raise LakehouseError(
+                f"local PostgreSQL: {name} failed (exit {done.returncode}): {detail}"
+            )
         return done
 
 
