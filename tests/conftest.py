@@ -30,13 +30,26 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lakehouse_home")
 
 
-# The pipeline engine retries a failed flow twice, after 5 s then 10 s: 15 s of waiting in every
-# run with a failing dataset. Tests wait 1 s, then 2 s (the retries and results are the same).
+# The engine as the tests run it. Results are the same; only waits and per-query overhead differ.
+# - The pipeline engine retries a failed flow twice, after 5 s then 10 s: 15 s of waiting in
+#   every run with a failing dataset. Tests wait 1 s, then 2 s.
+# - No generated code: on the tests' tiny tables, generating and compiling Java for each
+#   projection (Delta's log replay builds wide ones in every read) costs more than evaluating
+#   it. A flight recording of two graph-test files put 18% of the server's CPU in code
+#   generation; these two settings made the files 15% faster (112 s -> 95 s, twice each).
+#   Spark's own test harness switches between the same modes (``CODEGEN_FACTORY_MODE``).
 # (Stream-state polling is 100 ms in every local session: pipelines.local.spark.)
-ENGINE_WAITS = {"spark.sql.pipelines.execution.watchdog.minRetryTime": "1s"}
+TEST_ENGINE = {
+    "spark.sql.pipelines.execution.watchdog.minRetryTime": "1s",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.codegen.wholeStage": "false",
+}
 # As spark-submit arguments: the defaults of every session of a server started with them (the
 # ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.
-ENGINE_WAITS_ARGS = "".join(f"--conf {k}={v} " for k, v in ENGINE_WAITS.items()) + "pyspark-shell"
+TEST_ENGINE_ARGS = "".join(f"--conf {k}={v} " for k, v in TEST_ENGINE.items()) + "pyspark-shell"
+# The parallel collector: G1's concurrent threads compete with the queries' on two cores; the
+# same two files took 85 s against 95 s with G1 (twice each). A project setting (local.java_options).
+TEST_JVM = ("-XX:+UseParallelGC",)
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +62,10 @@ def spark(lakehouse_home: Path) -> Iterator[SparkSession]:
     # session's JVM would write it only as the suite ends (pipelines.local.jvm_cache).
     os.environ.setdefault("LAKEHOUSE_JVM_CACHE", "read")
     with pytest.MonkeyPatch.context() as env:  # read when the server starts, not inherited after
-        env.setenv("PYSPARK_SUBMIT_ARGS", ENGINE_WAITS_ARGS)
-        session = local_session(settings, LocalSettings(shuffle_partitions=2, driver_memory="2g"))
+        env.setenv("PYSPARK_SUBMIT_ARGS", TEST_ENGINE_ARGS)
+        session = local_session(
+            settings, LocalSettings(shuffle_partitions=2, driver_memory="2g", java_options=TEST_JVM)
+        )
     yield session
     stop_session()
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pipelines.config import load_config
-from tests.conftest import ENGINE_WAITS_ARGS
+from tests.conftest import TEST_ENGINE_ARGS
 from tests.files.conf import file_conf
 from tests.files.samples import write, write_json_lines
 from tests.graph.helpers import run
@@ -92,7 +92,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, t
     home = tmp_path / "crash_home"
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SPARK_CONNECT")}
     env = {**inherited, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing), "LAKEHOUSE_CONF": str(conf)}  # fmt: skip
-    env["PYSPARK_SUBMIT_ARGS"] = ENGINE_WAITS_ARGS  # the test session's short engine waits
+    env["PYSPARK_SUBMIT_ARGS"] = TEST_ENGINE_ARGS  # the test session's engine settings
     killed_log, rerun_log = tmp_path / "killed.log", tmp_path / "rerun.log"
 
     # The clean run goes on in this session while the other process runs, is killed and reruns.

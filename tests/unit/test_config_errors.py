@@ -84,6 +84,14 @@ def test_wrong_enum_value_lists_choices(conf_copy: Path) -> None:
     ]
 
 
+def test_a_java_option_must_start_with_a_dash_and_hold_no_space(conf_copy: Path) -> None:
+    _edit(conf_copy, "project.yml", "  driver_memory: 4g\n", "  driver_memory: 4g\n  java_options: [-XX:+UseParallelGC, Xmx2g, -Da b]\n")  # fmt: skip
+    assert _messages(conf_copy) == [
+        "project.yml:9:38: local.java_options[1]: string should match pattern '^-\\S+$', got 'Xmx2g'",
+        "project.yml:9:45: local.java_options[2]: string should match pattern '^-\\S+$', got '-Da b'",
+    ]
+
+
 def test_unknown_source_type_suggests_the_closest(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  type: files", "  type: filez")
     assert _messages(conf_copy) == [

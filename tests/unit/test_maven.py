@@ -13,6 +13,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
+from pipelines.local import spark as spark_module
 from pipelines.local.maven import (
     JAR_SETS,
     SPARK_EXTRAS,
@@ -101,6 +102,18 @@ def test_delta_confs_only_with_the_delta_jar(cache: Path, tmp_path: Path) -> Non
     assert confs["spark.sql.sources.default"] == "delta"
     parquet = spark_confs(settings, LocalSettings(table_format="parquet"), port=1)
     assert "spark.sql.extensions" not in parquet  # the jars stay (Kafka, JDBC): not Delta
+
+
+def test_the_projects_java_options_follow_the_servers_own(cache: Path, tmp_path: Path) -> None:
+    settings = Settings(tmp_path, tmp_path / "landing", tmp_path / "conf")
+    local = LocalSettings(java_options=("-XX:+UseParallelGC", "-Dhttps.proxyHost=proxy"))
+    confs = spark_confs(settings, local, port=1, java_options=("-Xshare:auto",))
+    assert confs["spark.driver.extraJavaOptions"].split() == [
+        f"-Dlog4j.configurationFile={Path(spark_module.__file__).with_name('log4j2.properties')}",
+        f"-Dlakehouse.log.dir={settings.logs}",
+        "-Xshare:auto", "-XX:+UseParallelGC", "-Dhttps.proxyHost=proxy", "-Duser.timezone=UTC",
+    ]  # fmt: skip
+    assert "-XX:+UseParallelGC" not in spark_confs(settings, LocalSettings(), port=1)["spark.driver.extraJavaOptions"]  # fmt: skip
 
 
 class _Conf:

@@ -9,9 +9,9 @@ new fields or new members of a discriminated union, not as new code paths.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
@@ -468,6 +468,10 @@ class AccessConfig(Model):
         return problems
 
 
+JavaOption = Annotated[str, StringConstraints(pattern=r"^-\S+$")]
+"""One JVM option: starts with ``-``, no spaces (each option is its own list item)."""
+
+
 class LocalSettings(Model):
     """Defaults for local runs (a laptop or CI, not Databricks)."""
 
@@ -477,6 +481,11 @@ class LocalSettings(Model):
     shuffle_partitions: int = Field(8, gt=0)
     driver_memory: str = Field("4g", pattern=r"^\d+[mg]$")
     cores: int | None = Field(None, gt=0, description="default: all cores")
+    java_options: tuple[JavaOption, ...] = Field(
+        (),
+        description="extra options for the local server's JVM, e.g. -XX:+UseParallelGC or "
+        "-Djavax.net.ssl.trustStore=/path (a company proxy's certificates)",
+    )
     compact_ops_every: int = Field(
         50,
         ge=0,

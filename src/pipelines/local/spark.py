@@ -58,13 +58,15 @@ _LOG4J = Path(__file__).with_name("log4j2.properties")
 def spark_confs(
     settings: Settings, local: LocalSettings, port: int, java_options: Sequence[str] = ()
 ) -> dict[str, str]:
-    """Every conf a local lakehouse server starts with (``java_options``: the JVM's extra)."""
+    """Every conf a local lakehouse server starts with (``java_options``: the JVM's extra, before
+    the project's ``local.java_options``)."""
     metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
     java_opts = " ".join(
         [
             f"-Dlog4j.configurationFile={_LOG4J}",
             f"-Dlakehouse.log.dir={settings.logs}",
             *java_options,
+            *local.java_options,
         ]
     )
     # UTC like the session: JDBC timestamps (watermarks) then read and print back unchanged.
