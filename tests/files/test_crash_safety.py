@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pipelines.config import load_config
-from tests.conftest import TEST_ENGINE_ARGS
+from tests.conftest import TEST_ENGINE_ARGS, TEST_JVM
 from tests.files.conf import file_conf
 from tests.files.samples import write, write_json_lines
 from tests.graph.helpers import run
@@ -59,6 +59,15 @@ def _throttled(conf: Path) -> Path:
     return conf
 
 
+def _test_jvm(conf: Path) -> Path:
+    """The test session's JVM options for the ``lakehouse`` processes' servers too."""
+    project = conf / "project.yml"
+    options = f"\nlocal:\n  java_options: [{', '.join(TEST_JVM)}]\n"
+    project.write_text(project.read_text().replace("\nlocal:\n", options, 1))
+    assert load_config(conf).project.local.java_options == TEST_JVM
+    return conf
+
+
 def _kill_after_first_batch(process: subprocess.Popen[str], home: Path, log: Path) -> None:
     """SIGKILL the run's process group once bronze.orders has committed its first micro-batch
     (of four): the same point every time, without waiting for a stream to finish."""
@@ -87,8 +96,8 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, t
     their own, each starting a JVM, while the clean run goes on in this session. A SIGKILL needs
     a process to kill, and the rerun must start afresh as it would after a real crash."""
     landing = _landing(tmp_path)
-    conf = file_conf(tmp_path, "orders", "events")
-    throttled = _throttled(file_conf(tmp_path / "throttled", "orders", "events"))
+    conf = _test_jvm(file_conf(tmp_path, "orders", "events"))
+    throttled = _throttled(_test_jvm(file_conf(tmp_path / "throttled", "orders", "events")))
     home = tmp_path / "crash_home"
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SPARK_CONNECT")}
     env = {**inherited, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing), "LAKEHOUSE_CONF": str(conf)}  # fmt: skip
