@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import load_config
+from pipelines.config._graphql import scan
 from pipelines.config.rest import RestSource
 from pipelines.errors import ConfigErrors
 
@@ -95,3 +96,60 @@ def test_a_credential_in_the_variables_is_refused(conf_copy: Path) -> None:
         "never holds a credential: use {secret: <scope>/<key>} in source.auth (the API's "
         "token header), not in a variable"
     ]
+
+
+def test_a_query_with_several_operations_is_refused(conf_copy: Path) -> None:
+    query = "'query A($first: Int!, $after: String) { a(first: $first, after: $after) } query B { b }'"  # fmt: skip
+    assert _graphql(conf_copy, f"{{query: {query}}}") == [
+        f"{RATES}:14:13: source.graphql.query: holds 2 operations: each request runs one, named "
+        "by nothing (this source sends no operationName): keep one (query Name(...) { ... })"
+    ]
+
+
+def test_a_variable_used_but_not_declared_is_refused(conf_copy: Path) -> None:
+    query = "'query Q($first: Int!, $after: String) { a(first: $first, after: $after, c: $country, d: $day) }'"  # fmt: skip
+    assert _graphql(conf_copy, f"{{query: {query}}}") == [
+        f"{RATES}:14:13: source.graphql.query: uses $country, $day without declaring them in "
+        "the operation: declare them (query Name($country: <type>, $day: <type>) { ... })"
+    ]
+
+
+def test_a_required_variable_nothing_sends_is_refused(conf_copy: Path) -> None:
+    query = "'query Q($first: Int!, $after: String, $country: String!) { a(c: $country) }'"
+    assert _graphql(conf_copy, f"{{query: {query}}}") == [
+        f"{RATES}:14:13: source.graphql.query: declares $country: String! (required), which no "
+        "request sends: set it in graphql.variables, give it a default ($country: String! = ...) "
+        "or make it nullable"
+    ]
+    # sent, defaulted or nullable: valid
+    head = "query Q($first: Int!, $after: String, $country: String"
+    for fixed in (
+        f"{{query: '{head}!) {{ a(c: $country) }}', variables: {{country: FR}}}}",
+        f"{{query: '{head}! = \"FR\") {{ a(c: $country) }}'}}",
+        f"{{query: '{head}) {{ a(c: $country) }}'}}",
+    ):
+        path = conf_copy / RATES
+        text = path.read_text()
+        old = "  pagination: {style: cursor, param: cursor, cursor_path: next_cursor}\n"
+        path.write_text(text.replace(old, f"  graphql: {fixed}\n  pagination: {PAGING}\n"))
+        loaded = load_config(conf_copy).source("room_rates").source
+        assert isinstance(loaded, RestSource), fixed
+        assert loaded.graphql is not None, fixed
+        path.write_text(text)
+
+
+def test_the_scan_reads_no_string_comment_or_field_named_query() -> None:
+    document = scan(
+        'query Q($x: Int! = 3, $y: [String!]!, $z: String) {\n'
+        '  search(query: $y, x: $x, note: "costs $5 # not a comment") # uses $w\n'
+        '  text(s: """a block $nope "quoted" """) { query }\n'
+        "}"
+    )  # fmt: skip
+    assert document.operations == 1
+    assert document.declared == {"x": "Int!", "y": "[String!]!", "z": "String"}
+    assert document.defaulted == frozenset({"x"})
+    assert document.used == ("y", "x")
+    assert document.required() == ["y"]
+    assert document.undeclared_uses() == []
+    shorthand = scan("{ guests(first: $n) { id } }")
+    assert (shorthand.operations, shorthand.declared, shorthand.undeclared_uses()) == (1, {}, ["n"])  # fmt: skip

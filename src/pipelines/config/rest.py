@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pipelines.config._graphql import scan
 from pipelines.config.base import Model
 from pipelines.config.credentials import (
     USE_SECRET,
@@ -90,8 +90,43 @@ class RestGraphql(Model):
         return value
 
     def undeclared(self, names: list[str]) -> list[str]:
-        """Those of ``names`` the query does not declare as ``$name`` (in order)."""
-        return [n for n in names if not re.search(rf"\${re.escape(n)}\b", self.query)]
+        """Those of ``names`` the query neither declares nor uses as ``$name`` (in order; one
+        used but not declared is ``problem``'s)."""
+        document = scan(self.query)
+        return [n for n in names if n not in document.declared and n not in document.used]
+
+    def problem(self, sent: list[str]) -> str | None:
+        """What fails every request of a query sent with the variables ``sent``, if anything:
+        several operations, a variable used but not declared, a required one not sent."""
+        document = scan(self.query)
+        if document.operations != 1:
+            held = f"holds {document.operations} operations" if document.operations else "holds no operation"  # fmt: skip # noqa: E501
+            return (
+                f"graphql.query: {held}: each request runs one, named by nothing (this source "
+                "sends no operationName): keep one (query Name(...) { ... })"
+            )
+        undeclared = document.undeclared_uses()
+        if undeclared:
+            names, example = _variables(undeclared)
+            it = "it" if len(undeclared) == 1 else "them"
+            return (
+                f"graphql.query: uses {names} without declaring {it} in the operation: "
+                f"declare {it} (query Name({example}) {{ ... }})"
+            )
+        unsent = [n for n in document.required() if n not in sent]
+        if unsent:
+            name = unsent[0]
+            return (
+                f"graphql.query: declares ${name}: {document.declared[name]} (required), which "
+                f"no request sends: set it in graphql.variables, give it a default "
+                f"(${name}: {document.declared[name]} = ...) or make it nullable"
+            )
+        return None
+
+
+def _variables(names: list[str]) -> tuple[str, str]:
+    """``$a, $b`` and ``$a: <type>, $b: <type>``."""
+    return ", ".join(f"${n}" for n in names), ", ".join(f"${n}: <type>" for n in names)
 
 
 class RestAuth(Model):
@@ -190,7 +225,8 @@ class RestSource(Model):
                 f"graphql.variables: sets {', '.join(both)}, which the pagination sets on each "
                 "page: leave it out here"
             )
-        missing = self.graphql.undeclared(paging.variable_names() + list(self.graphql.variables))
+        sent = paging.variable_names() + list(self.graphql.variables)
+        missing = self.graphql.undeclared(sent)
         if missing:
             names = ", ".join(f"${n}" for n in missing)
             it, sends = ("it", "a variable") if len(missing) == 1 else ("them", "variables")
@@ -199,4 +235,7 @@ class RestSource(Model):
                 f"graphql.query: does not declare {names}: each request sends {it} as {sends}; "
                 f"declare {it} in the operation (query Name({example}) {{ ... }})"
             )
+        problem = self.graphql.problem(sent)
+        if problem:
+            raise ValueError(problem)
         return self
