@@ -41,26 +41,27 @@ class RunTracker:
     run_state: str = "RUNNING"
     messages: list[str] = field(default_factory=list)
 
-    def observe(self, message: str, at: datetime) -> FlowState | None:
-        """Update from one event; return the flow if this event ended it."""
+    def observe(self, message: str, at: datetime) -> tuple[FlowState, ...]:
+        """Update from one event; return the flows this event ended (one for a flow's last
+        event; for "Run is COMPLETED", those still seen running: see below)."""
         self.messages.append(message)
         run = _RUN.match(message)
         if run:
             self.run_state = run.group("state")
             if self.run_state == "COMPLETED":
-                self._completed_with_the_run(at)
-            return None
+                return self._completed_with_the_run(at)
+            return ()
         match = _FLOW.match(message)
         if not match:
-            return None
+            return ()
         name, state = _logical(match.group("name")), match.group("state")
         if state == "EXCLUDED":  # not part of this (phase of the) run
-            return None
+            return ()
         flow = self.flows.setdefault(name, FlowState(name))
         if flow.state == "COMPLETED" and state not in _DONE:
             # A completed flow does not run again within a run; a late progress event (the
             # engine's polling can deliver one after the end) must not undo its end.
-            return None
+            return ()
         flow.state = state
         if flow.state in {"STARTING", "RUNNING", "PLANNING"} and flow.started is None:
             flow.started = at
@@ -68,16 +69,19 @@ class RunTracker:
             flow.ended = at
             flow.started = flow.started or at
             flow.error = match.group("rest").strip()
-            return flow
-        return None
+            return (flow,)
+        return ()
 
-    def _completed_with_the_run(self, at: datetime) -> None:
+    def _completed_with_the_run(self, at: datetime) -> tuple[FlowState, ...]:
         """A run completes only once every flow of it has: a flow still seen running missed its
-        last event (the engine may send it after it closed the run's event stream)."""
-        for flow in self.flows.values():
-            if flow.state not in _DONE:
-                flow.state, flow.ended = "COMPLETED", at
-                flow.started = flow.started or at
+        last event (the engine may send it after it closed the run's event stream,
+        ``STREAM_LIFECYCLE_EVENT_SEND_AFTER_SHUTDOWN`` in the server's log). Returned, so that
+        its line is printed like any other's."""
+        ended = tuple(f for f in self.flows.values() if f.state not in _DONE)
+        for flow in ended:
+            flow.state, flow.ended = "COMPLETED", at
+            flow.started = flow.started or at
+        return ended
 
     @property
     def failed(self) -> dict[str, str]:

@@ -21,7 +21,7 @@ def test_tracker_times_flows_and_collects_failures() -> None:
         "Run is FAILED.",
     ]
     finished = [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
-    done = [f.name for f in finished if f is not None]
+    done = [f.name for ended in finished for f in ended]
     assert done == ["bronze.x", "silver.x"]
     assert tracker.flows["bronze.x"].seconds == 2.0
     assert tracker.failed == {"silver.x": "Error: [DIVIDE_BY_ZERO] Division by zero."}
@@ -61,6 +61,8 @@ def test_a_flow_whose_last_event_came_after_the_run_completed_is_completed() -> 
         "Flow spark_catalog.silver.x has COMPLETED.",
         "Run is COMPLETED.",  # gold.x's own COMPLETED was sent after the stream closed
     ]
-    [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
+    ended = [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
     gold = tracker.flows["gold.x"]
     assert (gold.state, gold.seconds, tracker.failed) == ("COMPLETED", 2.0, {})
+    # each flow is returned once, by the event that ended it: the run's, for gold.x
+    assert [[f.name for f in flows] for flows in ended] == [[], [], ["silver.x"], ["gold.x"]]

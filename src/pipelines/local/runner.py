@@ -596,9 +596,9 @@ def _follow(
             if event is None:
                 continue
             at = event.event.timestamp.ToDatetime().replace(tzinfo=UTC)
-            finished = tracker.observe(event.event.message, at)
+            ended = tracker.observe(event.event.message, at)
             clock.saw(tracker)
-            if finished is not None:
+            for finished in ended:
                 if finished.state == "FAILED" and log is not None:
                     finished.error = with_cause(finished.error, log.text())
                 echo(_flow_line(finished))
