@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from pipelines.config.alerts import AlertsConfig
 from pipelines.config.base import SCHEMAS, SPARK_TYPES, Identifier, Model, SchemaName, is_spark_type
@@ -468,7 +468,16 @@ class AccessConfig(Model):
         return problems
 
 
-JavaOption = Annotated[str, StringConstraints(pattern=r"^-\S+$")]
+def _java_option(value: str) -> str:
+    if not re.fullmatch(r"-\S+", value):
+        raise ValueError(
+            f"'{value}' is not a JVM option: each starts with '-' and holds no space, one per "
+            "list item (e.g. [-XX:+UseParallelGC, -Dhttps.proxyHost=proxy])"
+        )
+    return value
+
+
+JavaOption = Annotated[str, AfterValidator(_java_option)]
 """One JVM option: starts with ``-``, no spaces (each option is its own list item)."""
 
 
