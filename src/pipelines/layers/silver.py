@@ -30,7 +30,7 @@ from pipelines.transforms.quality import with_reference
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["checked_rows", "silver_specs"]
+__all__ = ["checked_rows", "dedupe_key", "quarantine_rows", "silver_rows", "silver_specs"]
 
 _LINEAGE = ("_warnings", *INGEST_COLUMNS)
 _DELIVERY_ORDER = ("_file_modified_at", "_source_file", "_content_hash")
@@ -87,23 +87,40 @@ def _silver_columns(source: SourceConfig) -> list[str]:
     return [*_stored_columns(source), *rescued, *_LINEAGE, *history]
 
 
-def _silver_query(source: SourceConfig, bronze: str) -> Query:
-    dedupe, cdc = source.silver.dedupe, source.silver.cdc
-    data = _stored_columns(source)
-    columns = _silver_columns(source)
-    declared = [c.name for c in source.columns]
-    rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
+def dedupe_key(source: SourceConfig) -> tuple[str, ...]:
+    """The columns two silver rows are the same record by (``silver.dedupe``): its key, or
+    without one every typed, conformed column silver keeps (a re-delivery with dates
+    reformatted is no new record; the content hash is of the raw text). Derived columns follow
+    from these (and a derived map could not be compared)."""
+    dedupe = source.silver.dedupe
+    if dedupe is not None and dedupe.key:
+        return tuple(dedupe.key)
+    rescued = rescued_columns(source) if source.silver.cdc is None else []
+    return (*(c.name for c in source.columns), *rescued)
 
+
+def silver_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:
+    """What ``silver.<source>`` holds of ``bronze_rows`` (all of bronze, or the rows of an
+    increment: ``pipelines.local.increments``), in its columns."""
+    dedupe, cdc = source.silver.dedupe, source.silver.cdc
+    rows = valid_rows(checked_rows(bronze_rows, source))
+    if cdc is not None:
+        rows = apply_changes(rows, cdc, _stored_columns(source), _LINEAGE, _DELIVERY_ORDER)
+    elif dedupe is not None:
+        rows = deduplicate(rows, dedupe_key(source), dedupe.keep)
+    return rows.select(*_silver_columns(source))
+
+
+def quarantine_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:
+    """What ``quarantine.<source>`` holds of ``bronze_rows``, in its columns."""
+    rows = quarantined_rows(checked_rows(bronze_rows, source))
+    extra = [*corrupt_columns(source), *rescued_columns(source)]
+    return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
+
+
+def _silver_query(source: SourceConfig, bronze: str) -> Query:
     def query(spark: SparkSession) -> DataFrame:
-        rows = valid_rows(checked_rows(spark.read.table(bronze), source))
-        if cdc is not None:
-            rows = apply_changes(rows, cdc, data, _LINEAGE, _DELIVERY_ORDER)
-        elif dedupe is not None:
-            # No key: rows are the same record when their typed, conformed values are (a
-            # re-delivery with dates reformatted is no new record), not their raw text.
-            # (Derived columns follow from these; a derived map could not be compared.)
-            rows = deduplicate(rows, dedupe.key or (*declared, *rescued), dedupe.keep)
-        return rows.select(*columns)
+        return silver_rows(spark.read.table(bronze), source)
 
     return query
 
@@ -139,8 +156,6 @@ def _auto_cdc_spec(source: SourceConfig, bronze: str, inputs: tuple[str, ...]) -
 
 def _quarantine_query(source: SourceConfig, bronze: str) -> Query:
     def query(spark: SparkSession) -> DataFrame:
-        rows = quarantined_rows(checked_rows(spark.read.table(bronze), source))
-        extra = [*corrupt_columns(source), *rescued_columns(source)]
-        return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
+        return quarantine_rows(spark.read.table(bronze), source)
 
     return query

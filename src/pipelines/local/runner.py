@@ -24,6 +24,7 @@ from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.local.causes import LogTail, with_cause
 from pipelines.local.compaction import compact_when_due
+from pipelines.local.increments import Increments, forget
 from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
@@ -141,6 +142,7 @@ def run_pipeline(
             failures = _run_phases(
                 spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
                 full_refresh=full_refresh,
+                increments=Increments(spark, ran, prints, storage_root, tracker, echo),
             )  # fmt: skip
         # sources that failed before the graph are recorded in ops like any failed flow
         tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
@@ -234,8 +236,14 @@ def _run_phases(
     profile: Profile | None = None,
     *,
     full_refresh: bool = False,
+    increments: Increments | None = None,
 ) -> dict[str, str]:
-    """Run the graph in one or two phases; returns every failed dataset (``failed`` included)."""
+    """Run the graph in one or two phases; returns every failed dataset (``failed`` included).
+
+    ``increments``: once the first phase (streaming tables, snapshots) ended, the silver and
+    quarantine views it can refresh from the new bronze rows alone are, and are left out of
+    the phases after it; at the end, the state of those the engine recomputed is kept
+    (``pipelines.local.increments``). Not on a full refresh, which recomputes everything."""
     if not stored:  # everything is up to date (or left out): a run that completed
         tracker.run_state = "COMPLETED"
         return dict(failed)
@@ -259,7 +267,14 @@ def _run_phases(
     waves = _waves(specs, views)
     phases = [ingest + waves[0], *waves[1:]] if full_refresh and waves else [ingest, *waves]
     check_order = full_refresh
+    pending = None if full_refresh else increments
+    first = True
     while phases:
+        if not first and pending is not None:  # the views' phases are next
+            done = pending.apply()
+            phases = [[n for n in phase if n not in done] for phase in phases]
+            pending = None
+        first = False
         names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
@@ -288,6 +303,8 @@ def _run_phases(
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
         check_order = False  # a second phase runs after the first ended: ordered
+    if increments is not None:
+        increments.record()
     return failures
 
 
@@ -493,6 +510,8 @@ def _drop(spark: SparkSession, tables: Sequence[str], storage_root: str) -> None
     for name in tables:
         spark.sql(f"DROP TABLE IF EXISTS {name}")
         shutil.rmtree(cast("Path", checkpoint_dir(storage_root, name)), ignore_errors=True)
+        if name.startswith("silver."):  # its next refresh is a recompute
+            forget(storage_root, name.removeprefix("silver."))
 
 
 def run_once(

@@ -1,0 +1,365 @@
+"""Silver and quarantine refreshed from the new bronze rows only, on the local engine.
+
+On Databricks, ``silver.<source>`` and ``quarantine.<source>`` are materialized views that
+serverless pipelines refresh incrementally where the query allows. The open-source engine
+recomputes a materialized view from all of its inputs on every run, so a daily file cost a run
+over the whole history. This module is the local adapter's incremental refresh of those two
+views (the graph is unchanged; only how the local runner refreshes them differs):
+
+- **When.** A source whose silver rows are each decided by one bronze row and its key alone:
+  a streaming bronze table, no ``silver.cdc``, no rule or derived column that reads other rows
+  (a window, an aggregate, a lookup) or the clock (``current_date()``: a full recompute would
+  decide old rows again). Its last refresh left a state (below) that still describes both
+  tables and the unit's fingerprint (config, code); the new bronze rows carry no delivery
+  date that bronze already held (``silver.replace_by_file_date``: a re-delivered day
+  replaces rows already in silver, which is a recompute). Anything else, and any doubt, is the
+  engine's full recompute, as before: correct, only slower.
+- **What.** The new rows are the bronze rows ingested after the state's ``_ingested_at``
+  (one timestamp per micro-batch, kept in bronze's file statistics: Delta reads only the new
+  files). Their quarantined rows are appended to quarantine; their valid rows, deduplicated
+  among themselves, are merged into silver by the dedupe key, replacing a row only when the
+  new one comes first in the source's delivery order (``silver.dedupe.keep``). Deduplication
+  keeps one best row per key, and "best of all rows" is "best of (best of the old, best of the
+  new)", so the result is the full recompute's (the tests compare the two exactly).
+- **State.** ``<storage>/increments/<source>.json``: the fingerprint, the ``_ingested_at``
+  applied through, and each table's last Delta commit (version and time) after the refresh.
+  A crash between the two tables' commits leaves one table past its recorded commit: the next
+  run recomputes both. A full refresh removes the state.
+
+The run's counts and reconciliation still read all of bronze: they prove silver and quarantine
+hold what a recompute would, rather than assuming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
+from pipelines.config.sqlast import row_expression_columns
+from pipelines.errors import first_line
+from pipelines.events import FlowState, RunTracker
+from pipelines.layers.silver import dedupe_key, quarantine_rows, silver_rows
+from pipelines.ops.together import together
+from pipelines.sources import bronze_kind
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "Applied",
+    "Increments",
+    "apply_increments",
+    "forget",
+    "not_incremental",
+    "record_refreshed",
+]
+
+# A full recompute decides these again each run: an increment would keep old rows' verdicts.
+_CLOCK = re.compile(
+    r"\b(current_date|current_timestamp|curdate|now|localtimestamp|rand|randn|random|uuid"
+    r"|unix_timestamp|current_timezone)\s*\(",
+    re.IGNORECASE,
+)
+_ORDER = ("_file_date", "_file_modified_at", "_source_file")  # transforms.dedupe's order
+
+
+def not_incremental(source: SourceConfig) -> str | None:
+    """Why ``source``'s silver cannot be refreshed from its new bronze rows alone (None: it can)."""
+    if bronze_kind(source) != "streaming_table":
+        return "bronze is a snapshot, read whole every run"
+    if source.silver.cdc is not None:
+        return "silver applies change events (silver.cdc)"
+    for rule in source.rules:
+        if rule.layer != "silver":
+            continue
+        if rule.reference is not None:
+            return f"rule {rule.name} looks up another table"
+        if row_expression_columns(rule.expr) is None or _CLOCK.search(rule.expr):
+            return f"rule {rule.name} reads more than its row"
+    for name, expr in source.silver.derive.items():
+        if row_expression_columns(expr) is None or _CLOCK.search(expr):
+            return f"derived column {name} reads more than its row"
+    return None
+
+
+@dataclass(frozen=True)
+class _State:
+    fingerprint: str
+    through: str  # the newest _ingested_at applied, as Spark prints it (UTC)
+    silver: list[Any]  # [version, commit timestamp] of the table's last commit
+    quarantine: list[Any]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """An increment applied to one source's silver and quarantine."""
+
+    source: str
+    new_rows: int
+    quarantined: int
+
+
+def _state_file(storage_root: str, source: str) -> Path | None:
+    storage = urlparse(storage_root)
+    if storage.scheme != "file":
+        return None
+    return Path(unquote(storage.path)) / "increments" / f"{source}.json"
+
+
+def forget(storage_root: str, source: str) -> None:
+    """Drop ``source``'s state (its tables are dropped: the next refresh is a recompute)."""
+    path = _state_file(storage_root, source)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _read_state(storage_root: str, source: str) -> _State | None:
+    path = _state_file(storage_root, source)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return _State(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):  # unreadable: a recompute rewrites it
+        return None
+
+
+def _write_state(storage_root: str, source: str, state: _State) -> None:
+    path = _state_file(storage_root, source)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
+    temporary.replace(path)  # whole or not at all
+
+
+def _last_commit(spark: SparkSession, table: str) -> list[Any]:
+    row = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]
+    return [row["version"], str(row["timestamp"])]
+
+
+def _newest_ingest(spark: SparkSession, source: str) -> str | None:
+    value = spark.sql(f"SELECT CAST(max(_ingested_at) AS STRING) FROM bronze.{source}").collect()
+    newest: str | None = value[0][0]
+    return newest
+
+
+def _snapshot(spark: SparkSession, names: Sequence[str]) -> dict[str, Any]:
+    """Each source's newest bronze ``_ingested_at`` and its two tables' last commits."""
+    calls: dict[str, Callable[[], Any]] = {}
+    for name in names:
+        calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
+        for layer in ("silver", "quarantine"):
+            calls[f"{layer}.{name}"] = partial(_last_commit, spark, f"{layer}.{name}")
+    done = together(calls)
+    for result in done.values():
+        if isinstance(result, Exception):
+            raise result
+    return done
+
+
+def record_refreshed(
+    spark: SparkSession,
+    sources: Sequence[SourceConfig],
+    prints: Mapping[str, str],
+    storage_root: str,
+) -> None:
+    """After the engine recomputed silver and quarantine of ``sources``: their state, so the
+    next run can apply its new rows only."""
+    names = [s.name for s in sources if not_incremental(s) is None]
+    if not names or _state_file(storage_root, names[0]) is None:
+        return
+    now = _snapshot(spark, names)
+    for name in names:
+        through = now[f"bronze.{name}"]
+        if through is None:  # nothing ingested yet
+            forget(storage_root, name)
+            continue
+        state = _State(
+            prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"]
+        )
+        _write_state(storage_root, name, state)
+
+
+def apply_increments(
+    spark: SparkSession,
+    sources: Sequence[SourceConfig],
+    prints: Mapping[str, str],
+    storage_root: str,
+    echo: Callable[[str], None],
+) -> dict[str, Applied]:
+    """Refresh silver and quarantine of each of ``sources`` from its new bronze rows where it
+    can (see the module docstring); returns the sources refreshed so. The others are left to
+    the engine, each with one line saying why when it had a state to go on."""
+    states = {s.name: _read_state(storage_root, s.name) for s in sources}
+    candidates = [s for s in sources if states[s.name] is not None and not_incremental(s) is None]
+    if not candidates:
+        return {}
+    now = _snapshot(spark, [s.name for s in candidates])
+    applied: dict[str, Applied] = {}
+    for source in candidates:
+        state = states[source.name]
+        assert state is not None
+        why = _stale(state, source.name, prints, now)
+        if why is None:
+            try:
+                why, done = _apply(spark, source, state, prints, storage_root)
+            except Exception as exc:  # a fail rule, bad data: the engine's recompute says
+                _undo(spark, source.name, state)
+                why, done = f"the increment failed: {first_line(exc)}", None
+            if done is not None:
+                applied[source.name] = done
+                continue
+        echo(f"   ~ silver.{source.name}: recomputed ({why})")
+    return applied
+
+
+def _undo(spark: SparkSession, name: str, state: _State) -> None:
+    """Each table back at its state's commit, so a failed increment leaves no half: the
+    engine's recompute (and its last-good restore, should that fail too) starts from there."""
+    for layer in ("silver", "quarantine"):
+        table = f"{layer}.{name}"
+        version = getattr(state, layer)[0]
+        if _last_commit(spark, table)[0] != version:
+            spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
+
+
+def _stale(
+    state: _State, name: str, prints: Mapping[str, str], now: Mapping[str, Any]
+) -> str | None:
+    if state.fingerprint != prints.get(f"silver.{name}"):
+        return "its config or code changed"
+    for layer in ("silver", "quarantine"):
+        if now[f"{layer}.{name}"] != getattr(state, layer):
+            return f"{layer}.{name} changed since its last refresh"
+    return None
+
+
+def _apply(
+    spark: SparkSession,
+    source: SourceConfig,
+    state: _State,
+    prints: Mapping[str, str],
+    storage_root: str,
+) -> tuple[str, Applied | None]:
+    from pyspark.sql import functions as F
+
+    bronze = spark.read.table(f"bronze.{source.name}")
+    new = bronze.where(F.col("_ingested_at") > F.lit(state.through).cast("timestamp"))
+    seen = new.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.max("_ingested_at").cast("string").alias("through"),
+        F.collect_set("_file_date").alias("dates"),
+    ).collect()[0]
+    if seen["rows"] == 0:
+        return "", Applied(source.name, 0, 0)
+    if source.silver.replace_by_file_date and seen["dates"]:
+        old = bronze.where(
+            (F.col("_ingested_at") <= F.lit(state.through).cast("timestamp"))
+            & F.col("_file_date").isin(*seen["dates"])
+        )
+        if old.limit(1).count():
+            return "a delivery replaces a day bronze already held", None
+    quarantined = quarantine_rows(new, source)
+    count = quarantined.count()
+    if count:
+        quarantined.writeTo(f"quarantine.{source.name}").append()
+    _merge(spark, source, silver_rows(new, source))
+    now = _snapshot(spark, [source.name])
+    after = _State(
+        prints[f"silver.{source.name}"], seen["through"],
+        now[f"silver.{source.name}"], now[f"quarantine.{source.name}"],
+    )  # fmt: skip
+    _write_state(storage_root, source.name, after)
+    return "", Applied(source.name, seen["rows"], count)
+
+
+def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
+    """Merge the increment's silver rows (one per key already) into ``silver.<source>``."""
+    table = f"silver.{source.name}"
+    dedupe = source.silver.dedupe
+    if dedupe is None:  # silver keeps every valid row
+        rows.writeTo(table).append()
+        return
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in dedupe_key(source))
+    view = f"_increment_{source.name}"
+    rows.createOrReplaceTempView(view)
+    try:
+        spark.sql(
+            f"MERGE INTO {table} AS t USING {view} AS s ON {on} "
+            f"WHEN MATCHED AND ({_comes_first('s', 't', dedupe.keep)}) THEN UPDATE SET * "
+            "WHEN NOT MATCHED THEN INSERT *"
+        )
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def _comes_first(a: str, b: str, keep: str) -> str:
+    """SQL: row ``a`` comes before row ``b`` in ``deduplicate``'s order (nulls last)."""
+    later = ">" if keep == "latest" else "<"
+    condition = "false"
+    for column in reversed(_ORDER):
+        x, y = f"{a}.`{column}`", f"{b}.`{column}`"
+        wins = f"({x} IS NOT NULL AND ({y} IS NULL OR {x} {later} {y}))"
+        condition = f"({wins} OR ({x} <=> {y} AND {condition}))"
+    return condition
+
+
+@dataclass
+class Increments:
+    """The local runner's incremental refresh of one run: ``apply`` once the streaming tables
+    ended (before the views), ``record`` once the views ended."""
+
+    spark: SparkSession
+    config: LakehouseConfig
+    prints: Mapping[str, str]
+    storage_root: str
+    tracker: RunTracker
+    echo: Callable[[str], None]
+    applied: dict[str, Applied] = field(default_factory=dict)
+
+    def apply(self) -> set[str]:
+        """Refresh what can be from this run's new bronze rows; returns the views refreshed."""
+        flows = self.tracker.flows
+        ingested = [
+            s for s in self.config.sources
+            if flows.get(f"bronze.{s.name}", FlowState("")).state == "COMPLETED"
+        ]  # fmt: skip
+        started = datetime.now(UTC)
+        self.applied = apply_increments(
+            self.spark, ingested, self.prints, self.storage_root, self.echo
+        )
+        done: set[str] = set()
+        for name, applied in self.applied.items():
+            ended = datetime.now(UTC)
+            for table in (f"silver.{name}", f"quarantine.{name}"):
+                flow = FlowState(table, "COMPLETED", started, ended)
+                flows[table] = flow
+                done.add(table)
+                self.echo(
+                    f"  ok {table:<52} {'completed':<10} {flow.seconds:6.1f}s  incremental: "
+                    f"{applied.new_rows:,} new bronze rows"
+                )
+        return done
+
+    def record(self) -> None:
+        """The state of the sources whose silver and quarantine the engine recomputed."""
+        flows = self.tracker.flows
+        recomputed = [
+            s for s in self.config.sources
+            if s.name not in self.applied
+            and all(
+                flows.get(f"{layer}.{s.name}", FlowState("")).state == "COMPLETED"
+                for layer in ("silver", "quarantine")
+            )
+        ]  # fmt: skip
+        record_refreshed(self.spark, recomputed, self.prints, self.storage_root)
