@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,8 +139,10 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     _deliver(landing / "stock" / "stock_20251231.csv", "id,qty\n1,9\n7,70\n")
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
-    assert [line for line in said if "incremental" in line and "stock" in line][0].endswith("incremental: 2 new bronze rows")  # fmt: skip
-    assert _rows(spark, stock)[0] == (1, 11, __import__("datetime").date(2026, 1, 2))
+    assert _lines(said, "quarantine.stock") == [
+        "  ok quarantine.stock                                     completed <s>  incremental: 2 new bronze rows"  # noqa: E501
+    ]
+    assert _rows(spark, stock)[0] == (1, 11, date(2026, 1, 2))
     assert _rows(spark, "SELECT id FROM silver.stock WHERE id = 7") == [(7,)]
     _same_as_recompute(spark, config)
 
