@@ -140,7 +140,7 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert _lines(said, "quarantine.stock") == [
-        "  ok quarantine.stock                                     completed <s>  incremental: 2 new bronze rows"  # noqa: E501
+        "  ok quarantine.stock                                     completed <s>  incremental: 2 new bronze rows"
     ]
     assert _rows(spark, stock)[0] == (1, 11, date(2026, 1, 2))
     assert _rows(spark, "SELECT id FROM silver.stock WHERE id = 7") == [(7,)]
