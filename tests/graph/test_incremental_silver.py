@@ -60,8 +60,22 @@ silver:
 """
 
 
+EVENTS = """
+name: events
+description: Events as JSON lines; every valid row is kept, repeats included.
+owner: data_engineers
+source: {type: files, path: events, format: json}
+columns:
+  - {name: id, type: int, nullable: false}
+  - {name: kind, type: string}
+silver:
+  dedupe: null
+"""
+
+
 def _config(root: Path) -> LakehouseConfig:
     conf = file_conf(root, "events")
+    (conf / "sources" / "events.yml").write_text(EVENTS.lstrip())  # its own: no dedupe
     (conf / "sources" / "stock.yml").write_text(STOCK.lstrip())
     (conf / "sources" / "readings.yml").write_text(READINGS.lstrip())
     return load_config(conf)
@@ -76,8 +90,6 @@ def _deliver(path: Path, text: str) -> None:
 
 def _same_as_recompute(spark: SparkSession, config: LakehouseConfig) -> None:
     for source in config.sources:
-        if source.name == "events":
-            continue
         bronze = spark.read.table(f"bronze.{source.name}")
         for table, expected in (
             (f"silver.{source.name}", silver_rows(bronze, source)),
@@ -116,6 +128,9 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     # A new day and new readings: applied from the new rows alone.
     _deliver(landing / "stock" / "stock_20260103.csv", "id,qty\n2,21\n5,50\n6,-6\n")
     _deliver(landing / "readings" / "r2.csv", "sensor,value\na,1\nc,3\n")
+    _deliver(
+        landing / "events" / "e2.json", '{"id": 1, "kind": "view"}\n{"id": 2, "kind": "buy"}\n'
+    )
     said.clear()
     result = run(spark, config, landing, lakehouse_home, echo=said.append)
     assert _lines(said, "silver.stock") == [
@@ -124,6 +139,10 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _lines(said, "quarantine.readings") == [
         "  ok quarantine.readings                                  completed <s>  incremental: 2 new bronze rows"
     ]
+    assert _lines(said, "silver.events") == [  # no dedupe: every valid row is kept
+        "  ok silver.events                                        completed <s>  incremental: 2 new bronze rows"
+    ]
+    assert _rows(spark, "SELECT id, kind FROM silver.events ORDER BY 1, 2") == [(1, "view"), (1, "view"), (2, "buy")]  # fmt: skip
     assert _rows(spark, "SELECT id, qty FROM silver.stock ORDER BY id") == [(1, 11), (2, 21), (4, 40), (5, 50)]  # fmt: skip
     assert _rows(spark, "SELECT id, qty FROM quarantine.stock ORDER BY id") == [("3", "-1"), ("6", "-6")]  # fmt: skip
     # the reading delivered again keeps its first delivery's lineage
@@ -133,7 +152,9 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
         "SELECT dataset, rows_read, rows_silver, rows_quarantined, rows_duplicates, "
         f"rows_superseded FROM ops.reconciliation WHERE run_id = '{result.run_id}' ORDER BY 1"
     )
-    assert _rows(spark, balance) == [("readings", 5, 3, 0, 2, 0), ("stock", 8, 4, 2, 2, 0)]
+    assert _rows(spark, balance) == [
+        ("events", 3, 3, 0, 0, 0), ("readings", 5, 3, 0, 2, 0), ("stock", 8, 4, 2, 2, 0),
+    ]  # fmt: skip
 
     # A late file for an earlier day is a new day too: it backfills, and the newer days win.
     _deliver(landing / "stock" / "stock_20251231.csv", "id,qty\n1,9\n7,70\n")

@@ -153,11 +153,12 @@ def _newest_ingest(spark: SparkSession, source: str) -> str | None:
     return newest
 
 
-def _snapshot(spark: SparkSession, names: Sequence[str]) -> dict[str, Any]:
-    """Each source's newest bronze ``_ingested_at`` and its two tables' last commits."""
+def _snapshot(spark: SparkSession, names: Sequence[str], *, bronze: bool) -> dict[str, Any]:
+    """Each source's two tables' last commits (and its newest bronze ``_ingested_at``)."""
     calls: dict[str, Callable[[], Any]] = {}
     for name in names:
-        calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
+        if bronze:
+            calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
         for layer in ("silver", "quarantine"):
             calls[f"{layer}.{name}"] = partial(_last_commit, spark, f"{layer}.{name}")
     done = together(calls)
@@ -178,7 +179,7 @@ def record_refreshed(
     names = [s.name for s in sources if not_incremental(s) is None]
     if not names or _state_file(storage_root, names[0]) is None:
         return
-    now = _snapshot(spark, names)
+    now = _snapshot(spark, names, bronze=True)
     for name in names:
         through = now[f"bronze.{name}"]
         if through is None:  # nothing ingested yet
@@ -204,7 +205,7 @@ def apply_increments(
     candidates = [s for s in sources if states[s.name] is not None and not_incremental(s) is None]
     if not candidates:
         return {}
-    now = _snapshot(spark, [s.name for s in candidates])
+    now = _snapshot(spark, [s.name for s in candidates], bronze=False)
     applied: dict[str, Applied] = {}
     for source in candidates:
         state = states[source.name]
@@ -274,7 +275,7 @@ def _apply(
     if count:
         quarantined.writeTo(f"quarantine.{source.name}").append()
     _merge(spark, source, silver_rows(new, source))
-    now = _snapshot(spark, [source.name])
+    now = _snapshot(spark, [source.name], bronze=False)
     after = _State(
         prints[f"silver.{source.name}"], seen["through"],
         now[f"silver.{source.name}"], now[f"quarantine.{source.name}"],
