@@ -7,6 +7,7 @@ increment (a re-delivered day, a changed table, a failing increment) is recomput
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -110,7 +111,7 @@ def _lines(said: list[str], table: str) -> list[str]:
 
 
 def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession, tmp_path: Path, lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    """Slow (six runs, about 60 s): each run works on the tables the one before left."""
+    """Slow (seven runs, about 65 s): each run works on the tables the one before left."""
     config = _config(tmp_path)
     landing = tmp_path / "landing"
     _deliver(landing / "stock" / "stock_20260101.csv", "id,qty\n1,10\n2,20\n3,-1\n")
@@ -186,6 +187,20 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
         run(spark, config, landing, lakehouse_home, echo=said.append)
     assert "   ~ silver.stock: recomputed (the increment failed: boom)" in said
     assert _rows(spark, "SELECT id FROM quarantine.stock ORDER BY id") == [("10",), ("3",), ("6",)]
+    _same_as_recompute(spark, config)
+
+    # A clock set back: this run's rows would look older than the last refresh. Recomputed.
+    state = lakehouse_home / "pipeline_storage" / "increments" / "stock.json"
+    saved = json.loads(state.read_text())
+    state.write_text(json.dumps({**saved, "through": "2999-01-01 00:00:00"}))
+    _deliver(landing / "stock" / "stock_20260106.csv", "id,qty\n12,120\n")
+    said.clear()
+    run(spark, config, landing, lakehouse_home, echo=said.append)
+    assert (
+        "   ~ silver.stock: recomputed (rows this run ingested are stamped before its last refresh: clock set back?)"
+        in said
+    )
+    assert _rows(spark, "SELECT count(*) FROM silver.stock WHERE id = 12") == [(1,)]
     _same_as_recompute(spark, config)
 
     # A table changed behind the state's back (a run killed between the two commits): recomputed.

@@ -197,6 +197,7 @@ def apply_increments(
     prints: Mapping[str, str],
     storage_root: str,
     echo: Callable[[str], None],
+    run_id: str,
 ) -> dict[str, Applied]:
     """Refresh silver and quarantine of each of ``sources`` from its new bronze rows where it
     can (see the module docstring); returns the sources refreshed so. The others are left to
@@ -213,7 +214,7 @@ def apply_increments(
         why = _stale(state, source.name, prints, now)
         if why is None:
             try:
-                why, done = _apply(spark, source, state, prints, storage_root)
+                why, done = _apply(spark, source, state, prints, storage_root, run_id)
             except Exception as exc:  # a fail rule, bad data: the engine's recompute says
                 _undo(spark, source.name, state)
                 why, done = f"the increment failed: {first_line(exc)}", None
@@ -251,6 +252,7 @@ def _apply(
     state: _State,
     prints: Mapping[str, str],
     storage_root: str,
+    run_id: str,
 ) -> tuple[str, Applied | None]:
     from pyspark.sql import functions as F
 
@@ -260,7 +262,13 @@ def _apply(
         F.count(F.lit(1)).alias("rows"),
         F.max("_ingested_at").cast("string").alias("through"),
         F.collect_set("_file_date").alias("dates"),
+        F.count_if(F.col("_run_id") == run_id).alias("this_run"),
     ).collect()[0]
+    # Every row this run ingested must be new: were the clock set back, rows stamped before
+    # the state's time would never be merged (and the reconciliation would count them as
+    # duplicates). Delta reads only this run's files (_run_id is in bronze's statistics).
+    if seen["this_run"] != bronze.where(F.col("_run_id") == run_id).count():
+        return "rows this run ingested are stamped before its last refresh: clock set back?", None
     if seen["rows"] == 0:
         return "", Applied(source.name, 0, 0)
     if source.silver.replace_by_file_date and seen["dates"]:
@@ -326,6 +334,7 @@ class Increments:
     storage_root: str
     tracker: RunTracker
     echo: Callable[[str], None]
+    run_id: str
     applied: dict[str, Applied] = field(default_factory=dict)
 
     def apply(self) -> set[str]:
@@ -337,7 +346,7 @@ class Increments:
         ]  # fmt: skip
         started = datetime.now(UTC)
         self.applied = apply_increments(
-            self.spark, ingested, self.prints, self.storage_root, self.echo
+            self.spark, ingested, self.prints, self.storage_root, self.echo, self.run_id
         )
         done: set[str] = set()
         for name, applied in self.applied.items():

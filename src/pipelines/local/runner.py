@@ -142,7 +142,7 @@ def run_pipeline(
             failures = _run_phases(
                 spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
                 full_refresh=full_refresh,
-                increments=Increments(spark, ran, prints, storage_root, tracker, echo),
+                increments=Increments(spark, ran, prints, storage_root, tracker, echo, run_id),
             )  # fmt: skip
         # sources that failed before the graph are recorded in ops like any failed flow
         tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
