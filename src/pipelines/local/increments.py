@@ -50,18 +50,12 @@ from pipelines.events import FlowState, RunTracker
 from pipelines.layers.silver import dedupe_key, quarantine_rows, silver_rows
 from pipelines.ops.together import together
 from pipelines.sources import bronze_kind
+from pipelines.transforms.dedupe import DELIVERY_ORDER
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = [
-    "Applied",
-    "Increments",
-    "apply_increments",
-    "forget",
-    "not_incremental",
-    "record_refreshed",
-]
+__all__ = ["Applied", "Increments", "forget", "not_incremental"]
 
 # A full recompute decides these again each run: an increment would keep old rows' verdicts.
 _CLOCK = re.compile(
@@ -69,7 +63,6 @@ _CLOCK = re.compile(
     r"|unix_timestamp|current_timezone)\s*\(",
     re.IGNORECASE,
 )
-_ORDER = ("_file_date", "_file_modified_at", "_source_file")  # transforms.dedupe's order
 
 
 def not_incremental(source: SourceConfig) -> str | None:
@@ -154,21 +147,26 @@ def _newest_ingest(spark: SparkSession, source: str) -> str | None:
 
 
 def _snapshot(spark: SparkSession, names: Sequence[str], *, bronze: bool) -> dict[str, Any]:
-    """Each source's two tables' last commits (and its newest bronze ``_ingested_at``)."""
+    """Each source's two tables' last commits (and its newest bronze ``_ingested_at``); a read
+    that failed (a table dropped behind the state's back) is its exception."""
     calls: dict[str, Callable[[], Any]] = {}
     for name in names:
         if bronze:
             calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
         for layer in ("silver", "quarantine"):
             calls[f"{layer}.{name}"] = partial(_last_commit, spark, f"{layer}.{name}")
-    done = together(calls)
-    for result in done.values():
-        if isinstance(result, Exception):
-            raise result
-    return done
+    return together(calls)
 
 
-def record_refreshed(
+def _unreadable(now: Mapping[str, Any], name: str) -> str | None:
+    """Why ``name``'s tables could not be read for its state (None: they could)."""
+    for key in (f"bronze.{name}", f"silver.{name}", f"quarantine.{name}"):
+        if isinstance(now.get(key), Exception):
+            return f"{key} could not be read: {first_line(now[key])}"
+    return None
+
+
+def _record_refreshed(
     spark: SparkSession,
     sources: Sequence[SourceConfig],
     prints: Mapping[str, str],
@@ -182,7 +180,7 @@ def record_refreshed(
     now = _snapshot(spark, names, bronze=True)
     for name in names:
         through = now[f"bronze.{name}"]
-        if through is None:  # nothing ingested yet
+        if through is None or _unreadable(now, name):  # nothing ingested yet, or unknown
             forget(storage_root, name)
             continue
         state = _State(
@@ -191,7 +189,7 @@ def record_refreshed(
         _write_state(storage_root, name, state)
 
 
-def apply_increments(
+def _apply_increments(
     spark: SparkSession,
     sources: Sequence[SourceConfig],
     prints: Mapping[str, str],
@@ -211,13 +209,13 @@ def apply_increments(
     for source in candidates:
         state = states[source.name]
         assert state is not None
-        why = _stale(state, source.name, prints, now)
+        why = _unreadable(now, source.name) or _stale(state, source.name, prints, now)
         if why is None:
             try:
                 why, done = _apply(spark, source, state, prints, storage_root, run_id)
             except Exception as exc:  # a fail rule, bad data: the engine's recompute says
-                _undo(spark, source.name, state)
                 why, done = f"the increment failed: {first_line(exc)}", None
+                why += _undo(spark, source.name, state)
             if done is not None:
                 applied[source.name] = done
                 continue
@@ -225,14 +223,19 @@ def apply_increments(
     return applied
 
 
-def _undo(spark: SparkSession, name: str, state: _State) -> None:
+def _undo(spark: SparkSession, name: str, state: _State) -> str:
     """Each table back at its state's commit, so a failed increment leaves no half: the
-    engine's recompute (and its last-good restore, should that fail too) starts from there."""
-    for layer in ("silver", "quarantine"):
-        table = f"{layer}.{name}"
-        version = getattr(state, layer)[0]
-        if _last_commit(spark, table)[0] != version:
-            spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
+    engine's recompute (and its last-good restore, should that fail too) starts from there.
+    Returns what could not be undone ("": everything was)."""
+    try:
+        for layer in ("silver", "quarantine"):
+            table = f"{layer}.{name}"
+            version = getattr(state, layer)[0]
+            if _last_commit(spark, table)[0] != version:
+                spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
+    except Exception as exc:  # the recompute replaces both tables anyway
+        return f"; not undone: {first_line(exc)}"
+    return ""
 
 
 def _stale(
@@ -316,7 +319,7 @@ def _comes_first(a: str, b: str, keep: str) -> str:
     """SQL: row ``a`` comes before row ``b`` in ``deduplicate``'s order (nulls last)."""
     later = ">" if keep == "latest" else "<"
     condition = "false"
-    for column in reversed(_ORDER):
+    for column in reversed(DELIVERY_ORDER):
         x, y = f"{a}.`{column}`", f"{b}.`{column}`"
         wins = f"({x} IS NOT NULL AND ({y} IS NULL OR {x} {later} {y}))"
         condition = f"({wins} OR ({x} <=> {y} AND {condition}))"
@@ -345,7 +348,7 @@ class Increments:
             if flows.get(f"bronze.{s.name}", FlowState("")).state == "COMPLETED"
         ]  # fmt: skip
         started = datetime.now(UTC)
-        self.applied = apply_increments(
+        self.applied = _apply_increments(
             self.spark, ingested, self.prints, self.storage_root, self.echo, self.run_id
         )
         done: set[str] = set()
@@ -372,4 +375,4 @@ class Increments:
                 for layer in ("silver", "quarantine")
             )
         ]  # fmt: skip
-        record_refreshed(self.spark, recomputed, self.prints, self.storage_root)
+        _record_refreshed(self.spark, recomputed, self.prints, self.storage_root)

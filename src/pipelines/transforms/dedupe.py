@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-__all__ = ["deduplicate", "latest_file_per_date"]
+__all__ = ["DELIVERY_ORDER", "deduplicate", "latest_file_per_date"]
 
-_DELIVERY_ORDER = ("_file_date", "_file_modified_at", "_source_file")
+# newest first for keep="latest" (nulls last either way)
+DELIVERY_ORDER = ("_file_date", "_file_modified_at", "_source_file")
 
 
 def latest_file_per_date(df: DataFrame) -> DataFrame:
@@ -45,7 +46,7 @@ def deduplicate(df: DataFrame, key: Sequence[str], keep: str = "latest") -> Data
     ``keep="latest"`` keeps the row of the newest delivery (by file date, then modification
     time, then file name); ``"earliest"`` the oldest.
     """
-    columns = [F.col(name) for name in _DELIVERY_ORDER]
+    columns = [F.col(name) for name in DELIVERY_ORDER]
     order = [c.desc_nulls_last() if keep == "latest" else c.asc_nulls_last() for c in columns]
     window = Window.partitionBy(*(key or ["_content_hash"])).orderBy(*order)
     ranked = df.withColumn("_rank", F.row_number().over(window))
