@@ -21,7 +21,8 @@ __all__ = ["GoldColumn", "gold_columns"]
 
 _LINEAGE = {
     "_source_file": "string", "_file_date": "date", "_ingested_at": "timestamp",
-    "_run_id": "string", "_content_hash": "string", "_warnings": "array<string>",
+    "_run_id": "string", "_content_hash": "string", "_record_hash": "string",
+    "_warnings": "array<string>",
     "__START_AT": "timestamp", "__END_AT": "timestamp",
 }  # fmt: skip
 """Columns every silver table has besides its contract (gold SQL may read them)."""

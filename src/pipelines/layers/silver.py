@@ -24,13 +24,22 @@ from pipelines.transforms import (
     valid_rows,
 )
 from pipelines.transforms.cdc import END_AT, START_AT, apply_changes
+from pipelines.transforms.dedupe import RECORD_HASH, record_hash
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.quality import with_reference
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["checked_rows", "dedupe_key", "quarantine_rows", "silver_rows", "silver_specs"]
+__all__ = [
+    "checked_rows",
+    "dedupe_key",
+    "quarantine_of_checked",
+    "quarantine_rows",
+    "silver_of_checked",
+    "silver_rows",
+    "silver_specs",
+]
 
 _LINEAGE = ("_warnings", *INGEST_COLUMNS)
 _DELIVERY_ORDER = ("_file_modified_at", "_source_file", "_content_hash")
@@ -84,38 +93,62 @@ def _silver_columns(source: SourceConfig) -> list[str]:
     cdc = source.silver.cdc
     history = (START_AT, END_AT) if cdc is not None and cdc.scd_type == 2 else ()
     rescued = rescued_columns(source) if cdc is None else []  # CDC keeps declared columns
-    return [*_stored_columns(source), *rescued, *_LINEAGE, *history]
+    identity = (RECORD_HASH,) if _keyless(source) else ()
+    return [*_stored_columns(source), *rescued, *identity, *_LINEAGE, *history]
+
+
+def _keyless(source: SourceConfig) -> bool:
+    """Deduplicated without a key: by every typed column, through their ``_record_hash``."""
+    dedupe = source.silver.dedupe
+    return dedupe is not None and not dedupe.key
 
 
 def dedupe_key(source: SourceConfig) -> tuple[str, ...]:
     """The columns two silver rows are the same record by (``silver.dedupe``): its key, or
-    without one every typed, conformed column silver keeps (a re-delivery with dates
-    reformatted is no new record; the content hash is of the raw text). Derived columns follow
-    from these (and a derived map could not be compared)."""
+    without one the hash of every typed, conformed column silver keeps (``_identity``)."""
     dedupe = source.silver.dedupe
     if dedupe is not None and dedupe.key:
         return tuple(dedupe.key)
-    rescued = rescued_columns(source) if source.silver.cdc is None else []
-    return (*(c.name for c in source.columns), *rescued)
+    return (RECORD_HASH,)
+
+
+def _identity(source: SourceConfig) -> dict[str, str]:
+    """What a keyless source's record is: its typed, conformed columns and their types (a
+    re-delivery with dates reformatted is no new record; the content hash is of the raw text).
+    Derived columns follow from these (and a derived map could not be compared)."""
+    declared = {c.name: c.type for c in source.columns}
+    return declared | dict.fromkeys(rescued_columns(source), "string")
 
 
 def silver_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:
     """What ``silver.<source>`` holds of ``bronze_rows`` (all of bronze, or the rows of an
     increment: ``pipelines.local.increments``), in its columns."""
+    return silver_of_checked(checked_rows(bronze_rows, source), source)
+
+
+def silver_of_checked(checked: DataFrame, source: SourceConfig) -> DataFrame:
+    """``silver_rows`` of rows ``checked_rows`` returned (an increment checks its rows once
+    for silver, quarantine and the counts)."""
     dedupe, cdc = source.silver.dedupe, source.silver.cdc
-    rows = valid_rows(checked_rows(bronze_rows, source))
+    rows = valid_rows(checked)
     if cdc is not None:
         rows = apply_changes(rows, cdc, _stored_columns(source), _LINEAGE, _DELIVERY_ORDER)
     elif dedupe is not None:
+        if _keyless(source):
+            rows = rows.withColumn(RECORD_HASH, record_hash(_identity(source)))
         rows = deduplicate(rows, dedupe_key(source), dedupe.keep)
     return rows.select(*_silver_columns(source))
 
 
 def quarantine_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:
     """What ``quarantine.<source>`` holds of ``bronze_rows``, in its columns."""
-    rows = quarantined_rows(checked_rows(bronze_rows, source))
+    return quarantine_of_checked(checked_rows(bronze_rows, source), source)
+
+
+def quarantine_of_checked(checked: DataFrame, source: SourceConfig) -> DataFrame:
+    """``quarantine_rows`` of rows ``checked_rows`` returned."""
     extra = [*corrupt_columns(source), *rescued_columns(source)]
-    return rows.select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
+    return quarantined_rows(checked).select("_reasons", "_raw.*", *extra, *INGEST_COLUMNS)
 
 
 def _silver_query(source: SourceConfig, bronze: str) -> Query:

@@ -56,6 +56,7 @@ _TYPES = {
     "_ingested_at": "timestamp",
     "_run_id": "string",
     "_content_hash": "string",
+    "_record_hash": "string",
     "_rescued_data": "string",
     "_corrupt_record": "string",
     "_record": "string",
@@ -71,13 +72,16 @@ METADATA_COMMENTS = {
     "_run_id": "the run that ingested it",
     "_content_hash": "sha256 of the row's declared values",
 }
+_SILVER_COMMENTS = {
+    "_record_hash": "sha256 of the typed values: the record's identity (silver.dedupe: {})",
+}
 READER_COLUMN_COMMENTS = {
     "_corrupt_record": "raw text of a record the reader could not parse",
     "_rescued_data": "values of undeclared columns, as a JSON object",
     "_record": "the whole record as delivered, as JSON",
     "_warnings": "the warn rules the row broke",
 }
-_COMMENTS = {**METADATA_COMMENTS, **READER_COLUMN_COMMENTS}
+_COMMENTS = {**METADATA_COMMENTS, **_SILVER_COMMENTS, **READER_COLUMN_COMMENTS}
 
 
 def _comment(column: Column) -> str:

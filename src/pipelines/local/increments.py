@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -47,9 +47,17 @@ from pipelines.config.model import SourceConfig
 from pipelines.config.sqlast import row_expression_columns
 from pipelines.errors import first_line
 from pipelines.events import FlowState, RunTracker
-from pipelines.layers.silver import dedupe_key, quarantine_rows, silver_rows
+from pipelines.layers.silver import (
+    checked_rows,
+    dedupe_key,
+    quarantine_of_checked,
+    silver_of_checked,
+)
+from pipelines.ops.counts import check_aggregates, tally
 from pipelines.ops.together import together
+from pipelines.profile import Profile
 from pipelines.sources import bronze_kind
+from pipelines.sqltext import sql_literal
 from pipelines.transforms.dedupe import DELIVERY_ORDER
 
 if TYPE_CHECKING:
@@ -63,6 +71,9 @@ _CLOCK = re.compile(
     r"|unix_timestamp|current_timezone)\s*\(",
     re.IGNORECASE,
 )
+
+
+_CLOCK_BACK = "rows this run ingested are stamped before its last refresh: clock set back?"
 
 
 def not_incremental(source: SourceConfig) -> str | None:
@@ -90,6 +101,9 @@ class _State:
     through: str  # the newest _ingested_at applied, as Spark prints it (UTC)
     silver: list[Any]  # [version, commit timestamp] of the table's last commit
     quarantine: list[Any]
+    # The checks' counts over bronze through ``through`` (``ops.counts.check_aggregates``);
+    # empty when not known (the run did not count): the next run then counts all of bronze.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,7 @@ class Applied:
     source: str
     new_rows: int
     quarantined: int
+    counts: dict[str, int] | None = None  # the checks' counts over all of bronze, when known
 
 
 def _state_file(storage_root: str, source: str) -> Path | None:
@@ -171,9 +186,10 @@ def _record_refreshed(
     sources: Sequence[SourceConfig],
     prints: Mapping[str, str],
     storage_root: str,
+    counted: Mapping[str, int] | None,
 ) -> None:
     """After the engine recomputed silver and quarantine of ``sources``: their state, so the
-    next run can apply its new rows only."""
+    next run can apply its new rows only (``counted``: the run's counts, when it took them)."""
     names = [s.name for s in sources if not_incremental(s) is None]
     if not names or _state_file(storage_root, names[0]) is None:
         return
@@ -184,9 +200,15 @@ def _record_refreshed(
             forget(storage_root, name)
             continue
         state = _State(
-            prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"]
-        )
+            prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"],
+            _of(name, counted or {}),
+        )  # fmt: skip
         _write_state(storage_root, name, state)
+
+
+def _of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
+    """The checks' counts of source ``name`` among a run's counts."""
+    return {k: v for k, v in counted.items() if k.startswith(f"{name}:")}
 
 
 def _apply_increments(
@@ -196,6 +218,7 @@ def _apply_increments(
     storage_root: str,
     echo: Callable[[str], None],
     run_id: str,
+    profile: Profile,
 ) -> dict[str, Applied]:
     """Refresh silver and quarantine of each of ``sources`` from its new bronze rows where it
     can (see the module docstring); returns the sources refreshed so. The others are left to
@@ -212,7 +235,8 @@ def _apply_increments(
         why = _unreadable(now, source.name) or _stale(state, source.name, prints, now)
         if why is None:
             try:
-                why, done = _apply(spark, source, state, prints, storage_root, run_id)
+                with profile.step(f"increment of {source.name}"):
+                    why, done = _apply(spark, source, state, prints, storage_root, run_id, profile)
             except Exception as exc:  # a fail rule, bad data: the engine's recompute says
                 why, done = f"the increment failed: {first_line(exc)}", None
                 why += _undo(spark, source.name, state)
@@ -256,63 +280,115 @@ def _apply(
     prints: Mapping[str, str],
     storage_root: str,
     run_id: str,
+    profile: Profile,
 ) -> tuple[str, Applied | None]:
     from pyspark.sql import functions as F
 
+    timed = profile.step
     bronze = spark.read.table(f"bronze.{source.name}")
     new = bronze.where(F.col("_ingested_at") > F.lit(state.through).cast("timestamp"))
-    seen = new.agg(
-        F.count(F.lit(1)).alias("rows"),
-        F.max("_ingested_at").cast("string").alias("through"),
-        F.collect_set("_file_date").alias("dates"),
-        F.count_if(F.col("_run_id") == run_id).alias("this_run"),
-    ).collect()[0]
-    # Every row this run ingested must be new: were the clock set back, rows stamped before
-    # the state's time would never be merged (and the reconciliation would count them as
-    # duplicates). Delta reads only this run's files (_run_id is in bronze's statistics).
-    if seen["this_run"] != bronze.where(F.col("_run_id") == run_id).count():
-        return "rows this run ingested are stamped before its last refresh: clock set back?", None
-    if seen["rows"] == 0:
-        return "", Applied(source.name, 0, 0)
-    if source.silver.replace_by_file_date and seen["dates"]:
-        old = bronze.where(
-            (F.col("_ingested_at") <= F.lit(state.through).cast("timestamp"))
-            & F.col("_file_date").isin(*seen["dates"])
-        )
-        if old.limit(1).count():
-            return "a delivery replaces a day bronze already held", None
-    quarantined = quarantine_rows(new, source)
-    count = quarantined.count()
-    if count:
-        quarantined.writeTo(f"quarantine.{source.name}").append()
-    _merge(spark, source, silver_rows(new, source))
-    now = _snapshot(spark, [source.name], bronze=False)
-    after = _State(
-        prints[f"silver.{source.name}"], seen["through"],
-        now[f"silver.{source.name}"], now[f"quarantine.{source.name}"],
-    )  # fmt: skip
-    _write_state(storage_root, source.name, after)
-    return "", Applied(source.name, seen["rows"], count)
+    with timed("new rows"):
+        seen = new.agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.max("_ingested_at").cast("string").alias("through"),
+            F.collect_set("_file_date").alias("dates"),
+            F.count_if(F.col("_run_id") == run_id).alias("this_run"),
+        ).collect()[0]
+        # Every row this run ingested must be new: were the clock set back, rows stamped before
+        # the state's time would never be merged (and the reconciliation would count them as
+        # duplicates). Delta reads only this run's files (_run_id is in bronze's statistics).
+        if seen["this_run"] != bronze.where(F.col("_run_id") == run_id).count():
+            return _CLOCK_BACK, None
+        if seen["rows"] == 0:
+            return "", Applied(source.name, 0, 0, dict(state.counts) or None)
+        if source.silver.replace_by_file_date and seen["dates"]:
+            old = bronze.where(
+                (F.col("_ingested_at") <= F.lit(state.through).cast("timestamp"))
+                & F.col("_file_date").isin(*seen["dates"])
+            )
+            if old.limit(1).count():
+                return "a delivery replaces a day bronze already held", None
+    with timed("new rows checked"):
+        # Checked once, kept: silver, quarantine and the counts read them (a few rows).
+        checked = checked_rows(new, source).localCheckpoint()
+        counted = tally(check_aggregates(source, new, checked))
+        # The run's counts: the last refresh's plus the increment's (None: not known then).
+        known = state.counts.keys() == counted.keys()
+        counts = {k: state.counts[k] + v for k, v in counted.items()} if known else None
+    with timed("quarantine appended"):
+        quarantined = quarantine_of_checked(checked, source)
+        count = quarantined.count()
+        if count:
+            quarantined.writeTo(f"quarantine.{source.name}").append()
+    with timed("silver merged"):
+        _merge(spark, source, silver_of_checked(checked, source))
+    with timed("state"):
+        now = _snapshot(spark, [source.name], bronze=False)
+        after = _State(
+            prints[f"silver.{source.name}"], seen["through"],
+            now[f"silver.{source.name}"], now[f"quarantine.{source.name}"], counts or {},
+        )  # fmt: skip
+        _write_state(storage_root, source.name, after)
+    return "", Applied(source.name, seen["rows"], count, counts)
 
 
 def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
-    """Merge the increment's silver rows (one per key already) into ``silver.<source>``."""
+    """Merge the increment's silver rows (one per key already) into ``silver.<source>``.
+
+    Not one ``MERGE ... UPDATE SET *``: to replace a matched row, Delta's ``MERGE`` reads every
+    column of every file holding one, and a day's rows match rows all over silver (measured on
+    the catalog at 1M rows, deletion vectors on: 6.6 s, 3.9 s of it re-reading the touched
+    files; a ``MERGE`` that only deletes: 3.5 s). Here each new row is judged against silver's
+    row of its key, reading only the key and the delivery order; the silver rows it replaces
+    are deleted by key (``DELETE ... IN``: deletion vectors, no file rewritten, 0.7-0.9 s),
+    then the rows that won are appended. Two commits: a run that dies between them leaves
+    silver past its recorded commit, so the next run recomputes it.
+    """
     table = f"silver.{source.name}"
     dedupe = source.silver.dedupe
     if dedupe is None:  # silver keeps every valid row
         rows.writeTo(table).append()
         return
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in dedupe_key(source))
-    view = f"_increment_{source.name}"
-    rows.createOrReplaceTempView(view)
+    key = dedupe_key(source)
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in key)
+    narrow = ", ".join(f"`{c}`" for c in (*key, *DELIVERY_ORDER))
+    view, verdicts = f"_increment_{source.name}", f"_increment_{source.name}_verdicts"
+    rows.localCheckpoint().createOrReplaceTempView(view)
     try:
         spark.sql(
-            f"MERGE INTO {table} AS t USING {view} AS s ON {on} "
-            f"WHEN MATCHED AND ({_comes_first('s', 't', dedupe.keep)}) THEN UPDATE SET * "
-            "WHEN NOT MATCHED THEN INSERT *"
-        )
+            f"SELECT {', '.join(f's.`{k}`' for k in key)}, t._matched IS NOT NULL AS _matched, "
+            f"{_comes_first('s', 't', dedupe.keep)} AS _first FROM {view} AS s "
+            f"LEFT JOIN (SELECT {narrow}, true AS _matched FROM {table}) AS t ON {on}"
+        ).localCheckpoint().createOrReplaceTempView(verdicts)
+        replaced = f"(SELECT * FROM {verdicts} WHERE _matched AND _first)"
+        _delete(spark, table, key, replaced, on)
+        won = f"(SELECT * FROM {verdicts} WHERE NOT _matched OR _first)"
+        spark.sql(f"SELECT t.* FROM {view} AS t LEFT SEMI JOIN {won} AS s ON {on}").writeTo(
+            table
+        ).append()
     finally:
         spark.catalog.dropTempView(view)
+        spark.catalog.dropTempView(verdicts)
+
+
+_IN_LIST = 10_000  # keys deleted by an IN list at most (a longer statement is slow to plan)
+
+
+def _delete(spark: SparkSession, table: str, key: Sequence[str], rows: str, on: str) -> None:
+    """Delete the rows of ``table`` whose ``key`` one of ``rows`` (a subquery) has.
+
+    A single text or integer key: ``DELETE ... WHERE key IN (...)`` (Delta's ``DELETE`` takes
+    no subquery). Any other key: a ``MERGE`` that only deletes (slower, same rows).
+    """
+    values = [r[0] for r in spark.sql(f"SELECT * FROM {rows} LIMIT {_IN_LIST + 1}").collect()]
+    if not values:
+        return
+    typed = all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
+    if len(key) == 1 and typed and len(values) <= _IN_LIST:
+        listed = ", ".join(sql_literal(v) if isinstance(v, str) else str(v) for v in values)
+        spark.sql(f"DELETE FROM {table} WHERE `{key[0]}` IN ({listed})")
+        return
+    spark.sql(f"MERGE INTO {table} AS t USING {rows} AS s ON {on} WHEN MATCHED THEN DELETE")
 
 
 def _comes_first(a: str, b: str, keep: str) -> str:
@@ -338,6 +414,7 @@ class Increments:
     tracker: RunTracker
     echo: Callable[[str], None]
     run_id: str
+    profile: Profile = field(default_factory=Profile)
     applied: dict[str, Applied] = field(default_factory=dict)
 
     def apply(self) -> set[str]:
@@ -348,9 +425,11 @@ class Increments:
             if flows.get(f"bronze.{s.name}", FlowState("")).state == "COMPLETED"
         ]  # fmt: skip
         started = datetime.now(UTC)
-        self.applied = _apply_increments(
-            self.spark, ingested, self.prints, self.storage_root, self.echo, self.run_id
-        )
+        with self.profile.step("increments"):
+            self.applied = _apply_increments(
+                self.spark, ingested, self.prints, self.storage_root, self.echo, self.run_id,
+                self.profile,
+            )  # fmt: skip
         done: set[str] = set()
         for name, applied in self.applied.items():
             ended = datetime.now(UTC)
@@ -364,8 +443,15 @@ class Increments:
                 )
         return done
 
-    def record(self) -> None:
-        """The state of the sources whose silver and quarantine the engine recomputed."""
+    def counts(self) -> dict[str, dict[str, int]]:
+        """The checks' counts of the sources refreshed from their new rows, where known (by
+        source name; ``ops.counts.count_run`` takes the others over all of bronze)."""
+        return {n: a.counts for n, a in self.applied.items() if a.counts is not None}
+
+    def record(self, counted: Mapping[str, int] | None) -> None:
+        """The state of the sources whose silver and quarantine the engine recomputed, and the
+        counts of those refreshed from a state that had none (``counted``: the run's counts,
+        None when the run did not take them)."""
         flows = self.tracker.flows
         recomputed = [
             s for s in self.config.sources
@@ -375,4 +461,9 @@ class Increments:
                 for layer in ("silver", "quarantine")
             )
         ]  # fmt: skip
-        _record_refreshed(self.spark, recomputed, self.prints, self.storage_root)
+        with self.profile.step("increments: state recorded"):
+            _record_refreshed(self.spark, recomputed, self.prints, self.storage_root, counted)
+        for name, applied in self.applied.items():
+            state = _read_state(self.storage_root, name)
+            if applied.counts is None and counted is not None and state is not None:
+                _write_state(self.storage_root, name, replace(state, counts=_of(name, counted)))

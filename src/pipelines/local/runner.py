@@ -142,15 +142,15 @@ def run_pipeline(
             failures = _run_phases(
                 spark, specs, stored, failed, tracker, table_format, storage_root, echo, profile,
                 full_refresh=full_refresh,
-                increments=Increments(spark, ran, prints, storage_root, tracker, echo, run_id),
+                increments=(increments := Increments(spark, ran, prints, storage_root, tracker, echo, run_id, profile or Profile())),  # noqa: E501
             )  # fmt: skip
         # sources that failed before the graph are recorded in ops like any failed flow
         tracker.flows |= {n: FlowState(n, "FAILED", error=why) for n, why in failed.items()}
         _convention(spark, config, tracker, proposals, storage_root, timed, echo)
         if failures or tracker.run_state != "COMPLETED":
+            increments.record(None)
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-        with timed("counts (tables, checks, rules: one job)"):
-            counted = count_run(spark, ran, stored, run_id)
+        counted = _count(spark, ran, stored, run_id, increments, timed)
         quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
         check_thresholds(run_id, quality)
         return RunResult(run_id, tracker.flows, counted.tables(stored), time.monotonic() - started, skipped, fresh.datasets)  # fmt: skip # noqa: E501
@@ -303,8 +303,6 @@ def _run_phases(
             echo(f"   ! {', '.join(early)} started before an input was complete: run again")
             phases.append([n for n in views if n in todo])
         check_order = False  # a second phase runs after the first ended: ordered
-    if increments is not None:
-        increments.record()
     return failures
 
 
@@ -404,6 +402,22 @@ def _leave_out(
                 failed[f"bronze.{source}"] = reason
                 echo(f"   x {f'bronze.{source}':<52} failed: {reason}")
     return tuple(s for s in specs if s.name not in left_out), skipped, failed
+
+
+def _count(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    stored: Sequence[DatasetSpec],
+    run_id: str,
+    increments: Increments,
+    timed: Callable[[str], AbstractContextManager[None]],
+) -> RunCounts:
+    """The counts of a run that completed (a source's checks counted over its increment are
+    not taken again), then the increments' state, which keeps them for the next run."""
+    with timed("counts (tables, checks, rules: one job)"):
+        counted = count_run(spark, config, stored, run_id, increments.counts())
+    increments.record(counted.values)
+    return counted
 
 
 def _up_to_date(

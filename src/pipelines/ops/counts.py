@@ -22,7 +22,15 @@ from pipelines.spec import DatasetSpec
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-__all__ = ["Aggregates", "RunCounts", "count_run", "source_aggregates", "table_aggregates", "tally"]
+__all__ = [
+    "Aggregates",
+    "RunCounts",
+    "check_aggregates",
+    "count_run",
+    "source_aggregates",
+    "table_aggregates",
+    "tally",
+]
 
 Aggregates = tuple["DataFrame", Mapping[str, "Column"]]
 """A frame and the named aggregate columns to take of it (names unique across a tally)."""
@@ -63,24 +71,34 @@ def table_aggregates(
 
 
 def source_aggregates(spark: SparkSession, source: SourceConfig) -> list[Aggregates]:
-    """The checks of ``source`` over bronze, with silver's own functions.
+    """The checks of ``source`` over all of bronze, with silver's own functions (see
+    ``check_aggregates``)."""
+    from pipelines.layers.silver import checked_rows
+
+    bronze = spark.read.table(f"bronze.{source.name}")
+    return check_aggregates(source, bronze, checked_rows(bronze, source))
+
+
+def check_aggregates(
+    source: SourceConfig, bronze: DataFrame, checked: DataFrame
+) -> list[Aggregates]:
+    """The checks of ``source`` over ``bronze`` rows, ``checked`` being ``checked_rows`` of
+    them (all of bronze, or an increment's rows: ``pipelines.local.increments``).
 
     Keys: ``<source>:current`` (rows of the current deliveries, which silver checks),
     ``<source>:valid`` (of those, rows neither quarantined nor dropped), ``<source>:silver:<rule>``
     (rows breaking a silver rule); ``<source>:bronze`` and ``<source>:bronze:<rule>`` for the
-    bronze rules, over the raw bronze table.
+    bronze rules, over the raw bronze rows.
     """
     from pyspark.sql import functions as F
 
-    from pipelines.layers.silver import checked_rows
     from pipelines.transforms.quality import flag_column, flag_rules, is_valid
 
-    bronze = spark.read.table(f"bronze.{source.name}")
     name = source.name
     silver_rules = [r for r in source.rules if r.layer == "silver"]
     checks = {f"{name}:current": F.count(F.lit(1)), f"{name}:valid": F.count_if(is_valid())}
     checks |= {f"{name}:silver:{r.name}": F.count_if(F.col(flag_column(r))) for r in silver_rules}
-    parts: list[Aggregates] = [(checked_rows(bronze, source), checks)]
+    parts: list[Aggregates] = [(checked, checks)]
     bronze_rules = [r for r in source.rules if r.layer == "bronze"]
     if bronze_rules:
         raw = {f"{name}:bronze": F.count(F.lit(1))}
@@ -102,10 +120,23 @@ class RunCounts:
 
 
 def count_run(
-    spark: SparkSession, config: LakehouseConfig, specs: Sequence[DatasetSpec], run_id: str
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    run_id: str,
+    known: Mapping[str, Mapping[str, int]] | None = None,
 ) -> RunCounts:
-    """Every count of a run that completed, in one job (every table of ``specs``)."""
+    """Every count of a run that completed, in one job (every table of ``specs``).
+
+    ``known``: the checks' counts of sources already counted (by source name; the local
+    increments add an increment's counts to the last run's), which are not taken again.
+    """
+    known = known or {}
     parts = table_aggregates(spark, specs, run_id)
     for source in config.sources:
-        parts += source_aggregates(spark, source)
-    return RunCounts(tally(parts))
+        if source.name not in known:
+            parts += source_aggregates(spark, source)
+    values = tally(parts)
+    for counts in known.values():
+        values |= counts
+    return RunCounts(values)
