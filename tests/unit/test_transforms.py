@@ -147,3 +147,40 @@ def test_ingest_metadata_parses_file_date_and_hashes_content(spark: SparkSession
     assert out[0]._content_hash != out[1]._content_hash
     assert out[0]._content_hash == out[2]._content_hash
     assert len(out[0]._content_hash) == 64
+
+
+def test_record_hash_is_the_sha256_of_the_typed_values_equal_exactly_when_they_are(
+    spark: SparkSession,
+) -> None:
+    from datetime import UTC
+    from hashlib import sha256
+
+    from pyspark.sql import functions as F
+
+    from pipelines.transforms.dedupe import record_hash
+
+    at = datetime(2021, 4, 3, 10, 0, 0, 1, tzinfo=UTC)
+    later = datetime(2021, 4, 3, 10, 0, 0, 2, tzinfo=UTC)
+    rows = spark.createDataFrame(
+        [(1, "a", 1, 0.0, at), (2, "a", 1, -0.0, at), (3, None, 1, 0.0, at), (4, "", 1, 0.0, at),
+         (5, "a", None, 0.0, at), (6, "a", 1, 0.0, later), (7, "1", None, 0.0, at)],
+        "id int, s string, n int, x double, t timestamp",
+    )  # fmt: skip
+    columns = {"s": "string", "n": "int", "x": "double", "t": "timestamp"}
+    hashed = rows.select("id", record_hash(columns).alias("h"))
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:  # the session's time zone does not change a timestamp's hash
+        other_zone = {r.id: r.h for r in hashed.collect()}
+    finally:
+        spark.conf.unset("spark.sql.session.timeZone")
+    by_id = {r.id: r.h for r in hashed.collect()}
+    assert other_zone == by_id
+    text = '{"s":"a","n":1,"x":0.0,"t":"2021-04-03T10:00:00.000001Z"}'
+    assert by_id[1] == sha256(text.encode()).hexdigest()
+    # -0.0 is 0.0 (as grouping has it); null, '', another column's null, a microsecond apart
+    # are all different records
+    assert by_id[2] == by_id[1]
+    assert len({by_id[i] for i in (1, 3, 4, 5, 6, 7)}) == 6
+    # the same records as grouping by the columns themselves
+    distinct = rows.agg(F.count_distinct(F.struct("s", "n", "x", "t"))).collect()[0][0]
+    assert len(set(by_id.values())) == distinct == 6

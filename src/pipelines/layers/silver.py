@@ -98,9 +98,10 @@ def _silver_columns(source: SourceConfig) -> list[str]:
 
 
 def _keyless(source: SourceConfig) -> bool:
-    """Deduplicated without a key: by every typed column, through their ``_record_hash``."""
+    """Deduplicated without a key: by every typed column, through their ``_record_hash``
+    (``silver.cdc`` keeps one row per key of its own, whatever ``dedupe`` says)."""
     dedupe = source.silver.dedupe
-    return dedupe is not None and not dedupe.key
+    return dedupe is not None and not dedupe.key and source.silver.cdc is None
 
 
 def dedupe_key(source: SourceConfig) -> tuple[str, ...]:
