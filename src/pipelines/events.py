@@ -62,6 +62,10 @@ class RunTracker:
             # A completed flow does not run again within a run; a late progress event (the
             # engine's polling can deliver one after the end) must not undo its end.
             return ()
+        if state == flow.state and flow.ended is not None:
+            # Its end again: ended already by "Run is COMPLETED" before its own last event
+            # came, or sent twice. Said once (the run's output showed the line twice).
+            return ()
         flow.state = state
         if flow.state in {"STARTING", "RUNNING", "PLANNING"} and flow.started is None:
             flow.started = at

@@ -40,6 +40,22 @@ def test_a_late_progress_event_does_not_reopen_a_completed_flow() -> None:
     assert (flow.state, flow.seconds) == ("COMPLETED", 1.0)
 
 
+def test_a_flow_ended_once_is_said_once_when_its_end_comes_again() -> None:
+    tracker = RunTracker()
+    script = [
+        "Flow spark_catalog.gold.x is RUNNING.",
+        "Flow spark_catalog.gold.y is RUNNING.",
+        "Flow spark_catalog.gold.x has COMPLETED.",
+        "Flow spark_catalog.gold.x has COMPLETED.",  # the same end, sent twice
+        "Run is COMPLETED.",  # ends gold.y, whose own last event comes after
+        "Flow spark_catalog.gold.y has COMPLETED.",
+    ]
+    finished = [tracker.observe(m, T0 + timedelta(seconds=i)) for i, m in enumerate(script)]
+    assert [[f.name for f in ended] for ended in finished] == [
+        [], [], ["gold.x"], [], ["gold.y"], []]  # fmt: skip
+    assert (tracker.flows["gold.x"].seconds, tracker.flows["gold.y"].seconds) == (2.0, 3.0)
+
+
 def test_a_failed_flow_that_the_engine_retries_can_still_complete() -> None:
     tracker = RunTracker()
     script = [
