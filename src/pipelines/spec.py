@@ -161,6 +161,9 @@ class TableSpec:
         cluster_by: Liquid clustering keys.
         cluster_by_auto: Automatic liquid clustering (Databricks).
         row_filter: Its row filter (Databricks).
+        rows_replaced: Rows of it are replaced in place after the engine wrote it (silver:
+            the local increments, ``pipelines.local.increments``). The local adapter gives it
+            deletion vectors; Databricks manages its materialized views' own.
     """
 
     columns: tuple[ColumnSpec, ...] | None = None
@@ -168,6 +171,7 @@ class TableSpec:
     cluster_by: tuple[str, ...] = ()
     cluster_by_auto: bool = False
     row_filter: RowFilterSpec | None = None
+    rows_replaced: bool = False
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,12 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _rows(spark, "SELECT id, kind FROM silver.events ORDER BY 1, 2") == [(1, "view"), (1, "view"), (2, "buy")]  # fmt: skip
     assert _rows(spark, "SELECT id, qty FROM silver.stock ORDER BY id") == [(1, 11), (2, 21), (4, 40), (5, 50)]  # fmt: skip
     assert _rows(spark, "SELECT id, qty FROM quarantine.stock ORDER BY id") == [("3", "-1"), ("6", "-6")]  # fmt: skip
+    # id 2's old row deleted by key with a deletion vector (no file rewritten), then appended
+    history = spark.sql("DESCRIBE HISTORY silver.stock LIMIT 2").collect()
+    assert [h["operation"] for h in history] == ["WRITE", "DELETE"]
+    deleted = history[1]["operationMetrics"]
+    assert (deleted["numDeletedRows"], deleted["numDeletionVectorsAdded"], deleted["numRemovedFiles"]) == ("1", "1", "0")  # fmt: skip
+    assert "delta.enableDeletionVectors" not in {r[0] for r in spark.sql("SHOW TBLPROPERTIES ops.flow_metrics").collect()}  # fmt: skip
     # the reading delivered again keeps its first delivery's lineage
     assert _rows(spark, "SELECT sensor, value, _source_file LIKE '%r1.csv' FROM silver.readings ORDER BY 1") == [("a", 1, True), ("b", 2, True), ("c", 3, False)]  # fmt: skip
     _same_as_recompute(spark, config)

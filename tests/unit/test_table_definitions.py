@@ -65,6 +65,11 @@ def test_silver_declares_typed_columns_with_their_descriptions(config: Lakehouse
     ]
     assert "`year_release` INT COMMENT 'Release year'" in arguments["schema"]
     assert "`_warnings` ARRAY<STRING> COMMENT 'the warn rules the row broke'" in arguments["schema"]
+    # dedupe: {} (no key): the record's identity, what an increment matches new rows on
+    assert (
+        "`_record_hash` STRING COMMENT 'sha256 of the typed values: the record''s identity "
+        "(silver.dedupe: {})'" in arguments["schema"].replace("\\'", "''")
+    )
     # tables.silver of product_catalog.yml
     assert {k: v for k, v in arguments.items() if k != "schema"} == {
         "table_properties": {"quality": "silver"},
@@ -75,6 +80,8 @@ def test_silver_declares_typed_columns_with_their_descriptions(config: Lakehouse
     # open-source SDP 4.2 (LocalPlatform.table_arguments says why)
     local = LocalPlatform().table_arguments(spec.table, "")
     assert sorted(local) == ["schema", "table_properties"]
+    # and deletion vectors: the local increments replace rows in place (Databricks: its own)
+    assert local["table_properties"] == {"delta.enableDeletionVectors": "true", "quality": "silver"}
 
 
 def test_no_schema_where_the_sql_types_the_columns(config: LakehouseConfig) -> None:
@@ -114,7 +121,13 @@ def test_config_settings_reach_lakeflow_and_what_open_source_spark_supports(
     assert lakeflow["cluster_by"] == ["country"]
     assert lakeflow["row_filter"] == "ROW FILTER `stage`.silver.by_country ON (`country`)"
     local = LocalPlatform().table_arguments(silver, "")
-    assert sorted(local) == ["schema"]  # no clustering, no row filter locally
+    assert sorted(local) == ["schema", "table_properties"]  # no clustering, no row filter
+    assert local["table_properties"] == {"delta.enableDeletionVectors": "true"}
+    # only where rows are replaced: not bronze (appended to), nor ops (not the graph's)
+    assert (
+        "delta.enableDeletionVectors"
+        not in LocalPlatform().table_arguments(bronze, "")["table_properties"]
+    )
 
 
 def test_bronze_keeps_statistics_of_its_lineage_columns_unless_the_config_says(

@@ -174,8 +174,10 @@ def silver_table(source: SourceConfig, names: Sequence[str], *, auto_cdc: bool) 
     """``silver.<source>`` with columns ``names`` (its query's): typed, with comments; no
     schema when a column's type is its SQL's (``derive``) or Lakeflow's (AUTO CDC)."""
     settings = source.tables.silver
-    if auto_cdc or source.silver.derive:
+    if auto_cdc:
         return settings_only(settings)
+    if source.silver.derive:
+        return replace(settings_only(settings), rows_replaced=True)
     declared = {c.name: c for c in source.columns}
     cdc = source.silver.cdc
     history = declared[cdc.sequence_by].type if cdc is not None else "string"
@@ -189,7 +191,7 @@ def silver_table(source: SourceConfig, names: Sequence[str], *, auto_cdc: bool) 
             columns.append(ColumnSpec(name, history, f"sequence value of the {what} version"))
         else:
             columns.append(_framework(name))
-    return _with_settings(TableSpec(columns=tuple(columns)), settings)
+    return replace(_with_settings(TableSpec(columns=tuple(columns)), settings), rows_replaced=True)
 
 
 def gold_table(model: GoldModel) -> TableSpec:

@@ -117,10 +117,6 @@ _DELTA_CONFS = {
     # Delta rebuilds a table's state from its log in 50 partitions by default: on a laptop's
     # small logs that is 50 tasks per read and write (a 1,000-row count took 3 s, 0.6 s with 1).
     "spark.databricks.delta.snapshotPartitions": "1",
-    # As on Databricks, new tables get deletion vectors: a MERGE that replaces a few rows marks
-    # them instead of rewriting their files. The local increments (pipelines.local.increments)
-    # replace rows all over silver: at 1M catalog rows the MERGE took 4.8 s without, 3.4 s with.
-    "spark.databricks.delta.properties.defaults.enableDeletionVectors": "true",
 }
 
 
