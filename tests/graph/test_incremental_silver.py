@@ -111,7 +111,7 @@ def _lines(said: list[str], table: str) -> list[str]:
 
 
 def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession, tmp_path: Path, lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    """Slow (eight runs, 70-95 s): each run works on the tables the one before left."""
+    """Slow (eight runs, 70-110 s): each run works on the tables the one before left."""
     config = _config(tmp_path)
     landing = tmp_path / "landing"
     _deliver(landing / "stock" / "stock_20260101.csv", "id,qty\n1,10\n2,20\n3,-1\n")
