@@ -339,11 +339,11 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
     column of every file holding one, and a day's rows match rows all over silver (measured on
     the catalog at 1M rows, deletion vectors on: 6.6 s, 3.9 s of it re-reading the touched
     files; a ``MERGE`` that only deletes: 3.5 s). Here each new row is judged against silver's
-    row of its key, reading only the key and the delivery order of silver (joined with the new
-    rows' keys broadcast); the silver rows it replaces
-    are deleted by key (``DELETE ... IN``: deletion vectors, no file rewritten, 0.7-0.9 s),
-    then the rows that won are appended. Two commits: a run that dies between them leaves
-    silver past its recorded commit, so the next run recomputes it.
+    row of its key, reading only silver's key and delivery order (joined with the new rows'
+    keys broadcast); the silver rows it replaces are deleted by key (``DELETE ... IN``:
+    deletion vectors, no file rewritten, 0.7-0.9 s), then the rows that won are appended. Two
+    commits: a run that dies between them leaves silver past its recorded commit, so the next
+    run recomputes it.
     """
     table = f"silver.{source.name}"
     dedupe = source.silver.dedupe
