@@ -1,8 +1,10 @@
-"""Silver and quarantine refreshed from the new bronze rows only (``pipelines.local.increments``).
+"""Silver and quarantine refreshed from the new bronze rows only (``pipelines.local.increments``),
+and the gold marts over them from silver's new rows (``pipelines.local.marts``).
 
-Each run is compared with what the engine's full recompute gives on the same bronze: the
-increment must leave exactly the same rows, lineage included. What cannot be applied as an
-increment (a re-delivered day, a changed table, a failing increment) is recomputed, and says so.
+Each run is compared with what the engine's full recompute gives on the same bronze (and each
+mart with its query over silver): the increment must leave exactly the same rows, lineage
+included. What cannot be applied as an increment (a re-delivered day, a changed table, a
+failing increment, a mart reading a replaced row) is recomputed, and says so.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.layers.silver import quarantine_rows, silver_rows
-from pipelines.local import increments
+from pipelines.local import increments, marts
 from pipelines.ops.counts import source_aggregates, tally
 from tests.files.conf import file_conf
 from tests.files.samples import write
 from tests.graph.helpers import run
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.config.loader import LakehouseConfig
+    from pipelines.config.model import SourceConfig
 
 pytestmark = [pytest.mark.graph, pytest.mark.spark]
 
@@ -75,18 +78,33 @@ silver:
 """
 
 
+# Marts over them: row-wise over each kind of silver, and one reading lineage.
+MARTS = {
+    "inc_stock_positive": "SELECT id, qty FROM silver.stock WHERE qty > 0",
+    "inc_readings_tenfold": "SELECT sensor, value * 10 AS tenfold FROM silver.readings",
+    "inc_readings_files": "SELECT r.sensor, r._source_file FROM silver.readings AS r",
+    "inc_events_upper": "SELECT id, upper(kind) AS kind FROM silver.events WHERE id > 0",
+}
+
+
 def _config(root: Path) -> LakehouseConfig:
     conf = file_conf(root, "events")
     (conf / "sources" / "events.yml").write_text(EVENTS.lstrip())  # its own: no dedupe
     (conf / "sources" / "stock.yml").write_text(STOCK.lstrip())
     (conf / "sources" / "readings.yml").write_text(READINGS.lstrip())
+    (conf / "gold").mkdir()
+    for name, sql in MARTS.items():
+        (conf / "gold" / f"{name}.yml").write_text(
+            f"name: {name}\ndescription: A mart.\nowner: data_engineers\nsql: {sql}\n"
+        )
     return load_config(conf)
 
 
-def _deliver(path: Path, text: str) -> None:
-    """A file newer than every file before it (the delivery order goes by modification time)."""
+def _deliver(path: Path, text: str, *, seconds: float | None = None) -> None:
+    """A file newer than every file before it (the delivery order goes by modification time),
+    or written ``seconds`` after the epoch."""
     write(path, text)
-    stamp = time.time() + len(list(path.parent.iterdir()))
+    stamp = time.time() + len(list(path.parent.iterdir())) if seconds is None else seconds
     os.utime(path, (stamp, stamp))
 
 
@@ -101,10 +119,20 @@ def _same_as_recompute(spark: SparkSession, config: LakehouseConfig) -> None:
             # equal as multisets (duplicates counted): no row on either side but the other's
             differences = stored.exceptAll(expected).unionByName(expected.exceptAll(stored))
             assert differences.count() == 0, table
+    for model in config.gold:
+        stored, expected = spark.read.table(f"gold.{model.name}"), spark.sql(model.sql or "")
+        differences = stored.exceptAll(expected).unionByName(expected.exceptAll(stored))
+        assert differences.count() == 0, model.name
 
 
 def _rows(spark: SparkSession, query: str) -> list[tuple[object, ...]]:
     return [tuple(r) for r in spark.sql(query).collect()]
+
+
+def _marts(said: list[str]) -> list[str]:
+    """What a run said of the marts, times and column padding left out."""
+    lines = [re.sub(r"(?<=\S) {2,}", " ", line) for line in said if " gold." in line]
+    return [re.sub(r"\b\d+\.\ds\b", "<s>", line) for line in lines]
 
 
 def _lines(said: list[str], table: str) -> list[str]:
@@ -155,6 +183,13 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert "delta.enableDeletionVectors" not in {r[0] for r in spark.sql("SHOW TBLPROPERTIES ops.flow_metrics").collect()}  # fmt: skip
     # the reading delivered again keeps its first delivery's lineage
     assert _rows(spark, "SELECT sensor, value, _source_file LIKE '%r1.csv' FROM silver.readings ORDER BY 1") == [("a", 1, True), ("b", 2, True), ("c", 3, False)]  # fmt: skip
+    assert _marts(said) == [
+        "   ~ gold.inc_stock_positive: recomputed (the increment replaced 1 rows of silver.stock)",
+        "  ok gold.inc_events_upper completed <s> incremental: 2 new rows from silver.events",
+        "  ok gold.inc_readings_files completed <s> incremental: 1 new rows from silver.readings",
+        "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
+        "  ok gold.inc_stock_positive completed <s>",
+    ]
     _same_as_recompute(spark, config)
     balance = (
         "SELECT dataset, rows_read, rows_silver, rows_quarantined, rows_duplicates, "
@@ -170,8 +205,20 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     state = lakehouse_home / "pipeline_storage" / "increments" / "stock.json"
     state.write_text(json.dumps({k: v for k, v in json.loads(state.read_text()).items() if k != "counts"}))  # fmt: skip
     _deliver(landing / "stock" / "stock_20251231.csv", "id,qty\n1,9\n7,70\n")
+    # A reading delivered again in a file written before r1.csv: the first delivery now, so it
+    # replaces silver's row; the mart that reads its lineage cannot take the new rows alone.
+    first = (landing / "readings" / "r1.csv").stat().st_mtime - 60
+    _deliver(landing / "readings" / "r0.csv", "sensor,value\nb,2\nd,4\n", seconds=first)
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
+    assert _rows(spark, "SELECT sensor, _source_file LIKE '%r0.csv' FROM silver.readings ORDER BY 1") == [("a", False), ("b", True), ("c", False), ("d", True)]  # fmt: skip
+    assert _marts(said) == [
+        "   = gold.inc_events_upper up to date: its inputs and definition are unchanged",
+        "   ~ gold.inc_readings_files: recomputed (the increment replaced 1 rows of silver.readings)",
+        "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
+        "  ok gold.inc_stock_positive completed <s> incremental: 1 new rows from silver.stock",
+        "  ok gold.inc_readings_files completed <s>",
+    ]
     counts = json.loads(state.read_text())["counts"]
     assert counts == tally(source_aggregates(spark, config.source("stock")))
     assert (counts["stock:current"], counts["stock:valid"]) == (10, 8)
@@ -191,15 +238,29 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     _same_as_recompute(spark, config)
 
     # An increment that fails half-way is undone, then recomputed: nothing twice, nothing lost.
+    # (Stock's silver fails; readings' silver is applied, then its marts fail.)
     def boom(*_: object) -> None:
         raise RuntimeError("boom")
 
+    merge = increments._merge
+
+    def stock_boom(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> object:
+        if source.name == "stock":
+            boom()
+        return merge(spark, source, rows)
+
     _deliver(landing / "stock" / "stock_20260104.csv", "id,qty\n9,90\n10,-10\n")
+    _deliver(landing / "readings" / "r3.csv", "sensor,value\ne,5\n")
     said.clear()
     with monkeypatch.context() as patch:
-        patch.setattr(increments, "_merge", boom)
+        patch.setattr(increments, "_merge", stock_boom)
+        patch.setattr(marts, "_append", boom)
         run(spark, config, landing, lakehouse_home, echo=said.append)
     assert "   ~ silver.stock: recomputed (the increment failed: boom)" in said
+    assert [line for line in said if line.startswith("   ~ gold.")] == [
+        "   ~ gold.inc_readings_files: recomputed (the increment failed: boom)",
+        "   ~ gold.inc_readings_tenfold: recomputed (the increment failed: boom)",
+    ]
     assert _rows(spark, "SELECT id FROM quarantine.stock ORDER BY id") == [("10",), ("3",), ("6",)]
     _same_as_recompute(spark, config)
 
@@ -231,9 +292,14 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
 
     # A table changed behind the state's back (a run killed between the two commits): recomputed.
     spark.sql("DELETE FROM quarantine.stock WHERE id = '3'")
+    spark.sql("DELETE FROM gold.inc_events_upper WHERE id = 2")
     _deliver(landing / "stock" / "stock_20260105.csv", "id,qty\n11,110\n")
+    _deliver(landing / "events" / "e3.json", '{"id": 3, "kind": "view"}\n')
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert "   ~ silver.stock: recomputed (quarantine.stock changed since its last refresh)" in said
+    assert [line for line in said if line.startswith("   ~ gold.inc_events")] == [
+        "   ~ gold.inc_events_upper: recomputed (gold.inc_events_upper changed since its last refresh)"
+    ]
     assert _rows(spark, "SELECT id FROM quarantine.stock ORDER BY id") == [("10",), ("3",), ("6",)]
     _same_as_recompute(spark, config)

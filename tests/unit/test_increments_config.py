@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from pipelines.config.model import SourceConfig
+from pipelines.config.model import GoldModel, SourceConfig
+from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
+from pipelines.layers.silver import replacement_changes
 from pipelines.local.increments import not_incremental
+from pipelines.local.marts import row_wise_input
 
 BASE: dict[str, Any] = {
     "name": "stock",
@@ -70,3 +73,89 @@ def test_a_file_source_with_row_rules_and_a_key_is_incremental() -> None:
 )
 def test_what_is_recomputed_says_why(changes: dict[str, Any], why: str) -> None:
     assert not_incremental(_source(**changes)) == why
+
+
+# Gold: which marts the local runner may refresh from silver's new rows alone
+# (``pipelines.config.sqlast.row_wise_query``, ``pipelines.local.marts.row_wise_input``).
+
+
+def _mart(sql: str) -> GoldModel:
+    return GoldModel(name="m", description="A mart.", owner="data_engineers", sql=sql)
+
+
+def test_a_filter_and_projection_of_one_silver_table_is_row_wise() -> None:
+    sql = "SELECT s.id, qty * 2 AS twice, transform(tags, t -> upper(t)) AS tags FROM silver.stock s WHERE qty > 0"
+    source = _source()
+    assert row_wise_input(_mart(sql), [source]) == (
+        source, RowWise("silver.stock", frozenset({"s", "id", "qty", "tags"})),
+    )  # fmt: skip
+    assert row_wise_query("SELECT * FROM silver.stock") == RowWise("silver.stock", None)
+    assert row_wise_query("SELECT explode(tags) AS tag FROM silver.stock") == RowWise(
+        "silver.stock", frozenset({"tags"})
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("SELECT a.id FROM silver.stock a JOIN silver.items b ON a.id = b.id", "it has a join"),
+        ("SELECT id, count(*) AS n FROM silver.stock GROUP BY id", "it has GROUP BY"),
+        ("SELECT count(*) AS n FROM silver.stock", "it has an aggregate"),
+        ("SELECT DISTINCT id FROM silver.stock", "it has DISTINCT"),
+        ("SELECT id FROM silver.stock ORDER BY id LIMIT 3", "it has LIMIT, ORDER BY"),
+        ("SELECT id, rank() OVER (ORDER BY qty) AS r FROM silver.stock", "it has a window"),
+        ("SELECT id FROM silver.stock WHERE qty > (SELECT 1)", "it has a subquery"),
+        ("WITH s AS (SELECT id FROM silver.stock) SELECT id FROM s", "it has a WITH clause"),
+        (
+            "SELECT id FROM silver.stock UNION ALL SELECT id FROM silver.stock",
+            "it is not one SELECT",
+        ),
+        (
+            "SELECT id, current_date() AS today FROM silver.stock",
+            "it calls the clock or a random function",
+        ),
+        (
+            "SELECT id FROM silver.stock WHERE rand() < 0.1",
+            "it calls the clock or a random function",
+        ),
+        ("SELECT 1 AS one", "it does not read exactly one table"),
+        ("SELECT id FROM silver.items", "silver.items is not refreshed from new rows"),
+    ],
+)
+def test_a_mart_that_is_not_row_wise_says_why(sql: str, why: str) -> None:
+    assert row_wise_input(_mart(sql), [_source()]) == why
+
+
+def test_a_python_mart_and_a_mart_over_a_snapshot_are_recomputed() -> None:
+    python = GoldModel(
+        name="m", description="A mart.", owner="data_engineers", python="marts:build",
+        inputs=("silver.stock",), columns={"id": "The stock's id"},
+    )  # fmt: skip
+    assert row_wise_input(python, [_source()]) == "it is a Python function"
+    rest = _source(source={"type": "rest", "url": "https://api.example.com/stock"})
+    assert row_wise_input(_mart("SELECT id FROM silver.stock"), [rest]) == (
+        "silver.stock is not refreshed from new rows"
+    )
+
+
+def test_the_mart_reads_the_new_rows_under_the_tables_name() -> None:
+    sql = "SELECT stock.id, upper(kind) AS kind FROM `silver`.`stock` WHERE qty IS NOT NULL"
+    assert replace_table(sql, "silver.stock", "_fresh_stock") == (
+        "SELECT stock.id, UPPER(kind) AS kind FROM _fresh_stock AS stock WHERE NOT qty IS NULL"
+    )
+    assert replace_table("SELECT s.id FROM silver.stock AS s", "silver.stock", "_f") == (
+        "SELECT s.id FROM _f AS s"
+    )
+
+
+def test_what_a_replaced_row_may_change() -> None:
+    """Without a key, a row is replaced only by one equal in every stored value: its lineage
+    and what is derived from it may change. With a key, anything may."""
+    keyless = _source(
+        silver={"dedupe": {}, "derive": {"twice": "qty * 2", "day": "dayofweek(_file_date)"}}
+    )
+    assert replacement_changes(keyless) == frozenset(
+        {"_warnings", "_source_file", "_file_modified_at", "_file_date", "_ingested_at",
+         "_run_id", "_content_hash", "day"}
+    )  # fmt: skip
+    assert replacement_changes(_source()) is None

@@ -12,6 +12,7 @@ data dictionary, grants and bundles see the tables the query really reads.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -24,12 +25,16 @@ __all__ = [
     "FORBIDDEN_FUNCTIONS",
     "FORBIDDEN_SCHEMAS",
     "ParsedSql",
+    "RowWise",
     "check_expression",
     "check_query",
     "expression_names",
     "forbidden_read",
     "query_tables",
+    "reads_clock",
+    "replace_table",
     "row_expression_columns",
+    "row_wise_query",
 ]
 
 FORBIDDEN_SCHEMAS = frozenset({"bronze_pii"})
@@ -224,3 +229,88 @@ def row_expression_columns(sql: str) -> tuple[str, ...] | None:
     variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
     columns = {c.table or c.name for c in tree.find_all(exp.Column)}
     return tuple(sorted(columns - variables))
+
+
+# Calls whose value differs between two evaluations of the same row: a refresh from new rows
+# only would keep the old rows' values where a recompute takes new ones. Matched in the text:
+# a false match (the word in a string) only costs a recompute.
+_CLOCK = re.compile(
+    r"\b(current_date|current_timestamp|curdate|now|localtimestamp|rand|randn|random|uuid"
+    r"|unix_timestamp|current_timezone|monotonically_increasing_id|spark_partition_id"
+    r"|input_file_name|input_file_block_start|input_file_block_length|shuffle)\s*\(",
+    re.IGNORECASE,
+)
+
+
+def reads_clock(sql: str) -> bool:
+    """Whether ``sql`` may call something that is not decided by its inputs: the clock, a
+    random number, where a row happens to be read."""
+    return _CLOCK.search(sql) is not None
+
+
+@dataclass(frozen=True)
+class RowWise:
+    """A query whose every output row is decided by one row of its one table."""
+
+    table: str  # layer.name
+    columns: frozenset[str] | None  # every name it reads (a struct's column too); None: *
+
+
+# The parts of a SELECT a row-wise query may have; any other (a join, GROUP BY, DISTINCT,
+# ORDER BY, LIMIT, QUALIFY, LATERAL VIEW...) relates rows to each other or to another table.
+_ROW_WISE_PARTS = frozenset({"kind", "hint", "expressions", "from_", "where", "exclude"})
+_PART_NAMES = {
+    "joins": "a join", "group": "GROUP BY", "order": "ORDER BY", "sort": "SORT BY",
+    "laterals": "LATERAL VIEW", "with_": "a WITH clause", "distinct": "DISTINCT",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=512)
+def row_wise_query(sql: str) -> RowWise | str:
+    """``sql`` as a row-wise query (a projection and filter of one table, each output row
+    decided by one input row alone), or why it is not one.
+
+    Such a query over a table that only gained rows gives, over the new rows alone, exactly
+    the rows it gains: the local runner refreshes a gold mart so (``pipelines.local.marts``).
+    """
+    try:
+        trees = _parse(sql)
+    except ValueError as exc:
+        return str(exc)
+    if len(trees) != 1 or not isinstance(trees[0], exp.Select):
+        return "it is not one SELECT"
+    tree = trees[0]
+    parts = [
+        _PART_NAMES.get(k, k.rstrip("_").upper())
+        for k, v in tree.args.items() if v and k not in _ROW_WISE_PARTS
+    ]  # fmt: skip
+    if parts:
+        return f"it has {', '.join(parts)}"
+    # (A generator such as explode() is row-wise: each row's output is its own.)
+    for kind, what in ((exp.Window, "a window"), (exp.AggFunc, "an aggregate"),
+                       (exp.Subquery, "a subquery")):  # fmt: skip
+        if tree.find(kind) is not None:
+            return f"it has {what}"
+    if reads_clock(sql):
+        return "it calls the clock or a random function"
+    tables = list(tree.find_all(exp.Table))
+    if len(tables) != 1 or not tables[0].db:
+        return "it does not read exactly one table"
+    table = tables[0]
+    if tree.find(exp.Star) is not None:
+        return RowWise(f"{table.db.lower()}.{table.name.lower()}", None)
+    variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
+    names = {n for c in tree.find_all(exp.Column) for n in (c.table, c.name) if n}
+    return RowWise(f"{table.db.lower()}.{table.name.lower()}", frozenset(names - variables))
+
+
+def replace_table(sql: str, table: str, view: str) -> str:
+    """``sql`` as Spark SQL, reading the temporary view ``view`` where it read ``table``
+    (``layer.name``); the view takes the table's alias, or its name when it had none, so the
+    query's qualified columns still resolve."""
+    tree = _parse(sql)[0].copy()
+    for node in list(tree.find_all(exp.Table)):
+        if f"{node.db}.{node.name}".lower() == table:
+            alias = exp.TableAlias(this=exp.to_identifier(node.alias or node.name))
+            node.replace(exp.Table(this=exp.to_identifier(view), alias=alias))
+    return tree.sql(dialect=_DIALECT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
+from pipelines.config.sqlast import row_expression_columns
 from pipelines.layers.expectations import silver_expectations
 from pipelines.layers.tables import settings_only, silver_table
 from pipelines.sources import corrupt_columns, rescued_columns
@@ -36,6 +37,7 @@ __all__ = [
     "dedupe_key",
     "quarantine_of_checked",
     "quarantine_rows",
+    "replacement_changes",
     "silver_of_checked",
     "silver_rows",
     "silver_specs",
@@ -111,6 +113,19 @@ def dedupe_key(source: SourceConfig) -> tuple[str, ...]:
     if dedupe is not None and dedupe.key:
         return tuple(dedupe.key)
     return (RECORD_HASH,)
+
+
+def replacement_changes(source: SourceConfig) -> frozenset[str] | None:
+    """The columns of ``silver.<source>`` that may change where a row is replaced by a new row
+    of the same dedupe key: without a declared key only the lineage and what is derived from
+    it (the key is the hash of every other stored value); with a key (None), any column."""
+    if not _keyless(source):
+        return None
+    lineage = set(_LINEAGE)
+    for name, expr in source.silver.derive.items():
+        if (read := row_expression_columns(expr)) is None or lineage & set(read):
+            lineage.add(name)
+    return frozenset(lineage)
 
 
 def _identity(source: SourceConfig) -> dict[str, str]:

@@ -33,20 +33,16 @@ hold what a recompute would, rather than assuming it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlparse
 
-from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import SourceConfig
-from pipelines.config.sqlast import row_expression_columns
+from pipelines.config.sqlast import reads_clock, row_expression_columns
 from pipelines.errors import first_line
-from pipelines.events import FlowState, RunTracker
 from pipelines.layers.silver import (
     checked_rows,
     dedupe_key,
@@ -63,15 +59,18 @@ from pipelines.transforms.dedupe import DELIVERY_ORDER
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Applied", "Increments", "forget", "not_incremental"]
-
-# A full recompute decides these again each run: an increment would keep old rows' verdicts.
-_CLOCK = re.compile(
-    r"\b(current_date|current_timestamp|curdate|now|localtimestamp|rand|randn|random|uuid"
-    r"|unix_timestamp|current_timezone)\s*\(",
-    re.IGNORECASE,
-)
-
+__all__ = [
+    "Applied",
+    "apply_increments",
+    "counts_of",
+    "forget",
+    "last_commit",
+    "not_incremental",
+    "read_state",
+    "record_refreshed",
+    "source_state",
+    "write_state",
+]
 
 _CLOCK_BACK = "rows this run ingested are stamped before its last refresh: clock set back?"
 
@@ -87,12 +86,15 @@ def not_incremental(source: SourceConfig) -> str | None:
             continue
         if rule.reference is not None:
             return f"rule {rule.name} looks up another table"
-        if row_expression_columns(rule.expr) is None or _CLOCK.search(rule.expr):
+        if row_expression_columns(rule.expr) is None or reads_clock(rule.expr):
             return f"rule {rule.name} reads more than its row"
     for name, expr in source.silver.derive.items():
-        if row_expression_columns(expr) is None or _CLOCK.search(expr):
+        if row_expression_columns(expr) is None or reads_clock(expr):
             return f"derived column {name} reads more than its row"
     return None
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -114,43 +116,60 @@ class Applied:
     new_rows: int
     quarantined: int
     counts: dict[str, int] | None = None  # the checks' counts over all of bronze, when known
+    # What silver gained, for the marts over it (``pipelines.local.marts``): its rows of keys
+    # it did not hold (kept for this run; None: no row), how many of its rows were replaced by
+    # a new row of their key, and its last commit before and after.
+    fresh: DataFrame | None = None
+    replaced: int = 0
+    silver_before: list[Any] = field(default_factory=list)
+    silver_after: list[Any] = field(default_factory=list)
 
 
-def _state_file(storage_root: str, source: str) -> Path | None:
+def _state_file(storage_root: str, name: str) -> Path | None:
     storage = urlparse(storage_root)
     if storage.scheme != "file":
         return None
-    return Path(unquote(storage.path)) / "increments" / f"{source}.json"
+    return Path(unquote(storage.path)) / "increments" / f"{name}.json"
 
 
-def forget(storage_root: str, source: str) -> None:
-    """Drop ``source``'s state (its tables are dropped: the next refresh is a recompute)."""
-    path = _state_file(storage_root, source)
+def forget(storage_root: str, name: str) -> None:
+    """Drop the state of source ``name`` (or of mart ``gold.<name>``): its tables are dropped,
+    the next refresh is a recompute."""
+    path = _state_file(storage_root, name)
     if path is not None:
         path.unlink(missing_ok=True)
 
 
-def _read_state(storage_root: str, source: str) -> _State | None:
-    path = _state_file(storage_root, source)
+def read_state(storage_root: str, name: str, kind: type[_T]) -> _T | None:
+    """The state kept under ``name``, as a ``kind`` (None: none, or not readable, or written by
+    another version: a recompute rewrites it)."""
+    path = _state_file(storage_root, name)
     if path is None or not path.is_file():
         return None
     try:
-        return _State(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):  # unreadable: a recompute rewrites it
+        return kind(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
         return None
 
 
-def _write_state(storage_root: str, source: str, state: _State) -> None:
-    path = _state_file(storage_root, source)
+def write_state(storage_root: str, name: str, state: Any) -> None:
+    """Keep ``state`` (a dataclass) under ``name``, whole or not at all."""
+    path = _state_file(storage_root, name)
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(asdict(state)), encoding="utf-8")
-    temporary.replace(path)  # whole or not at all
+    temporary.replace(path)
 
 
-def _last_commit(spark: SparkSession, table: str) -> list[Any]:
+def source_state(storage_root: str, source: str) -> _State | None:
+    """The state of ``source``'s last refresh of silver and quarantine (None: none usable)."""
+    return read_state(storage_root, source, _State)
+
+
+def last_commit(spark: SparkSession, table: str) -> list[Any]:
+    """``[version, timestamp]`` of ``table``'s last Delta commit."""
     row = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]
     return [row["version"], str(row["timestamp"])]
 
@@ -169,7 +188,7 @@ def _snapshot(spark: SparkSession, names: Sequence[str], *, bronze: bool) -> dic
         if bronze:
             calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
         for layer in ("silver", "quarantine"):
-            calls[f"{layer}.{name}"] = partial(_last_commit, spark, f"{layer}.{name}")
+            calls[f"{layer}.{name}"] = partial(last_commit, spark, f"{layer}.{name}")
     return together(calls)
 
 
@@ -181,7 +200,7 @@ def _unreadable(now: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def _record_refreshed(
+def record_refreshed(
     spark: SparkSession,
     sources: Sequence[SourceConfig],
     prints: Mapping[str, str],
@@ -201,17 +220,17 @@ def _record_refreshed(
             continue
         state = _State(
             prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"],
-            _of(name, counted or {}),
+            counts_of(name, counted or {}),
         )  # fmt: skip
-        _write_state(storage_root, name, state)
+        write_state(storage_root, name, state)
 
 
-def _of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
+def counts_of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
     """The checks' counts of source ``name`` among a run's counts."""
     return {k: v for k, v in counted.items() if k.startswith(f"{name}:")}
 
 
-def _apply_increments(
+def apply_increments(
     spark: SparkSession,
     sources: Sequence[SourceConfig],
     prints: Mapping[str, str],
@@ -223,7 +242,7 @@ def _apply_increments(
     """Refresh silver and quarantine of each of ``sources`` from its new bronze rows where it
     can (see the module docstring); returns the sources refreshed so. The others are left to
     the engine, each with one line saying why when it had a state to go on."""
-    states = {s.name: _read_state(storage_root, s.name) for s in sources}
+    states = {s.name: source_state(storage_root, s.name) for s in sources}
     candidates = [s for s in sources if states[s.name] is not None and not_incremental(s) is None]
     if not candidates:
         return {}
@@ -255,7 +274,7 @@ def _undo(spark: SparkSession, name: str, state: _State) -> str:
         for layer in ("silver", "quarantine"):
             table = f"{layer}.{name}"
             version = getattr(state, layer)[0]
-            if _last_commit(spark, table)[0] != version:
+            if last_commit(spark, table)[0] != version:
                 spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
     except Exception as exc:  # the recompute replaces both tables anyway
         return f"; not undone: {first_line(exc)}"
@@ -300,7 +319,8 @@ def _apply(
         if seen["this_run"] != bronze.where(F.col("_run_id") == run_id).count():
             return _CLOCK_BACK, None
         if seen["rows"] == 0:
-            return "", Applied(source.name, 0, 0, dict(state.counts) or None)
+            nothing = dict(state.counts) or None
+            return "", Applied(source.name, 0, 0, nothing, None, 0, state.silver, state.silver)
         if source.silver.replace_by_file_date and seen["dates"]:
             old = bronze.where(
                 (F.col("_ingested_at") <= F.lit(state.through).cast("timestamp"))
@@ -321,19 +341,22 @@ def _apply(
         if count:
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
-        _merge(spark, source, silver_of_checked(checked, source))
+        fresh, replaced = _merge(spark, source, silver_of_checked(checked, source))
     with timed("state"):
         now = _snapshot(spark, [source.name], bronze=False)
         after = _State(
             prints[f"silver.{source.name}"], seen["through"],
             now[f"silver.{source.name}"], now[f"quarantine.{source.name}"], counts or {},
         )  # fmt: skip
-        _write_state(storage_root, source.name, after)
-    return "", Applied(source.name, seen["rows"], count, counts)
+        write_state(storage_root, source.name, after)
+    return "", Applied(
+        source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver
+    )
 
 
-def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
-    """Merge the increment's silver rows (one per key already) into ``silver.<source>``.
+def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> tuple[DataFrame, int]:
+    """Merge the increment's silver rows (one per key already) into ``silver.<source>``;
+    returns its rows whose key silver did not hold and how many rows of silver it replaced.
 
     Not one ``MERGE ... UPDATE SET *``: to replace a matched row, Delta's ``MERGE`` reads every
     column of every file holding one, and a day's rows match rows all over silver (measured on
@@ -345,11 +368,13 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
     commits: a run that dies between them leaves silver past its recorded commit, so the next
     run recomputes it.
     """
+    from pyspark.sql import functions as F
+
     table = f"silver.{source.name}"
     dedupe = source.silver.dedupe
     if dedupe is None:  # silver keeps every valid row
         rows.writeTo(table).append()
-        return
+        return rows, 0
     key = dedupe_key(source)
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in key)
     narrow = ", ".join(f"`{c}`" for c in (*key, *DELIVERY_ORDER))
@@ -360,16 +385,24 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> None:
         # A day's keys are few: broadcast, each file of silver is joined as it is read (a
         # shuffle would move all of silver's keys). A big increment is left to the planner.
         hint = "/*+ BROADCAST(s) */ " if kept.count() <= _BROADCAST_ROWS else ""
-        spark.sql(
+        matched = spark.sql(
             f"SELECT {hint}{', '.join(f's.`{k}`' for k in key)}, "
             f"{_comes_first('s', 't', dedupe.keep)} AS _first FROM (SELECT {narrow} FROM "
             f"{table}) AS t JOIN (SELECT {narrow} FROM {view}) AS s ON {on}"
-        ).localCheckpoint().createOrReplaceTempView(matches)
-        _delete(spark, table, key, f"(SELECT * FROM {matches} WHERE _first)", on)
+        ).localCheckpoint()
+        matched.createOrReplaceTempView(matches)
+        replaced = _delete(spark, table, key, f"(SELECT * FROM {matches} WHERE _first)", on)
         lost = f"(SELECT * FROM {matches} WHERE NOT _first)"  # silver's row comes first
         spark.sql(f"SELECT t.* FROM {view} AS t LEFT ANTI JOIN {lost} AS s ON {on}").writeTo(
             table
         ).append()
+        # Not evaluated unless a mart reads it (the checkpoints outlive the views' names).
+        same = [F.col(f"t.`{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in key]
+        condition = same[0]
+        for also in same[1:]:
+            condition = condition & also
+        fresh = kept.alias("t").join(matched.alias("s"), condition, "left_anti")
+        return fresh, replaced
     finally:
         spark.catalog.dropTempView(view)
         spark.catalog.dropTempView(matches)
@@ -379,21 +412,24 @@ _BROADCAST_ROWS = 1_000_000  # new rows whose key and delivery order are broadca
 _IN_LIST = 10_000  # keys deleted by an IN list at most (a longer statement is slow to plan)
 
 
-def _delete(spark: SparkSession, table: str, key: Sequence[str], rows: str, on: str) -> None:
-    """Delete the rows of ``table`` whose ``key`` one of ``rows`` (a subquery) has.
+def _delete(spark: SparkSession, table: str, key: Sequence[str], rows: str, on: str) -> int:
+    """Delete the rows of ``table`` whose ``key`` one of ``rows`` (a subquery) has; returns
+    how many ``rows`` there are.
 
     A single text or integer key: ``DELETE ... WHERE key IN (...)`` (Delta's ``DELETE`` takes
     no subquery). Any other key: a ``MERGE`` that only deletes (slower, same rows).
     """
     values = [r[0] for r in spark.sql(f"SELECT * FROM {rows} LIMIT {_IN_LIST + 1}").collect()]
     if not values:
-        return
+        return 0
     typed = all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
     if len(key) == 1 and typed and len(values) <= _IN_LIST:
         listed = ", ".join(sql_literal(v) if isinstance(v, str) else str(v) for v in values)
         spark.sql(f"DELETE FROM {table} WHERE `{key[0]}` IN ({listed})")
-        return
+        return len(values)
     spark.sql(f"MERGE INTO {table} AS t USING {rows} AS s ON {on} WHEN MATCHED THEN DELETE")
+    count: int = spark.sql(f"SELECT count(*) FROM {rows}").collect()[0][0]
+    return count
 
 
 def _comes_first(a: str, b: str, keep: str) -> str:
@@ -405,70 +441,3 @@ def _comes_first(a: str, b: str, keep: str) -> str:
         wins = f"({x} IS NOT NULL AND ({y} IS NULL OR {x} {later} {y}))"
         condition = f"({wins} OR ({x} <=> {y} AND {condition}))"
     return condition
-
-
-@dataclass
-class Increments:
-    """The local runner's incremental refresh of one run: ``apply`` once the streaming tables
-    ended (before the views), ``record`` once the views ended."""
-
-    spark: SparkSession
-    config: LakehouseConfig
-    prints: Mapping[str, str]
-    storage_root: str
-    tracker: RunTracker
-    echo: Callable[[str], None]
-    run_id: str
-    profile: Profile = field(default_factory=Profile)
-    applied: dict[str, Applied] = field(default_factory=dict)
-
-    def apply(self) -> set[str]:
-        """Refresh what can be from this run's new bronze rows; returns the views refreshed."""
-        flows = self.tracker.flows
-        ingested = [
-            s for s in self.config.sources
-            if flows.get(f"bronze.{s.name}", FlowState("")).state == "COMPLETED"
-        ]  # fmt: skip
-        started = datetime.now(UTC)
-        with self.profile.step("increments"):
-            self.applied = _apply_increments(
-                self.spark, ingested, self.prints, self.storage_root, self.echo, self.run_id,
-                self.profile,
-            )  # fmt: skip
-        done: set[str] = set()
-        for name, applied in self.applied.items():
-            ended = datetime.now(UTC)
-            for table in (f"silver.{name}", f"quarantine.{name}"):
-                flow = FlowState(table, "COMPLETED", started, ended)
-                flows[table] = flow
-                done.add(table)
-                self.echo(
-                    f"  ok {table:<52} {'completed':<10} {flow.seconds:6.1f}s  incremental: "
-                    f"{applied.new_rows:,} new bronze rows"
-                )
-        return done
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        """The checks' counts of the sources refreshed from their new rows, where known (by
-        source name; ``ops.counts.count_run`` takes the others over all of bronze)."""
-        return {n: a.counts for n, a in self.applied.items() if a.counts is not None}
-
-    def record(self, counted: Mapping[str, int] | None) -> None:
-        """The state of the sources whose silver and quarantine the engine recomputed, and the
-        counts of those refreshed from a state that had none (``counted``: the run's counts,
-        None when the run did not take them)."""
-        flows = self.tracker.flows
-        recomputed = [
-            s for s in self.config.sources
-            if s.name not in self.applied
-            and all(
-                flows.get(f"{layer}.{s.name}", FlowState("")).state == "COMPLETED"
-                for layer in ("silver", "quarantine")
-            )
-        ]  # fmt: skip
-        with self.profile.step("increments: state recorded"):
-            _record_refreshed(self.spark, recomputed, self.prints, self.storage_root, counted)
-        for name, applied in self.applied.items():
-            state = _read_state(self.storage_root, name)
-            if applied.counts is None and counted is not None and state is not None:
-                _write_state(self.storage_root, name, replace(state, counts=_of(name, counted)))

@@ -24,7 +24,8 @@ from pipelines.events import FlowState, RunTracker
 from pipelines.graph import DatasetSpec, RunContext, build_graph, downstream
 from pipelines.local.causes import LogTail, with_cause
 from pipelines.local.compaction import compact_when_due
-from pipelines.local.increments import Increments, forget
+from pipelines.local.increments import forget
+from pipelines.local.refresh import Increments
 from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
@@ -526,6 +527,8 @@ def _drop(spark: SparkSession, tables: Sequence[str], storage_root: str) -> None
         shutil.rmtree(cast("Path", checkpoint_dir(storage_root, name)), ignore_errors=True)
         if name.startswith("silver."):  # its next refresh is a recompute
             forget(storage_root, name.removeprefix("silver."))
+        elif name.startswith("gold."):
+            forget(storage_root, name)
 
 
 def run_once(
