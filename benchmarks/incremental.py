@@ -9,8 +9,9 @@ measures them:
 1. ``full``: ``--full-refresh``, the first load of every file;
 2. ``incremental``: after a new dated file with 1% of the rows (``--new-pct``) lands, a plain
    run on the same home: bronze reads the new file only; silver and quarantine merge its rows
-   (``pipelines.local.increments``; before it, they were recomputed from all of bronze); gold
-   is recomputed (materialized views);
+   (``pipelines.local.increments``; before it, they were recomputed from all of bronze); both
+   marts take the query over silver's new rows (``pipelines.local.marts``; before it, they
+   were recomputed from all of silver);
 3. ``nothing_new``: the same plain run again, with no new file: every dataset is up to date
    (``pipelines.ops.up_to_date``) and is left as it is.
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import GoldModel, SourceConfig
@@ -43,6 +44,7 @@ from pipelines.local.increments import (
     read_state,
     write_state,
 )
+from pipelines.ops.together import together
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
@@ -123,58 +125,83 @@ def apply_marts(
     """Refresh the marts over the silver tables ``applied`` refreshed that can take silver's new
     rows alone (see the module docstring); returns them by table name. The others are left
     to the engine, each with one line saying why."""
-    done: dict[str, MartRefreshed] = {}
+    refreshes: dict[str, Callable[[], MartRefreshed | str]] = {}
     for model in models:
         layer, _, table = model.references[0].partition(".") if model.references else ("", "", "")  # fmt: skip # noqa: E501
         if len(model.references) != 1 or layer != "silver" or table not in applied:
             continue  # not over one silver table refreshed from its new rows this run
-        increment = applied[table]
-        name = f"gold.{model.name}"
         found = row_wise_input(model, sources)
         if isinstance(found, str):
-            echo(f"   ~ {name}: recomputed ({found})")
+            echo(f"   ~ gold.{model.name}: recomputed ({found})")
             continue
         source, query = found
-        state = read_state(storage_root, name, _State)
-        started = datetime.now(UTC)
-        why = _why_not(spark, model, query, source, increment, state, prints)
-        if why is None:
-            assert state is not None
-            assert model.sql is not None
-            try:
-                with profile.step(f"increment of {name}"):
-                    why, rows = _append(spark, model.sql, query, increment, name)
-            except Exception as exc:  # the engine's recompute says what is wrong
-                why, rows = f"the increment failed: {first_line(exc)}", 0
-                _undo(spark, name, state)
-            if why is None:
-                write_state(storage_root, name, _State(prints[name], increment.silver_after, last_commit(spark, name)))  # fmt: skip # noqa: E501
-                done[name] = MartRefreshed(name, query.table, rows, started, datetime.now(UTC))
-                continue
+        refreshes[f"gold.{model.name}"] = partial(
+            _refresh, spark, model, source, query, applied[table], prints, storage_root
+        )
+    with profile.step("marts from new rows"):
+        # Independent of each other, and each mostly round trips: at once.
+        outcomes = together(refreshes)
+    done: dict[str, MartRefreshed] = {}
+    for name, outcome in outcomes.items():
+        if isinstance(outcome, MartRefreshed):
+            done[name] = outcome
+            continue
         forget(storage_root, name)
+        why = outcome if isinstance(outcome, str) else f"the increment failed: {first_line(outcome)}"  # fmt: skip # noqa: E501
         echo(f"   ~ {name}: recomputed ({why})")
     return done
 
 
+def _refresh(
+    spark: SparkSession,
+    model: GoldModel,
+    source: SourceConfig,
+    query: RowWise,
+    increment: Applied,
+    prints: Mapping[str, str],
+    storage_root: str,
+) -> MartRefreshed | str:
+    """Append to one mart its rows of silver's new rows, and keep its state; or why not."""
+    name, started = f"gold.{model.name}", datetime.now(UTC)
+    state = read_state(storage_root, name, _State)
+    why = _why_not(spark, model, query, source, increment, state, prints)
+    if why is not None:
+        return why
+    assert state is not None
+    assert model.sql is not None
+    try:
+        outcome = _append(spark, model.sql, query, increment, name)
+    except Exception as exc:  # the engine's recompute says what is wrong
+        _undo(spark, name, state)
+        return f"the increment failed: {first_line(exc)}"
+    if isinstance(outcome, str):
+        return outcome
+    rows, commit = outcome
+    write_state(storage_root, name, _State(prints[name], increment.silver_after, commit))
+    return MartRefreshed(name, query.table, rows, started, datetime.now(UTC))
+
+
 def _append(
     spark: SparkSession, sql: str, query: RowWise, increment: Applied, name: str
-) -> tuple[str | None, int]:
-    """Append the mart's rows of silver's new rows; returns why it could not, and the rows."""
-    if increment.fresh is None:
-        return None, 0
-    view = f"_fresh_{increment.source}"
+) -> tuple[int, list[Any]] | str:
+    """Append the mart's rows of silver's new rows; returns how many, and the mart's commit
+    after it (or why it could not)."""
+    if increment.fresh is None:  # silver gained nothing
+        return 0, last_commit(spark, name)
+    view = f"_fresh_{name.replace('.', '_')}"
     increment.fresh.createOrReplaceTempView(view)
     try:
-        rows = spark.sql(replace_table(sql, query.table, view)).localCheckpoint()
+        rows = spark.sql(replace_table(sql, query.table, view))
         table = spark.read.table(name)
         if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
-            return "its rows over the increment are not its table's columns", 0
-        count = rows.count()
-        if count:
-            rows.writeTo(name).append()
-        return None, count
+            return "its rows over the increment are not its table's columns"
+        rows.writeTo(name).append()
     finally:
         spark.catalog.dropTempView(view)
+    # The commit's own count: the rows are not computed twice.
+    commit = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]
+    added = int((commit["operationMetrics"] or {}).get("numOutputRows", 0))
+    return added, [commit["version"], str(commit["timestamp"])]
 
 
 def _undo(spark: SparkSession, name: str, state: _State) -> None:
@@ -198,18 +225,23 @@ def record_marts(
     """After the engine recomputed marts: the state of those a later run may refresh from
     silver's new rows (the commit of silver they read and their own); a mart that did not
     complete loses its state."""
+    reads: dict[str, str] = {}  # mart -> the silver table it reads row-wise
     for model in models:
         name = f"gold.{model.name}"
         flow = flows.get(name)
         if name in refreshed or flow is None or flow.state == "UP_TO_DATE":
             continue  # refreshed here, or left as it was
         found = row_wise_input(model, sources)
-        if flow.state != "COMPLETED" or isinstance(found, str):
+        if flow.state == "COMPLETED" and not isinstance(found, str):
+            reads[name] = found[1].table
+        else:
             forget(storage_root, name)
+    # One history read per table, at once (each is a round trip to the server).
+    tables = sorted({*reads, *reads.values()})
+    commits = together({t: partial(last_commit, spark, t) for t in tables})
+    for name, table in reads.items():
+        mart, silver = commits[name], commits[table]
+        if isinstance(mart, Exception) or isinstance(silver, Exception):
+            forget(storage_root, name)  # not readable: the next refresh is the engine's
             continue
-        try:
-            state = _State(prints[name], last_commit(spark, found[1].table), last_commit(spark, name))  # fmt: skip # noqa: E501
-        except Exception:  # not readable: no state, the next refresh is the engine's
-            forget(storage_root, name)
-            continue
-        write_state(storage_root, name, state)
+        write_state(storage_root, name, _State(prints[name], silver, mart))
