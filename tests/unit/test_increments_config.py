@@ -139,12 +139,17 @@ def test_a_python_mart_and_a_mart_over_a_snapshot_are_recomputed() -> None:
 
 
 def test_the_mart_reads_the_new_rows_under_the_tables_name() -> None:
+    """Only the table's name is replaced: the rest is the query as written."""
     sql = "SELECT stock.id, upper(kind) AS kind FROM `silver`.`stock` WHERE qty IS NOT NULL"
     assert replace_table(sql, "silver.stock", "_fresh_stock") == (
-        "SELECT stock.id, UPPER(kind) AS kind FROM _fresh_stock AS stock WHERE NOT qty IS NULL"
+        "SELECT stock.id, upper(kind) AS kind FROM _fresh_stock AS `stock` WHERE qty IS NOT NULL"
     )
     assert replace_table("SELECT s.id FROM silver.stock AS s", "silver.stock", "_f") == (
         "SELECT s.id FROM _f AS s"
+    )
+    odd = "SELECT x::int AS y, `odd name` FROM  Silver.Stock s WHERE kind RLIKE 'silver.stock'"
+    assert replace_table(odd, "silver.stock", "_f") == (
+        "SELECT x::int AS y, `odd name` FROM  _f s WHERE kind RLIKE 'silver.stock'"
     )
 
 

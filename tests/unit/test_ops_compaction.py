@@ -158,22 +158,28 @@ def test_optimize_compacts_the_tables_named_and_names_those_it_cannot(
 
     # By default: every ops table, then every streaming table of the config that exists (the
     # probe's bronze table, two appends here: what a stream's two micro-batches leave).
-    spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
-    spark.sql("DROP TABLE IF EXISTS bronze.compaction_probe")
-    for batch in (1, 2):
-        spark.createDataFrame([(batch,)], "id INT").write.format("delta").mode("append").saveAsTable("bronze.compaction_probe")  # fmt: skip
+    # Then every table a local run refreshes from new rows (appended to as well): its silver.
+    for table in ("bronze.compaction_probe", "silver.compaction_probe"):
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {table.split('.')[0]}")
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
+        for batch in (1, 2):
+            spark.createDataFrame([(batch,)], "id INT").write.format("delta").mode("append").saveAsTable(table)  # fmt: skip
     RunCount((lakehouse_home / "pipeline_storage").as_uri()).recorded(50)
     code, lines = _optimize(["--vacuum"], lakehouse_home, conf, capsys)
 
     assert code == 0, lines
     named = [line.split(":")[0].removeprefix("  ok ") for line in lines[:-1]]
-    assert named == [*ops_tables(spark), "bronze.compaction_probe"]
+    assert named == [*ops_tables(spark), "bronze.compaction_probe", "silver.compaction_probe"]
     assert "  ok ops.pipeline_runs: nothing to compact" in lines
-    assert lines[-2] == "  ok bronze.compaction_probe: 2 files into 1"
+    assert lines[-3:-1] == [
+        "  ok bronze.compaction_probe: 2 files into 1", "  ok silver.compaction_probe: 2 files into 1",
+    ]  # fmt: skip
     assert re.fullmatch(rf"optimize: {len(named)} of {len(named)} table\(s\) in \d+\.\ds", lines[-1])  # fmt: skip
     assert sorted(r.id for r in spark.table("bronze.compaction_probe").collect()) == [1, 2]
     assert RunCount((lakehouse_home / "pipeline_storage").as_uri()).runs() == 0
+    assert sorted(r.id for r in spark.table("silver.compaction_probe").collect()) == [1, 2]
     spark.sql("DROP TABLE bronze.compaction_probe")
+    spark.sql("DROP TABLE silver.compaction_probe")
 
 
 def test_optimize_takes_schema_table_names_only(capsys: pytest.CaptureFixture[str]) -> None:

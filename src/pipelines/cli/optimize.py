@@ -1,11 +1,16 @@
-"""``lakehouse optimize``: compact the small files of the ops tables and the streaming tables.
+"""``lakehouse optimize``: compact the small files of the ops tables and the tables that grow
+by appends.
 
 A local run compacts the ops tables by itself every ``project.local.compact_ops_every`` runs
 (``pipelines.local.compaction``). The streaming tables (bronze) gain files with every run that
 ingests something, one or more per micro-batch, and every materialized view over them opens
-them all: this command compacts those too, when the user chooses (it rewrites their data, so
-its cost grows with the table, unlike the ops tables'). ``--vacuum`` then deletes the files
-that compaction replaced more than Delta's retention ago (7 days by default).
+them all; so do the silver, quarantine and gold tables a local run refreshes from new rows
+(``pipelines.local.refresh``), with deletion vectors where rows were replaced. This command
+compacts those too, when the user chooses (it rewrites their data, so its cost grows with the
+table, unlike the ops tables'); a compaction changes no row, so those tables are still
+refreshed from new rows afterwards (``pipelines.local.increments.same_rows``). ``--vacuum``
+then deletes the files that compaction replaced more than Delta's retention ago (7 days by
+default).
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ __all__ = ["add_parser"]
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Declare the command."""
     parser = commands.add_parser(
-        "optimize", help="compact the small files of the ops and streaming tables (OPTIMIZE)"
+        "optimize",
+        help="compact the small files of the ops tables and the tables appended to (OPTIMIZE)",
     )
     parser.add_argument(
         "tables",
         nargs="*",
         type=_table_name,
         metavar="TABLE",
-        help="schema.table to compact (default: every ops table and every streaming table)",
+        help="schema.table to compact (default: every ops table, every streaming table and "
+        "every table refreshed from new rows)",
     )
     parser.add_argument(
         "--vacuum",
@@ -44,6 +51,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.graph import build_graph
     from pipelines.local.compaction import RunCount
+    from pipelines.local.refresh import appended_locally
     from pipelines.local.spark import local_session, table_format
     from pipelines.ops.compact import compact, ops_tables, vacuum
     from pipelines.spec import RunContext
@@ -57,7 +65,8 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     if not tables:
         specs = build_graph(config, RunContext("optimize", settings.landing.as_uri()))
         streaming = [s.name for s in specs if s.kind == "streaming_table"]
-        present = [t for t in streaming if spark.catalog.tableExists(t)]
+        growing = [*streaming, *appended_locally(config)]
+        present = [t for t in growing if spark.catalog.tableExists(t)]
         tables = [*ops_tables(spark), *present]
     started = time.monotonic()
     done = compact(spark, tables)

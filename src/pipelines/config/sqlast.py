@@ -305,12 +305,18 @@ def row_wise_query(sql: str) -> RowWise | str:
 
 
 def replace_table(sql: str, table: str, view: str) -> str:
-    """``sql`` as Spark SQL, reading the temporary view ``view`` where it read ``table``
-    (``layer.name``); the view takes the table's alias, or its name when it had none, so the
-    query's qualified columns still resolve."""
-    tree = _parse(sql)[0].copy()
-    for node in list(tree.find_all(exp.Table)):
+    """``sql`` reading the temporary view ``view`` where it read ``table`` (``layer.name``).
+
+    Only that name is replaced in the text, found by the parse's positions: the rest is the
+    query as its author wrote it, not sqlglot's rendering of it, which could differ from Spark
+    in meaning where the two disagree. The view takes the table's name as its alias when the
+    table had none, so the query's qualified columns still resolve.
+    """
+    spans = []
+    for node in _parse(sql)[0].find_all(exp.Table):
         if f"{node.db}.{node.name}".lower() == table:
-            alias = exp.TableAlias(this=exp.to_identifier(node.alias or node.name))
-            node.replace(exp.Table(this=exp.to_identifier(view), alias=alias))
-    return tree.sql(dialect=_DIALECT)
+            start, end = node.args["db"].meta["start"], node.this.meta["end"] + 1
+            spans.append((start, end, view if node.alias else f"{view} AS `{node.name}`"))
+    for start, end, text in sorted(spans, reverse=True):
+        sql = sql[:start] + text + sql[end:]
+    return sql

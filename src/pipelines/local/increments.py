@@ -68,6 +68,7 @@ __all__ = [
     "not_incremental",
     "read_state",
     "record_refreshed",
+    "same_rows",
     "source_state",
     "write_state",
 ]
@@ -174,6 +175,27 @@ def last_commit(spark: SparkSession, table: str) -> list[Any]:
     return [row["version"], str(row["timestamp"])]
 
 
+# Commits that rewrite or delete files without changing a row (``lakehouse optimize``).
+_SAME_ROWS = frozenset({"OPTIMIZE", "REORG", "VACUUM START", "VACUUM END"})
+
+
+def same_rows(spark: SparkSession, table: str, recorded: list[Any], now: list[Any]) -> bool:
+    """Whether ``table``, whose last commit is ``now``, holds the rows it held at commit
+    ``recorded``: the same commit, or only compactions after it (a compacted table need not
+    be recomputed)."""
+    if now == recorded:
+        return True
+    if len(recorded) != 2 or now[0] <= recorded[0]:
+        return False
+    history = spark.sql(f"DESCRIBE HISTORY {table} LIMIT {now[0] - recorded[0] + 1}").collect()
+    by_version = {r["version"]: r for r in history}
+    start = by_version.get(recorded[0])
+    if start is None or str(start["timestamp"]) != recorded[1]:  # another table by that name
+        return False
+    after = [by_version.get(v) for v in range(recorded[0] + 1, now[0] + 1)]
+    return all(r is not None and r["operation"] in _SAME_ROWS for r in after)
+
+
 def _newest_ingest(spark: SparkSession, source: str) -> str | None:
     value = spark.sql(f"SELECT CAST(max(_ingested_at) AS STRING) FROM bronze.{source}").collect()
     newest: str | None = value[0][0]
@@ -251,7 +273,7 @@ def apply_increments(
     for source in candidates:
         state = states[source.name]
         assert state is not None
-        why = _unreadable(now, source.name) or _stale(state, source.name, prints, now)
+        why = _unreadable(now, source.name) or _stale(spark, state, source.name, prints, now)
         if why is None:
             try:
                 with profile.step(f"increment of {source.name}"):
@@ -282,13 +304,18 @@ def _undo(spark: SparkSession, name: str, state: _State) -> str:
 
 
 def _stale(
-    state: _State, name: str, prints: Mapping[str, str], now: Mapping[str, Any]
+    spark: SparkSession,
+    state: _State,
+    name: str,
+    prints: Mapping[str, str],
+    now: Mapping[str, Any],
 ) -> str | None:
     if state.fingerprint != prints.get(f"silver.{name}"):
         return "its config or code changed"
     for layer in ("silver", "quarantine"):
-        if now[f"{layer}.{name}"] != getattr(state, layer):
-            return f"{layer}.{name} changed since its last refresh"
+        table = f"{layer}.{name}"
+        if not same_rows(spark, table, getattr(state, layer), now[table]):
+            return f"{table} changed since its last refresh"
     return None
 
 

@@ -42,6 +42,7 @@ from pipelines.local.increments import (
     last_commit,
     not_incremental,
     read_state,
+    same_rows,
     write_state,
 )
 from pipelines.ops.together import together
@@ -103,7 +104,7 @@ def _why_not(
         return "its query or code changed"
     if state.silver != applied.silver_before:
         return f"it does not reflect {query.table} as its last refresh left it"
-    if last_commit(spark, name) != state.gold:
+    if not same_rows(spark, name, state.gold, last_commit(spark, name)):
         return f"{name} changed since its last refresh"
     if applied.replaced:
         changes = replacement_changes(source)

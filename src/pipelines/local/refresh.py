@@ -15,17 +15,27 @@ from pipelines.local.increments import (
     Applied,
     apply_increments,
     counts_of,
+    not_incremental,
     record_refreshed,
     source_state,
     write_state,
 )
-from pipelines.local.marts import MartRefreshed, apply_marts, record_marts
+from pipelines.local.marts import MartRefreshed, apply_marts, record_marts, row_wise_input
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["Increments"]
+__all__ = ["Increments", "appended_locally"]
+
+
+def appended_locally(config: LakehouseConfig) -> list[str]:
+    """The tables a local run may refresh from new rows: they gain files (and deletion
+    vectors) with every run, as streaming tables do."""
+    sources = [s for s in config.sources if not_incremental(s) is None]
+    tables = [f"{layer}.{s.name}" for s in sources for layer in ("silver", "quarantine")]
+    marts = [g for g in config.gold if not isinstance(row_wise_input(g, sources), str)]
+    return [*tables, *(f"gold.{g.name}" for g in marts)]
 
 
 @dataclass
