@@ -24,10 +24,13 @@ views (the graph is unchanged; only how the local runner refreshes them differs)
 - **State.** ``<storage>/increments/<source>.json``: the fingerprint, the ``_ingested_at``
   applied through, and each table's last Delta commit (version and time) after the refresh.
   A crash between the two tables' commits leaves one table past its recorded commit: the next
-  run recomputes both. A full refresh removes the state.
+  run recomputes both. A compaction after it changes no row and keeps the state
+  (``same_rows``). A full refresh removes the state. The checks' counts (rows current, valid,
+  breaking each rule) are kept in it too, the increment's added to them.
 
-The run's counts and reconciliation still read all of bronze: they prove silver and quarantine
-hold what a recompute would, rather than assuming it.
+The tables themselves are still counted whole after the run, so the reconciliation checks
+quarantine against them rather than assuming it. ``pipelines.local.refresh`` runs this module,
+then the marts over the silver tables it refreshed (``pipelines.local.marts``).
 """
 
 from __future__ import annotations
