@@ -14,7 +14,8 @@ only how the local runner refreshes the view differs):
   a source deduplicated without a key by rows equal in every column but their lineage, which the
   mart does not read. The mart's last refresh left a state (below) that still describes it, its
   query and the silver commit it reflects. Anything else is the engine's recompute, as before,
-  and the run says why.
+  and the run says why; so is an increment that failed (the append commits all or nothing,
+  and the recompute replaces the mart).
 - **What.** The mart's query over silver's new rows (those of keys silver did not hold) is
   appended to the mart: a row-wise query over rows that were added gives exactly the rows it
   gains. Its columns must be the table's, or the engine recomputes it.
@@ -128,8 +129,9 @@ def apply_marts(
     to the engine, each with one line saying why."""
     refreshes: dict[str, Callable[[], MartRefreshed | str]] = {}
     for model in models:
-        layer, _, table = model.references[0].partition(".") if model.references else ("", "", "")  # fmt: skip # noqa: E501
-        if len(model.references) != 1 or layer != "silver" or table not in applied:
+        read = model.references[0] if len(model.references) == 1 else ""
+        table = read.removeprefix("silver.")
+        if not read.startswith("silver.") or table not in applied:
             continue  # not over one silver table refreshed from its new rows this run
         found = row_wise_input(model, sources)
         if isinstance(found, str):
@@ -168,12 +170,12 @@ def _refresh(
     why = _why_not(spark, model, query, source, increment, state, prints)
     if why is not None:
         return why
-    assert state is not None
     assert model.sql is not None
+    # A failure here leaves the mart whole: Delta's append commits all of its rows or none,
+    # and the engine's recompute, which follows, replaces the mart either way.
     try:
         outcome = _append(spark, model.sql, query, increment, name)
     except Exception as exc:  # the engine's recompute says what is wrong
-        _undo(spark, name, state)
         return f"the increment failed: {first_line(exc)}"
     if isinstance(outcome, str):
         return outcome
@@ -203,15 +205,6 @@ def _append(
     commit = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]
     added = int((commit["operationMetrics"] or {}).get("numOutputRows", 0))
     return added, [commit["version"], str(commit["timestamp"])]
-
-
-def _undo(spark: SparkSession, name: str, state: _State) -> None:
-    """The mart back at its state's commit (the engine recomputes it next, from silver)."""
-    try:
-        if last_commit(spark, name)[0] != state.gold[0]:
-            spark.sql(f"RESTORE TABLE {name} TO VERSION AS OF {state.gold[0]}")
-    except Exception:  # the recompute replaces the table anyway
-        return
 
 
 def record_marts(
