@@ -15,6 +15,16 @@ measures them:
 3. ``nothing_new``: the same plain run again, with no new file: every dataset is up to date
    (``pipelines.ops.up_to_date``) and is left as it is.
 
+With ``--kept``, then, in the same repeat: a ``lakehouse run --keep-server`` keeps a server up
+for the home (after a run with nothing new), and the same two runs follow on it
+(``pipelines.cli.run``: a later run goes to the kept server, no JVM to start):
+
+4. ``incremental_kept``: after a second new file (the day after the first, as many rows);
+5. ``nothing_new_kept``: the same again with nothing new.
+
+The kept server's CPU counts as "others' cores" in those two: it is the process measured that
+is the client.
+
 The new file is removed again after the repeat. Bronze must hold every generated row after
 each run. Prints the median of each and the ratio incremental / full, and writes every
 measurement to ``benchmarks/results/incremental-<time>.json``.
@@ -24,8 +34,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
+import signal
 import statistics
+import subprocess
+import time
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +48,7 @@ from generate import SOURCE_FOLDER, Landing
 from pipelines.config import load_config
 from pipelines.demo import generate_catalog
 from run import (
+    Job,
     Measurement,
     SparkSettings,
     bench_landing,
@@ -49,13 +64,40 @@ REPO = Path(__file__).resolve().parent.parent
 FIRST_DAY = date(2021, 4, 3)  # generate_catalog's default start
 
 
-def new_file(work: Path, landing: Landing, pct: float, fixed: int | None) -> tuple[Path, int]:
-    """A catalog file dated the day after the landing's last file: ``fixed`` rows, or ``pct``%
-    of the landing's rows (``--new-rows`` keeps the increment the same across history sizes)."""
+def new_file(
+    work: Path, landing: Landing, pct: float, fixed: int | None, *, later: int = 0
+) -> tuple[Path, int]:
+    """A catalog file dated ``later`` days after the day after the landing's last file:
+    ``fixed`` rows, or ``pct``% of the landing's rows (``--new-rows`` keeps the increment the
+    same across history sizes)."""
     rows = fixed if fixed is not None else math.ceil(landing.rows * pct / 100)
-    start = FIRST_DAY + timedelta(days=landing.days)
-    stats = generate_catalog(work / "new", rows_per_day=rows, days=1, start=start, seed=11)
+    start = FIRST_DAY + timedelta(days=landing.days + later)
+    stats = generate_catalog(work / "new", rows_per_day=rows, days=1, start=start, seed=11 + later)
     return stats.files[0], stats.rows
+
+
+def keep_server(job: Job, log: Path, timeout: float) -> subprocess.Popen[bytes]:
+    """``job``'s run with ``--keep-server``, in a process group of its own, once it says its
+    server is kept."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*job.command, "--keep-server"], cwd=REPO, env={**os.environ, **job.env},
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while "server kept: " not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise SystemExit(f"the server was not kept:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a kept server (SIGTERM to its group, as Ctrl-C would)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=300)
 
 
 def keyed(conf: Path, key: list[str]) -> None:
@@ -81,29 +123,57 @@ def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], 
         keyed(conf, args.dedupe_key)
     extra, extra_rows = new_file(args.work, landing, args.new_pct, args.new_rows)
     target = landing.root / SOURCE_FOLDER / extra.name
+    second, _ = new_file(args.work, landing, args.new_pct, args.new_rows, later=1)
+    target2 = landing.root / SOURCE_FOLDER / second.name
     home, results = args.work / "home", []
     print(f"new file {extra.name}: {extra_rows:,} rows ({100 * extra_rows / landing.rows:.2f}%)")
+    kinds = [("full", landing.rows), ("incremental", landing.rows + extra_rows),
+             ("nothing_new", None)]  # fmt: skip
+    if args.kept:
+        kinds += [("incremental_kept", landing.rows + 2 * extra_rows), ("nothing_new_kept", None)]
     for repeat in range(1, args.repeats + 1):
         target.unlink(missing_ok=True)
-        kinds = (("full", landing.rows), ("incremental", landing.rows + extra_rows),
-                 ("nothing_new", None))  # fmt: skip
-        for kind, expected in kinds:
-            if kind == "incremental":
-                shutil.copy(extra, target)
-            wait_until_quiet(args.quiet, args.quiet_wait)
-            job = ours_job(landing.root, home, conf, full_refresh=kind == "full")
-            result = measure(job, landing.requested_rows, repeat, kind, args.timeout,
-                             fresh=kind == "full")  # fmt: skip
-            if result.ok and expected is not None and result.counts.get("bronze") != expected:
-                result.error = f"bronze={result.counts.get('bronze')}, expected {expected}"
-            print(f"  #{repeat} {kind:<12} {result.seconds:7.1f}s cpu {result.cpu_seconds:6.1f}s "
-                  f"others {result.other_cores:.2f} cores  "
-                  f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
-                  flush=True)  # fmt: skip
-            results.append(result)
+        target2.unlink(missing_ok=True)
+        kept = None
+        try:
+            for kind, expected in kinds:
+                if kind == "incremental":
+                    shutil.copy(extra, target)
+                if kind == "incremental_kept":
+                    job = ours_job(landing.root, home, conf, full_refresh=False)
+                    kept = keep_server(job, home.parent / "kept.log", args.timeout)
+                    shutil.copy(second, target2)
+                results.append(_measured(args, landing, home, conf, repeat, kind, expected))
+        finally:
+            if kept is not None:
+                stop(kept)
     target.unlink(missing_ok=True)
+    target2.unlink(missing_ok=True)
     shutil.rmtree(home, ignore_errors=True)
     return results, extra_rows
+
+
+def _measured(
+    args: argparse.Namespace,
+    landing: Landing,
+    home: Path,
+    conf: Path,
+    repeat: int,
+    kind: str,
+    expected: int | None,
+) -> Measurement:
+    """One run of ``kind`` measured on ``home`` once the machine is quiet; bronze must hold
+    ``expected`` rows after it (None: not checked)."""
+    wait_until_quiet(args.quiet, args.quiet_wait)
+    job = ours_job(landing.root, home, conf, full_refresh=kind == "full")
+    result = measure(job, landing.requested_rows, repeat, kind, args.timeout, fresh=kind == "full")
+    if result.ok and expected is not None and result.counts.get("bronze") != expected:
+        result.error = f"bronze={result.counts.get('bronze')}, expected {expected}"
+    print(f"  #{repeat} {kind:<16} {result.seconds:7.1f}s cpu {result.cpu_seconds:6.1f}s "
+          f"others {result.other_cores:.2f} cores  "
+          f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
+          flush=True)  # fmt: skip
+    return result
 
 
 def summary(
@@ -118,8 +188,11 @@ def summary(
         "|---|---:|---:|---|---|",
     ]
     medians = {}
-    for kind in ("full", "incremental", "nothing_new"):
+    kinds = ("full", "incremental", "nothing_new", "incremental_kept", "nothing_new_kept")
+    for kind in kinds:
         runs = [m for m in results if m.settings == kind]
+        if not runs:
+            continue
         good = [m for m in runs if m.ok]
         wall = statistics.median(m.seconds for m in good) if good else math.nan
         cpu = statistics.median(m.cpu_seconds for m in good) if good else math.nan
@@ -129,6 +202,10 @@ def summary(
     ratio = {kind: medians[kind] / medians["full"] for kind in medians}
     lines.append(f"\nincremental / full: **{ratio['incremental']:.2f}x**; "
                  f"nothing new / full: **{ratio['nothing_new']:.2f}x**")  # fmt: skip
+    if "incremental_kept" in ratio:
+        lines.append(f"on the kept server: incremental / full: "
+                     f"**{ratio['incremental_kept']:.2f}x**; nothing new / full: "
+                     f"**{ratio['nothing_new_kept']:.2f}x**")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -137,6 +214,10 @@ def main() -> None:
     parser.add_argument("--new-pct", type=float, default=1.0, help="rows of the new file, %%")
     parser.add_argument("--new-rows", type=int, help="rows of the new file (instead of --new-pct)")
     parser.add_argument("--timeout", type=float, default=1800, help="per run, seconds")
+    parser.add_argument(
+        "--kept", action="store_true",
+        help="then a second new day and nothing new on a server kept by `run --keep-server`",
+    )  # fmt: skip
     parser.add_argument(
         "--dedupe-key", nargs="+", metavar="COLUMN",
         help="deduplicate the catalog by these columns (the shipped config: every column)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -34,9 +35,9 @@ TABLES = {
 }
 
 
-def _landing(root: Path) -> Path:
+def _landing(root: Path, days: range = range(1, 5)) -> Path:
     landing = root / "landing"
-    for day in range(1, 5):
+    for day in days:
         rows = "".join(f"{day * 100 + i};c{i};0{day}/01/2024\r\n" for i in range(40))
         write(landing / "orders" / f"orders_2024010{day}.csv", "id;customer;day\r\n" + rows, "latin-1")  # fmt: skip
         write_json_lines(landing / "events" / f"e{day}.json", [{"id": day * 10 + i, "kind": "k"} for i in range(30)])  # fmt: skip
@@ -94,7 +95,8 @@ def _rows(spark: SparkSession, warehouse: Path | None, table: str) -> list[tuple
 def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip
     """Slow (about 100 s): the killed run and the rerun are ``lakehouse run`` processes of
     their own, each starting a JVM, while the clean run goes on in this session. A SIGKILL needs
-    a process to kill, and the rerun must start afresh as it would after a real crash."""
+    a process to kill, and the rerun must start afresh as it would after a real crash. The
+    rerun keeps its server, and a third ``lakehouse run`` goes there (no JVM of its own)."""
     landing = _landing(tmp_path)
     conf = _test_jvm(file_conf(tmp_path, "orders", "events"))
     throttled = _throttled(_test_jvm(file_conf(tmp_path / "throttled", "orders", "events")))
@@ -112,10 +114,45 @@ def test_sigkill_mid_ingest_then_rerun_equals_a_clean_run(spark: SparkSession, t
         assert killed.returncode == -signal.SIGKILL, killed_log.read_text()
 
         # The rerun reads what is left in one batch per stream: batching must not change tables.
-        rerun = _lakehouse(env, rerun_log, "run")
-        assert rerun.wait() == 0, rerun_log.read_text()
-        clean.result()
+        # It keeps its server up afterwards (`--keep-server`), for the run after it.
+        rerun = _lakehouse(env, rerun_log, "run", "--keep-server")
+        try:
+            _wait_for_kept(rerun, rerun_log)
+            clean.result()
+            for table in TABLES:
+                assert _rows(spark, home / "warehouse", table) == _rows(spark, None, table), table
+            assert len(_rows(spark, None, "bronze.orders")) == 160
+            _a_later_run_goes_to_the_kept_server(spark, env, home, landing)
+        finally:
+            os.killpg(rerun.pid, signal.SIGTERM)
+            rerun.wait(timeout=120)
+    assert rerun.returncode == 0, rerun_log.read_text()
+    assert not list((home / "servers").glob("*.json"))  # withdrawn as it stopped
 
-    for table in TABLES:
-        assert _rows(spark, home / "warehouse", table) == _rows(spark, None, table), table
-    assert len(_rows(spark, None, "bronze.orders")) == 160
+
+def _wait_for_kept(process: subprocess.Popen[str], log: Path) -> None:
+    deadline = time.monotonic() + 600
+    while "server kept: " not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the rerun did not keep its server:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def _a_later_run_goes_to_the_kept_server(
+    spark: SparkSession, env: dict[str, str], home: Path, landing: Path
+) -> None:
+    """A new day, run by a ``lakehouse run`` that starts no JVM: it runs on the server kept
+    for the home (``pipelines.cli.run``), which holds the home's metastore anyway."""
+    _landing(landing.parent, range(5, 6))
+    ((state,),) = [list((home / "servers").glob("*.json"))]
+    port = json.loads(state.read_text())["port"]
+    later = subprocess.run(
+        [str(LAKEHOUSE), "run"], env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert later.returncode == 0, later.stdout + later.stderr
+    said = [line for line in later.stderr.splitlines() if line.startswith("run: ")]
+    assert said == [f"run: on the local server of lakehouse run --keep-server, port {port}"]
+    assert "ok bronze.orders " in later.stdout
+    assert len(_rows(spark, home / "warehouse", "bronze.orders")) == 200
+    assert len(_rows(spark, home / "warehouse", "silver.events")) == 70  # ids 10 to 79

@@ -7,21 +7,11 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipelines.local.warm import WarmServer, find_server, publish, query_schemas
-
-
-@pytest.fixture
-def listening() -> Iterator[int]:
-    """A port something listens on (as a server would)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield int(server.getsockname()[1])
 
 
 def _closed_port() -> int:

@@ -7,13 +7,17 @@ paths are then the server's, so the storage root is required and both roots are 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pipelines.config import load_config
 from pipelines.config.loader import LakehouseConfig
 from pipelines.convention import PROPOSALS, with_arrivals
+from pipelines.errors import LakehouseError
+from pipelines.local.run_lock import hold_runs
 from pipelines.local.settings import Settings
+from pipelines.local.warm import WarmServer
 from pipelines.profile import Profile, process_age
 
 __all__ = ["add_parser", "run_local", "run_remote"]
@@ -76,15 +80,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.remote is None:
         if args.storage or args.landing:
             args.usage_error("--storage and --landing go with --remote")
-        code = run_local(
-            settings,
-            config,
-            full_refresh=args.full_refresh,
-            trigger=args.trigger,
-            profile=args.profile,
-        )
+        with hold_runs(settings.home):  # released before a kept server waits
+            warm = _warm_server(settings)
+            code = run_local(
+                settings,
+                config,
+                full_refresh=args.full_refresh,
+                trigger=args.trigger,
+                profile=args.profile,
+                warm=warm,
+            )
+            if args.keep_server and warm is None:
+                from pipelines.local.spark import keep_server
+
+                keep_server()
         if args.keep_server:
-            _keep_server(settings)
+            _keep_server(settings, warm)
         return code
     if args.keep_server:
         args.usage_error("--keep-server keeps the local server: not with --remote")
@@ -104,14 +115,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-def _keep_server(settings: Settings) -> None:
-    """Keep this run's server up until Ctrl-C: ``lakehouse sql`` finds it and runs there
-    (``pipelines.local.warm``)."""
+def _keep_server(settings: Settings, warm: WarmServer | None) -> None:
+    """Keep this run's server up until Ctrl-C: ``lakehouse sql`` and later runs find it and run
+    there (``pipelines.local.warm``). A run on a kept server leaves that one as it is."""
     from pipelines.local.spark import stop_session
     from pipelines.local.warm import SERVERS, wait_for_stop
 
+    if warm is not None:
+        print(f"server kept already: {warm.described} (process {warm.pid})", flush=True)
+        return
     print(
-        f"server kept: `lakehouse sql` runs its queries here (found in "
+        f"server kept: `lakehouse sql` and `lakehouse run` run here (found in "
         f"{settings.home / SERVERS}); Ctrl-C to stop",
         flush=True,
     )
@@ -121,6 +135,27 @@ def _keep_server(settings: Settings) -> None:
         stop_session()
 
 
+def _warm_server(settings: Settings) -> WarmServer | None:
+    """The server kept by ``lakehouse run --keep-server`` for this home, when one is up: the run
+    goes there (no JVM to start, and the metastore is that server's anyway).
+
+    Raises:
+        LakehouseError: Another process's own server holds the home's metastore (a
+            ``lakehouse sql``, a notebook): embedded Derby admits one process, so a server
+            of this run's own would wait on it for minutes and then fail.
+    """
+    from pipelines.local.warm import find_server
+
+    server = find_server(settings.home, None)
+    if server is None or server.kind == "kept":
+        return server
+    raise LakehouseError(
+        f"the metastore of {settings.home} is held by the server of another process "
+        f"({server.described}, process {server.pid}); embedded Derby admits one process: "
+        "stop it, or keep a run's server for both (`lakehouse run --keep-server`)"
+    )
+
+
 def _local_landing(uri: str | None) -> Path | None:
     """The landing root ``--landing`` names, as a local folder (None: not on this machine)."""
     parsed = urlparse(uri or "")
@@ -128,6 +163,16 @@ def _local_landing(uri: str | None) -> Path | None:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    with hold_runs(settings.home):
+        if (kept := _warm_server(settings)) is not None:
+            raise LakehouseError(
+                f"the demo rebuilds {settings.home} from scratch on a server of its own: stop "
+                f"{kept.described} (process {kept.pid}) first"
+            )
+        return _demo_run(args, settings)
+
+
+def _demo_run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.demo import generate_catalog, generate_hotel, generate_orders_cdc
     from pipelines.demo.servers import demo_servers
     from pipelines.local.spark import start_local_session
@@ -195,19 +240,29 @@ def run_local(
     full_refresh: bool,
     trigger: str = "manual",
     profile: bool = False,
+    warm: WarmServer | None = None,
 ) -> int:
-    """Run the whole graph on the local session and print the summary (and the profile)."""
-    from pipelines.local.spark import start_local_session, table_format
+    """Run the whole graph on the local session and print the summary (and the profile).
 
-    starting = start_local_session(settings, config.project.local)
+    ``warm``: a server kept for this home (``_warm_server``): the run goes there, saying so on
+    stderr, with the same roots, secrets and target as on a server of its own."""
+    from pipelines.local.spark import remote_session, start_local_session, table_format
+
+    starting = None if warm is not None else start_local_session(settings, config.project.local)
     # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
     from pipelines.local.runner import run_pipeline
     from pipelines.local.summary import print_summary
 
     steps = _profile()
     try:
-        with steps.step("Spark session start (the rest)"):
-            spark = starting.session()
+        if starting is not None:
+            with steps.step("Spark session start (the rest)"):
+                spark = starting.session()
+        else:
+            assert warm is not None
+            with steps.step("Spark Connect session (kept server)"):
+                spark = remote_session(warm.url, timeout=2.0)
+            print(f"run: on the local server of {warm.described}", file=sys.stderr)
         result = run_pipeline(
             config,
             spark,

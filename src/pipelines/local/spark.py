@@ -28,7 +28,7 @@ from pipelines.local.jvm_cache import ClassCache, class_cache
 from pipelines.local.maven import SPARK_EXTRAS, fetched
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
-from pipelines.local.warm import WarmServer, publish, withdraw
+from pipelines.local.warm import WarmServer, publish, retitle, withdraw
 
 if TYPE_CHECKING:
     from pyspark import SparkConf, SparkContext
@@ -38,6 +38,7 @@ __all__ = [
     "StartingSession",
     "classic_context",
     "delta_confs",
+    "keep_server",
     "local_jars",
     "local_session",
     "remote_session",
@@ -276,6 +277,13 @@ def _publish(settings: Settings, server: WarmServer) -> None:
         _PUBLISHED = publish(settings.home, server)
     except OSError:  # a home it cannot write: nobody reuses this server, nothing else changes
         _PUBLISHED = None
+
+
+def keep_server() -> None:
+    """Say in this process's state file that its server is kept for others: later local runs
+    of the home run on it (``pipelines.cli.run``), as ``lakehouse sql`` does."""
+    if _PUBLISHED is not None:
+        retitle(_PUBLISHED, "kept")
 
 
 def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:

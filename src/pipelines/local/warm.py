@@ -31,13 +31,18 @@ __all__ = [
     "find_server",
     "publish",
     "query_schemas",
+    "retitle",
     "wait_for_stop",
     "withdraw",
 ]
 
 SERVERS = "servers"
 """The folder under ``$LAKEHOUSE_HOME`` of the state files."""
-_KINDS = {"lakehouse": "a lakehouse run", "serve": "lakehouse serve"}
+_KINDS = {
+    "lakehouse": "a lakehouse run",
+    "kept": "lakehouse run --keep-server",
+    "serve": "lakehouse serve",
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,10 @@ class WarmServer:
     """A local Spark Connect server that is up, as its state file says.
 
     Attributes:
-        kind: ``lakehouse`` (the lakehouse's own server: every table) or ``serve`` (the
-            endpoint's: views over one group's schemas).
+        kind: ``lakehouse`` (a process's own lakehouse server, every table: a run's, a
+            ``lakehouse sql``'s, a notebook's), ``kept`` (one kept for others by ``lakehouse
+            run --keep-server`` once its run ended: later runs run there too) or ``serve`` (the
+            endpoint's: views over one group's schemas, on a metastore of its own).
         port: Its Spark Connect port on the loopback interface.
         token: Its token, or None when the client's environment holds it.
         pid: The process that runs it.
@@ -89,6 +96,17 @@ def publish(home: Path, server: WarmServer) -> Path:
         json.dump(asdict(server), handle)
     atexit.register(withdraw, path)
     return path
+
+
+def retitle(path: Path, kind: str) -> None:
+    """Say in ``path`` that its server is now of ``kind`` (written whole, then renamed: a reader
+    never sees half a file)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    draft = path.with_suffix(".tmp")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({**data, "kind": kind}, handle)
+    draft.replace(path)
 
 
 def withdraw(path: Path) -> None:
