@@ -38,11 +38,16 @@ def lakehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #   it. A flight recording of two graph-test files put 18% of the server's CPU in code
 #   generation; these two settings made the files 15% faster (112 s -> 95 s, twice each).
 #   Spark's own test harness switches between the same modes (``CODEGEN_FACTORY_MODE``).
+# - No Delta checksum file (``.crc``) beside each commit: Delta reads tables without it, and
+#   computing it is part of every commit of the tests' hundreds. Four graph-test files took
+#   116 and 117 s without it against 122 and 130 s with it (alternating; BENCHMARKS.md,
+#   session 17). A one-row append: 242 ms against 268 ms (median of 25).
 # (Stream-state polling is 100 ms in every local session: pipelines.local.spark.)
 TEST_ENGINE = {
     "spark.sql.pipelines.execution.watchdog.minRetryTime": "1s",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
     "spark.sql.codegen.wholeStage": "false",
+    "spark.databricks.delta.writeChecksumFile.enabled": "false",
 }
 # As spark-submit arguments: the defaults of every session of a server started with them (the
 # ``--remote`` clients' sessions too); a `lakehouse` child process reads them from the environment.

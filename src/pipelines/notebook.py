@@ -60,11 +60,11 @@ def spark_session() -> SparkSession:
 
         return remote_session(os.environ["LAKEHOUSE_REMOTE"])
     from pipelines.config import load_config
+    from pipelines.local.sessions import home_session
     from pipelines.local.settings import Settings
-    from pipelines.local.spark import local_session
 
     settings = Settings.from_env()
-    return local_session(settings, load_config(settings.conf).project.local)
+    return home_session(settings, load_config(settings.conf).project.local, "spark_session")
 
 
 def qualified_name(name: str, catalog: str | None = None) -> str:

@@ -17,6 +17,7 @@ from pipelines.demo import generate_catalog
 from pipelines.errors import LakehouseError
 from pipelines.local.spark import remote_session
 from pipelines.local.warm import WarmServer, publish
+from pipelines.ops.status import read_status, render_status
 from tests.conftest import CONF
 from tests.consumption.helpers import LAKEHOUSE, Built, child_env, free_port
 from tests.graph.oracle import expected_from
@@ -101,6 +102,24 @@ def test_sql_runs_on_the_local_server_that_is_up(
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, f"sql: on the local server of a lakehouse run, port {port}\n")  # fmt: skip
     assert json.loads(done.stdout) == [{"n": expected_from(built.files).silver}]
+
+
+@pytest.mark.spark
+@pytest.mark.graph
+def test_status_runs_on_the_server_that_holds_the_metastore(
+    spark: SparkSession, built: Built, lakehouse_home: Path
+) -> None:
+    """``lakehouse status`` (as ``report``, ``scan-pii``, ``optimize`` and a notebook's
+    ``spark_session()``: ``pipelines.local.sessions``) runs on the server that holds the home's
+    metastore, not on one of its own that would wait on embedded Derby for minutes."""
+    port = spark.conf.get("spark.connect.grpc.binding.port")
+    done = subprocess.run(
+        [LAKEHOUSE, "status", "--last", "1"],
+        env=child_env(LAKEHOUSE_HOME=str(lakehouse_home), LAKEHOUSE_CONF=str(CONF)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, f"status: on the local server of a lakehouse run, port {port}\n")  # fmt: skip
+    assert done.stdout.startswith(render_status(read_status(spark, 1)) + "\n")
 
 
 @pytest.mark.spark

@@ -49,15 +49,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _optimize(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.local.run_lock import hold_runs
+
+    with hold_runs(settings.home):  # it rewrites the tables a run writes: not during one
+        return _compact(args, settings)
+
+
+def _compact(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.graph import build_graph
     from pipelines.local.compaction import RunCount
     from pipelines.local.refresh import appended_locally
-    from pipelines.local.spark import local_session, table_format
+    from pipelines.local.sessions import home_session
+    from pipelines.local.spark import table_format
     from pipelines.ops.compact import compact, ops_tables, vacuum
     from pipelines.spec import RunContext
 
     config = load_config(settings.conf)
-    spark = local_session(settings, config.project.local)
+    spark = home_session(settings, config.project.local, "optimize")
     if table_format(spark, config.project.local) != "delta":
         print("optimize: the tables are not Delta (project.local.table_format): nothing to do")
         return 0

@@ -20,11 +20,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.local.spark import local_session
+    from pipelines.local.sessions import home_session
     from pipelines.report import collect_report, render_report
 
     config = load_config(settings.conf)
-    spark = local_session(settings, config.project.local)
+    spark = home_session(settings, config.project.local, "report")
     data = collect_report(spark, config, args.run)
     out: Path = args.out or settings.home / "reports" / f"{data.run['run_id']}.html"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -59,7 +59,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--keep-server",
         action="store_true",
-        help="after the run, keep the local server up for `lakehouse sql` until Ctrl-C",
+        help="after the run, keep the server up for `lakehouse sql` and later runs (Ctrl-C stops)",
     )
     run.set_defaults(handler=_run, usage_error=run.error)
     demo = commands.add_parser("demo", help="generate sample data, then run everything")

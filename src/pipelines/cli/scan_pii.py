@@ -25,12 +25,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _scan_pii(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.local.spark import local_session
+    from pipelines.local.sessions import home_session
     from pipelines.pii.scan import declared_pii, render_suggestions, scan_table
 
     config = load_config(settings.conf)
     table = args.dataset if "." in args.dataset else f"bronze.{args.dataset}"
-    spark = local_session(settings, config.project.local)
+    spark = home_session(settings, config.project.local, "scan-pii")
     sampled, found = scan_table(
         spark, table, sample=args.sample, min_share=args.min_share, today=date.today(),
         skip=declared_pii(config, table),

@@ -21,11 +21,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.local.spark import local_session
+    from pipelines.local.sessions import home_session
     from pipelines.ops.status import read_status, render_status
 
     config = load_config(settings.conf)
-    spark = local_session(settings, config.project.local)
+    spark = home_session(settings, config.project.local, "status")
     print(render_status(read_status(spark, args.last)))
     for line in landing_report(config, settings.landing, settings.home / PROPOSALS):
         print(line)
