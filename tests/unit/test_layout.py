@@ -24,6 +24,7 @@ ALLOWED = {
     # Notebooks pick the session they run in: Databricks', Spark Connect's, or a local one.
     ("notebook.py", "pipelines.local.spark"),
     ("notebook.py", "pipelines.local.settings"),
+    ("notebook.py", "pipelines.local.sessions"),
 }
 
 
