@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +44,9 @@ INSTALL_HINT = (
 )
 RUN_AS_ROOT = "nobody"
 """The user the server runs as when we are root (PostgreSQL refuses root)."""
+# A gRPC log line (glog format: severity, date, time, thread, file:line]), as a forked child
+# of a process with gRPC threads writes them before it runs anything.
+_GRPC_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\].*$\n?", re.MULTILINE)
 _TIMEOUT = 60
 
 
@@ -122,9 +126,12 @@ class LocalPostgres:
                 check=False, cwd=self.root, user=uid, group=gid, extra_groups=groups,
             )  # fmt: skip
             # Dropping to another user makes subprocess fork (not spawn) this process, full of
-            # gRPC threads: the child can die of a signal before it runs the command (seen once,
-            # with no output at all). It ran nothing then, so it is run again, once.
-            if not (done.returncode < 0 and not done.stdout and not done.stderr and attempt == 1):
+            # gRPC threads: the child can die of a signal before it runs the command (seen with
+            # no output at all, and with only gRPC's own log lines from the forked child: SIGBUS
+            # after "epoll_wait error: Bad file descriptor"). It ran nothing then, so it is run
+            # again, once.
+            ran = _GRPC_LOG.sub("", done.stdout + done.stderr).strip()
+            if not (done.returncode < 0 and not ran and attempt == 1):
                 break
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).strip()[:500] or "no output"
