@@ -90,3 +90,24 @@ def test_a_command_killed_before_it_said_anything_runs_again_once(
     always = "kill -9 $$"
     with pytest.raises(LakehouseError, match=r"^local PostgreSQL: sh failed \(exit -9\): no output$"):  # fmt: skip
         postgres_server._run(["sh", "-c", always])
+
+
+def test_a_command_killed_after_only_grpc_log_lines_runs_again_once(
+    postgres_server: LocalPostgres,
+) -> None:
+    """The forked child of a process full of gRPC threads may write gRPC's own log lines and
+    then die (SIGBUS, seen in CI) before its exec: it ran nothing, so it runs again. A command
+    that said anything of its own before its signal is not run again."""
+    mark = Path(tempfile.gettempdir()) / f"lakehouse-retry-{uuid.uuid4().hex}"
+    grpc = "E1206 00:41:11.441160    8475 ev_epoll1_linux.cc:373] epoll_wait error: Bad file descriptor"
+    once = (
+        f"if [ -e {mark} ]; then echo second; else touch {mark}; echo '{grpc}' >&2; kill -7 $$; fi"
+    )
+    try:
+        assert postgres_server._run(["sh", "-c", once]).stdout == "second\n"
+    finally:
+        mark.unlink(missing_ok=True)
+    own = f"echo 'waiting for server to start'; echo '{grpc}' >&2; kill -7 $$"
+    with pytest.raises(LakehouseError) as caught:
+        postgres_server._run(["sh", "-c", own])
+    assert str(caught.value) == f"local PostgreSQL: sh failed (exit -7): {grpc}"
