@@ -25,13 +25,20 @@ if TYPE_CHECKING:
 __all__ = ["home_session"]
 
 
-def home_session(settings: Settings, local: LocalSettings, command: str) -> SparkSession:
-    """A session on the server that holds ``settings.home``'s metastore (one line on stderr:
-    ``<command>: on the local server of ...``), or on a server of this process's own."""
+def home_session(
+    settings: Settings,
+    local: LocalSettings | None,
+    command: str,
+    schemas: set[str] | None = None,
+) -> SparkSession:
+    """A session on a server of ``settings.home`` that is up and serves ``schemas`` (None:
+    every one; one line on stderr: ``<command>: on the local server of ...``), or on a server
+    of this process's own, with ``local`` (None: the project's, read only then)."""
+    from pipelines.config import load_config
     from pipelines.local.spark import local_session, remote_session
     from pipelines.local.warm import find_server
 
-    server = find_server(settings.home, None)
+    server = find_server(settings.home, schemas)
     if server is not None and server.pid != os.getpid():  # this process's own: its session
         try:
             spark = remote_session(server.url, timeout=2.0)
@@ -40,4 +47,4 @@ def home_session(settings: Settings, local: LocalSettings, command: str) -> Spar
         else:
             print(f"{command}: on the local server of {server.described}", file=sys.stderr)
             return spark
-    return local_session(settings, local)
+    return local_session(settings, local or load_config(settings.conf).project.local)
