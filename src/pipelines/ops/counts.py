@@ -6,6 +6,12 @@ bronze row went. Counted one by one, that is a dozen jobs, two of which redo sil
 over all of bronze. Here each frame is aggregated once, every aggregate of every frame is
 turned into ``(key, n)`` rows, and the union is collected: one round trip, each table read
 once (the checks pass of a source reads bronze once for all of its numbers).
+
+A frame's aggregates are taken as plain columns and only then turned into rows: Delta answers
+an aggregate of nothing but ``count(*)`` over a whole table from its log's file statistics
+(``numRecords``), without reading a file, and it recognises only that shape. So a table's
+rows are one part of their own, and a streaming table's rows of this run another, filtered by
+``_run_id``, which bronze keeps statistics of: Delta skips every file of earlier runs.
 """
 
 from __future__ import annotations
@@ -42,11 +48,13 @@ def tally(parts: Sequence[Aggregates]) -> dict[str, int]:
 
     frames = []
     for frame, columns in parts:
+        named = {f"_{i}": column for i, column in enumerate(columns.values())}
+        taken = frame.agg(*(column.alias(alias) for alias, column in named.items()))
         pairs = [
-            F.struct(F.lit(key).alias("k"), column.cast("bigint").alias("n"))
-            for key, column in columns.items()
+            F.struct(F.lit(key).alias("k"), F.col(alias).cast("bigint").alias("n"))
+            for key, alias in zip(columns, named, strict=True)
         ]
-        frames.append(frame.agg(F.array(*pairs).alias("a")).select(F.inline("a")))
+        frames.append(taken.select(F.inline(F.array(*pairs))))
     if not frames:
         return {}
     rows = reduce(lambda a, b: a.unionByName(b), frames).collect()
@@ -57,16 +65,17 @@ def table_aggregates(
     spark: SparkSession, specs: Sequence[DatasetSpec], run_id: str
 ) -> list[Aggregates]:
     """Rows of each table (``<name>``) and, for a streaming table, the rows this run appended
-    (``<name>#appended``, by its ``_run_id``); one pass over each table."""
+    (``<name>#appended``, by its ``_run_id``): the first from Delta's log, the second from
+    this run's files (see the module docstring)."""
     from pyspark.sql import functions as F
 
     parts: list[Aggregates] = []
     for spec in specs:
         table = spark.read.table(spec.name)
-        columns = {spec.name: F.count(F.lit(1))}
+        parts.append((table, {spec.name: F.count(F.lit(1))}))
         if spec.kind == "streaming_table" and "_run_id" in table.columns:
-            columns[f"{spec.name}#appended"] = F.count_if(F.col("_run_id") == run_id)
-        parts.append((table, columns))
+            appended = table.where(F.col("_run_id") == run_id)
+            parts.append((appended, {f"{spec.name}#appended": F.count(F.lit(1))}))
     return parts
 
 

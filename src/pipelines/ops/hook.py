@@ -11,7 +11,7 @@ guarded and reported as a line, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -28,7 +28,7 @@ from pipelines.ops.measure import measure
 from pipelines.ops.quality import QualityMetric
 from pipelines.ops.reconcile import reconcilable, reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
-from pipelines.ops.tables import append_rows
+from pipelines.ops.tables import append_rows, existing_ops_tables
 from pipelines.ops.together import together
 from pipelines.pii.errors import clear_pii_datasets, withhold_errors
 from pipelines.profile import Profile
@@ -114,7 +114,9 @@ def record_run(
     run_id = run["run_id"]
     # Errors of flows that see clear PII may quote it: withheld before any row or alert.
     run, flows = withhold_errors(run, flows, clear_pii_datasets(config, specs))
-    append = partial(append_rows, spark, table_format=table_format)
+    with timed("ops tables listed"):
+        existing = existing_ops_tables(spark)
+    append = partial(append_rows, spark, table_format=table_format, existing=existing)
     quality_rows = [asdict(m) for m in quality or ()]
     writes: dict[str, Callable[[], int]] = {
         "pipeline_runs": partial(append, "pipeline_runs", [run]),
@@ -129,7 +131,7 @@ def record_run(
         echo(f"ops: ops.reconciliation has no row for {name}: {why}")
     if sources:
         writes["reconciliation"] = partial(
-            _reconcile, spark, sources, run_id, table_format, echo, counts
+            _reconcile, spark, sources, run_id, table_format, echo, counts, existing
         )
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
@@ -167,6 +169,7 @@ def _reconcile(
     table_format: str | None,
     echo: Callable[[str], None],
     counts: RunCounts | None = None,
+    existing: Collection[str] = (),
 ) -> int:
     totals = counts.values if counts else None
     files = FileCounts(spark)
@@ -179,5 +182,5 @@ def _reconcile(
             )
     if files.counted:  # the files counted for the first time (ops.file_records says why)
         counted = [{**row, "run_id": run_id} for row in files.counted]
-        append_rows(spark, "file_records", counted, table_format)
-    return append_rows(spark, "reconciliation", [r.row() for r in results], table_format)
+        append_rows(spark, "file_records", counted, table_format, existing)
+    return append_rows(spark, "reconciliation", [r.row() for r in results], table_format, existing)  # fmt: skip # noqa: E501
