@@ -31,7 +31,8 @@ def two_runs(spark: SparkSession) -> Iterator[dict[str, Path]]:
     for run_id, ids in (("r1", [1, 2, 3]), ("r2", [4, 5])):
         rows = spark.createDataFrame([(i, run_id) for i in ids], "id INT, _run_id STRING")
         rows.coalesce(1).write.format("delta").mode("append").saveAsTable(TABLE)
-        location = Path(urlparse(spark.sql(f"DESCRIBE DETAIL {TABLE}").first()["location"]).path)
+        (detail,) = spark.sql(f"DESCRIBE DETAIL {TABLE}").collect()
+        location = Path(urlparse(detail["location"]).path)
         (new,) = {*location.glob("*.parquet")} - set(files.values())
         files[run_id] = new
     yield files
