@@ -54,3 +54,18 @@ def test_an_unknown_time_zone_is_rejected(conf_copy: Path) -> None:
 def test_email_needs_recipients() -> None:
     with pytest.raises(ValueError, match="recipients"):
         EmailDestination.model_validate({"type": "email", "smtp_host": "relay", "sender": "a@b.c", "recipients": []})  # fmt: skip
+
+
+def test_a_run_where_no_flow_completed_does_not_read_the_volume_history() -> None:
+    """The history is the slowest read after a run, and the volume rule compares only the
+    flows that completed: a nothing-new run (every flow up to date) skips it."""
+    from pipelines.alerts.evaluate import alert_reads
+
+    config = load_config(CONF)
+    assert config.project.alerts.rules.volume.enabled
+    quiet = [{"dataset": "silver.orders", "status": "UP_TO_DATE", "rows_out": None}]
+    ran = [*quiet, {"dataset": "bronze.orders", "status": "COMPLETED", "rows_out": 5}]
+    # no session is needed to list the reads: they are called later, at once
+    assert sorted(alert_reads(None, config, "r1", quiet)) == ["quality_metrics", "schema_changes"]  # type: ignore[arg-type]
+    assert sorted(alert_reads(None, config, "r1", ran)) == ["history", "quality_metrics", "schema_changes"]  # type: ignore[arg-type]  # fmt: skip
+    assert sorted(alert_reads(None, config, "r1")) == ["history", "quality_metrics", "schema_changes"]  # type: ignore[arg-type]  # fmt: skip

@@ -89,9 +89,9 @@ def evaluate_run(
     if rules.schema_drift:
         found += schema_drift(run_id, read["schema_changes"])
     if rules.volume.enabled:
-        current = {f["dataset"]: f["rows_out"] for f in flows if f["status"] == "COMPLETED"}
+        current = _counted(flows)
         full_refresh = bool(json.loads(run["parameters"] or "{}").get("full_refresh", False))
-        history = comparable_history(read["history"], full_refresh, appended)
+        history = comparable_history(read.get("history", []), full_refresh, appended)
         found += volume_anomalies(run_id, current, history, rules.volume)
     if rules.freshness.enabled:
         now = as_utc(run["ended_at"] or datetime.now(UTC))
@@ -112,10 +112,15 @@ def evaluate_run(
 
 
 def alert_reads(
-    spark: SparkSession, config: LakehouseConfig, run_id: str
+    spark: SparkSession, config: LakehouseConfig, run_id: str, flows: Sequence[Row] | None = None
 ) -> dict[str, Callable[[], list[Record]]]:
     """The reads of ops rows the enabled rules need (``evaluate_run``'s ``records``), by name:
-    ``quality_metrics`` and ``schema_changes`` (the run's rows) and ``history`` (other runs')."""
+    ``quality_metrics`` and ``schema_changes`` (the run's rows) and ``history`` (other runs').
+
+    ``flows``: the run's ``flow_metrics`` rows, when known. The volume rule compares the
+    rows of the flows that completed with their history; a run where none did (nothing new:
+    every flow up to date) has nothing to compare, and the history, the slowest of these
+    reads, is not read."""
     rules = config.project.alerts.rules
     reads: dict[str, Callable[[], list[Record]]] = {}
     if not config.project.alerts.enabled:
@@ -124,9 +129,14 @@ def alert_reads(
         reads["quality_metrics"] = partial(run_rows, spark, "quality_metrics", run_id)
     if rules.schema_drift:
         reads["schema_changes"] = partial(run_rows, spark, "schema_changes", run_id)
-    if rules.volume.enabled:
+    if rules.volume.enabled and (flows is None or _counted(flows)):
         reads["history"] = partial(count_history, spark, run_id, rules.volume.window)
     return reads
+
+
+def _counted(flows: Sequence[Row]) -> dict[str, int | None]:
+    """The rows out of each flow that completed (what the volume rule compares)."""
+    return {f["dataset"]: f["rows_out"] for f in flows if f["status"] == "COMPLETED"}
 
 
 def read_at_once(reads: Mapping[str, Callable[[], list[Record]]]) -> dict[str, list[Record]]:

@@ -136,7 +136,7 @@ def record_run(
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
     # what was read (a read racing the write may see them too: incidents are one per key).
-    reads = alert_reads(spark, config, run_id)
+    reads = alert_reads(spark, config, run_id, flows)
     with timed("ops records (at once)"):
         done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
     for table, result in done.items():
