@@ -89,6 +89,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 trigger=args.trigger,
                 profile=args.profile,
                 warm=warm,
+                kept=args.keep_server,
             )
             if args.keep_server and warm is None:
                 from pipelines.local.spark import keep_server
@@ -241,19 +242,31 @@ def run_local(
     trigger: str = "manual",
     profile: bool = False,
     warm: WarmServer | None = None,
+    kept: bool = False,
 ) -> int:
     """Run the whole graph on the local session and print the summary (and the profile).
 
     ``warm``: a server kept for this home (``_warm_server``): the run goes there, saying so on
-    stderr, with the same roots, secrets and target as on a server of its own."""
+    stderr, with the same roots, secrets and target as on a server of its own. ``kept``: this
+    run's server is kept after it (``--keep-server``): it compiles for long work
+    (``pipelines.local.jit``)."""
+    from pipelines.local.jit import choose_jit
     from pipelines.local.spark import remote_session, start_local_session, table_format
+    from pipelines.local.unfinished import Markers
 
-    starting = None if warm is not None else start_local_session(settings, config.project.local)
+    steps = _profile()
+    starting = None
+    if warm is None:
+        jit = choose_jit(
+            config.project.local.jit, landing=settings.landing, full_refresh=full_refresh,
+            last_start=Markers(settings.storage.as_uri()).last_completed(), kept=kept,
+        )  # fmt: skip
+        starting = start_local_session(settings, config.project.local, jit.options)
+        steps.add(jit.why, 0.0)
     # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
     from pipelines.local.runner import run_pipeline
     from pipelines.local.summary import print_summary
 
-    steps = _profile()
     try:
         if starting is not None:
             with steps.step("Spark session start (the rest)"):

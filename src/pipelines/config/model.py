@@ -501,6 +501,12 @@ class LocalSettings(Model):
         description="compact the ops tables (OPTIMIZE) after every N runs recorded; 0: never "
         "(then `lakehouse optimize`)",
     )
+    jit: Literal["auto", "start-up", "peak"] = Field(
+        "auto",
+        description="how a `lakehouse run` process's JVM compiles: start-up (quick compiler "
+        "only: short runs), peak (the JVM's default: long runs), auto (start-up for a run "
+        "that adds little since the last one; pipelines.local.jit)",
+    )
 
 
 class ProjectConfig(Model):

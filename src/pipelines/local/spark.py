@@ -219,8 +219,11 @@ class StartingSession:
         return _SESSION
 
 
-def start_local_session(settings: Settings, local: LocalSettings) -> StartingSession:
-    """Start the process's local server in the background (once); see ``StartingSession``."""
+def start_local_session(
+    settings: Settings, local: LocalSettings, java_options: Sequence[str] = ()
+) -> StartingSession:
+    """Start the process's local server in the background (once); see ``StartingSession``.
+    ``java_options``: the JVM's own for this start (``pipelines.local.jit``)."""
     global _STARTING  # noqa: PLW0603
     if _STARTING is not None and not getattr(_SESSION, "is_stopped", False):
         return _STARTING  # started, or starting
@@ -243,7 +246,7 @@ def start_local_session(settings: Settings, local: LocalSettings) -> StartingSes
     _CACHE = class_cache(Path(pyspark.__file__).parent, extra=local_jars())
     if _CACHE.writing is not None:
         atexit.register(stop_session)  # the archive is written as the JVM exits: let it
-    confs = spark_confs(settings, local, port, _CACHE.options)
+    confs = spark_confs(settings, local, port, [*_CACHE.options, *java_options])
     conf = SparkConf().setAll(list(confs.items()))
 
     def start() -> int:
