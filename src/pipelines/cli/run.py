@@ -254,19 +254,20 @@ def run_local(
     from pipelines.local.spark import remote_session, start_local_session, table_format
     from pipelines.local.unfinished import Markers
 
-    steps = _profile()
-    starting = None
+    starting, jit = None, None
     if warm is None:
         jit = choose_jit(
             config.project.local.jit, landing=settings.landing, full_refresh=full_refresh,
             last_start=Markers(settings.storage.as_uri()).last_completed(), kept=kept,
         )  # fmt: skip
         starting = start_local_session(settings, config.project.local, jit.options)
-        steps.add(jit.why, 0.0)
     # The run's imports (the Spark Connect client: pandas, pyarrow, gRPC) while the JVM starts.
     from pipelines.local.runner import run_pipeline
     from pipelines.local.summary import print_summary
 
+    steps = _profile()  # its first step: the process until here
+    if jit is not None:
+        steps.add(jit.why, 0.0)
     try:
         if starting is not None:
             with steps.step("Spark session start (the rest)"):
