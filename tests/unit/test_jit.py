@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from pipelines.config.model import LocalSettings
 from pipelines.local.jit import SMALL, START_UP, JitChoice, choose_jit
 from pipelines.local.settings import Settings
@@ -67,3 +69,31 @@ def test_the_choice_reaches_the_jvm_before_the_projects_own_options(tmp_path: Pa
     local = LocalSettings(java_options=("-Dproject=1",))
     options = spark_confs(settings, local, 15002, START_UP)["spark.driver.extraJavaOptions"]
     assert options.split()[2:] == ["-XX:TieredStopAtLevel=1", "-Dproject=1", "-Duser.timezone=UTC"]  # fmt: skip
+
+
+def test_a_short_commands_own_server_starts_for_a_quick_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lakehouse sql``, ``status``, ``report`` and ``scan-pii`` start their own server (none
+    is up for the home here) with C1 alone under ``auto``; ``optimize`` and a notebook's do
+    not; the setting fixes it for all."""
+    from pipelines.local import sessions, spark
+
+    started: list[tuple[str, ...]] = []
+
+    class Starting:
+        def session(self) -> str:
+            return "session"
+
+    def start(_settings: Settings, _local: LocalSettings, options: tuple[str, ...]) -> Starting:
+        started.append(tuple(options))
+        return Starting()
+
+    monkeypatch.setattr(spark, "start_local_session", start)
+    settings = Settings(tmp_path, tmp_path / "landing", tmp_path / "conf")
+    for local, short in [
+        (LocalSettings(), True), (LocalSettings(), False),
+        (LocalSettings(jit="peak"), True), (LocalSettings(jit="start-up"), False),
+    ]:  # fmt: skip
+        assert sessions.home_session(settings, local, "sql", short=short) == "session"  # type: ignore[comparison-overlap]
+    assert started == [START_UP, (), (), START_UP]

@@ -24,7 +24,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.report import collect_report, render_report
 
     config = load_config(settings.conf)
-    spark = home_session(settings, config.project.local, "report")
+    spark = home_session(settings, config.project.local, "report", short=True)
     data = collect_report(spark, config, args.run)
     out: Path = args.out or settings.home / "reports" / f"{data.run['run_id']}.html"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ def _scan_pii(args: argparse.Namespace, settings: Settings) -> int:
 
     config = load_config(settings.conf)
     table = args.dataset if "." in args.dataset else f"bronze.{args.dataset}"
-    spark = home_session(settings, config.project.local, "scan-pii")
+    spark = home_session(settings, config.project.local, "scan-pii", short=True)
     sampled, found = scan_table(
         spark, table, sample=args.sample, min_share=args.min_share, today=date.today(),
         skip=declared_pii(config, table),

@@ -37,7 +37,7 @@ def _sql(args: argparse.Namespace, settings: Settings) -> int:
     if args.remote:
         spark = remote_session(args.remote)
     else:
-        spark = home_session(settings, None, "sql", query_schemas(args.query))
+        spark = home_session(settings, None, "sql", query_schemas(args.query), short=True)
     try:
         frame = spark.sql(args.query)
         rows = frame.collect()

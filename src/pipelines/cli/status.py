@@ -25,7 +25,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.ops.status import read_status, render_status
 
     config = load_config(settings.conf)
-    spark = home_session(settings, config.project.local, "status")
+    spark = home_session(settings, config.project.local, "status", short=True)
     print(render_status(read_status(spark, args.last)))
     for line in landing_report(config, settings.landing, settings.home / PROPOSALS):
         print(line)

@@ -30,12 +30,17 @@ def home_session(
     local: LocalSettings | None,
     command: str,
     schemas: set[str] | None = None,
+    *,
+    short: bool = False,
 ) -> SparkSession:
     """A session on a server of ``settings.home`` that is up and serves ``schemas`` (None:
     every one; one line on stderr: ``<command>: on the local server of ...``), or on a server
-    of this process's own, with ``local`` (None: the project's, read only then)."""
+    of this process's own, with ``local`` (None: the project's, read only then). ``short``: the
+    command does little, and its own server starts for a quick start (``local.jit``,
+    ``pipelines.local.jit``)."""
     from pipelines.config import load_config
-    from pipelines.local.spark import local_session, remote_session
+    from pipelines.local.jit import command_jit
+    from pipelines.local.spark import remote_session, start_local_session
     from pipelines.local.warm import find_server
 
     server = find_server(settings.home, schemas)
@@ -47,4 +52,5 @@ def home_session(
         else:
             print(f"{command}: on the local server of {server.described}", file=sys.stderr)
             return spark
-    return local_session(settings, local or load_config(settings.conf).project.local)
+    local = local or load_config(settings.conf).project.local
+    return start_local_session(settings, local, command_jit(local.jit, short=short)).session()
