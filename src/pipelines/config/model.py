@@ -503,9 +503,10 @@ class LocalSettings(Model):
     )
     jit: Literal["auto", "start-up", "peak"] = Field(
         "auto",
-        description="how a `lakehouse run` process's JVM compiles: start-up (quick compiler "
-        "only: short runs), peak (the JVM's default: long runs), auto (start-up for a run "
-        "that adds little since the last one; pipelines.local.jit)",
+        description="how the JVM of a `lakehouse run` (or `sql`, `status`, `report`, "
+        "`scan-pii`) process compiles: start-up (quick compiler only: short work), peak (the "
+        "JVM's default: long work), auto (start-up for those commands and for a run that adds "
+        "little since the last one; pipelines.local.jit)",
     )
 
 

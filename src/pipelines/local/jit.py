@@ -61,7 +61,7 @@ def choose_jit(
     epoch; ``pipelines.local.unfinished.Markers.last_completed``), None if none did.
     """
     if setting != "auto":
-        return JitChoice(START_UP if setting == "start-up" else (), f"local.jit: {setting}")
+        return JitChoice(command_jit(setting, short=False), f"local.jit: {setting}")
     if full_refresh or kept or last_start is None:
         why = "a full refresh" if full_refresh else "a kept server" if kept else "a first run"
         return JitChoice((), f"jit: peak ({why})")
