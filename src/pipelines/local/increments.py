@@ -26,7 +26,8 @@ views (the graph is unchanged; only how the local runner refreshes them differs)
   A crash between the two tables' commits leaves one table past its recorded commit: the next
   run recomputes both. A compaction after it changes no row and keeps the state
   (``same_rows``). A full refresh removes the state. The checks' counts (rows current, valid,
-  breaking each rule) are kept in it too, the increment's added to them.
+  breaking each rule, distinct keys) are kept in it too, the increment's added to them (of the
+  keys, those silver did not hold).
 
 The tables themselves are still counted whole after the run, so the reconciliation checks
 quarantine against them rather than assuming it. ``pipelines.local.refresh`` runs this module,
@@ -50,6 +51,7 @@ from pipelines.layers.silver import (
     checked_rows,
     dedupe_key,
     quarantine_of_checked,
+    silver_key,
     silver_of_checked,
 )
 from pipelines.ops.counts import check_aggregates, tally
@@ -365,13 +367,17 @@ def _apply(
         # The run's counts: the last refresh's plus the increment's (None: not known then).
         known = state.counts.keys() == counted.keys()
         counts = {k: state.counts[k] + v for k, v in counted.items()} if known else None
+        # Of the keys, only those silver did not hold are new (known after the merge, below).
+        counts = _count_keys_later(source, counts)
     with timed("quarantine appended"):
         quarantined = quarantine_of_checked(checked, source)
         count = quarantined.count()
         if count:
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
-        fresh, replaced = _merge(spark, source, silver_of_checked(checked, source))
+        fresh, replaced, added = _merge(spark, source, silver_of_checked(checked, source))
+        if counts is not None and added is not None:
+            counts[f"{source.name}:keys"] = state.counts[f"{source.name}:keys"] + added
     with timed("state"):
         now = _snapshot(spark, [source.name], bronze=False)
         after = _State(
@@ -384,9 +390,24 @@ def _apply(
     )
 
 
-def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> tuple[DataFrame, int]:
+def _count_keys_later(source: SourceConfig, counts: dict[str, int] | None) -> dict[str, int] | None:
+    """``counts`` less ``<source>:keys`` where silver keeps one row per key: the increment's
+    distinct keys are not all new to silver, so the sum would be wrong (``_merge`` counts the
+    new ones). Where every valid row is a silver row, the sum is right."""
+    if counts is None or not silver_key(source):
+        return counts
+    return {k: v for k, v in counts.items() if k != f"{source.name}:keys"}
+
+
+def _merge(
+    spark: SparkSession, source: SourceConfig, rows: DataFrame
+) -> tuple[DataFrame, int, int | None]:
     """Merge the increment's silver rows (one per key already) into ``silver.<source>``;
-    returns its rows whose key silver did not hold and how many rows of silver it replaced.
+    returns its rows whose key silver did not hold, how many rows of silver it replaced, and
+    how many keys silver did not hold (None: no key, every row is appended).
+
+    The new keys are counted from the increment's rows and silver's keys before the merge,
+    not from silver after it: the reconciliation checks the merge against them.
 
     Not one ``MERGE ... UPDATE SET *``: to replace a matched row, Delta's ``MERGE`` reads every
     column of every file holding one, and a day's rows match rows all over silver (measured on
@@ -404,7 +425,7 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> tuple[
     dedupe = source.silver.dedupe
     if dedupe is None:  # silver keeps every valid row
         rows.writeTo(table).append()
-        return rows, 0
+        return rows, 0, None
     key = dedupe_key(source)
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in key)
     narrow = ", ".join(f"`{c}`" for c in (*key, *DELIVERY_ORDER))
@@ -414,7 +435,8 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> tuple[
     try:
         # A day's keys are few: broadcast, each file of silver is joined as it is read (a
         # shuffle would move all of silver's keys). A big increment is left to the planner.
-        hint = "/*+ BROADCAST(s) */ " if kept.count() <= _BROADCAST_ROWS else ""
+        incoming = kept.count()
+        hint = "/*+ BROADCAST(s) */ " if incoming <= _BROADCAST_ROWS else ""
         matched = spark.sql(
             f"SELECT {hint}{', '.join(f's.`{k}`' for k in key)}, "
             f"{_comes_first('s', 't', dedupe.keep)} AS _first FROM (SELECT {narrow} FROM "
@@ -432,7 +454,7 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> tuple[
         for also in same[1:]:
             condition = condition & also
         fresh = kept.alias("t").join(matched.alias("s"), condition, "left_anti")
-        return fresh, replaced
+        return fresh, replaced, incoming - matched.count()
     finally:
         spark.catalog.dropTempView(view)
         spark.catalog.dropTempView(matches)

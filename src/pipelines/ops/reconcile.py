@@ -32,8 +32,11 @@ class Reconciliation:
         rows_bronze: Rows in ``bronze.<source>`` after the run.
         rows_silver: Rows in ``silver.<source>``.
         rows_quarantined: Rows in ``quarantine.<source>``.
-        rows_duplicates: Valid rows silver folded into another row: duplicates of a key, or
-            change events applied to fewer rows (CDC).
+        rows_duplicates: Valid rows silver folded into another row: the valid rows less the
+            distinct keys among them (``silver_key``), counted from bronze apart from silver,
+            so a silver that lost or doubled a row does not balance. Of a source applying
+            change events (``silver.cdc``), the events applied to fewer rows: the valid rows
+            less silver's rows (derived, as the rows left depend on the events' deletes).
         rows_superseded: Rows of a file replaced by a newer file for the same date.
     """
 
@@ -102,14 +105,18 @@ def reconcile_source(
 
     ``counts``: the run's counts (``ops.counts.count_run``), when already taken; ``files``:
     the delivered files' record counts (``ops.file_records``; the caller records the ones
-    counted now). Silver is
-    recomputed from all of bronze every run, so its row count is what silver's query keeps of
-    the valid rows: the rest are duplicates (or changes applied to fewer rows).
+    counted now). Silver's rows are counted in the table; what it should hold (one row per
+    distinct key of the valid rows) is counted in bronze, so the two are checked against
+    each other, not one derived from the other (but for change events: ``rows_duplicates``).
     """
+    from pipelines.layers.silver import silver_key
+
     tables = {layer: f"{layer}.{source.name}" for layer in ("bronze", "silver", "quarantine")}
     n = counts if counts is not None else _count(spark, source, tables.values())
     current, valid = n[f"{source.name}:current"], n[f"{source.name}:valid"]
     bronze, silver = n[tables["bronze"]], n[tables["silver"]]
+    # What silver should hold, counted in bronze; of change events, only silver knows.
+    held = silver if silver_key(source) is None else n[f"{source.name}:keys"]
     # Records counted apart from the parse where the source type can (CSV, quote-aware): a
     # mis-parse (a multi-line record split into rows) is then a difference, not a balance.
     known = files if files is not None else FileCounts(spark)
@@ -121,7 +128,7 @@ def reconcile_source(
         rows_bronze=bronze,
         rows_silver=silver,
         rows_quarantined=n[tables["quarantine"]],
-        rows_duplicates=valid - silver,
+        rows_duplicates=valid - held,
         rows_superseded=bronze - current,
     )
 
