@@ -111,7 +111,9 @@ def _config(conf: Path, api: DemoApi) -> LakehouseConfig:
     base = api.base_url
     _write(conf, "rates_page", REST % (f"{base}/flaky/429/rates/page", "data.items", "{style: page, size_param: size, size: 4}"))  # fmt: skip
     _write(conf, "rates_offset", REST % (f"{base}/flaky/503/rates/offset", "items", "{style: offset, param: offset, start: 0, size_param: limit, size: 3}"))  # fmt: skip
-    _write(conf, "rates_cursor", REST % (f"{base}/rates/cursor", "items", "{style: cursor, param: cursor, cursor_path: next_cursor}"))  # fmt: skip
+    # The hotel as PII: the API is read once, by bronze_pii; bronze masks its rows.
+    cursor = REST % (f"{base}/rates/cursor", "items", "{style: cursor, param: cursor, cursor_path: next_cursor}")  # fmt: skip
+    _write(conf, "rates_cursor", cursor.replace("- {name: hotel}", "- {name: hotel, pii: {class: other, mask: token}}"))  # fmt: skip
     _write(conf, "rates_link", REST % (f"{base}/rates/link", "items", "{style: cursor, next_link_path: links.next}"))  # fmt: skip
     _write(conf, "rates_broken", REST % (f"{base}/fail", "items", "{style: none}"))
     _write(conf, "clickstream", EVENTHUBS)
@@ -196,7 +198,17 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
         assert _rows(spark, f"SELECT rate_id, price FROM silver.{name} ORDER BY 1") == expected
     assert api.hits["/flaky/429/rates/page"] == 4  # 429, then pages 1-3 (3 is short: the end)
     assert api.hits["/flaky/503/rates/offset"] == 5  # 503, then offsets 0, 3, 6, 9 (short: the end)
-    assert _rows(spark, "SELECT rate_id, tags, _record, _source_file FROM bronze.rates_cursor WHERE rate_id = '3'") == [(
+    # The API read once (3 pages; bronze and bronze_pii each fetching them was 6), the same
+    # records in both tables: the hotel in clear in bronze_pii only.
+    assert api.hits["/rates/cursor"] == 3
+    same = "SELECT count(*) FROM bronze.rates_cursor b JOIN bronze_pii.rates_cursor p USING (_content_hash, rate_id, price, _source_file, _ingested_at) WHERE b.hotel <> p.hotel"  # fmt: skip
+    assert _rows(spark, same) == [(10,)]
+    assert _rows(spark, "SELECT _record FROM bronze.rates_cursor WHERE rate_id = '3'") == [(
+        '{"rate_id":"[REDACTED]","hotel":"[REDACTED]","room_type":"[REDACTED]",'
+        '"price":"[REDACTED]","currency":"[REDACTED]","valid_from":"[REDACTED]",'
+        '"breakfast":"[REDACTED]","tags":"[REDACTED]","promo_code":null}',
+    )]  # fmt: skip
+    assert _rows(spark, "SELECT rate_id, tags, _record, _source_file FROM bronze_pii.rates_cursor WHERE rate_id = '3'") == [(
         "3", '["refundable"]',
         '{"rate_id":3,"hotel":"Paris Marais","room_type":"single","price":101.75,"currency":"EUR",'
         '"valid_from":"2026-04-01","breakfast":false,"tags":["refundable"],"promo_code":null}',
@@ -243,7 +255,7 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert "  extract crm_customers: 0 row(s) where updated_at > '2026-02-02 00:00:00'" in lines
     unit = ("bronze.crm_customers", "silver.crm_customers", "quarantine.crm_customers")
     orders_unit = ("bronze.crm_orders", "silver.crm_orders", "quarantine.crm_orders")
-    rates_unit = ("bronze.rates_cursor", "silver.rates_cursor", "quarantine.rates_cursor")
+    rates_unit = ("bronze.rates_cursor", "bronze_pii.rates_cursor", "silver.rates_cursor", "quarantine.rates_cursor")  # fmt: skip
     assert [line for line in lines if line.startswith("   = ")] == [
         f"   = {', '.join(unit)} up to date: nothing new",
         f"   = {', '.join(orders_unit)} up to date: nothing new",

@@ -30,6 +30,7 @@ source:
 columns:
   - {{name: rate_id, type: int, nullable: false}}
   - {{name: price, type: double}}
+  - {{name: updated_by, pii: {{class: email, mask: token}}}}
 silver:
   dedupe: {{key: [rate_id]}}
 """
@@ -46,7 +47,7 @@ def test_a_streamed_endpoint_is_read_incrementally(
     spark: SparkSession, conf_base: Path, tmp_path: Path
 ) -> None:
     """Slow (three runs, about 30 s): each run reads on from the offset the one before kept."""
-    with demo_api(rate_records(10)) as api:
+    with demo_api(rate_records(10, updated_by=True)) as api:
         for name, (path, records, pagination) in STYLES.items():
             text = SOURCE.format(name=name, url=api.base_url + path, path=records, pagination=pagination)  # fmt: skip
             (conf_base / "sources" / f"{name}.yml").write_text(text)
@@ -56,16 +57,32 @@ def test_a_streamed_endpoint_is_read_incrementally(
             return quiet_run(config, spark, tmp_path, full=full)
 
         first = run(full=True)
-        api.records.extend(rate_records(13)[10:])  # the endpoint grows by 3 records
+        hits = [sum(api.hits.values())]
+        api.records.extend(rate_records(13, updated_by=True)[10:])  # 3 records more
+        hits.append(sum(api.hits.values()))
         second = run(full=False)
+        hits.append(sum(api.hits.values()))
         third = run(full=False)  # nothing new
+        hits.append(sum(api.hits.values()))
 
     for name in STYLES:
         per_run = f"SELECT _run_id, count(*) FROM bronze.{name} GROUP BY 1"
         assert dict(_rows(spark, per_run)) == {first: 10, second: 3}, name
         assert third not in dict(_rows(spark, per_run))
+        # With PII the endpoint is read by bronze_pii alone; bronze masks the same rows.
+        assert dict(_rows(spark, per_run.replace("bronze.", "bronze_pii."))) == {
+            first: 10,
+            second: 3,
+        }
+        clear = "SELECT count(*) FROM {} WHERE updated_by LIKE '%@hotels.example.com'"
+        assert _rows(spark, clear.format(f"bronze.{name}")) == [(0,)]
+        assert _rows(spark, clear.format(f"bronze_pii.{name}")) == [(13,)]
         ids = _rows(spark, f"SELECT rate_id FROM silver.{name} ORDER BY 1")
         assert ids == [(i,) for i in range(1, 14)], name
+    # Pages fetched per run, by one stream (bronze_pii's; two streams fetched twice as many):
+    # finding the end walks the pages past the offset, reading them walks them again.
+    # Run 1: pages 1-3 twice; run 2: pages 3-4 twice; run 3: page 4 once, nothing past it.
+    assert [hits[0], hits[2] - hits[1], hits[3] - hits[2]] == [6, 4, 1]
     # run 2 resumed at the short page 3 (2 of its 4 records were new) and read page 4
     page = f"rest:GET {api.base_url}/rates/page page"
     read = f"SELECT _source_file, rate_id FROM bronze.stream_page WHERE _run_id = '{second}'"

@@ -10,7 +10,12 @@ from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.contracts import Contract, contracts
 from pipelines.docs.gold_columns import GoldColumn, gold_columns
 from pipelines.layers.tables import METADATA_COMMENTS, READER_COLUMN_COMMENTS
-from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
+from pipelines.sources import (
+    corrupt_columns,
+    extra_bronze_columns,
+    raw_json_columns,
+    read_once,
+)
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN
 from pipelines.sources.types.rest import RECORD_COLUMN
 
@@ -129,13 +134,17 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
         ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
     ]
     if pii:
-        # Read from the source beside bronze (not from bronze, which holds masked values).
+        # Read from the source beside bronze (not from bronze, which holds masked values); a
+        # source read once is read by bronze_pii alone, which keeps every column for bronze.
         clear = "Clear PII values, readable by entitled groups only; join on _content_hash."
         whole = tuple(
             ColumnDoc(n, "string", description="raw, as delivered")
             for n in [*corrupt_columns(source), *raw_json_columns(source)]
         )
-        layers.insert(1, ("bronze_pii", clear, tuple(c for c in raw if c.pii) + whole, ()))
+        kept = tuple(c for c in raw if c.pii or read_once(source))
+        layers.insert(1, ("bronze_pii", clear, kept + whole, ()))
+        if read_once(source):
+            layers[0] = (*layers[0][:3], (f"bronze_pii.{name}",))
     return [
         DatasetDoc(
             f"{layer}.{name}", layer, description, source.owner, columns, inputs,

@@ -2,7 +2,10 @@
 
 A source with PII columns gets two tables: ``bronze.<name>`` keeps the masked values (and
 everything downstream reads only it), ``bronze_pii.<name>`` the raw PII values keyed by the
-row's ``_content_hash``, so entitled readers can join them back. The raw JSON a reader keeps
+row's ``_content_hash``, so entitled readers can join them back. Both read the source, but
+for a source that answers every read afresh (an API: ``SourceType.read_once``): there
+``bronze_pii`` alone reads it and keeps every column, and ``bronze`` masks its rows, so the
+API is fetched once per run and both tables hold the same records. The raw JSON a reader keeps
 beside the declared columns (``_rescued_data``, REST's ``_record``) is raw content too: bronze
 keeps its keys with the values redacted (``transforms.pii.redact_json`` says why), and
 ``bronze_pii`` the raw JSON.
@@ -19,10 +22,11 @@ from pipelines.sources import (
     bronze_kind,
     corrupt_columns,
     raw_json_columns,
+    read_once,
     read_source,
     rescued_columns,
 )
-from pipelines.spec import DatasetSpec, Query, RunContext
+from pipelines.spec import DatasetSpec, Query, RunContext, TableSpec
 from pipelines.transforms import add_ingest_metadata
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.pii import keyed_content_hash, mask_keys, mask_pii
@@ -42,14 +46,17 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
     comment = f"Raw rows of {source.name} as delivered, with ingestion metadata. "
     if source.has_pii:
         comment += "PII columns are masked (raw values: bronze_pii). "
+    inputs = (f"bronze_pii.{source.name}",) if read_once(source) else ()
     specs = [
         DatasetSpec(
-            source.bronze_table, bronze_kind(source), _query(source, context), (),
+            source.bronze_table, bronze_kind(source), _query(source, context), inputs,
             comment + source.description, partitions, table=bronze_table(source),
         )
     ]  # fmt: skip
     if source.has_pii:
         pii_comment = f"Raw PII values of bronze.{source.name}; join on _content_hash."
+        if inputs:
+            pii_comment = f"Rows of {source.name} as read, PII in clear (bronze masks them); join on _content_hash."  # fmt: skip # noqa: E501
         specs.append(
             DatasetSpec(
                 f"bronze_pii.{source.name}", bronze_kind(source), _pii_query(source, context),
@@ -60,8 +67,9 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
 
 
 def pii_key_columns(source: SourceConfig) -> list[str]:
-    """The columns of ``bronze_pii.<name>``: key, raw PII values, raw corrupt line, raw JSON
-    (rescued data, whole records), lineage."""
+    """The raw columns of ``bronze_pii.<name>`` and its key: key, raw PII values, raw corrupt
+    line, raw JSON (rescued data, whole records), lineage (a source read once keeps bronze's
+    other columns there too: ``pipelines.layers.tables.bronze_pii_table``)."""
     lineage = [c for c in INGEST_COLUMNS if c != "_content_hash"]
     raw = [c.name for c in source.columns if c.pii] + corrupt_columns(source)
     raw += raw_json_columns(source)
@@ -90,9 +98,21 @@ def _keys(context: RunContext, source: SourceConfig) -> PiiKeys:
     return context.pii_keys
 
 
+def _names(table: TableSpec) -> list[str]:
+    return [c.name for c in table.columns or ()]
+
+
 def _query(source: SourceConfig, context: RunContext) -> Query:
+    once = read_once(source)
+    streaming = bronze_kind(source) == "streaming_table"
+    columns = _names(bronze_table(source))
+
     def query(spark: SparkSession) -> DataFrame:
-        rows = ingested_rows(spark, source, context)
+        if not once:
+            rows = ingested_rows(spark, source, context)
+        else:  # what bronze_pii read: its every column, in bronze's order
+            reader = spark.readStream if streaming else spark.read
+            rows = reader.table(f"bronze_pii.{source.name}").select(*columns)
         if not source.has_pii:
             return rows
         corrupt = bool(corrupt_columns(source))
@@ -105,7 +125,7 @@ def _query(source: SourceConfig, context: RunContext) -> Query:
 
 
 def _pii_query(source: SourceConfig, context: RunContext) -> Query:
-    columns = pii_key_columns(source)
+    columns = _names(bronze_pii_table(source))
 
     def query(spark: SparkSession) -> DataFrame:
         return ingested_rows(spark, source, context).select(*columns)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import functions as F
-
 from pipelines.config.model import SourceConfig
 from pipelines.config.sqlast import row_expression_columns
 from pipelines.layers.expectations import silver_expectations
@@ -29,7 +27,7 @@ from pipelines.transforms import (
 from pipelines.transforms.cdc import END_AT, START_AT, apply_changes
 from pipelines.transforms.dedupe import RECORD_HASH, record_hash
 from pipelines.transforms.metadata import INGEST_COLUMNS
-from pipelines.transforms.quality import is_valid, with_reference
+from pipelines.transforms.quality import with_reference
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -40,11 +38,9 @@ __all__ = [
     "quarantine_of_checked",
     "quarantine_rows",
     "replacement_changes",
-    "silver_key",
     "silver_of_checked",
     "silver_rows",
     "silver_specs",
-    "with_silver_key",
 ]
 
 _LINEAGE = ("_warnings", *INGEST_COLUMNS)
@@ -117,30 +113,6 @@ def dedupe_key(source: SourceConfig) -> tuple[str, ...]:
     if dedupe is not None and dedupe.key:
         return tuple(dedupe.key)
     return (RECORD_HASH,)
-
-
-def silver_key(source: SourceConfig) -> tuple[str, ...] | None:
-    """What silver keeps one row of among the valid rows, known before silver is written: the
-    dedupe key (``dedupe_key``); ``()`` where every valid row is a silver row (no dedupe);
-    None where silver applies change events (``silver.cdc``: how many rows remain depends on
-    the events' order and deletes, known only once they are applied).
-
-    The reconciliation counts the distinct keys of the valid rows apart from silver, so a
-    silver that lost or doubled a row does not balance (``pipelines.ops.reconcile``).
-    """
-    if source.silver.cdc is not None:
-        return None
-    if source.silver.dedupe is None:
-        return ()
-    return dedupe_key(source)
-
-
-def with_silver_key(checked: DataFrame, source: SourceConfig) -> DataFrame:
-    """``checked`` rows with ``silver_key``'s columns: a source without a declared key gets
-    its valid rows' ``_record_hash``, as silver computes it (null for the other rows)."""
-    if not _keyless(source):
-        return checked
-    return checked.withColumn(RECORD_HASH, F.when(is_valid(), record_hash(_identity(source))))
 
 
 def replacement_changes(source: SourceConfig) -> frozenset[str] | None:

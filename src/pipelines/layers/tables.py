@@ -27,7 +27,12 @@ from dataclasses import replace
 
 from pipelines.config.model import Column, GoldModel, SourceConfig
 from pipelines.config.tables import INGEST_COLUMNS, TableSettings
-from pipelines.sources import corrupt_columns, extra_bronze_columns, raw_json_columns
+from pipelines.sources import (
+    corrupt_columns,
+    extra_bronze_columns,
+    raw_json_columns,
+    read_once,
+)
 from pipelines.spec import ColumnMask, ColumnSpec, RowFilterSpec, TableSpec
 from pipelines.sqltext import sql_literal
 
@@ -154,10 +159,15 @@ def _bronze_stats_columns(source: SourceConfig, extra: Sequence[str]) -> str | N
 
 def bronze_pii_table(source: SourceConfig) -> TableSpec:
     """``bronze_pii.<source>``: each raw value masked for everyone but the entitled readers
-    and the identity that runs the pipelines (which matches customers on the clear values)."""
+    and the identity that runs the pipelines (which matches customers on the clear values).
+    A source read once (``read_once``) keeps every column bronze has too: bronze masks these
+    rows."""
+    whole = read_once(source)
     columns = [_framework("_content_hash")]
     for column in source.columns:
         if column.pii is None:
+            if whole:  # as in bronze (no mask: not personal)
+                columns.append(ColumnSpec(column.name, "string", _comment(column)))
             continue
         if column.pii.mask == "partial":
             mask = ColumnMask(MASK_PARTIAL, (str(column.pii.kept),))
@@ -166,6 +176,8 @@ def bronze_pii_table(source: SourceConfig) -> TableSpec:
         columns.append(ColumnSpec(column.name, "string", _comment(column), mask))
     for name in [*corrupt_columns(source), *raw_json_columns(source)]:  # raw lines and JSON
         columns.append(ColumnSpec(name, "string", _COMMENTS[name], ColumnMask(MASK_REDACT)))
+    if whole:
+        columns += [ColumnSpec(c.name, c.type, c.description) for c in extra_bronze_columns(source)]
     columns += [_framework(n) for n in INGEST_COLUMNS if n != "_content_hash"]
     return TableSpec(columns=tuple(columns))
 

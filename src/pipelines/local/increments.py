@@ -26,8 +26,10 @@ views (the graph is unchanged; only how the local runner refreshes them differs)
   A crash between the two tables' commits leaves one table past its recorded commit: the next
   run recomputes both. A compaction after it changes no row and keeps the state
   (``same_rows``). A full refresh removes the state. The checks' counts (rows current, valid,
-  breaking each rule, distinct keys) are kept in it too, the increment's added to them (of the
-  keys, those silver did not hold).
+  breaking each rule) are kept in it too, the increment's added to them, and the rows silver
+  should hold: silver's rows after a recompute, plus the keys each increment brought that
+  silver did not hold (counted from the new rows and silver's keys before the merge, so the
+  reconciliation checks the merge's result against them rather than deriving it).
 
 The tables themselves are still counted whole after the run, so the reconciliation checks
 quarantine against them rather than assuming it. ``pipelines.local.refresh`` runs this module,
@@ -41,7 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlparse
 
 from pipelines.config.model import SourceConfig
@@ -51,7 +53,6 @@ from pipelines.layers.silver import (
     checked_rows,
     dedupe_key,
     quarantine_of_checked,
-    silver_key,
     silver_of_checked,
 )
 from pipelines.ops.counts import check_aggregates, tally
@@ -253,8 +254,12 @@ def record_refreshed(
 
 
 def counts_of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
-    """The checks' counts of source ``name`` among a run's counts."""
-    return {k: v for k, v in counted.items() if k.startswith(f"{name}:")}
+    """The checks' counts of source ``name`` among a run's counts, and ``<name>:keys``, the
+    rows of its silver table: what the next increment adds the keys it brings to."""
+    counts = {k: v for k, v in counted.items() if k.startswith(f"{name}:")}
+    if f"silver.{name}" in counted:
+        counts[f"{name}:keys"] = counted[f"silver.{name}"]
+    return counts
 
 
 def apply_increments(
@@ -365,10 +370,9 @@ def _apply(
         checked = checked_rows(new, source).localCheckpoint()
         counted = tally(check_aggregates(source, new, checked))
         # The run's counts: the last refresh's plus the increment's (None: not known then).
-        known = state.counts.keys() == counted.keys()
+        keys = f"{source.name}:keys"  # the rows silver should hold: added after the merge
+        known = state.counts.keys() == {*counted, keys}
         counts = {k: state.counts[k] + v for k, v in counted.items()} if known else None
-        # Of the keys, only those silver did not hold are new (known after the merge, below).
-        counts = _count_keys_later(source, counts)
     with timed("quarantine appended"):
         quarantined = quarantine_of_checked(checked, source)
         count = quarantined.count()
@@ -376,8 +380,8 @@ def _apply(
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
         fresh, replaced, added = _merge(spark, source, silver_of_checked(checked, source))
-        if counts is not None and added is not None:
-            counts[f"{source.name}:keys"] = state.counts[f"{source.name}:keys"] + added
+        if counts is not None:  # without a key every valid row is a silver row
+            counts[keys] = state.counts[keys] + (counted[f"{source.name}:valid"] if added is None else added)  # fmt: skip # noqa: E501
     with timed("state"):
         now = _snapshot(spark, [source.name], bronze=False)
         after = _State(
@@ -388,15 +392,6 @@ def _apply(
     return "", Applied(
         source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver
     )
-
-
-def _count_keys_later(source: SourceConfig, counts: dict[str, int] | None) -> dict[str, int] | None:
-    """``counts`` less ``<source>:keys`` where silver keeps one row per key: the increment's
-    distinct keys are not all new to silver, so the sum would be wrong (``_merge`` counts the
-    new ones). Where every valid row is a silver row, the sum is right."""
-    if counts is None or not silver_key(source):
-        return counts
-    return {k: v for k, v in counts.items() if k != f"{source.name}:keys"}
 
 
 def _merge(
@@ -443,7 +438,18 @@ def _merge(
             f"{table}) AS t JOIN (SELECT {narrow} FROM {view}) AS s ON {on}"
         ).localCheckpoint()
         matched.createOrReplaceTempView(matches)
-        replaced = _delete(spark, table, key, f"(SELECT * FROM {matches} WHERE _first)", on)
+        # The keys silver holds already, counted beside the delete (the rest are new; the
+        # reconciliation checks silver's rows after the merge against them).
+        won = f"(SELECT * FROM {matches} WHERE _first)"  # the new row comes first
+        calls: dict[str, Callable[[], int]] = {
+            "held": lambda: int(spark.sql(f"SELECT count(*) FROM {matches}").collect()[0][0]),
+            "replaced": partial(_delete, spark, table, key, won, on),
+        }
+        done = together(calls)
+        for result in done.values():
+            if isinstance(result, Exception):
+                raise result
+        replaced, held = cast("int", done["replaced"]), cast("int", done["held"])
         lost = f"(SELECT * FROM {matches} WHERE NOT _first)"  # silver's row comes first
         spark.sql(f"SELECT t.* FROM {view} AS t LEFT ANTI JOIN {lost} AS s ON {on}").writeTo(
             table
@@ -454,7 +460,7 @@ def _merge(
         for also in same[1:]:
             condition = condition & also
         fresh = kept.alias("t").join(matched.alias("s"), condition, "left_anti")
-        return fresh, replaced, incoming - matched.count()
+        return fresh, replaced, incoming - held
     finally:
         spark.catalog.dropTempView(view)
         spark.catalog.dropTempView(matches)

@@ -35,6 +35,7 @@ from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metri
 from pipelines.ops.record import RunInfo, new_run_id
 from pipelines.ops.together import together
 from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
+from pipelines.pii.errors import PII_SCHEMA
 from pipelines.pii.keys import resolve_source_keys
 from pipelines.platform import platform_for
 from pipelines.profile import Profile
@@ -261,21 +262,31 @@ def _run_phases(
     # its inputs, and one phase saves a registration and a run's start and end (~3 s). Should
     # a view still start before one of its inputs ended, the views run again (second phase).
     # Views whose rules look up another view run in later waves either way (see _waves).
-    ingest = [s.name for s in stored if s.kind == "streaming_table" or not s.inputs]
-    views = [s.name for s in stored if s.name not in ingest]
+    # A source read once (pipelines.layers.bronze): its bronze masks what its bronze_pii read,
+    # in a phase of its own between the two (seen: the views reading such a bronze ran before
+    # it, as with a snapshot; and the increments read bronze's new rows once it has them).
+    masking = [s.name for s in stored if _masks_bronze_pii(s)]
+    ingest = [
+        s.name for s in stored
+        if s.name not in masking and (s.kind == "streaming_table" or not s.inputs)
+    ]  # fmt: skip
+    views = [s.name for s in stored if s.name not in ingest and s.name not in masking]
     recomputed = {s.name for s in stored if s.kind == "materialized_view"}
     failures = dict(failed)
     waves = _waves(specs, views)
-    phases = [ingest + waves[0], *waves[1:]] if full_refresh and waves else [ingest, *waves]
+    if full_refresh and waves and not masking:
+        phases = [ingest + waves[0], *waves[1:]]
+    else:
+        phases = [ingest, *([masking] if masking else []), *waves]
     check_order = full_refresh
     pending = None if full_refresh else increments
-    first = True
+    before_views = len(phases) - len(waves)  # phases before the first of the views
     while phases:
-        if not first and pending is not None:  # the views' phases are next
+        if before_views == 0 and pending is not None:  # the views' phases are next
             done = pending.apply()
             phases = [[n for n in phase if n not in done] for phase in phases]
             pending = None
-        first = False
+        before_views -= 1
         names = phases.pop(0)
         # A failed dataset stops only what reads it; independent datasets still run.
         blocked = set(downstream(specs, failures))
@@ -331,6 +342,13 @@ def _not_run(
     blocked = set(downstream(specs, failures))
     done = {n for n, flow in tracker.flows.items() if flow.state == "COMPLETED"}
     return [n for n in names if n in blocked and n not in failures and n not in done]
+
+
+def _masks_bronze_pii(spec: DatasetSpec) -> bool:
+    """Whether ``spec`` is a bronze table reading only its source's ``bronze_pii`` table."""
+    return spec.name.startswith("bronze.") and spec.inputs == (
+        f"{PII_SCHEMA}.{spec.name.removeprefix('bronze.')}",
+    )
 
 
 def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:

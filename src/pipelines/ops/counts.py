@@ -97,9 +97,7 @@ def check_aggregates(
     Keys: ``<source>:current`` (rows of the current deliveries, which silver checks),
     ``<source>:valid`` (of those, rows neither quarantined nor dropped), ``<source>:silver:<rule>``
     (rows breaking a silver rule); ``<source>:bronze`` and ``<source>:bronze:<rule>`` for the
-    bronze rules, over the raw bronze rows; ``<source>:keys``, the distinct ``silver_key`` values
-    of the valid rows (the rows silver must hold), except for a source whose silver applies
-    change events.
+    bronze rules, over the raw bronze rows.
     """
     from pyspark.sql import functions as F
 
@@ -109,42 +107,13 @@ def check_aggregates(
     silver_rules = [r for r in source.rules if r.layer == "silver"]
     checks = {f"{name}:current": F.count(F.lit(1)), f"{name}:valid": F.count_if(is_valid())}
     checks |= {f"{name}:silver:{r.name}": F.count_if(F.col(flag_column(r))) for r in silver_rules}
-    parts: list[Aggregates] = [_with_keys(source, checked, checks)]
+    parts: list[Aggregates] = [(checked, checks)]
     bronze_rules = [r for r in source.rules if r.layer == "bronze"]
     if bronze_rules:
         raw = {f"{name}:bronze": F.count(F.lit(1))}
         raw |= {f"{name}:bronze:{r.name}": F.count_if(F.col(flag_column(r))) for r in bronze_rules}
         parts.append((flag_rules(bronze, bronze_rules), raw))
     return parts
-
-
-def _with_keys(
-    source: SourceConfig, checked: DataFrame, checks: Mapping[str, Column]
-) -> Aggregates:
-    """``checks`` over ``checked`` with ``<source>:keys`` (see ``check_aggregates``), in the same
-    pass: the rows are grouped by silver's key first, each check summed over the groups."""
-    from pyspark.sql import functions as F
-
-    from pipelines.layers.silver import silver_key, with_silver_key
-    from pipelines.transforms.quality import is_valid
-
-    key, keys = silver_key(source), f"{source.name}:keys"
-    if key is None:  # known only once the changes are applied: derived from silver's rows
-        return checked, checks
-    if not key:  # every valid row is a silver row
-        return checked, {**checks, keys: F.count_if(is_valid())}
-    inner = {f"_{i}": check for i, check in enumerate(checks.values())}
-    grouped = (
-        with_silver_key(checked, source)
-        .groupBy(*key)
-        .agg(
-            *(check.alias(alias) for alias, check in inner.items()),
-            F.max(is_valid()).alias("_valid"),
-        )
-    )
-    # A sum over no group is null, where a count over no row is 0.
-    summed = {k: F.coalesce(F.sum(alias), F.lit(0)) for k, alias in zip(checks, inner, strict=True)}
-    return grouped, {**summed, keys: F.count_if(F.col("_valid"))}
 
 
 @dataclass(frozen=True)

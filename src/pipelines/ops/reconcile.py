@@ -32,11 +32,12 @@ class Reconciliation:
         rows_bronze: Rows in ``bronze.<source>`` after the run.
         rows_silver: Rows in ``silver.<source>``.
         rows_quarantined: Rows in ``quarantine.<source>``.
-        rows_duplicates: Valid rows silver folded into another row: the valid rows less the
-            distinct keys among them (``silver_key``), counted from bronze apart from silver,
-            so a silver that lost or doubled a row does not balance. Of a source applying
-            change events (``silver.cdc``), the events applied to fewer rows: the valid rows
-            less silver's rows (derived, as the rows left depend on the events' deletes).
+        rows_duplicates: Valid rows silver folded into another row: duplicates of a key, or
+            change events applied to fewer rows (CDC). After a run that refreshed silver from
+            its new rows (``pipelines.local.increments``), the valid rows less the rows silver
+            should hold, counted apart from silver (its rows before plus the keys the new rows
+            brought), so a merge that lost or doubled a row does not balance; after the
+            engine recomputed silver (the reference), the valid rows less silver's rows.
         rows_superseded: Rows of a file replaced by a newer file for the same date.
     """
 
@@ -105,18 +106,15 @@ def reconcile_source(
 
     ``counts``: the run's counts (``ops.counts.count_run``), when already taken; ``files``:
     the delivered files' record counts (``ops.file_records``; the caller records the ones
-    counted now). Silver's rows are counted in the table; what it should hold (one row per
-    distinct key of the valid rows) is counted in bronze, so the two are checked against
-    each other, not one derived from the other (but for change events: ``rows_duplicates``).
+    counted now). Silver's rows are counted in the table; what it should hold, where an
+    increment counted it (``<source>:keys``), apart: see ``rows_duplicates``.
     """
-    from pipelines.layers.silver import silver_key
-
     tables = {layer: f"{layer}.{source.name}" for layer in ("bronze", "silver", "quarantine")}
     n = counts if counts is not None else _count(spark, source, tables.values())
     current, valid = n[f"{source.name}:current"], n[f"{source.name}:valid"]
     bronze, silver = n[tables["bronze"]], n[tables["silver"]]
-    # What silver should hold, counted in bronze; of change events, only silver knows.
-    held = silver if silver_key(source) is None else n[f"{source.name}:keys"]
+    # What silver should hold: an increment's count; silver's own where the engine recomputed it.
+    held = n.get(f"{source.name}:keys", silver)
     # Records counted apart from the parse where the source type can (CSV, quote-aware): a
     # mis-parse (a multi-line record split into rows) is then a difference, not a balance.
     known = files if files is not None else FileCounts(spark)

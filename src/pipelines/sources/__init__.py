@@ -21,6 +21,7 @@ __all__ = [
     "corrupt_columns",
     "extra_bronze_columns",
     "raw_json_columns",
+    "read_once",
     "read_source",
     "rescued_columns",
 ]
@@ -50,6 +51,12 @@ def rescued_columns(config: SourceConfig) -> list[str]:
 def extra_bronze_columns(config: SourceConfig) -> tuple[ExtraColumn, ...]:
     """Columns bronze keeps beyond the declared ones and the ingestion metadata."""
     return source_type(config).extra_bronze_columns
+
+
+def read_once(config: SourceConfig) -> bool:
+    """Whether ``bronze.<name>`` masks the rows ``bronze_pii.<name>`` read rather than reading
+    the source again (a source with PII whose type is read once: ``SourceType.read_once``)."""
+    return config.has_pii and source_type(config).read_once
 
 
 def raw_json_columns(config: SourceConfig) -> list[str]:

@@ -85,6 +85,11 @@ class SourceType:
     """The config model; its ``type`` literal is the key this object is registered under."""
     extra_bronze_columns: ClassVar[tuple[ExtraColumn, ...]] = ()
     """Columns bronze keeps beyond the declared ones and the ingestion metadata."""
+    read_once: ClassVar[bool] = False
+    """Whether a source with PII is read once per run, by ``bronze_pii``, which then keeps
+    every column, and ``bronze`` masks its rows: for a source that answers each read afresh
+    (an API), where two reads cost two fetches and may not see the same records. A source
+    that can be read again the same (files, extracts, a topic's offsets) is read by both."""
 
     name: str
 
