@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+import pytest
+
 from pipelines.config.model import RestSource
 from pipelines.demo.api import demo_api, rate_records
 from pipelines.platform import platform_for
-from pipelines.sources.rest import rest_request
+from pipelines.sources.rest import rest_request, stream
 from pipelines.sources.rest.stream import RestStreamReader
 
 
@@ -57,3 +59,29 @@ def test_a_cursor_stream_resumes_at_the_cursor_of_its_last_page() -> None:
         later = reader.latestOffset(end, None)
         assert (later["params"], later["seen"]) == ({"cursor": "8"}, 1)
         assert _ids(reader, end, later) == ["7", "8", "9"]
+
+
+def test_a_batch_reads_the_records_its_offset_was_found_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each page is fetched once per batch: finding the end keeps the records it walked for
+    the batch that reads them. A batch planned otherwise (another start), or bigger than
+    ``CARRIED_ROWS``, fetches its pages again."""
+    with demo_api(rate_records(10)) as api:
+        paging = {"style": "page", "size_param": "size", "size": 4}
+        reader = _reader(f"{api.base_url}/rates/page", paging, "data.items")
+        start = reader.initialOffset()
+        end = reader.latestOffset(start, None)
+        assert api.hits["/rates/page"] == 3  # pages 1-3 (3 is short: the end)
+        api.records[0] = dict(api.records[0], rate_id=99)  # changed after the walk
+        assert _ids(reader, start, end) == [str(i) for i in range(1, 11)]
+        assert api.hits["/rates/page"] == 3  # read what the walk found, fetched nothing
+
+        second = {**start, "seen": 2}  # a batch the last walk did not plan: fetched
+        assert _ids(reader, second, end) == [str(i) for i in range(3, 11)]
+        assert api.hits["/rates/page"] == 6
+
+        monkeypatch.setattr(stream, "CARRIED_ROWS", 9)  # too many to carry: fetched again
+        end = reader.latestOffset(start, None)
+        assert _ids(reader, start, end) == ["99", *(str(i) for i in range(2, 11))]
+        assert api.hits["/rates/page"] == 12

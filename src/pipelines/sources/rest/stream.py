@@ -6,8 +6,10 @@ the variables: its cursor is one) and how many of its records were consumed. A m
 resumes at that request, skips the records already consumed (a short last page that grew
 since is read again from where it stopped) and follows the pages to the end; the engine keeps
 the offsets in the stream's checkpoint, so a run reads only what the endpoint added since the
-last one. ``latestOffset`` walks the pages to find the end, ``read`` walks them again from the
-start offset to that end (cursors cannot be split, so one partition).
+last one. ``latestOffset`` walks the pages to find the end; the records it walked travel in the
+micro-batch's one partition (cursors cannot be split) to ``read``, which fetches the pages
+again only for a batch it did not plan that way or one of more than ``CARRIED_ROWS`` records:
+a run fetches each page once, and reads what it found (the API may change between two walks).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pipelines.sources.rest.datasource import record_row
 from pipelines.sources.rest.fetch import Endpoint
 from pipelines.sources.rest.paging import PageRequest
 
-__all__ = ["Position", "RestStreamReader", "walk"]
+__all__ = ["CARRIED_ROWS", "Position", "RestStreamReader", "walk"]
 
 Offset = dict[str, Any]
 
@@ -87,9 +89,16 @@ def _identity(page: PageRequest) -> tuple[Any, ...]:
     return page.url, dict(page.params), variables
 
 
+CARRIED_ROWS = 10_000
+"""Records a micro-batch carries from ``latestOffset`` to ``read`` at most (pickled to the
+worker); a bigger batch (a backlog) is fetched again by ``read``."""
+
+Row = tuple[Any, ...]
+
+
 class _Batch(InputPartition):
-    def __init__(self, start: Offset, end: Offset) -> None:
-        self.start, self.end = start, end
+    def __init__(self, start: Offset, end: Offset, rows: list[Row] | None = None) -> None:
+        self.start, self.end, self.rows = start, end, rows
 
 
 class RestStreamReader(DataSourceStreamReader):
@@ -99,25 +108,40 @@ class RestStreamReader(DataSourceStreamReader):
         request = json.loads(options["request"])
         self.endpoint = Endpoint.of(request, json.loads(options.get("secret_headers", "{}")))
         self.columns = json.loads(options["columns"])
+        # The last walk: its start and end offsets and the rows between (None: too many).
+        self.walked: tuple[Offset, Offset, list[Row] | None] | None = None
 
     def initialOffset(self) -> Offset:  # noqa: N802 - the API's name
         """Before the first record."""
         return Position(self.endpoint.first()).offset()
 
     def latestOffset(self, start: Offset, limit: Any = None) -> Offset:  # noqa: N802
-        """After the last record the endpoint has now."""
+        """After the last record the endpoint has now (the records up to it are kept for
+        the batch that reads them)."""
         position = Position.of(start)
+        rows: list[Row] | None = []
         for page, record, index in walk(self.endpoint, position, None):
             position = Position(page, index if record is None else index + 1)
-        return position.offset()
+            if record is not None and rows is not None:
+                rows.append(record_row(self.columns, page, record))
+                rows = rows if len(rows) <= CARRIED_ROWS else None
+        end = position.offset()
+        self.walked = (start, end, rows)
+        return end
 
     def partitions(self, start: Offset, end: Offset) -> list[_Batch]:
-        """One partition: the pages are read in order."""
-        return [_Batch(start, end)]
+        """One partition: the pages are read in order; it carries the records the last walk
+        found between ``start`` and ``end``, when that is the walk."""
+        walked = self.walked
+        rows = walked[2] if walked is not None and walked[:2] == (start, end) else None
+        return [_Batch(start, end, rows)]
 
-    def read(self, partition: InputPartition) -> Iterator[tuple[Any, ...]]:
-        """The rows between the partition's offsets."""
+    def read(self, partition: InputPartition) -> Iterator[Row]:
+        """The rows between the partition's offsets: those it carries, else fetched."""
         assert isinstance(partition, _Batch)
+        if partition.rows is not None:
+            yield from partition.rows
+            return
         start, end = Position.of(partition.start), Position.of(partition.end)
         for page, record, _index in walk(self.endpoint, start, end):
             yield record_row(self.columns, page, record)
