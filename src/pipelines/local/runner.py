@@ -30,10 +30,10 @@ from pipelines.local.restore import keep_last_good
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
 from pipelines.ops.history import latest_flow_states
-from pipelines.ops.hook import after_run
+from pipelines.ops.hook import after_run, read_ahead
 from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
 from pipelines.ops.record import RunInfo, new_run_id
-from pipelines.ops.together import together
+from pipelines.ops.together import Started, together
 from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
 from pipelines.pii.errors import PII_SCHEMA
 from pipelines.pii.keys import resolve_source_keys
@@ -51,6 +51,8 @@ from pipelines.sources.prepare import (
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from pipelines.alerts.evaluate import Record
 
 __all__ = ["RunResult", "new_run_id", "run_definition", "run_once", "run_pipeline"]
 
@@ -111,17 +113,16 @@ def run_pipeline(
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
     context, unkeyed = _run_context(config, run_id, landing_root, secrets_dir)
-    specs = build_graph(config, context)
-    stored = [s for s in specs if s.stored]
-    parameters = {"full_refresh": full_refresh, "landing_root": landing_root}
-    info = RunInfo(run_id, target, trigger, parameters, started_at=datetime.now(UTC))
-    tracker = RunTracker()
+    stored = [s for s in build_graph(config, context) if s.stored]
+    parameters = {"full_refresh": full_refresh, "landing_root": landing_root}  # as recorded
+    info, tracker = RunInfo(run_id, target, trigger, parameters, datetime.now(UTC)), RunTracker()
     # recorded: the datasets ops.flow_metrics gets; nothing_new: file sources without new files
     ran, recorded, prints, nothing_new = config, stored, {}, set[str]()
     markers = Markers(storage_root)
     unfinished = markers.unfinished(run_id)
     counted: RunCounts | None = None
     quality: list[QualityMetric] | None = None
+    ahead: Started[list[Record]] | None = None  # the alert reads, alongside the counts
     try:
         echo(f"run {run_id}: {len(stored)} datasets, {'full refresh' if full_refresh else 'incremental'}")  # fmt: skip # noqa: E501
         _begin(spark, config, context, stored, storage_root, markers, timed, full_refresh)
@@ -152,6 +153,7 @@ def run_pipeline(
         if failures or tracker.run_state != "COMPLETED":
             increments.record(None)
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
+        ahead = read_ahead(spark, ran, recorded, tracker, run_id)
         counted = _count(spark, ran, stored, run_id, increments, timed)
         quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
         check_thresholds(run_id, quality)
@@ -159,7 +161,7 @@ def run_pipeline(
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints)  # fmt: skip # noqa: E501
+            after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints, ahead=ahead)  # fmt: skip # noqa: E501
             # every so many runs recorded, not in every run (pipelines.local.compaction)
             compact_when_due(spark, storage_root, config.project.local.compact_ops_every, table_format, echo)  # fmt: skip # noqa: E501
         if error is None:  # completed and recorded: no run is unfinished any more

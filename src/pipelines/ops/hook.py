@@ -29,7 +29,7 @@ from pipelines.ops.quality import QualityMetric
 from pipelines.ops.reconcile import reconcilable, reconcile_source
 from pipelines.ops.record import RunInfo, flow_rows, run_row, run_status
 from pipelines.ops.tables import append_rows, existing_ops_tables
-from pipelines.ops.together import together
+from pipelines.ops.together import Started, together
 from pipelines.pii.errors import clear_pii_datasets, withhold_errors
 from pipelines.profile import Profile
 from pipelines.spec import DatasetSpec
@@ -37,7 +37,9 @@ from pipelines.spec import DatasetSpec
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["after_run", "record_run"]
+    from pipelines.alerts.evaluate import Record
+
+__all__ = ["after_run", "read_ahead", "record_run"]
 
 
 def after_run(
@@ -55,13 +57,15 @@ def after_run(
     counts: RunCounts | None = None,
     quality: Sequence[QualityMetric] | None = None,
     fingerprints: Mapping[str, str] | None = None,
+    ahead: Started[list[Record]] | None = None,
 ) -> None:
     """Record the run that just ended (``error``: why it failed) and raise its alerts.
 
     ``counts``: the run's counts, taken by the runner when every dataset completed; else
     the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
     to ``ops.quality_metrics``). ``secrets``: how the alert destinations' secrets are read
-    (the run's platform's lookup).
+    (the run's platform's lookup). ``ahead``: the alert rules' reads, started before the
+    counts (``read_ahead``), else read here.
     """
     timed = (profile or Profile()).step
     ended = replace(
@@ -81,8 +85,24 @@ def after_run(
         echo(f"ops: row counts not measured: {first_line(exc)}")
     record_run(
         spark, config, specs, run_row(ended), flows, table_format=table_format, echo=echo,
-        profile=profile, counts=counts, quality=quality, secrets=secrets,
+        profile=profile, counts=counts, quality=quality, secrets=secrets, ahead=ahead,
     )  # fmt: skip
+
+
+def read_ahead(
+    spark: SparkSession,
+    config: LakehouseConfig,
+    specs: Sequence[DatasetSpec],
+    tracker: RunTracker,
+    run_id: str,
+) -> Started[list[Record]]:
+    """The alert rules' reads of a run whose flows ended (``alert_reads``), started now: they
+    read other runs' history and what this run recorded as it began, not its counts, so they
+    go alongside the counting (``after_run`` takes them)."""
+    from pipelines.alerts.evaluate import alert_reads
+
+    flows = flow_rows(run_id, [s.name for s in specs], tracker.flows, {})
+    return Started(alert_reads(spark, config, run_id, flows))
 
 
 def record_run(
@@ -98,6 +118,7 @@ def record_run(
     counts: RunCounts | None = None,
     quality: Sequence[QualityMetric] | None = None,
     secrets: SecretResolver,
+    ahead: Started[list[Record]] | None = None,
 ) -> None:
     """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
     ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources (of a run that
@@ -107,6 +128,7 @@ def record_run(
     ``counts``: the run's counts (``ops.counts.count_run``), when taken; else the
     reconciliation counts the tables. ``quality``: the run's rule metrics, when measured.
     ``secrets``: how the alert destinations' secrets are read (the platform's lookup).
+    ``ahead``: the alert reads, already started (``read_ahead``); else started here.
     """
     from pipelines.alerts.evaluate import alert_reads, evaluate_run
 
@@ -136,9 +158,11 @@ def record_run(
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
     # what was read (a read racing the write may see them too: incidents are one per key).
-    reads = alert_reads(spark, config, run_id, flows)
+    reads = alert_reads(spark, config, run_id, flows) if ahead is None else {}
     with timed("ops records (at once)"):
         done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
+        if ahead is not None:
+            done |= {f"read {name}": rows for name, rows in ahead.results().items()}
     for table, result in done.items():
         if isinstance(result, Exception) and table in writes:
             echo(f"ops: ops.{table} not recorded: {first_line(result)}")
@@ -146,9 +170,8 @@ def record_run(
         failed = [r for n, r in done.items() if isinstance(r, Exception) and n not in writes]
         if failed:
             raise failed[0]
-        records = cast(
-            "dict[str, list[dict[str, Any]]]", {name: done[f"read {name}"] for name in reads}
-        )
+        read = {n.removeprefix("read "): r for n, r in done.items() if n.startswith("read ")}
+        records = cast("dict[str, list[dict[str, Any]]]", read)
         if "quality_metrics" in records:
             records["quality_metrics"] = [*records["quality_metrics"], *quality_rows]
         streaming = [s.name for s in specs if s.kind == "streaming_table"]

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-__all__ = ["together"]
+__all__ = ["Started", "together"]
 
 T = TypeVar("T")
+
+
+class Started(Generic[T]):
+    """Calls started now, on threads of their own, whose results are wanted later: what does
+    not depend on the work in between goes alongside it (``results`` waits for them)."""
+
+    def __init__(self, calls: Mapping[str, Callable[[], T]]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(len(calls), 1), thread_name_prefix="ahead")  # fmt: skip # noqa: E501
+        self._futures = {name: self._pool.submit(_outcome, call) for name, call in calls.items()}
+
+    def results(self) -> dict[str, T | Exception]:
+        """Each call's result, or the exception it raised, by name (in ``calls`` order)."""
+        done = {name: future.result() for name, future in self._futures.items()}
+        self._pool.shutdown()
+        return done
 
 
 def together(calls: Mapping[str, Callable[[], T]]) -> dict[str, T | Exception]:
