@@ -68,6 +68,21 @@ def test_dictionary_lists_every_dataset_with_its_lineage(conf_copy: Path) -> Non
     ]
 
 
+def test_a_source_read_once_documents_bronze_as_masking_bronze_pii() -> None:
+    """The rates API (PII, read once): bronze_pii reads it and keeps every column, bronze
+    masks its rows; the dictionary and its lineage say so."""
+    docs = {d.name: d for d in dictionary(load_config(CONF))}
+    assert docs["bronze.room_rates"].inputs == ("bronze_pii.room_rates",)
+    assert [c.name for c in docs["bronze_pii.room_rates"].columns] == [
+        "rate_id", "hotel", "room_type", "price", "currency", "valid_from", "breakfast",
+        "updated_by", "_record",
+    ]  # fmt: skip
+    assert [c.name for c in docs["bronze_pii.customer_feed"].columns if not c.pii] == [
+        "_corrupt_record",
+        "_rescued_data",
+    ]  # read twice: the raw PII columns and raw text only
+
+
 def test_docs_command_writes_a_self_contained_page(
     tmp_path: Path,
     conf_copy: Path,

@@ -123,12 +123,13 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
     )
     derived = tuple(ColumnDoc(n, "", True, f"= {e}") for n, e in source.silver.derive.items())
     reasons = ColumnDoc("_reasons", "array<string>", False, "every check the row failed")
+    once = read_once(source)  # bronze masks what bronze_pii read
     layers = [
         (
             "bronze",
             f"Raw rows as delivered. {source.description}",
             raw + _reader_columns(source) + _METADATA,
-            (),
+            (f"bronze_pii.{name}",) if once else (),
         ),
         ("silver", source.description, typed + derived, (bronze,)),
         ("quarantine", "Rows that failed checks, with the reasons.", (reasons,), (bronze,)),
@@ -141,10 +142,8 @@ def _source_docs(source: SourceConfig) -> list[DatasetDoc]:
             ColumnDoc(n, "string", description="raw, as delivered")
             for n in [*corrupt_columns(source), *raw_json_columns(source)]
         )
-        kept = tuple(c for c in raw if c.pii or read_once(source))
+        kept = tuple(c for c in raw if c.pii or once)
         layers.insert(1, ("bronze_pii", clear, kept + whole, ()))
-        if read_once(source):
-            layers[0] = (*layers[0][:3], (f"bronze_pii.{name}",))
     return [
         DatasetDoc(
             f"{layer}.{name}", layer, description, source.owner, columns, inputs,

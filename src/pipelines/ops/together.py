@@ -22,7 +22,8 @@ class Started(Generic[T]):
     not depend on the work in between goes alongside it (``results`` waits for them)."""
 
     def __init__(self, calls: Mapping[str, Callable[[], T]]) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max(len(calls), 1), thread_name_prefix="ahead")  # fmt: skip # noqa: E501
+        workers = max(len(calls), 1)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ahead")
         self._futures = {name: self._pool.submit(_outcome, call) for name, call in calls.items()}
 
     def results(self) -> dict[str, T | Exception]:
