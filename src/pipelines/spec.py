@@ -194,6 +194,11 @@ class DatasetSpec:
             entity's input tables); the runner refreshes them in an earlier phase too.
         table: Its schema, comments, masks, properties, clustering and row filter, bound by
             the platform adapter (``Platform.table_arguments``).
+        after_ingest: A table that reads what the ingest datasets write and that the views
+            read (a read-once source's bronze, masking its ``bronze_pii`` rows:
+            ``pipelines.layers.bronze``). The local engine does not order a view after such a
+            table reliably, so the runner refreshes it in a phase of its own, between the
+            ingest and the views (``runner._run_phases``). Databricks orders it itself.
     """
 
     name: str
@@ -207,6 +212,7 @@ class DatasetSpec:
     expectations: tuple[Expectation, ...] = ()
     unordered: tuple[str, ...] = ()
     table: TableSpec = TableSpec()
+    after_ingest: bool = False
 
     @property
     def stored(self) -> bool:

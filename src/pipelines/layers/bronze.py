@@ -51,6 +51,7 @@ def bronze_specs(source: SourceConfig, context: RunContext) -> list[DatasetSpec]
         DatasetSpec(
             source.bronze_table, bronze_kind(source), _query(source, context), inputs,
             comment + source.description, partitions, table=bronze_table(source),
+            after_ingest=bool(inputs),
         )
     ]  # fmt: skip
     if source.has_pii:

@@ -35,7 +35,6 @@ from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metri
 from pipelines.ops.record import RunInfo, new_run_id
 from pipelines.ops.together import Started, together
 from pipelines.ops.up_to_date import UpToDate, fingerprints, up_to_date
-from pipelines.pii.errors import PII_SCHEMA
 from pipelines.pii.keys import resolve_source_keys
 from pipelines.platform import platform_for
 from pipelines.profile import Profile
@@ -267,7 +266,7 @@ def _run_phases(
     # A source read once (pipelines.layers.bronze): its bronze masks what its bronze_pii read,
     # in a phase of its own between the two (seen: the views reading such a bronze ran before
     # it, as with a snapshot; and the increments read bronze's new rows once it has them).
-    masking = [s.name for s in stored if _masks_bronze_pii(s)]
+    masking = [s.name for s in stored if s.after_ingest]
     ingest = [
         s.name for s in stored
         if s.name not in masking and (s.kind == "streaming_table" or not s.inputs)
@@ -344,13 +343,6 @@ def _not_run(
     blocked = set(downstream(specs, failures))
     done = {n for n, flow in tracker.flows.items() if flow.state == "COMPLETED"}
     return [n for n in names if n in blocked and n not in failures and n not in done]
-
-
-def _masks_bronze_pii(spec: DatasetSpec) -> bool:
-    """Whether ``spec`` is a bronze table reading only its source's ``bronze_pii`` table."""
-    return spec.name.startswith("bronze.") and spec.inputs == (
-        f"{PII_SCHEMA}.{spec.name.removeprefix('bronze.')}",
-    )
 
 
 def _waves(specs: tuple[DatasetSpec, ...], views: list[str]) -> list[list[str]]:
