@@ -114,6 +114,24 @@ def keyed(conf: Path, key: list[str]) -> None:
         raise SystemExit(f"could not set the dedupe key in {path}")
 
 
+# A mart by day (``--mart-by-day``): grouped, it takes the new day's group alone
+# (``pipelines.local.marts``); with a HAVING that keeps every group, the engine recomputes it.
+BY_DAY = (
+    "SELECT _file_date AS day, count(*) AS products, count(DISTINCT brand) AS brands, "
+    "max(year_release) AS newest FROM silver.product_catalog GROUP BY _file_date"
+)
+
+
+def mart_by_day(conf: Path, how: str) -> None:
+    """Add ``gold.catalog_by_day``, refreshed from silver's new rows (``grouped``) or by the
+    engine (``recomputed``): what a mart by day costs a day's run either way."""
+    sql = BY_DAY if how == "grouped" else f"{BY_DAY} HAVING count(*) > 0"
+    text = f"name: catalog_by_day\ndescription: Per day.\nowner: team_catalog\nsql: {sql}\n"
+    (conf / "gold" / "catalog_by_day.yml").write_text(text, encoding="utf-8")
+    if "catalog_by_day" not in {m.name for m in load_config(conf).gold}:
+        raise SystemExit(f"could not add gold.catalog_by_day to {conf}")
+
+
 def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], int]:
     """Every repeat: a full run, then an incremental run after the new file landed; the
     measurements and the new file's rows."""
@@ -121,6 +139,8 @@ def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], 
     conf = conf_dir(args.work, SparkSettings(local.shuffle_partitions, local.driver_memory))
     if args.dedupe_key:
         keyed(conf, args.dedupe_key)
+    if args.mart_by_day:
+        mart_by_day(conf, args.mart_by_day)
     extra, extra_rows = new_file(args.work, landing, args.new_pct, args.new_rows)
     target = landing.root / SOURCE_FOLDER / extra.name
     second, _ = new_file(args.work, landing, args.new_pct, args.new_rows, later=1)
@@ -221,6 +241,10 @@ def main() -> None:
     parser.add_argument(
         "--dedupe-key", nargs="+", metavar="COLUMN",
         help="deduplicate the catalog by these columns (the shipped config: every column)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mart-by-day", choices=["grouped", "recomputed"],
+        help="add a mart grouped by day, refreshed from the new rows or by the engine",
     )  # fmt: skip
     args = parser.parse_args()
     landing = bench_landing(args)
