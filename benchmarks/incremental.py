@@ -132,6 +132,16 @@ def mart_by_day(conf: Path, how: str) -> None:
         raise SystemExit(f"could not add gold.catalog_by_day to {conf}")
 
 
+def undeduplicated(conf: Path) -> None:
+    """The catalog with every valid row kept (``--no-dedupe``): an increment only adds rows, so
+    no mart reading lineage (``_file_date``) is recomputed for a row the day replaced."""
+    path = conf / "sources" / "product_catalog.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  dedupe: {}", "  dedupe: null", 1), encoding="utf-8")
+    if load_config(conf).source("product_catalog").silver.dedupe is not None:
+        raise SystemExit(f"could not turn off the dedupe in {path}")
+
+
 def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], int]:
     """Every repeat: a full run, then an incremental run after the new file landed; the
     measurements and the new file's rows."""
@@ -139,6 +149,8 @@ def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], 
     conf = conf_dir(args.work, SparkSettings(local.shuffle_partitions, local.driver_memory))
     if args.dedupe_key:
         keyed(conf, args.dedupe_key)
+    if args.no_dedupe:
+        undeduplicated(conf)
     if args.mart_by_day:
         mart_by_day(conf, args.mart_by_day)
     extra, extra_rows = new_file(args.work, landing, args.new_pct, args.new_rows)
@@ -246,6 +258,9 @@ def main() -> None:
         "--mart-by-day", choices=["grouped", "recomputed"],
         help="add a mart grouped by day, refreshed from the new rows or by the engine",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-dedupe", action="store_true", help="keep every valid row of the catalog in silver"
+    )
     args = parser.parse_args()
     landing = bench_landing(args)
     results, new_rows = run(args, landing)

@@ -21,8 +21,9 @@ same; only how the local runner refreshes the view differs):
   added gives exactly the rows it gains.
 - **Grouped** (``pipelines.config.sqlast.grouped_query``: ``GROUP BY`` columns of silver that
   the mart outputs, no ``HAVING``): the groups silver's new rows fall in are recomputed from
-  silver's rows of those groups and merged into the mart by its group columns (one ``MERGE``:
-  updated or inserted; a group no new row falls in keeps its row). Silver is read with the
+  silver's rows of those groups and written over the mart's rows of those groups, in one
+  commit (an overwrite by the groups' values, Delta's ``replaceWhere``; a group no new row
+  falls in keeps its row). Silver is read with the
   groups' values as literals, so Delta skips the files whose statistics hold none of them:
   silver's increments append each day's rows as files of their own, so a mart by day reads the
   day's files. A day touching more than ``MAX_GROUPS`` groups is the engine's recompute.
@@ -65,7 +66,7 @@ from pipelines.ops.together import together
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import Column, SparkSession
 
 __all__ = ["MAX_GROUPS", "MartRefreshed", "apply_marts", "mart_input", "record_marts"]
 
@@ -88,7 +89,7 @@ class MartRefreshed:
 
     name: str  # gold.<mart>
     reads: str  # silver.<source>
-    rows: int  # the rows it gained (row-wise) or wrote (grouped: its recomputed groups)
+    rows: int  # the rows it gained (row-wise) or the groups of silver's new rows (grouped)
     started: datetime
     ended: datetime
     said: str = ""  # what it did, as the run prints it
@@ -236,10 +237,9 @@ def _append(
 def _regroup(
     spark: SparkSession, sql: str, query: Refreshable, increment: Applied, name: str
 ) -> tuple[int, list[Any]] | str:
-    """Recompute the mart's groups that silver's new rows fall in and merge them into the
-    mart; returns how many groups it wrote, and its commit after it (or why it could not)."""
-    from pyspark.sql import functions as F
-
+    """Recompute the mart's groups that silver's new rows fall in and write them over its rows
+    of those groups; returns how many groups the new rows fall in, and the mart's commit after
+    it (or why it could not)."""
     assert isinstance(query, Grouped)  # _WAYS: the grouped way
     if increment.fresh is None:  # silver gained nothing
         return 0, last_commit(spark, name)
@@ -252,32 +252,30 @@ def _regroup(
     # Each group column's values as literals (Delta skips a file whose statistics hold none
     # of them). Their combinations may name groups no new row falls in: those are recomputed
     # to what they were.
-    wanted = []
-    for i, column in enumerate(columns):
-        values = {row[i] for row in groups}
-        found = F.col(f"`{column}`").isin([v for v in values if v is not None])
-        wanted.append(found | F.col(f"`{column}`").isNull() if None in values else found)
-    rows_of_groups = spark.read.table(query.table).where(reduce(lambda a, b: a & b, wanted))
-    view, merged = f"_groups_{name.replace('.', '_')}", f"_regrouped_{name.replace('.', '_')}"
-    rows_of_groups.createOrReplaceTempView(view)
+    values = [{row[i] for row in groups} for i in range(len(columns))]
+    view = f"_groups_{name.replace('.', '_')}"
+    spark.read.table(query.table).where(_of(columns, values)).createOrReplaceTempView(view)
     try:
         rows = spark.sql(replace_table(sql, query.table, view))
         table = spark.read.table(name)
         if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
             return "its rows over the increment are not its table's columns"
-        rows.createOrReplaceTempView(merged)
-        on = " AND ".join(f"t.`{output}` <=> s.`{output}`" for output, _ in query.keys)
-        spark.sql(
-            f"MERGE INTO {name} AS t USING {merged} AS s ON {on} "
-            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-        ).collect()
+        # The mart's rows of those groups replaced by the recomputed ones, in one commit.
+        rows.writeTo(name).overwrite(_of([output for output, _ in query.keys], values))
     finally:
         spark.catalog.dropTempView(view)
-        spark.catalog.dropTempView(merged)
-    commit = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]
-    metrics = commit["operationMetrics"] or {}
-    written = sum(int(metrics.get(k, 0)) for k in ("numTargetRowsInserted", "numTargetRowsUpdated"))
-    return written, [commit["version"], str(commit["timestamp"])]
+    return len(groups), last_commit(spark, name)
+
+
+def _of(columns: Sequence[str], values: Sequence[set[Any]]) -> Column:
+    """Rows whose each of ``columns`` holds one of its ``values`` (None: NULL)."""
+    from pyspark.sql import functions as F
+
+    wanted = []
+    for column, among in zip(columns, values, strict=True):
+        found = F.col(f"`{column}`").isin([v for v in among if v is not None])
+        wanted.append(found | F.col(f"`{column}`").isNull() if None in among else found)
+    return reduce(lambda a, b: a & b, wanted)
 
 
 # How each kind of mart takes silver's new rows, and what the run says of it.
