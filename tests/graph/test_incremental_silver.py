@@ -79,9 +79,8 @@ silver:
 """
 
 
-# Marts over them: row-wise over each kind of silver, one reading lineage, and one grouped.
+# Marts over them: row-wise over each kind of silver, and one reading lineage.
 MARTS = {
-    "inc_events_by_kind": "SELECT kind, count(*) AS n, max(id) AS top FROM silver.events GROUP BY kind",
     "inc_stock_positive": "SELECT id, qty FROM silver.stock WHERE qty > 0",
     "inc_readings_tenfold": "SELECT sensor, value * 10 AS tenfold FROM silver.readings",
     "inc_readings_files": "SELECT r.sensor, r._source_file FROM silver.readings AS r",
@@ -186,8 +185,6 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _rows(spark, "SELECT sensor, value, _source_file LIKE '%r1.csv' FROM silver.readings ORDER BY 1") == [("a", 1, True), ("b", 2, True), ("c", 3, False)]  # fmt: skip
     assert _marts(said) == [
         "   ~ gold.inc_stock_positive: recomputed (the increment replaced 1 rows of silver.stock)",
-        # the groups of the new rows, recomputed from silver's rows of them: view, buy
-        "  ok gold.inc_events_by_kind completed <s> incremental: 2 groups recomputed from new rows of silver.events",
         "  ok gold.inc_events_upper completed <s> incremental: 2 new rows from silver.events",
         "  ok gold.inc_readings_files completed <s> incremental: 1 new rows from silver.readings",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
@@ -221,7 +218,6 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert _rows(spark, "SELECT sensor, _source_file LIKE '%r0.csv' FROM silver.readings ORDER BY 1") == [("a", False), ("b", True), ("c", False), ("d", True)]  # fmt: skip
     assert _marts(said) == [
-        "   = gold.inc_events_by_kind up to date: its inputs and definition are unchanged",
         "   = gold.inc_events_upper up to date: its inputs and definition are unchanged",
         "   ~ gold.inc_readings_files: recomputed (the increment replaced 1 rows of silver.readings)",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
@@ -309,20 +305,12 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     spark.sql("DELETE FROM quarantine.stock WHERE id = '3'")
     spark.sql("DELETE FROM gold.inc_events_upper WHERE id = 2")
     _deliver(landing / "stock" / "stock_20260105.csv", "id,qty\n11,110\n")
-    _deliver(landing / "events" / "e3.json", '{"id": 3, "kind": "view"}\n{"id": 4}\n')
+    _deliver(landing / "events" / "e3.json", '{"id": 3, "kind": "view"}\n')
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert "   ~ silver.stock: recomputed (quarantine.stock changed since its last refresh)" in said
     assert [line for line in said if line.startswith("   ~ gold.inc_events")] == [
         "   ~ gold.inc_events_upper: recomputed (gold.inc_events_upper changed since its last refresh)"
-    ]
-    assert [line for line in _marts(said) if "by_kind" in line] == [  # view and no kind
-        "  ok gold.inc_events_by_kind completed <s> incremental: 2 groups recomputed from new rows of silver.events"
-    ]
-    assert _rows(spark, "SELECT kind, n, top FROM gold.inc_events_by_kind ORDER BY kind") == [
-        (None, 1, 4),
-        ("buy", 1, 2),
-        ("view", 3, 3),
     ]
     assert _rows(spark, "SELECT id FROM quarantine.stock ORDER BY id") == [("10",), ("3",), ("6",)]
     _same_as_recompute(spark, config)

@@ -24,15 +24,12 @@ from pipelines.config.base import is_landing_schema
 __all__ = [
     "FORBIDDEN_FUNCTIONS",
     "FORBIDDEN_SCHEMAS",
-    "NOT_GROUPED",
-    "Grouped",
     "ParsedSql",
     "RowWise",
     "check_expression",
     "check_query",
     "expression_names",
     "forbidden_read",
-    "grouped_query",
     "query_tables",
     "reads_clock",
     "replace_table",
@@ -268,42 +265,6 @@ _PART_NAMES = {
 }  # fmt: skip
 
 
-def _one_select(sql: str) -> exp.Select | str:
-    """The one SELECT ``sql`` is, or why it is not one."""
-    try:
-        trees = _parse(sql)
-    except ValueError as exc:
-        return str(exc)
-    if len(trees) != 1 or not isinstance(trees[0], exp.Select):
-        return "it is not one SELECT"
-    return trees[0]
-
-
-def _parts_beyond(tree: exp.Select, allowed: frozenset[str]) -> list[str]:
-    """The parts of ``tree`` that are not ``allowed``, named as SQL names them."""
-    return [
-        _PART_NAMES.get(k, k.rstrip("_").upper())
-        for k, v in tree.args.items() if v and k not in allowed
-    ]  # fmt: skip
-
-
-_NODE_NAMES = {exp.Window: "a window", exp.AggFunc: "an aggregate", exp.Subquery: "a subquery"}
-
-
-def _one_table(tree: exp.Select, sql: str, refused: tuple[type[exp.Expr], ...]) -> exp.Table | str:
-    """The one table ``tree`` reads, or why not, or why it cannot be refreshed from new rows:
-    it has a node of a ``refused`` kind, or calls the clock."""
-    for kind in refused:
-        if tree.find(kind) is not None:
-            return f"it has {_NODE_NAMES[kind]}"
-    if reads_clock(sql):
-        return "it calls the clock or a random function"
-    tables = list(tree.find_all(exp.Table))
-    if len(tables) != 1 or not tables[0].db:
-        return "it does not read exactly one table"
-    return tables[0]
-
-
 @functools.lru_cache(maxsize=512)
 def row_wise_query(sql: str) -> RowWise | str:
     """``sql`` as a row-wise query (a projection and filter of one table, each output row
@@ -312,79 +273,35 @@ def row_wise_query(sql: str) -> RowWise | str:
     Such a query over a table that only gained rows gives, over the new rows alone, exactly
     the rows it gains: the local runner refreshes a gold mart so (``pipelines.local.marts``).
     """
-    tree = _one_select(sql)
-    if isinstance(tree, str):
-        return tree
-    parts = _parts_beyond(tree, _ROW_WISE_PARTS)
+    try:
+        trees = _parse(sql)
+    except ValueError as exc:
+        return str(exc)
+    if len(trees) != 1 or not isinstance(trees[0], exp.Select):
+        return "it is not one SELECT"
+    tree = trees[0]
+    parts = [
+        _PART_NAMES.get(k, k.rstrip("_").upper())
+        for k, v in tree.args.items() if v and k not in _ROW_WISE_PARTS
+    ]  # fmt: skip
     if parts:
         return f"it has {', '.join(parts)}"
     # (A generator such as explode() is row-wise: each row's output is its own.)
-    table = _one_table(tree, sql, (exp.Window, exp.AggFunc, exp.Subquery))
-    if isinstance(table, str):
-        return table
+    for kind, what in ((exp.Window, "a window"), (exp.AggFunc, "an aggregate"),
+                       (exp.Subquery, "a subquery")):  # fmt: skip
+        if tree.find(kind) is not None:
+            return f"it has {what}"
+    if reads_clock(sql):
+        return "it calls the clock or a random function"
+    tables = list(tree.find_all(exp.Table))
+    if len(tables) != 1 or not tables[0].db:
+        return "it does not read exactly one table"
+    table = tables[0]
     if tree.find(exp.Star) is not None:
         return RowWise(f"{table.db.lower()}.{table.name.lower()}", None)
     variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
     names = {n for c in tree.find_all(exp.Column) for n in (c.table, c.name) if n}
     return RowWise(f"{table.db.lower()}.{table.name.lower()}", frozenset(names - variables))
-
-
-@dataclass(frozen=True)
-class Grouped:
-    """A query aggregating the rows of its one table by columns of that table it outputs."""
-
-    table: str  # layer.name
-    columns: frozenset[str]  # every name it reads
-    keys: tuple[tuple[str, str], ...]  # per GROUP BY column: (its output column, the table's)
-
-
-NOT_GROUPED = "it has no GROUP BY"
-_GROUPED_PARTS = _ROW_WISE_PARTS | {"group"}
-
-
-@functools.lru_cache(maxsize=512)
-def grouped_query(sql: str) -> Grouped | str:
-    """``sql`` as a grouped query (an aggregate of one table by plain columns it outputs, each
-    output row decided by the rows of its group alone), or why it is not one.
-
-    Recomputed over the rows of the groups a table's new rows fall in, such a query gives
-    exactly those groups' rows: any aggregate, as all of a group's rows are read. Not HAVING,
-    which may take a group out (the refresh only replaces and adds groups), nor ROLLUP, CUBE
-    or GROUPING SETS, whose totals span groups.
-    """
-    tree = _one_select(sql)
-    if isinstance(tree, str):
-        return tree
-    group = tree.args.get("group")
-    if not group:
-        return NOT_GROUPED
-    parts = _parts_beyond(tree, _GROUPED_PARTS)
-    if any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets", "totals")):
-        parts.append("ROLLUP, CUBE or GROUPING SETS")
-    if parts:
-        return f"it has {', '.join(parts)}"
-    table = _one_table(tree, sql, (exp.Window, exp.Subquery))
-    if isinstance(table, str):
-        return table
-    keys = []
-    for column in group.expressions:
-        if not isinstance(column, exp.Column):
-            return f"it groups by an expression ({column.sql(dialect='spark')}), not a column"
-        output = _output_of(tree, column.name)
-        if output is None:
-            return f"it does not output its group column {column.name}"
-        keys.append((output, column.name))
-    names = {n for c in tree.find_all(exp.Column) for n in (c.table, c.name) if n}
-    return Grouped(f"{table.db.lower()}.{table.name.lower()}", frozenset(names), tuple(keys))
-
-
-def _output_of(tree: exp.Select, column: str) -> str | None:
-    """The output name of the select list's plain ``column`` (aliased or not), if any."""
-    for item in tree.expressions:
-        inner = item.this if isinstance(item, exp.Alias) else item
-        if isinstance(inner, exp.Column) and inner.name.lower() == column.lower():
-            return str(item.alias_or_name)
-    return None
 
 
 def replace_table(sql: str, table: str, view: str) -> str:

@@ -4,30 +4,21 @@ A gold mart is a materialized view: the open-source engine recomputes it from al
 every run, so a day that added 1% to silver rescanned the other 99% (at 5M catalog rows, the
 two shipped marts took 10.7-11 s of a day's 48 s run). On Databricks, serverless pipelines
 refresh such views incrementally where the query allows; this module is the local adapter's
-counterpart for the two cases that are exact without help from the query (the graph is the
-same; only how the local runner refreshes the view differs):
+counterpart for the one case that is exact without help from the query (the graph is the same;
+only how the local runner refreshes the view differs):
 
-- **When.** The mart reads one silver table, and this run refreshed that table from its new
-  bronze rows (``pipelines.local.increments``) without changing a row the mart reads: the
-  increment only added rows, or it replaced rows of a source deduplicated without a key by
-  rows equal in every column but their lineage, which the mart does not read. The mart's last
-  refresh left a state (below) that still describes it, its query and the silver commit it
-  reflects. Anything else is the engine's recompute, as before, and the run says why; so is an
-  increment that failed (each refresh commits all or nothing, and the recompute replaces the
-  mart).
-- **Row-wise** (``pipelines.config.sqlast.row_wise_query``: a filter and projection, each
-  output row decided by one silver row alone): the mart's query over silver's new rows (those
-  of keys silver did not hold) is appended to the mart. A row-wise query over rows that were
-  added gives exactly the rows it gains.
-- **Grouped** (``pipelines.config.sqlast.grouped_query``: ``GROUP BY`` columns of silver that
-  the mart outputs, no ``HAVING``): the groups silver's new rows fall in are recomputed from
-  silver's rows of those groups and written over the mart's rows of those groups, in one
-  commit (an overwrite by the groups' values, Delta's ``replaceWhere``; a group no new row
-  falls in keeps its row). Silver is read with the
-  groups' values as literals, so Delta skips the files whose statistics hold none of them:
-  silver's increments append each day's rows as files of their own, so a mart by day reads the
-  day's files. A day touching more than ``MAX_GROUPS`` groups is the engine's recompute.
-- Either way the rows must have the table's columns, or the engine recomputes it.
+- **When.** The mart's SQL is row-wise (``pipelines.config.sqlast.row_wise_query``: a filter
+  and projection of one silver table, each output row decided by one silver row alone), and
+  this run refreshed that silver table from its new bronze rows (``pipelines.local.increments``)
+  without changing a row the mart reads: the increment only added rows, or it replaced rows of
+  a source deduplicated without a key by rows equal in every column but their lineage, which the
+  mart does not read. The mart's last refresh left a state (below) that still describes it, its
+  query and the silver commit it reflects. Anything else is the engine's recompute, as before,
+  and the run says why; so is an increment that failed (the append commits all or nothing,
+  and the recompute replaces the mart).
+- **What.** The mart's query over silver's new rows (those of keys silver did not hold) is
+  appended to the mart: a row-wise query over rows that were added gives exactly the rows it
+  gains. Its columns must be the table's, or the engine recomputes it.
 - **State.** ``<storage>/increments/gold.<mart>.json``: the mart's fingerprint, the silver
   commit it reflects and its own last commit. Written after each refresh, by the engine or here;
   a mart that did not complete loses it.
@@ -38,18 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial, reduce
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import GoldModel, SourceConfig
-from pipelines.config.sqlast import (
-    NOT_GROUPED,
-    Grouped,
-    RowWise,
-    grouped_query,
-    replace_table,
-    row_wise_query,
-)
+from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
 from pipelines.errors import first_line
 from pipelines.events import FlowState
 from pipelines.layers.silver import replacement_changes
@@ -66,14 +50,9 @@ from pipelines.ops.together import together
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, SparkSession
+    from pyspark.sql import SparkSession
 
-__all__ = ["MAX_GROUPS", "MartRefreshed", "apply_marts", "mart_input", "record_marts"]
-
-MAX_GROUPS = 1_000
-"""The most groups a grouped mart recomputes from silver's new rows (see the module docstring)."""
-
-Refreshable = RowWise | Grouped
+__all__ = ["MartRefreshed", "apply_marts", "record_marts", "row_wise_input"]
 
 
 @dataclass(frozen=True)
@@ -89,21 +68,17 @@ class MartRefreshed:
 
     name: str  # gold.<mart>
     reads: str  # silver.<source>
-    rows: int  # the rows it gained (row-wise) or the groups of silver's new rows (grouped)
+    rows: int  # the rows it gained
     started: datetime
     ended: datetime
-    said: str = ""  # what it did, as the run prints it
 
 
-def mart_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[SourceConfig, Refreshable] | str:  # fmt: skip # noqa: E501
-    """The source whose silver table ``model`` reads row-wise or grouped, and what it reads; or
-    why the model cannot be refreshed from that table's new rows."""
+def row_wise_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[SourceConfig, RowWise] | str:  # fmt: skip # noqa: E501
+    """The source whose silver table ``model`` reads row-wise, and what it reads; or why the
+    model cannot be refreshed from that table's new rows."""
     if model.sql is None:
         return "it is a Python function"
-    query: Refreshable | str = row_wise_query(model.sql)
-    if isinstance(query, str):
-        grouped = grouped_query(model.sql)
-        query = query if grouped == NOT_GROUPED else grouped
+    query = row_wise_query(model.sql)
     if isinstance(query, str):
         return query
     by_table = {f"silver.{s.name}": s for s in sources}
@@ -116,7 +91,7 @@ def mart_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[Sourc
 def _why_not(
     spark: SparkSession,
     model: GoldModel,
-    query: Refreshable,
+    query: RowWise,
     source: SourceConfig,
     applied: Applied,
     state: _State | None,
@@ -158,7 +133,7 @@ def apply_marts(
         table = read.removeprefix("silver.")
         if not read.startswith("silver.") or table not in applied:
             continue  # not over one silver table refreshed from its new rows this run
-        found = mart_input(model, sources)
+        found = row_wise_input(model, sources)
         if isinstance(found, str):
             echo(f"   ~ gold.{model.name}: recomputed ({found})")
             continue
@@ -184,7 +159,7 @@ def _refresh(
     spark: SparkSession,
     model: GoldModel,
     source: SourceConfig,
-    query: Refreshable,
+    query: RowWise,
     increment: Applied,
     prints: Mapping[str, str],
     storage_root: str,
@@ -199,20 +174,18 @@ def _refresh(
     # A failure here leaves the mart whole: Delta's append commits all of its rows or none,
     # and the engine's recompute, which follows, replaces the mart either way.
     try:
-        refresh, said = _WAYS[type(query)]
-        outcome = refresh(spark, model.sql, query, increment, name)
+        outcome = _append(spark, model.sql, query, increment, name)
     except Exception as exc:  # the engine's recompute says what is wrong
         return f"the increment failed: {first_line(exc)}"
     if isinstance(outcome, str):
         return outcome
     rows, commit = outcome
     write_state(storage_root, name, _State(prints[name], increment.silver_after, commit))
-    told = said.format(rows=rows, reads=query.table)
-    return MartRefreshed(name, query.table, rows, started, datetime.now(UTC), told)
+    return MartRefreshed(name, query.table, rows, started, datetime.now(UTC))
 
 
 def _append(
-    spark: SparkSession, sql: str, query: Refreshable, increment: Applied, name: str
+    spark: SparkSession, sql: str, query: RowWise, increment: Applied, name: str
 ) -> tuple[int, list[Any]] | str:
     """Append the mart's rows of silver's new rows; returns how many, and the mart's commit
     after it (or why it could not)."""
@@ -234,58 +207,6 @@ def _append(
     return added, [commit["version"], str(commit["timestamp"])]
 
 
-def _regroup(
-    spark: SparkSession, sql: str, query: Refreshable, increment: Applied, name: str
-) -> tuple[int, list[Any]] | str:
-    """Recompute the mart's groups that silver's new rows fall in and write them over its rows
-    of those groups; returns how many groups the new rows fall in, and the mart's commit after
-    it (or why it could not)."""
-    assert isinstance(query, Grouped)  # _WAYS: the grouped way
-    if increment.fresh is None:  # silver gained nothing
-        return 0, last_commit(spark, name)
-    columns = [column for _, column in query.keys]
-    groups = increment.fresh.select(*columns).distinct().limit(MAX_GROUPS + 1).collect()
-    if len(groups) > MAX_GROUPS:
-        return f"the new rows fall in more than {MAX_GROUPS:,} of its groups"
-    if not groups:
-        return 0, last_commit(spark, name)
-    # Each group column's values as literals (Delta skips a file whose statistics hold none
-    # of them). Their combinations may name groups no new row falls in: those are recomputed
-    # to what they were.
-    values = [{row[i] for row in groups} for i in range(len(columns))]
-    view = f"_groups_{name.replace('.', '_')}"
-    spark.read.table(query.table).where(_of(columns, values)).createOrReplaceTempView(view)
-    try:
-        rows = spark.sql(replace_table(sql, query.table, view))
-        table = spark.read.table(name)
-        if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
-            return "its rows over the increment are not its table's columns"
-        # The mart's rows of those groups replaced by the recomputed ones, in one commit.
-        rows.writeTo(name).overwrite(_of([output for output, _ in query.keys], values))
-    finally:
-        spark.catalog.dropTempView(view)
-    return len(groups), last_commit(spark, name)
-
-
-def _of(columns: Sequence[str], values: Sequence[set[Any]]) -> Column:
-    """Rows whose each of ``columns`` holds one of its ``values`` (None: NULL)."""
-    from pyspark.sql import functions as F
-
-    wanted = []
-    for column, among in zip(columns, values, strict=True):
-        found = F.col(f"`{column}`").isin([v for v in among if v is not None])
-        wanted.append(found | F.col(f"`{column}`").isNull() if None in among else found)
-    return reduce(lambda a, b: a & b, wanted)
-
-
-# How each kind of mart takes silver's new rows, and what the run says of it.
-_Refresh = Callable[["SparkSession", str, Refreshable, Applied, str], tuple[int, list[Any]] | str]
-_WAYS: dict[type, tuple[_Refresh, str]] = {
-    RowWise: (_append, "{rows:,} new rows from {reads}"),
-    Grouped: (_regroup, "{rows:,} groups recomputed from new rows of {reads}"),
-}
-
-
 def record_marts(
     spark: SparkSession,
     models: Sequence[GoldModel],
@@ -304,7 +225,7 @@ def record_marts(
         flow = flows.get(name)
         if name in refreshed or flow is None or flow.state == "UP_TO_DATE":
             continue  # refreshed here, or left as it was
-        found = mart_input(model, sources)
+        found = row_wise_input(model, sources)
         if flow.state == "COMPLETED" and not isinstance(found, str):
             reads[name] = found[1].table
         else:

@@ -20,7 +20,7 @@ from pipelines.local.increments import (
     source_state,
     write_state,
 )
-from pipelines.local.marts import MartRefreshed, apply_marts, mart_input, record_marts
+from pipelines.local.marts import MartRefreshed, apply_marts, record_marts, row_wise_input
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def appended_locally(config: LakehouseConfig) -> list[str]:
     vectors) with every run, as streaming tables do."""
     sources = [s for s in config.sources if not_incremental(s) is None]
     tables = [f"{layer}.{s.name}" for s in sources for layer in ("silver", "quarantine")]
-    marts = [g for g in config.gold if not isinstance(mart_input(g, sources), str)]
+    marts = [g for g in config.gold if not isinstance(row_wise_input(g, sources), str)]
     return [*tables, *(f"gold.{g.name}" for g in marts)]
 
 
@@ -88,7 +88,7 @@ class Increments:
             done.add(mart.name)
             self.echo(
                 f"  ok {mart.name:<52} {'completed':<10} {flow.seconds:6.1f}s  incremental: "
-                f"{mart.said}"
+                f"{mart.rows:,} new rows from {mart.reads}"
             )
         return done
 
