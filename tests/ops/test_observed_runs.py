@@ -20,8 +20,9 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.databricks.record_task import pipeline_ops
 from pipelines.errors import LakehouseError
 from pipelines.local import runner
+from pipelines.local.table_logs import TableLogs
 from pipelines.ops.from_eventlog import record_pipeline
-from pipelines.ops.history import bind
+from pipelines.ops.history import bind, latest_flow_states
 from pipelines.ops.status import read_status
 from pipelines.ops.tables import append_rows
 from pipelines.ops.up_to_date import UpToDate
@@ -338,3 +339,17 @@ def test_a_failed_run_is_recorded_and_notified(
         "[CRITICAL] Run failed-run failed: the run\n\ncatalog unreachable\n\n"
         "Pipeline: lakehouse/local\nRun: failed-run\nRule: run_failure\n"
     ]
+
+
+def test_the_up_to_date_check_reads_the_recorded_states_from_the_ops_tables_files(
+    spark: SparkSession, observed: Observed
+) -> None:
+    """The runner reads each dataset's newest fingerprint and status from the ops tables'
+    files (``pipelines.local.table_logs``), without a query: the same as the query gives."""
+    names = {r[0] for r in _rows(spark, "SELECT DISTINCT dataset FROM ops.flow_metrics")}
+    logs = TableLogs.of(spark)
+    assert logs.rows("ops.flow_metrics", ["dataset"]) is not None
+    assert logs.rows("ops.pipeline_runs", ["run_id"]) is not None
+    recorded = runner._recorded(spark, names)
+    assert {GOLD_A, GOLD_B} <= recorded.keys()  # (their status depends on the tests before)
+    assert recorded == latest_flow_states(spark, names)

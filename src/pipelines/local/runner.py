@@ -27,9 +27,10 @@ from pipelines.local.compaction import compact_when_due
 from pipelines.local.increments import forget
 from pipelines.local.refresh import Increments
 from pipelines.local.restore import keep_last_good
+from pipelines.local.table_logs import TableLogs
 from pipelines.local.unfinished import Markers
 from pipelines.ops.counts import RunCounts, count_run
-from pipelines.ops.history import latest_flow_states
+from pipelines.ops.history import latest_flow_states, newest_states
 from pipelines.ops.hook import after_run, read_ahead
 from pipelines.ops.quality import QualityMetric, check_thresholds, quality_metrics
 from pipelines.ops.record import RunInfo, new_run_id
@@ -428,7 +429,8 @@ def _count(
     """The counts of a run that completed (a source's checks counted over its increment are
     not taken again), then the increments' state, which keeps them for the next run."""
     with timed("counts (tables, checks, rules: one job)"):
-        counted = count_run(spark, config, stored, run_id, increments.counts())
+        logged = TableLogs.of(spark).counts(stored, run_id)  # no job for what the logs answer
+        counted = count_run(spark, config, stored, run_id, increments.counts(), logged)
     increments.record(counted.values)
     return counted
 
@@ -446,7 +448,7 @@ def _up_to_date(
         return UpToDate(lines=(f"   ! {unfinished}: every dataset runs",))
     names = {s.name for s in specs if s.stored}
     reads: dict[str, Callable[[], Any]] = {
-        "recorded": partial(latest_flow_states, spark, names),
+        "recorded": partial(_recorded, spark, names),
         **{s: partial(stored_tables, spark, s) for s in _schemas(config) if s != "ops"},
     }
     done = together(reads)
@@ -456,6 +458,18 @@ def _up_to_date(
     existing = {t for name, found in done.items() if name != "recorded" for t in cast("set[str]", found)}  # fmt: skip # noqa: E501
     recorded = cast("dict[str, tuple[str | None, str]]", done["recorded"])
     return up_to_date(config, specs, recorded, existing, nothing_new)
+
+
+def _recorded(spark: SparkSession, names: set[str]) -> dict[str, tuple[str | None, str]]:
+    """``latest_flow_states`` of ``names``, from the ops tables' files where the local
+    warehouse holds them plainly (no query: the first Delta reads of a run's JVM cost
+    seconds), else by Spark."""
+    logs = TableLogs.of(spark)
+    runs = logs.rows("ops.pipeline_runs", ["run_id", "started_at"])
+    flows = logs.rows("ops.flow_metrics", ["dataset", "fingerprint", "status", "run_id"])
+    if runs is None or flows is None:  # (recorded before fingerprints were: None, so all runs)
+        return latest_flow_states(spark, names)
+    return newest_states(flows, runs, names)
 
 
 def _run_context(

@@ -134,18 +134,22 @@ def count_run(
     specs: Sequence[DatasetSpec],
     run_id: str,
     known: Mapping[str, Mapping[str, int]] | None = None,
+    tables: Mapping[str, Mapping[str, int]] | None = None,
 ) -> RunCounts:
     """Every count of a run that completed, in one job (every table of ``specs``).
 
     ``known``: the checks' counts of sources already counted (by source name; the local
     increments add an increment's counts to the last run's), which are not taken again.
+    ``tables``: the counts of tables already answered (by table name, with the keys of
+    ``table_aggregates``: a local run reads them from the tables' logs,
+    ``pipelines.local.table_logs``), which are not taken again either.
     """
-    known = known or {}
-    parts = table_aggregates(spark, specs, run_id)
+    known, tables = known or {}, tables or {}
+    parts = table_aggregates(spark, [s for s in specs if s.name not in tables], run_id)
     for source in config.sources:
         if source.name not in known:
             parts += source_aggregates(spark, source)
     values = tally(parts)
-    for counts in known.values():
+    for counts in (*known.values(), *tables.values()):
         values |= counts
     return RunCounts(values)

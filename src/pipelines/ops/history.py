@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ __all__ = [
     "completion_times",
     "count_history",
     "latest_flow_states",
+    "newest_states",
     "query_rows",
     "recent_runs",
     "run_ends",
@@ -52,6 +54,23 @@ def latest_flow_states(
            WHERE n = 1"""
     ).collect()
     return {r["dataset"]: (r["fingerprint"], r["status"]) for r in rows if r["dataset"] in datasets}
+
+
+def newest_states(
+    flows: Iterable[Row], runs: Iterable[Row], datasets: set[str]
+) -> dict[str, tuple[str | None, str]]:
+    """``latest_flow_states`` of rows already read: ``flows`` of ``ops.flow_metrics``
+    (``dataset``, ``fingerprint``, ``status``, ``run_id``), ``runs`` of ``ops.pipeline_runs``
+    (``run_id``, ``started_at``). A flow of a run not recorded is left out, as by the join."""
+    started = {r["run_id"]: r["started_at"] for r in runs}
+    newest: dict[str, tuple[Any, tuple[str | None, str]]] = {}
+    for flow in flows:
+        if flow["dataset"] not in datasets or flow["run_id"] not in started:
+            continue
+        when, known = started[flow["run_id"]], newest.get(flow["dataset"])
+        if known is None or (when is not None and (known[0] is None or when > known[0])):
+            newest[flow["dataset"]] = (when, (flow["fingerprint"], flow["status"]))
+    return {dataset: state for dataset, (_, state) in newest.items()}
 
 
 def bind(sql: str, params: dict[str, Any]) -> str:

@@ -1,0 +1,201 @@
+"""A local run's table counts read from the Delta logs (``pipelines.local.table_logs``): the
+same numbers as Spark's counts, or no answer at all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import pytest
+
+from pipelines.local.table_logs import TableLogs, live_files, rows_of_run, table_rows
+from pipelines.ops.counts import table_aggregates, tally
+from pipelines.spec import DatasetSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+TABLE = "logs_test.events"
+
+
+def _spec(kind: str, name: str = TABLE) -> DatasetSpec:
+    def query(spark: SparkSession) -> DataFrame:
+        return spark.read.table(name)
+
+    return DatasetSpec(name=name, kind=kind, query=query)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def schema(spark: SparkSession) -> Iterator[None]:
+    spark.sql("CREATE DATABASE IF NOT EXISTS logs_test")
+    yield
+    spark.sql("DROP DATABASE IF EXISTS logs_test CASCADE")
+
+
+def _append(spark: SparkSession, run_id: str, ids: list[int], table: str = TABLE) -> None:
+    rows = spark.createDataFrame([(i, run_id) for i in ids], "id INT, _run_id STRING")
+    rows.coalesce(1).write.format("delta").mode("append").saveAsTable(table)
+
+
+def _both(spark: SparkSession, spec: DatasetSpec, run_id: str) -> tuple[object, object]:
+    """What the logs answer of ``spec`` and what Spark counts."""
+    logs = TableLogs.of(spark).counts([spec], run_id)
+    return logs.get(spec.name), tally(table_aggregates(spark, [spec], run_id))
+
+
+@pytest.mark.spark
+def test_the_logs_give_sparks_counts_through_deletes_checkpoints_and_compaction(
+    spark: SparkSession, schema: None
+) -> None:
+    """Three runs' appends, a checkpoint every two commits and a delete by deletion vector:
+    the log's counts are Spark's. Compacted, one file holds several runs' rows: the rows this
+    run appended are not in the log any more, so the streaming table is left to Spark, and a
+    materialized view's rows are still answered."""
+    spark.sql(
+        f"CREATE TABLE {TABLE} (id INT, _run_id STRING) USING delta TBLPROPERTIES "
+        "('delta.checkpointInterval' = '2', 'delta.enableDeletionVectors' = 'true')"
+    )
+    for run_id, ids in (("r1", [1, 2, 3]), ("r2", [4, 5]), ("r3", [6, 7, 8, 9])):
+        _append(spark, run_id, ids)
+    spark.sql(f"DELETE FROM {TABLE} WHERE id IN (2, 7)")
+    (detail,) = spark.sql(f"DESCRIBE DETAIL {TABLE}").collect()
+    log = Path(urlparse(detail["location"]).path) / "_delta_log"
+    assert sorted(p.name for p in log.glob("*.checkpoint.parquet")) == [
+        "00000000000000000002.checkpoint.parquet", "00000000000000000004.checkpoint.parquet"
+    ]  # fmt: skip
+    history = spark.sql(f"DESCRIBE HISTORY {TABLE} LIMIT 1").collect()[0]["operationMetrics"]
+    assert history["numDeletionVectorsAdded"] == "2"
+
+    streaming = _spec("streaming_table")
+    expected = {TABLE: 7, f"{TABLE}#appended": 3}
+    assert _both(spark, streaming, "r3") == (expected, expected)
+    assert _both(spark, streaming, "r9") == ({TABLE: 7, f"{TABLE}#appended": 0},) * 2
+
+    spark.sql(f"OPTIMIZE {TABLE}")
+    assert len(live_files(log.parent) or ()) == 1
+    assert _both(spark, streaming, "r3") == (None, expected)
+    assert _both(spark, _spec("materialized_view"), "r3") == ({TABLE: 7}, {TABLE: 7})
+
+
+@pytest.mark.spark
+def test_a_table_without_statistics_or_run_ids_is_left_to_spark(
+    spark: SparkSession, schema: None
+) -> None:
+    """No statistics: no answer. A table without ``_run_id``: its rows, and no count of a
+    run's rows (Spark takes none either)."""
+    _append(spark, "r1", [1, 2])
+    spark.conf.set("spark.databricks.delta.stats.collect", "false")
+    try:
+        _append(spark, "r2", [3])
+    finally:
+        spark.conf.unset("spark.databricks.delta.stats.collect")
+    assert _both(spark, _spec("streaming_table"), "r2") == (None, {TABLE: 3, f"{TABLE}#appended": 1})  # fmt: skip
+
+    plain = "logs_test.plain"
+    spark.createDataFrame([(1,), (2,)], "id INT").writeTo(plain).create()
+    assert _both(spark, _spec("streaming_table", plain), "r1") == ({plain: 2}, {plain: 2})
+
+
+def _log(folder: Path, *commits: list[dict[str, Any]]) -> Path:
+    log = folder / "_delta_log"
+    log.mkdir(parents=True)
+    for version, actions in enumerate(commits):
+        text = "".join(json.dumps(a) + "\n" for a in actions)
+        (log / f"{version:020d}.json").write_text(text)
+    return log
+
+
+def _add(path: str, records: int, run_id: str | None = None, **extra: object) -> dict[str, Any]:
+    stats: dict[str, object] = {"numRecords": records}
+    if run_id is not None:
+        stats |= {"minValues": {"_run_id": run_id}, "maxValues": {"_run_id": run_id},
+                  "nullCount": {"_run_id": 0}}  # fmt: skip
+    return {"add": {"path": path, "dataChange": True, "stats": json.dumps(stats), **extra}}
+
+
+PROTOCOL: dict[str, Any] = {"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}}
+METADATA: dict[str, Any] = {
+    "metaData": {"schemaString": json.dumps({"fields": [{"name": "_run_id"}]})}
+}
+UNKNOWN_FEATURE: dict[str, Any] = {"protocol": {"readerFeatures": ["catalogManaged"]}}
+
+
+def test_a_log_is_replayed_file_by_file(tmp_path: Path) -> None:
+    """Adds, a remove, and a deletion vector put on a file (its remove without the vector,
+    its add with it): 10 + 4 - 1 rows, 4 of them run b's."""
+    vector = {"storageType": "u", "pathOrInlineDv": "x", "offset": 1, "cardinality": 1}
+    _log(
+        tmp_path,
+        [PROTOCOL, METADATA, _add("a.parquet", 10, "a"), _add("old.parquet", 5, "a")],
+        [{"remove": {"path": "old.parquet"}}, _add("b.parquet", 4, "b")],
+        [{"remove": {"path": "a.parquet"}}, _add("a.parquet", 10, "a", deletionVector=vector)],
+    )
+    adds = live_files(tmp_path)
+    assert adds is not None
+    assert (table_rows(adds), rows_of_run(adds, "b"), rows_of_run(adds, "c")) == (13, 4, 0)
+
+
+def test_a_file_that_may_hold_the_run_among_others_is_not_counted(tmp_path: Path) -> None:
+    mixed = _add("m.parquet", 3, "a")
+    stats = json.loads(mixed["add"]["stats"])
+    stats["maxValues"]["_run_id"] = "c"
+    mixed["add"]["stats"] = json.dumps(stats)
+    _log(tmp_path, [PROTOCOL, METADATA, mixed])
+    adds = live_files(tmp_path)
+    assert adds is not None
+    assert (rows_of_run(adds, "b"), rows_of_run(adds, "d"), table_rows(adds)) == (None, 0, 3)
+
+
+@pytest.mark.parametrize(
+    ("case", "commits"),
+    [
+        ("a reader feature it does not know", [[UNKNOWN_FEATURE, METADATA]]),
+        ("no protocol", [[METADATA, _add("a.parquet", 1)]]),
+        ("a missing commit", [[PROTOCOL, METADATA], [], [_add("a.parquet", 1)]]),
+    ],
+)
+def test_a_log_it_cannot_follow_is_no_answer(
+    tmp_path: Path, case: str, commits: list[list[dict[str, Any]]]
+) -> None:
+    log = _log(tmp_path, *commits)
+    if case == "a missing commit":
+        (log / f"{1:020d}.json").unlink()
+    assert live_files(tmp_path) is None, case
+
+
+def test_a_checkpoint_named_by_its_id_or_no_log_is_no_answer(tmp_path: Path) -> None:
+    log = _log(tmp_path / "t", [PROTOCOL, METADATA, _add("a.parquet", 1)])
+    assert table_rows(live_files(tmp_path / "t") or ()) == 1
+    (log / f"{0:020d}.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json").write_text("{}")
+    assert live_files(tmp_path / "t") is None
+    assert live_files(tmp_path / "missing") is None
+    assert TableLogs(None).counts([_spec("materialized_view")], "r1") == {}
+
+
+@pytest.mark.spark
+def test_a_small_tables_rows_are_read_from_its_files_when_they_hold_them_plainly(
+    spark: SparkSession, schema: None
+) -> None:
+    """A column added later is None in the files written before it; a table with a deletion
+    vector, or partitioned, is left to Spark (its files do not hold its rows as they are)."""
+    _append(spark, "r1", [1, 2])
+    spark.sql(f"ALTER TABLE {TABLE} ADD COLUMNS (note STRING)")
+    spark.sql(f"INSERT INTO {TABLE} VALUES (3, 'r2', 'late')")
+    logs = TableLogs.of(spark)
+    columns = ["id", "note", "missing"]
+    rows = sorted(logs.rows(TABLE, columns) or [], key=lambda r: r["id"])
+    assert rows == [
+        {"id": 1, "note": None, "missing": None},
+        {"id": 2, "note": None, "missing": None},
+        {"id": 3, "note": "late", "missing": None},
+    ]
+    spark.sql(f"ALTER TABLE {TABLE} SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
+    spark.sql(f"DELETE FROM {TABLE} WHERE id = 1")
+    assert logs.rows(TABLE, columns) is None
+    spark.sql("CREATE TABLE logs_test.parts (id INT, day STRING) USING delta PARTITIONED BY (day)")
+    spark.sql("INSERT INTO logs_test.parts VALUES (1, 'd1')")
+    assert logs.rows("logs_test.parts", ["id", "day"]) is None
+    assert logs.rows("logs_test.absent", ["id"]) is None
