@@ -155,6 +155,8 @@ def test_a_file_that_may_hold_the_run_among_others_is_not_counted(tmp_path: Path
         ("a reader feature it does not know", [[UNKNOWN_FEATURE, METADATA]]),
         ("no protocol", [[METADATA, _add("a.parquet", 1)]]),
         ("a missing commit", [[PROTOCOL, METADATA], [], [_add("a.parquet", 1)]]),
+        ("a garbled commit", [[PROTOCOL, METADATA, _add("a.parquet", 1)]]),
+        ("an add without its path", [[PROTOCOL, METADATA, {"add": {"stats": "{}"}}]]),
     ],
 )
 def test_a_log_it_cannot_follow_is_no_answer(
@@ -163,6 +165,9 @@ def test_a_log_it_cannot_follow_is_no_answer(
     log = _log(tmp_path, *commits)
     if case == "a missing commit":
         (log / f"{1:020d}.json").unlink()
+    if case == "a garbled commit":  # half written, as by a writer that died
+        commit = log / f"{0:020d}.json"
+        commit.write_text(commit.read_text()[:-20])
     assert live_files(tmp_path) is None, case
 
 
@@ -199,3 +204,11 @@ def test_a_small_tables_rows_are_read_from_its_files_when_they_hold_them_plainly
     spark.sql("INSERT INTO logs_test.parts VALUES (1, 'd1')")
     assert logs.rows("logs_test.parts", ["id", "day"]) is None
     assert logs.rows("logs_test.absent", ["id"]) is None
+
+    # A data file that is not Parquet (damaged behind Delta's back): no answer, no crash.
+    _append(spark, "r3", [4], "logs_test.plain")
+    (detail,) = spark.sql("DESCRIBE DETAIL logs_test.plain").collect()
+    (data,) = Path(urlparse(detail["location"]).path).glob("*.parquet")
+    assert len(logs.rows("logs_test.plain", ["id"]) or ()) == 1
+    data.write_bytes(b"not parquet")
+    assert logs.rows("logs_test.plain", ["id"]) is None

@@ -467,8 +467,10 @@ def _recorded(spark: SparkSession, names: set[str]) -> dict[str, tuple[str | Non
     logs = TableLogs.of(spark)
     runs = logs.rows("ops.pipeline_runs", ["run_id", "started_at"])
     flows = logs.rows("ops.flow_metrics", ["dataset", "fingerprint", "status", "run_id"])
-    if runs is None or flows is None:  # (recorded before fingerprints were: None, so all runs)
+    if runs is None or flows is None:
         return latest_flow_states(spark, names)
+    # A flow recorded before fingerprints were has None: not the unit's, so it runs (the
+    # query returns nothing then, to the same effect).
     return newest_states(flows, runs, names)
 
 

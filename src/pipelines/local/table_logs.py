@@ -12,9 +12,9 @@ layout of the local warehouse (``<warehouse>/<schema>.db/<table>``).
 
 Exact or nothing: a table this reader cannot answer for certain (a log it does not know, a
 reader feature it does not handle, a file without statistics, a file holding this run's rows
-among others', storage that is not a local folder) is answered ``None``, and counted by Spark
-as before. ``tests/ops/test_counts.py`` checks it against Spark's counts through deletion
-vectors, checkpoints and compaction.
+among others', storage that is not a local folder, a file it cannot parse) is answered
+``None``, and counted by Spark as before. ``tests/ops/test_table_logs.py`` checks it against
+Spark's counts through deletion vectors, checkpoints and compaction.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ _KNOWN_FEATURES = frozenset(
      "vacuumProtocolCheck", "variantType", "variantType-preview"}
 )  # fmt: skip
 _RUN_ID = "_run_id"
+# What reading a log or a data file that is not as expected raises (a garbled or half-written
+# file, an action without its fields; pyarrow's errors are ValueErrors): no answer, not a crash.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError)
 
 Action = dict[str, Any]
 
@@ -144,18 +147,15 @@ class TableLogs:
         its live files (None: no such table here, or one whose files do not hold its rows
         plainly); a column the table does not have is None."""
         folder = self._folder(table)
-        files = _replay(folder / "_delta_log") if folder else None
+        if folder is None:
+            return None
+        files = _replay(folder / "_delta_log")
         if files is None or not files.plain or any("://" in a["path"] for a in files.adds):
             return None
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-        rows: list[dict[str, Any]] = []
-        for add in files.adds:
-            path = folder / unquote(add["path"])  # type: ignore[operator]
-            present = [c for c in columns if c in pq.read_schema(path).names]
-            for row in pq.read_table(path, columns=present).to_pylist():
-                rows.append({c: row.get(c) for c in columns})
-        return rows
+        try:
+            return [row for add in files.adds for row in _file_rows(folder / unquote(add["path"]), columns)]  # fmt: skip # noqa: E501
+        except _UNREADABLE:
+            return None
 
     def _folder(self, table: str) -> Path | None:
         schema, _, name = table.lower().partition(".")
@@ -181,6 +181,13 @@ class TableLogs:
 
 def _replay(log: Path) -> _Files | None:
     """The live files of the log's newest version (None: see the module docstring)."""
+    try:
+        return _replayed(log)
+    except _UNREADABLE:
+        return None
+
+
+def _replayed(log: Path) -> _Files | None:
     actions = _in_order(log)
     if actions is None:
         return None
@@ -246,6 +253,16 @@ def _checkpoint(log: Path, names: Sequence[str]) -> tuple[int, list[Path]] | boo
         return None
     version = max(complete)
     return version, [parts[version][p] for p in sorted(parts[version])]
+
+
+def _file_rows(path: Path, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """``columns`` of each row of the Parquet file at ``path`` (None where it has no such
+    column: written before the column was added)."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    present = [c for c in columns if c in pq.read_schema(path).names]
+    for row in pq.read_table(path, columns=present).to_pylist():
+        yield {c: row.get(c) for c in columns}
 
 
 def _checkpoint_actions(files: Sequence[Path]) -> Iterator[Action]:
