@@ -21,8 +21,9 @@ from pipelines.databricks.record_task import pipeline_ops
 from pipelines.errors import LakehouseError
 from pipelines.local import runner
 from pipelines.local.table_logs import TableLogs
+from pipelines.ops.file_records import FileCounts
 from pipelines.ops.from_eventlog import record_pipeline
-from pipelines.ops.history import bind, latest_flow_states
+from pipelines.ops.history import as_utc, bind, count_history, latest_flow_states, run_rows
 from pipelines.ops.status import read_status
 from pipelines.ops.tables import append_rows
 from pipelines.ops.up_to_date import UpToDate
@@ -353,3 +354,34 @@ def test_the_up_to_date_check_reads_the_recorded_states_from_the_ops_tables_file
     recorded = runner._recorded(spark, names)
     assert {GOLD_A, GOLD_B} <= recorded.keys()  # (their status depends on the tests before)
     assert recorded == latest_flow_states(spark, names)
+
+
+def test_the_alert_reads_and_known_file_records_read_from_the_ops_tables_files(
+    spark: SparkSession, observed: Observed
+) -> None:
+    """After a local run, the volume rule's history, the run's quality and schema rows and
+    the delivered files' known record counts are read from the ops tables' files
+    (``TableRows``, no query): the same as the queries give."""
+    files = TableLogs.of(spark).rows
+    for table in ("pipeline_runs", "flow_metrics", "quality_metrics", "schema_changes", "file_records"):  # fmt: skip
+        assert files(f"ops.{table}", ["run_id"]) is not None, table  # not left to Spark
+    second = observed.second.run_id
+    runs = [r[0] for r in _rows(spark, "SELECT run_id FROM ops.pipeline_runs")]
+    for run_id, window in [(r, w) for r in [*runs, "none"] for w in (1, 2, 20)]:
+        assert count_history(spark, run_id, window, files) == count_history(spark, run_id, window)
+    history = count_history(spark, "none", 20, files)
+    assert {(r["dataset"], r["full_refresh"]) for r in history} >= {
+        (GOLD_A, True),
+        (GOLD_A, False),
+    }  # both kinds of run, in the newest-first order the query gives (compared above)
+
+    def utc(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(({k: as_utc(v) if k == "detected_at" else v for k, v in r.items()} for r in rows), key=repr)  # fmt: skip
+
+    for table in ("quality_metrics", "schema_changes"):
+        read = run_rows(spark, table, second, files)
+        assert read, table
+        assert utc(read) == utc(run_rows(spark, table, second))
+    known, queried = FileCounts(spark, files), FileCounts(spark)
+    assert known._load() == queried._load()
+    assert len(known._load()) == 4  # two days, a third, a corrected first day

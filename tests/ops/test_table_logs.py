@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from pipelines.local.increments import last_commit, newest_commit, same_rows
 from pipelines.local.table_logs import TableLogs, live_files, rows_of_run, table_rows
 from pipelines.ops.counts import table_aggregates, tally
 from pipelines.spec import DatasetSpec
@@ -212,3 +213,68 @@ def test_a_small_tables_rows_are_read_from_its_files_when_they_hold_them_plainly
     assert len(logs.rows("logs_test.plain", ["id"]) or ()) == 1
     data.write_bytes(b"not parquet")
     assert logs.rows("logs_test.plain", ["id"]) is None
+
+
+@pytest.mark.spark
+def test_a_tables_commits_are_read_from_its_log_as_its_history_gives_them(
+    spark: SparkSession, schema: None
+) -> None:
+    """The increments' state (``newest_commit``, ``same_rows``) reads a table's commits
+    from its log: the version, operation and metrics ``DESCRIBE HISTORY`` gives, through a
+    checkpoint. A compaction after the recorded commit keeps its rows; a write, or the table
+    made again up to the same version, does not; a state kept as a time (before) is still
+    checked, by the history."""
+    spark.sql(
+        f"CREATE TABLE {TABLE} (id INT, _run_id STRING) USING delta TBLPROPERTIES "
+        "('delta.checkpointInterval' = '2')"
+    )
+    _append(spark, "r1", [1, 2, 3])
+    _append(spark, "r2", [4])
+    logs = TableLogs.of(spark)
+    history = spark.sql(f"DESCRIBE HISTORY {TABLE} LIMIT 1").collect()[0]
+    newest = logs.newest_commit(TABLE)
+    assert newest is not None
+    assert (newest[0], newest[1]["operation"]) == (history["version"], history["operation"]) == (2, "WRITE")  # fmt: skip
+    commit, metrics = newest_commit(spark, TABLE)
+    assert commit == [2, newest[1]["txnId"]]
+    assert metrics["numOutputRows"] == "1"
+    old = [2, str(history["timestamp"])]  # how the state kept a commit before
+
+    spark.sql(f"OPTIMIZE {TABLE}")
+    optimized = last_commit(spark, TABLE)
+    assert optimized[0] == 3
+    assert [i["operation"] for i in logs.commit_infos(TABLE, [2, 3]) or []] == ["WRITE", "OPTIMIZE"]
+    assert same_rows(spark, TABLE, commit, optimized)
+    assert same_rows(spark, TABLE, old, optimized)
+    _append(spark, "r3", [5])
+    assert not same_rows(spark, TABLE, commit, last_commit(spark, TABLE))
+
+    spark.sql(f"DROP TABLE {TABLE}")
+    spark.sql(f"CREATE TABLE {TABLE} (id INT, _run_id STRING) USING delta")
+    _append(spark, "r1", [1, 2, 3])
+    _append(spark, "r2", [4])
+    spark.sql(f"OPTIMIZE {TABLE}")
+    again = last_commit(spark, TABLE)
+    assert again[0] == 3
+    assert not same_rows(spark, TABLE, commit, again)
+    assert not same_rows(spark, TABLE, old, again)
+
+
+def test_a_commit_the_log_does_not_hold_is_no_answer(tmp_path: Path) -> None:
+    """A commit missing (cleaned up after a checkpoint) or without its ``commitInfo``, or
+    commits a catalog holds apart (``_staged_commits``): no answer, the history is asked."""
+    log = tmp_path / "s.db" / "t" / "_delta_log"
+    log.mkdir(parents=True)
+    info = {"commitInfo": {"operation": "WRITE", "txnId": "a"}}
+    (log / f"{1:020d}.json").write_text(json.dumps(info) + "\n")
+    (log / f"{2:020d}.json").write_text(json.dumps({"add": {"path": "x"}}) + "\n")
+    (log / "_staged_commits").mkdir()  # Delta 4.4 makes it, empty, for every table
+    logs = TableLogs(tmp_path)
+    assert logs.commit_infos("s.t", [1]) == [info["commitInfo"]]
+    assert logs.commit_infos("s.t", [0, 1]) is None  # cleaned up
+    assert logs.newest_commit("s.t") is None  # version 2 has no commitInfo
+    (log / f"{2:020d}.json").write_text(json.dumps(info) + "\n")
+    assert logs.newest_commit("s.t") == (2, info["commitInfo"])
+    (log / "_staged_commits" / f"{3:020d}.uuid.json").write_text("{}\n")
+    assert logs.newest_commit("s.t") is None
+    assert TableLogs(None).newest_commit("s.t") is None

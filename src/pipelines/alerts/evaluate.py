@@ -22,7 +22,14 @@ from pipelines.alerts.rules import (
     volume_anomalies,
 )
 from pipelines.config.loader import LakehouseConfig
-from pipelines.ops.history import as_utc, completion_times, count_history, run_ends, run_rows
+from pipelines.ops.history import (
+    TableRows,
+    as_utc,
+    completion_times,
+    count_history,
+    run_ends,
+    run_rows,
+)
 from pipelines.ops.tables import append_rows
 from pipelines.ops.together import together
 from pipelines.redact import scrub_text
@@ -112,7 +119,11 @@ def evaluate_run(
 
 
 def alert_reads(
-    spark: SparkSession, config: LakehouseConfig, run_id: str, flows: Sequence[Row] | None = None
+    spark: SparkSession,
+    config: LakehouseConfig,
+    run_id: str,
+    flows: Sequence[Row] | None = None,
+    files: TableRows | None = None,
 ) -> dict[str, Callable[[], list[Record]]]:
     """The reads of ops rows the enabled rules need (``evaluate_run``'s ``records``), by name:
     ``quality_metrics`` and ``schema_changes`` (the run's rows) and ``history`` (other runs').
@@ -120,17 +131,18 @@ def alert_reads(
     ``flows``: the run's ``flow_metrics`` rows, when known. The volume rule compares the
     rows of the flows that completed with their history; a run where none did (nothing new:
     every flow up to date) has nothing to compare, and the history, the slowest of these
-    reads, is not read."""
+    reads, is not read. ``files``: how the platform reads an ops table's rows from its files
+    (``pipelines.ops.history.TableRows``), when it can."""
     rules = config.project.alerts.rules
     reads: dict[str, Callable[[], list[Record]]] = {}
     if not config.project.alerts.enabled:
         return reads
     if rules.quality_breach:
-        reads["quality_metrics"] = partial(run_rows, spark, "quality_metrics", run_id)
+        reads["quality_metrics"] = partial(run_rows, spark, "quality_metrics", run_id, files)
     if rules.schema_drift:
-        reads["schema_changes"] = partial(run_rows, spark, "schema_changes", run_id)
+        reads["schema_changes"] = partial(run_rows, spark, "schema_changes", run_id, files)
     if rules.volume.enabled and (flows is None or _counted(flows)):
-        reads["history"] = partial(count_history, spark, run_id, rules.volume.window)
+        reads["history"] = partial(count_history, spark, run_id, rules.volume.window, files)
     return reads
 
 

@@ -41,6 +41,7 @@ from pipelines.local.increments import (
     Applied,
     forget,
     last_commit,
+    newest_commit,
     not_incremental,
     read_state,
     same_rows,
@@ -202,9 +203,8 @@ def _append(
     finally:
         spark.catalog.dropTempView(view)
     # The commit's own count: the rows are not computed twice.
-    commit = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]
-    added = int((commit["operationMetrics"] or {}).get("numOutputRows", 0))
-    return added, [commit["version"], str(commit["timestamp"])]
+    commit, metrics = newest_commit(spark, name)
+    return int(metrics.get("numOutputRows", 0)), commit
 
 
 def record_marts(

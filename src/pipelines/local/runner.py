@@ -153,7 +153,7 @@ def run_pipeline(
         if failures or tracker.run_state != "COMPLETED":
             increments.record(None)
             raise PipelineRunError(failures or {"run": tracker.run_state.lower()})
-        ahead = read_ahead(spark, ran, recorded, tracker, run_id)
+        ahead = read_ahead(spark, ran, recorded, tracker, run_id, TableLogs.of(spark).rows)
         counted = _count(spark, ran, stored, run_id, increments, timed)
         quality = quality_metrics(spark, ran, run_id, counted.values)  # appended after the run
         check_thresholds(run_id, quality)
@@ -161,7 +161,7 @@ def run_pipeline(
     finally:
         error = sys.exc_info()[1]
         with timed("after run"):
-            after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints, ahead=ahead)  # fmt: skip # noqa: E501
+            after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints, ahead=ahead, files=TableLogs.of(spark).rows)  # fmt: skip # noqa: E501
             # every so many runs recorded, not in every run (pipelines.local.compaction)
             compact_when_due(spark, storage_root, config.project.local.compact_ops_every, table_format, echo)  # fmt: skip # noqa: E501
         if error is None:  # completed and recorded: no run is unfinished any more

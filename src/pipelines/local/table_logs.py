@@ -45,6 +45,10 @@ _KNOWN_FEATURES = frozenset(
      "vacuumProtocolCheck", "variantType", "variantType-preview"}
 )  # fmt: skip
 _RUN_ID = "_run_id"
+# Where a catalog-managed (or coordinated-commits) table keeps commits not yet in its log's
+# folder: a table with any there is left to Spark. (Delta 4.4 makes the first, empty, for
+# every table.)
+_ELSEWHERE = ("_staged_commits", "_commits")
 # What reading a log or a data file that is not as expected raises (a garbled or half-written
 # file, an action without its fields; pyarrow's errors are ValueErrors): no answer, not a crash.
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError)
@@ -157,6 +161,43 @@ class TableLogs:
         except _UNREADABLE:
             return None
 
+    def newest_commit(self, table: str) -> tuple[int, Action] | None:
+        """The version of ``table``'s newest commit and its ``commitInfo`` (None: no log
+        here, or one whose newest commit this reader cannot be sure of: see
+        ``commit_infos``). What ``DESCRIBE HISTORY ... LIMIT 1`` answers, without a query."""
+        log = self._log(table)
+        try:
+            names = os.listdir(log) if log else []
+            if any(f in names and os.listdir(log / f) for f in _ELSEWHERE if log):
+                return None  # commits a catalog or coordinator holds apart
+        except OSError:
+            return None
+        versions = [int(m[1]) for n in names if (m := _COMMIT.match(n))]
+        infos = self.commit_infos(table, [max(versions)]) if versions else None
+        return (max(versions), infos[0]) if infos else None
+
+    def commit_infos(self, table: str, versions: Sequence[int]) -> list[Action] | None:
+        """The ``commitInfo`` action of each of ``table``'s commits ``versions``, in order
+        (None: a commit missing, e.g. cleaned up after a checkpoint, unreadable, or
+        without one)."""
+        log = self._log(table)
+        if log is None:
+            return None
+        infos = []
+        for version in versions:
+            try:
+                info = _commit_info(log / f"{version:020d}.json")
+            except _UNREADABLE:
+                return None
+            if info is None:
+                return None
+            infos.append(info)
+        return infos
+
+    def _log(self, table: str) -> Path | None:
+        folder = self._folder(table)
+        return folder / "_delta_log" if folder else None
+
     def _folder(self, table: str) -> Path | None:
         schema, _, name = table.lower().partition(".")
         return self._warehouse / f"{schema}.db" / name if self._warehouse and name else None
@@ -263,6 +304,16 @@ def _file_rows(path: Path, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
     present = [c for c in columns if c in pq.read_schema(path).names]
     for row in pq.read_table(path, columns=present).to_pylist():
         yield {c: row.get(c) for c in columns}
+
+
+def _commit_info(path: Path) -> Action | None:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            action = json.loads(line) if line.strip() else {}
+            if isinstance(action.get("commitInfo"), dict):
+                info: Action = action["commitInfo"]
+                return info
+    return None
 
 
 def _checkpoint_actions(files: Sequence[Path]) -> Iterator[Action]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines.ops.history import TableRows
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -28,10 +30,11 @@ _Key = tuple[str, str, int, int]  # dataset, file, size, modification time (ns)
 
 @dataclass
 class FileCounts:
-    """The known counts (read from ``ops.file_records`` on first use) and those this run
-    counted (``counted``: the rows to append)."""
+    """The known counts (read from ``ops.file_records`` on first use: from its files, where
+    ``files`` reads them) and those this run counted (``counted``: the rows to append)."""
 
     spark: SparkSession | None
+    files: TableRows | None = None
     counted: list[dict[str, Any]] = field(default_factory=list)
     _known: dict[_Key, int] | None = None
 
@@ -50,12 +53,19 @@ class FileCounts:
 
     def _load(self) -> dict[_Key, int]:
         if self._known is None:
-            self._known = _read(self.spark) if self.spark is not None else {}
+            self._known = _read(self.spark, self.files) if self.spark is not None else {}
         return self._known
 
 
-def _read(spark: SparkSession) -> dict[_Key, int]:
-    if not spark.catalog.tableExists("ops.file_records"):
-        return {}
-    query = "SELECT dataset, file, size, modified_ns, records FROM ops.file_records"
-    return {(r[0], r[1], int(r[2]), int(r[3])): int(r[4]) for r in spark.sql(query).collect()}
+def _read(spark: SparkSession, files: TableRows | None) -> dict[_Key, int]:
+    columns = ["dataset", "file", "size", "modified_ns", "records"]
+    rows = files("ops.file_records", columns) if files is not None else None
+    if rows is None:
+        if not spark.catalog.tableExists("ops.file_records"):
+            return {}
+        query = f"SELECT {', '.join(columns)} FROM ops.file_records"
+        rows = [row.asDict() for row in spark.sql(query).collect()]
+    return {
+        (r["dataset"], r["file"], int(r["size"]), int(r["modified_ns"])): int(r["records"])
+        for r in rows
+    }

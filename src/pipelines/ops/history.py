@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+
+from pipelines.ops.tables import ops_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
+    "TableRows",
     "as_utc",
     "bind",
     "completion_times",
     "count_history",
+    "counts_of_runs",
     "latest_flow_states",
     "newest_states",
     "query_rows",
@@ -24,6 +29,12 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+
+TableRows = Callable[[str, Sequence[str]], list[Row] | None]
+"""The rows of an ops table (``ops.<name>``, the columns named) read from its files, apart from
+Spark; None where they cannot be read so (the local adapter's
+``pipelines.local.table_logs.TableLogs.rows``). A small read is a Spark query of its own, and
+the first Delta reads of a local run's JVM cost seconds each (BENCHMARKS.md, session 22)."""
 
 
 def _exists(spark: SparkSession, table: str) -> bool:
@@ -101,8 +112,13 @@ def _literal(value: Any) -> str:
     return f"'{escaped}'"
 
 
-def run_rows(spark: SparkSession, table: str, run_id: str) -> list[Row]:
-    """Every row of ``ops.<table>`` for one run."""
+def run_rows(
+    spark: SparkSession, table: str, run_id: str, files: TableRows | None = None
+) -> list[Row]:
+    """Every row of ``ops.<table>`` for one run (from its files, where ``files`` reads them)."""
+    read = files(f"ops.{table}", ops_columns(table)) if files is not None else None
+    if read is not None:
+        return [row for row in read if row["run_id"] == run_id]
     sql = f"SELECT * FROM ops.{table} WHERE run_id = :run_id"
     return query_rows(spark, (table,), sql, run_id=run_id)
 
@@ -115,9 +131,19 @@ def recent_runs(spark: SparkSession, limit: int) -> list[Row]:
     )  # fmt: skip
 
 
-def count_history(spark: SparkSession, exclude_run: str, window: int) -> list[Row]:
+def count_history(
+    spark: SparkSession, exclude_run: str, window: int, files: TableRows | None = None
+) -> list[Row]:
     """``dataset, rows_out, full_refresh`` of the successful runs other than ``exclude_run``,
-    newest first, at most ``window`` per dataset and kind of run (full refresh or not)."""
+    newest first, at most ``window`` per dataset and kind of run (full refresh or not).
+
+    Read from the ops tables' files where ``files`` reads them (``counts_of_runs``), else
+    queried."""
+    if files is not None:
+        runs = files("ops.pipeline_runs", ["run_id", "started_at", "status", "parameters"])
+        flows = files("ops.flow_metrics", ["run_id", "dataset", "status", "rows_out"])
+        if runs is not None and flows is not None:
+            return counts_of_runs(flows, runs, exclude_run, window)
     return query_rows(
         spark,
         ("pipeline_runs", "flow_metrics"),
@@ -134,6 +160,54 @@ def count_history(spark: SparkSession, exclude_run: str, window: int) -> list[Ro
         run_id=exclude_run,
         window=window,
     )
+
+
+def counts_of_runs(
+    flows: Iterable[Row], runs: Iterable[Row], exclude_run: str, window: int
+) -> list[Row]:
+    """``count_history`` of rows already read: ``flows`` of ``ops.flow_metrics`` (``run_id``,
+    ``dataset``, ``status``, ``rows_out``), ``runs`` of ``ops.pipeline_runs`` (``run_id``,
+    ``started_at``, ``status``, ``parameters``). The query's semantics: a flow of a run not
+    recorded is left out (the join), newest by start with an unstarted run last (``DESC``
+    puts NULLs last), then by run id."""
+    completed = {r["run_id"]: r for r in runs if r["status"] == "COMPLETED"}
+    picked = [
+        (completed[f["run_id"]], f)
+        for f in flows
+        if f["run_id"] in completed and f["run_id"] != exclude_run
+        and f["status"] == "COMPLETED" and f["rows_out"] is not None
+    ]  # fmt: skip
+    picked.sort(key=lambda pair: _newest_first(pair[0]), reverse=True)
+    kept: list[Row] = []
+    taken: dict[tuple[str, bool], int] = {}
+    for run, flow in picked:
+        group = (flow["dataset"], _full_refresh(run["parameters"]))
+        taken[group] = taken.get(group, 0) + 1
+        if taken[group] <= window:
+            dataset, full = group
+            kept.append({"dataset": dataset, "rows_out": flow["rows_out"], "full_refresh": full})
+    return sorted(kept, key=lambda row: row["dataset"])  # stable: newest first within each
+
+
+def _newest_first(run: Row) -> tuple[bool, datetime, str]:
+    """A sort key, reversed: ``ORDER BY started_at DESC NULLS LAST, run_id DESC``."""
+    started = run["started_at"]
+    return started is not None, as_utc(started) if started else _EPOCH, run["run_id"]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _full_refresh(parameters: str | None) -> bool:
+    """``coalesce(get_json_object(parameters, '$.full_refresh') = 'true', false)``."""
+    try:
+        value = json.loads(parameters) if parameters else None
+    except ValueError:
+        return False
+    if not isinstance(value, dict):
+        return False
+    flag = value.get("full_refresh")
+    return flag is True or flag == "true"
 
 
 def completion_times(

@@ -24,6 +24,7 @@ from pipelines.errors import first_line
 from pipelines.events import RunTracker
 from pipelines.ops.counts import RunCounts
 from pipelines.ops.file_records import FileCounts
+from pipelines.ops.history import TableRows
 from pipelines.ops.measure import measure
 from pipelines.ops.quality import QualityMetric
 from pipelines.ops.reconcile import reconcilable, reconcile_source
@@ -58,6 +59,7 @@ def after_run(
     quality: Sequence[QualityMetric] | None = None,
     fingerprints: Mapping[str, str] | None = None,
     ahead: Started[list[Record]] | None = None,
+    files: TableRows | None = None,
 ) -> None:
     """Record the run that just ended (``error``: why it failed) and raise its alerts.
 
@@ -65,7 +67,8 @@ def after_run(
     the tables are counted here. ``quality``: the run's rule metrics, when measured (appended
     to ``ops.quality_metrics``). ``secrets``: how the alert destinations' secrets are read
     (the run's platform's lookup). ``ahead``: the alert rules' reads, started before the
-    counts (``read_ahead``), else read here.
+    counts (``read_ahead``), else read here. ``files``: how the platform reads an ops
+    table's rows from its files, when it can (``TableRows``).
     """
     timed = (profile or Profile()).step
     ended = replace(
@@ -86,6 +89,7 @@ def after_run(
     record_run(
         spark, config, specs, run_row(ended), flows, table_format=table_format, echo=echo,
         profile=profile, counts=counts, quality=quality, secrets=secrets, ahead=ahead,
+        files=files,
     )  # fmt: skip
 
 
@@ -95,6 +99,7 @@ def read_ahead(
     specs: Sequence[DatasetSpec],
     tracker: RunTracker,
     run_id: str,
+    files: TableRows | None = None,
 ) -> Started[list[Record]]:
     """The alert rules' reads of a run whose flows ended (``alert_reads``), started now: they
     read other runs' history and what this run recorded as it began, not its counts, so they
@@ -102,7 +107,7 @@ def read_ahead(
     from pipelines.alerts.evaluate import alert_reads
 
     flows = flow_rows(run_id, [s.name for s in specs], tracker.flows, {})
-    return Started(alert_reads(spark, config, run_id, flows))
+    return Started(alert_reads(spark, config, run_id, flows, files))
 
 
 def record_run(
@@ -119,6 +124,7 @@ def record_run(
     quality: Sequence[QualityMetric] | None = None,
     secrets: SecretResolver,
     ahead: Started[list[Record]] | None = None,
+    files: TableRows | None = None,
 ) -> None:
     """Append a run that ended (``run``: its ``ops.pipeline_runs`` row; ``flows``: its
     ``ops.flow_metrics`` rows) and its quality metrics; reconcile its sources (of a run that
@@ -129,6 +135,7 @@ def record_run(
     reconciliation counts the tables. ``quality``: the run's rule metrics, when measured.
     ``secrets``: how the alert destinations' secrets are read (the platform's lookup).
     ``ahead``: the alert reads, already started (``read_ahead``); else started here.
+    ``files``: how the platform reads an ops table's rows from its files, when it can.
     """
     from pipelines.alerts.evaluate import alert_reads, evaluate_run
 
@@ -153,12 +160,12 @@ def record_run(
         echo(f"ops: ops.reconciliation has no row for {name}: {why}")
     if sources:
         writes["reconciliation"] = partial(
-            _reconcile, spark, sources, run_id, table_format, echo, counts, existing
+            _reconcile, spark, sources, run_id, table_format, echo, counts, existing, files
         )
     # The alert rules read other runs' history and what was recorded of this run before it
     # ended: those reads go along with the writes. This run's quality metrics are added to
     # what was read (a read racing the write may see them too: incidents are one per key).
-    reads = alert_reads(spark, config, run_id, flows) if ahead is None else {}
+    reads = alert_reads(spark, config, run_id, flows, files) if ahead is None else {}
     with timed("ops records (at once)"):
         done = together({**writes, **{f"read {name}": read for name, read in reads.items()}})
         if ahead is not None:
@@ -193,9 +200,10 @@ def _reconcile(
     echo: Callable[[str], None],
     counts: RunCounts | None = None,
     existing: Collection[str] = (),
+    read: TableRows | None = None,
 ) -> int:
     totals = counts.values if counts else None
-    files = FileCounts(spark)
+    files = FileCounts(spark, read)
     results = [reconcile_source(spark, source, run_id, totals, files) for source in sources]
     for result in results:
         if not result.balanced:

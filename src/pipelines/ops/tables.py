@@ -15,7 +15,7 @@ from pipelines.errors import LakehouseError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["OPS_TABLES", "append_rows", "existing_ops_tables"]
+__all__ = ["OPS_TABLES", "append_rows", "existing_ops_tables", "ops_columns"]
 
 OPS_TABLES: Mapping[str, str] = {
     "pipeline_runs": (
@@ -52,6 +52,11 @@ OPS_TABLES: Mapping[str, str] = {
 """Table name (in schema ``ops``) -> its columns as a Spark DDL string."""
 
 
+def ops_columns(table: str) -> list[str]:
+    """The column names of ``ops.<table>``, in order."""
+    return [part.strip().split(" ")[0] for part in OPS_TABLES[table].split(",")]
+
+
 def append_rows(
     spark: SparkSession,
     table: str,
@@ -68,7 +73,7 @@ def append_rows(
     """
     if table not in OPS_TABLES:
         raise LakehouseError(f"unknown ops table '{table}'; known: {', '.join(OPS_TABLES)}")
-    columns = [part.strip().split(" ")[0] for part in OPS_TABLES[table].split(",")]
+    columns = ops_columns(table)
     for row in rows:
         unknown = sorted(set(row) - set(columns))
         if unknown:
