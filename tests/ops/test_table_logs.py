@@ -4,6 +4,7 @@ same numbers as Spark's counts, or no answer at all."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -278,3 +279,24 @@ def test_a_commit_the_log_does_not_hold_is_no_answer(tmp_path: Path) -> None:
     (log / "_staged_commits" / f"{3:020d}.uuid.json").write_text("{}\n")
     assert logs.newest_commit("s.t") is None
     assert TableLogs(None).newest_commit("s.t") is None
+
+
+@pytest.mark.spark
+def test_a_schema_is_read_where_the_metastore_keeps_it(
+    spark: SparkSession, schema: None, tmp_path: Path
+) -> None:
+    """A home copied elsewhere keeps its tables where they were made (the metastore's
+    locations are absolute): the logs are read there, not in the session's warehouse, which
+    here holds another table's log by the same name (a copy that no one writes)."""
+    warehouse = Path(urlparse(spark.conf.get("spark.sql.warehouse.dir") or "").path)
+    spark.sql(f"CREATE DATABASE logs_moved LOCATION '{(tmp_path / 'elsewhere').as_uri()}'")
+    try:
+        _append(spark, "r1", [1, 2, 3], "logs_moved.events")
+        _append(spark, "r1", [1], TABLE)
+        shutil.copytree(warehouse / "logs_test.db" / "events", warehouse / "logs_moved.db" / "events")  # fmt: skip
+        logs = TableLogs.of(spark)
+        assert logs.counts([_spec("materialized_view", "logs_moved.events")], "r1") == {"logs_moved.events": {"logs_moved.events": 3}}  # fmt: skip
+        assert TableLogs(warehouse).counts([_spec("materialized_view", "logs_moved.events")], "r1") == {"logs_moved.events": {"logs_moved.events": 1}}  # fmt: skip
+    finally:
+        spark.sql("DROP DATABASE logs_moved CASCADE")
+        shutil.rmtree(warehouse / "logs_moved.db", ignore_errors=True)

@@ -8,7 +8,9 @@ test run, 3.6-4.7 s of a 5M-row daily run. The numbers are in the log: every liv
 ``cardinality``), and bronze keeps ``_run_id`` statistics, so the rows a run appended are the
 records of the files whose ``_run_id`` is that run's alone. Here the log is read as Delta
 reads it (the newest complete checkpoint, then every commit after it) from the managed-table
-layout of the local warehouse (``<warehouse>/<schema>.db/<table>``).
+layout (``<schema's folder>/<table>``), each schema's folder as the session's metastore gives
+it: a home copied or moved keeps its tables where they were made, for the metastore holds
+absolute locations, and reading the copy's files would answer for tables no one writes.
 
 Exact or nothing: a table this reader cannot answer for certain (a log it does not know, a
 reader feature it does not handle, a file without statistics, a file holding this run's rows
@@ -22,8 +24,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,17 +132,22 @@ def rows_of_run(adds: Iterable[Action], run_id: str) -> int | None:
 class TableLogs:
     """The counts a local run's tables' logs answer (``count_run`` counts the rest).
 
-    Made from the session's warehouse (``spark.sql.warehouse.dir``); a warehouse that is not
-    a local folder answers nothing."""
+    A table ``s.t`` is read from ``<folder of schema s>/t``, the managed-table layout.
+    ``warehouse``: the schemas' folders are ``<warehouse>/<s>.db``; ``schemas``: where the
+    session's metastore keeps each schema instead (``of``). None: answers nothing."""
 
-    def __init__(self, warehouse: Path | None) -> None:
-        self._warehouse = warehouse
+    def __init__(
+        self, warehouse: Path | None, schemas: Callable[[str], Path | None] | None = None
+    ) -> None:
+        self._schemas = schemas or (lambda s: warehouse / f"{s}.db" if warehouse else None)
 
     @classmethod
     def of(cls, spark: SparkSession) -> TableLogs:
-        location = urlparse(spark.conf.get("spark.sql.warehouse.dir") or "")
-        local = location.scheme in {"", "file"} and location.path
-        return cls(Path(unquote(location.path)) if local else None)
+        """The logs of ``spark``'s tables, each schema where its metastore keeps it: not
+        necessarily under the session's warehouse, for the metastore keeps absolute
+        locations (a home copied elsewhere still reads and writes the tables where they
+        were made). A schema that is not a local folder answers nothing."""
+        return cls(None, partial(_schema_folder, spark))
 
     def counts(self, specs: Sequence[DatasetSpec], run_id: str) -> dict[str, Mapping[str, int]]:
         """Per table of ``specs`` whose log answers every count ``table_aggregates`` takes of
@@ -200,7 +209,8 @@ class TableLogs:
 
     def _folder(self, table: str) -> Path | None:
         schema, _, name = table.lower().partition(".")
-        return self._warehouse / f"{schema}.db" / name if self._warehouse and name else None
+        folder = self._schemas(schema) if name else None
+        return folder / name if folder else None
 
     def _answered(
         self, specs: Sequence[DatasetSpec], run_id: str
@@ -218,6 +228,33 @@ class TableLogs:
                     continue
                 counts[f"{spec.name}#appended"] = appended
             yield spec.name, counts
+
+
+# Per session, each schema's folder (None: not a local folder), as its metastore says: one
+# listing (0.25 s in a warm session), again when a schema is not in it (made since). A schema
+# dropped and made again elsewhere in the same session is not seen; dropping and making its
+# tables (a full refresh) keeps the schema's folder.
+_SCHEMA_FOLDERS: weakref.WeakKeyDictionary[Any, dict[str, Path | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _schema_folder(spark: SparkSession, schema: str) -> Path | None:
+    known = _SCHEMA_FOLDERS.get(spark)
+    if known is None or schema not in known:
+        try:
+            listed = spark.catalog.listDatabases()
+        except Exception:  # no metastore to ask: no answer (Spark counts)
+            return None
+        known = {d.name.lower(): _local_folder(d.locationUri) for d in listed}
+        _SCHEMA_FOLDERS[spark] = known
+    return known.get(schema)
+
+
+def _local_folder(uri: str | None) -> Path | None:
+    location = urlparse(uri or "")
+    local = location.scheme in {"", "file"} and location.path
+    return Path(unquote(location.path)) if local else None
 
 
 def _replay(log: Path) -> _Files | None:
