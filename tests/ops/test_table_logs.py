@@ -74,6 +74,7 @@ def test_the_logs_give_sparks_counts_through_deletes_checkpoints_and_compaction(
     streaming = _spec("streaming_table")
     expected = {TABLE: 7, f"{TABLE}#appended": 3}
     assert _both(spark, streaming, "r3") == (expected, expected)
+    assert TableLogs.of(spark).appended(TABLE, "r3") == 3  # the increments' clock check
     assert _both(spark, streaming, "r9") == ({TABLE: 7, f"{TABLE}#appended": 0},) * 2
 
     spark.sql(f"OPTIMIZE {TABLE}")

@@ -68,7 +68,10 @@ def test_the_choice_reaches_the_jvm_before_the_projects_own_options(tmp_path: Pa
     settings = Settings(tmp_path, tmp_path / "landing", tmp_path / "conf")
     local = LocalSettings(java_options=("-Dproject=1",))
     options = spark_confs(settings, local, 15002, START_UP)["spark.driver.extraJavaOptions"]
-    assert options.split()[2:] == ["-XX:TieredStopAtLevel=1", "-Dproject=1", "-Duser.timezone=UTC"]  # fmt: skip
+    assert options.split()[2:] == [
+        "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m", "-Dproject=1",
+        "-Duser.timezone=UTC",
+    ]  # fmt: skip
 
 
 def test_a_short_commands_own_server_starts_for_a_quick_start(

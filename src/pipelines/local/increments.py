@@ -373,8 +373,11 @@ def _apply(
         ).collect()[0]
         # Every row this run ingested must be new: were the clock set back, rows stamped before
         # the state's time would never be merged (and the reconciliation would count them as
-        # duplicates). Delta reads only this run's files (_run_id is in bronze's statistics).
-        if seen["this_run"] != bronze.where(F.col("_run_id") == run_id).count():
+        # duplicates). This run's rows are in bronze's log (its files' _run_id statistics).
+        ingested = TableLogs.of(spark).appended(f"bronze.{source.name}", run_id)
+        if ingested is None:  # not known from bronze's log: counted
+            ingested = bronze.where(F.col("_run_id") == run_id).count()
+        if seen["this_run"] != ingested:
             return _CLOCK_BACK, None
         if seen["rows"] == 0:
             nothing = dict(state.counts) or None

@@ -155,6 +155,13 @@ class TableLogs:
         ``_run_id``), by the same keys."""
         return dict(self._answered(specs, run_id))
 
+    def appended(self, table: str, run_id: str) -> int | None:
+        """The rows of ``table`` that run ``run_id`` appended (``rows_of_run``; None: not
+        known from the log)."""
+        folder = self._folder(table)
+        files = _replay(folder / "_delta_log") if folder else None
+        return rows_of_run(files.adds, run_id) if files and _RUN_ID in files.columns else None
+
     def rows(self, table: str, columns: Sequence[str]) -> list[dict[str, Any]] | None:
         """``columns`` of every row of ``table`` (a small table: the ops tables), read from
         its live files (None: no such table here, or one whose files do not hold its rows
