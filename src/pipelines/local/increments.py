@@ -22,7 +22,7 @@ views (the graph is unchanged; only how the local runner refreshes them differs)
   keeps one best row per key, and "best of all rows" is "best of (best of the old, best of the
   new)", so the result is the full recompute's (the tests compare the two exactly).
 - **State.** ``<storage>/increments/<source>.json``: the fingerprint, the ``_ingested_at``
-  applied through, and each table's last Delta commit (version and time) after the refresh.
+  applied through, and each table's last Delta commit (version and ``txnId``) after the refresh.
   A crash between the two tables' commits leaves one table past its recorded commit: the next
   run recomputes both. A compaction after it changes no row and keeps the state
   (``same_rows``). A full refresh removes the state. The checks' counts (rows current, valid,
@@ -185,7 +185,7 @@ def last_commit(spark: SparkSession, table: str) -> list[Any]:
 def newest_commit(spark: SparkSession, table: str) -> tuple[list[Any], dict[str, str]]:
     """``[version, identity]`` of ``table``'s last Delta commit, and its operation metrics.
 
-    Read from the table's log where the local warehouse holds it, the identity being the
+    Read from the table's log where its schema's folder is local, the identity being the
     commit's ``txnId``: ``DESCRIBE HISTORY`` costs 0.5-1.0 s a call in a fresh JVM, and a
     day's run made six. Else ``DESCRIBE HISTORY``, the identity being the commit's time as it
     gives it. The identity tells a table dropped and made again, whose versions start over,
