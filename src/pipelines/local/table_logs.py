@@ -182,9 +182,11 @@ class TableLogs:
         here, or one whose newest commit this reader cannot be sure of: see
         ``commit_infos``). What ``DESCRIBE HISTORY ... LIMIT 1`` answers, without a query."""
         log = self._log(table)
+        if log is None:
+            return None
         try:
-            names = os.listdir(log) if log else []
-            if any(f in names and os.listdir(log / f) for f in _ELSEWHERE if log):
+            names = os.listdir(log)
+            if any(f in names and os.listdir(log / f) for f in _ELSEWHERE):
                 return None  # commits a catalog or coordinator holds apart
         except OSError:
             return None
