@@ -26,6 +26,7 @@ from pipelines.config.model import LocalSettings
 from pipelines.errors import LakehouseError
 from pipelines.local.jvm_cache import ClassCache, class_cache
 from pipelines.local.maven import SPARK_EXTRAS, fetched
+from pipelines.local.metastore import Metastore, derby_url, metastore_uri, serve_metastore
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
 from pipelines.local.warm import WarmServer, publish, retitle, withdraw
@@ -52,6 +53,7 @@ _SESSION: SparkSession | None = None
 _STARTING: StartingSession | None = None
 _CACHE = ClassCache()
 _PUBLISHED: Path | None = None
+_METASTORE: Metastore | None = None
 """This process's server's state file (``pipelines.local.warm``)."""
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
@@ -61,7 +63,6 @@ def spark_confs(
 ) -> dict[str, str]:
     """Every conf a local lakehouse server starts with (``java_options``: the JVM's extra, before
     the project's ``local.java_options``)."""
-    metastore = f"jdbc:derby:;databaseName={settings.metastore};create=true"
     java_opts = " ".join(
         [
             f"-Dlog4j.configurationFile={_LOG4J}",
@@ -85,7 +86,7 @@ def spark_confs(
         "spark.connect.grpc.binding.port": str(port),
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(settings.warehouse),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+        "spark.hadoop.javax.jdo.option.ConnectionURL": derby_url(settings),
         "spark.sql.shuffle.partitions": str(local.shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.session.timeZone": "UTC",
@@ -247,10 +248,16 @@ def start_local_session(
     if _CACHE.writing is not None:
         atexit.register(stop_session)  # the archive is written as the JVM exits: let it
     confs = spark_confs(settings, local, port, [*_CACHE.options, *java_options])
+    # The catalog's metastore served in the server's JVM (pipelines.local.metastore).
+    metastore_port = free_port()
+    confs["spark.hadoop.hive.metastore.uris"] = metastore_uri(metastore_port)
     conf = SparkConf().setAll(list(confs.items()))
 
     def start() -> int:
-        ClassicSession(classic_context(conf))
+        global _METASTORE  # noqa: PLW0603
+        context = classic_context(conf)
+        _METASTORE = serve_metastore(context, settings, metastore_port)
+        ClassicSession(context)
         _publish(settings, WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time()))
         return port
 
@@ -329,7 +336,7 @@ def remote_session(url: str, *, timeout: float = 10.0) -> SparkSession:
 
 def stop_session() -> None:
     """Stop the session and the local server behind it."""
-    global _SESSION, _STARTING, _CACHE, _PUBLISHED  # noqa: PLW0603
+    global _SESSION, _STARTING, _CACHE, _PUBLISHED, _METASTORE  # noqa: PLW0603
     from pyspark import SparkContext
 
     _STARTING = None
@@ -342,6 +349,9 @@ def stop_session() -> None:
     active = SparkContext._active_spark_context
     if active is not None:
         active.stop()
+    if _METASTORE is not None:
+        _METASTORE.stop()
+        _METASTORE = None
     cache, _CACHE = _CACHE, ClassCache()
     if cache.writing is not None:  # this JVM writes the class archive: let it exit, keep it
         cache.finish(getattr(SparkContext._gateway, "proc", None))
