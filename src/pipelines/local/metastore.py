@@ -11,9 +11,10 @@ small-graph runs put 12% of the server's CPU in ``HMSHandler.newRawStoreForConf`
 Served over Thrift from a thread pool instead, the handler's threads live as long as their
 client's connection: Spark keeps one per session, so the store is built once per session, not
 once per operation. Same Derby database, same warehouse, same JVM: nothing else changes for
-the catalog. Measured on the same small graph (``BENCHMARKS.md``, session 24): the first run of
-a new server 25.6-27.1 s -> 21.6-22.1 s, warm full refreshes ~8% faster, a warm run with
-nothing new 1.1-1.4 s -> 0.7-0.9 s.
+the catalog. Measured (``benchmarks/warm_runs.py``; BENCHMARKS.md, session 24): with the tests'
+engine settings a small graph's runs on one server are 6-12% shorter and the suite about a
+minute; with the project's own settings a server's first run gains 1-3 s and later runs differ
+by less than the noise.
 
 It listens on 127.0.0.1 only, without authentication, as the embedded metastore had none: the
 loopback interface is the machine's own, like the Spark Connect port beside it.
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from pipelines.local.settings import Settings
 
-__all__ = ["LOOPBACK", "Metastore", "metastore_uri", "serve_metastore"]
+__all__ = ["LOOPBACK", "Metastore", "derby_url", "metastore_uri", "serve_metastore"]
 
 LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 60.0  # seconds: Derby's first start creates the schema (a few seconds)
