@@ -12,9 +12,9 @@ Served over Thrift from a thread pool instead, the handler's threads live as lon
 client's connection: Spark keeps one per session, so the store is built once per session, not
 once per operation. Same Derby database, same warehouse, same JVM: nothing else changes for
 the catalog. Measured (``benchmarks/warm_runs.py``; BENCHMARKS.md, session 24): with the tests'
-engine settings a small graph's runs on one server are 6-12% shorter and the suite about a
-minute; with the project's own settings a server's first run gains 1-3 s and later runs differ
-by less than the noise.
+engine settings a small graph's runs on one server are 6-12% shorter (the suite's time moved
+less than its variance); with the project's own settings a server's first run gains 1-3 s and
+later runs differ by less than the noise.
 
 It listens on 127.0.0.1 only, without authentication, as the embedded metastore had none: the
 loopback interface is the machine's own, like the Spark Connect port beside it.
