@@ -53,8 +53,9 @@ _SESSION: SparkSession | None = None
 _STARTING: StartingSession | None = None
 _CACHE = ClassCache()
 _PUBLISHED: Path | None = None
-_METASTORE: Metastore | None = None
 """This process's server's state file (``pipelines.local.warm``)."""
+_METASTORE: Metastore | None = None
+"""The metastore served in this process's server's JVM (``pipelines.local.metastore``)."""
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
 
