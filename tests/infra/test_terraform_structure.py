@@ -501,6 +501,16 @@ def test_unity_catalog_module_resources() -> None:
     assert sorted(variables["schema_comments"]["default"]) == sorted(SCHEMAS)
 
 
+def test_every_catalog_enables_predictive_optimization() -> None:
+    # The ops tables gain a file per run; on Databricks nothing but predictive optimisation
+    # compacts them, and it is on by default only in accounts created since 2024-11-11
+    res = resources(load_dir(MODULES / "unity_catalog"))
+    catalogs = {name: body for name, body in res.items() if name.startswith("databricks_catalog.")}
+    assert sorted(catalogs) == ["databricks_catalog.developer", "databricks_catalog.this"]
+    for name, body in catalogs.items():
+        assert body.get("enable_predictive_optimization") == "ENABLE", name
+
+
 def test_sql_warehouse_module() -> None:
     parsed = load_dir(MODULES / "sql_warehouse")
     res = resources(parsed)

@@ -7,7 +7,9 @@ small files into one, and the reads open one file again. Delta's auto
 compaction does the same after a commit, but its post-commit hook cost ~7 s in every fresh
 ``lakehouse run`` process (BENCHMARKS.md, session 11): compaction is a step of its own, run
 every so many runs (``pipelines.local.compaction``) or by ``lakehouse optimize``. On
-Databricks, predictive optimisation of Unity Catalog managed tables does it.
+Databricks, predictive optimisation does it (with ``VACUUM`` and ``ANALYZE``): Terraform enables
+it on the catalogs it creates (``enable_predictive_optimization = "ENABLE"``), and the ops tables
+are Unity Catalog managed tables. Not verified on a workspace.
 """
 
 from __future__ import annotations
