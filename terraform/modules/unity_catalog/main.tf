@@ -45,7 +45,8 @@ resource "databricks_catalog" "this" {
   storage_root   = databricks_external_location.lakehouse.url
   isolation_mode = "ISOLATED"
   force_destroy  = var.force_destroy
-  # The ops tables gain a file per run: predictive optimisation runs OPTIMIZE, VACUUM and ANALYZE on UC managed tables (on by default only in accounts created since 2024-11-11).
+  # The ops tables gain a file per run: predictive optimisation runs OPTIMIZE, VACUUM and
+  # ANALYZE on UC managed tables (on by default only in accounts created since 2024-11-11).
   enable_predictive_optimization = "ENABLE"
 
   properties = {
