@@ -26,6 +26,12 @@ so that the gap splits into what each step adds:
   prunes it): the file date, ingest time and run id;
 * ``hashed``: bronze's rows as the flow writes them (``pipelines.layers.bronze``).
 
+And two that take one thing out of ``ours`` (same engine, same table), to price it in the
+flow itself:
+
+* ``ours_no_date``: ``_file_date`` a constant date, not parsed from each row's file name;
+* ``ours_no_hash``: ``_content_hash`` a constant, not the SHA-256 of the row's values.
+
 All run in the same JVM, after one warm-up read of the files, so start-up is out of all.
 Each step's output is counted afterwards (not timed) and must equal the generated rows.
 Prints the ratio ours / floor of the median wall times, with the bronze flow's own time (from
@@ -39,7 +45,9 @@ import os
 import shutil
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +64,9 @@ if TYPE_CHECKING:
 
 TABLE = f"bronze.{SOURCE_FOLDER}"
 LADDER = ("floor", "stream", "reader", "metadata", "hashed", "ours")
-"""Every variant, in the order each adds a step to the one before."""
+"""Every step, in the order each adds a step to the one before."""
+KNOCKOUTS = ("ours_no_date", "ours_no_hash")
+"""``ours`` without one of its per-row columns."""
 
 
 def floor(spark: SparkSession, landing: Landing, out: Path, fmt: str) -> float:
@@ -134,6 +144,30 @@ def ours(spark: SparkSession, landing: Landing, storage: Path) -> float:
     return flow.seconds
 
 
+@contextmanager
+def _without(part: str) -> Iterator[None]:
+    """``ours`` with bronze's ``part`` (``date`` or ``hash``) a constant, for the duration."""
+    from pyspark.sql import functions as F
+
+    from pipelines.layers import bronze
+
+    name = "add_ingest_metadata"  # bronze's own import of it, replaced for the duration
+    add: Callable[..., DataFrame] = getattr(bronze, name)
+    column, constant = {
+        "date": ("_file_date", F.lit(date(2021, 4, 3))),
+        "hash": ("_content_hash", F.lit("0" * 64)),
+    }[part]
+
+    def added(df: DataFrame, **kwargs: Any) -> DataFrame:
+        return add(df, **kwargs).withColumn(column, constant)
+
+    setattr(bronze, name, added)
+    try:
+        yield
+    finally:
+        setattr(bronze, name, add)
+
+
 def timed(step: Callable[[], float]) -> dict[str, Any]:
     """Wall seconds of ``step``, its flow seconds, and the cores others used meanwhile."""
     busy, own, started = busy_cpu_seconds(), tree_cpu_seconds(os.getpid()), time.perf_counter()
@@ -167,8 +201,10 @@ def run(args: argparse.Namespace, landing: Landing) -> list[dict[str, Any]]:
             shutil.rmtree(settings.storage, ignore_errors=True)
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(out.with_name(out.name + "_checkpoint"), ignore_errors=True)
-            if variant == "ours":
-                result = timed(lambda: ours(spark, landing, settings.storage))
+            if variant.startswith("ours"):
+                part = variant.removeprefix("ours_no_") if variant != "ours" else None
+                with _without(part) if part else nullcontext():
+                    result = timed(lambda: ours(spark, landing, settings.storage))
                 rows = spark.read.table(TABLE).count()
             else:
                 steps: dict[str, Callable[[], float]] = {
@@ -204,7 +240,7 @@ def summary(results: list[dict[str, Any]], landing: Landing) -> str:
         "| variant | median wall s | / floor | runs: wall s (others' cores) |",
         "|---|---:|---:|---|",
     ]
-    variants = [v for v in LADDER if any(r["variant"] == v for r in results)]
+    variants = [v for v in (*LADDER, *KNOCKOUTS) if any(r["variant"] == v for r in results)]
     for variant in variants:
         raw = ", ".join(
             f"{r['seconds']:.1f} ({r['other_cores']:.2f})"
@@ -222,7 +258,8 @@ def summary(results: list[dict[str, Any]], landing: Landing) -> str:
 
 def main() -> None:
     parser = bench_parser(__doc__.splitlines()[0], "ingest")
-    parser.add_argument("--variants", nargs="+", choices=LADDER, default=["floor", "ours"],
+    parser.add_argument("--variants", nargs="+", choices=(*LADDER, *KNOCKOUTS),
+                        default=["floor", "ours"],
                         help="what to run, in this order (the ratios need floor)")  # fmt: skip
     args = parser.parse_args()
     landing = bench_landing(args)
