@@ -57,8 +57,6 @@ class Metastore:
 
     port: int
     server: Any  # org.apache.thrift.server.TThreadPoolServer, through py4j
-    thread: threading.Thread
-    failure: list[BaseException]
 
     def stop(self) -> None:
         """Stop accepting clients (the JVM's other threads go on)."""
@@ -112,7 +110,7 @@ def serve_metastore(sc: SparkContext, settings: Settings, port: int) -> Metastor
             cause = f": {failure[0]}" if failure else ""
             raise LakehouseError(f"the local metastore did not start on port {port}{cause}")
         time.sleep(0.02)
-    return Metastore(port, server, thread, failure)
+    return Metastore(port, server)
 
 
 def _thrift_server(jvm: Any, conf: Any, port: int) -> Any:
