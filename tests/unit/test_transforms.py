@@ -142,6 +142,13 @@ def test_ingest_metadata_parses_file_date_and_hashes_content(spark: SparkSession
         raw, run_id="r1", hashed_columns=["a", "b"], file_date=FileDate(regex=r"_(\d{8})\.csv$")
     ).collect()
     assert [r._file_date for r in out] == [date(2021, 4, 4), None, None]
+    # One regex per row: a `when(text != "", ...)` around the parse ran it twice (session 25)
+    dated = add_ingest_metadata(
+        raw, run_id="r1", hashed_columns=["a"], file_date=FileDate(regex=r"_(\d{8})\.csv$")
+    ).select("_file_date")
+    plans = dated._explain_string(mode="extended")  # type: ignore[operator]
+    analyzed = plans.split("== Analyzed Logical Plan ==")[1].split("== Optimized")[0]
+    assert analyzed.count("regexp_extract(") == 1
     assert {r._run_id for r in out} == {"r1"}
     # null and empty string hash differently; same content hashes the same
     assert out[0]._content_hash != out[1]._content_hash
