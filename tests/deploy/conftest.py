@@ -82,7 +82,7 @@ def hotel_conf(conf_copy: Path) -> Path:
     (conf_copy / "sources" / "customer_feed.yml").unlink()  # PII: needs project.yml pii keys
     (conf_copy / "entities" / "customers.yml").unlink()  # reads customer_feed and crm_customers
     (conf_copy / "gold" / "customer_360.yml").unlink()  # reads the entity
-    for example in ("crm_customers", "room_rates"):  # database and API examples: not this scenario
+    for example in ("crm_customers", "room_rates", "guest_profiles"):  # not this scenario
         (conf_copy / "sources" / f"{example}.yml").unlink()
     write_source(conf_copy, "reservations", "team_hotel", "hotel")
     write_source(conf_copy, "folios", "team_hotel", "hotel")

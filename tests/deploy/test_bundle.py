@@ -17,6 +17,7 @@ from pipelines.config.loader import LakehouseConfig
 from pipelines.deploy import bundle_files, stale_files, write_files
 from pipelines.deploy.bundle import MANAGED
 from pipelines.deploy.variables import RUNTIME_DEPENDENCIES
+from pipelines.sources.types import registered_types
 
 from .conftest import CONF, write_source
 from .helpers import BUNDLES, DATABRICKS_YML, REPO, bundle_problems, load_yaml, references
@@ -463,7 +464,11 @@ def test_runtime_dependencies_match_pyproject() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     provided_by_databricks = ("pyspark", "pandas", "pyarrow")
     needed = [d for d in project["dependencies"] if not d.startswith(provided_by_databricks)]
-    assert list(RUNTIME_DEPENDENCIES) == needed
+    # A source type's reader requirement (pymongo) goes to the pipelines of that type alone.
+    by_types = {d for t in registered_types().values() for d in t.pipeline_dependencies}
+    assert by_types == {"pymongo>=4.9"}
+    assert list(RUNTIME_DEPENDENCIES) == [d for d in needed if d not in by_types]
+    assert by_types <= set(needed)
 
 
 # ------------------------------------------------------------------ adding a source

@@ -86,6 +86,7 @@ EXPECTED = {
     "booking_events": (6, 5),
     "crm_customers": (80, 0),
     "customer_feed": (120, 9),
+    "guest_profiles": (8, 2),
     "hotel_folios": (373, 0),
     "hotel_reservations": (236, 4),
     "orders_cdc": (11, 4),

@@ -97,7 +97,12 @@ def test_the_pipelines_principal_holds_exactly_what_it_needs(repo: Path) -> None
 
 
 def test_a_schema_no_pipeline_writes_is_not_granted(repo: Path) -> None:
-    for name in ("customer_feed", "crm_customers", "room_rates"):  # the PII sources: no bronze_pii
+    for name in (
+        "customer_feed",
+        "crm_customers",
+        "room_rates",
+        "guest_profiles",
+    ):  # PII: no bronze_pii
         (repo / "src" / "conf" / "sources" / f"{name}.yml").unlink()
     for name in ("entities/customers.yml", "gold/customer_360.yml"):
         (repo / "src" / "conf" / name).unlink()
@@ -321,6 +326,6 @@ def test_cli(
     assert main(["deploy", "check", "--root", str(repo)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[:2] == [
-        "11 deployment problem(s):",
+        "12 deployment problem(s):",
         "terraform/generated/secret_scopes.json:1:1: missing: run `lakehouse grants` and commit it",
     ]

@@ -64,7 +64,7 @@ def test_exact_secret_scopes_of_a_small_config(small_conf: Path) -> None:
 def test_every_scope_the_real_config_reads_is_created(config: LakehouseConfig) -> None:
     committed = json.loads((REPO / "terraform/generated/secret_scopes.json").read_text("utf-8"))
     created = {scope["name"]: scope for scope in committed["secret_scopes"]}
-    assert sorted(created) == ["alerts", "booking_events", "crm", "pii", "rates_api"]
+    assert sorted(created) == ["alerts", "booking_events", "crm", "guest_app", "pii", "rates_api"]
     for use in secret_uses(config):
         assert use.ref.key in created[use.ref.scope]["keys"], use
     assert [name for name, scope in created.items() if scope["pii_keys"]] == ["pii"]

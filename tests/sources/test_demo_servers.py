@@ -55,3 +55,31 @@ def test_the_demo_starts_postgresql_and_points_the_crm_secrets_at_it(
     assert not any(name in os.environ for name in CRM_SECRETS)
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", address.port or 0))
+
+
+def test_the_demo_starts_a_document_store_holding_the_guest_profiles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pymongo import MongoClient
+
+    from pipelines.demo.guests import GUEST_PROFILES
+
+    monkeypatch.delenv("LAKEHOUSE_SECRET_GUEST_APP_MONGO_URI", raising=False)
+    lines: list[str] = []
+    with demo_servers(echo=lines.append):
+        uri = os.environ["LAKEHOUSE_SECRET_GUEST_APP_MONGO_URI"]
+        port = urlparse(uri).port
+        assert uri == f"mongodb://127.0.0.1:{port}/"
+        assert lines[2].startswith(f"demo: MongoDB-compatible server on 127.0.0.1:{port} (")
+        assert lines[2].endswith(
+            "): 13 guest profiles in guest_app.profiles (2 saved twice, 1 without guest_id, "
+            "1 with a text date, 1 inactive) (source guest_profiles)"
+        )
+        client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+        with client:
+            profiles = client["guest_app"]["profiles"]
+            assert profiles.count_documents({}) == len(GUEST_PROFILES) == 13
+            assert profiles.count_documents({"active": True}) == 12
+    assert "LAKEHOUSE_SECRET_GUEST_APP_MONGO_URI" not in os.environ
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port or 0))

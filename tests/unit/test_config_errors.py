@@ -42,6 +42,10 @@ def test_the_shipped_config_is_valid() -> None:
         "bronze_pii.customer_feed",
         "silver.customer_feed",
         "quarantine.customer_feed",
+        "bronze.guest_profiles",
+        "bronze_pii.guest_profiles",
+        "silver.guest_profiles",
+        "quarantine.guest_profiles",
         "bronze.hotel_folios",
         "silver.hotel_folios",
         "quarantine.hotel_folios",
@@ -96,7 +100,7 @@ def test_a_java_option_must_start_with_a_dash_and_hold_no_space(conf_copy: Path)
 def test_unknown_source_type_suggests_the_closest(conf_copy: Path) -> None:
     _edit(conf_copy, SOURCE, "  type: files", "  type: filez")
     assert _messages(conf_copy) == [
-        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files, jdbc, rest, kafka, eventhubs (did you mean 'files'?)"
+        f"{SOURCE}:9:3: source.type: unknown type 'filez'; expected one of files, jdbc, rest, mongodb, kafka, eventhubs (did you mean 'files'?)"
     ]
 
 

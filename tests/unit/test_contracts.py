@@ -32,6 +32,7 @@ def test_contracts_of_the_shipped_config(conf_copy: Path) -> None:
         "silver.customer_feed",
         "silver.customers",
         "silver.customers_xref",
+        "silver.guest_profiles",
         "silver.hotel_folios",
         "silver.hotel_reservations",
         "silver.orders_cdc",

@@ -28,6 +28,11 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("bronze_pii.customer_feed", "streaming_table", (), ("_file_date",)),
         ("silver.customer_feed", "materialized_view", ("bronze.customer_feed",), ()),
         ("quarantine.customer_feed", "materialized_view", ("bronze.customer_feed",), ()),
+        # MongoDB: a stream by updated_at, read once (bronze masks what bronze_pii read)
+        ("bronze.guest_profiles", "streaming_table", ("bronze_pii.guest_profiles",), ()),
+        ("bronze_pii.guest_profiles", "streaming_table", (), ()),
+        ("silver.guest_profiles", "materialized_view", ("bronze.guest_profiles",), ()),
+        ("quarantine.guest_profiles", "materialized_view", ("bronze.guest_profiles",), ()),
         ("bronze.hotel_folios", "streaming_table", (), ("_file_date",)),
         ("silver.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
         ("quarantine.hotel_folios", "materialized_view", ("bronze.hotel_folios",), ()),
@@ -55,7 +60,10 @@ def test_graph_of_the_shipped_config(config: LakehouseConfig) -> None:
         ("gold.team_b_samsung_after_2000_without_image", "materialized_view", ("silver.product_catalog",), ()),
     ]  # fmt: skip
     # the runner gives it a phase between the ingest and the views (runner._run_phases)
-    assert [s.name for s in specs if s.after_ingest] == ["bronze.room_rates"]
+    assert [s.name for s in specs if s.after_ingest] == [
+        "bronze.guest_profiles",
+        "bronze.room_rates",
+    ]
     comments = {s.name: s.comment for s in specs}
     assert (
         comments["silver.product_catalog"]

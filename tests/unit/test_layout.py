@@ -20,7 +20,7 @@ ALLOWED = {
     # Called by LocalPlatform only (``skips_unserved_sources``): which jars this machine has.
     ("sources/types/jdbc.py", "pipelines.local.skips"),
     ("sources/types/kafka.py", "pipelines.local.skips"),
-    ("sources/types/rest.py", "pipelines.local.skips"),
+    ("sources/types/_records.py", "pipelines.local.skips"),
     # Notebooks pick the session they run in: Databricks', Spark Connect's, or a local one.
     ("notebook.py", "pipelines.local.spark"),
     ("notebook.py", "pipelines.local.settings"),

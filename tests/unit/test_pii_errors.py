@@ -32,8 +32,9 @@ def test_the_datasets_that_see_clear_pii_come_from_the_graph() -> None:
     # The raw ingest and bronze_pii of each source with PII, and the customer matching that
     # reads bronze_pii; silver, quarantine and gold read masked values only.
     assert sorted(_clear()) == [
-        "bronze.crm_customers", "bronze.customer_feed", "bronze.room_rates",
-        "bronze_pii.crm_customers", "bronze_pii.customer_feed", "bronze_pii.room_rates",
+        "bronze.crm_customers", "bronze.customer_feed", "bronze.guest_profiles", "bronze.room_rates",
+        "bronze_pii.crm_customers", "bronze_pii.customer_feed", "bronze_pii.guest_profiles",
+        "bronze_pii.room_rates",
         "silver.customers", "silver.customers_xref",
     ]  # fmt: skip
 

@@ -76,6 +76,7 @@ def test_no_mask_is_altered_after_the_fact(config: LakehouseConfig) -> None:
         "CREATE OR REPLACE FUNCTION `dev`.bronze_pii.pii_decrypt",
         "CREATE OR REPLACE VIEW `dev`.bronze_pii.crm_customers_revealed",
         "CREATE OR REPLACE VIEW `dev`.bronze_pii.customer_feed_revealed",
+        "CREATE OR REPLACE VIEW `dev`.bronze_pii.guest_profiles_revealed",
         "CREATE OR REPLACE VIEW `dev`.bronze_pii.room_rates_revealed",
     ]
 

@@ -18,7 +18,11 @@ from pipelines.spec import RunContext
 def test_every_member_of_the_config_union_has_one_registered_type() -> None:
     union = get_args(get_args(Source)[0])
     keys = {get_args(model.model_fields["type"].annotation)[0] for model in union}
-    assert set(registered_types()) == keys == {"files", "jdbc", "rest", "kafka", "eventhubs"}
+    assert (
+        set(registered_types())
+        == keys
+        == {"files", "jdbc", "rest", "mongodb", "kafka", "eventhubs"}
+    )
     for key, kind in registered_types().items():
         assert kind.name == key
         assert kind.model in union
@@ -43,6 +47,7 @@ def test_what_each_shipped_source_type_answers(config: LakehouseConfig) -> None:
         "booking_events": ("kafka", "streaming_table", *both, kafka),
         "crm_customers": ("jdbc", "streaming_table", [], [], []),
         "customer_feed": ("files", "streaming_table", *both, []),
+        "guest_profiles": ("mongodb", "streaming_table", [], [], []),
         "hotel_folios": ("files", "streaming_table", *both, []),
         "hotel_reservations": ("files", "streaming_table", *both, []),
         "orders_cdc": ("files", "streaming_table", *both, []),

@@ -26,6 +26,7 @@ from pipelines.config.sources import (
     FileSource,
     JdbcSource,
     KafkaSource,
+    MongoSource,
     RestSource,
     Source,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "KafkaSource",
     "LocalSettings",
     "Model",
+    "MongoSource",
     "PiiSettings",
     "PiiSpec",
     "ProjectConfig",

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pipelines.config.base import Model
 from pipelines.config.file_formats import CsvOptions, JsonOptions, XlsxOptions, XmlOptions
 from pipelines.config.jdbc import JdbcSource
+from pipelines.config.mongodb import MongoSource
 from pipelines.config.rest import RestSource
 from pipelines.config.streams import EventHubsSource, KafkaSource
 
@@ -24,6 +25,7 @@ __all__ = [
     "FileSource",
     "JdbcSource",
     "KafkaSource",
+    "MongoSource",
     "RestSource",
     "SchemaDrift",
     "Source",
@@ -116,7 +118,7 @@ class FileSource(Model):
 
 
 Source = Annotated[
-    FileSource | JdbcSource | RestSource | KafkaSource | EventHubsSource,
+    FileSource | JdbcSource | RestSource | MongoSource | KafkaSource | EventHubsSource,
     Field(discriminator="type"),
 ]
 """Every source type; add new ones as members of this union (and an object in

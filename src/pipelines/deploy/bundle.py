@@ -65,6 +65,13 @@ def before_bronze_tasks(
     )
 
 
+def _reader_dependencies(plan: PipelinePlan, config: LakehouseConfig) -> tuple[str, ...]:
+    """What the readers of the pipeline's source types need installed, each once, in order."""
+    types = sorted({s.source.type for s in config.sources if s.name in plan.sources})
+    found = (d for t in types for d in source_type(t).pipeline_dependencies)
+    return tuple(dict.fromkeys(found))
+
+
 def _before_bronze(plan: PipelinePlan, config: LakehouseConfig) -> tuple[JobTask, ...]:
     """The tasks the pipeline's source types run before its bronze refresh, and the PII mask
     functions its ``bronze_pii`` tables name."""
@@ -82,12 +89,10 @@ def bundle_files(config: LakehouseConfig) -> BundleResult:
     for plan in plans:
         before = _before_bronze(plan, config)
         told = {k: v for task in before for k, v in task.configuration.items()}
+        pipeline = pipeline_resource(plan, told, _reader_dependencies(plan, config))
         files.append(
-            _file(
-                f"pipeline_{plan.key}", "pipelines", plan.key, pipeline_resource(plan, told),
-                describe_pipeline(plan),
-            )
-        )  # fmt: skip
+            _file(f"pipeline_{plan.key}", "pipelines", plan.key, pipeline, describe_pipeline(plan))
+        )
         job = daily_job(plan, settings, _external_inputs(plan, config), before)
         key = daily_job_key(plan)
         files.append(_file(f"job_{key}", "jobs", key, job, job["description"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipelines.databricks.define import (
@@ -50,14 +50,17 @@ def event_log_table(plan: PipelinePlan) -> str:
 
 
 def pipeline_resource(
-    plan: PipelinePlan, task_configuration: Mapping[str, str] | None = None
+    plan: PipelinePlan,
+    task_configuration: Mapping[str, str] | None = None,
+    dependencies: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``resources.pipelines.<key>`` mapping.
 
     Serverless, current channel, triggered (jobs decide when); the catalog comes from the
     target, development mode from ``mode: development`` of the dev target.
     ``task_configuration``: what its daily job's tasks tell it (``JobTask.configuration``:
-    where the JDBC extracts land).
+    where the JDBC extracts land). ``dependencies``: what its source types' readers need
+    beyond the package's own (``SourceType.pipeline_dependencies``: pymongo).
     """
     configuration = {
         CONF_PIPELINE: plan.key,
@@ -80,7 +83,7 @@ def pipeline_resource(
         "continuous": False,
         "root_path": SRC_PATH,
         "libraries": [{"file": {"path": from_bundle_dir(ENTRY_POINT)}}],
-        "environment": {"dependencies": list(RUNTIME_DEPENDENCIES)},
+        "environment": {"dependencies": [*RUNTIME_DEPENDENCIES, *dependencies]},
         "configuration": configuration,
         "event_log": {"catalog": CATALOG, "schema": event_schema, "name": event_name},
         "tags": {"lakehouse_pipeline": plan.key, "owners": "-".join(plan.owners)},

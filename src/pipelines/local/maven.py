@@ -29,6 +29,7 @@ __all__ = [
     "DELTA",
     "JAR_SETS",
     "KAFKA_BROKER",
+    "MONGO_SERVER",
     "SPARK_EXTRAS",
     "JarSet",
     "artifact",
@@ -90,7 +91,16 @@ KAFKA_BROKER = JarSet(
     "the demo and the tests cannot start a local Kafka broker",
     on_spark=False,
 )
-JAR_SETS = (SPARK_EXTRAS, KAFKA_BROKER)
+MONGO_SERVER = JarSet(
+    "mongo-server",
+    # mongo-java-server: the MongoDB wire protocol over an in-memory store, in a JVM of its own
+    # driven by py4j (pipelines.demo.mongo); slf4j-simple so that it can say why it fails.
+    ("de.bwaldvogel:mongo-java-server-memory-backend:1.47.0", "org.slf4j:slf4j-simple:2.0.17"),
+    "a MongoDB-compatible server (mongo-java-server) for the demo's and the tests' document store",
+    "the demo and the tests cannot start a local MongoDB-compatible server",
+    on_spark=False,
+)
+JAR_SETS = (SPARK_EXTRAS, KAFKA_BROKER, MONGO_SERVER)
 
 _MANIFEST = "MANIFEST"
 _VERSION = re.compile(r"-\d[^-]*(?:-[A-Za-z0-9]+)?\.jar$")

@@ -25,7 +25,6 @@ reader as options; the data source must be registered before the graph is
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,8 @@ from pipelines.secrets import resolve
 from pipelines.sources.types.rest import RECORD_COLUMN
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pyspark.sql import DataFrame, SparkSession
 
     from pipelines.platform import Platform
@@ -120,30 +121,20 @@ def read_rest(spark: SparkSession, config: SourceConfig, platform: Platform) -> 
 
 def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: Platform) -> bool:
     """Whether the endpoint serves exactly the records bronze read last (as whole JSON records,
-    ``_record``: in ``bronze_pii`` for a source with PII, whose bronze keeps them redacted).
+    ``_record``; ``pipelines.sources.record_snapshot``).
 
     The pages are read here, in the driver's Python (no Spark job); when they differ, the
-    graph reads them again. False whenever it is not certain: no table yet, or a read that
-    fails (the graph's own read then reports it).
+    graph reads them again. False whenever it is not certain.
     """
+    from pipelines.sources.record_snapshot import records_unchanged
     from pipelines.sources.rest.datasource import read_pages
     from pipelines.sources.types import typed_source
 
-    table = f"bronze_pii.{config.name}" if config.has_pii else config.bronze_table
-    if not spark.catalog.tableExists(table):
-        return False
     source = typed_source(config, RestSource)
     columns = [c.name for c in config.columns]
-    # Sorted the same way on both sides: Spark compares strings by their UTF-8 bytes, which
-    # orders them as Python orders code points.
-    records_sorted = f"array_sort(collect_list(coalesce({RECORD_COLUMN}, '')))"
-    try:
+
+    def fresh() -> Iterator[str | None]:
         rows = read_pages(rest_request(source, platform), columns, secret_headers(source, platform))
-        records = sorted(row[len(columns)] or "" for row in rows)
-        stored = spark.sql(
-            f"SELECT count(*), sha2(array_join({records_sorted}, '\\n'), 256) FROM {table}"
-        ).collect()[0]
-    except Exception:  # not certain: the graph reads the endpoint and says what went wrong
-        return False
-    digest = hashlib.sha256("\n".join(records).encode()).hexdigest()
-    return (stored[0], stored[1]) == (len(records), digest)
+        return (row[len(columns)] for row in rows)
+
+    return records_unchanged(spark, config, RECORD_COLUMN, fresh)

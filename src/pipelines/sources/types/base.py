@@ -90,6 +90,9 @@ class SourceType:
     every column, and ``bronze`` masks its rows: for a source that answers each read afresh
     (an API), where two reads cost two fetches and may not see the same records. A source
     that can be read again the same (files, extracts, a topic's offsets) is read by both."""
+    pipeline_dependencies: ClassVar[tuple[str, ...]] = ()
+    """pip requirements the reader needs on Databricks beyond the package's own
+    (``RUNTIME_DEPENDENCIES``): the pipeline's serverless environment installs them."""
 
     name: str
 

@@ -1,0 +1,114 @@
+"""A throwaway MongoDB-compatible server on 127.0.0.1 for the demo and the tests.
+
+mongo-java-server (``de.bwaldvogel``, from the jars ``lakehouse jars`` fetches:
+``MONGO_SERVER``) speaks MongoDB's wire protocol over an in-memory store, so pymongo, the
+reader the ``mongodb`` source type uses on Databricks too, talks to it unchanged. It is not
+MongoDB: it answers as MongoDB 4.2 and implements the common query and update operators, not
+all of them (what it was checked against is in the README). Its jars carry no program that
+takes a port, so it runs in a JVM of its own started by py4j (``py4j.GatewayServer``, from
+pyspark's jars, with an auth token, ending when this process does), which builds the server
+and binds it to a free loopback port.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import LakehouseError
+from pipelines.local.maven import MONGO_SERVER, fetched, java_executable
+
+__all__ = ["LocalMongo", "start_mongo"]
+
+_JVM = ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+"""A small heap, the quick JIT tier and the serial collector (as the local Kafka broker's)."""
+
+
+@dataclass(frozen=True)
+class LocalMongo:
+    """A running local server; ``stop()`` ends it."""
+
+    port: int
+    gateway: Any  # py4j's JavaGateway to the server's JVM
+    process: subprocess.Popen[bytes]  # the JVM
+    seconds: float
+    """How long it took to start."""
+
+    @property
+    def uri(self) -> str:
+        """The connection string (loopback, no credentials: the server has no users)."""
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def insert(self, database: str, collection: str, documents: Sequence[Mapping[str, Any]]) -> int:
+        """Insert ``documents`` in order; returns how many."""
+        from pymongo import MongoClient
+
+        client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=10_000)
+        with client:
+            client[database][collection].insert_many([dict(d) for d in documents])
+        return len(documents)
+
+    def stop(self) -> None:
+        """End its JVM (in memory: its data goes with it)."""
+        self.gateway.close()
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def start_mongo() -> LocalMongo:
+    """Start a fresh, empty server; return once it listens.
+
+    Raises:
+        LakehouseError: Its jars are not fetched (run ``lakehouse jars``), or it did not start
+            (with what the JVM said).
+    """
+    jars = fetched(MONGO_SERVER)
+    if not jars:
+        raise LakehouseError(
+            f"the MongoDB-compatible server's jars are not in {MONGO_SERVER.folder}: run "
+            "`lakehouse jars` (it fetches them once)"
+        )
+    from py4j.java_gateway import (  # type: ignore[import-untyped]
+        GatewayParameters,
+        JavaGateway,
+        launch_gateway,
+    )
+
+    started = time.monotonic()
+    log = Path(tempfile.mkstemp(prefix="lakehouse-mongo-", suffix=".log")[1])
+    try:
+        with log.open("w") as errors:
+            port, token, process = launch_gateway(
+                jarpath=str(_py4j_jar()), classpath=":".join(str(j) for j in jars),
+                javaopts=_JVM, java_path=java_executable(), die_on_exit=True, enable_auth=True,
+                redirect_stderr=errors, return_proc=True,
+            )  # fmt: skip
+        gateway = JavaGateway(gateway_parameters=GatewayParameters(port=port, auth_token=token))
+        mongo = gateway.jvm.de.bwaldvogel.mongo
+        server = mongo.MongoServer(mongo.backend.memory.MemoryBackend())
+        server.bind("127.0.0.1", 0)
+        bound = int(server.getLocalAddress().getPort())
+    except Exception as error:  # py4j's and the JVM's errors alike: say what the JVM said
+        said = log.read_text(errors="replace").strip().splitlines()[-3:]
+        raise LakehouseError(
+            f"local MongoDB-compatible server did not start: {error}"
+            + (f" | {' | '.join(said)}" if said else "")
+        ) from None
+    finally:
+        log.unlink(missing_ok=True)
+    return LocalMongo(bound, gateway, process, time.monotonic() - started)
+
+
+def _py4j_jar() -> Path:
+    import pyspark
+
+    found = sorted((Path(pyspark.__file__).parent / "jars").glob("py4j-*.jar"))
+    if not found:
+        raise LakehouseError("pyspark's jars hold no py4j: reinstall pyspark")
+    return found[-1]

@@ -1,0 +1,229 @@
+"""The ``lakehouse_mongodb`` Python data source: a collection's documents in, raw rows out.
+
+Runs in Spark's Python workers (locally and on Databricks, where the pipeline's environment
+installs pymongo). Options: ``request`` (JSON: database, collection, filter, the incremental
+field, batch size, timeout), ``secret_uri`` (the resolved connection string: Spark redacts
+options named like a secret in plans and logs), ``columns`` (the declared field names) and
+``where`` (the server and collection, without credentials, for ``_source_file``).
+
+A batch read (``mode: snapshot``) is one partition reading the matching documents in ``_id``
+order. A stream (``mode: stream``) keeps as its offset the greatest value of the incremental
+field it has read (as canonical extended JSON, so an ObjectId or a date stays one): each
+micro-batch reads the documents above the last offset and at most the greatest value the
+collection held when the batch was planned, in that field's order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark.sql.datasource import (
+    DataSource,
+    DataSourceReader,
+    DataSourceStreamReader,
+    InputPartition,
+)
+from pyspark.sql.types import StructType
+
+from pipelines.errors import LakehouseError
+
+__all__ = [
+    "NAME",
+    "MongoDataSource",
+    "MongoReader",
+    "MongoStreamReader",
+    "document_row",
+    "field_text",
+    "read_documents",
+]
+
+NAME = "lakehouse_mongodb"
+Row = tuple[Any, ...]
+Offset = dict[str, Any]
+
+
+def field_text(value: Any) -> str | None:
+    """A field as bronze keeps it: text as is, null as null, an ObjectId as its hex, a date
+    as ISO 8601 (UTC), a decimal as its digits, anything else as relaxed extended JSON."""
+    from bson import Decimal128, ObjectId, json_util
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal128):
+        return str(value.to_decimal())
+    return json_util.dumps(
+        value,
+        json_options=json_util.RELAXED_JSON_OPTIONS,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def document_row(columns: list[str], document: dict[str, Any], where: str) -> Row:
+    """The bronze row of one document: declared fields as text, the document, where, when."""
+    values = [field_text(document.get(name)) for name in columns]
+    fetched = datetime.now(UTC).replace(tzinfo=None)
+    return (*values, field_text(document), where, fetched)
+
+
+def read_documents(
+    request: dict[str, Any], uri: str, after: Any = None, upto: Any = None
+) -> Iterator[dict[str, Any]]:
+    """The documents matching the filter, in ``_id`` order; with ``upto`` (a stream's batch),
+    in the incremental field's order, only those whose field is above ``after`` and at most
+    ``upto``, and in the first batch (no ``after``) also every document whose field is
+    missing, null or of another type: a range cannot order them, and they would never be read
+    (such a document is read once, by the first run, and its checks then quarantine it)."""
+    from bson import json_util
+
+    query = json_util.loads(request["filter"])
+    field = request["field"]
+    order = "_id"
+    if upto is not None:
+        if after is None:
+            unordered = {field: {"$not": {"$type": order_type(request, upto)}}}
+            bounds: dict[str, Any] = {"$or": [{field: {"$lte": upto}}, unordered]}
+        else:
+            bounds = {field: {"$gt": after, "$lte": upto}}
+        query = {"$and": [query, bounds]} if query else bounds
+        order = field
+    with _client(request, uri) as client:
+        collection = client[request["database"]][request["collection"]]
+        cursor = collection.find(query, sort=[(order, 1)], batch_size=request["batch_size"])
+        yield from cursor
+
+
+def greatest(request: dict[str, Any], uri: str) -> Any:
+    """The greatest value of the incremental field among the matching documents whose field
+    has its type (the declared column's, else any but null), or None."""
+    from bson import json_util
+
+    field = request["field"]
+    declared = request.get("field_type")
+    typed = {"$type": declared} if declared else {"$exists": True, "$ne": None}
+    query = json_util.loads(request["filter"])
+    wanted = {"$and": [query, {field: typed}]} if query else {field: typed}
+    with _client(request, uri) as client:
+        collection = client[request["database"]][request["collection"]]
+        found = collection.find_one(wanted, projection={field: True}, sort=[(field, -1)])
+    return None if found is None else found.get(field)
+
+
+def order_type(request: dict[str, Any], value: Any) -> str:
+    """The BSON type alias (``$type``) a stream orders its field by: the declared column's,
+    else that of the greatest value found."""
+    from bson import Decimal128, Int64, ObjectId, Timestamp
+
+    declared = request.get("field_type")
+    if declared:
+        return str(declared)
+    kinds: list[tuple[type | tuple[type, ...], str]] = [
+        (bool, "bool"), (datetime, "date"), ((int, float, Int64, Decimal128), "number"),
+        (str, "string"), (ObjectId, "objectId"), (Timestamp, "timestamp"),
+    ]  # fmt: skip
+    for kind, alias in kinds:
+        if isinstance(value, kind):
+            return alias
+    raise LakehouseError(f"cannot order a stream by {field_text(value)!r} ({type(value).__name__})")
+
+
+def _client(request: dict[str, Any], uri: str) -> Any:
+    from pymongo import MongoClient
+
+    timeout = int(request["timeout_seconds"] * 1000)
+    return MongoClient(
+        uri,
+        appname="lakehouse",
+        serverSelectionTimeoutMS=timeout,
+        connectTimeoutMS=timeout,
+        socketTimeoutMS=timeout,
+        tz_aware=False,  # naive UTC datetimes, as bronze keeps timestamps
+    )
+
+
+class MongoReader(DataSourceReader):
+    """One partition: the documents in ``_id`` order."""
+
+    def __init__(self, options: dict[str, str]) -> None:
+        self.request = json.loads(options["request"])
+        self.uri = options["secret_uri"]
+        self.columns = json.loads(options["columns"])
+        self.where = options["where"]
+
+    def read(self, partition: Any) -> Iterator[Row]:
+        """Yield the rows."""
+        for document in read_documents(self.request, self.uri):
+            yield document_row(self.columns, document, self.where)
+
+
+class _Batch(InputPartition):
+    def __init__(self, start: Offset, end: Offset) -> None:
+        self.start, self.end = start, end
+
+
+class MongoStreamReader(DataSourceStreamReader):
+    """Micro-batches of the documents whose incremental field grew past the offset."""
+
+    def __init__(self, options: dict[str, str]) -> None:
+        self.reader = MongoReader(options)
+
+    def initialOffset(self) -> Offset:  # noqa: N802 - the API's name
+        """Before the first document."""
+        return {"after": None}
+
+    def latestOffset(self, start: Offset, limit: Any = None) -> Offset:  # noqa: N802
+        """The greatest value the collection holds now (the start when it holds none)."""
+        from bson import json_util
+
+        top = greatest(self.reader.request, self.reader.uri)
+        if top is None:
+            return start
+        return {"after": json_util.dumps(top, json_options=json_util.CANONICAL_JSON_OPTIONS)}
+
+    def partitions(self, start: Offset, end: Offset) -> list[_Batch]:
+        """One partition: the documents between the offsets, in the field's order."""
+        return [_Batch(start, end)]
+
+    def read(self, partition: InputPartition) -> Iterator[Row]:
+        """The rows above the partition's start and at most its end."""
+        from bson import json_util
+
+        assert isinstance(partition, _Batch)
+        bounds = [partition.start["after"], partition.end["after"]]
+        after, upto = (None if b is None else json_util.loads(b) for b in bounds)
+        if upto is None:
+            return
+        reader = self.reader
+        for document in read_documents(reader.request, reader.uri, after, upto):
+            yield document_row(reader.columns, document, reader.where)
+
+    def commit(self, end: Offset) -> None:
+        """Nothing to release: the collection is read again from the offset."""
+
+
+class MongoDataSource(DataSource):
+    """``spark.read.format("lakehouse_mongodb")``; the schema always comes from the config."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The format name."""
+        return NAME
+
+    def schema(self) -> StructType | str:
+        """Never used: the reader is always given the config's schema."""
+        raise LakehouseError("lakehouse_mongodb needs an explicit schema")
+
+    def reader(self, schema: StructType) -> DataSourceReader:
+        """The batch reader."""
+        return MongoReader(dict(self.options))
+
+    def streamReader(self, schema: StructType) -> DataSourceStreamReader:  # noqa: N802
+        """The streaming reader (``mode: stream``): documents past the last offset."""
+        return MongoStreamReader(dict(self.options))

@@ -1,0 +1,49 @@
+"""``type: mongodb``: a collection's documents, read by the ``lakehouse_mongodb`` data source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pipelines.config.mongodb import MongoSource
+from pipelines.sources.types._records import RecordSource
+from pipelines.sources.types.base import typed_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from pipelines.config.model import SourceConfig
+    from pipelines.spec import RunContext
+
+__all__ = ["Mongo"]
+
+
+class Mongo(RecordSource):
+    """Every matching document afresh (``mode: snapshot``) or those whose incremental field
+    grew past the offset (``stream``); pymongo is installed where the pipeline runs."""
+
+    model = MongoSource
+    local_server = "`lakehouse demo` starts a local MongoDB-compatible server for it"
+    pipeline_dependencies = ("pymongo>=4.9",)
+
+    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+        from pipelines.sources.mongodb import read_mongo
+
+        return read_mongo(spark, config, context.adapter)
+
+    def is_snapshot(self, config: SourceConfig) -> bool:
+        return typed_source(config, MongoSource).mode == "snapshot"
+
+    def snapshot_unchanged(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext
+    ) -> bool:
+        from pipelines.sources.mongodb import snapshot_unchanged
+
+        return snapshot_unchanged(spark, config, context.adapter)
+
+    def prepare(
+        self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
+    ) -> None:
+        from pipelines.sources.mongodb import register_mongo
+
+        register_mongo(spark)
