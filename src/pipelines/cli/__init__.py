@@ -10,6 +10,7 @@ Exit codes: 0 success, 1 a run or query failed, 2 bad config or bad usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,8 +74,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+GRPC_VERBOSITY = "ERROR"
+"""gRPC's log level for the commands, unless the environment sets one (``GRPC_VERBOSITY``)."""
+
+
+def quiet_grpc() -> None:
+    """Keep gRPC's INFO lines out of the commands' output.
+
+    The Spark Connect client's gRPC logs at INFO through absl, which prints everything to
+    stderr until ``absl::InitializeLog`` (never called from Python). One such line is
+    ``fork_posix.cc:71] Other threads are currently calling into gRPC, skipping fork()
+    handlers``: a subprocess (the demo's PostgreSQL) started while a background thread was in
+    a gRPC call; harmless, since the child runs another program. gRPC reads the level when it
+    is imported, so this runs before any command imports Spark; errors still print.
+    """
+    os.environ.setdefault("GRPC_VERBOSITY", GRPC_VERBOSITY)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    quiet_grpc()
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     try:
