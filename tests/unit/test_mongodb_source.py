@@ -124,3 +124,23 @@ def test_a_document_becomes_text_fields_and_its_record() -> None:
     )  # fmt: skip
     assert isinstance(row[-1], datetime)
     assert field_text(Decimal128(Decimal("-0.001"))) == "-0.001"
+
+
+def test_the_record_is_json_utils_relaxed_text_whatever_the_types() -> None:
+    from bson import Binary, Int64, json_util
+
+    document = {
+        "_id": ObjectId("65a1f0c2b3d4e5f60718293a"), "spent": Decimal128("1.50"),
+        "raw": Binary(b"\x00\x01"), "long": Int64(2**60), "big": 2**62, "rate": 1.5,
+        "none": None, "stays": [{"at": datetime(2026, 1, 1, 0, 0, 0, 250000)}], "name": "Zoë",
+    }  # fmt: skip
+    relaxed = {"json_options": json_util.RELAXED_JSON_OPTIONS, "ensure_ascii": False}
+    expected = json_util.dumps(document, separators=(",", ":"), **relaxed)
+    assert field_text(document) == expected
+    assert expected.startswith(
+        '{"_id":{"$oid":"65a1f0c2b3d4e5f60718293a"},"spent":{"$numberDecimal"'
+    )
+    # NaN and infinity are no JSON: json_util's own form
+    assert field_text({"rate": float("nan"), "top": float("inf")}) == (
+        '{"rate":{"$numberDouble":"NaN"},"top":{"$numberDouble":"Infinity"}}'
+    )
