@@ -11,7 +11,8 @@ alternates, ``--repeats`` times each:
   the document as relaxed extended JSON), in this process, without Spark;
 - ``spark``: ``spark.read.format("lakehouse_mongodb")`` through the local Spark (its Python
   worker reads, Arrow carries the rows to the JVM), counted (the data source prunes no
-  column: each row crosses whole).
+  column: each row crosses whole);
+- ``spark_2``: the same with ``partitions: 2`` (two ``_id`` ranges, two Python workers).
 
 Prints the median of each and writes every time to ``benchmarks/results/mongo_read-<time>.json``.
 The server is mongo-java-server, not MongoDB: the ``pymongo`` floor is its speed as much as the
@@ -142,7 +143,12 @@ def _variants(spark: Any, config: Any, uri: str) -> dict[str, Callable[[], int]]
         # The data source has no column pruning: a count reads and ships every row whole.
         return int(read_mongo(spark, config, platform).count())
 
-    return {"pymongo": floor, "rows": rows, "spark": through_spark}
+    split = config.model_copy(update={"source": config.source.model_copy(update={"partitions": 2})})
+
+    def through_spark_split() -> int:
+        return int(read_mongo(spark, split, platform).count())
+
+    return {"pymongo": floor, "rows": rows, "spark": through_spark, "spark_2": through_spark_split}
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A MongoDB collection (a MongoDB-compatible server on 127.0.0.1, ``pipelines.demo.mongo``)
-read by real runs of the pipeline graph: a snapshot source with PII and a filter, and a stream
-source by ``updated_at``, side by side."""
+read by real runs of the pipeline graph: a snapshot source with PII and a filter, read in two
+``_id`` ranges, and a stream source by ``updated_at``, side by side."""
 
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def test_a_collection_read_as_a_snapshot_and_as_a_stream(
     mongo.insert("guest_app", "profiles", first_day)
     for name, mode in (("guest_profiles", "snapshot"), ("guest_profile_changes", "stream")):
         text = SOURCE.format(name=name, mode=mode)
+        text = text.replace("mode: snapshot", "mode: snapshot\n  partitions: 2")  # _id ranges
         (conf_base / "sources" / f"{name}.yml").write_text(text)
     config = load_config(conf_base)
 

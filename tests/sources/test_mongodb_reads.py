@@ -14,6 +14,7 @@ from bson import ObjectId
 
 from pipelines.demo.mongo import LocalMongo, start_mongo
 from pipelines.sources.mongodb.datasource import (
+    MongoReader,
     MongoStreamReader,
     greatest,
     order_type,
@@ -98,3 +99,23 @@ def test_offsets_are_canonical_extended_json_and_an_empty_collection_stays_put(
     assert order_type({"field_type": None}, second) == "objectId"
     assert order_type({"field_type": None}, 3) == "number"
     assert order_type({"field_type": None}, True) == "bool"
+
+
+def test_a_snapshot_split_in_id_ranges_reads_every_document_once(mongo: LocalMongo) -> None:
+    mongo.insert("reads", "split", [{"_id": i} for i in [*range(10), "a", "b"]])
+    options = {"secret_uri": mongo.uri, "columns": "[]", "where": "w"}
+
+    def ranges(partitions: int) -> list[list[Any]]:
+        request = json.dumps(_request("split", field="_id", partitions=partitions))
+        reader = MongoReader({**options, "request": request})
+        parts = reader.partitions()
+        return [[json.loads(row[-3])["_id"] for row in reader.read(part)] for part in parts]
+
+    # numbers sort before strings: the split points are numbers, and the first range also
+    # takes the ids of another type, which a range on numbers would never match
+    assert ranges(3) == [[0, 1, 2, 3, "a", "b"], [4, 5, 6, 7], [8, 9]]
+    assert ranges(1) == [[*range(10), "a", "b"]]
+    assert ranges(7) == [[*range(10), "a", "b"]]  # under 2 documents a part: not split
+    only_numbers = _request("split", field="_id", partitions=2, filter='{"_id": {"$lt": 6}}')
+    reader = MongoReader({**options, "request": json.dumps(only_numbers)})
+    assert [len(list(reader.read(part))) for part in reader.partitions()] == [3, 3]

@@ -73,6 +73,13 @@ def test_names_and_the_incremental_field_are_checked(conf_copy: Path) -> None:
     ]
 
 
+def test_partitions_split_a_snapshot_only(conf_copy: Path) -> None:
+    assert _problems(conf_copy, VALID + "\n  mode: stream\n  partitions: 4") == [
+        f"{PROFILES}:11:3: source.partitions: splits a snapshot read; a stream reads each "
+        "batch in its field's order, in one partition: leave it out or use mode: snapshot"
+    ]
+
+
 def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path) -> None:
     (conf_copy / PROFILES).write_text(SOURCE.format(source=VALID + "\n  filter: {active: true}"))
     config = load_config(conf_copy)
@@ -81,7 +88,8 @@ def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path)
     assert (source.mode, source.incremental.field, source.batch_size) == ("snapshot", "_id", 1000)
     assert mongo_request(config.source("guest_profiles")) == {
         "database": "guest_app", "collection": "profiles", "filter": '{"active": true}',
-        "field": "_id", "field_type": None, "batch_size": 1000, "timeout_seconds": 30.0,
+        "field": "_id", "field_type": None, "partitions": 1, "batch_size": 1000,
+        "timeout_seconds": 30.0,
     }  # fmt: skip
     files = {f.path: yaml.safe_load(f.text) for f in bundle_files(config).files}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipelines.config.base import Model
 from pipelines.config.credentials import refuse_url_credential
@@ -57,6 +57,12 @@ class MongoSource(Model):
         "those whose incremental.field grew past the last run's",
     )
     incremental: MongoIncremental = MongoIncremental()
+    partitions: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="snapshot: read in this many _id ranges at once, one Python worker each",
+    )
     batch_size: int = Field(1000, gt=0, le=100_000, description="documents per server round trip")
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="server selection and socket")
     local_run: LocalRun = "required"
@@ -88,3 +94,12 @@ class MongoSource(Model):
         if "$" in value or value.startswith("system."):
             raise ValueError(f"'{value}' is not a collection to read ($ or system.)")
         return value
+
+    @model_validator(mode="after")
+    def _partitions_split_a_snapshot(self) -> MongoSource:
+        if self.partitions > 1 and self.mode == "stream":
+            raise ValueError(
+                "partitions: splits a snapshot read; a stream reads each batch in its field's "
+                "order, in one partition: leave it out or use mode: snapshot"
+            )
+        return self

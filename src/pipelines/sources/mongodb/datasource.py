@@ -31,6 +31,7 @@ from pyspark.sql.datasource import (
 from pyspark.sql.types import StructType
 
 from pipelines.errors import LakehouseError
+from pipelines.sources.mongodb.split import IdRange, id_ranges, range_query
 
 __all__ = [
     "NAME",
@@ -88,14 +89,21 @@ def document_row(columns: list[str], document: dict[str, Any], where: str) -> Ro
 
 
 def read_documents(
-    request: dict[str, Any], uri: str, after: Any = None, upto: Any = None
+    request: dict[str, Any],
+    uri: str,
+    after: Any = None,
+    upto: Any = None,
+    part: IdRange | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The documents matching the filter, in ``_id`` order; with ``upto`` (a stream's batch),
     in the incremental field's order, only those whose field is above ``after`` and at most
     ``upto``, and in the first batch (no ``after``) also every document whose field is
     missing, null or of another type: a range cannot order them, and they would never be read
-    (such a document is read once, by the first run, and its checks then quarantine it)."""
+    (such a document is read once, by the first run, and its checks then quarantine it).
+    ``part``: a snapshot's ``_id`` range (``split``)."""
     query = json_util.loads(request["filter"])
+    if part is not None:
+        query = range_query(query, part)
     field = request["field"]
     order = "_id"
     if upto is not None:
@@ -157,7 +165,8 @@ def _client(request: dict[str, Any], uri: str) -> Any:
 
 
 class MongoReader(DataSourceReader):
-    """One partition: the documents in ``_id`` order."""
+    """The documents in ``_id`` order: in one partition, or in ``partitions`` ``_id`` ranges
+    read at once (``split``)."""
 
     def __init__(self, options: dict[str, str]) -> None:
         self.request = json.loads(options["request"])
@@ -165,9 +174,18 @@ class MongoReader(DataSourceReader):
         self.columns = json.loads(options["columns"])
         self.where = options["where"]
 
+    def partitions(self) -> list[IdRange]:
+        """The ``_id`` ranges (asked of the server on the driver, as Spark plans the read)."""
+        request = self.request
+        with _client(request, self.uri) as client:
+            collection = client[request["database"]][request["collection"]]
+            query = json_util.loads(request["filter"])
+            return id_ranges(collection, query, request.get("partitions", 1))
+
     def read(self, partition: Any) -> Iterator[Row]:
-        """Yield the rows."""
-        for document in read_documents(self.request, self.uri):
+        """Yield the rows of one range."""
+        part = partition if isinstance(partition, IdRange) else None
+        for document in read_documents(self.request, self.uri, part=part):
             yield document_row(self.columns, document, self.where)
 
 
