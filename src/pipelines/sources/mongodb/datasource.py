@@ -2,15 +2,17 @@
 
 Runs in Spark's Python workers (locally and on Databricks, where the pipeline's environment
 installs pymongo). Options: ``request`` (JSON: database, collection, filter, the incremental
-field, batch size, timeout), ``secret_uri`` (the resolved connection string: Spark redacts
-options named like a secret in plans and logs), ``columns`` (the declared field names) and
-``where`` (the server and collection, without credentials, for ``_source_file``).
+field and its type, partitions, batch size, timeout), ``secret_uri`` (the resolved connection
+string: Spark redacts options named like a secret in plans and logs), ``columns`` (the
+declared field names) and ``where`` (the server and collection, without credentials, for
+``_source_file``).
 
-A batch read (``mode: snapshot``) is one partition reading the matching documents in ``_id``
-order. A stream (``mode: stream``) keeps as its offset the greatest value of the incremental
-field it has read (as canonical extended JSON, so an ObjectId or a date stays one): each
-micro-batch reads the documents above the last offset and at most the greatest value the
-collection held when the batch was planned, in that field's order.
+A batch read (``mode: snapshot``) reads the matching documents in ``_id`` order, in one
+partition or, with ``partitions``, in ``_id`` ranges at once (``split``). A stream (``mode:
+stream``) keeps as its offset the greatest value of the incremental field it has read (as
+canonical extended JSON, so an ObjectId or a date stays one): each micro-batch reads the
+documents above the last offset and at most the greatest value the collection held when the
+batch was planned, in that field's order.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ __all__ = [
     "MongoStreamReader",
     "document_row",
     "field_text",
+    "greatest",
+    "order_type",
     "read_documents",
 ]
 
@@ -52,8 +56,8 @@ _RELAXED = json_util.RELAXED_JSON_OPTIONS
 _BSON = functools.partial(json_util.default, json_options=_RELAXED)
 """The BSON types' relaxed extended JSON (``{"$oid": ...}``, ``{"$date": ...}``), for
 ``json.dumps``: the same text as ``json_util.dumps``, which converts every value in Python
-first (about 2.5 times the driver's own read of a document; the stdlib encoder then touches
-only what plain JSON cannot hold)."""
+first and was most of a row's cost (BENCHMARKS.md, session 26); the standard encoder hands
+this only what plain JSON cannot hold."""
 
 
 def field_text(value: Any) -> str | None:
