@@ -31,6 +31,7 @@ source:
   database: guest_app
   collection: profiles
   filter: {{active: true}}
+  fields: {{tier: loyalty.tier}}
   mode: {mode}
   incremental: {{field: updated_at}}
   batch_size: 2
@@ -40,6 +41,7 @@ columns:
   - name: email
     pii: {{class: email, mask: redact}}
   - {{name: loyalty, description: the loyalty block (JSON)}}
+  - {{name: tier, description: loyalty.tier}}
   - {{name: updated_at, type: timestamp, nullable: false}}
 silver:
   dedupe: {{key: [guest_id], keep: latest}}
@@ -112,6 +114,8 @@ def test_a_collection_read_as_a_snapshot_and_as_a_stream(
         '{"tier":"gold","points":100}',
         datetime(2026, 12, 1, 8, 0, 1),
     )
+    tiers = "SELECT guest_id, tier FROM silver.guest_profile_changes ORDER BY 1"
+    assert _rows(spark, tiers) == [(1, "gold"), (2, "silver"), (3, "silver")]
     clear = "SELECT email FROM bronze_pii.guest_profiles WHERE guest_id = '2'"
     assert _rows(spark, clear) == [("guest2@example.org",)]
     leaked = "SELECT count(*) FROM bronze.guest_profiles WHERE _record LIKE '%@example.org%'"

@@ -17,7 +17,7 @@ from pipelines.config.model import MongoSource
 from pipelines.deploy.bundle import bundle_files
 from pipelines.errors import ConfigErrors
 from pipelines.sources.mongodb import mongo_request, where
-from pipelines.sources.mongodb.datasource import document_row, field_text
+from pipelines.sources.mongodb.datasource import document_row, field_text, nested
 
 PROFILES = "sources/guest_profiles.yml"
 SOURCE = """name: guest_profiles
@@ -88,7 +88,7 @@ def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path)
     assert (source.mode, source.incremental.field, source.batch_size) == ("snapshot", "_id", 1000)
     assert mongo_request(config.source("guest_profiles")) == {
         "database": "guest_app", "collection": "profiles", "filter": '{"active": true}',
-        "field": "_id", "field_type": None, "partitions": 1, "batch_size": 1000,
+        "field": "_id", "field_type": None, "fields": {}, "partitions": 1, "batch_size": 1000,
         "timeout_seconds": 30.0,
     }  # fmt: skip
     files = {f.path: yaml.safe_load(f.text) for f in bundle_files(config).files}
@@ -152,3 +152,18 @@ def test_the_record_is_json_utils_relaxed_text_whatever_the_types() -> None:
     assert field_text({"rate": float("nan"), "top": float("inf")}) == (
         '{"rate":{"$numberDouble":"NaN"},"top":{"$numberDouble":"Infinity"}}'
     )
+
+
+def test_fields_read_nested_values_into_declared_columns(conf_copy: Path) -> None:
+    document = {"address": {"city": "Porto"}, "stays": [{"hotel": "Lisbon"}], "tier": "top"}
+    fields = {"city": "address.city", "first": "stays.0.hotel", "gone": "stays.3.hotel"}
+    row = document_row(["city", "first", "gone", "tier"], document, "w", fields)
+    assert row[:4] == ("Porto", "Lisbon", None, "top")
+    assert nested(document, "address.city.name") is None  # through a string: no such field
+    source = VALID + "\n  fields: {city: address.city, zip: address..zip, tier: $tier}"
+    assert _problems(conf_copy, source) == [
+        f"{PROFILES}:10:32: source.fields.zip: 'address..zip' is not a dotted path (address.city)"
+    ]
+    assert _problems(conf_copy, VALID + "\n  fields: {city: address.city}") == [
+        f"{PROFILES}:10:3: source.fields: city not declared in columns (declared: guest_id, email)"
+    ]

@@ -68,6 +68,7 @@ def mongo_request(config: SourceConfig) -> dict[str, Any]:
         "filter": json_util.dumps(source.filter),
         "field": field,
         "field_type": field_type,
+        "fields": dict(source.fields),
         "partitions": source.partitions,
         "batch_size": source.batch_size,
         "timeout_seconds": source.timeout_seconds,

@@ -43,6 +43,7 @@ __all__ = [
     "document_row",
     "field_text",
     "greatest",
+    "nested",
     "order_type",
     "read_documents",
 ]
@@ -85,11 +86,35 @@ def field_text(value: Any) -> str | None:
         )
 
 
-def document_row(columns: list[str], document: dict[str, Any], where: str) -> Row:
-    """The bronze row of one document: declared fields as text, the document, where, when."""
-    values = [field_text(document.get(name)) for name in columns]
+def document_row(
+    columns: list[str],
+    document: dict[str, Any],
+    where: str,
+    fields: dict[str, str] | None = None,
+) -> Row:
+    """The bronze row of one document: declared fields as text (a column of ``fields`` from
+    its dotted path), the document, where, when."""
+    paths = fields or {}
+    values = [
+        field_text(nested(document, paths[name]) if name in paths else document.get(name))
+        for name in columns
+    ]
     fetched = datetime.now(UTC).replace(tzinfo=None)
     return (*values, field_text(document), where, fetched)
+
+
+def nested(document: dict[str, Any], path: str) -> Any:
+    """The value at ``path`` (``address.city``; a digit indexes an array: ``stays.0.hotel``),
+    or None where the document has no such field."""
+    value: Any = document
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 def read_documents(
@@ -189,8 +214,9 @@ class MongoReader(DataSourceReader):
     def read(self, partition: Any) -> Iterator[Row]:
         """Yield the rows of one range."""
         part = partition if isinstance(partition, IdRange) else None
+        fields = self.request.get("fields")
         for document in read_documents(self.request, self.uri, part=part):
-            yield document_row(self.columns, document, self.where)
+            yield document_row(self.columns, document, self.where, fields)
 
 
 class _Batch(InputPartition):
@@ -227,8 +253,9 @@ class MongoStreamReader(DataSourceStreamReader):
         if upto is None:
             return
         reader = self.reader
+        fields = reader.request.get("fields")
         for document in read_documents(reader.request, reader.uri, after, upto):
-            yield document_row(reader.columns, document, reader.where)
+            yield document_row(reader.columns, document, reader.where, fields)
 
     def commit(self, end: Offset) -> None:
         """Nothing to release: the collection is read again from the offset."""
