@@ -34,6 +34,7 @@ from pyspark.sql.types import StructType
 
 from pipelines.errors import LakehouseError
 from pipelines.sources.mongodb.split import IdRange, id_ranges, range_query
+from pipelines.sources.rest.paging import dig  # a dotted path, an array element by index
 
 __all__ = [
     "NAME",
@@ -43,7 +44,6 @@ __all__ = [
     "document_row",
     "field_text",
     "greatest",
-    "nested",
     "order_type",
     "read_documents",
 ]
@@ -96,25 +96,11 @@ def document_row(
     its dotted path), the document, where, when."""
     paths = fields or {}
     values = [
-        field_text(nested(document, paths[name]) if name in paths else document.get(name))
+        field_text(dig(document, paths[name]) if name in paths else document.get(name))
         for name in columns
     ]
     fetched = datetime.now(UTC).replace(tzinfo=None)
     return (*values, field_text(document), where, fetched)
-
-
-def nested(document: dict[str, Any], path: str) -> Any:
-    """The value at ``path`` (``address.city``; a digit indexes an array: ``stays.0.hotel``),
-    or None where the document has no such field."""
-    value: Any = document
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
 
 
 def read_documents(
