@@ -119,3 +119,15 @@ def test_a_snapshot_split_in_id_ranges_reads_every_document_once(mongo: LocalMon
     only_numbers = _request("split", field="_id", partitions=2, filter='{"_id": {"$lt": 6}}')
     reader = MongoReader({**options, "request": json.dumps(only_numbers)})
     assert [len(list(reader.read(part))) for part in reader.partitions()] == [3, 3]
+
+
+def test_a_declared_date_stored_as_text_is_still_read(mongo: LocalMongo) -> None:
+    mongo.insert("reads", "texts", [
+        {"_id": 1, "at": "2026-12-01T08:00:00"}, {"_id": 2, "at": "2026-12-02T08:00:00"},
+    ])  # fmt: skip
+    request = _request("texts")  # at declared a timestamp: no document holds a BSON date
+    top = greatest(request, mongo.uri)
+    assert top == "2026-12-02T08:00:00"
+    assert _ids(read_documents(request, mongo.uri, None, top)) == [1, 2]
+    mongo.insert("reads", "texts", [{"_id": 3, "at": "2026-12-03T08:00:00"}])
+    assert _ids(read_documents(request, mongo.uri, top, greatest(request, mongo.uri))) == [3]

@@ -137,16 +137,21 @@ def read_documents(
 
 def greatest(request: dict[str, Any], uri: str) -> Any:
     """The greatest value of the incremental field among the matching documents whose field
-    has its type (the declared column's, else any but null), or None."""
+    has the declared column's type, else (none has, or no type is declared: ``_id``) among
+    those whose field is not null, or None. The fallback keeps a stream reading a collection
+    that stores, say, its dates as ISO text: its range is then taken over text."""
     field = request["field"]
     declared = request.get("field_type")
-    typed = {"$type": declared} if declared else {"$exists": True, "$ne": None}
     query = json_util.loads(request["filter"])
-    wanted = {"$and": [query, {field: typed}]} if query else {field: typed}
+    kinds = [{"$type": declared}] if declared else []
     with _client(request, uri) as client:
         collection = client[request["database"]][request["collection"]]
-        found = collection.find_one(wanted, projection={field: True}, sort=[(field, -1)])
-    return None if found is None else found.get(field)
+        for typed in [*kinds, {"$exists": True, "$ne": None}]:
+            wanted = {"$and": [query, {field: typed}]} if query else {field: typed}
+            found = collection.find_one(wanted, projection={field: True}, sort=[(field, -1)])
+            if found is not None:
+                return found.get(field)
+    return None
 
 
 def order_type(request: dict[str, Any], value: Any) -> str:
