@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pipelines.demo.api import DemoApi, demo_api, rate_records
+from pipelines.demo.mongo import LocalMongo, start_mongo
 from pipelines.demo.postgres import LocalPostgres, start_postgres
 from pipelines.local.runner import run_pipeline
 from pipelines.local.skips import jdbc_driver_missing
@@ -46,6 +47,17 @@ INSERT INTO orders VALUES
   (101, 1, 120.50, 'paid', '2026-01-01 08:05:00'), (102, 2, 80.00, 'paid', '2026-01-02 09:35:00'),
   (103, 2, 15.25, 'refunded', '2026-01-02 10:00:00'), (104, 4, 300.00, 'open', '2026-01-04 11:05:00');
 """
+
+
+@pytest.fixture(scope="session")
+def mongo() -> Iterator[LocalMongo]:
+    """The session's MongoDB-compatible server (each test module uses a database of its own);
+    fails, saying why, when it cannot start: never a skip."""
+    server = start_mongo()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

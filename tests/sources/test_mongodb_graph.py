@@ -4,7 +4,6 @@ read by real runs of the pipeline graph: a snapshot source with PII and a filter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipelines.config import load_config
-from pipelines.demo.mongo import LocalMongo, start_mongo
+from pipelines.demo.mongo import LocalMongo
 from pipelines.platform import platform_for
 from pipelines.sources.mongodb import snapshot_unchanged
 from tests.sources.conftest import quiet_run
@@ -60,15 +59,6 @@ def _profile(guest: int | None, day: int, **extra: Any) -> dict[str, Any]:
     if guest is not None:
         document["guest_id"] = guest
     return {**document, **extra}
-
-
-@pytest.fixture(scope="module")
-def mongo() -> Iterator[LocalMongo]:
-    server = start_mongo()  # fails, saying why, when it cannot start: never a skip
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _rows(spark: SparkSession, sql: str) -> list[tuple[Any, ...]]:

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import pytest
 from bson import ObjectId
 
-from pipelines.demo.mongo import LocalMongo, start_mongo
+from pipelines.demo.mongo import LocalMongo
 from pipelines.sources.mongodb.datasource import (
     MongoReader,
     MongoStreamReader,
@@ -20,15 +19,6 @@ from pipelines.sources.mongodb.datasource import (
     order_type,
     read_documents,
 )
-
-
-@pytest.fixture(scope="module")
-def mongo() -> Iterator[LocalMongo]:
-    server = start_mongo()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _request(collection: str, **changes: Any) -> dict[str, Any]:

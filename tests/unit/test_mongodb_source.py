@@ -15,7 +15,7 @@ from bson import Decimal128, ObjectId
 from pipelines.config import load_config
 from pipelines.config.model import MongoSource
 from pipelines.deploy.bundle import bundle_files
-from pipelines.errors import ConfigErrors
+from pipelines.errors import ConfigErrors, LakehouseError
 from pipelines.sources.mongodb import mongo_request, where
 from pipelines.sources.mongodb.datasource import document_row, field_text
 
@@ -167,3 +167,22 @@ def test_fields_read_nested_values_into_declared_columns(conf_copy: Path) -> Non
     assert _problems(conf_copy, VALID + "\n  fields: {city: address.city}") == [
         f"{PROFILES}:10:3: source.fields: city not declared in columns (declared: guest_id, email)"
     ]
+
+
+def test_a_missing_server_jar_and_an_unorderable_value_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.demo.mongo import start_mongo
+    from pipelines.local.maven import MONGO_SERVER
+    from pipelines.sources.mongodb.datasource import order_type
+
+    monkeypatch.setenv("LAKEHOUSE_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(LakehouseError) as caught:
+        start_mongo()
+    assert str(caught.value) == (
+        f"the MongoDB-compatible server's jars are not in {MONGO_SERVER.folder}: run "
+        "`lakehouse jars` (it fetches them once)"
+    )
+    assert MONGO_SERVER.folder.parent == tmp_path / "cache"
+    with pytest.raises(LakehouseError, match=r"^cannot order a stream by '\{\"a\":1\}' \(dict\)$"):
+        order_type({"field_type": None}, {"a": 1})
