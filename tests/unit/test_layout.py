@@ -21,6 +21,8 @@ ALLOWED = {
     ("sources/types/jdbc.py", "pipelines.local.skips"),
     ("sources/types/kafka.py", "pipelines.local.skips"),
     ("sources/types/_records.py", "pipelines.local.skips"),
+    # new-source samples a table locally, through its driver in a JVM of its own.
+    ("sources/types/jdbc.py", "pipelines.local.jdbc_sample"),
     # Notebooks pick the session they run in: Databricks', Spark Connect's, or a local one.
     ("notebook.py", "pipelines.local.spark"),
     ("notebook.py", "pipelines.local.settings"),

@@ -69,6 +69,7 @@ def _request(url: str, paging: RestPagination | None = None) -> dict[str, Any]:
         "params": {},
         "headers": {"Accept": "application/json"},
         "records_path": "items",
+        "fields": {},
         "pagination": (paging or RestPagination()).model_dump(),
         "retry": RestRetry(max_attempts=1).model_dump(),
         "rate_limit_per_second": None,

@@ -40,7 +40,7 @@ from pipelines.config.yamlpos import (
 )
 from pipelines.errors import ConfigError, ConfigErrors, ConfigProblem, LakehouseError
 
-__all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config"]
+__all__ = ["TABLE_REF", "LakehouseConfig", "format_problems", "load_config", "load_document"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -238,6 +238,19 @@ def load_config(root: Path, *, import_python: bool = True) -> LakehouseConfig:
     if collector.problems:
         raise ConfigErrors(collector.problems)
     return LakehouseConfig(root, project, access, tuple(sources), tuple(gold), tuple(entities))
+
+
+def load_document(path: Path, model: type[M]) -> M:
+    """One YAML file as ``model`` (a source draft), checked as the config's files are.
+
+    Raises:
+        ConfigErrors: Every problem of the file, located by line and key path.
+    """
+    collector = _Collector()
+    parsed = _required(collector, path, model)
+    if parsed is None:
+        raise ConfigErrors(collector.problems)
+    return parsed
 
 
 def _required(collector: _Collector, path: Path, model: type[M]) -> M | None:

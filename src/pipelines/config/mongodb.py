@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.config.base import Identifier, Model
+from pipelines.config.base import Model
 from pipelines.config.credentials import refuse_url_credential
 from pipelines.config.jdbc import LocalRun
+from pipelines.config.record_fields import RecordFields, fields_problem
 from pipelines.config.secrets import SecretOrText
 
 __all__ = ["MongoIncremental", "MongoSource"]
@@ -51,11 +52,7 @@ class MongoSource(Model):
         description="a query document (extended JSON: {$date: ...}, {$oid: ...}) selecting the "
         "documents read, e.g. {status: active}",
     )
-    fields: dict[Identifier, str] = Field(
-        default_factory=dict,
-        description="declared columns read from a nested field, by dotted path (an array "
-        "element by its index): {city: address.city, first_stay: stays.0.hotel}",
-    )
+    fields: RecordFields
     mode: Literal["snapshot", "stream"] = Field(
         "snapshot",
         description="snapshot: each run reads every matching document afresh; stream: only "
@@ -85,23 +82,9 @@ class MongoSource(Model):
         refuse_url_credential(value, " holding the whole connection string")
         return value
 
-    @field_validator("fields")
-    @classmethod
-    def _paths(cls, value: dict[str, str]) -> dict[str, str]:
-        for column, path in value.items():
-            if any(not part or part.startswith("$") for part in path.split(".")):
-                raise ValueError(f"{column}: '{path}' is not a dotted path (address.city)")
-        return value
-
     def column_problem(self, types: dict[str, str]) -> str | None:
         """What is wrong with ``fields`` given the declared columns, if anything."""
-        unknown = [c for c in self.fields if c not in types]
-        if unknown:
-            return (
-                f"source.fields: {', '.join(unknown)} not declared in columns "
-                f"(declared: {', '.join(types)})"
-            )
-        return None
+        return fields_problem(self.fields, types)
 
     @field_validator("database")
     @classmethod

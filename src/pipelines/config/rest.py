@@ -15,6 +15,7 @@ from pipelines.config.credentials import (
     refuse_url_credential,
 )
 from pipelines.config.jdbc import LocalRun
+from pipelines.config.record_fields import RecordFields, fields_problem
 from pipelines.config.secrets import SecretOrText, SecretRef
 
 __all__ = ["RestAuth", "RestGraphql", "RestPagination", "RestRetry", "RestSource"]
@@ -161,6 +162,7 @@ class RestSource(Model):
         description="dotted path of the record list ('' = the body); a path crossing a list "
         "takes the rest in each element (edges.node)",
     )
+    fields: RecordFields
     pagination: RestPagination = RestPagination()
     retry: RestRetry = RestRetry()
     rate_limit_per_second: float | None = Field(None, gt=0, le=1000)
@@ -171,6 +173,10 @@ class RestSource(Model):
         "added since the last run (offset: page request + records consumed, checkpointed)",
     )
     local_run: LocalRun = "required"
+
+    def column_problem(self, types: dict[str, str]) -> str | None:
+        """What is wrong with ``fields`` given the declared columns, if anything."""
+        return fields_problem(self.fields, types)
 
     @field_validator("url")
     @classmethod

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pipelines.config.convention import Arrival, ConventionSource, Survey
 from pipelines.config.loader import LakehouseConfig
 from pipelines.events import FlowState
-from pipelines.pii.detect import Suggestion, class_by_name
+from pipelines.pii.detect import Suggestion, proposed_pii
 from pipelines.pii.scan import scan_table
 from pipelines.sources.scaffold import scaffold_source
 
@@ -99,22 +99,8 @@ def propose_arrivals(
 
 
 def _flagged(arrival: ConventionSource, found: list[Suggestion]) -> dict[str, tuple[str, str]]:
-    """Column -> (PII class, why) of what the proposal declares PII: what the scan found in
-    the values, and what the columns' names say (lower-case names, house numbers: values the
-    detectors cannot tell). Too much is a review's work; too little puts raw PII in bronze."""
-    flagged: dict[str, tuple[str, str]] = {}
-    for s in found:
-        looks = f"{s.share:.0%} of {s.sampled:,} sampled values look like {_words(s.pii_class)}"
-        flagged[s.column] = (s.pii_class, f"scan-pii: {looks}")
-    for column in arrival.columns:
-        if column.name not in flagged and (kind := class_by_name(column.name)) is not None:
-            why = f"named like {_words(kind)}: personal data until a review says otherwise"
-            flagged[column.name] = (kind, why)
-    return flagged
-
-
-def _words(pii_class: str) -> str:
-    return pii_class.replace("_", " ")
+    """Column -> (PII class, why) the proposal declares (``proposed_pii``)."""
+    return proposed_pii((c.name for c in arrival.columns), found)
 
 
 def _pii(flagged: Mapping[str, tuple[str, str]], sampled: int) -> str:

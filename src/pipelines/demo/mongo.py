@@ -13,15 +13,14 @@ and binds it to a free loopback port.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pipelines.errors import LakehouseError
-from pipelines.local.maven import MONGO_SERVER, fetched, java_executable
+from pipelines.local.gateway import Gateway, start_gateway
+from pipelines.local.maven import MONGO_SERVER, fetched
 
 __all__ = ["LocalMongo", "start_mongo"]
 
@@ -74,41 +73,13 @@ def start_mongo() -> LocalMongo:
             f"the MongoDB-compatible server's jars are not in {MONGO_SERVER.folder}: run "
             "`lakehouse jars` (it fetches them once)"
         )
-    from py4j.java_gateway import (  # type: ignore[import-untyped]
-        GatewayParameters,
-        JavaGateway,
-        launch_gateway,
-    )
-
     started = time.monotonic()
-    log = Path(tempfile.mkstemp(prefix="lakehouse-mongo-", suffix=".log")[1])
-    try:
-        with log.open("w") as errors:
-            port, token, process = launch_gateway(
-                jarpath=str(_py4j_jar()), classpath=":".join(str(j) for j in jars),
-                javaopts=_JVM, java_path=java_executable(), die_on_exit=True, enable_auth=True,
-                redirect_stderr=errors, return_proc=True,
-            )  # fmt: skip
-        gateway = JavaGateway(gateway_parameters=GatewayParameters(port=port, auth_token=token))
-        mongo = gateway.jvm.de.bwaldvogel.mongo
+
+    def bind(jvm: Gateway) -> int:
+        mongo = jvm.jvm.de.bwaldvogel.mongo
         server = mongo.MongoServer(mongo.backend.memory.MemoryBackend())
         server.bind("127.0.0.1", 0)
-        bound = int(server.getLocalAddress().getPort())
-    except Exception as error:  # py4j's and the JVM's errors alike: say what the JVM said
-        said = log.read_text(errors="replace").strip().splitlines()[-3:]
-        raise LakehouseError(
-            f"local MongoDB-compatible server did not start: {error}"
-            + (f" | {' | '.join(said)}" if said else "")
-        ) from None
-    finally:
-        log.unlink(missing_ok=True)
-    return LocalMongo(bound, gateway, process, time.monotonic() - started)
+        return int(server.getLocalAddress().getPort())
 
-
-def _py4j_jar() -> Path:
-    import pyspark
-
-    found = sorted((Path(pyspark.__file__).parent / "jars").glob("py4j-*.jar"))
-    if not found:
-        raise LakehouseError("pyspark's jars hold no py4j: reinstall pyspark")
-    return found[-1]
+    gateway, bound = start_gateway(jars, _JVM, "local MongoDB-compatible server", bind)
+    return LocalMongo(bound, gateway.gateway, gateway.process, time.monotonic() - started)

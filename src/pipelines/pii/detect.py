@@ -26,6 +26,7 @@ __all__ = [
     "is_phone",
     "luhn_valid",
     "mask_example",
+    "proposed_pii",
     "suggest",
 ]
 
@@ -223,3 +224,23 @@ def suggest(
             example = mask_example(counts[best][0])
             found.append(Suggestion(name, best, share, len(values), example))
     return sorted(found, key=lambda s: (-s.share, s.column))
+
+
+def proposed_pii(columns: Iterable[str], found: Iterable[Suggestion]) -> dict[str, tuple[str, str]]:
+    """Column -> (PII class, why) of what a proposed contract declares PII: what the
+    detectors found in the values, and what the columns' names say (lower-case names, house
+    numbers: values the detectors cannot tell). Too much is a review's work; too little puts
+    raw PII in bronze."""
+    flagged: dict[str, tuple[str, str]] = {}
+    for s in found:
+        looks = f"{s.share:.0%} of {s.sampled:,} sampled values look like {_words(s.pii_class)}"
+        flagged[s.column] = (s.pii_class, f"scan-pii: {looks}")
+    for column in columns:
+        if column not in flagged and (kind := class_by_name(column)) is not None:
+            why = f"named like {_words(kind)}: personal data until a review says otherwise"
+            flagged[column] = (kind, why)
+    return flagged
+
+
+def _words(pii_class: str) -> str:
+    return pii_class.replace("_", " ")

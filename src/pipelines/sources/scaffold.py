@@ -23,12 +23,15 @@ __all__ = [
     "DELIMITERS",
     "PROPOSED_MASKS",
     "WITHHELD",
+    "column_line",
     "default_path",
     "detect_format",
     "looks_personal",
     "scaffold_source",
     "sniff_delimiter",
     "source_block",
+    "yaml_comment",
+    "yaml_flow",
 ]
 
 _FORMATS = {
@@ -129,8 +132,8 @@ def _data_sheet(sample: Path) -> str | None:
         book.close()
 
 
-def _flow(mapping: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {_flow(v) if isinstance(v, dict) else json.dumps(v)}" for k, v in mapping.items()) + "}"  # fmt: skip # noqa: E501
+def yaml_flow(mapping: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {yaml_flow(v) if isinstance(v, dict) else json.dumps(v)}" for k, v in mapping.items()) + "}"  # fmt: skip # noqa: E501
 
 
 _PII_NAME = re.compile(
@@ -150,7 +153,7 @@ def looks_personal(name: str, values: list[str]) -> bool:
     return any(check(v.strip()) for v in values for check in checks)
 
 
-def _comment(text: str) -> str:
+def yaml_comment(text: str) -> str:
     """``text`` safe inside a YAML comment: one line, JSON-escaped (a CR, LF, NEL or line
     separator in a sample value would otherwise end the comment and start a key)."""
     return json.dumps(text)[1:-1]
@@ -162,7 +165,7 @@ on keep joining (``token``), support can still tell phones apart (``partial``), 
 class is ``redact`` (nothing to learn from it). A proposal: the team reviews it."""
 
 
-def _column_line(
+def column_line(
     name: str, inferred: Inferred, personal: bool, flagged: tuple[str, str] | None = None
 ) -> str:
     entry: dict[str, Any] = {"name": name, "type": inferred.type}
@@ -175,11 +178,11 @@ def _column_line(
     if flagged is not None:
         kind, why = flagged
         entry["pii"] = {"class": kind, "mask": PROPOSED_MASKS.get(kind, "redact")}
-        return f"  - {_flow(entry)}  # {_comment(why)}"
-    example = _comment(inferred.example or "")
+        return f"  - {yaml_flow(entry)}  # {yaml_comment(why)}"
+    example = yaml_comment(inferred.example or "")
     example = example if len(example) <= 40 else example[:37] + "..."
     comment = f"  # e.g. {example}" if example else "  # always empty in the sample"
-    return f"  - {_flow(entry)}{WITHHELD if personal and example else comment}"
+    return f"  - {yaml_flow(entry)}{WITHHELD if personal and example else comment}"
 
 
 SAMPLE_ROWS = 200_000
@@ -268,7 +271,7 @@ def scaffold_source(
         counted = ", ".join(f"{t} ({n:,})" for t, n in tokens.most_common())
         said.append(f"null_values: {counted} stand for missing values")
     lines = [
-        f"# {origin} from {_comment(sample.name)} ({len(records):,} sample rows).",
+        f"# {origin} from {yaml_comment(sample.name)} ({len(records):,} sample rows).",
         "# Types, nullability and date formats are inferred from the sample: review them, and",
         "# describe each column. Check the result with `lakehouse validate`.",
         f"name: {name}",
@@ -282,7 +285,7 @@ def scaffold_source(
     ]
     for key in ("csv", "json", "xlsx"):
         if key in block:
-            lines.append(f"  {key}: {_flow(block[key])}")
+            lines.append(f"  {key}: {yaml_flow(block[key])}")
     if (match := _DATE_IN_NAME.search(sample.name)) is not None:
         lines.append("  file_date: {regex: '_(\\d{8})', format: yyyyMMdd}  # e.g. " + match[1])
     lines += ["  schema_drift: rescue  # rescue | evolve | fail", ""]
@@ -303,5 +306,5 @@ def scaffold_source(
         # typed values (dates, numbers) are checked by name only: a date matches the phone shape
         checked = values if guess.type == "string" else []
         personal = looks_personal(column, checked)
-        lines.append(_column_line(column, guess, personal, flagged.get(column)))
+        lines.append(column_line(column, guess, personal, flagged.get(column)))
     return "\n".join(lines) + "\n"

@@ -36,6 +36,7 @@ __all__ = [
     "read_mongo",
     "register_mongo",
     "snapshot_unchanged",
+    "source_request",
     "where",
 ]
 
@@ -52,8 +53,6 @@ and undeclared fields (``_id``): the greatest value's own type."""
 
 def mongo_request(config: SourceConfig) -> dict[str, Any]:
     """What the reader needs but the connection string."""
-    from bson import json_util
-
     from pipelines.sources.types import typed_source
 
     source = typed_source(config, MongoSource)
@@ -61,12 +60,20 @@ def mongo_request(config: SourceConfig) -> dict[str, Any]:
     column = next((c for c in config.columns if c.name == field), None)
     kind = None if column is None else column.type
     field_type = "number" if kind and kind.startswith("decimal") else _FIELD_TYPES.get(kind or "")
+    return source_request(source, field_type)
+
+
+def source_request(source: MongoSource, field_type: str | None = None) -> dict[str, Any]:
+    """``mongo_request`` of a source block alone (no declared columns: ``field_type`` is the
+    incremental field's BSON type alias, None for its values' own)."""
+    from bson import json_util
+
     return {
         "database": source.database,
         "collection": source.collection,
         # extended JSON ({"$date": ...}) read back into BSON types by the reader
         "filter": json_util.dumps(source.filter),
-        "field": field,
+        "field": source.incremental.field,
         "field_type": field_type,
         "fields": dict(source.fields),
         "partitions": source.partitions,

@@ -77,6 +77,7 @@ def rest_request(source: RestSource, platform: Platform) -> dict[str, Any]:
         "headers": headers,
         "graphql": source.graphql.model_dump() if source.graphql else None,
         "records_path": source.records_path,
+        "fields": dict(source.fields),
         "pagination": source.pagination.model_dump(),
         "retry": source.retry.model_dump(),
         "rate_limit_per_second": source.rate_limit_per_second,

@@ -19,7 +19,7 @@ from pyspark.sql.types import StructType
 
 from pipelines.sources.rest.fetch import Endpoint
 from pipelines.sources.rest.http import RestError
-from pipelines.sources.rest.paging import PageRequest, text_value
+from pipelines.sources.rest.paging import PageRequest, dig, text_value
 
 __all__ = ["RestDataSource", "RestReader", "read_pages", "record_row"]
 
@@ -35,14 +35,20 @@ def read_pages(
     while page is not None:
         body, records = endpoint.fetch(page)
         for record in records:
-            yield record_row(columns, page, record)
+            yield record_row(columns, page, record, request["fields"])
         page = endpoint.following(page, body, len(records))
 
 
-def record_row(columns: list[str], page: PageRequest, record: Any) -> tuple[Any, ...]:
-    """The bronze row of one record: declared fields as text, the record, where, when."""
-    fields = record if isinstance(record, dict) else {}
-    values = [text_value(fields.get(name)) for name in columns]
+def record_row(
+    columns: list[str], page: PageRequest, record: Any, fields: dict[str, str]
+) -> tuple[Any, ...]:
+    """The bronze row of one record: declared fields as text (a column of ``fields`` from its
+    dotted path), the record, where, when."""
+    found = record if isinstance(record, dict) else {}
+    values = [
+        text_value(dig(found, fields[name]) if name in fields else found.get(name))
+        for name in columns
+    ]
     fetched = datetime.now(UTC).replace(tzinfo=None)
     return (*values, text_value(record), _describe(page), fetched)
 

@@ -108,6 +108,7 @@ class RestStreamReader(DataSourceStreamReader):
         request = json.loads(options["request"])
         self.endpoint = Endpoint.of(request, json.loads(options.get("secret_headers", "{}")))
         self.columns = json.loads(options["columns"])
+        self.fields: dict[str, str] = request["fields"]
         # The last walk: its start and end offsets and the rows between (None: too many).
         self.walked: tuple[Offset, Offset, list[Row] | None] | None = None
 
@@ -123,7 +124,7 @@ class RestStreamReader(DataSourceStreamReader):
         for page, record, index in walk(self.endpoint, position, None):
             position = Position(page, index if record is None else index + 1)
             if record is not None and rows is not None:
-                rows.append(record_row(self.columns, page, record))
+                rows.append(record_row(self.columns, page, record, self.fields))
                 rows = rows if len(rows) <= CARRIED_ROWS else None
         end = position.offset()
         self.walked = (start, end, rows)
@@ -144,7 +145,7 @@ class RestStreamReader(DataSourceStreamReader):
             return
         start, end = Position.of(partition.start), Position.of(partition.end)
         for page, record, _index in walk(self.endpoint, start, end):
-            yield record_row(self.columns, page, record)
+            yield record_row(self.columns, page, record, self.fields)
 
     def commit(self, end: Offset) -> None:
         """Nothing to release: the endpoint is read again from the offset."""

@@ -16,6 +16,7 @@ from pipelines.sources.types.base import (
     UnknownSourceType,
     registered_types,
     source_type,
+    typed_block,
     typed_source,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "UnknownSourceType",
     "registered_types",
     "source_type",
+    "typed_block",
     "typed_source",
 ]
 

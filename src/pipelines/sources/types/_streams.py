@@ -21,6 +21,8 @@ __all__ = ["MessageStream"]
 class MessageStream(SourceType):
     """Read with ``spark.readStream.format("kafka")`` (``pipelines.sources.streams``)."""
 
+    unsampled = "only Spark's connector reads the topic: declare the fields of the messages"
+
     extra_bronze_columns = (
         ExtraColumn("_kafka_topic", "string", "topic the message was read from"),
         ExtraColumn("_kafka_partition", "int", "its partition"),

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from pipelines.config.deploy import DeploySettings
     from pipelines.config.model import SourceConfig
     from pipelines.ops.file_records import FileCounts
+    from pipelines.platform import Platform
+    from pipelines.sources.sample import Sample
     from pipelines.spec import DatasetKind, RunContext
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "UnknownSourceType",
     "registered_types",
     "source_type",
+    "typed_block",
     "typed_source",
 ]
 
@@ -93,6 +96,9 @@ class SourceType:
     pipeline_dependencies: ClassVar[tuple[str, ...]] = ()
     """pip requirements the reader needs on Databricks beyond the package's own
     (``RUNTIME_DEPENDENCIES``): the pipeline's serverless environment installs them."""
+
+    unsampled: ClassVar[str] = ""
+    """Why ``sample`` cannot read this type, and what to do instead (the error says it)."""
 
     name: str
 
@@ -159,6 +165,19 @@ class SourceType:
         taken); None when only the reader can count them."""
         return None
 
+    def sample(self, source: Model, platform: Platform, rows: int) -> Sample:
+        """Up to ``rows`` records of the system ``source`` (a draft's block, of this type's
+        ``model``) names, for ``lakehouse new-source`` to infer a contract from.
+
+        Raises:
+            LakehouseError: This type cannot be sampled (the default), or the system could
+                not be read.
+        """
+        raise LakehouseError(
+            f"a {self.name} source cannot be sampled: write its columns by hand"
+            + (f" ({self.unsampled})" if self.unsampled else "")
+        )
+
     def job_tasks(
         self, sources: Sequence[SourceConfig], settings: DeploySettings
     ) -> tuple[JobTask, ...]:
@@ -199,4 +218,15 @@ def typed_source(config: SourceConfig, model: type[M]) -> M:
         raise UnknownSourceType(
             f"{config.name}: source type '{source.type}' is not {model.__name__}"
         )
+    return source
+
+
+def typed_block(source: Model, model: type[M]) -> M:
+    """A ``source:`` block as ``model`` (a type object reading a draft's block).
+
+    Raises:
+        UnknownSourceType: The block is of another type (a dispatch bug, never user input).
+    """
+    if not isinstance(source, model):
+        raise UnknownSourceType(f"source block {type(source).__name__} is not {model.__name__}")
     return source

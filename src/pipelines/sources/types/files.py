@@ -25,6 +25,7 @@ class Files(SourceType):
     source registered before the graph on both platforms."""
 
     model = FileSource
+    unsampled = "give new-source a sample file instead: --from FILE.csv"
 
     def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
         from pipelines.sources.files import read_files

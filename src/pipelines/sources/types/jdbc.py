@@ -6,13 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.config.jdbc import JdbcSource
-from pipelines.sources.types.base import Echo, JobTask, SourceType, typed_source
+from pipelines.sources.types.base import Echo, JobTask, SourceType, typed_block, typed_source
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.base import Model
     from pipelines.config.deploy import DeploySettings
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
+    from pipelines.sources.sample import Sample
     from pipelines.spec import DatasetKind, RunContext
 
 __all__ = ["Jdbc", "extracted"]
@@ -69,6 +72,12 @@ class Jdbc(SourceType):
             echo(f"  extract {config.name}: deleted {len(gone)} ingested extract(s) (raw PII)")
         # No row past the watermark: the stream over the extracts has nothing new to read.
         return rows == 0
+
+    def sample(self, source: Model, platform: Platform, rows: int) -> Sample:
+        # Locally only (new-source): the table's own driver, in a JVM of its own.
+        from pipelines.local.jdbc_sample import sample_table
+
+        return sample_table(typed_block(source, JdbcSource), platform, rows)
 
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         if _incremental(config):

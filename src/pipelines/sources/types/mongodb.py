@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.mongodb import MongoSource
 from pipelines.sources.types._records import RecordSource
-from pipelines.sources.types.base import typed_source
+from pipelines.sources.types.base import typed_block, typed_source
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.base import Model
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
+    from pipelines.sources.sample import Sample
     from pipelines.spec import RunContext
 
 __all__ = ["Mongo"]
@@ -47,3 +50,10 @@ class Mongo(RecordSource):
         from pipelines.sources.mongodb import register_mongo
 
         register_mongo(spark)
+
+    def sample(self, source: Model, platform: Platform, rows: int) -> Sample:
+        from pipelines.secrets import resolve
+        from pipelines.sources.mongodb.sample import sample_collection
+
+        block = typed_block(source, MongoSource)
+        return sample_collection(block, resolve(block.uri, platform), rows)

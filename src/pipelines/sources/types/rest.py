@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.rest import RestSource
 from pipelines.sources.types._records import RECORD_COLUMN, RecordSource
-from pipelines.sources.types.base import typed_source
+from pipelines.sources.types.base import typed_block, typed_source
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.base import Model
     from pipelines.config.model import SourceConfig
+    from pipelines.platform import Platform
+    from pipelines.sources.sample import Sample
     from pipelines.spec import RunContext
 
 __all__ = ["RECORD_COLUMN", "Rest"]
@@ -45,3 +48,8 @@ class Rest(RecordSource):
         from pipelines.sources.rest import register_rest
 
         register_rest(spark)
+
+    def sample(self, source: Model, platform: Platform, rows: int) -> Sample:
+        from pipelines.sources.rest.sample import sample_endpoint
+
+        return sample_endpoint(typed_block(source, RestSource), platform, rows)
