@@ -77,11 +77,13 @@ source:
   pagination: %s
   retry: {max_attempts: 2, backoff_seconds: 0}
   rate_limit_per_second: 200
+  fields: {first_tag: tags.0}          # a nested value by its path
 columns:
   - {name: rate_id, type: int}
   - {name: hotel}
   - {name: price, type: double}
   - {name: tags}
+  - {name: first_tag}
 """
 EVENTHUBS = """
 source:
@@ -208,12 +210,14 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
         '"price":"[REDACTED]","currency":"[REDACTED]","valid_from":"[REDACTED]",'
         '"breakfast":"[REDACTED]","tags":"[REDACTED]","promo_code":null}',
     )]  # fmt: skip
-    assert _rows(spark, "SELECT rate_id, tags, _record, _source_file FROM bronze_pii.rates_cursor WHERE rate_id = '3'") == [(
-        "3", '["refundable"]',
+    assert _rows(spark, "SELECT rate_id, tags, first_tag, _record, _source_file FROM bronze_pii.rates_cursor WHERE rate_id = '3'") == [(
+        "3", '["refundable"]', "refundable",
         '{"rate_id":3,"hotel":"Paris Marais","room_type":"single","price":101.75,"currency":"EUR",'
         '"valid_from":"2026-04-01","breakfast":false,"tags":["refundable"],"promo_code":null}',
         f"rest:GET {api.base_url}/rates/cursor page 1",
     )]  # fmt: skip
+    # fields: a declared column read from a nested value (the first tag), null where none
+    assert _rows(spark, "SELECT rate_id, first_tag FROM silver.rates_page WHERE rate_id <= 4 ORDER BY 1") == [(1, None), (2, None), (3, "refundable"), (4, None)]  # fmt: skip
 
     # Run 2 (incremental), without the broken sources: one customer changed, one is new.
     postgres.psql(
