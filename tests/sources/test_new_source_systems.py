@@ -116,6 +116,21 @@ def test_a_table_is_sampled_through_its_driver_with_its_types_and_key(
     assert re.search(r"balance.*# e\.g\. 12\.50$", text, re.M)  # the database's text of it
     assert [s.name for s in load_config(conf_base).sources] == ["members"]
 
+    # A query: its columns as the database types them, no key (a query has none).
+    query = JDBC_DRAFT.replace(
+        "  table: public.members\n",
+        '  query: SELECT member_id, "CamelCol" AS camel, balance * 2 AS doubled FROM members\n',
+    )
+    code, out, err = _new_source(capsys, "vip", "--from", _draft(tmp_path, query))
+    assert (code, err) == (0, [])
+    assert out[2:] == [
+        f"  read all 3 records of query at {members}",
+        "  member_id: int (declared int4, not null)",  # the database knows its origin
+        "  camel: int (declared int4, nullable)",
+        "  doubled: decimal(38,18) (declared numeric, nullable)",
+    ]
+    assert "silver" not in yaml.safe_load((conf_base / "sources" / "vip.yml").read_text())
+
 
 def test_a_database_that_refuses_says_why_and_writes_nothing(
     conf_base: Path, tmp_path: Path, members: str, monkeypatch: pytest.MonkeyPatch,

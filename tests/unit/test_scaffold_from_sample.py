@@ -259,3 +259,42 @@ def test_draft_files_go_through_the_config_loader(tmp_path: Path) -> None:
         (1, "source.collection", "missing required key 'collection'"),
         (5, "source.colection", "unknown key 'colection' (did you mean 'collection'?)"),
     ]
+
+
+def test_rest_fields_are_checked_as_mongodbs_are(conf_copy: Path) -> None:
+    from pipelines.config import load_config
+    from pipelines.errors import ConfigErrors
+
+    rates = conf_copy / "sources" / "room_rates.yml"
+    text = rates.read_text()
+    anchor = "  records_path: items"
+    rates.write_text(text.replace(anchor, anchor + "\n  fields: {room: meta..room, hotel: meta.hotel}"))  # fmt: skip
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(conf_copy)
+    assert [(p.key_path, p.message) for p in caught.value.problems] == [
+        ("source.fields.room", "'meta..room' is not a dotted path (address.city)")
+    ]
+    rates.write_text(text.replace(anchor, anchor + "\n  fields: {hotel: meta.hotel, room: meta.room}"))  # fmt: skip
+    with pytest.raises(ConfigErrors) as caught:
+        load_config(conf_copy)
+    assert [p.message for p in caught.value.problems] == [
+        "room not declared in columns (declared: rate_id, hotel, room_type, price, currency, "
+        "valid_from, breakfast, updated_by)"
+    ]
+
+
+def test_a_jdbc_url_is_shown_without_its_user_or_parameters() -> None:
+    from pipelines.local.jdbc_sample import column_type, safe_url
+
+    assert safe_url("jdbc:postgresql://reader:s3cret@db-1:5432/crm?sslmode=require&password=x") == "jdbc:postgresql://db-1:5432/crm"  # fmt: skip
+    assert safe_url("jdbc:sqlserver://db-2:1433;databaseName=crm;password=x") == "jdbc:sqlserver://db-2:1433"  # fmt: skip
+    # java.sql.Types: NUMERIC with and without a precision, VARCHAR, OTHER (jsonb), BIT
+    assert [
+        column_type(*t) for t in [(2, 10, 2), (2, 0, 0), (12, 200, 0), (1111, 0, 0), (-7, 1, 0)]
+    ] == [
+        "decimal(10,2)",
+        "decimal(38,18)",
+        "string",
+        "string",
+        "boolean",
+    ]
