@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -17,6 +19,10 @@ from pipelines.config import load_config
 from pipelines.demo.api import demo_api, rate_records
 from pipelines.demo.mongo import LocalMongo
 from pipelines.demo.postgres import LocalPostgres
+from tests.sources.conftest import quiet_run
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 pytestmark = [pytest.mark.postgres]
 
@@ -297,3 +303,61 @@ def test_a_bad_draft_fails_as_config_does(
     ]
     code, _, err = _new_source(capsys, "t", "--from", _draft(tmp_path, "source:\n  type: mongodb\n"), "--rows", "0")  # fmt: skip
     assert (code, err) == (1, ["error: --rows must be at least 1, got 0"])
+
+
+@pytest.mark.graph
+@pytest.mark.spark
+def test_scaffolded_configs_run_as_written(
+    conf_base: Path, tmp_path: Path, members: str, mongo: LocalMongo, spark: SparkSession,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """The three configs ``new-source`` writes, unedited, in one real run of the graph: their
+    types parse every value, their fields and keys read what they name, PII is masked."""
+    monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_base))
+    monkeypatch.setenv("LAKEHOUSE_SECRET_APP_MONGO", mongo.uri)
+    mongo.insert("scaffolded", "guests", [
+        {"guestId": 1, "fullName": "Ann Lee", "loyalty": {"tier": "gold"}, "savedAt": datetime(2026, 1, 5, 10), "score": 1.5},
+        {"guestId": 2, "fullName": "Bo Chan", "savedAt": datetime(2026, 1, 6), "score": 2},
+    ])  # fmt: skip
+    mongo_draft = "source:\n  type: mongodb\n  uri: {secret: app/mongo}\n  database: scaffolded\n  collection: guests\n"  # fmt: skip
+    token = secrets.token_urlsafe(12)
+    records = rate_records(9, updated_by=True)
+    for record in records:
+        record["roomType"] = record.pop("room_type")
+    rest_draft = (
+        "source:\n  type: rest\n  url: {secret: rates/url}\n  auth: {value: {secret: rates/token}}\n"
+        "  records_path: items\n  pagination: {style: cursor, param: cursor, cursor_path: next_cursor}\n"
+    )
+    with demo_api(records, token=token) as api:
+        monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_URL", f"{api.base_url}/rates/cursor")
+        monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_TOKEN", token)
+        for name, draft in [
+            ("scaffolded_members", JDBC_DRAFT), ("scaffolded_guests", mongo_draft),
+            ("scaffolded_rates", rest_draft),
+        ]:  # fmt: skip
+            code, _, err = _new_source(capsys, name, "--from", _draft(tmp_path, draft))
+            assert (code, err) == (0, [])
+        quiet_run(load_config(conf_base), spark, tmp_path / "home", full=True)
+
+    def rows(query: str) -> list[tuple[object, ...]]:
+        return [tuple(r) for r in spark.sql(query).collect()]
+
+    counts = "SELECT '{0}', (SELECT count(*) FROM silver.{0}), (SELECT count(*) FROM quarantine.{0})"  # fmt: skip
+    names = ("scaffolded_members", "scaffolded_guests", "scaffolded_rates")
+    assert [rows(counts.format(n))[0] for n in names] == [(n, c, 0) for n, c in zip(names, (3, 2, 9), strict=True)]  # fmt: skip
+    assert rows("SELECT member_id, balance, vip, updated_at, length(full_name) FROM silver.scaffolded_members ORDER BY 1") == [
+        (1, Decimal("12.50"), True, datetime(2026, 1, 5, 10), 64),  # the name a token
+        (2, None, False, datetime(2026, 1, 6, 11), 64),
+        (3, Decimal("0.10"), None, datetime(2026, 1, 7, 12), 64),
+    ]  # fmt: skip
+    guests = rows("SELECT guest_id, length(id), saved_at, score, loyalty FROM silver.scaffolded_guests ORDER BY 1")  # fmt: skip
+    assert guests == [
+        (1, 24, datetime(2026, 1, 5, 10), 1.5, '{"tier":"gold"}'),  # _id: an ObjectId's hex
+        (2, 24, datetime(2026, 1, 6), 2.0, None),
+    ]
+    assert rows("SELECT rate_id, room_type, valid_from FROM silver.scaffolded_rates WHERE rate_id <= 2 ORDER BY 1") == [
+        (1, "double", date(2026, 2, 1)), (2, "suite", date(2026, 3, 1)),
+    ]  # fmt: skip
+    assert rows("SELECT count(*) FROM silver.scaffolded_rates WHERE updated_by LIKE '%@%'") == [
+        (0,)
+    ]  # masked
