@@ -91,6 +91,13 @@ def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path)
         "field": "_id", "field_type": None, "fields": {}, "partitions": 1, "batch_size": 1000,
         "timeout_seconds": 30.0,
     }  # fmt: skip
+    # A stream ranges over the declared type of its field, also when the column that reads it
+    # has another name (fields): an int column is a BSON number.
+    mapped = VALID + "\n  fields: {guest_id: guestId}\n  mode: stream\n  incremental: {field: guestId}"
+    (conf_copy / PROFILES).write_text(SOURCE.format(source=mapped))
+    request = mongo_request(load_config(conf_copy).source("guest_profiles"))
+    assert (request["field"], request["field_type"]) == ("guestId", "number")
+    (conf_copy / PROFILES).write_text(SOURCE.format(source=VALID + "\n  filter: {active: true}"))
     files = {f.path: yaml.safe_load(f.text) for f in bundle_files(config).files}
 
     def dependencies(key: str) -> list[str]:

@@ -57,7 +57,9 @@ def mongo_request(config: SourceConfig) -> dict[str, Any]:
 
     source = typed_source(config, MongoSource)
     field = source.incremental.field
-    column = next((c for c in config.columns if c.name == field), None)
+    # The declared column read from that field: mapped to it by ``fields``, or of its name.
+    named = next((name for name, path in source.fields.items() if path == field), field)
+    column = next((c for c in config.columns if c.name == named), None)
     kind = None if column is None else column.type
     field_type = "number" if kind and kind.startswith("decimal") else _FIELD_TYPES.get(kind or "")
     return source_request(source, field_type)
