@@ -21,8 +21,9 @@ ALLOWED = {
     ("sources/types/jdbc.py", "pipelines.local.skips"),
     ("sources/types/kafka.py", "pipelines.local.skips"),
     ("sources/types/_records.py", "pipelines.local.skips"),
-    # new-source samples a table locally, through its driver in a JVM of its own.
+    # new-source samples a table or a topic locally: its driver or client in a JVM of its own.
     ("sources/types/jdbc.py", "pipelines.local.jdbc_sample"),
+    ("sources/types/_streams.py", "pipelines.local.kafka_sample"),
     # Notebooks pick the session they run in: Databricks', Spark Connect's, or a local one.
     ("notebook.py", "pipelines.local.spark"),
     ("notebook.py", "pipelines.local.settings"),

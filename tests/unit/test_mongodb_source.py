@@ -93,7 +93,9 @@ def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path)
     }  # fmt: skip
     # A stream ranges over the declared type of its field, also when the column that reads it
     # has another name (fields): an int column is a BSON number.
-    mapped = VALID + "\n  fields: {guest_id: guestId}\n  mode: stream\n  incremental: {field: guestId}"
+    mapped = (
+        VALID + "\n  fields: {guest_id: guestId}\n  mode: stream\n  incremental: {field: guestId}"
+    )
     (conf_copy / PROFILES).write_text(SOURCE.format(source=mapped))
     request = mongo_request(load_config(conf_copy).source("guest_profiles"))
     assert (request["field"], request["field_type"]) == ("guestId", "number")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.errors import LakehouseError
-from pipelines.local.gateway import Gateway, start_gateway
+from pipelines.local.gateway import Gateway, start_gateway, stop_gateway
 from pipelines.local.maven import MONGO_SERVER, fetched
 
 __all__ = ["LocalMongo", "start_mongo"]
@@ -54,7 +54,7 @@ class LocalMongo:
 
     def stop(self) -> None:
         """End its JVM (in memory: its data goes with it)."""
-        self.gateway.close()
+        stop_gateway(self.gateway)
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)

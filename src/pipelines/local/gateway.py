@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pipelines.errors import LakehouseError
 from pipelines.local.maven import java_executable
 
-__all__ = ["Gateway", "start_gateway"]
+__all__ = ["Gateway", "java_message", "start_gateway", "stop_gateway"]
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ class Gateway:
 
     def stop(self) -> None:
         """End the JVM."""
-        self.gateway.close()
+        stop_gateway(self.gateway)
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
@@ -100,3 +100,17 @@ def _py4j_jar() -> Path:
     if not found:
         raise LakehouseError("pyspark's jars hold no py4j: reinstall pyspark")
     return found[-1]
+
+
+def java_message(error: Any) -> str:
+    """A ``Py4JJavaError``'s own message, first line (no Java stack): what the driver or the
+    client said."""
+    exception = error.java_exception
+    text = str(exception.getMessage() or exception.toString())
+    return text.strip().splitlines()[0]
+
+
+def stop_gateway(gateway: Any) -> None:
+    """Shut py4j's ``JavaGateway`` down, not just close it: a closed gateway reconnects when a
+    Java object is garbage collected later, and logs an error (on stderr) when the JVM is gone."""
+    gateway.shutdown()

@@ -15,7 +15,7 @@ from typing import Any
 from pipelines.config.jdbc import JdbcOption, JdbcSource
 from pipelines.config.secrets import SecretRef
 from pipelines.errors import LakehouseError
-from pipelines.local.gateway import Gateway, start_gateway
+from pipelines.local.gateway import Gateway, java_message, start_gateway
 from pipelines.local.spark import local_jars
 from pipelines.platform import Platform
 from pipelines.secrets import resolve
@@ -107,7 +107,7 @@ def _read(
     try:
         connection = jvm.java.sql.DriverManager.getConnection(url, given)
     except Py4JJavaError as error:
-        raise LakehouseError(f"{where}: {_message(error)}") from None
+        raise LakehouseError(f"{where}: {java_message(error)}") from None
     try:
         origin = source.table or f"({source.query}) lakehouse_query"
         statement = connection.createStatement()
@@ -116,7 +116,7 @@ def _read(
         try:
             result = statement.executeQuery(f"SELECT * FROM {origin}")
         except Py4JJavaError as error:
-            raise LakehouseError(f"{where}: {_message(error)}") from None
+            raise LakehouseError(f"{where}: {java_message(error)}") from None
         meta = result.getMetaData()
         labels: list[str | None] = []
         declared: dict[str, Declared] = {}
@@ -196,9 +196,3 @@ def _primary_key(connection: Any, table: str) -> tuple[str, ...]:
         if found:
             break
     return tuple(column.lower() for _, column in sorted(found))
-
-
-def _message(error: Any) -> str:
-    """The database's own message, first line (no Java stack)."""
-    text = str(error.java_exception.getMessage() or error.java_exception.toString())
-    return text.strip().splitlines()[0]

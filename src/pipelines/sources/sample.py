@@ -50,6 +50,8 @@ class Sample:
         keys: The primary key the system declares (a table's, a collection's ``_id``).
         nested: Whether records nest (documents, JSON): a name that is no identifier can then
             be declared under another name and read by path (``fields``).
+        normalised: Whether the reader normalises keys itself (a Kafka message's JSON, as a
+            JSON file's: ``bookingId`` is the column ``booking_id``).
         fields: The block's own ``fields`` (column -> dotted path), read as columns too.
         notes: What the sampler has to say (printed with what was inferred).
     """
@@ -61,6 +63,7 @@ class Sample:
     declared: Mapping[str, Declared] = field(default_factory=dict)
     keys: tuple[str, ...] = ()
     nested: bool = False
+    normalised: bool = False
     fields: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -141,19 +144,21 @@ def native_type(values: Sequence[Any]) -> tuple[str | None, str]:
     return "string", f"string: {kind} values, kept as text"
 
 
-def _names(sample: Sample, fields: Mapping[str, str]) -> list[tuple[str, str | None]]:
-    """(column, path or None) in the order the records first show them, then ``fields``."""
+def _names(sample: Sample, fields: Mapping[str, str]) -> list[tuple[str, str, str | None]]:
+    """(column, the record's key or dotted path, the path the column must be mapped to or
+    None) in the order the records first show them, then ``fields``."""
     seen: dict[str, None] = {}
     for record in sample.records:
         seen.update(dict.fromkeys(record))
     paths = set(fields.values())
-    found: list[tuple[str, str | None]] = []
+    found: list[tuple[str, str, str | None]] = []
     for key in seen:
         if key in paths:
             continue  # declared under another name already
-        name = key.lower() if not sample.nested else normalise_name(key)
-        found.append((name, None if name == key else key))
-    found += [(name, path) for name, path in fields.items()]
+        name = normalise_name(key) if sample.nested or sample.normalised else key.lower()
+        # a reader that normalises keys itself reads bookingId as booking_id: no mapping
+        found.append((name, key, None if name == key or sample.normalised else key))
+    found += [(name, path, path) for name, path in fields.items()]
     return found
 
 
@@ -163,8 +168,7 @@ def sampled_columns(sample: Sample, fields: Mapping[str, str] | None = None) -> 
     what their text parses as (``infer_column``); not null when the system says so, or when
     every record of a complete sample has a value."""
     columns = []
-    for name, path in _names(sample, fields or {}):
-        key = path or name
+    for name, key, path in _names(sample, fields or {}):
         values = [dig(r, key) if "." in key else r.get(key) for r in sample.records]
         texts = tuple(sample.text(v) for v in values)
         guess = infer_column(texts)

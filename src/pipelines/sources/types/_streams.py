@@ -10,8 +10,10 @@ from pipelines.sources.types.base import ExtraColumn, SourceType
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.config.base import Model
     from pipelines.config.model import SourceConfig
     from pipelines.platform import Platform
+    from pipelines.sources.sample import Sample
     from pipelines.sources.types.base import Echo
     from pipelines.spec import RunContext
 
@@ -20,8 +22,6 @@ __all__ = ["MessageStream"]
 
 class MessageStream(SourceType):
     """Read with ``spark.readStream.format("kafka")`` (``pipelines.sources.streams``)."""
-
-    unsampled = "only Spark's connector reads the topic: declare the fields of the messages"
 
     extra_bronze_columns = (
         ExtraColumn("_kafka_topic", "string", "topic the message was read from"),
@@ -38,7 +38,19 @@ class MessageStream(SourceType):
 
     def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
         """The Kafka reader's options on ``platform``, secrets resolved."""
+        return self.block_options(config.source, platform)
+
+    def block_options(self, source: Model, platform: Platform) -> dict[str, str]:
+        """``reader_options`` of a ``source:`` block of this type."""
         raise NotImplementedError
+
+    def sample(self, source: Model, platform: Platform, rows: int) -> Sample:
+        # Locally only (new-source): the Kafka client the connector uses, in a JVM of its own.
+        from pipelines.local.kafka_sample import sample_topic
+
+        options = self.block_options(source, platform)
+        json_values = getattr(source, "value_format", None) == "json"  # both models have it
+        return sample_topic(options, json_values=json_values, rows=rows)
 
     def before_run(
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo

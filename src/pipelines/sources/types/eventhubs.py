@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.streams import EventHubsSource
 from pipelines.sources.types._streams import MessageStream
-from pipelines.sources.types.base import typed_source
+from pipelines.sources.types.base import typed_block
 
 if TYPE_CHECKING:
+    from pipelines.config.base import Model
     from pipelines.config.model import SourceConfig
     from pipelines.platform import Platform
 
@@ -27,10 +28,10 @@ class EventHubs(MessageStream):
 
     model = EventHubsSource
 
-    def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
+    def block_options(self, source: Model, platform: Platform) -> dict[str, str]:
         from pipelines.sources.streams import eventhubs_options
 
-        return eventhubs_options(typed_source(config, EventHubsSource), platform)
+        return eventhubs_options(typed_block(source, EventHubsSource), platform)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None

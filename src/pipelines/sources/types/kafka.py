@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.streams import KafkaSource
 from pipelines.sources.types._streams import MessageStream
-from pipelines.sources.types.base import typed_source
+from pipelines.sources.types.base import typed_block
 
 if TYPE_CHECKING:
+    from pipelines.config.base import Model
     from pipelines.config.model import SourceConfig
     from pipelines.platform import Platform
 
@@ -22,10 +23,10 @@ class Kafka(MessageStream):
 
     model = KafkaSource
 
-    def reader_options(self, config: SourceConfig, platform: Platform) -> dict[str, str]:
+    def block_options(self, source: Model, platform: Platform) -> dict[str, str]:
         from pipelines.sources.streams import kafka_options
 
-        return kafka_options(typed_source(config, KafkaSource), platform)
+        return kafka_options(typed_block(source, KafkaSource), platform)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
