@@ -153,6 +153,10 @@ def test_a_database_that_refuses_says_why_and_writes_nothing(
     code, out, err = _new_source(capsys, "members", "--from", _draft(tmp_path, missing))
     assert (code, out) == (1, [])
     assert err[0].startswith("error: secret 'members/password' is not set: looked in $LAKEHOUSE_SECRET_MEMBERS_PASSWORD, ")  # fmt: skip
+    monkeypatch.setenv("LAKEHOUSE_SECRET_MEMBERS_PASSWORD", "not-the-password")
+    driver = JDBC_DRAFT + "  driver: com.example.NoSuchDriver\n"
+    code, _, err = _new_source(capsys, "members", "--from", _draft(tmp_path, driver))
+    assert (code, err) == (1, ["error: JDBC driver com.example.NoSuchDriver is not among the jars: put its jar in $LAKEHOUSE_JARS"])  # fmt: skip
     assert not (conf_base / "sources" / "members.yml").exists()
 
 
