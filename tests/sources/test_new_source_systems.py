@@ -98,6 +98,8 @@ def test_a_table_is_sampled_through_its_driver_with_its_types_and_key(
         "  born: PII (date_of_birth): named like date of birth: personal data until a review says otherwise",
         f"  silver.dedupe.key: member_id (the key {where} declares)",
         '  CamelCol: left out: only a quoted name reads it; select it under a lower_snake_case name with a `query` (SELECT "CamelCol" AS ...)',
+        # more rows than sampled: the key's bounds (its index's min and max) for ranges
+        "  source.partitioning: {column: member_id, lower_bound: 1, upper_bound: 3, num_partitions: 4} would read the table in 4 ranges at once",
         "  source.incremental: {column: updated_at} would read only the rows changed since the last run",
     ]
     text = (conf_base / "sources" / "members.yml").read_text()

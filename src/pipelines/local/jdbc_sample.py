@@ -142,17 +142,45 @@ def _read(
                 for i, label in enumerate(labels, 1) if label is not None
             })  # fmt: skip
         keys = _primary_key(connection, source.table) if source.table else ()
+        complete = len(records) <= rows
+        if not complete and source.table and source.partitioning is None:
+            notes += _ranges(connection, source.table, keys, declared)
     finally:
         connection.close()
     return Sample(
         where=where,
         records=records[:rows],
         text=lambda value: value,
-        complete=len(records) <= rows,
+        complete=complete,
         declared=declared,
         keys=keys,
         notes=(*notes, *_incremental(source, declared)),
     )
+
+
+_INTEGERS = {"tinyint", "smallint", "int", "bigint"}
+_PARTITIONS = 4
+
+
+def _ranges(
+    connection: Any, table: str, keys: tuple[str, ...], declared: dict[str, Declared]
+) -> list[str]:
+    """A note giving ``source.partitioning`` for a table larger than the sample whose primary
+    key is one integer column: its bounds, read from the key's index (``min``/``max``, no
+    count), so that a run reads ranges of it at once rather than the table in one query."""
+    if len(keys) != 1 or declared[keys[0]].type not in _INTEGERS:
+        return []
+    (key,) = keys
+    statement = connection.createStatement()
+    bounds = statement.executeQuery(f"SELECT min({key}), max({key}) FROM {table}")
+    bounds.next()
+    low, high = bounds.getString(1), bounds.getString(2)
+    if low is None or high is None or low == high:
+        return []
+    block = (
+        f"{{column: {key}, lower_bound: {low}, upper_bound: {high}, num_partitions: {_PARTITIONS}}}"
+    )
+    return [f"source.partitioning: {block} would read the table in {_PARTITIONS} ranges at once"]
 
 
 _CHANGED = re.compile(r"(^|_)(updated|modified|changed|last_modified|last_update)(_at|_on|_time)?$")
