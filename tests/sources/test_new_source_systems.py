@@ -310,8 +310,10 @@ def test_scaffolded_configs_run_as_written(
     conf_base: Path, tmp_path: Path, members: str, mongo: LocalMongo, spark: SparkSession,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    """The three configs ``new-source`` writes, unedited, in one real run of the graph: their
-    types parse every value, their fields and keys read what they name, PII is masked."""
+    """Slow (one graph run: 11 s in the full suite, about 40 s when it is the first test to
+    start the session's Spark). The three configs ``new-source`` writes, unedited, in one real
+    run of the graph: their types parse every value, their fields and keys read what they
+    name, PII is masked."""
     monkeypatch.setenv("LAKEHOUSE_CONF", str(conf_base))
     monkeypatch.setenv("LAKEHOUSE_SECRET_APP_MONGO", mongo.uri)
     mongo.insert("scaffolded", "guests", [

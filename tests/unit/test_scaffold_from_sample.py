@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bson import Decimal128, ObjectId
 
 from pipelines.config.draft import SourceDraft
 from pipelines.errors import LakehouseError
@@ -32,6 +33,11 @@ TODAY = date(2026, 12, 7)
         ([date(2026, 1, 5)], ("date", "date (every value is one)")),
         (["a", "2026-01-05"], (None, "text")),
         ([Decimal("1.50")], (None, "decimals")),
+        ([Decimal128("2.25")], (None, "decimals")),  # bson's: its digits decide
+        (
+            [ObjectId("65a1f0c2b3d4e5f60718293a")],
+            ("string", "string: ObjectId values, kept as text"),
+        ),
         ([{"tier": "gold"}], ("string", "string: objects, kept as JSON")),
         ([["a"]], ("string", "string: arrays, kept as JSON")),
         ([1, "x", "y"], ("string", "string: the values are of several types: string (2), int (1)")),

@@ -12,14 +12,13 @@ and binds it to a free loopback port.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipelines.errors import LakehouseError
-from pipelines.local.gateway import Gateway, start_gateway, stop_gateway
+from pipelines.local.gateway import Gateway, start_gateway
 from pipelines.local.maven import MONGO_SERVER, fetched
 
 __all__ = ["LocalMongo", "start_mongo"]
@@ -33,8 +32,7 @@ class LocalMongo:
     """A running local server; ``stop()`` ends it."""
 
     port: int
-    gateway: Any  # py4j's JavaGateway to the server's JVM
-    process: subprocess.Popen[bytes]  # the JVM
+    jvm: Gateway  # the server's JVM
     seconds: float
     """How long it took to start."""
 
@@ -54,10 +52,7 @@ class LocalMongo:
 
     def stop(self) -> None:
         """End its JVM (in memory: its data goes with it)."""
-        stop_gateway(self.gateway)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+        self.jvm.stop()
 
 
 def start_mongo() -> LocalMongo:
@@ -82,4 +77,4 @@ def start_mongo() -> LocalMongo:
         return int(server.getLocalAddress().getPort())
 
     gateway, bound = start_gateway(jars, _JVM, "local MongoDB-compatible server", bind)
-    return LocalMongo(bound, gateway.gateway, gateway.process, time.monotonic() - started)
+    return LocalMongo(bound, gateway, time.monotonic() - started)

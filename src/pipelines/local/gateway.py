@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pipelines.errors import LakehouseError
 from pipelines.local.maven import java_executable
 
-__all__ = ["Gateway", "java_message", "start_gateway", "stop_gateway"]
+__all__ = ["Gateway", "java_message", "start_gateway"]
 
 T = TypeVar("T")
 
@@ -37,8 +37,10 @@ class Gateway:
         return self.gateway.jvm
 
     def stop(self) -> None:
-        """End the JVM."""
-        stop_gateway(self.gateway)
+        """End the JVM. py4j's gateway is shut down, not just closed: a closed one reconnects
+        when a Java object is garbage collected later, and logs an error on stderr once the
+        JVM is gone."""
+        self.gateway.shutdown()
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=30)
@@ -108,9 +110,3 @@ def java_message(error: Any) -> str:
     exception = error.java_exception
     text = str(exception.getMessage() or exception.toString())
     return text.strip().splitlines()[0]
-
-
-def stop_gateway(gateway: Any) -> None:
-    """Shut py4j's ``JavaGateway`` down, not just close it: a closed gateway reconnects when a
-    Java object is garbage collected later, and logs an error (on stderr) when the JVM is gone."""
-    gateway.shutdown()

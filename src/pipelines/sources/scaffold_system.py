@@ -96,7 +96,7 @@ def _declarable(
             continue
         if column.name in names or column.name in mapped:
             said.append(f"{column.path}: left in the record (its name as a column, {column.name}, is taken)")  # fmt: skip # noqa: E501
-        elif not sample.nested or fields:
+        elif fields:  # the draft maps fields itself: say what to add, do not merge
             said.append(f"{column.path}: left in the record: declare it as {column.name} with source.fields {{{column.name}: {column.path}}}")  # fmt: skip # noqa: E501
         else:
             mapped[column.name] = column.path
