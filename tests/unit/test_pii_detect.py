@@ -131,3 +131,35 @@ def test_the_class_a_column_name_says() -> None:
         "mobile": "phone", "iban": "bank_account", "card_number": "payment", "brand": None,
         "year_release": None,
     }  # fmt: skip
+
+
+def test_a_word_for_people_names_a_person_only_at_the_end() -> None:
+    """``customer_id`` is a key and ``customer_segment`` a category (the landing convention
+    proposed a numeric ``customer_id`` as a name); the person words at the end still count."""
+    from pipelines.pii.detect import class_by_name
+
+    names = [
+        "name", "names", "customer", "customers", "customer_name", "guest_name", "account_holder",
+        "contact_person", "firstname", "last_name_2", "customer_first_name", "display_name",
+        "customer_id", "customer_segment", "guest_id", "owner_team", "employee_count",
+        "product_name", "file_name", "user_agent", "name_space", "customer_since",
+    ]  # fmt: skip
+    named = {n for n in names if class_by_name(n) == "name"}
+    assert named == {
+        "name", "names", "customer", "customers", "customer_name", "guest_name", "account_holder",
+        "contact_person", "firstname", "last_name_2", "customer_first_name", "display_name",
+    }  # fmt: skip
+    assert {n: class_by_name(n) for n in names if n not in named} == dict.fromkeys(
+        ["customer_id", "customer_segment", "guest_id", "owner_team", "employee_count",
+         "product_name", "file_name", "user_agent", "name_space", "customer_since"]
+    )  # fmt: skip
+
+
+def test_lower_case_names_are_names_and_no_name_is_none() -> None:
+    """febrl's given names are lower case; a placeholder is no one's name."""
+    from pipelines.pii.detect import is_person_name
+
+    values = ["ana lima", "o'brien", "Jane", "UNKNOWN", "n.a.", "Not Given", "c123", "ana  lima 2", "a b c d e", ""]  # fmt: skip
+    assert [v for v in values if is_person_name(v)] == ["ana lima", "o'brien", "Jane"]
+    columns = {"surname": ["lima", "okafor", "unknown", "martin"], "customer_segment": ["Retail", "Sme"]}  # fmt: skip
+    assert suggest(columns, today=TODAY) == [Suggestion("surname", "name", 0.75, 4, "****")]

@@ -221,13 +221,13 @@ def test_a_name_that_is_taken_or_cannot_be_mapped_stays_in_the_record() -> None:
 
 
 def test_a_typed_column_is_not_proposed_as_pii_by_its_shape_or_a_persons_name() -> None:
-    records = [{"customer_id": 7, "valid_from": "2026-01-01", "phone": "+61 2 9999 0000"}]
+    records = [{"customer": 7, "valid_from": "2026-01-01", "phone": "+61 2 9999 0000"}]
     text = scaffold_from_sample(
         "t", DRAFT, _draft(), _sample(records=records, keys=()), "o", origin="d.yml", today=TODAY
     )
     declared = {c["name"]: c.get("pii") for c in yaml.safe_load(text)["columns"]}
-    # a date has a phone number's shape; customer_id is "named like a name" but holds ints
-    assert declared == {"customer_id": None, "valid_from": None, "phone": {"class": "phone", "mask": "partial"}}  # fmt: skip
+    # a date has a phone number's shape; customer is "named like a name" but holds ints
+    assert declared == {"customer": None, "valid_from": None, "phone": {"class": "phone", "mask": "partial"}}  # fmt: skip
 
 
 def test_a_draft_of_another_source_or_an_empty_sample_is_refused() -> None:

@@ -100,25 +100,36 @@ def is_birth_date(value: str, today: date) -> bool:
 
 
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['\u2019.-][^\W\d_]+)*\.?$")  # O'Brien, O\u2019Brien
+_NAME_PARTS = r"full|first|last|given|middle|maiden|family|legal|display|nick|sur"
+_PEOPLE = (
+    r"contact|owner|person|manager|agent|customer|client|guest|member|passenger|patient"
+    r"|employee|physician|doctor|driver|holder|signatory|recipient|beneficiary"
+)
 _PERSON_COLUMN = re.compile(
-    r"(^|_)(name|full_?name|first_?name|last_?name|given_?name|surname|contact|owner|person"
-    r"|manager|agent|customer|patient|employee|physician|doctor|driver|holder|signatory)s?($|_)",
-    re.I,
+    rf"^names?$|(^|_)({_NAME_PARTS})_?names?($|_)|(^|_)(?<!user_)({_PEOPLE})s?(_?names?)?$", re.I
 )
 """Column names that say a column holds people (the values alone cannot tell a name from a
-city or a product)."""
+city or a product): ``name``, a name's part anywhere (``first_name``, ``surname_2``), a word
+for people at the end (``customer``, ``account_holder``, ``guest_name``). A word for people
+followed by another is about something else: ``customer_id`` is a key, ``customer_segment``
+a category, ``product_name`` a product, ``user_agent`` a browser."""
+_NO_NAME = frozenset(
+    {"unknown", "none", "null", "nil", "n.a.", "na", "anonymous", "not known", "not given",
+     "not provided", "withheld", "redacted", "test", "tbd", "tba", "various", "nobody"}
+)  # fmt: skip
 _PHONE_COLUMN = re.compile(r"(^|_)(fax|phone|tel|telephone|mobile|cell)s?($|_)", re.I)
 _LOCAL_PHONE = re.compile(r"^[0-9]{3}[ .-][0-9]{4}$")
 
 
 def is_person_name(value: str) -> bool:
-    """One to four words of letters (``Jane``, ``O'Brien``, ``Smith, Jane``, ``J. Doe``), at
-    least one capitalised: the shape of a name, for columns whose name says they hold people."""
+    """One to four words of letters (``Jane``, ``O'Brien``, ``Smith, Jane``, ``J. Doe``,
+    ``ana lima``): the shape of a name, for columns whose name says they hold people. Capitals
+    are not needed (exports lower-case names), so the words that mean "no name" are not one."""
     words = [w for w in re.split(r"[ ,]+", value.strip()) if w]
     return (
         1 <= len(words) <= 4
         and all(_NAME_WORD.match(w) for w in words)
-        and any(w[0].isupper() for w in words)
+        and " ".join(words).lower() not in _NO_NAME
     )
 
 

@@ -51,7 +51,7 @@ def scaffold_from_sample(
     declarable, mapped = _declarable(columns, fields, sample, said)
     read = "all" if sample.complete else "the first"
     said.append(f"read {read} {len(sample.records):,} records of {sample.where}")
-    # A person's name is text: a numeric customer_id is a key, whatever its name says.
+    # A person's name is text: a numeric `customer` column is a key, whatever its name says.
     named = [c.name for c in declarable if c.inferred.type == "string" or class_by_name(c.name) != "name"]  # fmt: skip # noqa: E501
     # Typed values are judged by their names alone: a date has the shape of a phone number.
     texts = {c.name: c.texts for c in declarable if c.inferred.type == "string"}
