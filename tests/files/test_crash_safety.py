@@ -142,17 +142,25 @@ def _a_later_run_goes_to_the_kept_server(
     spark: SparkSession, env: dict[str, str], home: Path, landing: Path
 ) -> None:
     """A new day, run by a ``lakehouse run`` that starts no JVM: it runs on the server kept
-    for the home (``pipelines.cli.run``), which holds the home's metastore anyway."""
+    for the home (``pipelines.cli.run``), which holds the home's metastore anyway. The JVM
+    settings project.yml changed since the server started are said, not silently dropped."""
     _landing(landing.parent, range(5, 6))
     ((state,),) = [list((home / "servers").glob("*.json"))]
     port = json.loads(state.read_text())["port"]
+    project = Path(env["LAKEHOUSE_CONF"]) / "project.yml"
+    project.write_text(project.read_text().replace("driver_memory: 4g", "driver_memory: 3g"))
     later = subprocess.run(
         [str(LAKEHOUSE), "run"], env=env, capture_output=True, text=True, timeout=600,
         check=False,
     )  # fmt: skip
     assert later.returncode == 0, later.stdout + later.stderr
     said = [line for line in later.stderr.splitlines() if line.startswith("run: ")]
-    assert said == [f"run: on the local server of lakehouse run --keep-server, port {port}"]
+    assert said == [
+        f"run: on the local server of lakehouse run --keep-server, port {port}",
+        "run: the kept server runs with the settings it started with: local.driver_memory: 4g "
+        "(project.yml: 3g); they apply once it restarts (stop it, then `lakehouse run "
+        "--keep-server`)",
+    ]
     assert "ok bronze.orders " in later.stdout
     assert len(_rows(spark, home / "warehouse", "bronze.orders")) == 200
     assert len(_rows(spark, home / "warehouse", "silver.events")) == 70  # ids 10 to 79

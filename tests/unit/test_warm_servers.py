@@ -68,3 +68,34 @@ def test_stale_and_broken_state_files_are_ignored(tmp_path: Path, listening: int
     assert not dead.exists()  # its process is gone: so is the file
     assert broken.exists()  # not a state file of ours: left alone
     assert find_server(tmp_path / "no_home", {"gold"}) is None
+
+
+def test_the_jvm_settings_a_server_started_with_are_read_back_and_compared(tmp_path: Path, listening: int) -> None:  # fmt: skip
+    """A run on a kept server says which ``local:`` settings its JVM did not take; an older
+    state file (no ``jvm``) says nothing rather than guess."""
+    import os
+
+    from pipelines.config.model import LocalSettings
+    from pipelines.local.warm import jvm_settings, settings_changed
+
+    started = LocalSettings(driver_memory="4g", java_options=("-XX:+UseParallelGC",))
+    kept = WarmServer("kept", listening, "t", os.getpid(), None, 1.0, jvm_settings(started))
+    publish(tmp_path, kept)
+    found = find_server(tmp_path, None)
+    assert found == kept
+    assert settings_changed(found, started) == []
+    assert settings_changed(found, started.model_copy(update={"shuffle_partitions": 2, "jit": "peak"})) == []  # fmt: skip
+    now = LocalSettings(driver_memory="8g", cores=2, java_options=())
+    assert settings_changed(found, now) == [
+        "local.driver_memory: 4g (project.yml: 8g)",
+        "local.cores: default (project.yml: 2)",
+        'local.java_options: ["-XX:+UseParallelGC"] (project.yml: [])',
+    ]
+    older = tmp_path / "older"
+    state = publish(older, WarmServer("kept", listening, "t", os.getpid(), None, 1.0))
+    data = json.loads(state.read_text())
+    del data["jvm"]
+    state.write_text(json.dumps(data))
+    found_older = find_server(older, None)
+    assert found_older is not None
+    assert (found_older.jvm, settings_changed(found_older, now)) == (None, [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from pipelines.config import load_config
@@ -19,6 +20,11 @@ from pipelines.local.run_lock import hold_runs
 from pipelines.local.settings import Settings
 from pipelines.local.warm import WarmServer
 from pipelines.profile import Profile, process_age
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from pipelines.config.model import LocalSettings
 
 __all__ = ["add_parser", "run_local", "run_remote"]
 
@@ -277,6 +283,7 @@ def run_local(
             with steps.step("Spark Connect session (kept server)"):
                 spark = remote_session(warm.url, timeout=2.0)
             print(f"run: on the local server of {warm.described}", file=sys.stderr)
+            _on_kept(spark, warm, config.project.local)
         result = run_pipeline(
             config,
             spark,
@@ -294,6 +301,21 @@ def run_local(
         if profile:
             print("\n".join(steps.report()))
     return 0
+
+
+def _on_kept(spark: SparkSession, warm: WarmServer, local: LocalSettings) -> None:
+    """A run's settings on a kept server: its session takes ``shuffle_partitions``; what the
+    server's JVM took as it started (memory, cores, options) is said when project.yml changed
+    it since, rather than silently run without."""
+    from pipelines.local.warm import settings_changed
+
+    spark.conf.set("spark.sql.shuffle.partitions", str(local.shuffle_partitions))
+    if changed := settings_changed(warm, local):
+        print(
+            f"run: the kept server runs with the settings it started with: {'; '.join(changed)}; "
+            "they apply once it restarts (stop it, then `lakehouse run --keep-server`)",
+            file=sys.stderr,
+        )
 
 
 def _profile() -> Profile:

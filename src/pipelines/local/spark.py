@@ -29,7 +29,7 @@ from pipelines.local.maven import SPARK_EXTRAS, fetched
 from pipelines.local.metastore import Metastore, derby_url, metastore_uri, serve_metastore
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
-from pipelines.local.warm import WarmServer, publish, retitle, withdraw
+from pipelines.local.warm import WarmServer, jvm_settings, publish, retitle, withdraw
 
 if TYPE_CHECKING:
     from pyspark import SparkConf, SparkContext
@@ -253,13 +253,15 @@ def start_local_session(
     metastore_port = free_port()
     confs["spark.hadoop.hive.metastore.uris"] = metastore_uri(metastore_port)
     conf = SparkConf().setAll(list(confs.items()))
+    jvm = jvm_settings(local)
 
     def start() -> int:
         global _METASTORE  # noqa: PLW0603
         context = classic_context(conf)
         _METASTORE = serve_metastore(context, settings, metastore_port)
         ClassicSession(context)
-        _publish(settings, WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time()))
+        server = WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time(), jvm)
+        _publish(settings, server)
         return port
 
     _STARTING = StartingSession(start)

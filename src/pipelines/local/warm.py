@@ -24,14 +24,20 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.config.model import LocalSettings
 
 __all__ = [
     "SERVERS",
     "WarmServer",
     "find_server",
+    "jvm_settings",
     "publish",
     "query_schemas",
     "retitle",
+    "settings_changed",
     "wait_for_stop",
     "withdraw",
 ]
@@ -59,6 +65,8 @@ class WarmServer:
         pid: The process that runs it.
         schemas: The schemas it serves (None: every one).
         started: When it started (seconds since the epoch): the newest is preferred.
+        jvm: The ``local:`` settings its JVM took as it started (``jvm_settings``), which a
+            run on it cannot change; None when its file does not say (an older one's).
     """
 
     kind: str
@@ -67,6 +75,7 @@ class WarmServer:
     pid: int
     schemas: tuple[str, ...] | None
     started: float
+    jvm: dict[str, object] | None = None
 
     @property
     def url(self) -> str:
@@ -125,6 +134,36 @@ def find_server(home: Path, schemas: set[str] | None, *, timeout: float = 1.0) -
     return None
 
 
+def jvm_settings(local: LocalSettings) -> dict[str, object]:
+    """The ``local:`` settings a server's JVM takes once, as it starts: memory, cores, options.
+    (``shuffle_partitions`` is a session's: a run on a kept server sets its own; ``jit`` does
+    not apply to a kept server, which compiles for long work.)"""
+    return {
+        "driver_memory": local.driver_memory,
+        "cores": local.cores,
+        "java_options": list(local.java_options),
+    }
+
+
+def settings_changed(server: WarmServer, local: LocalSettings) -> list[str]:
+    """``local.<key>: <the server's> (project.yml: <now>)`` for each JVM setting that
+    ``local`` changed since ``server`` started: a run there goes on without them."""
+    if server.jvm is None:
+        return []
+    now = jvm_settings(local)
+    return [
+        f"local.{key}: {_shown(server.jvm.get(key))} (project.yml: {_shown(value)})"
+        for key, value in now.items()
+        if server.jvm.get(key) != value
+    ]
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "default"
+    return json.dumps(value) if isinstance(value, list) else str(value)
+
+
 def _read(path: Path) -> WarmServer | None:
     """The state file's server, or None for a file that is not one (or whose process is gone:
     then the file goes too)."""
@@ -134,6 +173,7 @@ def _read(path: Path) -> WarmServer | None:
         server = WarmServer(
             str(data["kind"]), int(data["port"]), data["token"], int(data["pid"]),
             None if schemas is None else tuple(schemas), float(data["started"]),
+            jvm if isinstance(jvm := data.get("jvm"), dict) else None,
         )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
