@@ -162,7 +162,7 @@ def test_a_database_that_refuses_says_why_and_writes_nothing(
     assert not (conf_base / "sources" / "members.yml").exists()
 
 
-def test_a_collection_is_sampled_and_camel_case_fields_are_mapped(
+def test_a_collection_is_sampled_and_camel_case_fields_are_mapped_beside_the_drafts(
     conf_base: Path, tmp_path: Path, mongo: LocalMongo, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
@@ -197,19 +197,24 @@ def test_a_collection_is_sampled_and_camel_case_fields_are_mapped(
     assert (code, err) == (0, [])
     where = f"{mongo.uri.rstrip('/')}/scaffolding.profiles"
     assert out[2:] == [
-        "  _id: left in the record: declare it as id with source.fields {id: _id}",
-        "  guestId: left in the record: declare it as guest_id with source.fields {guest_id: guestId}",
-        "  fullName: left in the record: declare it as full_name with source.fields {full_name: fullName}",
-        "  savedAt: left in the record: declare it as saved_at with source.fields {saved_at: savedAt}",
         f"  read all 2 records of {where}",
+        "  id: string: ObjectId values, kept as text, not null (every one of 2 records has one)",
+        "  guest_id: int (every value is one), not null (every one of 2 records has one)",
+        "  full_name: string (text), not null (every one of 2 records has one)",
         "  loyalty: string: objects, kept as JSON, not null (every one of 2 records has one)",
+        "  saved_at: timestamp (every value is one), not null (every one of 2 records has one)",
         "  score: double (every value is one), not null (every one of 2 records has one)",  # 1.5, 2
         "  tier: string (text), not null (every one of 2 records has one)",
+        "  full_name: PII (name): scan-pii: 100% of 2 sampled values look like name",
+        f"  silver.dedupe.key: id (the key {where} declares)",
     ]
-    written = yaml.safe_load((conf_base / "sources" / "guests.yml").read_text())
-    assert [c["name"] for c in written["columns"]] == ["loyalty", "score", "tier"]
+    text = (conf_base / "sources" / "guests.yml").read_text()
+    # the draft's own fields keep their line; the camelCase ones join them
+    assert '  fields: {tier: "loyalty.tier", id: "_id", guest_id: "guestId", full_name: "fullName", saved_at: "savedAt"}\nowner: team_hotel\n' in text  # fmt: skip
+    written = yaml.safe_load(text)
+    assert [c["name"] for c in written["columns"]] == ["id", "guest_id", "full_name", "loyalty", "saved_at", "score", "tier"]  # fmt: skip
     assert written["owner"] == "team_hotel"
-    assert "silver" not in written
+    assert written["silver"] == {"dedupe": {"key": ["id"], "keep": "latest"}}
     assert [s.name for s in load_config(conf_base).sources] == ["guests"]
 
     # Without fields of its own, the draft gets them: every camelCase field is declared.

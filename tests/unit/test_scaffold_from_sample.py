@@ -200,11 +200,13 @@ def test_the_config_keeps_the_draft_and_adds_columns_fields_pii_and_the_key() ->
     ]
 
 
-def test_a_name_that_is_taken_or_cannot_be_mapped_stays_in_the_record() -> None:
+def test_a_name_that_is_taken_stays_in_the_record_and_new_fields_join_the_drafts() -> None:
     records = [{"guestId": 1, "guest_id": "x", "createdAt": "2026-01-05"}]
     notes: list[str] = []
-    # the draft has fields of its own: new ones are named in the notes, not written
-    draft = DRAFT.replace("  # every profile\n", "  fields: {city: address.city}\n")
+    # the draft maps a field of its own (with a comment): the new one joins it, on its line
+    draft = DRAFT.replace(
+        "  # every profile\n", "  fields: {city: address.city}  # the app nests it\n"
+    )
     text = scaffold_from_sample(
         "guests", draft, _draft(draft),
         _sample(records=records, keys=(), fields={"city": "address.city"}), "team_hotel",
@@ -212,12 +214,39 @@ def test_a_name_that_is_taken_or_cannot_be_mapped_stays_in_the_record() -> None:
     )  # fmt: skip
     assert [n for n in notes if "left in the record" in n] == [
         "guestId: left in the record (its name as a column, guest_id, is taken)",
-        "createdAt: left in the record: declare it as created_at with source.fields {created_at: createdAt}",
     ]
-    assert text.count("fields:") == 1
-    columns = yaml.safe_load(text)["columns"]
-    assert [c["name"] for c in columns] == ["guest_id", "city"]
-    assert "silver" not in yaml.safe_load(text)
+    assert [line for line in text.splitlines() if "fields:" in line] == [
+        '  fields: {city: "address.city", created_at: "createdAt"}  # the app nests it'
+    ]
+    written = yaml.safe_load(text)
+    assert written["source"]["fields"] == {"city": "address.city", "created_at": "createdAt"}
+    assert [c["name"] for c in written["columns"]] == ["guest_id", "created_at", "city"]
+    assert "silver" not in written
+
+
+def test_new_fields_join_a_drafts_fields_block_after_its_last_entry() -> None:
+    records = [{"createdAt": "2026-01-05", "address": {"city": "Oslo", "zip": "0150"}}]
+    block = "  fields:\n    city: address.city   # nested\n    # the post code too\n    zip: address.zip\n"
+    draft = DRAFT.replace("  # every profile\n", block)
+    text = scaffold_from_sample(
+        "guests", draft, _draft(draft),
+        _sample(records=records, keys=(), fields={"city": "address.city", "zip": "address.zip"}),
+        "team_hotel", origin="guests.yml", today=TODAY,
+    )  # fmt: skip
+    assert block + '    created_at: "createdAt"\ndomain: hotel\n' in text
+    assert yaml.safe_load(text)["source"]["fields"] == {"city": "address.city", "zip": "address.zip", "created_at": "createdAt"}  # fmt: skip
+    # a flow mapping over several lines is not edited: said, not guessed
+    spread = DRAFT.replace("  # every profile\n", "  fields: {city: address.city,\n    zip: address.zip}\n")  # fmt: skip
+    with pytest.raises(LakehouseError) as refused:
+        scaffold_from_sample(
+            "guests", spread, _draft(spread),
+            _sample(records=records, keys=(), fields={"city": "address.city", "zip": "address.zip"}),
+            "team_hotel", origin="guests.yml", today=TODAY,
+        )  # fmt: skip
+    assert str(refused.value) == (
+        "the draft's source.fields must be a one-line {column: path} or a block of column: "
+        'path lines, to add {created_at: "createdAt"} to it'
+    )
 
 
 def test_a_typed_column_is_not_proposed_as_pii_by_its_shape_or_a_persons_name() -> None:

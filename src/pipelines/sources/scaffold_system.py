@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+import yaml
+
 from pipelines.config.draft import SourceDraft
 from pipelines.errors import LakehouseError
 from pipelines.pii.detect import class_by_name, proposed_pii, suggest
@@ -85,7 +87,7 @@ def _declarable(
     columns: list[SampledColumn], fields: Mapping[str, str], sample: Sample, said: list[str]
 ) -> tuple[list[SampledColumn], dict[str, str]]:
     """The columns that can be declared, and the ``fields`` to add for those read under
-    another name (documents, JSON); a field whose name cannot be mapped is left to the
+    another name (documents, JSON); a field whose name as a column is taken is left to the
     record (``_record``), saying so."""
     kept: list[SampledColumn] = []
     mapped: dict[str, str] = {}
@@ -93,19 +95,23 @@ def _declarable(
     for column in columns:
         if column.path is None or column.name in fields:
             kept.append(column)
-            continue
-        if column.name in names or column.name in mapped:
+        elif column.name in names or column.name in mapped:
             said.append(f"{column.path}: left in the record (its name as a column, {column.name}, is taken)")  # fmt: skip # noqa: E501
-        elif fields:  # the draft maps fields itself: say what to add, do not merge
-            said.append(f"{column.path}: left in the record: declare it as {column.name} with source.fields {{{column.name}: {column.path}}}")  # fmt: skip # noqa: E501
         else:
             mapped[column.name] = column.path
             kept.append(column)
     return kept, mapped
 
 
+_FIELDS_COMMENT = "  # columns named apart from the record's keys"
+_FLOW = re.compile(r"^(?P<key>\s+fields:[ \t]*)(?P<flow>\{[^#]*\})(?P<rest>[ \t]*(#.*)?)$")
+_BLOCK = re.compile(r"^(?P<indent>\s+)fields:[ \t]*(#.*)?$")
+
+
 def _with_fields(text: str, mapped: Mapping[str, str]) -> str:
-    """The draft's text with ``fields: {...}`` at the end of its ``source:`` block."""
+    """The draft's text with the new ``mapped`` fields in its ``source:`` block: added to the
+    draft's own ``fields`` (a one-line flow mapping or a block; its comments kept), or as a
+    ``fields: {...}`` line at the block's end."""
     if not mapped:
         return text
     lines = text.rstrip().splitlines()
@@ -121,8 +127,35 @@ def _with_fields(text: str, mapped: Mapping[str, str]) -> str:
                 break
             indent = indent or line[: len(line) - len(line.lstrip())]
             end = index + 1
-    entry = f"{indent or '  '}fields: {yaml_flow(dict(mapped))}  # columns named apart from the record's keys"  # fmt: skip # noqa: E501
+    for index in range(start + 1, end):
+        if (flow := _FLOW.match(lines[index])) is not None:
+            merged = {**yaml.safe_load(flow["flow"]), **mapped}
+            lines[index] = f"{flow['key']}{yaml_flow(merged)}{flow['rest']}"
+            return "\n".join(lines)
+        if (block := _BLOCK.match(lines[index])) is not None:
+            return "\n".join(_into_block(lines, index, len(block["indent"]), mapped))
+        if re.match(r"\s+fields:", lines[index]):
+            raise LakehouseError(
+                "the draft's source.fields must be a one-line {column: path} or a block of "
+                f"column: path lines, to add {yaml_flow(dict(mapped))} to it"
+            )
+    entry = f"{indent or '  '}fields: {yaml_flow(dict(mapped))}{_FIELDS_COMMENT}"
     return "\n".join([*lines[:end], entry, *lines[end:]])
+
+
+def _into_block(lines: list[str], at: int, depth: int, mapped: Mapping[str, str]) -> list[str]:
+    """``lines`` with ``mapped`` as ``column: path`` lines after the last entry of the block
+    ``fields:`` that starts at line ``at`` (entries indented deeper than ``depth``)."""
+    last, child = at, " " * (depth + 2)
+    for index in range(at + 1, len(lines)):
+        line = lines[index]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if len(line) - len(line.lstrip()) <= depth:
+            break
+        last, child = index, line[: len(line) - len(line.lstrip())]
+    added = [f"{child}{column}: {json.dumps(path)}" for column, path in mapped.items()]
+    return [*lines[: last + 1], *added, *lines[last + 1 :]]
 
 
 def _dedupe(columns: list[SampledColumn], sample: Sample, said: list[str]) -> list[str]:
