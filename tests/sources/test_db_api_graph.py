@@ -136,6 +136,16 @@ def _run(
     return result, lines
 
 
+ORDERS_QUERY = "FROM orders WHERE status <> 'refunded'"
+
+
+def _order_reads(postgres: LocalPostgres) -> int:
+    """The orders query's reads so far, from the server's statement log (``log_statement``
+    set for the reader's role): Spark's schema probe (``WHERE 1=0``) reads no row."""
+    log = (postgres.root / "log").read_text(encoding="utf-8", errors="replace")
+    return sum(ORDERS_QUERY in line and "1=0" not in line for line in log.splitlines())
+
+
 def _rows(spark: SparkSession, sql: str) -> list[tuple[object, ...]]:
     return [tuple(r) for r in spark.sql(sql).collect()]
 
@@ -172,6 +182,8 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_API_TOKEN", api.token or "")
     monkeypatch.setenv("LAKEHOUSE_SECRETS_FILE", str(tmp_path / "no-secrets.yml"))
     config = everything = _config(conf_base, api)
+    postgres.psql("ALTER ROLE crm_reader SET log_statement = 'all';")
+    reads = _order_reads(postgres)
 
     # Run 1: everything from scratch. The failing endpoint and the missing secret fail their
     # own datasets, named; every other dataset completes; Event Hubs is skipped, said once.
@@ -191,6 +203,8 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert all(line.endswith(broken) for line in reported)
     assert "   - silver.rates_broken, quarantine.rates_broken not run: an input failed" in lines
     assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(6,)]
+    assert _order_reads(postgres) - reads == 1  # no bronze to compare with: the graph reads
+    reads = _order_reads(postgres)
     assert _rows(spark, "SELECT order_id, amount, status FROM silver.crm_orders ORDER BY 1") == [
         (101, Decimal("120.50"), "paid"), (102, Decimal("80.00"), "paid"),
         (104, Decimal("300.00"), "open"),
@@ -246,6 +260,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
         (1, "PT"), (2, "GB"), (3, "FR"), (4, "IN"), (5, "CZ"), (6, "NG"), (7, "PT"),
     ]  # fmt: skip
     assert _rows(spark, "SELECT count(*) FROM silver.crm_orders WHERE status = 'paid'") == [(3,)]
+    # The orders changed: read once, compared, and that read is what bronze took.
+    assert _order_reads(postgres) - reads == 1
+    reads = _order_reads(postgres)
 
     # Run 3: no row changed. The extract finds none past the watermark, the orders query
     # returns the rows bronze holds, and the API serves the records bronze read in run 1, so
@@ -267,6 +284,8 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     ]
     assert third.up_to_date == (*unit, *orders_unit, *rates_unit)
     assert api.hits["/rates/cursor"] == hits + 3  # pages 1-3, read once, before the run
+    assert _order_reads(postgres) - reads == 1
+    reads = _order_reads(postgres)
     assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(8,)]
 
     # Run 4: one rate changed at the API and one order in the database: those two sources
@@ -286,6 +305,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert fourth.row_counts["silver.rates_cursor"] == 10
     assert _rows(spark, "SELECT price FROM silver.rates_cursor WHERE rate_id = 3") == [(99.5,)]
     assert api.hits["/rates/cursor"] == hits + 9  # 3 pages, before the run and by the graph
+    assert _order_reads(postgres) - reads == 1  # the changed orders: once (twice before)
+    snapshots = tmp_path / "landing" / "_extracts" / "_snapshots" / "crm_orders"
+    assert [p.name for p in snapshots.iterdir()] == [fourth.run_id]  # the copy bronze took
 
     # The watermark lives in the extracts; a full refresh forgets them (and drops bronze).
     context = RunContext("check", (tmp_path / "landing").as_uri())
@@ -293,3 +315,4 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert read_watermark(spark, customers, context.extracts, folders) == "2026-02-02 00:00:00"
     reset_sources(config.sources, context)
     assert read_watermark(spark, customers, context.extracts, folders) is None
+    assert not snapshots.exists()  # nor a snapshot's copy

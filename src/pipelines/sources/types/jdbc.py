@@ -31,7 +31,8 @@ def extracted(config: SourceConfig) -> bool:
 
 
 class Jdbc(SourceType):
-    """A snapshot is a materialized view read afresh each run. An incremental source is
+    """A snapshot is a materialized view read afresh each run (locally once, before the
+    graph: ``pipelines.sources.jdbc_snapshot``). An incremental source is
     extracted before the graph runs (locally by the run, on Databricks by the daily job's
     ``extract`` task: a query function may not run a query) into Parquet under the extracts
     root (``RunContext.extracts``), which bronze streams."""
@@ -44,8 +45,10 @@ class Jdbc(SourceType):
 
             return stream_extracts(spark, config, context.extracts)
         from pipelines.sources.jdbc import read_jdbc
+        from pipelines.sources.jdbc_snapshot import staged_snapshot
 
-        return read_jdbc(spark, config, platform=context.adapter)
+        staged = staged_snapshot(spark, config, context)  # read once, before the graph
+        return staged if staged is not None else read_jdbc(spark, config, platform=context.adapter)
 
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         return "streaming_table" if _incremental(config) else "materialized_view"
@@ -54,11 +57,11 @@ class Jdbc(SourceType):
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
     ) -> bool:
         if not _incremental(config):
-            # A snapshot is read by the graph itself; its tables and all that reads them are
-            # left as they are when the database serves the rows bronze holds.
-            from pipelines.layers.snapshot import snapshot_unchanged
+            # A snapshot's tables and all that reads them are left as they are when the
+            # database serves the rows bronze holds; when not, bronze takes the rows compared.
+            from pipelines.sources.jdbc_snapshot import read_snapshot_once
 
-            return snapshot_unchanged(spark, config, context)
+            return read_snapshot_once(spark, config, context)
         from pipelines.sources.jdbc_extract import extract_increment, prune_extracts
 
         folders = context.adapter.extract_folders()  # the platform's, for both steps
@@ -84,6 +87,10 @@ class Jdbc(SourceType):
             from pipelines.sources.jdbc_extract import reset_extracts
 
             reset_extracts(config, context.extracts, context.adapter.extract_folders())
+        elif context.adapter.runs_pre_run_work:
+            from pipelines.sources.jdbc_snapshot import forget_snapshot
+
+            forget_snapshot(config, context)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None

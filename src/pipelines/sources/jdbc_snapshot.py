@@ -1,0 +1,81 @@
+"""A JDBC snapshot read once per local run, not twice.
+
+Before a local run, a snapshot source (a table or query without ``incremental``) is compared
+with its bronze table (``pipelines.layers.snapshot``): when the database serves the rows bronze
+holds, the source's tables are left as they are. That comparison needs a full read of the
+source, and when the rows did change, the graph used to read them all again: two full reads
+of a production database in every run that changes anything, the load scenario C moves
+analytics off that database to avoid. Now the comparison's read is written to Parquet under
+the extracts root (``<extracts>/_snapshots/<source>/<run id>``, hidden from the extracts'
+own listing, renamed into place once whole) and bronze reads that copy: one read of the
+database per run, and bronze holds exactly the rows that were compared.
+
+Only where pre-run work runs (``Platform.runs_pre_run_work``: locally). On Databricks no
+comparison runs, and bronze reads the database as before. A run's copy holds raw values (PII
+included, as the incremental extracts do): the next run of the source deletes it first, a
+full refresh deletes it, and an unchanged snapshot's copy goes at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.config.model import SourceConfig
+from pipelines.sources.jdbc import extract_schema, read_jdbc
+from pipelines.sources.jdbc_extract import extract_root
+from pipelines.spec import RunContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["forget_snapshot", "read_snapshot_once", "staged_snapshot"]
+
+SNAPSHOTS = "_snapshots"
+"""The folder under the extracts root of the snapshots' copies (hidden: ``_``)."""
+
+
+def _root(context: RunContext, config: SourceConfig) -> str:
+    return extract_root(f"{context.extracts.rstrip('/')}/{SNAPSHOTS}", config.name)
+
+
+def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunContext) -> bool:
+    """Whether the database serves exactly the rows ``config``'s bronze holds, from one read
+    that bronze then takes when they differ (``staged_snapshot``). False, with no copy, when
+    there is no bronze table yet (the graph reads the database itself) or the read fails (the
+    graph reads it again and says what went wrong)."""
+    from pipelines.layers.snapshot import snapshot_unchanged
+
+    folders = context.adapter.extract_folders()
+    root = _root(context, config)
+    folders.remove(root)  # an earlier run's copy: never read again
+    if not spark.catalog.tableExists(config.bronze_table):
+        return False
+    staging = f"{root}/_staging"
+    try:
+        read_jdbc(spark, config, platform=context.adapter).write.mode("overwrite").parquet(staging)
+        folders.move(staging, f"{root}/{context.run_id}")
+    except Exception:  # the graph's own read reports it
+        folders.remove(root)
+        return False
+    if snapshot_unchanged(spark, config, context):
+        folders.remove(root)
+        return True
+    return False
+
+
+def staged_snapshot(
+    spark: SparkSession, config: SourceConfig, context: RunContext
+) -> DataFrame | None:
+    """This run's copy of the snapshot (``read_snapshot_once``), or None: then the database
+    is read."""
+    if not context.adapter.runs_pre_run_work:
+        return None
+    root = _root(context, config)
+    if context.run_id not in context.adapter.extract_folders().extracts(root):
+        return None
+    return spark.read.schema(extract_schema(config)).parquet(f"{root}/{context.run_id}")
+
+
+def forget_snapshot(config: SourceConfig, context: RunContext) -> None:
+    """Delete the source's copies (a full refresh)."""
+    context.adapter.extract_folders().remove(_root(context, config))
