@@ -152,6 +152,16 @@ def parse_result_line(stdout: str) -> tuple[dict[str, int], dict[str, float], st
 # ---------------------------------------------------------------- building the jobs
 
 
+def bare_conf(work: Path) -> Path:
+    """``<work>/conf``: the shipped ``project.yml`` and ``access.yml``, no source or gold yet
+    (a benchmark writes its own sources)."""
+    conf = work / "conf"
+    (conf / "sources").mkdir(parents=True)
+    for name in ("project.yml", "access.yml"):
+        shutil.copy(REPO / "src" / "conf" / name, conf / name)
+    return conf
+
+
 def conf_dir(work: Path, settings: SparkSettings, src: Path = REPO / "src") -> Path:
     """A copy of ``<src>/conf`` whose ``project.yml`` carries ``settings``."""
     target = work / "conf" / src.parent.name / settings.label

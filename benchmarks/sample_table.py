@@ -34,7 +34,7 @@ from pipelines.config.jdbc import JdbcSource
 from pipelines.demo.postgres import LocalPostgres, start_postgres
 from pipelines.local.jdbc_sample import sample_table
 from pipelines.platform import platform_for
-from run import REPO, add_wait_options, save, wait_until_quiet
+from run import add_wait_options, bare_conf, save, wait_until_quiet
 
 TABLE = """
 CREATE TABLE members (
@@ -69,10 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 def main() -> None:
     args = _parser().parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
-    conf = args.work / "conf"
-    (conf / "sources").mkdir(parents=True)
-    for name in ("project.yml", "access.yml"):
-        shutil.copy(REPO / "src" / "conf" / name, conf / name)
+    conf = bare_conf(args.work)
     draft = args.work / "members.yml"
     draft.write_text(DRAFT)
     server = start_postgres()

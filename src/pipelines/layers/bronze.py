@@ -77,12 +77,15 @@ def pii_key_columns(source: SourceConfig) -> list[str]:
     return ["_content_hash", *raw, *lineage]
 
 
-def ingested_rows(spark: SparkSession, source: SourceConfig, context: RunContext) -> DataFrame:
-    """A fresh read of ``source`` with bronze's metadata and ``_content_hash`` (keyed in a PII
-    source), before any masking: what both bronze tables select from."""
+def ingested_rows(
+    spark: SparkSession, source: SourceConfig, context: RunContext, read: DataFrame | None = None
+) -> DataFrame:
+    """A fresh read of ``source`` (or ``read``, one made already) with bronze's metadata and
+    ``_content_hash`` (keyed in a PII source), before any masking: what both bronze tables
+    select from."""
     hashed = [c.name for c in source.columns] + corrupt_columns(source) + rescued_columns(source)
     rows = add_ingest_metadata(
-        read_source(spark, source, context),
+        read if read is not None else read_source(spark, source, context),
         run_id=context.run_id,
         hashed_columns=hashed,
         file_date=getattr(source.source, "file_date", None),

@@ -1,4 +1,4 @@
-"""Whether a snapshot source still holds what its bronze table holds.
+"""Whether a snapshot source still holds what its bronze table holds: a digest of rows.
 
 A source read as a snapshot (a JDBC table or query without ``incremental``) is a materialized
 view: every run reads it whole and recomputes its bronze, silver, quarantine and all that reads
@@ -17,41 +17,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.config.model import SourceConfig
-from pipelines.layers.bronze import ingested_rows
-from pipelines.spec import RunContext
-
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame
 
-__all__ = ["snapshot_unchanged"]
+__all__ = ["digest", "digest_columns"]
 
 _SLICES = (1, 16, 31)
 """Where each 15-hex-digit (60-bit) slice of the 64-digit SHA-256 hex starts."""
 
 
-def snapshot_unchanged(spark: SparkSession, source: SourceConfig, context: RunContext) -> bool:
-    """Whether a fresh read of ``source`` gives exactly the rows of its bronze table.
-
-    False whenever it is not certain: no bronze table yet, or a read that fails (the graph's
-    own read then reports why).
-    """
-    if not spark.catalog.tableExists(source.bronze_table):
-        return False
-    try:
-        fresh = _digest(ingested_rows(spark, source, context))
-        stored = _digest(spark.read.table(source.bronze_table))
-    except Exception:  # not certain: the graph reads the source and says what went wrong
-        return False
-    return fresh == stored
-
-
-def _digest(rows: DataFrame) -> tuple[object, ...]:
+def digest_columns() -> list[Column]:
+    """The aggregates of a multiset of rows by their ``_content_hash``: the row count and the
+    sums of the hashes' three 60-bit slices (for ``DataFrame.agg`` or ``observe``)."""
     from pyspark.sql import functions as F
 
-    digest = F.col("_content_hash")
+    hashed = F.col("_content_hash")
     sums = [
-        F.sum(F.conv(F.substring(digest, start, 15), 16, 10).cast("decimal(38,0)"))
-        for start in _SLICES
+        F.sum(F.conv(F.substring(hashed, start, 15), 16, 10).cast("decimal(38,0)")).alias(f"s{n}")
+        for n, start in enumerate(_SLICES)
     ]
-    return tuple(rows.agg(F.count(F.lit(1)), *sums).collect()[0])
+    return [F.count(F.lit(1)).alias("rows"), *sums]
+
+
+def digest(rows: DataFrame) -> tuple[object, ...]:
+    """``digest_columns`` of ``rows``, e.g. a bronze table's."""
+    return tuple(rows.agg(*digest_columns()).collect()[0])

@@ -7,8 +7,9 @@ source, and when the rows did change, the graph used to read them all again: two
 of a production database in every run that changes anything, the load scenario C moves
 analytics off that database to avoid. Now the comparison's read is written to Parquet under
 the extracts root (``<extracts>/_snapshots/<source>/<run id>``, hidden from the extracts'
-own listing, renamed into place once whole) and bronze reads that copy: one read of the
-database per run, and bronze holds exactly the rows that were compared.
+own listing, renamed into place once whole; the rows are digested as the job writes them)
+and bronze reads that copy: one read of the database per run, and bronze holds exactly the
+rows that were compared.
 
 Only where pre-run work runs (``Platform.runs_pre_run_work``: locally). On Databricks no
 comparison runs, and bronze reads the database as before. A run's copy holds raw values (PII
@@ -43,23 +44,33 @@ def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunCo
     that bronze then takes when they differ (``staged_snapshot``). False, with no copy, when
     there is no bronze table yet (the graph reads the database itself) or the read fails (the
     graph reads it again and says what went wrong)."""
-    from pipelines.layers.snapshot import snapshot_unchanged
+    from pyspark.sql import Observation
+
+    from pipelines.layers.bronze import ingested_rows
+    from pipelines.layers.snapshot import digest, digest_columns
 
     folders = context.adapter.extract_folders()
     root = _root(context, config)
     folders.remove(root)  # an earlier run's copy: never read again
     if not spark.catalog.tableExists(config.bronze_table):
         return False
-    staging = f"{root}/_staging"
+    staging, final = f"{root}/_staging", f"{root}/{context.run_id}"
+    read = read_jdbc(spark, config, platform=context.adapter)
+    # One job reads the database, writes the copy and, on the way, digests the rows as
+    # bronze would hash them: no second pass over the copy or the database.
+    seen = Observation("snapshot")
+    rows = ingested_rows(spark, config, context, read).observe(seen, *digest_columns())
     try:
-        read_jdbc(spark, config, platform=context.adapter).write.mode("overwrite").parquet(staging)
-        folders.move(staging, f"{root}/{context.run_id}")
+        rows.select(*read.columns).write.mode("overwrite").parquet(staging)
+        fresh = tuple(seen.get.values())
+        stored = digest(spark.read.table(config.bronze_table))
     except Exception:  # the graph's own read reports it
         folders.remove(root)
         return False
-    if snapshot_unchanged(spark, config, context):
+    if fresh == stored:
         folders.remove(root)
         return True
+    folders.move(staging, final)
     return False
 
 
