@@ -6,16 +6,20 @@ Creates a table of ``--rows`` orders (eight columns) in the local PostgreSQL
 (``pipelines.demo.postgres``), with the reader role's statements logged, and a config with
 one source reading it as a snapshot (``type: jdbc``, no ``incremental``). One in-process
 Spark session (the project's ``local:`` settings) runs a full refresh (not measured), then,
-alternating, ``--repeats`` times each:
+alternating the two codes, ``--repeats`` times each this sequence of runs (a row updated
+before each run said to change):
 
-- ``changed`` runs (one row updated before each): the comparison finds a difference and
-  bronze, silver and quarantine are recomputed;
-- ``unchanged`` runs (nothing updated): the comparison finds none and the tables are left;
+- a change (warm-up, not reported), then ``every_run``: a change after a change, a table that
+  changes run after run;
+- ``settles``: no change after a change;
+- ``quiet``: no change after no change, a table nobody writes;
+- ``first_change``: a change after no change;
 
-each with ``once`` (this code, ``pipelines.sources.jdbc_snapshot``: one job reads the
-database, writes the copy and digests the rows; bronze takes the copy when they differ) and
-``twice`` (the code before it, put back in this process: the comparison reads the database
-and digests, and the graph reads the database again when the rows differ).
+with ``once`` (this code, ``pipelines.sources.jdbc_snapshot``: after a change, one job reads
+the database, writes the copy and digests the rows, and bronze takes the copy when they differ;
+after no change, a digest of the read without a copy) and ``twice`` (the code before it, put
+back in this process: a digest of a database read, and the graph reads the database again
+when the rows differ).
 
 Per run: the wall time of ``run_pipeline`` and how many times the database executed the
 table's query (the server's statement log; Spark's schema probe, ``WHERE 1=0``, reads no row
@@ -84,6 +88,15 @@ silver:
   dedupe: {key: [order_id], keep: latest}
 """
 QUERY = "FROM public.orders"
+SEQUENCE = (
+    (True, "warm-up"),
+    (True, "every_run"),
+    (False, "settles"),
+    (False, "quiet"),
+    (True, "first_change"),
+)
+"""Each code's runs in a repeat: (a row changed first?, what the run measures)."""
+KINDS = ("every_run", "settles", "quiet", "first_change")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,11 +180,11 @@ def _measure(
     run_pipeline(config, spark, full_refresh=True, echo=lambda _line: None, **roots)
     runs: list[dict[str, Any]] = []
     for repeat in range(args.repeats):
-        for kind in ("changed", "unchanged"):
-            # alternated, so that neither code always runs on the JVM the other warmed
-            for code in ("once", "twice") if repeat % 2 == 0 else ("twice", "once"):
+        # alternated, so that neither code always runs on the JVM the other warmed
+        for code in ("once", "twice") if repeat % 2 == 0 else ("twice", "once"):
+            for changed, kind in SEQUENCE:
                 waited = wait_until_quiet(args.quiet, args.quiet_wait)
-                if kind == "changed":
+                if changed:
                     bump = len(runs) + 1
                     server.psql(f"UPDATE orders SET amount = amount + 1 WHERE order_id = {bump};", "shop")  # fmt: skip # noqa: E501
                 reads = _reads(server)
@@ -181,11 +194,11 @@ def _measure(
                     run_pipeline(config, spark, echo=lines.append, **roots)
                 seconds = time.perf_counter() - started
                 left = any("up to date: nothing new" in line for line in lines)
-                if left != (kind == "unchanged"):
+                if left == changed:
                     raise SystemExit(f"{kind}/{code}: the tables left as they were: {left}")
                 run = {"repeat": repeat, "kind": kind, "code": code, "seconds": round(seconds, 2),
                        "reads": _reads(server) - reads, "waited": round(waited, 1)}  # fmt: skip
-                print(f"  {kind:9} {code:5} {seconds:6.2f} s  {run['reads']} read(s)", flush=True)
+                print(f"  {kind:12} {code:5} {seconds:6.2f} s  {run['reads']} read(s)", flush=True)
                 runs.append(run)
     return runs
 
@@ -197,12 +210,12 @@ def _noop() -> Iterator[None]:
 
 def _report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     lines = [f"JDBC snapshot of {args.rows:,} rows, median of {args.repeats}:"]
-    for kind in ("changed", "unchanged"):
+    for kind in KINDS:
         for code in ("once", "twice"):
             mine = [r for r in runs if r["kind"] == kind and r["code"] == code]
             seconds = statistics.median(r["seconds"] for r in mine)
             reads = sorted({r["reads"] for r in mine})
-            lines.append(f"  {kind:9} {code:5} {seconds:6.2f} s  database reads {reads}")
+            lines.append(f"  {kind:12} {code:5} {seconds:6.2f} s  database reads {reads}")
     summary = "\n".join(lines)
     print(summary)
     save(args.out, "jdbc_snapshot", {"rows": args.rows, "runs": runs}, summary)

@@ -179,9 +179,9 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     spark: SparkSession, crm: dict[str, str], postgres: LocalPostgres, api: DemoApi,
     conf_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """Slow (four runs, about 60 s): each run is checked on what the one before left (the
-    watermark and extracts, the recorded fingerprints, the API's records), so they share one
-    test."""
+    """Slow (five runs, about 70 s): each run is checked on what the one before left (the
+    watermark and extracts, the recorded fingerprints, the API's records, the snapshot's
+    copy), so they share one test."""
     for name, value in crm.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LAKEHOUSE_SECRET_RATES_API_TOKEN", api.token or "")
@@ -265,8 +265,11 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
         (1, "PT"), (2, "GB"), (3, "FR"), (4, "IN"), (5, "CZ"), (6, "NG"), (7, "PT"),
     ]  # fmt: skip
     assert _rows(spark, "SELECT count(*) FROM silver.crm_orders WHERE status = 'paid'") == [(3,)]
-    # The orders changed: read once, compared, and that read is what bronze took.
-    assert _order_reads(postgres) - reads == 1
+    # The orders changed, after a run that read them in the graph: compared, then read again
+    # by the graph (a copy costs quiet tables a write), and marked as changed.
+    assert _order_reads(postgres) - reads == 2
+    snapshots = tmp_path / "landing" / "_extracts" / "_snapshots" / "crm_orders"
+    assert [p.name for p in snapshots.iterdir()] == ["changed"]
     reads = _order_reads(postgres)
 
     # Run 3: no row changed. The extract finds none past the watermark, the orders query
@@ -289,7 +292,8 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     ]
     assert third.up_to_date == (*unit, *orders_unit, *rates_unit)
     assert api.hits["/rates/cursor"] == hits + 3  # pages 1-3, read once, before the run
-    assert _order_reads(postgres) - reads == 1
+    assert _order_reads(postgres) - reads == 1  # read and copied (marked): no change, no copy
+    assert not snapshots.exists()
     reads = _order_reads(postgres)
     assert _rows(spark, "SELECT count(*) FROM bronze.crm_customers") == [(8,)]
 
@@ -310,9 +314,18 @@ def test_jdbc_rest_and_kafka_sources_in_real_runs(
     assert fourth.row_counts["silver.rates_cursor"] == 10
     assert _rows(spark, "SELECT price FROM silver.rates_cursor WHERE rate_id = 3") == [(99.5,)]
     assert api.hits["/rates/cursor"] == hits + 9  # 3 pages, before the run and by the graph
-    assert _order_reads(postgres) - reads == 1  # the changed orders: once (twice before)
-    snapshots = tmp_path / "landing" / "_extracts" / "_snapshots" / "crm_orders"
-    assert [p.name for p in snapshots.iterdir()] == [fourth.run_id]  # the copy bronze took
+    assert _order_reads(postgres) - reads == 2  # the first change after a quiet run
+    reads = _order_reads(postgres)
+
+    # Run 5: the orders changed again. Marked as changing, they are read once: the read is
+    # compared, copied, and the copy is what bronze takes.
+    postgres.psql("UPDATE orders SET amount = 82.00 WHERE order_id = 102;", "crm")
+    orders = type(config)(config.root, config.project, config.access, (config.source("crm_orders"),), ())  # fmt: skip
+    fifth, lines = _run(spark, orders, tmp_path, full=False)
+    assert isinstance(fifth, RunResult)
+    assert _order_reads(postgres) - reads == 1
+    assert [p.name for p in snapshots.iterdir()] == [fifth.run_id]
+    assert _rows(spark, "SELECT order_id, amount FROM silver.crm_orders WHERE order_id = 102") == [(102, Decimal("82.00"))]  # fmt: skip
 
     # The watermark lives in the extracts; a full refresh forgets them (and drops bronze).
     context = RunContext("check", (tmp_path / "landing").as_uri())

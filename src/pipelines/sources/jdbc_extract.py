@@ -75,6 +75,9 @@ class Folders(Protocol):
     def move(self, source: str, target: str) -> None:
         """Rename a folder."""
 
+    def mark(self, uri: str) -> None:
+        """Create an empty folder (and its parents): a mark that says something."""
+
 
 class LocalFolders:
     """``file://`` extracts roots (a laptop, CI)."""
@@ -93,6 +96,10 @@ class LocalFolders:
     def move(self, source: str, target: str) -> None:
         """Rename a folder."""
         _local(source).rename(_local(target))
+
+    def mark(self, uri: str) -> None:
+        """Create an empty folder (and its parents)."""
+        _local(uri).mkdir(parents=True, exist_ok=True)
 
 
 class DbutilsFolders:
@@ -119,6 +126,10 @@ class DbutilsFolders:
     def move(self, source: str, target: str) -> None:
         """Rename a folder."""
         self.fs.mv(source, target, True)
+
+    def mark(self, uri: str) -> None:
+        """Create an empty folder (and its parents)."""
+        self.fs.mkdirs(uri)
 
 
 def read_watermark(

@@ -9,7 +9,10 @@ analytics off that database to avoid. Now the comparison's read is written to Pa
 the extracts root (``<extracts>/_snapshots/<source>/<run id>``, hidden from the extracts'
 own listing, renamed into place once whole; the rows are digested as the job writes them)
 and bronze reads that copy: one read of the database per run, and bronze holds exactly the
-rows that were compared.
+rows that were compared. A copy costs a write that a quiet table would pay in every run for
+nothing, so it is made only when the rows changed at the last comparison too: a table that
+changes run after run is read once per run, an unchanged one once without a copy, and the
+first change after quiet runs twice (the comparison, then the graph), as before.
 
 Only where pre-run work runs (``Platform.runs_pre_run_work``: locally). On Databricks no
 comparison runs, and bronze reads the database as before. A run's copy holds raw values (PII
@@ -33,6 +36,8 @@ __all__ = ["forget_snapshot", "read_snapshot_once", "staged_snapshot"]
 
 SNAPSHOTS = "_snapshots"
 """The folder under the extracts root of the snapshots' copies (hidden: ``_``)."""
+CHANGED = "changed"
+"""A source's mark that its last comparison found the rows changed without a copy."""
 
 
 def _root(context: RunContext, config: SourceConfig) -> str:
@@ -41,20 +46,46 @@ def _root(context: RunContext, config: SourceConfig) -> str:
 
 def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunContext) -> bool:
     """Whether the database serves exactly the rows ``config``'s bronze holds, from one read
-    that bronze then takes when they differ (``staged_snapshot``). False, with no copy, when
-    there is no bronze table yet (the graph reads the database itself) or the read fails (the
-    graph reads it again and says what went wrong)."""
+    (``staged_snapshot``: bronze then takes it) when the rows differed last time too. False
+    when there is no bronze table yet (the graph reads the database itself) or the read fails
+    (the graph reads it again and says what went wrong)."""
+    from pipelines.layers.bronze import ingested_rows
+    from pipelines.layers.snapshot import digest
+
+    folders = context.adapter.extract_folders()
+    root = _root(context, config)
+    # Left by the last comparison only when the rows had changed: its copy, or its mark.
+    changed_last = bool(folders.extracts(root))
+    folders.remove(root)  # never read again
+    if not spark.catalog.tableExists(config.bronze_table):
+        return False
+    if changed_last:
+        return _compared_and_copied(spark, config, context, root)
+    # Unchanged last time: compared without a copy, which would cost a write every quiet run;
+    # when the rows differ after all, the graph reads the database again, once, and the mark
+    # says to copy next time (a table that changes run after run is read once per run).
+    try:
+        fresh = digest(ingested_rows(spark, config, context))
+        same = fresh == digest(spark.read.table(config.bronze_table))
+    except Exception:  # the graph's own read reports it
+        return False
+    if not same:
+        folders.mark(f"{root}/{CHANGED}")
+    return same
+
+
+def _compared_and_copied(
+    spark: SparkSession, config: SourceConfig, context: RunContext, root: str
+) -> bool:
+    """The comparison of one read that is also written under ``root`` (kept as this run's
+    copy when the rows differ, for bronze to take; nothing is left when they do not)."""
     from pyspark.sql import Observation
 
     from pipelines.layers.bronze import ingested_rows
     from pipelines.layers.snapshot import digest, digest_columns
 
     folders = context.adapter.extract_folders()
-    root = _root(context, config)
-    folders.remove(root)  # an earlier run's copy: never read again
-    if not spark.catalog.tableExists(config.bronze_table):
-        return False
-    staging, final = f"{root}/_staging", f"{root}/{context.run_id}"
+    staging = f"{root}/_staging"
     read = read_jdbc(spark, config, platform=context.adapter)
     # One job reads the database, writes the copy and, on the way, digests the rows as
     # bronze would hash them: no second pass over the copy or the database.
@@ -70,7 +101,7 @@ def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunCo
     if fresh == stored:
         folders.remove(root)
         return True
-    folders.move(staging, final)
+    folders.move(staging, f"{root}/{context.run_id}")
     return False
 
 
