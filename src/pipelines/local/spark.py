@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = [
+    "STRAY_LOG",
     "StartingSession",
     "classic_context",
     "delta_confs",
@@ -46,6 +47,7 @@ __all__ = [
     "spark_confs",
     "start_local_session",
     "stop_session",
+    "stray_output_to_log",
     "table_format",
 ]
 
@@ -258,6 +260,7 @@ def start_local_session(
     def start() -> int:
         global _METASTORE  # noqa: PLW0603
         context = classic_context(conf)
+        stray_output_to_log(context, settings.logs)
         _METASTORE = serve_metastore(context, settings, metastore_port)
         ClassicSession(context)
         server = WarmServer("lakehouse", port, drawn, os.getpid(), None, time.time(), jvm)
@@ -281,6 +284,26 @@ def classic_context(conf: SparkConf) -> SparkContext:
 
     os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     return SparkContext.getOrCreate(conf)
+
+
+STRAY_LOG = "jvm-stderr.log"
+"""What the engine's JVM prints to its standard error once it started (``stray_output_to_log``)."""
+
+
+def stray_output_to_log(context: SparkContext, logs: Path) -> None:
+    """Send the started JVM's ``System.err`` to ``<logs>/jvm-stderr.log``.
+
+    Some of the engine's output bypasses log4j: an exception that escapes a background task
+    is printed there, e.g. Spark Connect's ``STREAM_LIFECYCLE_EVENT_SEND_AFTER_SHUTDOWN`` when
+    a pipeline's last event comes after its run ended (``pipelines.events``), a Java stack
+    trace in the middle of ``lakehouse demo``'s summary. What the JVM prints while it starts
+    still reaches the terminal, and so do log4j's FATAL lines (its console appender keeps the
+    stream it opened).
+    """
+    jvm = context._jvm
+    assert jvm is not None
+    sink = jvm.java.io.FileOutputStream(str(logs / STRAY_LOG), True)
+    jvm.java.lang.System.setErr(jvm.java.io.PrintStream(sink, True, "UTF-8"))
 
 
 def _publish(settings: Settings, server: WarmServer) -> None:
