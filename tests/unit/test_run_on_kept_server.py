@@ -12,15 +12,19 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pipelines.cli import main
-from pipelines.cli.run import _warm_server
+from pipelines.cli.run import _on_kept, _warm_server
 from pipelines.local.run_lock import LOCK_FILE, RunLocked, hold_runs
 from pipelines.local.settings import Settings
 from pipelines.local.warm import WarmServer, find_server, publish, retitle
 from tests.conftest import CONF
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 HELD = re.compile(
     r"another lakehouse run is running on (?P<home>\S+) \(process (?P<pid>\d+), started "
@@ -115,3 +119,29 @@ def test_the_demo_refuses_a_kept_server(
         f"--keep-server, port {listening} (process {os.getpid()}) first\n"
     )
     assert not (tmp_path / "landing").exists()  # refused before it generated anything
+
+
+@pytest.mark.spark
+def test_a_run_on_a_kept_server_takes_its_shuffle_partitions_and_names_what_it_cannot(
+    spark: SparkSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The session's own setting is set; the JVM's, changed since the server started, said."""
+    from pipelines.config.model import LocalSettings
+    from pipelines.local.warm import jvm_settings
+
+    started = LocalSettings(driver_memory="4g")
+    kept = WarmServer("kept", 1, None, os.getpid(), None, 1.0, jvm_settings(started))
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    try:
+        _on_kept(spark, kept, started.model_copy(update={"shuffle_partitions": 3}))
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "3"
+        assert capsys.readouterr().err == ""  # nothing the JVM took has changed
+        _on_kept(spark, kept, LocalSettings(driver_memory="6g", shuffle_partitions=5))
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "5"
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before or "2")
+    assert capsys.readouterr().err == (
+        "run: the kept server runs with the settings it started with: local.driver_memory: 4g "
+        "(project.yml: 6g); they apply once it restarts (stop it, then `lakehouse run "
+        "--keep-server`)\n"
+    )

@@ -227,7 +227,8 @@ def test_a_name_that_is_taken_stays_in_the_record_and_new_fields_join_the_drafts
 def test_new_fields_join_a_drafts_fields_block_after_its_last_entry() -> None:
     records = [{"createdAt": "2026-01-05", "address": {"city": "Oslo", "zip": "0150"}}]
     block = "  fields:\n    city: address.city   # nested\n    # the post code too\n    zip: address.zip\n"
-    draft = DRAFT.replace("  # every profile\n", block)
+    # a key named fields deeper in the block is not the source's (here: a filter's field)
+    draft = DRAFT.replace("  # every profile\n", "  filter:\n    fields: {$exists: true}\n" + block)
     text = scaffold_from_sample(
         "guests", draft, _draft(draft),
         _sample(records=records, keys=(), fields={"city": "address.city", "zip": "address.zip"}),

@@ -127,18 +127,20 @@ def _with_fields(text: str, mapped: Mapping[str, str]) -> str:
                 break
             indent = indent or line[: len(line) - len(line.lstrip())]
             end = index + 1
+    own = f"{indent or ''}fields:"  # the block's own key, not one nested deeper
     for index in range(start + 1, end):
+        if not lines[index].startswith(own):
+            continue
         if (flow := _FLOW.match(lines[index])) is not None:
             merged = {**yaml.safe_load(flow["flow"]), **mapped}
             lines[index] = f"{flow['key']}{yaml_flow(merged)}{flow['rest']}"
             return "\n".join(lines)
         if (block := _BLOCK.match(lines[index])) is not None:
             return "\n".join(_into_block(lines, index, len(block["indent"]), mapped))
-        if re.match(r"\s+fields:", lines[index]):
-            raise LakehouseError(
-                "the draft's source.fields must be a one-line {column: path} or a block of "
-                f"column: path lines, to add {yaml_flow(dict(mapped))} to it"
-            )
+        raise LakehouseError(
+            "the draft's source.fields must be a one-line {column: path} or a block of "
+            f"column: path lines, to add {yaml_flow(dict(mapped))} to it"
+        )
     entry = f"{indent or '  '}fields: {yaml_flow(dict(mapped))}{_FIELDS_COMMENT}"
     return "\n".join([*lines[:end], entry, *lines[end:]])
 
