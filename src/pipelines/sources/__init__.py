@@ -56,7 +56,7 @@ def extra_bronze_columns(config: SourceConfig) -> tuple[ExtraColumn, ...]:
 def read_once(config: SourceConfig) -> bool:
     """Whether ``bronze.<name>`` masks the rows ``bronze_pii.<name>`` read rather than reading
     the source again (a source with PII whose type is read once: ``SourceType.read_once``)."""
-    return config.has_pii and source_type(config).read_once
+    return config.has_pii and source_type(config).read_once(config)
 
 
 def raw_json_columns(config: SourceConfig) -> list[str]:

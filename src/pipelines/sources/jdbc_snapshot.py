@@ -8,8 +8,9 @@ of a production database in every run that changes anything, the load scenario C
 analytics off that database to avoid. Now the comparison's read is written to Parquet under
 the extracts root (``<extracts>/_snapshots/<source>/<run id>``, hidden from the extracts'
 own listing, renamed into place once whole; the rows are digested as the job writes them)
-and bronze reads that copy: one read of the database per run, and bronze holds exactly the
-rows that were compared. A copy costs a write that a quiet table would pay in every run for
+and bronze reads that copy (``bronze_pii`` does, for a source with PII, and bronze masks its
+rows: ``SourceType.read_once``): one read of the database per run, and bronze holds exactly
+the rows that were compared. A copy costs a write that a quiet table would pay in every run for
 nothing, so it is made only when the rows changed at the last comparison too: a table that
 changes run after run is read once per run, an unchanged one once without a copy, and the
 first change after quiet runs twice (the comparison, then the graph), as before.

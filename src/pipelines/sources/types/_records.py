@@ -25,9 +25,6 @@ class RecordSource(SourceType):
     """A snapshot (materialized view) or a stream of new records, read by a Python data source
     registered before the graph, on both platforms (a query function may not register)."""
 
-    # Every read asks the server afresh (every page, every document), and what it serves may
-    # change between two: bronze masks what bronze_pii read (one read, one snapshot).
-    read_once = True
     local_server: ClassVar[str]
     """What starts a local server for it (said when a local run skips it)."""
 
@@ -43,6 +40,11 @@ class RecordSource(SourceType):
 
     def record_columns(self, config: SourceConfig) -> list[str]:
         return [RECORD_COLUMN]
+
+    def read_once(self, config: SourceConfig) -> bool:
+        # Every read asks the server afresh (every page, every document), and what it serves
+        # may change between two: bronze masks what bronze_pii read (one read, one snapshot).
+        return True
 
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         return "materialized_view" if self.is_snapshot(config) else "streaming_table"

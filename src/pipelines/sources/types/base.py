@@ -88,11 +88,6 @@ class SourceType:
     """The config model; its ``type`` literal is the key this object is registered under."""
     extra_bronze_columns: ClassVar[tuple[ExtraColumn, ...]] = ()
     """Columns bronze keeps beyond the declared ones and the ingestion metadata."""
-    read_once: ClassVar[bool] = False
-    """Whether a source with PII is read once per run, by ``bronze_pii``, which then keeps
-    every column, and ``bronze`` masks its rows: for a source that answers each read afresh
-    (an API), where two reads cost two fetches and may not see the same records. A source
-    that can be read again the same (files, extracts, a topic's offsets) is read by both."""
     pipeline_dependencies: ClassVar[tuple[str, ...]] = ()
     """pip requirements the reader needs on Databricks beyond the package's own
     (``RUNTIME_DEPENDENCIES``): the pipeline's serverless environment installs them."""
@@ -119,6 +114,14 @@ class SourceType:
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         """A streaming table where the reader streams; a materialized view for snapshots."""
         return "streaming_table"
+
+    def read_once(self, config: SourceConfig) -> bool:
+        """Whether ``config``, if it has PII, is read once per run, by ``bronze_pii``, which
+        then keeps every column, and ``bronze`` masks its rows: for a source that answers each
+        read afresh (an API, a database table), where two reads cost two fetches and may not
+        see the same records. A source that can be read again the same (files, extracts, a
+        topic's offsets) is read by both tables."""
+        return False
 
     def corrupt_columns(self, config: SourceConfig) -> list[str]:
         """``[_corrupt_record]`` when the reader keeps unparseable records there."""

@@ -53,6 +53,12 @@ class Jdbc(SourceType):
     def bronze_kind(self, config: SourceConfig) -> DatasetKind:
         return "streaming_table" if _incremental(config) else "materialized_view"
 
+    def read_once(self, config: SourceConfig) -> bool:
+        # A snapshot is a query the database answers afresh: rows can change between two
+        # reads, which would leave bronze rows whose raw values bronze_pii does not hold. An
+        # incremental source's extracts are files, read the same twice.
+        return not _incremental(config)
+
     def before_run(
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
     ) -> bool:
