@@ -21,11 +21,14 @@ from pipelines.demo.mongo import LocalMongo, start_mongo
 from pipelines.demo.postgres import LocalPostgres, start_postgres
 from pipelines.local.runner import run_pipeline
 from pipelines.local.skips import jdbc_driver_missing
+from pipelines.sources.types import source_type
+from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from pipelines.config.loader import LakehouseConfig
+    from pipelines.config.model import SourceConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -115,3 +118,11 @@ def quiet_run(config: LakehouseConfig, spark: SparkSession, home: Path, *, full:
         config, spark, landing_root=(home / "landing").as_uri(),
         storage_root=(home / "storage").as_uri(), full_refresh=full, echo=lambda _line: None,
     ).run_id  # fmt: skip
+
+
+def snapshot_unchanged(spark: SparkSession, config: SourceConfig, home: Path) -> bool:
+    """What a local run's check finds before its graph runs, for a snapshot of ``config``
+    (landing under ``home``): True when the source serves what bronze holds. When it does not,
+    the check leaves a copy for its own run id ("check"), which the next run deletes."""
+    context = RunContext("check", (home / "landing").as_uri())
+    return source_type(config).before_run(spark, config, context, lambda _line: None)

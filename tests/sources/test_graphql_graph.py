@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipelines.config import load_config
-from pipelines.platform import platform_for
-from pipelines.sources.rest import snapshot_unchanged
 from tests.graphql_api import graphql_api, guest_records
-from tests.sources.conftest import quiet_run
+from tests.sources.conftest import quiet_run, snapshot_unchanged
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -81,10 +79,9 @@ def test_a_graphql_api_read_as_a_snapshot_and_as_a_stream(
         assert _rows(spark, "SELECT id, name FROM quarantine.guests") == [("4", None)]  # as read
 
         api.records.extend(guest_records(13)[10:])
-        local = platform_for("local")
-        assert not snapshot_unchanged(spark, config.source("guests"), local)
+        assert not snapshot_unchanged(spark, config.source("guests"), tmp_path)
         second = run(full=False)
-        assert snapshot_unchanged(spark, config.source("guests"), local)  # the check POSTs too
+        assert snapshot_unchanged(spark, config.source("guests"), tmp_path)  # the check POSTs too
         assert _rows(spark, counts.format("guests")) == [(13, 12, 1)]
         assert _rows(spark, counts.format("guest_stream")) == [(13, 12, 1)]
         per_run = "SELECT _run_id, count(*) FROM bronze.guest_stream GROUP BY 1"

@@ -12,9 +12,7 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.demo.mongo import LocalMongo
-from pipelines.platform import platform_for
-from pipelines.sources.mongodb import snapshot_unchanged
-from tests.sources.conftest import quiet_run
+from tests.sources.conftest import quiet_run, snapshot_unchanged
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -113,12 +111,11 @@ def test_a_collection_read_as_a_snapshot_and_as_a_stream(
     source = "SELECT DISTINCT _source_file FROM bronze.guest_profile_changes"
     assert _rows(spark, source) == [(f"mongodb://127.0.0.1:{mongo.port}/guest_app.profiles",)]
 
-    local = platform_for("local")
-    assert snapshot_unchanged(spark, config.source("guest_profiles"), local)
+    assert snapshot_unchanged(spark, config.source("guest_profiles"), tmp_path)
     mongo.insert("guest_app", "profiles", [_profile(5, 2), _profile(2, 3, name="Guest Two")])
-    assert not snapshot_unchanged(spark, config.source("guest_profiles"), local)
+    assert not snapshot_unchanged(spark, config.source("guest_profiles"), tmp_path)
     second = quiet_run(config, spark, tmp_path, full=False)
-    assert snapshot_unchanged(spark, config.source("guest_profiles"), local)
+    assert snapshot_unchanged(spark, config.source("guest_profiles"), tmp_path)
 
     assert _rows(spark, counts.format("guest_profiles")) == [(7, 4, 2)]
     assert _rows(spark, counts.format("guest_profile_changes")) == [(7, 4, 2)]

@@ -1,6 +1,7 @@
-"""The REST snapshot's check before a local run (``pipelines.sources.rest.snapshot_unchanged``):
-the endpoint's records against the ``_record`` texts a bronze table holds, exactly, and "run"
-whenever it cannot be certain. (The real runs that use it: ``test_db_api_graph.py``.)"""
+"""The REST snapshot's check before a local run (``pipelines.sources.record_snapshot``): the
+endpoint's records against the ``_record`` texts a bronze table holds, exactly, and "run"
+whenever it cannot be certain; when they differ, the rows read are the run's copy, which the
+graph reads instead of the endpoint. (The real runs that use it: ``test_db_api_graph.py``.)"""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pyspark.sql import functions as F
 
 from pipelines.config import load_config
 from pipelines.config.model import SourceConfig
 from pipelines.demo.api import DemoApi
-from pipelines.platform import platform_for
-from pipelines.sources.rest import snapshot_unchanged
 from pipelines.sources.rest.paging import text_value
+from tests.sources.conftest import snapshot_unchanged
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.spark]
 
 TABLE = "bronze.rates_probe"
-LOCAL = platform_for("local")
 ZURICH = {"rate_id": 99, "hotel": "Zürich Öst", "price": 1.5}  # sorts after ASCII by UTF-8 bytes
 
 
@@ -60,25 +60,40 @@ def with_zurich(api: DemoApi) -> Iterator[list[dict[str, Any]]]:
 
 
 def test_the_same_records_in_any_order_are_unchanged_and_any_difference_is_not(
-    spark: SparkSession, api: DemoApi, conf_base: Path, with_zurich: list[dict[str, Any]],
+    spark: SparkSession, api: DemoApi, conf_base: Path, tmp_path: Path,
+    with_zurich: list[dict[str, Any]],
 ) -> None:  # fmt: skip
     source = _source(conf_base, f"{api.base_url}/rates/cursor")
+    copies = tmp_path / "landing" / "_extracts" / "_snapshots" / "rates_probe"
     spark.sql(f"DROP TABLE IF EXISTS {TABLE}")
-    assert snapshot_unchanged(spark, source, LOCAL) is False  # no table yet: run
+    assert snapshot_unchanged(spark, source, tmp_path) is False  # no table yet: the graph reads
+    assert not copies.exists()
     _store(spark, list(reversed(with_zurich)))
-    assert snapshot_unchanged(spark, source, LOCAL) is True
+    assert snapshot_unchanged(spark, source, tmp_path) is True
+    assert not copies.exists()
     _store(spark, with_zurich[1:])  # one record fewer
-    assert snapshot_unchanged(spark, source, LOCAL) is False
+    assert snapshot_unchanged(spark, source, tmp_path) is False
+    # the rows read are the run's copy, for the graph: the endpoint is not read again
+    copy = spark.read.parquet(str(copies / "check")).orderBy(F.col("rate_id").cast("int"))
+    assert [(r.rate_id, r.hotel, r._record) for r in copy.collect()] == [
+        (str(r["rate_id"]), r["hotel"], text_value(r)) for r in with_zurich
+    ]
+    assert {r._source_file for r in copy.collect()} == {f"rest:GET {api.base_url}/rates/cursor page {n}" for n in (1, 2, 3)}  # fmt: skip
     _store(spark, [*with_zurich, with_zurich[0]])  # one record twice
-    assert snapshot_unchanged(spark, source, LOCAL) is False
+    assert snapshot_unchanged(spark, source, tmp_path) is False
     _store(spark, [dict(with_zurich[0], price=0.5), *with_zurich[1:]])  # one value changed
-    assert snapshot_unchanged(spark, source, LOCAL) is False
+    assert snapshot_unchanged(spark, source, tmp_path) is False
+    _store(spark, with_zurich)
+    assert snapshot_unchanged(spark, source, tmp_path) is True
+    assert not copies.exists()  # the last check's copy went
     spark.sql(f"DROP TABLE {TABLE}")
 
 
 def test_an_endpoint_that_fails_means_run(
-    spark: SparkSession, api: DemoApi, conf_base: Path
+    spark: SparkSession, api: DemoApi, conf_base: Path, tmp_path: Path
 ) -> None:
     _store(spark, api.records)
-    assert snapshot_unchanged(spark, _source(conf_base, f"{api.base_url}/fail"), LOCAL) is False
+    source = _source(conf_base, f"{api.base_url}/fail")
+    assert snapshot_unchanged(spark, source, tmp_path) is False
+    assert not (tmp_path / "landing" / "_extracts" / "_snapshots").exists()  # no copy: no rows
     spark.sql(f"DROP TABLE {TABLE}")

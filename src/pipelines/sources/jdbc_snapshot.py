@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.sources.jdbc import extract_schema, read_jdbc
-from pipelines.sources.jdbc_extract import extract_root
+from pipelines.sources.snapshot_copy import copy_root, forget_copies, staged_copy
 from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
@@ -35,14 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["forget_snapshot", "read_snapshot_once", "staged_snapshot"]
 
-SNAPSHOTS = "_snapshots"
-"""The folder under the extracts root of the snapshots' copies (hidden: ``_``)."""
 CHANGED = "changed"
 """A source's mark that its last comparison found the rows changed without a copy."""
-
-
-def _root(context: RunContext, config: SourceConfig) -> str:
-    return extract_root(f"{context.extracts.rstrip('/')}/{SNAPSHOTS}", config.name)
 
 
 def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunContext) -> bool:
@@ -54,7 +48,7 @@ def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunCo
     from pipelines.layers.snapshot import digest
 
     folders = context.adapter.extract_folders()
-    root = _root(context, config)
+    root = copy_root(context, config)
     # Left by the last comparison only when the rows had changed: its copy, or its mark.
     changed_last = bool(folders.extracts(root))
     folders.remove(root)  # never read again
@@ -111,14 +105,9 @@ def staged_snapshot(
 ) -> DataFrame | None:
     """This run's copy of the snapshot (``read_snapshot_once``), or None: then the database
     is read."""
-    if not context.adapter.runs_pre_run_work:
-        return None
-    root = _root(context, config)
-    if context.run_id not in context.adapter.extract_folders().extracts(root):
-        return None
-    return spark.read.schema(extract_schema(config)).parquet(f"{root}/{context.run_id}")
+    return staged_copy(spark, config, context, extract_schema(config))
 
 
 def forget_snapshot(config: SourceConfig, context: RunContext) -> None:
     """Delete the source's copies (a full refresh)."""
-    context.adapter.extract_folders().remove(_root(context, config))
+    forget_copies(config, context)

@@ -2,11 +2,12 @@
 documents with pymongo, locally and on Databricks.
 
 With ``mode: snapshot`` (the default) bronze is a materialized view: every run reads the
-matching documents afresh; before a local run ``snapshot_unchanged`` reads them in this process
-and compares them with what bronze holds: the same documents, and the source is left as it is
-(``pipelines.ops.up_to_date``). With ``mode: stream`` bronze is a streaming table: each run
-reads only the documents whose ``incremental.field`` grew past the greatest one read before,
-kept in the stream's checkpoint (``datasource.MongoStreamReader``).
+matching documents afresh; before a local run ``snapshot_rows`` reads them in this process to
+compare them with what bronze holds: the same documents, and the source is left as it is
+(``pipelines.ops.up_to_date``); others, and the graph reads the copy of those rows. With
+``mode: stream`` bronze is a streaming table: each run reads only the documents whose
+``incremental.field`` grew past the greatest one read before, kept in the stream's checkpoint
+(``datasource.MongoStreamReader``).
 
 Bronze keeps the declared top-level fields as text and the whole document as relaxed extended
 JSON (``_record``), so nested fields stay queryable (``_record:address.city``) and nothing
@@ -22,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config.model import MongoSource, SourceConfig
 from pipelines.secrets import resolve
 from pipelines.sources.rest import rest_schema
-from pipelines.sources.types._records import RECORD_COLUMN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,7 +35,7 @@ __all__ = [
     "mongo_request",
     "read_mongo",
     "register_mongo",
-    "snapshot_unchanged",
+    "snapshot_rows",
     "source_request",
     "where",
 ]
@@ -122,17 +122,15 @@ def read_mongo(spark: SparkSession, config: SourceConfig, platform: Platform) ->
     )
 
 
-def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: Platform) -> bool:
-    """Whether the collection holds exactly the documents bronze read last (``_record``,
-    ``pipelines.sources.record_snapshot``); read here, in the driver's Python."""
-    from pipelines.sources.mongodb.datasource import field_text, read_documents
-    from pipelines.sources.record_snapshot import records_unchanged
+def snapshot_rows(config: SourceConfig, platform: Platform) -> Iterator[tuple[Any, ...]]:
+    """Every matching document as its bronze row, read here, in the driver's Python, for the
+    comparison with bronze before a local run (``pipelines.sources.record_snapshot``)."""
+    from pipelines.sources.mongodb.datasource import document_row, read_documents
     from pipelines.sources.types import typed_source
 
     source = typed_source(config, MongoSource)
-
-    def fresh() -> Iterator[str | None]:
-        uri = resolve(source.uri, platform)
-        return (field_text(d) for d in read_documents(mongo_request(config), uri))
-
-    return records_unchanged(spark, config, RECORD_COLUMN, fresh)
+    uri = resolve(source.uri, platform)
+    request = mongo_request(config)
+    columns, place = [c.name for c in config.columns], where(uri, source)
+    for document in read_documents(request, uri):
+        yield document_row(columns, document, place, request["fields"])

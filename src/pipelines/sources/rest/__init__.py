@@ -5,8 +5,9 @@ With ``mode: snapshot`` (the default) bronze is a materialized view: every run r
 endpoint afresh. With ``mode: stream`` bronze is a streaming table fed by the data source's
 streaming reader (``stream.py``): each run reads only the records added since the offset kept
 in the stream's checkpoint (tests/sources/test_rest_stream.py). Before a local run,
-``snapshot_unchanged`` reads a snapshot's pages in this process and compares them with what
-bronze holds: the same records, and the source is left as it is (``pipelines.ops.up_to_date``).
+``snapshot_rows`` reads a snapshot's pages in this process to compare them with what bronze
+holds: the same records, and the source is left as it is (``pipelines.ops.up_to_date``); other
+records, and the graph reads the copy of those rows (``pipelines.sources.record_snapshot``).
 
 "Python worker failed to connect back" (the reason REST was batch only): each Python
 streaming source starts a Python process on the driver when its stream starts, and Spark
@@ -48,7 +49,7 @@ __all__ = [
     "rest_request",
     "rest_schema",
     "secret_headers",
-    "snapshot_unchanged",
+    "snapshot_rows",
 ]
 
 
@@ -120,22 +121,13 @@ def read_rest(spark: SparkSession, config: SourceConfig, platform: Platform) -> 
     )
 
 
-def snapshot_unchanged(spark: SparkSession, config: SourceConfig, platform: Platform) -> bool:
-    """Whether the endpoint serves exactly the records bronze read last (as whole JSON records,
-    ``_record``; ``pipelines.sources.record_snapshot``).
-
-    The pages are read here, in the driver's Python (no Spark job); when they differ, the
-    graph reads them again. False whenever it is not certain.
-    """
-    from pipelines.sources.record_snapshot import records_unchanged
+def snapshot_rows(config: SourceConfig, platform: Platform) -> Iterator[tuple[Any, ...]]:
+    """Every record of every page as its bronze row, read here, in the driver's Python (no
+    Spark job), for the comparison with bronze before a local run
+    (``pipelines.sources.record_snapshot``)."""
     from pipelines.sources.rest.datasource import read_pages
     from pipelines.sources.types import typed_source
 
     source = typed_source(config, RestSource)
     columns = [c.name for c in config.columns]
-
-    def fresh() -> Iterator[str | None]:
-        rows = read_pages(rest_request(source, platform), columns, secret_headers(source, platform))
-        return (row[len(columns)] for row in rows)
-
-    return records_unchanged(spark, config, RECORD_COLUMN, fresh)
+    return read_pages(rest_request(source, platform), columns, secret_headers(source, platform))

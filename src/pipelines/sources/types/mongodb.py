@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.config.mongodb import MongoSource
-from pipelines.sources.types._records import RecordSource
+from pipelines.sources.types._records import RecordSource, Row
 from pipelines.sources.types.base import typed_block, typed_source
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ class Mongo(RecordSource):
     local_server = "`lakehouse demo` starts a local MongoDB-compatible server for it"
     pipeline_dependencies = ("pymongo>=4.9",)
 
-    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    def read_live(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext
+    ) -> DataFrame:
         from pipelines.sources.mongodb import read_mongo
 
         return read_mongo(spark, config, context.adapter)
@@ -37,12 +39,10 @@ class Mongo(RecordSource):
     def is_snapshot(self, config: SourceConfig) -> bool:
         return typed_source(config, MongoSource).mode == "snapshot"
 
-    def snapshot_unchanged(
-        self, spark: SparkSession, config: SourceConfig, context: RunContext
-    ) -> bool:
-        from pipelines.sources.mongodb import snapshot_unchanged
+    def fresh_rows(self, config: SourceConfig, platform: Platform) -> Iterable[Row]:
+        from pipelines.sources.mongodb import snapshot_rows
 
-        return snapshot_unchanged(spark, config, context.adapter)
+        return snapshot_rows(config, platform)
 
     def prepare(
         self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from pipelines.config.rest import RestSource
-from pipelines.sources.types._records import RECORD_COLUMN, RecordSource
+from pipelines.sources.types._records import RECORD_COLUMN, RecordSource, Row
 from pipelines.sources.types.base import typed_block, typed_source
 
 if TYPE_CHECKING:
@@ -27,7 +27,9 @@ class Rest(RecordSource):
     model = RestSource
     local_server = "`lakehouse demo` starts a local API server for it"
 
-    def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
+    def read_live(
+        self, spark: SparkSession, config: SourceConfig, context: RunContext
+    ) -> DataFrame:
         from pipelines.sources.rest import read_rest
 
         return read_rest(spark, config, context.adapter)
@@ -35,12 +37,10 @@ class Rest(RecordSource):
     def is_snapshot(self, config: SourceConfig) -> bool:
         return typed_source(config, RestSource).mode == "snapshot"
 
-    def snapshot_unchanged(
-        self, spark: SparkSession, config: SourceConfig, context: RunContext
-    ) -> bool:
-        from pipelines.sources.rest import snapshot_unchanged
+    def fresh_rows(self, config: SourceConfig, platform: Platform) -> Iterable[Row]:
+        from pipelines.sources.rest import snapshot_rows
 
-        return snapshot_unchanged(spark, config, context.adapter)
+        return snapshot_rows(config, platform)
 
     def prepare(
         self, spark: SparkSession, sources: Sequence[SourceConfig], context: RunContext
