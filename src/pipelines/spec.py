@@ -43,6 +43,10 @@ class RunContext:
     """Where incremental JDBC extracts land and bronze reads them (``<root>/<source>/<run>/``):
     on Databricks a Unity Catalog volume the extract task may write (the landing location is
     read-only), from the pipeline configuration; empty: ``<landing root>/_extracts``."""
+    storage_root: str = ""
+    """Where the local engine keeps the pipeline's checkpoints (``_checkpoints``), whose
+    streams' progress the pre-run checks read (``pipelines.sources.checkpoints``); empty where
+    the platform keeps them to itself (Databricks)."""
 
     @property
     def extracts(self) -> str:

@@ -19,6 +19,11 @@ from pipelines.demo.booking_events import BOOKING_EVENTS, BOOKING_EVENTS_TOPIC, 
 from pipelines.demo.kafka import LocalKafka
 from pipelines.local.runner import RunResult, run_pipeline
 from pipelines.local.summary import reconciliation
+from pipelines.platform import platform_for
+from pipelines.sources.checkpoints import checkpoint_dir, committed_offsets
+from pipelines.sources.streams import no_new_messages
+from pipelines.sources.types.kafka import Kafka
+from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,11 +74,12 @@ def _rows(spark: SparkSession, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _committed_offsets(storage: Path) -> dict[str, int]:
-    """The Kafka offsets of the bronze stream's last checkpointed batch, per partition."""
-    batches = [p for p in storage.rglob("offsets/*") if p.name.isdigit()]
-    newest = max(batches, key=lambda p: int(p.name))
-    topics = json.loads(newest.read_text().splitlines()[-1])
-    return dict(sorted(topics[TOPIC].items()))
+    """The Kafka offsets of the bronze stream's last committed batch, per partition, as the
+    check before a run reads them from its checkpoint."""
+    offsets = committed_offsets(storage.as_uri(), "bronze.booking_events")
+    assert offsets is not None
+    assert list(offsets) == [TOPIC]
+    return dict(sorted(offsets[TOPIC].items()))
 
 
 def test_kafka_source_end_to_end(
@@ -159,6 +165,28 @@ def test_kafka_source_end_to_end(
     assert _rows(spark, "SELECT status FROM silver.booking_events WHERE booking_id = 'B1005'") == [
         ("confirmed",)
     ]
+
+    # The check before a run asks the broker from where the checkpoint says the stream
+    # stopped (not from bronze's offsets): one message short of that, there is a new one.
+    source = config.source("booking_events")
+    options = Kafka().reader_options(source, platform_for("local"))
+    committed = {TOPIC: _committed_offsets(tmp_path / "storage")}
+    assert no_new_messages(spark, "bronze.booking_events", options, committed)
+    partition, offset = max(committed[TOPIC].items(), key=lambda po: po[1])
+    short = {TOPIC: {**committed[TOPIC], partition: offset - 1}}
+    assert not no_new_messages(spark, "bronze.booking_events", options, short)
+    # The run's own check reads that checkpoint: a copy whose last offsets are one short
+    # (bronze is unchanged, and holds every message) makes it see a new message.
+    copied = tmp_path / "copied"
+    checkpoint = checkpoint_dir((tmp_path / "storage").as_uri(), "bronze.booking_events")
+    assert checkpoint is not None
+    shutil.copytree(checkpoint, copied / checkpoint.relative_to(tmp_path / "storage"))
+    last = max((p for p in copied.rglob("offsets/*") if p.name.isdigit()), key=lambda p: int(p.name))  # fmt: skip
+    lines = last.read_text().splitlines()
+    last.write_text("\n".join([*lines[:2], json.dumps(short)]))
+    for root, expected in ((tmp_path / "storage", True), (copied, False)):
+        context = RunContext("check", (tmp_path / "landing").as_uri(), storage_root=root.as_uri())
+        assert Kafka().before_run(spark, source, context, lambda _line: None) is expected
 
     # No new message: the broker says so before the run (pipelines.sources.streams
     # .no_new_messages), and nothing is recomputed, the mart included.

@@ -112,7 +112,7 @@ def run_pipeline(
     started = time.monotonic()
     timed = (profile or Profile()).step
     run_id = run_id or new_run_id()
-    context, unkeyed = _run_context(config, run_id, landing_root, secrets_dir)
+    context, unkeyed = _run_context(config, run_id, (landing_root, storage_root), secrets_dir)
     stored = [s for s in build_graph(config, context) if s.stored]
     parameters = {"full_refresh": full_refresh, "landing_root": landing_root}  # as recorded
     info, tracker = RunInfo(run_id, target, trigger, parameters, datetime.now(UTC)), RunTracker()
@@ -475,16 +475,18 @@ def _recorded(spark: SparkSession, names: set[str]) -> dict[str, tuple[str | Non
 
 
 def _run_context(
-    config: LakehouseConfig, run_id: str, landing_root: str, secrets_dir: Path | None
+    config: LakehouseConfig, run_id: str, roots: tuple[str, str], secrets_dir: Path | None
 ) -> tuple[RunContext, dict[str, str]]:
     """The run's context with the PII keys its sources and entities need, and the sources
     (by name) and entities (``silver.<name>``) whose keys are missing, with why: those fail
     alone, the rest of the run goes on."""
     local = platform_for("local")
     keys, unkeyed = resolve_source_keys(config.project.pii, _masks(config), platform=local, secrets_dir=secrets_dir)  # fmt: skip # noqa: E501
+    landing_root, storage_root = roots
     context = RunContext(
-        run_id=run_id, landing_root=landing_root, platform=local.name, pii_keys=keys
-    )
+        run_id=run_id, landing_root=landing_root, platform=local.name, pii_keys=keys,
+        storage_root=storage_root,
+    )  # fmt: skip
     return context, unkeyed
 
 

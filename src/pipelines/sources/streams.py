@@ -123,13 +123,21 @@ def read_stream(
     )
 
 
-def no_new_messages(spark: SparkSession, bronze: str, options: Mapping[str, str]) -> bool:
-    """Whether the topic holds no message past the newest offset per partition in ``bronze``
-    (the stream's own table, which keeps every message it read: ``_kafka_partition``,
-    ``_kafka_offset``), asked with one batch read of at most one message.
+def no_new_messages(
+    spark: SparkSession,
+    bronze: str,
+    options: Mapping[str, str],
+    committed: Mapping[str, Mapping[str, int]] | None = None,
+) -> bool:
+    """Whether the topic holds no message past those ``bronze`` (the stream's own table)
+    holds, asked with one batch read of at most one message from there. Where that is:
+    ``committed`` (per topic and partition, the next offset the stream would read: its
+    checkpoint, ``pipelines.sources.checkpoints.committed_offsets``), else the newest
+    offset per partition in the table (``_kafka_partition``, ``_kafka_offset``), a query whose
+    cost grows with the topic's history.
 
     False (so the stream runs and decides itself) whenever the answer is not certain: no table
-    or no row yet, a partition the table has never seen (the read then refuses the offsets),
+    or no row yet, a partition the stream has never seen (the read then refuses the offsets),
     or a broker that does not answer.
     """
     topic = options.get("subscribe")
@@ -137,12 +145,15 @@ def no_new_messages(spark: SparkSession, bronze: str, options: Mapping[str, str]
         return False
     probe = {k: v for k, v in options.items() if k not in {"startingOffsets", "maxOffsetsPerTrigger"}}  # fmt: skip # noqa: E501
     try:
-        seen = spark.sql(
-            f"SELECT _kafka_partition, max(_kafka_offset) FROM {bronze} GROUP BY 1"
-        ).collect()
-        if not seen:
-            return False
-        after = json.dumps({topic: {str(partition): last + 1 for partition, last in seen}})
+        if committed is not None and set(committed) == {topic}:
+            after = json.dumps({topic: dict(committed[topic])})
+        else:
+            seen = spark.sql(
+                f"SELECT _kafka_partition, max(_kafka_offset) FROM {bronze} GROUP BY 1"
+            ).collect()
+            if not seen:
+                return False
+            after = json.dumps({topic: {str(partition): last + 1 for partition, last in seen}})
         newer = (
             spark.read.format("kafka").options(**probe)
             .option("startingOffsets", after).option("endingOffsets", "latest")

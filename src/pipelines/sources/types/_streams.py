@@ -56,11 +56,16 @@ class MessageStream(SourceType):
         self, spark: SparkSession, config: SourceConfig, context: RunContext, echo: Echo
     ) -> bool:
         # A stream with no new message would still recompute its silver, quarantine and
-        # what reads them: ask the broker first (one batch read of at most one message).
+        # what reads them: ask the broker first (one batch read of at most one message), from
+        # where the stream's checkpoint says it stopped.
+        from pipelines.sources.checkpoints import committed_offsets
         from pipelines.sources.streams import no_new_messages
 
         options = self.reader_options(config, context.adapter)
-        return no_new_messages(spark, config.bronze_table, options)
+        committed = None
+        if context.storage_root:
+            committed = committed_offsets(context.storage_root, config.bronze_table)
+        return no_new_messages(spark, config.bronze_table, options, committed)
 
     def corrupt_columns(self, config: SourceConfig) -> list[str]:
         return [CORRUPT_COLUMN] if _json_values(config) else []
