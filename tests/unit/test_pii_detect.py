@@ -133,6 +133,20 @@ def test_the_class_a_column_name_says() -> None:
     }  # fmt: skip
 
 
+def test_identity_documents_and_national_numbers_are_national_ids_by_name() -> None:
+    from pipelines.pii.detect import class_by_name
+
+    ids = [
+        "driver_license", "drivers_licence_number", "DriversLicense".lower(), "driving_licence",
+        "passport_no", "national_insurance_number", "nino", "id_card_number", "identity_number",
+        "cpf", "customer_bsn", "pesel", "dni", "aadhaar_no", "personnummer", "codice_fiscale",
+        "tax_id",
+    ]  # fmt: skip
+    assert {n: class_by_name(n) for n in ids} == dict.fromkeys(ids, "national_id")
+    others = ["license_key", "licensed", "id_type", "cpfl", "dnis", "ninos", "valid_id"]
+    assert {n: class_by_name(n) for n in others} == dict.fromkeys(others)
+
+
 def test_a_word_for_people_names_a_person_only_at_the_end() -> None:
     """``customer_id`` is a key and ``customer_segment`` a category (the landing convention
     proposed a numeric ``customer_id`` as a name); the person words at the end still count."""

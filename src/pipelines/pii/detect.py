@@ -164,7 +164,14 @@ def detectors_for(column: str) -> tuple[tuple[str, Callable[[str, date], bool]],
 
 
 _ADDRESS = r"(^|_)(address(_?\d)?|street(_?number)?|post_?code|zip(_?code)?)($|_)"
-_NATIONAL_ID = r"(^|_)(ssn|soc_?sec(_?id)?|national_?id|passport|tax_?id)($|_)"
+# Identity documents and the national numbers of a few countries by their usual column names
+# (driving licences, identity cards, the UK's NINO, Brazil's CPF, the Netherlands' BSN,
+# Poland's PESEL, Spain's DNI, India's Aadhaar, Sweden's personnummer, Italy's codice fiscale).
+_NATIONAL_ID = (
+    r"(^|_)(ssn|soc_?sec(_?id)?|national_?id|national_?insurance|nino|passport|tax_?id"
+    r"|drivers?_?licen[cs]e|driving_?licen[cs]e|id_?card|identity_?card|identity_?number"
+    r"|cpf|bsn|pesel|dni|aadhaa?r|personnummer|codice_?fiscale)($|_)"
+)
 _NAMED_CLASSES = (
     ("email", re.compile(r"(^|_)e?_?mail(_?address)?s?$", re.I)),
     ("ip_address", re.compile(r"(^|_)ip(_?addr(ess)?)?($|_)", re.I)),
