@@ -127,8 +127,11 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(home: Path, conf: Path, port: int, timeout: float = 240.0) -> Iterator[Path]:
-    """``lakehouse serve`` in a process of its own until the block ends; yields its output file."""
+def serving(
+    home: Path, conf: Path, port: int, timeout: float = 240.0
+) -> Iterator[tuple[Path, int]]:
+    """``lakehouse serve`` in a process of its own until the block ends; yields its output file
+    and its process (which leads a process group of its own: its JVM's too)."""
     output = home / f"serve-{port}.out"
     with output.open("w") as sink:
         process = subprocess.Popen(
@@ -150,7 +153,7 @@ def serving(home: Path, conf: Path, port: int, timeout: float = 240.0) -> Iterat
                     f"lakehouse serve not ready in {timeout}s:\n{output.read_text()}"
                 )
             time.sleep(0.5)
-        yield output
+        yield output, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,15 +34,29 @@ TEAM_A = "gold.team_a_products_with_image"
 
 
 @pytest.fixture(scope="module")
-def endpoint(built: Built) -> Iterator[tuple[int, Path]]:
-    """One server (1g driver, loopback only) for the module, stopped at teardown."""
+def endpoint(built: Built) -> Iterator[tuple[int, Path, int]]:
+    """One server (1g driver, loopback only) for the module, stopped at teardown: its port,
+    output file and process group."""
     port = free_port()
-    with serving(built.home, CONF, port) as output:
-        yield port, output
+    with serving(built.home, CONF, port) as (output, group):
+        yield port, output, group
+
+
+def _open_files(group: int) -> set[str]:
+    """What the processes of a process group have open (``/proc/<pid>/fd``)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            found |= {os.readlink(fd) for fd in (stat.parent / "fd").iterdir()}
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+    return found
 
 
 @pytest.fixture
-def cursor(endpoint: tuple[int, Path]) -> Iterator[Any]:
+def cursor(endpoint: tuple[int, Path, int]) -> Iterator[Any]:
     from pyhive import hive  # type: ignore[import-untyped]  # PyHive ships no type hints
 
     connection = hive.connect(host="127.0.0.1", port=endpoint[0], username="bi_readers")
@@ -62,9 +77,9 @@ def _error(cursor: Any, query: str) -> str:
 @pytest.mark.spark
 @pytest.mark.graph
 def test_serve_prints_what_it_serves_and_how_to_connect(
-    endpoint: tuple[int, Path], built: Built
+    endpoint: tuple[int, Path, int], built: Built
 ) -> None:
-    port, output = endpoint
+    port, output, group = endpoint
     # Every gold table of the shared test lakehouse (other tests may have added some).
     served = sorted(p.name for p in (built.home / "warehouse" / "gold.db").iterdir())
     assert {"team_a_products_with_image", "team_b_samsung_after_2000_without_image"} <= set(served)
@@ -78,6 +93,8 @@ def test_serve_prints_what_it_serves_and_how_to_connect(
         f"lakehouse sql: queries of gold run here (Spark Connect, port {_connect_port(output)})",
         "ready; Ctrl-C to stop",
     ]
+    # What its JVM prints outside its logger goes to the log, not among those lines.
+    assert str(built.home / "logs" / "jvm-stderr.log") in _open_files(group)
 
 
 def _connect_port(output: Path) -> int:
@@ -88,7 +105,7 @@ def _connect_port(output: Path) -> int:
 @pytest.mark.spark
 @pytest.mark.graph
 def test_lakehouse_sql_runs_on_the_endpoint_instead_of_starting_a_server(
-    endpoint: tuple[int, Path], built: Built
+    endpoint: tuple[int, Path, int], built: Built
 ) -> None:
     done = subprocess.run(
         [LAKEHOUSE, "sql", "--format", "json", f"SELECT count(*) AS n FROM {TEAM_A}"],

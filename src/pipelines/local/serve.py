@@ -43,7 +43,7 @@ from pipelines.config.model import AccessConfig, LocalSettings
 from pipelines.errors import LakehouseError
 from pipelines.local.ports import free_port
 from pipelines.local.settings import Settings
-from pipelines.local.spark import classic_context, spark_confs
+from pipelines.local.spark import classic_context, spark_confs, stray_output_to_log
 from pipelines.local.warm import WarmServer, publish, withdraw
 
 if TYPE_CHECKING:
@@ -229,6 +229,8 @@ def start_endpoint(
     context = classic_context(
         SparkConf().setAll(list(serve_confs(settings, local, port, home, connect).items()))
     )
+    # A background task's stack trace would land among what the command printed.
+    stray_output_to_log(context, settings.logs)
     spark = SparkSession(context)
     for schema in schemas:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")

@@ -302,6 +302,7 @@ def stray_output_to_log(context: SparkContext, logs: Path) -> None:
     """
     jvm = context._jvm
     assert jvm is not None
+    logs.mkdir(parents=True, exist_ok=True)
     sink = jvm.java.io.FileOutputStream(str(logs / STRAY_LOG), True)
     jvm.java.lang.System.setErr(jvm.java.io.PrintStream(sink, True, "UTF-8"))
 
