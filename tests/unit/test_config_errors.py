@@ -215,3 +215,19 @@ def test_column_aliases_are_checked(conf_copy: Path) -> None:
         "sources/room_rates.yml:20:6: columns[0].aliases: only file sources read columns by name "
         "(source.type is rest)"
     ]
+
+
+def test_a_list_whose_every_item_fails_reports_the_items_only(conf_copy: Path) -> None:
+    """pydantic also says such a list holds no item "after validation": the items' own
+    errors say what is wrong."""
+    path = conf_copy / "sources" / "one_column.yml"
+    path.write_text(
+        "name: one_column\ndescription: x\nowner: data_engineers\n"
+        "source: {type: files, path: one/*.csv, format: csv}\n"
+        "columns:\n  - {name: id, type: integr}\n"
+    )
+    assert _messages(conf_copy) == [
+        "sources/one_column.yml:6:16: columns[0].type: unknown type 'integr'; expected one of string, "
+        "boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, binary, "
+        "decimal(p,s)",
+    ]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -167,7 +167,10 @@ def _problems(
     exc: ValidationError, model: type[BaseModel], document: LocatedDocument
 ) -> list[ConfigProblem]:
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    for error in errors:
+        if error["type"] == "too_short" and _has_item_errors(error["loc"], errors):
+            continue  # its items failed, so none counted: they say what is wrong
         key_path = yaml_key_path(model, error["loc"])
         message = humanize(error, model, key_path, document.data)
         if error["type"] == "union_tag_invalid":
@@ -185,6 +188,11 @@ def _problems(
         line, col = document.locate(locate_at)
         problems.append(ConfigProblem(document.path, line, col, format_key_path(key_path), message))
     return problems
+
+
+def _has_item_errors(loc: tuple[int | str, ...], errors: Sequence[Any]) -> bool:
+    """Whether ``errors`` hold one inside the list or tuple at ``loc``."""
+    return any(len(e["loc"]) > len(loc) and tuple(e["loc"][: len(loc)]) == loc for e in errors)
 
 
 def _behind_unknown_keys(
