@@ -9,15 +9,39 @@ allowed only together with a bump of the dataset's ``version``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from pipelines.config.entity import EntityConfig
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
+from pipelines.config.sqlast import query_tables
+from pipelines.config.suggest import did_you_mean
 from pipelines.errors import LakehouseError
 
-__all__ = ["Change", "Contract", "ContractColumn", "blocking_changes", "contracts", "diff"]
+__all__ = [
+    "SILVER_LINEAGE",
+    "Change",
+    "Contract",
+    "ContractColumn",
+    "blocking_changes",
+    "contracts",
+    "diff",
+    "sql_schema",
+    "unknown_gold_columns",
+]
+
+SILVER_LINEAGE = {
+    "_source_file": "string", "_file_modified_at": "timestamp", "_file_date": "date",
+    "_ingested_at": "timestamp", "_run_id": "string", "_content_hash": "string",
+    "_record_hash": "string", "_warnings": "array<string>", "_rescued_data": "string",
+    "__START_AT": "timestamp", "__END_AT": "timestamp",
+}  # fmt: skip
+"""Columns a silver table may have besides its contract (gold SQL may read them): the
+ingestion metadata, the warnings, the row hash of a keyless dedupe, rescued data and SCD2's
+versions (``pipelines.layers.silver``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +158,71 @@ def _select_names(sql: str, file: str) -> list[str]:
     if not isinstance(expression, exp.Query):
         raise LakehouseError(f"{file}: sql: must be a query (SELECT ...)")
     return [name.lower() for name in expression.named_selects]
+
+
+def sql_schema(published: Mapping[str, Contract]) -> dict[str, object]:
+    """``published`` as sqlglot takes a schema: layer -> table -> column -> type ("unknown"
+    where the SQL types it), silver's lineage columns included."""
+    schema: dict[str, dict[str, dict[str, str]]] = {}
+    for name, contract in published.items():
+        layer, table = name.split(".", 1)
+        schema.setdefault(layer, {})[table] = _sql_columns(contract)
+    return dict(schema)
+
+
+def _sql_columns(contract: Contract) -> dict[str, str]:
+    columns = {c.name: c.type or "unknown" for c in contract.columns}  # derived: the SQL's
+    if contract.dataset.startswith("silver."):
+        columns = {**SILVER_LINEAGE, **columns}
+    return columns
+
+
+_UNRESOLVED = re.compile(
+    r"Column '(?P<column>[^']+)' could not be resolved(?: for table: '(?P<table>[^']+)')?"
+    r"|Unknown column: (?P<qualified>\S+)"
+)
+"""sqlglot's words for a column no table has, one of a table that lacks it, an unknown alias."""
+
+
+def unknown_gold_columns(config: LakehouseConfig) -> list[tuple[GoldModel, str]]:
+    """Each gold SQL model that names a column none of the tables it reads has, with the
+    problem (``unknown column 'x' (did you mean 'y'?)``): without this the run fails, in
+    Spark, after the sources' tables were refreshed.
+
+    A model is checked only when every table it reads has a known contract (a gold model that
+    selects ``*`` without declaring its columns has none), and only that one finding is
+    reported: a query sqlglot cannot follow passes, and Spark has the last word.
+    """
+    import sqlglot
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.qualify import qualify
+
+    published = {name: c for name, c in contracts(config).items() if c.columns}
+    schema = sql_schema(published)
+    found = []
+    for model in config.gold:
+        if model.sql is None:
+            continue
+        read = [t.lower() for t in query_tables(model.sql)]
+        if not read or any(t not in published for t in read):
+            continue
+        try:
+            tree = sqlglot.parse_one(model.sql, dialect="spark")
+            qualify(tree, schema=schema, dialect="spark", validate_qualify_columns=True)
+        except OptimizeError as exc:
+            unresolved = _UNRESOLVED.search(str(exc))
+            if unresolved is None:
+                continue
+            if unresolved["table"]:
+                table = unresolved["table"]
+                found.append((model, f"unknown table or alias '{table}' (in {table}.{unresolved['column']})"))  # fmt: skip # noqa: E501
+                continue
+            column = unresolved["column"] or unresolved["qualified"]
+            known = {c for t in read for c in _sql_columns(published[t])}
+            found.append((model, f"unknown column '{column}'{did_you_mean(column, known)}"))
+        except Exception:  # sqlglot could not follow it: Spark will say
+            pass
+    return found
 
 
 def diff(base: dict[str, Contract], head: dict[str, Contract]) -> list[Change]:

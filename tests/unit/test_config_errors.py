@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import load_config
+from pipelines.config.tables import INGEST_COLUMNS
 from pipelines.errors import ConfigErrors
 
 SOURCE = "sources/product_catalog.yml"
@@ -231,3 +232,44 @@ def test_a_list_whose_every_item_fails_reports_the_items_only(conf_copy: Path) -
         "boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, binary, "
         "decimal(p,s)",
     ]
+
+
+def _mart(conf: Path, name: str, sql: str) -> str:
+    relative = f"gold/{name}.yml"
+    (conf / relative).write_text(
+        f"name: {name}\ndescription: A mart.\nowner: data_engineers\nsql: |\n  {sql}\n"
+    )
+    return relative
+
+
+def test_gold_sql_naming_a_column_its_tables_lack_is_reported(conf_copy: Path) -> None:
+    """Checked against the published contracts before any run: Spark would say it only once
+    the run had refreshed the sources."""
+    typo = _mart(conf_copy, "by_brand", "SELECT brandd, count(*) AS n FROM silver.product_catalog GROUP BY brandd")  # fmt: skip
+    joined = _mart(conf_copy, "joined", "SELECT c.brand, x.match_rul FROM silver.product_catalog c JOIN silver.customers_xref x ON c.brand = x.source_id")  # fmt: skip
+    alias = _mart(conf_copy, "alias", "SELECT p.brand FROM silver.product_catalog c")
+    assert _messages(conf_copy) == [
+        f"{alias}:4:1: sql: unknown table or alias 'p' (in p.brand)",
+        f"{typo}:4:1: sql: unknown column 'brandd' (did you mean 'brand'?)",
+        f"{joined}:4:1: sql: unknown column 'match_rul' (did you mean 'match_rule'?)",
+    ]
+
+
+def test_gold_sql_the_check_cannot_follow_is_left_to_spark(conf_copy: Path) -> None:
+    """Lineage columns, struct fields, lambdas, generators, aliases and CTEs resolve; a table
+    without a known contract (a gold model selecting ``*`` with no declared columns) is not
+    checked at all."""
+    queries = {
+        "lineage": f"SELECT brand, {', '.join(INGEST_COLUMNS)}, _warnings FROM silver.product_catalog",
+        "struct_field": "SELECT customer_key, sources[0].source AS first FROM silver.customers",
+        "lambda": "SELECT transform(sources, s -> s.source_id) AS ids FROM silver.customers",
+        "exploded": "SELECT customer_key, s.rule FROM silver.customers LATERAL VIEW explode(sources) e AS s",
+        "aliases": "SELECT brand AS b, count(*) AS n FROM silver.product_catalog GROUP BY brand HAVING n > 1 ORDER BY b",
+        "cte": "WITH t AS (SELECT brand AS label FROM silver.product_catalog) SELECT label FROM t",
+        "everything": "SELECT * FROM silver.product_catalog",
+        "on_everything": "SELECT anything_at_all FROM gold.everything",
+    }  # fmt: skip
+    for name, sql in queries.items():
+        _mart(conf_copy, name, sql)
+    config = load_config(conf_copy)
+    assert {g.name for g in config.gold} >= set(queries)

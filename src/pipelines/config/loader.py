@@ -245,7 +245,20 @@ def load_config(root: Path, *, import_python: bool = True) -> LakehouseConfig:
     _check_pii_keys(collector, project, sources, entities)
     if collector.problems:
         raise ConfigErrors(collector.problems)
-    return LakehouseConfig(root, project, access, tuple(sources), tuple(gold), tuple(entities))
+    config = LakehouseConfig(root, project, access, tuple(sources), tuple(gold), tuple(entities))
+    _check_gold_columns(collector, config)
+    if collector.problems:
+        raise ConfigErrors(collector.problems)
+    return config
+
+
+def _check_gold_columns(collector: _Collector, config: LakehouseConfig) -> None:
+    """Gold SQL naming a column its tables do not have, against the published contracts
+    (which are built from a valid config: so after every other check)."""
+    from pipelines.contracts import unknown_gold_columns  # it reads LakehouseConfig from here
+
+    for model, message in unknown_gold_columns(config):
+        collector.problem(model, ("sql",), message)
 
 
 def load_document(path: Path, model: type[M]) -> M:

@@ -15,17 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipelines.config.model import GoldModel
-from pipelines.contracts import Contract
+from pipelines.contracts import Contract, sql_schema
 
 __all__ = ["GoldColumn", "gold_columns"]
-
-_LINEAGE = {
-    "_source_file": "string", "_file_date": "date", "_ingested_at": "timestamp",
-    "_run_id": "string", "_content_hash": "string", "_record_hash": "string",
-    "_warnings": "array<string>",
-    "__START_AT": "timestamp", "__END_AT": "timestamp",
-}  # fmt: skip
-"""Columns every silver table has besides its contract (gold SQL may read them)."""
 
 
 @dataclass(frozen=True)
@@ -44,20 +36,9 @@ def gold_columns(
     if model.sql is None:
         return {}
     try:
-        return _columns(model.sql, _schema(published), pii)
+        return _columns(model.sql, sql_schema(published), pii)
     except Exception:  # sqlglot could not follow the query: the names alone, as before
         return {}
-
-
-def _schema(published: Mapping[str, Contract]) -> dict[str, object]:
-    schema: dict[str, dict[str, dict[str, str]]] = {}
-    for name, contract in published.items():
-        layer, table = name.split(".", 1)
-        columns = {c.name: c.type or "unknown" for c in contract.columns}  # derived: the SQL's
-        if layer == "silver":
-            columns = {**_LINEAGE, **columns}
-        schema.setdefault(layer, {})[table] = columns
-    return dict(schema)
 
 
 def _columns(sql: str, schema: dict[str, object], pii: Mapping[str, str]) -> dict[str, GoldColumn]:
