@@ -550,10 +550,12 @@ def code_version() -> dict[str, object]:
         done = subprocess.run(
             ["git", *command], cwd=REPO, capture_output=True, text=True, check=False
         )
-        return done.stdout.strip()
+        return done.stdout
 
+    # Not stripped: a status line starts with its two status letters, the first often a space.
     changed = git("status", "--porcelain", "--", "src").splitlines()
-    return {"commit": git("rev-parse", "HEAD"), "src_changes": [line[3:] for line in changed]}
+    commit = git("rev-parse", "HEAD").strip()
+    return {"commit": commit, "src_changes": [line[3:] for line in changed]}
 
 
 def _save(
