@@ -24,3 +24,13 @@ def test_select_names_unknown_sources(config: LakehouseConfig) -> None:
     known = ", ".join(s.name for s in config.sources)
     with pytest.raises(LakehouseError, match=f"^unknown source\\(s\\) nope; known: {known}$"):
         config.select(["nope", "product_catalog"])
+
+
+def test_a_misspelled_source_gets_a_suggestion(config: LakehouseConfig) -> None:
+    with pytest.raises(LakehouseError) as caught:
+        config.select(["product_catalg", "hotel_folio"])
+    known = ", ".join(s.name for s in config.sources)
+    assert str(caught.value) == (
+        "unknown source(s) hotel_folio (did you mean 'hotel_folios'?), product_catalg "
+        f"(did you mean 'product_catalog'?); known: {known}"
+    )

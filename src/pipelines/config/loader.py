@@ -83,8 +83,9 @@ class LakehouseConfig:
         wanted = set(sources)
         unknown = sorted(wanted - {s.name for s in self.sources})
         if unknown:
-            known = ", ".join(s.name for s in self.sources)
-            raise LakehouseError(f"unknown source(s) {', '.join(unknown)}; known: {known}")
+            names = [s.name for s in self.sources]
+            named = ", ".join(f"{name}{did_you_mean(name, names)}" for name in unknown)
+            raise LakehouseError(f"unknown source(s) {named}; known: {', '.join(names)}")
         kept = tuple(s for s in self.sources if s.name in wanted)
         entities = tuple(e for e in self.entities if set(e.sources) <= wanted)
         gold = tuple(g for g in self.gold if _gold_sources(g, self.gold, self.entities) <= wanted)
