@@ -273,3 +273,19 @@ def test_gold_sql_the_check_cannot_follow_is_left_to_spark(conf_copy: Path) -> N
         _mart(conf_copy, name, sql)
     config = load_config(conf_copy)
     assert {g.name for g in config.gold} >= set(queries)
+
+
+def test_a_file_that_does_not_validate_still_has_its_owner_checked(conf_copy: Path) -> None:
+    path = conf_copy / "sources" / "typos.yml"
+    path.write_text(
+        "name: typos\ndescription: x\nowner: data_engineerz\n"
+        "source: {type: files, path: typos/*.csv, format: csv}\n"
+        "columns:\n  - {name: id, type: integr}\n"
+    )
+    assert _messages(conf_copy) == [
+        "sources/typos.yml:3:1: owner: unknown group 'data_engineerz' (see access.yml) "
+        "(did you mean 'data_engineers'?)",
+        "sources/typos.yml:6:16: columns[0].type: unknown type 'integr'; expected one of "
+        "string, boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, "
+        "binary, decimal(p,s)",
+    ]

@@ -134,6 +134,7 @@ class _Collector:
         self.problems: list[ConfigProblem] = []
         self.documents: dict[int, LocatedDocument] = {}
         self.failed_names: set[str] = set()  # stems of files that did not parse
+        self.failed: list[LocatedDocument] = []  # mappings that did not validate
 
     def parse(self, path: Path, model: type[M]) -> M | None:
         try:
@@ -149,6 +150,7 @@ class _Collector:
         except ValidationError as exc:
             self.problems.extend(_problems(exc, model, document))
             self.problems.extend(_behind_unknown_keys(exc, model, document))
+            self.failed.append(document)
             return None
         self.documents[id(parsed)] = document
         return parsed
@@ -323,6 +325,7 @@ def _check_references(
     owned: list[SourceConfig | EntityConfig] = [*sources, *entities]
     for item in owned:
         _check_group(collector, item, ("owner",), item.owner, groups)
+    _check_failed_owners(collector, groups)
     check_rules(collector.problem, sources, collector.failed_names)
     check_entities(collector.problem, entities, sources, collector.failed_names)
     check_landing(collector.problem, sources)
@@ -411,6 +414,19 @@ def _check_pii_keys(
                     f"needs project.yml pii.{key} (where the key comes from, e.g. "
                     f"{{secret: pii/{key}}})",
                 )
+
+
+def _check_failed_owners(collector: _Collector, groups: list[str]) -> None:
+    """The owner of a file that did not validate is checked too: its other problems do not
+    hide that one (every problem at once), unless the owner's own value was the problem."""
+    for document in collector.failed:
+        owner = document.data.get("owner")
+        said = {(p.file, p.key_path) for p in collector.problems}
+        if isinstance(owner, str) and owner not in groups and (document.path, "owner") not in said:
+            line, col = document.locate(("owner",))
+            hint = did_you_mean(owner, groups)
+            message = f"unknown group '{owner}' (see access.yml){hint}"
+            collector.problems.append(ConfigProblem(document.path, line, col, "owner", message))
 
 
 def _check_group(
