@@ -79,7 +79,7 @@ def test_a_collection_read_as_a_snapshot_and_as_a_stream(
     mongo.insert("guest_app", "profiles", first_day)
     for name, mode in (("guest_profiles", "snapshot"), ("guest_profile_changes", "stream")):
         text = SOURCE.format(name=name, mode=mode)
-        text = text.replace("mode: snapshot", "mode: snapshot\n  partitions: 2")  # _id ranges
+        text = text.replace("batch_size: 2", "batch_size: 2\n  partitions: 2")  # _id ranges
         (conf_base / "sources" / f"{name}.yml").write_text(text)
     config = load_config(conf_base)
 

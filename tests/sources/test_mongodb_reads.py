@@ -111,6 +111,32 @@ def test_a_snapshot_split_in_id_ranges_reads_every_document_once(mongo: LocalMon
     assert [len(list(reader.read(part))) for part in reader.partitions()] == [3, 3]
 
 
+def test_a_streams_batches_split_in_id_ranges_read_each_document_once(
+    mongo: LocalMongo,
+) -> None:
+    """The first batch (every document, those whose field cannot be ordered too) and a later
+    one, each in ``_id`` ranges of its own documents."""
+    mongo.insert("reads", "stream_split", [
+        *({"_id": i, "at": datetime(2026, 12, 1 + i % 5)} for i in range(12)),
+        {"_id": 12}, {"_id": 13, "at": "text"},
+    ])  # fmt: skip
+    request = json.dumps(_request("stream_split", partitions=3))
+    reader = MongoStreamReader({"request": request, "secret_uri": mongo.uri, "columns": "[]", "where": "w"})  # fmt: skip
+
+    def batches(start: dict[str, Any], end: dict[str, Any]) -> list[list[Any]]:
+        parts = reader.partitions(start, end)
+        return [sorted(json.loads(row[-3])["_id"] for row in reader.read(p)) for p in parts]
+
+    start = reader.initialOffset()
+    first = reader.latestOffset(start)
+    # 14 documents: split at the 4th and 9th _id (even steps of the batch's count)
+    assert batches(start, first) == [[0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]]
+    mongo.insert("reads", "stream_split", [{"_id": 20 + i, "at": datetime(2026, 12, 9)} for i in range(6)])  # fmt: skip
+    later = reader.latestOffset(first)
+    assert batches(first, later) == [[20, 21], [22, 23], [24, 25]]  # only the new ones, split
+    assert batches(later, later) == [[]]  # nothing new: one empty range
+
+
 def test_a_declared_date_stored_as_text_is_still_read(mongo: LocalMongo) -> None:
     mongo.insert("reads", "texts", [
         {"_id": 1, "at": "2026-12-01T08:00:00"}, {"_id": 2, "at": "2026-12-02T08:00:00"},

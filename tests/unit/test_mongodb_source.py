@@ -73,11 +73,9 @@ def test_names_and_the_incremental_field_are_checked(conf_copy: Path) -> None:
     ]
 
 
-def test_partitions_split_a_snapshot_only(conf_copy: Path) -> None:
-    assert _problems(conf_copy, VALID + "\n  mode: stream\n  partitions: 4") == [
-        f"{PROFILES}:11:3: source.partitions: splits a snapshot read; a stream reads each "
-        "batch in its field's order, in one partition: leave it out or use mode: snapshot"
-    ]
+def test_partitions_split_a_snapshot_and_a_streams_batches(conf_copy: Path) -> None:
+    (conf_copy / PROFILES).write_text(SOURCE.format(source=VALID + "\n  mode: stream\n  partitions: 4"))  # fmt: skip
+    assert load_config(conf_copy).source("guest_profiles").source.partitions == 4  # type: ignore[union-attr]
 
 
 def test_a_valid_source_loads_and_its_pipeline_installs_pymongo(conf_copy: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from pipelines.config.base import Model
 from pipelines.config.credentials import refuse_url_credential
@@ -63,7 +63,8 @@ class MongoSource(Model):
         1,
         ge=1,
         le=64,
-        description="snapshot: read in this many _id ranges at once, one Python worker each",
+        description="read in this many _id ranges at once, one Python worker each (a snapshot, "
+        "or each batch of a stream)",
     )
     batch_size: int = Field(1000, gt=0, le=100_000, description="documents per server round trip")
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="server selection and socket")
@@ -100,12 +101,3 @@ class MongoSource(Model):
         if "$" in value or value.startswith("system."):
             raise ValueError(f"'{value}' is not a collection to read ($ or system.)")
         return value
-
-    @model_validator(mode="after")
-    def _partitions_split_a_snapshot(self) -> MongoSource:
-        if self.partitions > 1 and self.mode == "stream":
-            raise ValueError(
-                "partitions: splits a snapshot read; a stream reads each batch in its field's "
-                "order, in one partition: leave it out or use mode: snapshot"
-            )
-        return self

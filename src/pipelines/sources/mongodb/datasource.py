@@ -12,7 +12,8 @@ partition or, with ``partitions``, in ``_id`` ranges at once (``split``). A stre
 stream``) keeps as its offset the greatest value of the incremental field it has read (as
 canonical extended JSON, so an ObjectId or a date stays one): each micro-batch reads the
 documents above the last offset and at most the greatest value the collection held when the
-batch was planned, in that field's order.
+batch was planned, in that field's order, in one partition or, with ``partitions``, in
+``_id`` ranges of the batch's documents at once.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "MongoDataSource",
     "MongoReader",
     "MongoStreamReader",
+    "batch_query",
     "document_row",
     "field_text",
     "greatest",
@@ -115,24 +117,37 @@ def read_documents(
     ``upto``, and in the first batch (no ``after``) also every document whose field is
     missing, null or of another type: a range cannot order them, and they would never be read
     (such a document is read once, by the first run, and its checks then quarantine it).
-    ``part``: a snapshot's ``_id`` range (``split``)."""
-    query = json_util.loads(request["filter"])
+    ``part``: an ``_id`` range of the read (``split``)."""
+    query = batch_query(request, after, upto)
     if part is not None:
         query = range_query(query, part)
-    field = request["field"]
-    order = "_id"
-    if upto is not None:
-        if after is None:
-            unordered = {field: {"$not": {"$type": order_type(request, upto)}}}
-            bounds: dict[str, Any] = {"$or": [{field: {"$lte": upto}}, unordered]}
-        else:
-            bounds = {field: {"$gt": after, "$lte": upto}}
-        query = {"$and": [query, bounds]} if query else bounds
-        order = field
+    order = "_id" if upto is None else request["field"]
     with _client(request, uri) as client:
         collection = client[request["database"]][request["collection"]]
         cursor = collection.find(query, sort=[(order, 1)], batch_size=request["batch_size"])
         yield from cursor
+
+
+def batch_query(request: dict[str, Any], after: Any = None, upto: Any = None) -> dict[str, Any]:
+    """The filter of a read: the source's, and for a stream's batch (``upto``) the bounds of
+    its incremental field (``read_documents``)."""
+    query: dict[str, Any] = json_util.loads(request["filter"])
+    if upto is None:
+        return query
+    field = request["field"]
+    if after is None:
+        unordered = {field: {"$not": {"$type": order_type(request, upto)}}}
+        bounds: dict[str, Any] = {"$or": [{field: {"$lte": upto}}, unordered]}
+    else:
+        bounds = {field: {"$gt": after, "$lte": upto}}
+    return {"$and": [query, bounds]} if query else bounds
+
+
+def _bounds(start: Offset, end: Offset) -> tuple[Any, Any]:
+    """A batch's offsets as the incremental field's values (None: none)."""
+    values = [start["after"], end["after"]]
+    after, upto = (None if v is None else json_util.loads(v) for v in values)
+    return after, upto
 
 
 def greatest(request: dict[str, Any], uri: str) -> Any:
@@ -211,8 +226,8 @@ class MongoReader(DataSourceReader):
 
 
 class _Batch(InputPartition):
-    def __init__(self, start: Offset, end: Offset) -> None:
-        self.start, self.end = start, end
+    def __init__(self, start: Offset, end: Offset, part: IdRange | None = None) -> None:
+        self.start, self.end, self.part = start, end, part
 
 
 class MongoStreamReader(DataSourceStreamReader):
@@ -233,19 +248,28 @@ class MongoStreamReader(DataSourceStreamReader):
         return {"after": json_util.dumps(top, json_options=json_util.CANONICAL_JSON_OPTIONS)}
 
     def partitions(self, start: Offset, end: Offset) -> list[_Batch]:
-        """One partition: the documents between the offsets, in the field's order."""
-        return [_Batch(start, end)]
+        """The documents between the offsets: in one partition, or with ``partitions`` in
+        ``_id`` ranges of them read at once (the first run of a stream reads the whole
+        collection; the batch's end is fixed, so any split reads each document once)."""
+        after, upto = _bounds(start, end)
+        request = self.reader.request
+        if upto is None or request.get("partitions", 1) <= 1:
+            return [_Batch(start, end)]
+        with _client(request, self.reader.uri) as client:
+            collection = client[request["database"]][request["collection"]]
+            query = batch_query(request, after, upto)
+            ranges = id_ranges(collection, query, request["partitions"])
+        return [_Batch(start, end, part) for part in ranges]
 
     def read(self, partition: InputPartition) -> Iterator[Row]:
-        """The rows above the partition's start and at most its end."""
+        """The rows above the partition's start and at most its end (in its ``_id`` range)."""
         assert isinstance(partition, _Batch)
-        bounds = [partition.start["after"], partition.end["after"]]
-        after, upto = (None if b is None else json_util.loads(b) for b in bounds)
+        after, upto = _bounds(partition.start, partition.end)
         if upto is None:
             return
         reader = self.reader
         fields = reader.request.get("fields")
-        for document in read_documents(reader.request, reader.uri, after, upto):
+        for document in read_documents(reader.request, reader.uri, after, upto, partition.part):
             yield document_row(reader.columns, document, reader.where, fields)
 
     def commit(self, end: Offset) -> None:
