@@ -12,7 +12,10 @@ alternates, ``--repeats`` times each:
 - ``spark``: ``spark.read.format("lakehouse_mongodb")`` through the local Spark (its Python
   worker reads, Arrow carries the rows to the JVM), counted (the data source prunes no
   column: each row crosses whole);
-- ``spark_2``: the same with ``partitions: 2`` (two ``_id`` ranges, two Python workers).
+- ``spark_2``: the same with ``partitions: 2`` (two ``_id`` ranges, two Python workers);
+- ``stream`` and ``stream_2``: the source as ``mode: stream`` (by ``_id``), its first run: one
+  micro-batch of every document (``trigger(availableNow=True)`` into Spark's ``noop`` sink,
+  a fresh checkpoint each time), in one partition and in two ``_id`` ranges of the batch.
 
 Prints the median of each and writes every time to ``benchmarks/results/mongo_read-<time>.json``.
 The server is mongo-java-server, not MongoDB: the ``pymongo`` floor is its speed as much as the
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -63,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--variants", nargs="+", default=None, help="a subset, by name")
     parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench/mongo_read"))
     parser.add_argument("--out", type=Path, help="JSON results (default benchmarks/results/)")
     add_wait_options(parser)
@@ -102,7 +107,9 @@ def main() -> None:
         local = load_config(conf).project.local
         spark = local_session(Settings(args.work, args.work / "landing", conf), local)
         register_mongo(spark)
-        variants = _variants(spark, config, mongo.uri)
+        variants = _variants(spark, config, mongo.uri, args.work)
+        if args.variants:
+            variants = {k: v for k, v in variants.items() if k in args.variants}
         times: dict[str, list[float]] = {name: [] for name in variants}
         for repeat in range(args.repeats):
             for name, variant in variants.items():
@@ -117,16 +124,17 @@ def main() -> None:
         stop_session()
         mongo.stop()
     medians = {name: statistics.median(values) for name, values in times.items()}
-    floor = medians["pymongo"]
+    floor = medians.get("pymongo")
     summary = "\n".join(
-        f"{name:8} {m:6.2f}s median  {args.documents / m:10,.0f} documents/s  {m / floor:4.2f}x"
+        f"{name:8} {m:6.2f}s median  {args.documents / m:10,.0f} documents/s"
+        + (f"  {m / floor:4.2f}x" if floor else "")
         for name, m in medians.items()
     )
     print(summary)
     save(args.out, "mongo_read", {"documents": args.documents, "times": times}, summary)
 
 
-def _variants(spark: Any, config: Any, uri: str) -> dict[str, Callable[[], int]]:
+def _variants(spark: Any, config: Any, uri: str, work: Path) -> dict[str, Callable[[], int]]:
     from pipelines.sources.mongodb import mongo_request
 
     request = mongo_request(config)
@@ -148,7 +156,25 @@ def _variants(spark: Any, config: Any, uri: str) -> dict[str, Callable[[], int]]
     def through_spark_split() -> int:
         return int(read_mongo(spark, split, platform).count())
 
-    return {"pymongo": floor, "rows": rows, "spark": through_spark, "spark_2": through_spark_split}
+    def streamed(partitions: int) -> Callable[[], int]:
+        source = config.source.model_copy(update={"mode": "stream", "partitions": partitions})
+        stream = config.model_copy(update={"source": source})
+
+        def run() -> int:
+            checkpoint = tempfile.mkdtemp(dir=work, prefix="checkpoint-")
+            query = (
+                read_mongo(spark, stream, platform).writeStream.format("noop")
+                .trigger(availableNow=True).option("checkpointLocation", checkpoint).start()
+            )  # fmt: skip
+            query.awaitTermination()
+            return sum(int(getattr(p, "numInputRows", 0)) for p in query.recentProgress)
+
+        return run
+
+    return {
+        "pymongo": floor, "rows": rows, "spark": through_spark, "spark_2": through_spark_split,
+        "stream": streamed(1), "stream_2": streamed(2),
+    }  # fmt: skip
 
 
 if __name__ == "__main__":
