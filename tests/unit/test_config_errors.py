@@ -289,3 +289,19 @@ def test_a_file_that_does_not_validate_still_has_its_owner_checked(conf_copy: Pa
         "string, boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, "
         "binary, decimal(p,s)",
     ]
+
+
+def test_a_value_of_the_wrong_shape_names_the_yaml_shape_expected(conf_copy: Path) -> None:
+    """Not pydantic's Python types ("a valid tuple", "instance of SilverSettings")."""
+    path = conf_copy / "sources" / "shapes.yml"
+    path.write_text(
+        "name: shapes\ndescription: x\nowner: data_engineers\n"
+        "source: {type: files, path: shapes/*.csv, format: csv, options: [a]}\n"
+        "columns:\n  - id\n  - {name: x}\nquality: unique(id)\nsilver: []\n"
+    )
+    assert _messages(conf_copy) == [
+        "sources/shapes.yml:4:56: source.options: expected a mapping (key: value), got a list ['a']",
+        "sources/shapes.yml:6:5: columns[0]: expected a mapping (key: value), got a text 'id'",
+        "sources/shapes.yml:8:1: quality: expected a list, got a text 'unique(id)'",
+        "sources/shapes.yml:9:1: silver: expected a mapping (key: value), got a list []",
+    ]

@@ -81,7 +81,32 @@ def humanize(error: ErrorDetails, model: type[BaseModel], key_path: KeyPath, dat
         return f"expected a lower_snake_case name, got {value!r}"
     if kind in {"value_error", "assertion_error"}:
         return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in _YAML_SHAPES:  # pydantic names Python's types (tuple, dict, a model's class)
+        return f"expected {_YAML_SHAPES[kind]}, got {_shape(value)}"
     return f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {value!r}"
+
+
+_YAML_SHAPES = {
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "set_type": "a list",
+    "frozen_set_type": "a list",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+}
+"""pydantic's error types whose message names a Python type, as the YAML shape expected."""
+
+
+def _shape(value: Any) -> str:
+    """What a YAML value is, with the value: ``a mapping {'id': 'int'}``, ``a text 'x'``."""
+    if isinstance(value, dict):
+        return f"a mapping {value!r}"
+    if isinstance(value, list | tuple):
+        return f"a list {list(value)!r}"
+    if isinstance(value, str):
+        return f"a text {value!r}"
+    return repr(value)
 
 
 def _literal_options(expected: str) -> list[str]:
