@@ -268,9 +268,13 @@ def test_gold_sql_the_check_cannot_follow_is_left_to_spark(conf_copy: Path) -> N
         "cte": "WITH t AS (SELECT brand AS label FROM silver.product_catalog) SELECT label FROM t",
         "everything": "SELECT * FROM silver.product_catalog",
         "on_everything": "SELECT anything_at_all FROM gold.everything",
+        "described": "SELECT *, 1 AS k FROM silver.product_catalog",
+        "on_described": "SELECT brand, k FROM gold.described",
     }  # fmt: skip
     for name, sql in queries.items():
         _mart(conf_copy, name, sql)
+    described = conf_copy / "gold" / "described.yml"  # its contract: k alone, declared
+    described.write_text(described.read_text() + "columns:\n  k: A constant.\n")
     config = load_config(conf_copy)
     assert {g.name for g in config.gold} >= set(queries)
 
