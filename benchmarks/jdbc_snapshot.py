@@ -34,7 +34,6 @@ import os
 import re
 import secrets
 import shutil
-import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +47,7 @@ from pipelines.local.runner import run_pipeline
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
 from pipelines.sources import jdbc_snapshot
-from run import add_wait_options, bare_conf, save, wait_until_quiet
+from run import add_wait_options, bare_conf, medians_by_code, save, wait_until_quiet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -210,13 +209,7 @@ def _noop() -> Iterator[None]:
 
 def _report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     lines = [f"JDBC snapshot of {args.rows:,} rows, median of {args.repeats}:"]
-    for kind in KINDS:
-        for code in ("once", "twice"):
-            mine = [r for r in runs if r["kind"] == kind and r["code"] == code]
-            seconds = statistics.median(r["seconds"] for r in mine)
-            reads = sorted({r["reads"] for r in mine})
-            lines.append(f"  {kind:12} {code:5} {seconds:6.2f} s  database reads {reads}")
-    summary = "\n".join(lines)
+    summary = "\n".join(lines + medians_by_code(runs, KINDS, "reads", "database reads"))
     print(summary)
     save(args.out, "jdbc_snapshot", {"rows": args.rows, "runs": runs}, summary)
 

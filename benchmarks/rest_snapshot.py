@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -37,7 +36,7 @@ from pipelines.local.runner import run_pipeline
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
 from pipelines.sources import record_snapshot
-from run import add_wait_options, bare_conf, save, wait_until_quiet
+from run import add_wait_options, bare_conf, medians_by_code, save, wait_until_quiet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -152,13 +151,7 @@ def _measure(args: argparse.Namespace, config: Any, api: DemoApi) -> list[dict[s
 def _report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     limit = f", at most {args.rate_limit:g} pages/s" if args.rate_limit else ""
     lines = [f"REST snapshot of {args.records:,} records{limit}, median of {args.repeats}:"]
-    for kind in KINDS:
-        for code in ("once", "twice"):
-            mine = [r for r in runs if r["kind"] == kind and r["code"] == code]
-            seconds = statistics.median(r["seconds"] for r in mine)
-            pages = sorted({r["pages"] for r in mine})
-            lines.append(f"  {kind:10} {code:5} {seconds:6.2f} s  pages served {pages}")
-    summary = "\n".join(lines)
+    summary = "\n".join(lines + medians_by_code(runs, KINDS, "pages", "pages served"))
     print(summary)
     document = {"records": args.records, "rate_limit": args.rate_limit, "runs": runs}
     save(args.out, "rest_snapshot", document, summary)

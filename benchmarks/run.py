@@ -572,6 +572,21 @@ def _save(
     save(args.out, "run", document, summary)
 
 
+def medians_by_code(
+    runs: Sequence[dict[str, Any]], kinds: Sequence[str], counted: str, label: str
+) -> list[str]:
+    """One line per kind of run and code (``once``, ``twice``), alternated in the runs: the
+    median of their ``seconds`` and the values of ``counted`` they saw (``label``)."""
+    lines = []
+    for kind in kinds:
+        for code in ("once", "twice"):
+            mine = [r for r in runs if r["kind"] == kind and r["code"] == code]
+            seconds = statistics.median(r["seconds"] for r in mine)
+            seen = sorted({r[counted] for r in mine})
+            lines.append(f"  {kind:12} {code:5} {seconds:6.2f} s  {label} {seen}")
+    return lines
+
+
 def save(path: Path | None, prefix: str, document: dict[str, Any], summary: str) -> Path:
     """Write ``document`` with the command, the code version and ``summary`` as JSON
     (default ``benchmarks/results/<prefix>-<time>.json``); returns the path."""

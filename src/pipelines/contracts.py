@@ -9,6 +9,7 @@ allowed only together with a bump of the dataset's ``version``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Literal
 from pipelines.config.entity import EntityConfig
 from pipelines.config.loader import LakehouseConfig
 from pipelines.config.model import GoldModel, SourceConfig
-from pipelines.config.sqlast import query_tables
+from pipelines.config.sqlast import query_tables, query_tree
 from pipelines.config.suggest import did_you_mean
 from pipelines.errors import LakehouseError
 
@@ -151,7 +152,10 @@ def _select_names(sql: str, file: str) -> list[str]:
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
-    try:
+    query = query_tree(sql)
+    if query is not None:
+        return [name.lower() for name in query.named_selects]
+    try:  # said in words
         expression = sqlglot.parse_one(sql, dialect="spark")
     except ParseError as exc:
         raise LakehouseError(f"{file}: sql: cannot parse: {str(exc).splitlines()[0]}") from None
@@ -195,10 +199,6 @@ def unknown_gold_columns(config: LakehouseConfig) -> list[tuple[GoldModel, str]]
     that one finding is reported: a query sqlglot cannot follow passes, and Spark has the last
     word.
     """
-    import sqlglot
-    from sqlglot.errors import OptimizeError
-    from sqlglot.optimizer.qualify import qualify
-
     named = {
         f"gold.{g.name}" for g in config.gold
         if g.sql is not None and "*" not in _select_names(g.sql, f"gold/{g.name}.yml")
@@ -207,31 +207,48 @@ def unknown_gold_columns(config: LakehouseConfig) -> list[tuple[GoldModel, str]]
         name: c for name, c in contracts(config).items()
         if c.columns and (not name.startswith("gold.") or name in named)
     }  # fmt: skip
-    schema = sql_schema(published)
     found = []
     for model in config.gold:
         if model.sql is None:
             continue
-        read = [t.lower() for t in query_tables(model.sql)]
-        if not read or any(t not in published for t in read):
-            continue
-        try:
-            tree = sqlglot.parse_one(model.sql, dialect="spark")
-            qualify(tree, schema=schema, dialect="spark", validate_qualify_columns=True)
-        except OptimizeError as exc:
-            unresolved = _UNRESOLVED.search(str(exc))
-            if unresolved is None:
-                continue
-            if unresolved["table"]:
-                table = unresolved["table"]
-                found.append((model, f"unknown table or alias '{table}' (in {table}.{unresolved['column']})"))  # fmt: skip # noqa: E501
-                continue
-            column = unresolved["column"] or unresolved["qualified"]
-            known = {c for t in read for c in _sql_columns(published[t])}
-            found.append((model, f"unknown column '{column}'{did_you_mean(column, known)}"))
-        except Exception:  # sqlglot could not follow it: Spark will say
-            pass
+        read = sorted(t.lower() for t in query_tables(model.sql))
+        if read and all(t in published for t in read):
+            tables = tuple((t, tuple(_sql_columns(published[t]).items())) for t in read)
+            problem = _unknown_column(model.sql, tables)
+            if problem is not None:
+                found.append((model, problem))
     return found
+
+
+@functools.lru_cache(maxsize=512)
+def _unknown_column(sql: str, tables: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> str | None:  # fmt: skip # noqa: E501
+    """``unknown_gold_columns``' finding for ``sql`` over ``tables`` (each ``layer.name`` with
+    its columns and types), or None. Cached: a config is loaded by every command and test."""
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.qualify import qualify
+
+    tree = query_tree(sql)
+    if tree is None:
+        return None
+    schema: dict[str, dict[str, dict[str, str]]] = {}
+    for name, columns in tables:
+        layer, table = name.split(".", 1)
+        schema.setdefault(layer, {})[table] = dict(columns)
+    try:
+        qualify(tree, schema=dict(schema), dialect="spark", validate_qualify_columns=True)
+    except OptimizeError as exc:
+        unresolved = _UNRESOLVED.search(str(exc))
+        if unresolved is None:
+            return None
+        if unresolved["table"]:
+            table = unresolved["table"]
+            return f"unknown table or alias '{table}' (in {table}.{unresolved['column']})"
+        column = unresolved["column"] or unresolved["qualified"]
+        known = {c for _, columns in tables for c, _ in columns}
+        return f"unknown column '{column}'{did_you_mean(column, known)}"
+    except Exception:  # sqlglot could not follow it: Spark will say
+        return None
+    return None
 
 
 def diff(base: dict[str, Contract], head: dict[str, Contract]) -> list[Change]:

@@ -29,6 +29,25 @@ def _messages(conf: Path) -> list[str]:
     return [str(p).replace(f"{conf}/", "") for p in caught.value.problems]
 
 
+def _new_source(
+    conf: Path, name: str, body: str, *, options: str = "", owner: str = "data_engineers"
+) -> str:
+    """``sources/<name>.yml``: name, description and owner on lines 1-3, a files source on
+    line 4 (``options``: more of its keys), then ``body``; its path relative to ``conf``."""
+    relative = f"sources/{name}.yml"
+    (conf / relative).write_text(
+        f"name: {name}\ndescription: x\nowner: {owner}\n"
+        f"source: {{type: files, path: {name}/*.csv, format: csv{options}}}\n{body}"
+    )
+    return relative
+
+
+UNKNOWN_INTEGR = (
+    "unknown type 'integr'; expected one of string, boolean, tinyint, smallint, int, bigint, "
+    "float, double, date, timestamp, binary, decimal(p,s)"
+)
+
+
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "src" / "conf")
     assert config.datasets == (
@@ -221,17 +240,8 @@ def test_column_aliases_are_checked(conf_copy: Path) -> None:
 def test_a_list_whose_every_item_fails_reports_the_items_only(conf_copy: Path) -> None:
     """pydantic also says such a list holds no item "after validation": the items' own
     errors say what is wrong."""
-    path = conf_copy / "sources" / "one_column.yml"
-    path.write_text(
-        "name: one_column\ndescription: x\nowner: data_engineers\n"
-        "source: {type: files, path: one/*.csv, format: csv}\n"
-        "columns:\n  - {name: id, type: integr}\n"
-    )
-    assert _messages(conf_copy) == [
-        "sources/one_column.yml:6:16: columns[0].type: unknown type 'integr'; expected one of string, "
-        "boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, binary, "
-        "decimal(p,s)",
-    ]
+    path = _new_source(conf_copy, "one_column", "columns:\n  - {name: id, type: integr}\n")
+    assert _messages(conf_copy) == [f"{path}:6:16: columns[0].type: {UNKNOWN_INTEGR}"]
 
 
 def _mart(conf: Path, name: str, sql: str) -> str:
@@ -280,32 +290,22 @@ def test_gold_sql_the_check_cannot_follow_is_left_to_spark(conf_copy: Path) -> N
 
 
 def test_a_file_that_does_not_validate_still_has_its_owner_checked(conf_copy: Path) -> None:
-    path = conf_copy / "sources" / "typos.yml"
-    path.write_text(
-        "name: typos\ndescription: x\nowner: data_engineerz\n"
-        "source: {type: files, path: typos/*.csv, format: csv}\n"
-        "columns:\n  - {name: id, type: integr}\n"
-    )
+    body = "columns:\n  - {name: id, type: integr}\n"
+    path = _new_source(conf_copy, "typos", body, owner="data_engineerz")
     assert _messages(conf_copy) == [
-        "sources/typos.yml:3:1: owner: unknown group 'data_engineerz' (see access.yml) "
+        f"{path}:3:1: owner: unknown group 'data_engineerz' (see access.yml) "
         "(did you mean 'data_engineers'?)",
-        "sources/typos.yml:6:16: columns[0].type: unknown type 'integr'; expected one of "
-        "string, boolean, tinyint, smallint, int, bigint, float, double, date, timestamp, "
-        "binary, decimal(p,s)",
+        f"{path}:6:16: columns[0].type: {UNKNOWN_INTEGR}",
     ]
 
 
 def test_a_value_of_the_wrong_shape_names_the_yaml_shape_expected(conf_copy: Path) -> None:
     """Not pydantic's Python types ("a valid tuple", "instance of SilverSettings")."""
-    path = conf_copy / "sources" / "shapes.yml"
-    path.write_text(
-        "name: shapes\ndescription: x\nowner: data_engineers\n"
-        "source: {type: files, path: shapes/*.csv, format: csv, options: [a]}\n"
-        "columns:\n  - id\n  - {name: x}\nquality: unique(id)\nsilver: []\n"
-    )
+    body = "columns:\n  - id\n  - {name: x}\nquality: unique(id)\nsilver: []\n"
+    path = _new_source(conf_copy, "shapes", body, options=", options: [a]")
     assert _messages(conf_copy) == [
-        "sources/shapes.yml:4:56: source.options: expected a mapping (key: value), got a list ['a']",
-        "sources/shapes.yml:6:5: columns[0]: expected a mapping (key: value), got a text 'id'",
-        "sources/shapes.yml:8:1: quality: expected a list, got a text 'unique(id)'",
-        "sources/shapes.yml:9:1: silver: expected a mapping (key: value), got a list []",
+        f"{path}:4:56: source.options: expected a mapping (key: value), got a list ['a']",
+        f"{path}:6:5: columns[0]: expected a mapping (key: value), got a text 'id'",
+        f"{path}:8:1: quality: expected a list, got a text 'unique(id)'",
+        f"{path}:9:1: silver: expected a mapping (key: value), got a list []",
     ]

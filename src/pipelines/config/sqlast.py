@@ -31,6 +31,7 @@ __all__ = [
     "expression_names",
     "forbidden_read",
     "query_tables",
+    "query_tree",
     "reads_clock",
     "replace_table",
     "row_expression_columns",
@@ -86,13 +87,32 @@ class ParsedSql:
 
 
 def _parse(sql: str) -> list[exp.Expr]:
-    """The statements of ``sql``.
+    """The statements of ``sql`` (shared with every other check of it: read them, never change
+    them; ``query_tree`` gives a copy to change).
 
     Raises:
         ValueError: It does not parse; the message says where.
     """
+    return list(_statements(sql))
+
+
+def query_tree(sql: str) -> exp.Query | None:
+    """A copy of ``sql``'s one query, to change (``qualify`` does); None when it is not one."""
     try:
-        return [tree for tree in sqlglot.parse(sql, read=_DIALECT) if tree is not None]
+        trees = _statements(sql)
+    except ValueError:
+        return None
+    if len(trees) != 1 or not isinstance(trees[0], exp.Query):
+        return None
+    return trees[0].copy()
+
+
+@functools.lru_cache(maxsize=1024)
+def _statements(sql: str) -> tuple[exp.Expr, ...]:
+    # Cached: a gold query is parsed by the load checks, its lineage, its contract and the
+    # check of its columns, on every config load (a run, a test); an error is not cached.
+    try:
+        return tuple(tree for tree in sqlglot.parse(sql, read=_DIALECT) if tree is not None)
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""

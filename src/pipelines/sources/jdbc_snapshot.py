@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
 from pipelines.sources.jdbc import extract_schema, read_jdbc
-from pipelines.sources.snapshot_copy import copy_root, forget_copies, staged_copy
+from pipelines.sources.snapshot_copy import copy_root, staged_copy
 from pipelines.spec import RunContext
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["forget_snapshot", "read_snapshot_once", "staged_snapshot"]
+__all__ = ["read_snapshot_once", "staged_snapshot"]
 
 CHANGED = "changed"
 """A source's mark that its last comparison found the rows changed without a copy."""
@@ -106,8 +106,3 @@ def staged_snapshot(
     """This run's copy of the snapshot (``read_snapshot_once``), or None: then the database
     is read."""
     return staged_copy(spark, config, context, extract_schema(config))
-
-
-def forget_snapshot(config: SourceConfig, context: RunContext) -> None:
-    """Delete the source's copies (a full refresh)."""
-    forget_copies(config, context)

@@ -48,5 +48,6 @@ def staged_copy(
 
 
 def forget_copies(config: SourceConfig, context: RunContext) -> None:
-    """Delete ``config``'s copies (a full refresh)."""
-    context.adapter.extract_folders().remove(copy_root(context, config))
+    """Delete ``config``'s copies (a full refresh), where a run makes them (locally)."""
+    if context.adapter.runs_pre_run_work:
+        context.adapter.extract_folders().remove(copy_root(context, config))

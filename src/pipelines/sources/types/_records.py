@@ -84,10 +84,9 @@ class RecordSource(SourceType):
         return read_records_once(spark, config, context, fresh, rest_schema(config))
 
     def reset(self, config: SourceConfig, context: RunContext) -> None:
-        if context.adapter.runs_pre_run_work:  # a copy of a snapshot's read (raw values)
-            from pipelines.sources.snapshot_copy import forget_copies
+        from pipelines.sources.snapshot_copy import forget_copies
 
-            forget_copies(config, context)
+        forget_copies(config, context)  # the copy of a snapshot's read (raw values)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None

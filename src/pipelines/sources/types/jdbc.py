@@ -93,10 +93,10 @@ class Jdbc(SourceType):
             from pipelines.sources.jdbc_extract import reset_extracts
 
             reset_extracts(config, context.extracts, context.adapter.extract_folders())
-        elif context.adapter.runs_pre_run_work:
-            from pipelines.sources.jdbc_snapshot import forget_snapshot
+        else:  # the copy of a snapshot's read (raw values)
+            from pipelines.sources.snapshot_copy import forget_copies
 
-            forget_snapshot(config, context)
+            forget_copies(config, context)
 
     def local_skip_reason(
         self, config: SourceConfig, environ: Mapping[str, str] | None = None
