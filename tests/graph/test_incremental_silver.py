@@ -1,5 +1,6 @@
 """Silver and quarantine refreshed from the new bronze rows only (``pipelines.local.increments``),
-and the gold marts over them from silver's new rows (``pipelines.local.marts``).
+and the gold marts over them from silver's new rows (``pipelines.local.marts``), or, for an
+aggregate, from silver's changes folded into its groups (``pipelines.local.mart_groups``).
 
 Each run is compared with what the engine's full recompute gives on the same bronze (and each
 mart with its query over silver): the increment must leave exactly the same rows, lineage
@@ -88,6 +89,11 @@ MARTS = {
     "inc_readings_tenfold": "SELECT sensor, value * 10 AS tenfold FROM silver.readings",
     "inc_readings_files": "SELECT r.sensor, r._source_file FROM silver.readings AS r",
     "inc_events_upper": "SELECT id, upper(kind) AS kind FROM silver.events WHERE id > 0",
+    # and aggregates, whose groups take silver's changes: rows replaced by key (stock), rows
+    # replaced by an equal row (readings), rows only added (events)
+    "inc_stock_totals": "SELECT count(*) AS ids, sum(qty) AS qty, count_if(qty > 20) AS over_20 FROM silver.stock",
+    "inc_readings_by_sensor": "SELECT r.sensor, count(*) AS n, sum(value) AS total FROM silver.readings AS r WHERE value > 1 GROUP BY 1 HAVING count(*) > 0",
+    "inc_events_by_kind": "SELECT kind, count(*) AS n, sum(id) FILTER (WHERE id > 1) AS ids FROM silver.events GROUP BY kind",
 }
 
 
@@ -149,7 +155,8 @@ def _marts(said: list[str]) -> list[str]:
 
 
 def _lines(said: list[str], table: str) -> list[str]:
-    return [re.sub(r"\s+\d+\.\ds ", " <s> ", line) for line in said if f" {table} " in line]
+    said = [line for line in said if line.split()[1:2] == [table]]  # the line of that table
+    return [re.sub(r"\s+\d+\.\ds ", " <s> ", line) for line in said]
 
 
 def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession, tmp_path: Path, lakehouse_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
@@ -198,9 +205,14 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _rows(spark, "SELECT sensor, value, _source_file LIKE '%r1.csv' FROM silver.readings ORDER BY 1") == [("a", 1, True), ("b", 2, True), ("c", 3, False)]  # fmt: skip
     assert _marts(said) == [
         "   ~ gold.inc_stock_positive: recomputed (the increment replaced 1 rows of silver.stock)",
+        "  ok gold.inc_events_by_kind completed <s> incremental: 2 new and 0 removed rows of silver.events folded into its groups",
         "  ok gold.inc_events_upper completed <s> incremental: 2 new rows from silver.events",
+        # (c, 3) is new; (a, 1) came again, and a reading delivered twice keeps its first
+        "  ok gold.inc_readings_by_sensor completed <s> incremental: 1 new and 0 removed rows of silver.readings folded into its groups",
         "  ok gold.inc_readings_files completed <s> incremental: 1 new rows from silver.readings",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
+        # id 2's row of 20 taken away, its row of 21 and id 5's added (id 6 is quarantined)
+        "  ok gold.inc_stock_totals completed <s> incremental: 2 new and 1 removed rows of silver.stock folded into its groups",
         "  ok gold.inc_stock_positive completed <s>",
     ]
     _same_as_recompute(spark, config)
@@ -231,10 +243,15 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert _rows(spark, "SELECT sensor, _source_file LIKE '%r0.csv' FROM silver.readings ORDER BY 1") == [("a", False), ("b", True), ("c", False), ("d", True)]  # fmt: skip
     assert _marts(said) == [
+        "   = gold.inc_events_by_kind up to date: its inputs and definition are unchanged",
         "   = gold.inc_events_upper up to date: its inputs and definition are unchanged",
         "   ~ gold.inc_readings_files: recomputed (the increment replaced 1 rows of silver.readings)",
+        # (b, 2) of r1.csv taken away, (b, 2) of r0.csv and (d, 4) added
+        "  ok gold.inc_readings_by_sensor completed <s> incremental: 2 new and 1 removed rows of silver.readings folded into its groups",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
         "  ok gold.inc_stock_positive completed <s> incremental: 1 new rows from silver.stock",
+        # id 7 added; id 1's late row of 9 loses to its row of 11 of a later day
+        "  ok gold.inc_stock_totals completed <s> incremental: 1 new and 0 removed rows of silver.stock folded into its groups",
         "  ok gold.inc_readings_files completed <s>",
     ]
     counts = json.loads(state.read_text())["counts"]
@@ -263,10 +280,10 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
 
     merge = increments._merge
 
-    def stock_boom(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> object:
+    def stock_boom(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> object:  # fmt: skip
         if source.name == "stock":
             boom()
-        return merge(spark, source, rows)
+        return merge(spark, source, rows, before)
 
     def odd_marts(sql: str, table: str, view: str) -> str:  # one fails, one gains a column
         if "tenfold" in sql:
@@ -333,8 +350,8 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     # run does not balance (the duplicates used to be derived from silver). 20 rows read: 2
     # superseded (the first 2026-01-02), 3 quarantined, 15 valid (4 duplicates), so silver
     # must hold 11 rows; it holds 10.
-    def lossy(spark: SparkSession, source: SourceConfig, rows: DataFrame) -> object:
-        merged = merge(spark, source, rows)
+    def lossy(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> object:
+        merged = merge(spark, source, rows, before)
         if source.name == "stock":
             spark.sql("DELETE FROM silver.stock WHERE id = 1")
         return merged

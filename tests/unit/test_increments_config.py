@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipelines.config.model import GoldModel, SourceConfig
+from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
 from pipelines.layers.silver import replacement_changes
 from pipelines.local.increments import not_incremental
-from pipelines.local.marts import row_wise_input
+from pipelines.local.marts import mart_input, row_wise_input
 
 BASE: dict[str, Any] = {
     "name": "stock",
@@ -164,3 +167,76 @@ def test_what_a_replaced_row_may_change() -> None:
          "_run_id", "_content_hash", "day"}
     )  # fmt: skip
     assert replacement_changes(_source()) is None
+
+
+# Aggregates: split into partial sums the local runner folds silver's changes into
+# (``pipelines.config.sqlagg.grouped_query``, ``pipelines.local.marts.mart_input``).
+
+
+def test_an_aggregate_is_split_into_partials_and_a_final_query() -> None:
+    """Each aggregate once (count(*) read three times is one partial), a sum with the count
+    of its inputs, the filter in the partials, HAVING in the final query."""
+    sql = (
+        "SELECT s.kind, count(*) AS n, round(count_if(qty > 5) / count(*), 2) AS share, "
+        "sum(qty) FILTER (WHERE qty > 0) AS stocked FROM silver.stock AS s WHERE id > 0 "
+        "GROUP BY 1 HAVING count(*) > 1"
+    )
+    source = _source()
+    found = mart_input(_mart(sql), [source])
+    assert not isinstance(found, str)
+    assert found[0] == source
+    plan = found[1]
+    assert isinstance(plan, Grouped)
+    assert (plan.table, plan.groups, plan.sums, plan.counts) == (
+        "silver.stock", ("kind",), ("_m1",), ("_m0", "_n1", "_m2", "_rows"),
+    )  # fmt: skip
+    assert plan.partials_sql("_in") == (
+        "SELECT `kind`, COUNT(*) AS _m0, SUM(qty) FILTER(WHERE qty > 0) AS _m1, "
+        "COUNT(qty) FILTER(WHERE qty > 0) AS _n1, COUNT_IF(qty > 5) AS _m2, COUNT(*) AS _rows "
+        "FROM _in AS s WHERE id > 0 GROUP BY `kind`"
+    )
+    assert plan.final_sql("_partials") == (
+        "SELECT s.kind, _m0 AS n, ROUND(_m2 / _m0, 2) AS share, CASE WHEN _n1 > 0 THEN _m1 END AS stocked "
+        "FROM _partials AS s WHERE _m0 > 1"
+    )
+    # Over the whole table, no alias: the view takes the table's name.
+    total = grouped_query("SELECT count(*) AS n FROM silver.stock")
+    assert isinstance(total, Grouped)
+    assert total.groups == ()
+    assert total.final_sql("_p") == "SELECT _m0 AS n FROM _p AS stock"
+
+
+def test_the_shipped_hotel_marts_fold_their_groups() -> None:
+    for name, table, groups in [
+        ("hotel_bookings_by_segment", "silver.hotel_reservations", ("market_segment_type",)),
+        ("hotel_bookings_by_status", "silver.booking_events", ("hotel", "status")),
+    ]:
+        model = yaml.safe_load((Path("src/conf/gold") / f"{name}.yml").read_text())
+        plan = grouped_query(model["sql"])
+        assert isinstance(plan, Grouped)
+        assert (plan.table, plan.groups) == (table, groups)
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("SELECT id, min(qty) AS low FROM silver.stock GROUP BY id", "it has MIN(), which cannot be updated from changed rows"),
+        ("SELECT id, avg(qty) AS mean FROM silver.stock GROUP BY id", "it has AVG(), which cannot be updated from changed rows"),
+        ("SELECT count(DISTINCT id) AS ids FROM silver.stock", "it has COUNT(DISTINCT ...), which cannot be updated from changed rows"),
+        ("SELECT id, count(*) FROM silver.stock GROUP BY id", "COUNT(*) has no name (AS ...)"),
+        ("SELECT id, qty, count(*) AS n FROM silver.stock GROUP BY id", "it reads qty outside an aggregate and its GROUP BY"),
+        ("SELECT upper(kind) AS k, count(*) AS n FROM silver.stock GROUP BY upper(kind)", "it groups by UPPER(kind), not by a column of its table"),
+        ("SELECT id, count(*) AS n FROM silver.stock GROUP BY 3", "GROUP BY 3 is not a column of its select list"),
+        ("SELECT id, count(*) AS n FROM silver.stock GROUP BY ROLLUP (id)", "it groups by ROLLUP (id), not by a column of its table"),
+        ("SELECT id, count(*) AS n FROM silver.stock GROUP BY id ORDER BY n", "it has ORDER BY"),
+        ("SELECT id, count(*) AS n, rank() OVER (ORDER BY count(*)) AS r FROM silver.stock GROUP BY id", "it has a window"),
+        ("SELECT count(*) AS n, max(current_date()) AS d FROM silver.stock", "it calls the clock or a random function"),
+        ("SELECT count(*) AS n FROM silver.stock WHERE _file_date < current_date()", "it calls the clock or a random function"),
+        ("SELECT _rows, count(*) AS n FROM silver.stock GROUP BY _rows", "a grouping column is named like a partial column (_m0, _n0, _rows)"),
+        ("SELECT s.id, count(*) AS n FROM silver.stock AS s JOIN silver.items AS i ON s.id = i.id GROUP BY s.id", "it has a join"),
+        ("SELECT kind, count(*) AS n FROM silver.items GROUP BY kind", "silver.items is not refreshed from new rows"),
+        ("SELECT count(*) AS n, id FROM silver.stock", "it reads id outside an aggregate and its GROUP BY"),
+    ],
+)  # fmt: skip
+def test_an_aggregate_that_cannot_fold_says_why(sql: str, why: str) -> None:
+    assert mart_input(_mart(sql), [_source()]) == why

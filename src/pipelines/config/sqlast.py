@@ -30,6 +30,7 @@ __all__ = [
     "check_query",
     "expression_names",
     "forbidden_read",
+    "part_name",
     "query_tables",
     "query_tree",
     "reads_clock",
@@ -285,6 +286,11 @@ _PART_NAMES = {
 }  # fmt: skip
 
 
+def part_name(key: str) -> str:
+    """How a message names the part ``key`` of a sqlglot SELECT (``joins``: "a join")."""
+    return _PART_NAMES.get(key, key.rstrip("_").upper())
+
+
 @functools.lru_cache(maxsize=512)
 def row_wise_query(sql: str) -> RowWise | str:
     """``sql`` as a row-wise query (a projection and filter of one table, each output row
@@ -300,10 +306,7 @@ def row_wise_query(sql: str) -> RowWise | str:
     if len(trees) != 1 or not isinstance(trees[0], exp.Select):
         return "it is not one SELECT"
     tree = trees[0]
-    parts = [
-        _PART_NAMES.get(k, k.rstrip("_").upper())
-        for k, v in tree.args.items() if v and k not in _ROW_WISE_PARTS
-    ]  # fmt: skip
+    parts = [part_name(k) for k, v in tree.args.items() if v and k not in _ROW_WISE_PARTS]
     if parts:
         return f"it has {', '.join(parts)}"
     # (A generator such as explode() is row-wise: each row's output is its own.)

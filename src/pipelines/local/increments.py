@@ -40,6 +40,7 @@ then the marts over the silver tables it refreshed (``pipelines.local.marts``).
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -72,6 +73,7 @@ __all__ = [
     "apply_increments",
     "counts_of",
     "forget",
+    "kept_beside",
     "last_commit",
     "newest_commit",
     "not_incremental",
@@ -134,6 +136,10 @@ class Applied:
     replaced: int = 0
     silver_before: list[Any] = field(default_factory=list)
     silver_after: list[Any] = field(default_factory=list)
+    # Every row silver gained (``fresh`` and the rows that replaced one), and the rows it lost
+    # (read from silver's commit before, by key): not evaluated unless a mart folds them in.
+    appended: DataFrame | None = None
+    removed: DataFrame | None = None
 
 
 def _state_file(storage_root: str, name: str) -> Path | None:
@@ -144,11 +150,19 @@ def _state_file(storage_root: str, name: str) -> Path | None:
 
 
 def forget(storage_root: str, name: str) -> None:
-    """Drop the state of source ``name`` (or of mart ``gold.<name>``): its tables are dropped,
-    the next refresh is a recompute."""
+    """Drop the state of source ``name`` (or of mart ``gold.<name>``), and what it kept beside
+    it (``kept_beside``): its tables are dropped, the next refresh is a recompute."""
     path = _state_file(storage_root, name)
     if path is not None:
         path.unlink(missing_ok=True)
+        shutil.rmtree(path.with_suffix(""), ignore_errors=True)
+
+
+def kept_beside(storage_root: str, name: str) -> Path | None:
+    """A folder for what the state of ``name`` keeps besides itself (a mart's partials), gone
+    with it (None: the storage is not local)."""
+    path = _state_file(storage_root, name)
+    return None if path is None else path.with_suffix("")
 
 
 def read_state(storage_root: str, name: str, kind: type[_T]) -> _T | None:
@@ -399,7 +413,8 @@ def _apply(
         if count:
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
-        fresh, replaced, added = _merge(spark, source, silver_of_checked(checked, source))
+        merged = _merge(spark, source, silver_of_checked(checked, source), state.silver[0])
+        fresh, replaced, added = merged.fresh, merged.replaced, merged.new_keys
         if counts is not None:  # without a key every valid row is a silver row
             counts[keys] = state.counts[keys] + (counted[f"{source.name}:valid"] if added is None else added)  # fmt: skip # noqa: E501
     with timed("state"):
@@ -410,8 +425,9 @@ def _apply(
         )  # fmt: skip
         write_state(storage_root, source.name, after)
     return "", Applied(
-        source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver
-    )
+        source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver,
+        merged.appended, merged.removed,
+    )  # fmt: skip
 
 
 def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame, Row]:
@@ -446,12 +462,18 @@ def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame,
     return bronze.where(clear if seen["clear"] == seen["rows"] else after), seen
 
 
-def _merge(
-    spark: SparkSession, source: SourceConfig, rows: DataFrame
-) -> tuple[DataFrame, int, int | None]:
-    """Merge the increment's silver rows (one per key already) into ``silver.<source>``;
-    returns its rows whose key silver did not hold, how many rows of silver it replaced, and
-    how many keys silver did not hold (None: no key, every row is appended).
+@dataclass(frozen=True)
+class _Merged:
+    fresh: DataFrame  # the rows whose key silver did not hold
+    replaced: int  # silver's rows replaced by a row of their key
+    new_keys: int | None  # keys silver did not hold (None: no key, every row appended)
+    appended: DataFrame  # every row appended
+    removed: DataFrame | None  # silver's rows deleted (read at the commit before the merge)
+
+
+def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> _Merged:
+    """Merge the increment's silver rows (one per key already) into ``silver.<source>``, whose
+    last commit is version ``before``; returns what it did (``_Merged``).
 
     The new keys are counted from the increment's rows and silver's keys before the merge,
     not from silver after it: the reconciliation checks the merge against them.
@@ -472,7 +494,7 @@ def _merge(
     dedupe = source.silver.dedupe
     if dedupe is None:  # silver keeps every valid row
         rows.writeTo(table).append()
-        return rows, 0, None
+        return _Merged(rows, 0, None, rows, None)
     key = dedupe_key(source)
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in key)
     narrow = ", ".join(f"`{c}`" for c in (*key, *DELIVERY_ORDER))
@@ -512,7 +534,13 @@ def _merge(
         for also in same[1:]:
             condition = condition & also
         fresh = kept.alias("t").join(matched.alias("s"), condition, "left_anti")
-        return fresh, replaced, incoming - held
+        first = F.col("_first")
+        appended = kept.alias("t").join(matched.where(~first).alias("s"), condition, "left_anti")
+        removed = (
+            spark.sql(f"SELECT * FROM {table} VERSION AS OF {int(before)}").alias("t")
+            .join(matched.where(first).alias("s"), condition, "left_semi")
+        )  # fmt: skip
+        return _Merged(fresh, replaced, incoming - held, appended, removed)
     finally:
         spark.catalog.dropTempView(view)
         spark.catalog.dropTempView(matches)

@@ -33,6 +33,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.model import GoldModel, SourceConfig
+from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
 from pipelines.errors import first_line
 from pipelines.events import FlowState
@@ -40,6 +41,7 @@ from pipelines.layers.silver import replacement_changes
 from pipelines.local.increments import (
     Applied,
     forget,
+    kept_beside,
     last_commit,
     newest_commit,
     not_incremental,
@@ -47,13 +49,14 @@ from pipelines.local.increments import (
     same_rows,
     write_state,
 )
+from pipelines.local.mart_groups import fold_groups, keep_only
 from pipelines.ops.together import together
 from pipelines.profile import Profile
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["MartRefreshed", "apply_marts", "record_marts", "row_wise_input"]
+__all__ = ["MartRefreshed", "apply_marts", "mart_input", "record_marts", "row_wise_input"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class _State:
     fingerprint: str
     silver: list[Any]  # [version, commit timestamp] of the silver commit the mart reflects
     gold: list[Any]  # the mart's own last commit
+    # An aggregate mart's partials: their folder under ``kept_beside`` (None: none kept yet).
+    partials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,7 @@ class MartRefreshed:
     """A mart refreshed from silver's new rows."""
 
     name: str  # gold.<mart>
-    reads: str  # silver.<source>
-    rows: int  # the rows it gained
+    said: str  # what it took, for the run's line ("12 new rows from silver.x")
     started: datetime
     ended: datetime
 
@@ -82,17 +86,37 @@ def row_wise_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[S
     query = row_wise_query(model.sql)
     if isinstance(query, str):
         return query
-    by_table = {f"silver.{s.name}": s for s in sources}
-    source = by_table.get(query.table)
+    source = _source(query.table, sources)
+    return source if isinstance(source, str) else (source, query)
+
+
+def mart_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[SourceConfig, RowWise | Grouped] | str:  # fmt: skip # noqa: E501
+    """The source whose silver table ``model`` reads, and how it can take that table's changes
+    (its new rows appended, or folded into its groups); or why it cannot."""
+    if model.sql is None:
+        return "it is a Python function"
+    query: RowWise | Grouped | str = row_wise_query(model.sql)
+    if isinstance(query, str):
+        grouped = grouped_query(model.sql)
+        query = query if grouped == "it does not aggregate" else grouped
+    if isinstance(query, str):
+        return query
+    source = _source(query.table, sources)
+    return source if isinstance(source, str) else (source, query)
+
+
+def _source(table: str, sources: Sequence[SourceConfig]) -> SourceConfig | str:
+    """The source of silver table ``table``, refreshed from its new rows; or why not."""
+    source = {f"silver.{s.name}": s for s in sources}.get(table)
     if source is None or not_incremental(source) is not None:
-        return f"{query.table} is not refreshed from new rows"
-    return source, query
+        return f"{table} is not refreshed from new rows"
+    return source
 
 
 def _why_not(
     spark: SparkSession,
     model: GoldModel,
-    query: RowWise,
+    query: RowWise | Grouped,
     source: SourceConfig,
     applied: Applied,
     state: _State | None,
@@ -108,7 +132,7 @@ def _why_not(
         return f"it does not reflect {query.table} as its last refresh left it"
     if not same_rows(spark, name, state.gold, last_commit(spark, name)):
         return f"{name} changed since its last refresh"
-    if applied.replaced:
+    if applied.replaced and isinstance(query, RowWise):  # folded groups take replacements
         changes = replacement_changes(source)
         if changes is None or query.columns is None or changes & query.columns:
             return f"the increment replaced {applied.replaced:,} rows of {query.table}"
@@ -134,7 +158,7 @@ def apply_marts(
         table = read.removeprefix("silver.")
         if not read.startswith("silver.") or table not in applied:
             continue  # not over one silver table refreshed from its new rows this run
-        found = row_wise_input(model, sources)
+        found = mart_input(model, sources)
         if isinstance(found, str):
             echo(f"   ~ gold.{model.name}: recomputed ({found})")
             continue
@@ -160,38 +184,68 @@ def _refresh(
     spark: SparkSession,
     model: GoldModel,
     source: SourceConfig,
-    query: RowWise,
+    query: RowWise | Grouped,
     increment: Applied,
     prints: Mapping[str, str],
     storage_root: str,
 ) -> MartRefreshed | str:
-    """Append to one mart its rows of silver's new rows, and keep its state; or why not."""
+    """Refresh one mart from silver's changes, and keep its state; or why not."""
     name, started = f"gold.{model.name}", datetime.now(UTC)
     state = read_state(storage_root, name, _State)
     why = _why_not(spark, model, query, source, increment, state, prints)
     if why is not None:
         return why
     assert model.sql is not None
-    # A failure here leaves the mart whole: Delta's append commits all of its rows or none,
-    # and the engine's recompute, which follows, replaces the mart either way.
+    assert state is not None
+    # A failure here leaves the mart whole: Delta's append or overwrite commits all of its
+    # rows or none, and the engine's recompute, which follows, replaces the mart either way.
     try:
-        outcome = _append(spark, model.sql, query, increment, name)
+        if isinstance(query, Grouped):
+            outcome = _fold(spark, query, name, increment, storage_root, state.partials)
+        else:
+            outcome = _append(spark, model.sql, query, increment, name)
     except Exception as exc:  # the engine's recompute says what is wrong
         return f"the increment failed: {first_line(exc)}"
     if isinstance(outcome, str):
         return outcome
-    rows, commit = outcome
-    write_state(storage_root, name, _State(prints[name], increment.silver_after, commit))
-    return MartRefreshed(name, query.table, rows, started, datetime.now(UTC))
+    said, commit, partials = outcome
+    kept = _State(prints[name], increment.silver_after, commit, partials)
+    write_state(storage_root, name, kept)
+    folder = kept_beside(storage_root, name)
+    if folder is not None:  # the partials the state no longer names
+        keep_only(folder, partials)
+    return MartRefreshed(name, said, started, datetime.now(UTC))
+
+
+def _fold(
+    spark: SparkSession,
+    query: Grouped,
+    name: str,
+    increment: Applied,
+    storage_root: str,
+    kept: str | None,
+) -> tuple[str, list[Any], str | None] | str:
+    """Fold silver's changes into the mart's groups (``pipelines.local.mart_groups``)."""
+    folder = kept_beside(storage_root, name)
+    if folder is None:
+        return "its partials need a local storage"
+    done = fold_groups(spark, query, name, increment, folder, kept)
+    if isinstance(done, str):
+        return done
+    said = (
+        f"{done.added:,} new and {done.removed:,} removed rows of {query.table} "
+        "folded into its groups"
+    )
+    return said, done.commit, done.partials
 
 
 def _append(
     spark: SparkSession, sql: str, query: RowWise, increment: Applied, name: str
-) -> tuple[int, list[Any]] | str:
-    """Append the mart's rows of silver's new rows; returns how many, and the mart's commit
-    after it (or why it could not)."""
+) -> tuple[str, list[Any], None] | str:
+    """Append the mart's rows of silver's new rows; returns what it took, and the mart's
+    commit after it (or why it could not)."""
     if increment.fresh is None:  # silver gained nothing
-        return 0, last_commit(spark, name)
+        return f"0 new rows from {query.table}", last_commit(spark, name), None
     view = f"_fresh_{name.replace('.', '_')}"
     increment.fresh.createOrReplaceTempView(view)
     try:
@@ -204,7 +258,7 @@ def _append(
         spark.catalog.dropTempView(view)
     # The commit's own count: the rows are not computed twice.
     commit, metrics = newest_commit(spark, name)
-    return int(metrics.get("numOutputRows", 0)), commit
+    return f"{int(metrics.get('numOutputRows', 0)):,} new rows from {query.table}", commit, None
 
 
 def record_marts(
@@ -217,15 +271,15 @@ def record_marts(
     storage_root: str,
 ) -> None:
     """After the engine recomputed marts: the state of those a later run may refresh from
-    silver's new rows (the commit of silver they read and their own); a mart that did not
-    complete loses its state."""
-    reads: dict[str, str] = {}  # mart -> the silver table it reads row-wise
+    silver's changes (the commit of silver they read and their own; an aggregate mart's
+    partials are computed by the first fold); a mart that did not complete loses its state."""
+    reads: dict[str, str] = {}  # mart -> the silver table it reads
     for model in models:
         name = f"gold.{model.name}"
         flow = flows.get(name)
         if name in refreshed or flow is None or flow.state == "UP_TO_DATE":
             continue  # refreshed here, or left as it was
-        found = row_wise_input(model, sources)
+        found = mart_input(model, sources)
         if flow.state == "COMPLETED" and not isinstance(found, str):
             reads[name] = found[1].table
         else:
@@ -238,4 +292,5 @@ def record_marts(
         if isinstance(mart, Exception) or isinstance(silver, Exception):
             forget(storage_root, name)  # not readable: the next refresh is the engine's
             continue
+        forget(storage_root, name)  # partials that describe the mart before the recompute
         write_state(storage_root, name, _State(prints[name], silver, mart))

@@ -88,7 +88,7 @@ class Increments:
             done.add(mart.name)
             self.echo(
                 f"  ok {mart.name:<52} {'completed':<10} {flow.seconds:6.1f}s  incremental: "
-                f"{mart.rows:,} new rows from {mart.reads}"
+                f"{mart.said}"
             )
         return done
 
