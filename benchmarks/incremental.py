@@ -50,10 +50,12 @@ from pipelines.demo import generate_catalog
 from run import (
     Job,
     Measurement,
+    Ref,
     SparkSettings,
     bench_landing,
     bench_parser,
     conf_dir,
+    export_ref,
     measure,
     ours_job,
     save,
@@ -130,6 +132,22 @@ def mart_by_day(conf: Path) -> None:
         raise SystemExit(f"could not add gold.catalog_by_day to {conf}")
 
 
+# A mart by brand (``--mart-by-brand``): counts and sums, which a day's run folds into its
+# groups (``pipelines.local.mart_groups``) instead of the engine's recompute over all of silver.
+BY_BRAND = (
+    "SELECT brand, count(*) AS products, count_if(image IS NOT NULL) AS with_image, "
+    "sum(year_release) AS release_years FROM silver.product_catalog GROUP BY brand"
+)
+
+
+def mart_by_brand(conf: Path) -> None:
+    """Add ``gold.catalog_by_brand``: what a mart of counts and sums costs a day's run."""
+    text = f"name: catalog_by_brand\ndescription: Per brand.\nowner: team_catalog\nsql: {BY_BRAND}\n"  # fmt: skip # noqa: E501
+    (conf / "gold" / "catalog_by_brand.yml").write_text(text, encoding="utf-8")
+    if "catalog_by_brand" not in {m.name for m in load_config(conf).gold}:
+        raise SystemExit(f"could not add gold.catalog_by_brand to {conf}")
+
+
 def undeduplicated(conf: Path) -> None:
     """The catalog with every valid row kept (``--no-dedupe``): an increment only adds rows
     (the generated day re-delivers rows silver holds, which a dedupe replaces)."""
@@ -140,66 +158,78 @@ def undeduplicated(conf: Path) -> None:
         raise SystemExit(f"could not turn off the dedupe in {path}")
 
 
-def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], int]:
-    """Every repeat: a full run, then an incremental run after the new file landed; the
-    measurements and the new file's rows."""
-    local = load_config(REPO / "src" / "conf").project.local
-    conf = conf_dir(args.work, SparkSettings(local.shuffle_partitions, local.driver_memory))
+def changed(args: argparse.Namespace, conf: Path) -> None:
+    """The conf copy ``conf`` as the options ask."""
     if args.dedupe_key:
         keyed(conf, args.dedupe_key)
     if args.no_dedupe:
         undeduplicated(conf)
     if args.mart_by_day:
         mart_by_day(conf)
+    if args.mart_by_brand:
+        mart_by_brand(conf)
+
+
+def run(args: argparse.Namespace, landing: Landing) -> tuple[list[Measurement], int]:
+    """Every repeat: a full run, then an incremental run after the new file landed; the
+    measurements and the new file's rows."""
+    local = load_config(REPO / "src" / "conf").project.local
+    settings = SparkSettings(local.shuffle_partitions, local.driver_memory)
+    codes: list[Ref | None] = [None, *args.refs]  # this checkout, then each --ref
+    confs = {code: conf_dir(args.work, settings, *([code.src] if code else [])) for code in codes}
+    for conf in confs.values():
+        changed(args, conf)
     extra, extra_rows = new_file(args.work, landing, args.new_pct, args.new_rows)
     target = landing.root / SOURCE_FOLDER / extra.name
     second, _ = new_file(args.work, landing, args.new_pct, args.new_rows, later=1)
     target2 = landing.root / SOURCE_FOLDER / second.name
-    home, results = args.work / "home", []
+    results = []
     print(f"new file {extra.name}: {extra_rows:,} rows ({100 * extra_rows / landing.rows:.2f}%)")
     kinds = [("full", landing.rows), ("incremental", landing.rows + extra_rows),
              ("nothing_new", None)]  # fmt: skip
     if args.kept:
         kinds += [("incremental_kept", landing.rows + 2 * extra_rows), ("nothing_new_kept", None)]
     for repeat in range(1, args.repeats + 1):
-        target.unlink(missing_ok=True)
-        target2.unlink(missing_ok=True)
-        kept = None
-        try:
-            for kind, expected in kinds:
-                if kind == "incremental":
-                    shutil.copy(extra, target)
-                if kind == "incremental_kept":
-                    job = ours_job(landing.root, home, conf, full_refresh=False)
-                    kept = keep_server(job, home.parent / "kept.log", args.timeout)
-                    shutil.copy(second, target2)
-                results.append(_measured(args, landing, home, conf, repeat, kind, expected))
-        finally:
-            if kept is not None:
-                stop(kept)
+        for code in codes:  # alternating, each series on a home of its own
+            home = args.work / ("home" if code is None else f"home-{code.name}")
+            target.unlink(missing_ok=True)
+            target2.unlink(missing_ok=True)
+            kept = None
+            try:
+                for kind, expected in kinds:
+                    if kind == "incremental":
+                        shutil.copy(extra, target)
+                    if kind == "incremental_kept":
+                        job = ours_job(landing.root, home, confs[code], code, full_refresh=False)
+                        kept = keep_server(job, home.parent / "kept.log", args.timeout)
+                        shutil.copy(second, target2)
+                    job = ours_job(landing.root, home, confs[code], code, full_refresh=kind == "full")  # fmt: skip # noqa: E501
+                    results.append(_measured(args, landing, job, repeat, kind, expected))
+            finally:
+                if kept is not None:
+                    stop(kept)
+            shutil.rmtree(home, ignore_errors=True)
     target.unlink(missing_ok=True)
     target2.unlink(missing_ok=True)
-    shutil.rmtree(home, ignore_errors=True)
     return results, extra_rows
 
 
 def _measured(
     args: argparse.Namespace,
     landing: Landing,
-    home: Path,
-    conf: Path,
+    job: Job,
     repeat: int,
     kind: str,
     expected: int | None,
 ) -> Measurement:
-    """One run of ``kind`` measured on ``home`` once the machine is quiet; bronze must hold
-    ``expected`` rows after it (None: not checked)."""
+    """One run of ``kind`` measured once the machine is quiet; bronze must hold ``expected``
+    rows after it (None: not checked)."""
     wait_until_quiet(args.quiet, args.quiet_wait)
-    job = ours_job(landing.root, home, conf, full_refresh=kind == "full")
     result = measure(job, landing.requested_rows, repeat, kind, args.timeout, fresh=kind == "full")
     if result.ok and expected is not None and result.counts.get("bronze") != expected:
         result.error = f"bronze={result.counts.get('bronze')}, expected {expected}"
-    print(f"  #{repeat} {kind:<16} {result.seconds:7.1f}s cpu {result.cpu_seconds:6.1f}s "
+    print(f"  #{repeat} {job.variant:<12} {kind:<16} {result.seconds:7.1f}s "
+          f"cpu {result.cpu_seconds:6.1f}s "
           f"others {result.other_cores:.2f} cores  "
           f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
           flush=True)  # fmt: skip
@@ -209,34 +239,41 @@ def _measured(
 def summary(
     results: list[Measurement], landing: Landing, new_rows: int, key: list[str] | None = None
 ) -> str:
-    """Markdown: median wall and CPU time of each kind of run, the ratio."""
+    """Markdown: median wall and CPU time of each kind of run of each code measured, the
+    ratios, and the median time of each mart a day's run printed."""
     dedupe = f", deduplicated by {', '.join(key)}" if key else ""
     lines = [
         f"\n### Incremental run (+{new_rows:,} rows in a new dated file) against the full run, "
         f"{landing.rows:,} rows of history{dedupe}\n",
-        "| run | median wall s | median CPU s | runs: wall s (others' cores) | ok |",
-        "|---|---:|---:|---|---|",
+        "| code | run | median wall s | median CPU s | runs: wall s (others' cores) | ok |",
+        "|---|---|---:|---:|---|---|",
     ]
-    medians = {}
+    ratios, marts = [], []
     kinds = ("full", "incremental", "nothing_new", "incremental_kept", "nothing_new_kept")
-    for kind in kinds:
-        runs = [m for m in results if m.settings == kind]
-        if not runs:
-            continue
-        good = [m for m in runs if m.ok]
-        wall = statistics.median(m.seconds for m in good) if good else math.nan
-        cpu = statistics.median(m.cpu_seconds for m in good) if good else math.nan
-        medians[kind] = wall
-        raw = ", ".join(f"{m.seconds:.1f} ({m.other_cores:.2f})" for m in runs)
-        lines.append(f"| {kind} | {wall:.1f} | {cpu:.0f} | {raw} | {len(good)}/{len(runs)} |")
-    ratio = {kind: medians[kind] / medians["full"] for kind in medians}
-    lines.append(f"\nincremental / full: **{ratio['incremental']:.2f}x**; "
-                 f"nothing new / full: **{ratio['nothing_new']:.2f}x**")  # fmt: skip
-    if "incremental_kept" in ratio:
-        lines.append(f"on the kept server: incremental / full: "
-                     f"**{ratio['incremental_kept']:.2f}x**; nothing new / full: "
-                     f"**{ratio['nothing_new_kept']:.2f}x**")  # fmt: skip
-    return "\n".join(lines)
+    for code in dict.fromkeys(m.variant for m in results):
+        medians = {}
+        for kind in kinds:
+            runs = [m for m in results if m.settings == kind and m.variant == code]
+            if not runs:
+                continue
+            good = [m for m in runs if m.ok]
+            wall = statistics.median(m.seconds for m in good) if good else math.nan
+            cpu = statistics.median(m.cpu_seconds for m in good) if good else math.nan
+            medians[kind] = wall
+            raw = ", ".join(f"{m.seconds:.1f} ({m.other_cores:.2f})" for m in runs)
+            lines.append(f"| {code} | {kind} | {wall:.1f} | {cpu:.0f} | {raw} | {len(good)}/{len(runs)} |")  # fmt: skip # noqa: E501
+            if kind == "incremental":
+                for mart in sorted({p for m in good for p in m.phases if p.startswith("gold.")}):
+                    times = [m.phases[mart] for m in good if mart in m.phases]
+                    marts.append(f"{code}: {mart} in a day's run: median {statistics.median(times):.1f} s")  # fmt: skip # noqa: E501
+        ratio = {kind: medians[kind] / medians["full"] for kind in medians}
+        ratios.append(f"{code}: incremental / full: **{ratio['incremental']:.2f}x**; "
+                      f"nothing new / full: **{ratio['nothing_new']:.2f}x**")  # fmt: skip
+        if "incremental_kept" in ratio:
+            ratios.append(f"{code} on the kept server: incremental / full: "
+                          f"**{ratio['incremental_kept']:.2f}x**; nothing new / full: "
+                          f"**{ratio['nothing_new_kept']:.2f}x**")  # fmt: skip
+    return "\n".join([*lines, "", *ratios, "", *marts])
 
 
 def main() -> None:
@@ -256,9 +293,18 @@ def main() -> None:
         "--mart-by-day", action="store_true", help="add a mart of the catalog grouped by day"
     )
     parser.add_argument(
+        "--mart-by-brand", action="store_true",
+        help="add a mart of counts and sums of the catalog by brand",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-dedupe", action="store_true", help="keep every valid row of the catalog in silver"
     )
+    parser.add_argument(
+        "--ref", dest="refs", action="append", default=[], metavar="COMMIT",
+        help="measure this commit's code too, its series alternating with this checkout's",
+    )  # fmt: skip
     args = parser.parse_args()
+    args.refs = [export_ref(args.work, ref) for ref in args.refs]
     landing = bench_landing(args)
     results, new_rows = run(args, landing)
     text = summary(results, landing, new_rows, args.dedupe_key)

@@ -109,6 +109,7 @@ def parse_ours(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
     names = {"gold.team_a_products_with_image": "team_a"}
     names["gold.team_b_samsung_after_2000_without_image"] = "team_b"
     names["gold.catalog_by_day"] = "by_day"  # incremental.py --mart-by-day
+    names["gold.catalog_by_brand"] = "by_brand"  # incremental.py --mart-by-brand
     counts: dict[str, int] = {}
     phases = parse_profile(stdout)
     for line in stdout.splitlines():

@@ -44,6 +44,7 @@ class Grouped:
     groups: tuple[str, ...]  # the grouping columns, named so in the partials
     sums: tuple[str, ...]  # partial columns that are sums (added as they are, then cast back)
     counts: tuple[str, ...]  # partial columns that are counts, ``_rows`` included
+    columns: frozenset[str]  # every name it reads of the table (a struct's column too)
     _partials: exp.Select = field(repr=False)
     _final: exp.Select = field(repr=False)
 
@@ -167,7 +168,9 @@ def _split(
         partials.set("group", exp.Group(expressions=[exp.column(g, quoted=True) for g in groups]))
     final.set("from_", exp.From(this=source.copy()))
     table_name = f"{table.db.lower()}.{table.name.lower()}"
-    return Grouped(table_name, groups, tuple(sums), tuple(counts), partials, final)
+    variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
+    read = {n for c in tree.find_all(exp.Column) for n in (c.table, c.name) if n} - variables
+    return Grouped(table_name, groups, tuple(sums), tuple(counts), frozenset(read), partials, final)
 
 
 _Measures = tuple[dict[str, exp.Expr], list[str], list[str], dict[str, exp.Expr]]

@@ -27,7 +27,7 @@ only how the local runner refreshes the view differs):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -201,7 +201,7 @@ def _refresh(
     # rows or none, and the engine's recompute, which follows, replaces the mart either way.
     try:
         if isinstance(query, Grouped):
-            outcome = _fold(spark, query, name, increment, storage_root, state.partials)
+            outcome = _fold(spark, query, source, name, increment, storage_root, state.partials)
         else:
             outcome = _append(spark, model.sql, query, increment, name)
     except Exception as exc:  # the engine's recompute says what is wrong
@@ -220,6 +220,7 @@ def _refresh(
 def _fold(
     spark: SparkSession,
     query: Grouped,
+    source: SourceConfig,
     name: str,
     increment: Applied,
     storage_root: str,
@@ -229,6 +230,11 @@ def _fold(
     folder = kept_beside(storage_root, name)
     if folder is None:
         return "its partials need a local storage"
+    changes = replacement_changes(source)  # None: a replacement may change any column
+    if increment.replaced and changes is not None and not changes & query.columns:
+        # Each replaced row equals the row that replaced it in every column the mart reads:
+        # the pair cancels out, and silver's old rows need not be read.
+        increment = replace(increment, appended=increment.fresh, removed=None)
     done = fold_groups(spark, query, name, increment, folder, kept)
     if isinstance(done, str):
         return done
