@@ -174,6 +174,10 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _rows(spark, "SELECT id, qty FROM silver.stock ORDER BY id") == [(1, 11), (2, 20), (4, 40)]  # fmt: skip
     assert not [line for line in said if "incremental" in line]
     _same_as_recompute(spark, config)
+    # An aggregate's partials are made as the engine recomputed it, for the next run to fold.
+    increments_kept = lakehouse_home / "pipeline_storage" / "increments"
+    totals = json.loads((increments_kept / "gold.inc_stock_totals.json").read_text())
+    assert [p.name for p in (increments_kept / "gold.inc_stock_totals").iterdir()] == [totals["partials"]]  # fmt: skip
 
     # A new day and new readings: applied from the new rows alone.
     _deliver(landing / "stock" / "stock_20260103.csv", "id,qty\n2,21\n5,50\n6,-6\n")

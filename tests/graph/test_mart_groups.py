@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.local.increments import Applied, last_commit
-from pipelines.local.mart_groups import Folded, fold_groups
+from pipelines.local.mart_groups import Folded, fold_groups, keep_only
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -76,6 +76,9 @@ def test_groups_take_silvers_changes_and_lose_what_it_lost(spark: SparkSession, 
     assert isinstance(done, Folded)
     assert (done.added, done.removed, done.commit) == (2, 2, last_commit(spark, MART))
     assert done.partials is not None
+    # Two sets of partials: silver's before (none was kept), and the folded ones, kept.
+    assert len(list(tmp_path.iterdir())) == 2
+    keep_only(tmp_path, done.partials)
     assert [p.name for p in tmp_path.iterdir()] == [done.partials]
     assert (
         _rows(spark, f"SELECT * FROM {MART}")

@@ -49,7 +49,8 @@ class Grouped:
     _final: exp.Select = field(repr=False)
 
     def partials_sql(self, view: str) -> str:
-        """The partials of the rows of ``view`` (a temporary view with the table's columns)."""
+        """The partials of the rows of ``view`` (a temporary view with the table's columns, or
+        the table itself)."""
         return _named(self._partials, view)
 
     def final_sql(self, view: str) -> str:
@@ -59,9 +60,11 @@ class Grouped:
 
 def _named(template: exp.Select, view: str) -> str:
     tree = template.copy()
+    named = exp.to_table(view)  # a view, or the table itself (``layer.name``)
     for table in tree.find_all(exp.Table):
         if table.name == _VIEW:
-            table.set("this", exp.to_identifier(view))
+            table.set("this", named.this)
+            table.set("db", named.args.get("db"))
     return tree.sql(dialect="spark")
 
 

@@ -8,8 +8,9 @@ refreshed silver from its new rows (``pipelines.local.increments``) folds in the
 the rows silver gained and takes away those of the rows it lost (read from silver's commit
 before the increment, by key). The mart is then its final query over the new partials: one
 row per group, written whole. What this reads is the increment and the partials, never the
-rest of silver, except once: the first fold after the engine recomputed the mart computes
-the partials from silver as the mart reflects it (Delta's time travel to that commit).
+rest of silver. The partials are made when the engine recomputes the mart (it scans silver
+then anyway): from silver at the commit the mart reflects (Delta's time travel), after the
+run (``pipelines.local.marts.record_marts``).
 
 Exact, not approximate: counts and integral or decimal sums add and subtract without
 rounding (a floating-point sum does not, and is left to the engine). The partials are
@@ -33,7 +34,7 @@ from pipelines.local.increments import Applied, newest_commit
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Folded", "fold_groups", "keep_only"]
+__all__ = ["Folded", "fold_groups", "keep_only", "partials_at"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,23 @@ def _exact(plan: Grouped, partials: DataFrame) -> str | None:
         if not isinstance(types[name], DecimalType | IntegralType):
             return f"it sums {types[name].simpleString()} values, which rounding makes depend on their order"  # fmt: skip # noqa: E501
     return None
+
+
+def partials_at(spark: SparkSession, plan: Grouped, version: int, folder: Path) -> str | None:
+    """The partials of ``plan``'s table as of its commit ``version``, written to a new folder
+    under ``folder``: its name (None: the sums cannot be folded exactly, nothing written).
+    A scan of the columns the mart reads, as the engine's recompute made."""
+    view = f"_groups_{uuid.uuid4().hex}"
+    spark.sql(f"SELECT * FROM {plan.table} VERSION AS OF {version}").createOrReplaceTempView(view)
+    try:
+        partials = spark.sql(plan.partials_sql(view))
+        if _exact(plan, partials) is not None:
+            return None
+        name = uuid.uuid4().hex
+        partials.write.parquet(str(folder / name))
+        return name
+    finally:
+        spark.catalog.dropTempView(view)
 
 
 def fold_groups(
@@ -94,15 +112,12 @@ def _fold(
         frame.createOrReplaceTempView(views[-1])
         return views[-1]
 
-    if kept is not None:
-        before = spark.read.parquet(str(folder / kept))
-    else:
-        version = int(increment.silver_before[0])
-        then = spark.sql(f"SELECT * FROM {plan.table} VERSION AS OF {version}")
-        before = spark.sql(plan.partials_sql(view(then, "then")))
-    why = _exact(plan, before)
+    why = _exact(plan, spark.sql(plan.partials_sql(plan.table)))  # (types only: no job)
     if why is not None:
         return why
+    if kept is None:  # (a state an older version wrote, or a build that failed)
+        kept = partials_at(spark, plan, int(increment.silver_before[0]), folder)
+    before = spark.read.parquet(str(folder / str(kept)))
     measures = [*plan.sums, *plan.counts]
     changes = [
         spark.sql(plan.partials_sql(view(frame, tag)))

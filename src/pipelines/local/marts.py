@@ -49,7 +49,7 @@ from pipelines.local.increments import (
     same_rows,
     write_state,
 )
-from pipelines.local.mart_groups import fold_groups, keep_only
+from pipelines.local.mart_groups import fold_groups, keep_only, partials_at
 from pipelines.ops.together import together
 from pipelines.profile import Profile
 
@@ -277,26 +277,34 @@ def record_marts(
     storage_root: str,
 ) -> None:
     """After the engine recomputed marts: the state of those a later run may refresh from
-    silver's changes (the commit of silver they read and their own; an aggregate mart's
-    partials are computed by the first fold); a mart that did not complete loses its state."""
-    reads: dict[str, str] = {}  # mart -> the silver table it reads
+    silver's changes (the commit of silver they read and their own, and an aggregate mart's
+    partials); a mart that did not complete loses its state."""
+    reads: dict[str, RowWise | Grouped] = {}  # mart -> how it reads its silver table
     for model in models:
         name = f"gold.{model.name}"
         flow = flows.get(name)
         if name in refreshed or flow is None or flow.state == "UP_TO_DATE":
             continue  # refreshed here, or left as it was
         found = mart_input(model, sources)
+        forget(storage_root, name)  # (an aggregate's partials describe the mart before)
         if flow.state == "COMPLETED" and not isinstance(found, str):
-            reads[name] = found[1].table
-        else:
-            forget(storage_root, name)
+            reads[name] = found[1]
     # One history read per table, at once (each is a round trip to the server).
-    tables = sorted({*reads, *reads.values()})
-    commits = together({t: partial(last_commit, spark, t) for t in tables})
-    for name, table in reads.items():
-        mart, silver = commits[name], commits[table]
-        if isinstance(mart, Exception) or isinstance(silver, Exception):
-            forget(storage_root, name)  # not readable: the next refresh is the engine's
-            continue
-        forget(storage_root, name)  # partials that describe the mart before the recompute
-        write_state(storage_root, name, _State(prints[name], silver, mart))
+    tables = sorted({*reads, *(q.table for q in reads.values())})
+    read = together({t: partial(last_commit, spark, t) for t in tables})
+    commits = {t: c for t, c in read.items() if not isinstance(c, Exception)}
+    # (A table not readable: no state, the next refresh is the engine's.)
+    readable = {n: q for n, q in reads.items() if n in commits and q.table in commits}
+    # An aggregate's partials, from silver as the mart reflects it (each a scan: at once).
+    builds: dict[str, Callable[[], str | None]] = {}
+    for name, query in readable.items():
+        folder = kept_beside(storage_root, name)
+        if isinstance(query, Grouped) and folder is not None:
+            version = int(commits[query.table][0])
+            builds[name] = partial(partials_at, spark, query, version, folder)
+    built = together(builds)
+    for name, query in readable.items():
+        partials = built.get(name)  # None: none (the first fold makes them)
+        kept = partials if isinstance(partials, str) else None
+        state = _State(prints[name], commits[query.table], commits[name], kept)
+        write_state(storage_root, name, state)
