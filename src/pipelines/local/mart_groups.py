@@ -24,12 +24,13 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.config.sqlagg import ROWS, Grouped
 from pipelines.local.increments import Applied, newest_commit
+from pipelines.ops.together import together
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -128,11 +129,7 @@ def _fold(
     ]  # fmt: skip
     added = removed = 0
     if changes:
-        # The changes' partials, kept: counted here, folded below (a few rows a group).
-        delta = reduce(lambda a, b: a.unionByName(b), changes).localCheckpoint()
-        n = F.col(ROWS)
-        counted = delta.agg(F.sum(F.when(n > 0, n)), F.sum(F.when(n < 0, -n))).collect()[0]
-        added, removed = int(counted[0] or 0), int(counted[1] or 0)
+        delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
         types = {f.name: f.dataType for f in before.schema}
         # Spark widens a sum's type; cast back, so the final query types its rows as before.
         folded = (
@@ -144,16 +141,42 @@ def _fold(
             folded = folded.where(F.col(ROWS) > 0)
     else:
         folded = before
-    name = uuid.uuid4().hex
-    folded.write.parquet(str(folder / name))
-    partials = spark.read.parquet(str(folder / name))
-    rows = spark.sql(plan.final_sql(view(partials, "partials")))
+    # Computed once (one row a group), then written twice at once: the partials, the mart.
+    folded = folded.localCheckpoint()
+    rows = spark.sql(plan.final_sql(view(folded, "partials")))
     table = spark.read.table(mart)
     if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
-        shutil.rmtree(folder / name, ignore_errors=True)
         return "its rows from the partials are not its table's columns"
-    rows.writeTo(mart).overwrite(F.lit(True))
+    name = uuid.uuid4().hex
+    written = together({
+        "partials": partial(folded.write.parquet, str(folder / name)),
+        "mart": partial(rows.writeTo(mart).overwrite, F.lit(True)),
+    })  # fmt: skip
+    failed = [e for e in written.values() if isinstance(e, Exception)]
+    if failed:  # (the state still names the partials the mart was before)
+        shutil.rmtree(folder / name, ignore_errors=True)
+        raise failed[0]
     return Folded(added, removed, name, newest_commit(spark, mart)[0])
+
+
+_COLLECTED = 10_000  # the changes' partials taken to the driver at most (else kept in Spark)
+
+
+def _counted(spark: SparkSession, delta: DataFrame) -> tuple[DataFrame, int, int]:
+    """The changes' partials computed once, and the rows they add and take away (their
+    ``_rows``). A few rows a group touched: in one job, to the driver and back as a local
+    relation; more are kept in Spark and counted there."""
+    from pyspark.sql import functions as F
+
+    taken = delta.limit(_COLLECTED + 1).collect()
+    if len(taken) <= _COLLECTED:
+        counts = [r[ROWS] for r in taken]
+        local = spark.createDataFrame(taken, delta.schema)
+        return local, sum(n for n in counts if n > 0), -sum(n for n in counts if n < 0)
+    kept = delta.localCheckpoint()
+    n = F.col(ROWS)
+    counted = kept.agg(F.sum(F.when(n > 0, n)), F.sum(F.when(n < 0, -n))).collect()[0]
+    return kept, int(counted[0] or 0), int(counted[1] or 0)
 
 
 def keep_only(folder: Path, name: str | None) -> None:
