@@ -93,7 +93,7 @@ MARTS = {
     # replaced by an equal row (readings), rows only added (events)
     "inc_stock_totals": "SELECT count(*) AS ids, sum(qty) AS qty, count_if(qty > 20) AS over_20 FROM silver.stock",
     "inc_readings_by_sensor": "SELECT r.sensor, count(*) AS n, sum(value) AS total FROM silver.readings AS r WHERE value > 1 GROUP BY 1 HAVING count(*) > 0",
-    "inc_events_by_kind": "SELECT kind, count(*) AS n, sum(id) FILTER (WHERE id > 1) AS ids FROM silver.events GROUP BY kind",
+    "inc_events_by_kind": "SELECT kind, count(*) AS n, sum(id) FILTER (WHERE id > 1) AS ids, max(id) AS top, avg(id) AS mean FROM silver.events GROUP BY kind",
 }
 
 

@@ -9,13 +9,14 @@ original select list over the partials, each aggregate replaced by its partial c
 local runner keeps the partials and folds each increment into them
 (``pipelines.local.mart_groups``).
 
-Only what folds exactly qualifies: ``count``, ``count_if`` and ``sum`` (not ``DISTINCT``,
-optionally with ``FILTER``), the query grouped by plain columns of its one table, with no
-join, window, subquery, ``DISTINCT``, ``ORDER BY``, ``LIMIT``, ``ROLLUP``/``CUBE`` or clock.
-``min``, ``max`` and ``avg`` do not: a removed row may have been the minimum, and an average
-is a division Spark types on its own. A ``sum`` is kept with the count of its non-null inputs,
-so a group whose every input is removed is null again, not 0. The sums' types are checked when
-the partials are computed (a floating-point sum depends on the order it was added in).
+Only what folds exactly qualifies: ``count``, ``count_if``, ``sum``, ``avg``, ``min`` and
+``max`` (not ``DISTINCT``, optionally with ``FILTER``), the query grouped by plain columns of
+its one table, with no join, window, subquery, ``DISTINCT``, ``ORDER BY``, ``LIMIT``,
+``ROLLUP``/``CUBE`` or clock. A ``sum`` is kept with the count of its non-null inputs, so a
+group whose every input is removed is null again, not 0; an ``avg`` is that sum divided by
+that count, as Spark divides an average of integers. The local runner checks the rest when it
+folds: a sum or an average of floating-point or decimal values (rounding) is not folded, and
+``min`` or ``max`` only takes rows added (a removed row may have been the minimum).
 
 Both queries are rendered by sqlglot's Spark dialect, not kept as the author wrote them (they
 are new queries); the local tests compare every refreshed mart with its query over silver.
@@ -44,6 +45,9 @@ class Grouped:
     groups: tuple[str, ...]  # the grouping columns, named so in the partials
     sums: tuple[str, ...]  # partial columns that are sums (added as they are, then cast back)
     counts: tuple[str, ...]  # partial columns that are counts, ``_rows`` included
+    mins: tuple[str, ...]  # partial columns that are minimums (rows added only)
+    maxes: tuple[str, ...]  # and maximums
+    averaged: tuple[str, ...]  # the sums an average divides (integers only: see _exact)
     columns: frozenset[str]  # every name it reads of the table (a struct's column too)
     _partials: exp.Select = field(repr=False)
     _final: exp.Select = field(repr=False)
@@ -71,7 +75,7 @@ def _named(template: exp.Select, view: str) -> str:
 # A SELECT's parts that the split keeps; any other relates rows to each other differently
 # (ORDER BY, LIMIT, QUALIFY, DISTINCT, a join, a WITH clause, LATERAL VIEW, a window...).
 _PARTS = frozenset({"kind", "hint", "expressions", "from_", "where", "group", "having"})
-_FOLDED = (exp.Count, exp.CountIf, exp.Sum)
+_FOLDED = (exp.Count, exp.CountIf, exp.Sum, exp.Avg, exp.Min, exp.Max)
 
 
 @functools.lru_cache(maxsize=512)
@@ -140,8 +144,8 @@ def _split(
     measured = _measures(final)
     if isinstance(measured, str):
         return measured
-    measures, sums, counts, replaced = measured
-    counts.append(ROWS)
+    measured.counts.append(ROWS)
+    replaced, measures = measured.replaced, measured.partials
     having = final.args.get("having")
     final.set("where", exp.Where(this=having.this) if having else None)
     for part in ("group", "having"):
@@ -173,48 +177,80 @@ def _split(
     table_name = f"{table.db.lower()}.{table.name.lower()}"
     variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}
     read = {n for c in tree.find_all(exp.Column) for n in (c.table, c.name) if n} - variables
-    return Grouped(table_name, groups, tuple(sums), tuple(counts), frozenset(read), partials, final)
+    return Grouped(
+        table_name, groups, tuple(measured.sums), tuple(measured.counts), tuple(measured.mins),
+        tuple(measured.maxes), tuple(measured.averaged), frozenset(read), partials, final,
+    )  # fmt: skip
 
 
-_Measures = tuple[dict[str, exp.Expr], list[str], list[str], dict[str, exp.Expr]]
+@dataclass
+class _Measures:
+    """The partial columns of a query's aggregates, by kind, and what the final query reads
+    in place of each aggregate (by the aggregate's text: one partial for repeats)."""
+
+    partials: dict[str, exp.Expr] = field(default_factory=dict)  # column -> its aggregate
+    sums: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+    mins: list[str] = field(default_factory=list)
+    maxes: list[str] = field(default_factory=list)
+    averaged: list[str] = field(default_factory=list)  # the sums that an avg divides
+    replaced: dict[str, exp.Expr] = field(default_factory=dict)
+
+    def add(self, node: exp.AggFunc, outer: exp.Expr) -> exp.Expr:
+        """The partial columns of ``node`` (``outer``: it, or its ``FILTER``), and what the
+        final query reads instead."""
+        text = outer.sql(dialect="spark")
+        if text in self.replaced:
+            return self.replaced[text]
+        name = f"_m{len(self.replaced)}"
+        self.partials[name] = outer.copy()
+        if isinstance(node, exp.Count | exp.CountIf):
+            self.counts.append(name)
+            instead: exp.Expr = exp.column(name)
+        elif isinstance(node, exp.Min | exp.Max):
+            (self.mins if isinstance(node, exp.Min) else self.maxes).append(name)
+            instead = exp.column(name)
+        else:  # a sum, or an average: a sum and the count of its inputs
+            inputs = f"_n{len(self.replaced)}"
+            count: exp.Expr = exp.Count(this=node.this.copy())
+            if isinstance(outer, exp.Filter):  # the same rows counted
+                count = exp.Filter(this=count, expression=outer.expression.copy())
+            self.partials[inputs] = count
+            self.sums.append(name)
+            self.counts.append(inputs)
+            value: exp.Expr = exp.column(name)
+            if isinstance(node, exp.Avg):  # Spark's avg of integers: their sum as a double / n
+                self.averaged.append(name)
+                self.partials[name] = _renamed(outer, exp.Sum(this=node.this.copy()))
+                value = exp.Div(this=exp.cast(value, "double"), expression=exp.column(inputs))
+            # A sum of no input is null, whatever was added and taken away before.
+            instead = exp.case().when(
+                exp.GT(this=exp.column(inputs), expression=exp.Literal.number(0)), value
+            )
+        self.replaced[text] = instead
+        return instead
+
+
+def _renamed(outer: exp.Expr, aggregate: exp.Expr) -> exp.Expr:
+    """``aggregate`` under ``outer``'s ``FILTER``, if it has one."""
+    if isinstance(outer, exp.Filter):
+        return exp.Filter(this=aggregate, expression=outer.expression.copy())
+    return aggregate
 
 
 def _measures(final: exp.Select) -> _Measures | str:
     """Each aggregate of ``final`` replaced (in place) by what the final query reads of the
-    partials; returns the partial columns (name -> aggregate), which are sums, which counts,
-    and the replacements by the aggregate's text. Or why an aggregate cannot be folded."""
-    measures: dict[str, exp.Expr] = {}  # partial column -> its aggregate
-    sums: list[str] = []
-    counts: list[str] = []
-    replaced: dict[str, exp.Expr] = {}  # an aggregate's text -> what the final query reads
+    partials (``_Measures``); or why an aggregate cannot be folded."""
+    measured = _Measures()
     for node in [*final.find_all(exp.AggFunc)]:
-        outer = node.parent if isinstance(node.parent, exp.Filter) else node
+        called = node.sql(dialect="spark").split("(", 1)[0]  # as Spark names it
         if not isinstance(node, _FOLDED):
-            return f"it has {node.key.upper()}(), which cannot be updated from changed rows"
+            return f"it has {called}(), which cannot be updated from changed rows"
         if node.find(exp.Distinct) is not None:
-            return f"it has {node.key.upper()}(DISTINCT ...), which cannot be updated from changed rows"  # fmt: skip # noqa: E501
-        text = outer.sql(dialect="spark")
-        if text not in replaced:
-            name = f"_m{len(replaced)}"
-            measures[name] = outer.copy()
-            if isinstance(node, exp.Sum):
-                inputs = f"_n{len(replaced)}"
-                count: exp.Expr = exp.Count(this=node.this.copy())
-                if isinstance(outer, exp.Filter):  # the same rows counted
-                    count = exp.Filter(this=count, expression=outer.expression.copy())
-                measures[inputs] = count
-                sums.append(name)
-                counts.append(inputs)
-                # A sum of no input is null, whatever was added and taken away before.
-                replaced[text] = exp.case().when(
-                    exp.GT(this=exp.column(inputs), expression=exp.Literal.number(0)),
-                    exp.column(name),
-                )
-            else:
-                counts.append(name)
-                replaced[text] = exp.column(name)
-        outer.replace(replaced[text].copy())
-    return measures, sums, counts, replaced
+            return f"it has {called}(DISTINCT ...), which cannot be updated from changed rows"
+        outer = node.parent if isinstance(node.parent, exp.Filter) else node
+        outer.replace(measured.add(node, outer).copy())
+    return measured
 
 
 def _replaced_names(replaced: dict[str, exp.Expr]) -> set[str]:

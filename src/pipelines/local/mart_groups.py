@@ -13,7 +13,8 @@ then anyway): from silver at the commit the mart reflects (Delta's time travel),
 run (``pipelines.local.marts.record_marts``).
 
 Exact, not approximate: counts and integral or decimal sums add and subtract without
-rounding (a floating-point sum does not, and is left to the engine). The partials are
+rounding (a floating-point sum does not, and is left to the engine, as is an average of
+anything but integers); a minimum or maximum takes rows added, not rows removed. The partials are
 written to a folder of their own before the mart; the state names that folder only once the
 mart's commit is known, so a run that dies in between leaves the last good partials named
 and the mart past its recorded commit: the next run recomputes it.
@@ -53,6 +54,12 @@ def _exact(plan: Grouped, partials: DataFrame) -> str | None:
     from pyspark.sql.types import DecimalType, IntegralType
 
     types = {f.name: f.dataType for f in partials.schema}
+    for name in plan.averaged:
+        kind = types[name]
+        if isinstance(kind, DecimalType):  # (the sum's type, not the values')
+            return "it averages decimal values, which Spark rounds its own way"
+        if not isinstance(kind, IntegralType):
+            return f"it averages {kind.typeName()} values, which rounding makes depend on their order"  # fmt: skip # noqa: E501
     for name in plan.sums:
         if not isinstance(types[name], DecimalType | IntegralType):
             return f"it sums {types[name].simpleString()} values, which rounding makes depend on their order"  # fmt: skip # noqa: E501
@@ -113,16 +120,19 @@ def _fold(
         frame.createOrReplaceTempView(views[-1])
         return views[-1]
 
+    if increment.removed is not None and (plan.mins or plan.maxes):
+        return "it has MIN() or MAX(), and silver lost rows, one of which may have been it"
     why = _exact(plan, spark.sql(plan.partials_sql(plan.table)))  # (types only: no job)
     if why is not None:
         return why
     if kept is None:  # (a state an older version wrote, or a build that failed)
         kept = partials_at(spark, plan, int(increment.silver_before[0]), folder)
     before = spark.read.parquet(str(folder / str(kept)))
-    measures = [*plan.sums, *plan.counts]
+    added_up, extremes = [*plan.sums, *plan.counts], [*plan.mins, *plan.maxes]
+    measures = [*added_up, *extremes]
     changes = [
         spark.sql(plan.partials_sql(view(frame, tag)))
-        .select(*plan.groups, *(F.col(m) * sign for m in measures))
+        .select(*plan.groups, *(F.col(m) * sign for m in added_up), *extremes)
         .toDF(*plan.groups, *measures)
         for frame, sign, tag in ((increment.appended, 1, "in"), (increment.removed, -1, "out"))
         if frame is not None
@@ -132,10 +142,15 @@ def _fold(
         delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
         types = {f.name: f.dataType for f in before.schema}
         # Spark widens a sum's type; cast back, so the final query types its rows as before.
+        # (A minimum or maximum is one of the old and the new: rows were only added.)
         folded = (
             before.unionByName(delta)
             .groupBy(*plan.groups)
-            .agg(*(F.sum(m).cast(types[m]).alias(m) for m in measures))
+            .agg(
+                *(F.sum(m).cast(types[m]).alias(m) for m in added_up),
+                *(F.min(m).alias(m) for m in plan.mins),
+                *(F.max(m).alias(m) for m in plan.maxes),
+            )
         )
         if plan.groups:  # a group whose rows are all gone is gone; an overall total is not
             folded = folded.where(F.col(ROWS) > 0)

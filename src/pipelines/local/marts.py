@@ -231,7 +231,9 @@ def _fold(
     if folder is None:
         return "its partials need a local storage"
     changes = replacement_changes(source)  # None: a replacement may change any column
-    if increment.replaced and changes is not None and not changes & query.columns:
+    if not increment.replaced:  # silver lost no row: nothing to read back
+        increment = replace(increment, removed=None)
+    elif changes is not None and not changes & query.columns:
         # Each replaced row equals the row that replaced it in every column the mart reads:
         # the pair cancels out, and silver's old rows need not be read.
         increment = replace(increment, appended=increment.fresh, removed=None)
