@@ -1,6 +1,6 @@
 """Aggregate marts refreshed by folding silver's changed rows into kept partial sums.
 
-A mart that counts and sums one silver table by group (``pipelines.config.sqlagg``) was
+A mart that aggregates one silver table by group (``pipelines.config.sqlagg``) was
 recomputed from all of silver on every run, whatever the run changed: at 5M rows of history
 a day's 10,000 rows paid a scan of the 5M. Here its **partials** (each group's counts and
 sums, ``Grouped.partials_sql``) are kept as Parquet beside the mart's state, and a run that
@@ -14,10 +14,12 @@ run (``pipelines.local.marts.record_marts``).
 
 Exact, not approximate: counts and integral or decimal sums add and subtract without
 rounding (a floating-point sum does not, and is left to the engine, as is an average of
-anything but integers); a minimum or maximum takes rows added, not rows removed. The partials are
-written to a folder of their own before the mart; the state names that folder only once the
-mart's commit is known, so a run that dies in between leaves the last good partials named
-and the mart past its recorded commit: the next run recomputes it.
+anything but integers); a minimum or maximum takes rows added, not rows removed. The new
+partials go to a folder of their own, written with the mart; the state names that folder
+only once both are written, so a run that dies before leaves the last good partials named
+and, maybe, the mart past its recorded commit: the next run then recomputes the mart. At 5M
+rows the fold and the engine's recompute of a 6-group mart cost the same; at 10M the fold
+costs 2.1 s against 3.4 s (BENCHMARKS.md, session 30).
 """
 
 from __future__ import annotations
