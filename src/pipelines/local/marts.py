@@ -22,6 +22,10 @@ only how the local runner refreshes the view differs):
 - **State.** ``<storage>/increments/gold.<mart>.json``: the mart's fingerprint, the silver
   commit it reflects and its own last commit. Written after each refresh, by the engine or here;
   a mart that did not complete loses it.
+- **Aggregates.** A mart that aggregates one silver table by plain columns
+  (``pipelines.config.sqlagg``) takes silver's changes another way: folded into the partial
+  sums kept beside its state (``pipelines.local.mart_groups``), under the same conditions,
+  replaced rows included (the rows they replaced are taken away).
 """
 
 from __future__ import annotations
