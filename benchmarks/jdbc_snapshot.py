@@ -34,9 +34,8 @@ import os
 import re
 import secrets
 import shutil
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +46,14 @@ from pipelines.local.runner import run_pipeline
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
 from pipelines.sources import jdbc_snapshot
-from run import add_wait_options, bare_conf, medians_by_code, save, wait_until_quiet
+from run import (
+    add_wait_options,
+    bare_conf,
+    medians_by_code,
+    save,
+    timed_snapshot_run,
+    wait_until_quiet,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -187,24 +193,15 @@ def _measure(
                     bump = len(runs) + 1
                     server.psql(f"UPDATE orders SET amount = amount + 1 WHERE order_id = {bump};", "shop")  # fmt: skip # noqa: E501
                 reads = _reads(server)
-                lines: list[str] = []
-                started = time.perf_counter()
-                with _before() if code == "twice" else _noop():
-                    run_pipeline(config, spark, echo=lines.append, **roots)
-                seconds = time.perf_counter() - started
-                left = any("up to date: nothing new" in line for line in lines)
-                if left == changed:
-                    raise SystemExit(f"{kind}/{code}: the tables left as they were: {left}")
+                before = _before() if code == "twice" else nullcontext()
+                seconds = timed_snapshot_run(
+                    config, spark, roots, before, changed=changed, label=f"{kind}/{code}"
+                )
                 run = {"repeat": repeat, "kind": kind, "code": code, "seconds": round(seconds, 2),
                        "reads": _reads(server) - reads, "waited": round(waited, 1)}  # fmt: skip
                 print(f"  {kind:12} {code:5} {seconds:6.2f} s  {run['reads']} read(s)", flush=True)
                 runs.append(run)
     return runs
-
-
-@contextmanager
-def _noop() -> Iterator[None]:
-    yield
 
 
 def _report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -36,7 +35,14 @@ from pipelines.local.runner import run_pipeline
 from pipelines.local.settings import Settings
 from pipelines.local.spark import local_session, stop_session
 from pipelines.sources import record_snapshot
-from run import add_wait_options, bare_conf, medians_by_code, save, wait_until_quiet
+from run import (
+    add_wait_options,
+    bare_conf,
+    medians_by_code,
+    save,
+    timed_snapshot_run,
+    wait_until_quiet,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -130,14 +136,10 @@ def _measure(args: argparse.Namespace, config: Any, api: DemoApi) -> list[dict[s
                     if changed:
                         api.records[0] = dict(api.records[0], price=api.records[0]["price"] + 1)
                     pages = api.hits["/rates/page"]
-                    lines: list[str] = []
-                    started = time.perf_counter()
-                    with _before() if code == "twice" else nullcontext():
-                        run_pipeline(config, spark, echo=lines.append, **roots)
-                    seconds = time.perf_counter() - started
-                    left = any("up to date: nothing new" in line for line in lines)
-                    if left == changed:
-                        raise SystemExit(f"{kind}/{code}: the tables left as they were: {left}")
+                    before = _before() if code == "twice" else nullcontext()
+                    seconds = timed_snapshot_run(
+                        config, spark, roots, before, changed=changed, label=f"{kind}/{code}"
+                    )
                     served = api.hits["/rates/page"] - pages
                     runs.append({"repeat": repeat, "kind": kind, "code": code,
                                  "seconds": round(seconds, 2), "pages": served,

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -571,6 +572,31 @@ def _save(
         "results": [asdict(m) for m in results],
     }
     save(args.out, "run", document, summary)
+
+
+def timed_snapshot_run(
+    config: Any,
+    spark: Any,
+    roots: dict[str, Any],
+    before: AbstractContextManager[None],
+    *,
+    changed: bool,
+    label: str,
+) -> float:
+    """One in-process run of ``config`` under ``before`` (the code before put back, or
+    nothing); its seconds. A run whose source ``changed`` must refresh the tables, one whose
+    source did not must leave them ("up to date: nothing new"), or the comparison is void."""
+    from pipelines.local.runner import run_pipeline
+
+    lines: list[str] = []
+    started = time.perf_counter()
+    with before:
+        run_pipeline(config, spark, echo=lines.append, **roots)
+    seconds = time.perf_counter() - started
+    left = any("up to date: nothing new" in line for line in lines)
+    if left == changed:
+        raise SystemExit(f"{label}: the tables left as they were: {left}")
+    return seconds
 
 
 def medians_by_code(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from pipelines.config.sqlast import part_name, query_tree, reads_clock
+from pipelines.config.sqlast import one_table, part_name, query_tree
 
 __all__ = ["Grouped", "grouped_query"]
 
@@ -95,12 +95,9 @@ def grouped_query(sql: str) -> Grouped | str:
             return f"it has {what}"
     if any(not isinstance(s.parent, exp.Count) for s in tree.find_all(exp.Star)):
         return "it has *"
-    if reads_clock(sql):
-        return "it calls the clock or a random function"
-    tables = list(tree.find_all(exp.Table))
-    if len(tables) != 1 or not tables[0].db:
-        return "it does not read exactly one table"
-    table = tables[0]
+    table = one_table(tree, sql)
+    if isinstance(table, str):
+        return table
     names = {table.alias_or_name.lower(), table.name.lower()}
     groups = _groups(tree, group, names)
     if isinstance(groups, str):

@@ -30,6 +30,7 @@ __all__ = [
     "check_query",
     "expression_names",
     "forbidden_read",
+    "one_table",
     "part_name",
     "query_tables",
     "query_tree",
@@ -291,6 +292,17 @@ def part_name(key: str) -> str:
     return _PART_NAMES.get(key, key.rstrip("_").upper())
 
 
+def one_table(tree: exp.Expr, sql: str) -> exp.Table | str:
+    """The one table that ``tree`` (the parse of ``sql``) reads, or why a refresh from changed
+    rows cannot take it: it calls the clock, or reads other than exactly one table."""
+    if reads_clock(sql):
+        return "it calls the clock or a random function"
+    tables = list(tree.find_all(exp.Table))
+    if len(tables) != 1 or not tables[0].db:
+        return "it does not read exactly one table"
+    return tables[0]
+
+
 @functools.lru_cache(maxsize=512)
 def row_wise_query(sql: str) -> RowWise | str:
     """``sql`` as a row-wise query (a projection and filter of one table, each output row
@@ -314,12 +326,9 @@ def row_wise_query(sql: str) -> RowWise | str:
                        (exp.Subquery, "a subquery")):  # fmt: skip
         if tree.find(kind) is not None:
             return f"it has {what}"
-    if reads_clock(sql):
-        return "it calls the clock or a random function"
-    tables = list(tree.find_all(exp.Table))
-    if len(tables) != 1 or not tables[0].db:
-        return "it does not read exactly one table"
-    table = tables[0]
+    table = one_table(tree, sql)
+    if isinstance(table, str):
+        return table
     if tree.find(exp.Star) is not None:
         return RowWise(f"{table.db.lower()}.{table.name.lower()}", None)
     variables = {v.name for lam in tree.find_all(exp.Lambda) for v in lam.expressions}

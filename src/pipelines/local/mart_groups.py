@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial, reduce
 from pathlib import Path
@@ -72,17 +74,14 @@ def partials_at(spark: SparkSession, plan: Grouped, version: int, folder: Path) 
     """The partials of ``plan``'s table as of its commit ``version``, written to a new folder
     under ``folder``: its name (None: the sums cannot be folded exactly, nothing written).
     A scan of the columns the mart reads, as the engine's recompute made."""
-    view = f"_groups_{uuid.uuid4().hex}"
-    spark.sql(f"SELECT * FROM {plan.table} VERSION AS OF {version}").createOrReplaceTempView(view)
-    try:
-        partials = spark.sql(plan.partials_sql(view))
+    with _views(spark, uuid.uuid4().hex) as view:
+        then = spark.sql(f"SELECT * FROM {plan.table} VERSION AS OF {version}")
+        partials = spark.sql(plan.partials_sql(view(then, "then")))
         if _exact(plan, partials) is not None:
             return None
         name = uuid.uuid4().hex
         partials.write.parquet(str(folder / name))
         return name
-    finally:
-        spark.catalog.dropTempView(view)
 
 
 def fold_groups(
@@ -96,84 +95,81 @@ def fold_groups(
     """Fold ``increment`` into the partials kept in ``folder / kept`` (None: none yet, computed
     from silver as the increment found it) and rewrite ``mart`` from them; or why not (the
     mart is then as it was)."""
-    if increment.appended is None and increment.removed is None:  # silver did not change
-        return Folded(0, 0, kept, newest_commit(spark, mart)[0])
-    views: list[str] = []
-    try:
-        return _fold(spark, plan, mart, increment, folder, kept, views)
-    finally:
-        for view in views:
-            spark.catalog.dropTempView(view)
-
-
-def _fold(
-    spark: SparkSession,
-    plan: Grouped,
-    mart: str,
-    increment: Applied,
-    folder: Path,
-    kept: str | None,
-    views: list[str],
-) -> Folded | str:
     from pyspark.sql import functions as F
 
-    def view(frame: DataFrame, tag: str) -> str:
-        views.append(f"_groups_{mart.replace('.', '_')}_{tag}")
-        frame.createOrReplaceTempView(views[-1])
-        return views[-1]
-
+    if increment.appended is None and increment.removed is None:  # silver did not change
+        return Folded(0, 0, kept, newest_commit(spark, mart)[0])
     if increment.removed is not None and (plan.mins or plan.maxes):
         return "it has MIN() or MAX(), and silver lost rows, one of which may have been it"
     why = _exact(plan, spark.sql(plan.partials_sql(plan.table)))  # (types only: no job)
     if why is not None:
         return why
-    if kept is None:  # (a state an older version wrote, or a build that failed)
-        kept = partials_at(spark, plan, int(increment.silver_before[0]), folder)
-    before = spark.read.parquet(str(folder / str(kept)))
-    added_up, extremes = [*plan.sums, *plan.counts], [*plan.mins, *plan.maxes]
-    measures = [*added_up, *extremes]
-    changes = [
-        spark.sql(plan.partials_sql(view(frame, tag)))
-        .select(*plan.groups, *(F.col(m) * sign for m in added_up), *extremes)
-        .toDF(*plan.groups, *measures)
-        for frame, sign, tag in ((increment.appended, 1, "in"), (increment.removed, -1, "out"))
-        if frame is not None
-    ]  # fmt: skip
-    added = removed = 0
-    if changes:
-        delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
-        types = {f.name: f.dataType for f in before.schema}
-        # Spark widens a sum's type; cast back, so the final query types its rows as before.
-        # (A minimum or maximum is one of the old and the new: rows were only added.)
-        folded = (
-            before.unionByName(delta)
-            .groupBy(*plan.groups)
-            .agg(
-                *(F.sum(m).cast(types[m]).alias(m) for m in added_up),
-                *(F.min(m).alias(m) for m in plan.mins),
-                *(F.max(m).alias(m) for m in plan.maxes),
+    with _views(spark, mart.replace(".", "_")) as view:
+        if kept is None:  # (a state an older version wrote, or a build that failed)
+            kept = partials_at(spark, plan, int(increment.silver_before[0]), folder)
+        before = spark.read.parquet(str(folder / str(kept)))
+        added_up, extremes = [*plan.sums, *plan.counts], [*plan.mins, *plan.maxes]
+        measures = [*added_up, *extremes]
+        changes = [
+            spark.sql(plan.partials_sql(view(frame, tag)))
+            .select(*plan.groups, *(F.col(m) * sign for m in added_up), *extremes)
+            .toDF(*plan.groups, *measures)
+            for frame, sign, tag in ((increment.appended, 1, "in"), (increment.removed, -1, "out"))
+            if frame is not None
+        ]  # fmt: skip
+        added = removed = 0
+        if changes:
+            delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
+            types = {f.name: f.dataType for f in before.schema}
+            # Spark widens a sum's type; cast back, so the final query types its rows as before.
+            # (A minimum or maximum is one of the old and the new: rows were only added.)
+            folded = (
+                before.unionByName(delta)
+                .groupBy(*plan.groups)
+                .agg(
+                    *(F.sum(m).cast(types[m]).alias(m) for m in added_up),
+                    *(F.min(m).alias(m) for m in plan.mins),
+                    *(F.max(m).alias(m) for m in plan.maxes),
+                )
             )
-        )
-        if plan.groups:  # a group whose rows are all gone is gone; an overall total is not
-            folded = folded.where(F.col(ROWS) > 0)
-    else:
-        folded = before
-    # Computed once (one row a group), then written twice at once: the partials, the mart.
-    folded = folded.localCheckpoint()
-    rows = spark.sql(plan.final_sql(view(folded, "partials")))
-    table = spark.read.table(mart)
-    if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
-        return "its rows from the partials are not its table's columns"
-    name = uuid.uuid4().hex
-    written = together({
-        "partials": partial(folded.write.parquet, str(folder / name)),
-        "mart": partial(rows.writeTo(mart).overwrite, F.lit(True)),
-    })  # fmt: skip
-    failed = [e for e in written.values() if isinstance(e, Exception)]
-    if failed:  # (the state still names the partials the mart was before)
-        shutil.rmtree(folder / name, ignore_errors=True)
-        raise failed[0]
-    return Folded(added, removed, name, newest_commit(spark, mart)[0])
+            if plan.groups:  # a group whose rows are all gone is gone; an overall total is not
+                folded = folded.where(F.col(ROWS) > 0)
+        else:
+            folded = before
+        # Computed once (one row a group), then written twice at once: the partials, the mart.
+        folded = folded.localCheckpoint()
+        rows = spark.sql(plan.final_sql(view(folded, "partials")))
+        table = spark.read.table(mart)
+        if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
+            return "its rows from the partials are not its table's columns"
+        name = uuid.uuid4().hex
+        written = together({
+            "partials": partial(folded.write.parquet, str(folder / name)),
+            "mart": partial(rows.writeTo(mart).overwrite, F.lit(True)),
+        })  # fmt: skip
+        failed = [e for e in written.values() if isinstance(e, Exception)]
+        if failed:  # (the state still names the partials the mart was before)
+            shutil.rmtree(folder / name, ignore_errors=True)
+            raise failed[0]
+        return Folded(added, removed, name, newest_commit(spark, mart)[0])
+
+
+@contextmanager
+def _views(spark: SparkSession, prefix: str) -> Iterator[Callable[[DataFrame, str], str]]:
+    """A function naming a frame as a temporary view (``_groups_<prefix>_<tag>``); every such
+    view is dropped on the way out."""
+    names: list[str] = []
+
+    def view(frame: DataFrame, tag: str) -> str:
+        names.append(f"_groups_{prefix}_{tag}")
+        frame.createOrReplaceTempView(names[-1])
+        return names[-1]
+
+    try:
+        yield view
+    finally:
+        for name in names:
+            spark.catalog.dropTempView(name)
 
 
 _COLLECTED = 10_000  # the changes' partials taken to the driver at most (else kept in Spark)
