@@ -24,7 +24,13 @@ from pipelines.transforms import (
     quarantined_rows,
     valid_rows,
 )
-from pipelines.transforms.cdc import END_AT, START_AT, apply_changes
+from pipelines.transforms.cdc import (
+    END_AT,
+    START_AT,
+    apply_changes,
+    continue_changes,
+    latest_deletes,
+)
 from pipelines.transforms.dedupe import RECORD_HASH, record_hash
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.quality import with_reference
@@ -33,8 +39,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
+    "changes_continued",
     "checked_rows",
     "dedupe_key",
+    "deleted_keys",
     "quarantine_of_checked",
     "quarantine_rows",
     "replacement_changes",
@@ -154,6 +162,25 @@ def silver_of_checked(checked: DataFrame, source: SourceConfig) -> DataFrame:
             rows = rows.withColumn(RECORD_HASH, record_hash(_identity(source)))
         rows = deduplicate(rows, dedupe_key(source), dedupe.keep)
     return rows.select(*_silver_columns(source))
+
+
+def changes_continued(checked: DataFrame, current: DataFrame, source: SourceConfig) -> DataFrame:
+    """Silver's rows of the keys of the change events in ``checked`` (rows ``checked_rows``
+    returned), once they are applied to ``current``: silver's rows of those keys that they can
+    still change (``pipelines.transforms.cdc.continue_changes``)."""
+    cdc = source.silver.cdc
+    assert cdc is not None
+    rows = continue_changes(
+        current, valid_rows(checked), cdc, _stored_columns(source), _LINEAGE, _DELIVERY_ORDER
+    )
+    return rows.select(*_silver_columns(source))
+
+
+def deleted_keys(checked: DataFrame, source: SourceConfig) -> DataFrame:
+    """The keys whose newest valid change event in ``checked`` deletes them, and its sequence."""
+    cdc = source.silver.cdc
+    assert cdc is not None
+    return latest_deletes(valid_rows(checked), cdc, _DELIVERY_ORDER)
 
 
 def quarantine_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:

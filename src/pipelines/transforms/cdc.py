@@ -19,11 +19,13 @@ from pyspark.sql import functions as F
 
 from pipelines.config.cdc import Cdc
 
-__all__ = ["END_AT", "START_AT", "apply_changes"]
+__all__ = ["END_AT", "START_AT", "apply_changes", "continue_changes", "latest_deletes"]
 
 START_AT = "__START_AT"
 END_AT = "__END_AT"
 _DELETE = "_cdc_delete"
+_CARRIED = "_cdc_carried"  # a row of the table carried in as an event (continue_changes)
+_LAST = "_cdc_last"  # an open SCD2 version's own sequence value, carried in beside START_AT
 
 
 def apply_changes(
@@ -32,6 +34,7 @@ def apply_changes(
     data_columns: Sequence[str],
     extra_columns: Sequence[str] = (),
     tie_break: Sequence[str] = (),
+    carried: str | None = None,
 ) -> DataFrame:
     """Apply the change events in ``df`` as AUTO CDC would (SCD type from ``cdc``).
 
@@ -42,8 +45,10 @@ def apply_changes(
         extra_columns: Columns carried along (lineage); never tracked, never null-filled.
         tie_break: Orders two events with the same key and sequence (AUTO CDC expects one
             event per key and sequence value); the first in descending order wins.
+        carried: A boolean column marking rows that are no event but a row of the table
+            (``continue_changes``): never a delete, whatever ``delete_when`` says of them.
     """
-    events = _one_event_per_sequence(df, cdc, tie_break)
+    events = _one_event_per_sequence(df, cdc, tie_break, carried)
     if cdc.ignore_null_updates:
         events = _fill_null_updates(events, cdc, [c for c in data_columns if c not in cdc.keys])
     if cdc.scd_type == 1:
@@ -57,10 +62,14 @@ def _by_key(cdc: Cdc) -> WindowSpec:
     return Window.partitionBy(*cdc.keys).orderBy(F.col(cdc.sequence_by))
 
 
-def _one_event_per_sequence(df: DataFrame, cdc: Cdc, tie_break: Sequence[str]) -> DataFrame:
+def _one_event_per_sequence(
+    df: DataFrame, cdc: Cdc, tie_break: Sequence[str], carried: str | None = None
+) -> DataFrame:
     is_delete = F.lit(False)
     if cdc.delete_when:
         is_delete = F.coalesce(F.expr(cdc.delete_when), F.lit(False))
+        if carried is not None:
+            is_delete = ~F.col(carried) & is_delete
     order = [F.col(c).desc_nulls_last() for c in tie_break] or [F.lit(1)]
     same = Window.partitionBy(*cdc.keys, cdc.sequence_by).orderBy(*order)
     marked = df.withColumns({_DELETE: is_delete, "_cdc_same": F.row_number().over(same)})
@@ -126,3 +135,54 @@ def _scd2(
         }
     )
     return versions.where(F.col("_cdc_opens"))
+
+
+def continue_changes(
+    current: DataFrame,
+    events: DataFrame,
+    cdc: Cdc,
+    data_columns: Sequence[str],
+    extra_columns: Sequence[str] = (),
+    tie_break: Sequence[str] = (),
+) -> DataFrame:
+    """The table's rows of the keys of ``events`` once ``events`` are applied to ``current``.
+
+    ``current`` holds, of each key of ``events``, the rows that later events can still change:
+    under SCD1 the key's row, under SCD2 its open version (none: the key is new, or its last
+    event was a delete). When every event comes after the last event already applied to its
+    key, the result is what ``apply_changes`` over the whole feed gives those keys (SCD2:
+    from their open version on; closed versions never change): SCD1 keeps the newest event,
+    and ``ignore_null_updates`` fills from the row, which holds the values filled so far; an
+    SCD2 version opens, closes or updates in place by comparing each event with the one
+    before, and the open version stands for the last event of its key. So the current rows
+    go in as the first event of their key, never a delete. An open version goes in at its
+    ``__START_AT`` (the version it opens keeps it), its own sequence value carried beside;
+    the version keeps that value unless a later event updated it in place.
+    """
+    seq = cdc.sequence_by
+    extra = tuple(extra_columns)
+    if cdc.scd_type == 2:
+        kept = [c for c in current.columns if c not in (START_AT, END_AT, seq)]
+        current = current.select(*kept, F.col(START_AT).alias(seq), F.col(seq).alias(_LAST))
+        extra = (*extra, _LAST)
+    feed = events.withColumn(_CARRIED, F.lit(False)).unionByName(
+        current.withColumn(_CARRIED, F.lit(True)), allowMissingColumns=True
+    )
+    applied = apply_changes(feed, cdc, data_columns, extra, tie_break, carried=_CARRIED)
+    if cdc.scd_type == 2:  # null: an event of this run updated the version last
+        applied = applied.withColumn(seq, F.coalesce(F.col(_LAST), F.col(seq)))
+    return applied
+
+
+def latest_deletes(df: DataFrame, cdc: Cdc, tie_break: Sequence[str] = ()) -> DataFrame:
+    """The keys whose newest event in ``df`` is a delete, with that event's sequence value.
+
+    A deleted key leaves no row in the table (SCD1), or a closed version that cannot say
+    whether a later delete came (SCD2); a run that applies new events alone must still know
+    that an event older than the delete changes nothing.
+    """
+    events = _one_event_per_sequence(df, cdc, tie_break)
+    newest = Window.partitionBy(*cdc.keys).orderBy(F.col(cdc.sequence_by).desc())
+    ranked = events.withColumn("_cdc_rank", F.row_number().over(newest))
+    last = ranked.where((F.col("_cdc_rank") == 1) & F.col(_DELETE))
+    return last.select(*cdc.keys, cdc.sequence_by)
