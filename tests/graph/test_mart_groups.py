@@ -13,8 +13,8 @@ import pytest
 
 from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.local import mart_groups
-from pipelines.local.increments import Applied, last_commit
-from pipelines.local.mart_groups import Folded, fold_groups, keep_only
+from pipelines.local.increments import Applied, keep_only, last_commit
+from pipelines.local.mart_groups import Folded, fold_groups
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

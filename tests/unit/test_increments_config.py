@@ -38,6 +38,9 @@ def test_a_file_source_with_row_rules_and_a_key_is_incremental() -> None:
     ]
     derive = {"dedupe": {}, "derive": {"double_qty": "qty * 2"}}
     assert not_incremental(_source(quality=rules, silver=derive)) is None
+    # change events too: a day's events are applied to silver (pipelines.local.cdc_merge)
+    cdc = {"keys": ["id"], "sequence_by": "qty", "delete_when": "qty < 0", "scd_type": 2}
+    assert not_incremental(_source(quality=rules, silver={"cdc": cdc})) is None
 
 
 @pytest.mark.parametrize(
@@ -46,10 +49,6 @@ def test_a_file_source_with_row_rules_and_a_key_is_incremental() -> None:
         (
             {"source": {"type": "rest", "url": "https://api.example.com/stock"}},
             "bronze is a snapshot, read whole every run",
-        ),
-        (
-            {"silver": {"cdc": {"keys": ["id"], "sequence_by": "qty"}}},
-            "silver applies change events (silver.cdc)",
         ),
         ({"quality": [{"unique": ["id"]}]}, "rule unique_id reads more than its row"),
         (

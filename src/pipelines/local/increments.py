@@ -54,15 +54,17 @@ from pipelines.errors import first_line
 from pipelines.layers.silver import (
     checked_rows,
     dedupe_key,
+    deleted_keys,
     quarantine_of_checked,
     silver_of_checked,
 )
+from pipelines.local.cdc_merge import Pending, merge_changes, pending_changes, write_deletes
+from pipelines.local.silver_writes import Merged, delete_keys
 from pipelines.local.table_logs import TableLogs
 from pipelines.ops.counts import check_aggregates, tally
 from pipelines.ops.together import together
 from pipelines.profile import Profile
 from pipelines.sources import bronze_kind
-from pipelines.sqltext import sql_literal
 from pipelines.transforms.dedupe import DELIVERY_ORDER
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ __all__ = [
     "apply_increments",
     "counts_of",
     "forget",
+    "keep_only",
     "kept_beside",
     "last_commit",
     "newest_commit",
@@ -92,8 +95,6 @@ def not_incremental(source: SourceConfig) -> str | None:
     """Why ``source``'s silver cannot be refreshed from its new bronze rows alone (None: it can)."""
     if bronze_kind(source) != "streaming_table":
         return "bronze is a snapshot, read whole every run"
-    if source.silver.cdc is not None:
-        return "silver applies change events (silver.cdc)"
     for rule in source.rules:
         if rule.layer != "silver":
             continue
@@ -119,6 +120,9 @@ class _State:
     # The checks' counts over bronze through ``through`` (``ops.counts.check_aggregates``);
     # empty when not known (the run did not count): the next run then counts all of bronze.
     counts: dict[str, int] = field(default_factory=dict)
+    # A CDC source with deletes: the folder beside the state holding its deleted keys
+    # (``pipelines.local.cdc_merge``); "" for any other source.
+    deletes: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,15 @@ def kept_beside(storage_root: str, name: str) -> Path | None:
     with it (None: the storage is not local)."""
     path = _state_file(storage_root, name)
     return None if path is None else path.with_suffix("")
+
+
+def keep_only(folder: Path, name: str | None) -> None:
+    """Remove every folder in ``folder`` but ``name`` (a run that died left its own)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name != name:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def read_state(storage_root: str, name: str, kind: type[_T]) -> _T | None:
@@ -279,15 +292,40 @@ def record_refreshed(
         return
     now = _snapshot(spark, names, bronze=True)
     for name in names:
+        forget(storage_root, name)  # (what it kept beside describes the tables before)
+    # A CDC source's deleted keys, from all of bronze (each a scan: at once).
+    deleting = {s.name: s for s in sources if s.name in names and _deletes(s)}
+    builds = {
+        name: partial(_deletes_now, spark, source, kept_beside(storage_root, name))
+        for name, source in deleting.items()
+        if now[f"bronze.{name}"] is not None and not _unreadable(now, name)
+    }  # fmt: skip
+    built = together(builds)
+    for name in names:
         through = now[f"bronze.{name}"]
-        if through is None or _unreadable(now, name):  # nothing ingested yet, or unknown
-            forget(storage_root, name)
+        deletes = built.get(name, "")
+        if through is None or _unreadable(now, name) or isinstance(deletes, Exception):
+            forget(storage_root, name)  # nothing ingested yet, or unknown
             continue
         state = _State(
             prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"],
-            counts_of(name, counted or {}),
+            counts_of(name, counted or {}), deletes,
         )  # fmt: skip
         write_state(storage_root, name, state)
+
+
+def _deletes(source: SourceConfig) -> bool:
+    """Whether ``source`` applies change events that may delete a key (its deleted keys are
+    kept beside its state: ``pipelines.local.cdc_merge``)."""
+    cdc = source.silver.cdc
+    return cdc is not None and cdc.delete_when is not None
+
+
+def _deletes_now(spark: SparkSession, source: SourceConfig, folder: Path | None) -> str:
+    """The deleted keys of ``source``'s events in bronze, written beside its state."""
+    assert folder is not None
+    bronze = spark.read.table(f"bronze.{source.name}")
+    return write_deletes(deleted_keys(checked_rows(bronze, source), source), folder)
 
 
 def counts_of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
@@ -407,13 +445,24 @@ def _apply(
         keys = f"{source.name}:keys"  # the rows silver should hold: added after the merge
         known = state.counts.keys() == {*counted, keys}
         counts = {k: state.counts[k] + v for k, v in counted.items()} if known else None
+    pending: Pending | None = None
+    if source.silver.cdc is not None:
+        with timed("change events checked"):
+            found = _pending(spark, source, checked, state, storage_root)
+            if isinstance(found, str):
+                return found, None
+            pending = found
     with timed("quarantine appended"):
         quarantined = quarantine_of_checked(checked, source)
         count = quarantined.count()
         if count:
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
-        merged = _merge(spark, source, silver_of_checked(checked, source), state.silver[0])
+        if pending is None:
+            merged = _merge(spark, source, silver_of_checked(checked, source), state.silver[0])
+            deleted = ""
+        else:
+            merged, deleted = _merge_changes(spark, source, checked, pending, storage_root)
         fresh, replaced, added = merged.fresh, merged.replaced, merged.new_keys
         if counts is not None:  # without a key every valid row is a silver row
             counts[keys] = state.counts[keys] + (counted[f"{source.name}:valid"] if added is None else added)  # fmt: skip # noqa: E501
@@ -422,12 +471,45 @@ def _apply(
         after = _State(
             prints[f"silver.{source.name}"], seen["through"],
             now[f"silver.{source.name}"], now[f"quarantine.{source.name}"], counts or {},
+            deleted,
         )  # fmt: skip
         write_state(storage_root, source.name, after)
+        folder = kept_beside(storage_root, source.name)
+        if deleted and folder is not None:  # the deleted keys the state no longer names
+            keep_only(folder, deleted)
     return "", Applied(
         source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver,
         merged.appended, merged.removed,
     )  # fmt: skip
+
+
+def _pending(
+    spark: SparkSession,
+    source: SourceConfig,
+    checked: DataFrame,
+    state: _State,
+    storage_root: str,
+) -> Pending | str:
+    """A CDC source's new events checked against silver and its deleted keys (or why they
+    cannot be applied alone): before anything is written."""
+    folder = kept_beside(storage_root, source.name)
+    if not _deletes(source):
+        return pending_changes(spark, source, checked, None)
+    if folder is None or not state.deletes:
+        return "its deleted keys were not kept"
+    return pending_changes(spark, source, checked, folder / state.deletes)
+
+
+def _merge_changes(
+    spark: SparkSession,
+    source: SourceConfig,
+    checked: DataFrame,
+    pending: Pending,
+    storage_root: str,
+) -> tuple[Merged, str]:
+    folder = kept_beside(storage_root, source.name)
+    assert folder is not None  # (the state that led here was kept there)
+    return merge_changes(spark, source, checked, pending, folder)
 
 
 def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame, Row]:
@@ -462,18 +544,9 @@ def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame,
     return bronze.where(clear if seen["clear"] == seen["rows"] else after), seen
 
 
-@dataclass(frozen=True)
-class _Merged:
-    fresh: DataFrame  # the rows whose key silver did not hold
-    replaced: int  # silver's rows replaced by a row of their key
-    new_keys: int | None  # keys silver did not hold (None: no key, every row appended)
-    appended: DataFrame  # every row appended
-    removed: DataFrame | None  # silver's rows deleted (read at the commit before the merge)
-
-
-def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> _Merged:
+def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> Merged:
     """Merge the increment's silver rows (one per key already) into ``silver.<source>``, whose
-    last commit is version ``before``; returns what it did (``_Merged``).
+    last commit is version ``before``; returns what it did (``Merged``).
 
     The new keys are counted from the increment's rows and silver's keys before the merge,
     not from silver after it: the reconciliation checks the merge against them.
@@ -494,7 +567,7 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: i
     dedupe = source.silver.dedupe
     if dedupe is None:  # silver keeps every valid row
         rows.writeTo(table).append()
-        return _Merged(rows, 0, None, rows, None)
+        return Merged(rows, 0, None, rows, None)
     key = dedupe_key(source)
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in key)
     narrow = ", ".join(f"`{c}`" for c in (*key, *DELIVERY_ORDER))
@@ -517,7 +590,7 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: i
         won = f"(SELECT * FROM {matches} WHERE _first)"  # the new row comes first
         calls: dict[str, Callable[[], int]] = {
             "held": lambda: int(spark.sql(f"SELECT count(*) FROM {matches}").collect()[0][0]),
-            "replaced": partial(_delete, spark, table, key, won, on),
+            "replaced": partial(delete_keys, spark, table, key, won, on),
         }
         done = together(calls)
         for result in done.values():
@@ -540,34 +613,13 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: i
             spark.sql(f"SELECT * FROM {table} VERSION AS OF {int(before)}").alias("t")
             .join(matched.where(first).alias("s"), condition, "left_semi")
         )  # fmt: skip
-        return _Merged(fresh, replaced, incoming - held, appended, removed)
+        return Merged(fresh, replaced, incoming - held, appended, removed)
     finally:
         spark.catalog.dropTempView(view)
         spark.catalog.dropTempView(matches)
 
 
 _BROADCAST_ROWS = 1_000_000  # new rows whose key and delivery order are broadcast at most
-_IN_LIST = 10_000  # keys deleted by an IN list at most (a longer statement is slow to plan)
-
-
-def _delete(spark: SparkSession, table: str, key: Sequence[str], rows: str, on: str) -> int:
-    """Delete the rows of ``table`` whose ``key`` one of ``rows`` (a subquery) has; returns
-    how many ``rows`` there are.
-
-    A single text or integer key: ``DELETE ... WHERE key IN (...)`` (Delta's ``DELETE`` takes
-    no subquery). Any other key: a ``MERGE`` that only deletes (slower, same rows).
-    """
-    values = [r[0] for r in spark.sql(f"SELECT * FROM {rows} LIMIT {_IN_LIST + 1}").collect()]
-    if not values:
-        return 0
-    typed = all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
-    if len(key) == 1 and typed and len(values) <= _IN_LIST:
-        listed = ", ".join(sql_literal(v) if isinstance(v, str) else str(v) for v in values)
-        spark.sql(f"DELETE FROM {table} WHERE `{key[0]}` IN ({listed})")
-        return len(values)
-    spark.sql(f"MERGE INTO {table} AS t USING {rows} AS s ON {on} WHEN MATCHED THEN DELETE")
-    count: int = spark.sql(f"SELECT count(*) FROM {rows}").collect()[0][0]
-    return count
 
 
 def _comes_first(a: str, b: str, keep: str) -> str:

@@ -40,7 +40,7 @@ from pipelines.ops.together import together
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Folded", "fold_groups", "keep_only", "partials_at"]
+__all__ = ["Folded", "fold_groups", "partials_at"]
 
 
 @dataclass(frozen=True)
@@ -190,12 +190,3 @@ def _counted(spark: SparkSession, delta: DataFrame) -> tuple[DataFrame, int, int
     n = F.col(ROWS)
     counted = kept.agg(F.sum(F.when(n > 0, n)), F.sum(F.when(n < 0, -n))).collect()[0]
     return kept, int(counted[0] or 0), int(counted[1] or 0)
-
-
-def keep_only(folder: Path, name: str | None) -> None:
-    """Remove every set of partials in ``folder`` but ``name`` (a run that died left its own)."""
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        if path.name != name:
-            shutil.rmtree(path, ignore_errors=True)

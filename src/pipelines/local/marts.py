@@ -45,6 +45,7 @@ from pipelines.layers.silver import replacement_changes
 from pipelines.local.increments import (
     Applied,
     forget,
+    keep_only,
     kept_beside,
     last_commit,
     newest_commit,
@@ -53,7 +54,7 @@ from pipelines.local.increments import (
     same_rows,
     write_state,
 )
-from pipelines.local.mart_groups import fold_groups, keep_only, partials_at
+from pipelines.local.mart_groups import fold_groups, partials_at
 from pipelines.ops.together import together
 from pipelines.profile import Profile
 
