@@ -6,8 +6,9 @@ recomputes a materialized view from all of its inputs on every run, so a daily f
 over the whole history. This module is the local adapter's incremental refresh of those two
 views (the graph is unchanged; only how the local runner refreshes them differs):
 
-- **When.** A source whose silver rows are each decided by one bronze row and its key alone:
-  a streaming bronze table, no ``silver.cdc``, no rule or derived column that reads other rows
+- **When.** A source whose silver rows are each decided by one bronze row and its key alone
+  (or, with ``silver.cdc``, by its key's last event: ``pipelines.local.cdc_merge``):
+  a streaming bronze table, no rule or derived column that reads other rows
   (a window, an aggregate, a lookup) or the clock (``current_date()``: a full recompute would
   decide old rows again). Its last refresh left a state (below) that still describes both
   tables and the unit's fingerprint (config, code); the new bronze rows carry no delivery
