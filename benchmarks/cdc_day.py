@@ -125,7 +125,7 @@ def feed(folder: Path, events: int, days: int, day_pct: float, seed: int = 7) ->
 def job(home: Path, landing: Path, conf: Path, ref: Ref | None, *, full: bool) -> Job:
     env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
     env["LAKEHOUSE_CONF"] = str(conf)
-    command = [str(VENV_BIN / "lakehouse"), "run", "--only", "order_events"]
+    command = [str(VENV_BIN / "lakehouse"), "run", "--only", "order_events", "--profile"]
     command += ["--full-refresh"] if full else []
     variant = "ours"
     if ref is not None:  # another commit's code: its src/ first on the path

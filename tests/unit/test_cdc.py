@@ -187,6 +187,14 @@ def test_events_after_their_key_continue_the_table_as_the_whole_feed_would(spark
         whole = apply_changes(feed, cdc, columns, (), ("arrival",)).select(*columns, *history)
         expected = Counter(tuple(r) for r in whole.collect())
         assert Counter(tuple(r) for r in got.collect()) == expected, seed
+        # and the keys whose newest event (sequence, then arrival) deletes them
+        by_value = "v = 'a'" in (cdc.delete_when or "")  # the delete-by-value case
+        newest: dict[object, tuple[object, ...]] = {}
+        for k, v, w, seq, op, arrival in _random_feed(seed):
+            deletes = op == "DELETE" or (by_value and (v, w) == ("a", "y"))
+            newest[k] = max(newest.get(k, (seq, arrival, deletes)), (seq, arrival, deletes))
+        deleted = {(k, n[0]) for k, n in newest.items() if n[2]}
+        assert {tuple(r) for r in latest_deletes(feed, cdc, ("arrival",)).collect()} == deleted
         assert len(expected) > 15  # (the feed leaves rows to compare)
 
 

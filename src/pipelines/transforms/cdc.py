@@ -180,9 +180,15 @@ def latest_deletes(df: DataFrame, cdc: Cdc, tie_break: Sequence[str] = ()) -> Da
     A deleted key leaves no row in the table (SCD1), or a closed version that cannot say
     whether a later delete came (SCD2); a run that applies new events alone must still know
     that an event older than the delete changes nothing.
+
+    Made from every event when silver is recomputed, so one aggregate, not a window: each
+    key's greatest (sequence, tie-break...) is its newest event, as in ``apply_changes`` (a
+    struct orders its fields in turn, nulls first: the same winner as the window's
+    descending, nulls-last order). A million events took 6 s with the window.
     """
-    events = _one_event_per_sequence(df, cdc, tie_break)
-    newest = Window.partitionBy(*cdc.keys).orderBy(F.col(cdc.sequence_by).desc())
-    ranked = events.withColumn("_cdc_rank", F.row_number().over(newest))
-    last = ranked.where((F.col("_cdc_rank") == 1) & F.col(_DELETE))
-    return last.select(*cdc.keys, cdc.sequence_by)
+    is_delete = F.lit(False)
+    if cdc.delete_when:
+        is_delete = F.coalesce(F.expr(cdc.delete_when), F.lit(False))
+    newest = F.max(F.struct(F.col(cdc.sequence_by), *map(F.col, tie_break), is_delete.alias("d")))
+    last = df.groupBy(*cdc.keys).agg(newest.alias("_cdc_newest")).where("_cdc_newest.d")
+    return last.select(*cdc.keys, F.col(f"_cdc_newest.{cdc.sequence_by}").alias(cdc.sequence_by))
