@@ -12,7 +12,8 @@ order_events`` process:
 1. ``full``: ``--full-refresh`` over the history;
 2. ``day``: a plain run after the day's file landed. This checkout applies the day's events
    to silver (``pipelines.local.cdc_merge``); a commit before it recomputes silver from every
-   event in bronze.
+   event in bronze. With ``--late N``, the day also sends N orders' first event again: late
+   events, whose keys this checkout applies again from bronze.
 
 Every run must end with the same bronze, silver and quarantine counts for every code, and
 this checkout's day must say ``incremental``. Writes
@@ -79,10 +80,13 @@ def _values(order: int) -> list[object]:
     return [1 + order % 5, f"{order % 997 + 0.5:.2f}"]
 
 
-def feed(folder: Path, events: int, days: int, day_pct: float, seed: int = 7) -> tuple[int, Path]:
+def feed(
+    folder: Path, events: int, days: int, day_pct: float, late: int = 0, seed: int = 7
+) -> tuple[int, Path]:
     """Write ``events`` events over ``days`` daily files to ``folder``, and the next day's
-    file (``day_pct`` % of ``events``) beside it; returns the history's event count and the
-    day's file (not in ``folder``)."""
+    file (``day_pct`` % of ``events``, and ``late`` events sent again: an order's first
+    event, at the sequence silver holds) beside it; returns the history's event count and
+    the day's file (not in ``folder``)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     in_flight: dict[int, int] = {}  # order -> its next step
@@ -118,7 +122,10 @@ def feed(folder: Path, events: int, days: int, day_pct: float, seed: int = 7) ->
         write(folder / f"order_events_{(START + timedelta(days=day)):%Y%m%d}.csv", rows)
         written += len(rows)
     extra = folder.parent / f"order_events_{(START + timedelta(days=days)):%Y%m%d}.csv"
-    write(extra, day_rows(days, max(1, int(events * day_pct / 100))))
+    stamp = START + timedelta(days=days)
+    again = [[order, "placed", *_values(order), "sent again", stamp, 1, "UPDATE"]
+             for order in rng.sample(range(1, next_order), late)]  # fmt: skip
+    write(extra, day_rows(days, max(1, int(events * day_pct / 100))) + again)
     return written, extra
 
 
@@ -149,6 +156,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--day-pct", type=float, default=1.0)
+    parser.add_argument("--late", type=int, default=0, help="late events in the day's file")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ref", dest="refs", action="append", default=[], help="another commit")
     parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench-cdc"))
@@ -159,7 +167,7 @@ def main() -> None:
 
     landing = args.work / "landing"
     shutil.rmtree(args.work, ignore_errors=True)
-    history, extra = feed(landing / "order_events", args.events, args.days, args.day_pct)
+    history, extra = feed(landing / "order_events", args.events, args.days, args.day_pct, args.late)
     day_rows = sum(1 for _ in extra.open()) - 1
     print(f"history: {history:,} events in {args.days} files; the day: {day_rows:,} events")
     conf = bare_conf(args.work)

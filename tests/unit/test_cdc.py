@@ -203,3 +203,21 @@ def test_latest_deletes_are_the_keys_whose_newest_event_deletes_them(spark: Spar
     6 was inserted again after its delete."""
     rows = latest_deletes(_feed(spark), _cdc(), ("arrival",)).collect()
     assert sorted(tuple(r) for r in rows) == [(2, 2), (5, 1)]
+
+
+def test_a_keys_rows_are_found_in_bronze_by_the_key_silver_types(spark: SparkSession) -> None:
+    """``rows_of_keys`` (a late event's key applied again from bronze): bronze holds raw text,
+    so `` 017`` is key 17 as silver types it; ``x`` is no key."""
+    from pipelines.config.model import SourceConfig
+    from pipelines.layers.silver import rows_of_keys
+
+    base = {
+        "name": "accounts", "description": "Accounts.", "owner": "data_engineers",
+        "source": {"type": "files", "path": "accounts"},
+        "columns": [{"name": "id", "type": "int"}, {"name": "seq", "type": "int"}],
+        "silver": {"cdc": {"keys": ["id"], "sequence_by": "seq"}},
+    }  # fmt: skip
+    bronze = spark.createDataFrame([(" 017", "1"), ("17", "2"), ("18", "1"), ("x", "1")], "id string, seq string")  # fmt: skip
+    keys = spark.createDataFrame([(17,)], "id int")
+    found = rows_of_keys(bronze, keys, SourceConfig.model_validate(base))
+    assert sorted(tuple(r) for r in found.collect()) == [(" 017", "1"), ("17", "2")]

@@ -31,6 +31,7 @@ from pipelines.transforms.cdc import (
     continue_changes,
     latest_deletes,
 )
+from pipelines.transforms.conform import typed_value
 from pipelines.transforms.dedupe import RECORD_HASH, record_hash
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.quality import with_reference
@@ -46,6 +47,7 @@ __all__ = [
     "quarantine_of_checked",
     "quarantine_rows",
     "replacement_changes",
+    "rows_of_keys",
     "silver_of_checked",
     "silver_rows",
     "silver_specs",
@@ -181,6 +183,24 @@ def deleted_keys(checked: DataFrame, source: SourceConfig) -> DataFrame:
     cdc = source.silver.cdc
     assert cdc is not None
     return latest_deletes(valid_rows(checked), cdc, _DELIVERY_ORDER)
+
+
+def rows_of_keys(bronze_rows: DataFrame, keys: DataFrame, source: SourceConfig) -> DataFrame:
+    """The rows of ``bronze_rows`` whose ``silver.cdc`` key, typed as silver types it, is one
+    of ``keys``'s rows (columns named as the keys): bronze holds the raw text, so `` 017``
+    is key 17 (a CDC key is a declared column, never a derived one)."""
+    from pyspark.sql import functions as F
+
+    cdc = source.silver.cdc
+    assert cdc is not None
+    specs = {c.name: c for c in source.columns}
+    typed = {f"_key_{k}": typed_value(F.col(k), specs[k]) for k in cdc.keys}
+    same = [F.col(f"b.`_key_{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in cdc.keys]
+    condition = same[0]
+    for also in same[1:]:
+        condition = condition & also
+    marked = bronze_rows.withColumns(typed).alias("b")
+    return marked.join(F.broadcast(keys.alias("s")), condition, "left_semi").drop(*typed)
 
 
 def quarantine_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:

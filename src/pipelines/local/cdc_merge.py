@@ -15,10 +15,14 @@ applies a day's events to silver instead, through this module:
   state (Parquet under ``<storage>/increments/<source>/``), made from all of bronze when the
   engine recomputes silver and carried forward by each increment. Only for a source with
   ``delete_when``: without it no key is ever deleted.
-- **When.** Every new event must come after the last event applied to its key (silver's
-  sequence value, or its delete). An event at or before it needs the key's whole history,
-  which only the engine's recompute reads: the run says so and recomputes. Such late events
-  are the exception a feed's ``sequence_by`` exists for; the common day is in order.
+- **Late events.** An event should come after the last event applied to its key (silver's
+  sequence value, or its delete). One at or before it needs the key's whole history: that
+  key's every event in bronze is applied again (found by the key as silver types it:
+  ``pipelines.layers.silver.rows_of_keys``), and all its rows in silver replaced, while the
+  other keys' events continue their rows. That reads bronze whole, once: less than the
+  engine's recompute, which also sorts every event and rewrites silver. A source that keeps
+  a day's newest file (``replace_by_file_date``: decided over all of bronze) is recomputed
+  instead, and the run says why.
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.config.model import SourceConfig
-from pipelines.layers.silver import changes_continued, deleted_keys
+from pipelines.layers.silver import (
+    changes_continued,
+    checked_rows,
+    deleted_keys,
+    rows_of_keys,
+    silver_of_checked,
+)
 from pipelines.local.silver_writes import Merged, delete_keys
 from pipelines.transforms.cdc import END_AT
 from pipelines.transforms.quality import valid_rows
@@ -43,11 +53,15 @@ __all__ = ["Pending", "merge_changes", "pending_changes", "write_deletes"]
 
 @dataclass(frozen=True)
 class Pending:
-    """New change events checked against silver: none is late, they can be merged."""
+    """New change events checked against silver: ready to merge."""
 
-    current: DataFrame  # silver's rows the events can change (kept: read before the merge)
+    current: DataFrame  # silver's rows the events in order continue (kept: read before)
+    late: DataFrame | None  # the keys with a late event (None: none)
+    replay: DataFrame | None  # their rows in bronze: every event of theirs, applied again
+    removed: DataFrame  # silver's rows replaced: ``current`` and every row of a late key
     held: int  # how many
-    keys: DataFrame  # the events' keys
+    late_keys: int
+    keys: DataFrame  # every key of the events
     deletes: DataFrame | None  # the deleted keys kept (None: the source deletes none)
 
 
@@ -71,15 +85,11 @@ def pending_changes(
     assert cdc is not None
     keys, seq = cdc.keys, cdc.sequence_by
     firsts = valid_rows(checked).groupBy(*keys).agg(F.min(seq).alias("_first")).localCheckpoint()
-    silver = spark.read.table(f"silver.{source.name}")
-    if cdc.scd_type == 2:
-        silver = silver.where(F.col(END_AT).isNull())
     # A day's keys are few: broadcast, silver's files are joined as they are read.
-    current = (
-        silver.alias("t")
-        .join(F.broadcast(firsts.alias("s")), _same(keys), "left_semi")
-        .localCheckpoint()
-    )
+    silver = spark.read.table(f"silver.{source.name}").alias("t")
+    of_keys = silver.join(F.broadcast(firsts.alias("s")), _same(keys), "left_semi")
+    open_ = of_keys.where(F.col(END_AT).isNull()) if cdc.scd_type == 2 else of_keys
+    current = open_.localCheckpoint()
     known = current.select(*keys, seq)
     kept = None if deletes is None else spark.read.parquet(str(deletes))
     if kept is not None:
@@ -88,46 +98,80 @@ def pending_changes(
         firsts.alias("s")
         .join(known.alias("t"), _same(keys))
         .where(~F.coalesce(F.col("s._first") > F.col(f"t.`{seq}`"), F.lit(False)))
-        .count()
+        .select(*[F.col(f"s.`{k}`") for k in keys])
+        .distinct()
+        .localCheckpoint()
     )
-    if late:
-        return f"change events of {late:,} keys are not after the last one applied to them"
-    return Pending(current, current.count(), firsts.select(*keys), kept)
+    late_keys = late.count()
+    every = firsts.select(*keys)
+    if not late_keys:
+        return Pending(current, None, None, current, current.count(), 0, every, kept)
+    # Their events are applied again from bronze, all of them: every row silver holds of them
+    # goes. Not with replace_by_file_date: which file of a day counts is decided over bronze.
+    if source.silver.replace_by_file_date:
+        return f"change events of {late_keys:,} keys are late, and a day's rows are its newest file's"  # fmt: skip # noqa: E501
+    replay = rows_of_keys(spark.read.table(f"bronze.{source.name}"), late, source)
+    on_time = current.alias("t").join(late.alias("s"), _same(keys), "left_anti")
+    history = of_keys.alias("t").join(F.broadcast(late.alias("s")), _same(keys), "left_semi")
+    removed = on_time.unionByName(history).localCheckpoint()
+    return Pending(on_time, late, replay, removed, removed.count(), late_keys, every, kept)
 
 
 def merge_changes(
     spark: SparkSession, source: SourceConfig, checked: DataFrame, pending: Pending, folder: Path
 ) -> tuple[Merged, str]:
     """Apply the new events of ``checked`` to ``silver.<source>``: its rows they change are
-    deleted by key, the rows they make appended (two commits: a run that dies between them
-    leaves silver past its recorded commit, so the next run recomputes it). Returns what it
-    did, and the name of the deleted keys' new folder under ``folder`` ("": none kept)."""
+    deleted by key, the rows they make appended (commits one after the other: a run that dies
+    between them leaves silver past its recorded commit, so the next run recomputes it).
+    A key with a late event has its every event in bronze applied again, and all its rows
+    replaced. Returns what it did, and the name of the deleted keys' new folder under
+    ``folder`` ("": none kept)."""
+    from pyspark.sql import functions as F
+
     cdc = source.silver.cdc
     assert cdc is not None
     table, keys = f"silver.{source.name}", cdc.keys
-    rows = changes_continued(checked, pending.current, source).localCheckpoint()
-    if pending.held:
-        view = f"_changed_{source.name}"
-        pending.current.select(*keys).createOrReplaceTempView(view)
-        try:
-            on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-            open_only = f"{{t}}`{END_AT}` IS NULL" if cdc.scd_type == 2 else ""
-            delete_keys(spark, table, keys, view, on, open_only)
-        finally:
-            spark.catalog.dropTempView(view)
+    events, replayed = checked, None
+    if pending.late is not None and pending.replay is not None:
+        late = F.broadcast(pending.late.alias("s"))
+        events = checked.alias("t").join(late, _same(keys), "left_anti")
+        replayed = checked_rows(pending.replay, source).localCheckpoint()
+    rows = changes_continued(events, pending.current, source)
+    if replayed is not None:
+        rows = rows.unionByName(silver_of_checked(replayed, source))
+    rows = rows.localCheckpoint()
+    open_only = f"{{t}}`{END_AT}` IS NULL" if cdc.scd_type == 2 else ""
+    _delete(spark, table, keys, pending.current, open_only)
+    if pending.late is not None:
+        _delete(spark, table, keys, pending.late, "")
     appended = rows.count()
     if appended:
         rows.writeTo(table).append()
     name = ""
     if pending.deletes is not None:
-        name = write_deletes(
-            pending.deletes.alias("t").join(pending.keys.alias("s"), _same(keys), "left_anti")
-            .unionByName(deleted_keys(checked, source)),
-            folder,
-        )  # fmt: skip
-    fresh = rows.alias("t").join(pending.current.alias("s"), _same(keys), "left_anti")
-    merged = Merged(fresh, pending.held, appended - pending.held, rows, pending.current)
+        deleted = pending.deletes.alias("t").join(pending.keys.alias("s"), _same(keys), "left_anti")
+        deleted = deleted.unionByName(deleted_keys(events, source))
+        if replayed is not None:
+            deleted = deleted.unionByName(deleted_keys(replayed, source))
+        name = write_deletes(deleted, folder)
+    fresh = rows.alias("t").join(pending.removed.alias("s"), _same(keys), "left_anti")
+    merged = Merged(
+        fresh, pending.held, appended - pending.held, rows, pending.removed, pending.late_keys
+    )
     return merged, name
+
+
+def _delete(
+    spark: SparkSession, table: str, keys: tuple[str, ...], rows: DataFrame, where: str
+) -> None:
+    """Delete the rows of ``table`` of the keys of ``rows`` that meet ``where``."""
+    view = f"_changed_{table.replace('.', '_')}"
+    rows.select(*keys).createOrReplaceTempView(view)
+    try:
+        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+        delete_keys(spark, table, keys, view, on, where)
+    finally:
+        spark.catalog.dropTempView(view)
 
 
 def write_deletes(deletes: DataFrame, folder: Path) -> str:

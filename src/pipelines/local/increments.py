@@ -145,6 +145,7 @@ class Applied:
     # (read from silver's commit before, by key): not evaluated unless a mart folds them in.
     appended: DataFrame | None = None
     removed: DataFrame | None = None
+    late: int = 0  # a CDC source's keys whose every event was applied again (late events)
 
 
 def _state_file(storage_root: str, name: str) -> Path | None:
@@ -480,7 +481,7 @@ def _apply(
             keep_only(folder, deleted)
     return "", Applied(
         source.name, seen["rows"], count, counts, fresh, replaced, state.silver, after.silver,
-        merged.appended, merged.removed,
+        merged.appended, merged.removed, merged.late,
     )  # fmt: skip
 
 

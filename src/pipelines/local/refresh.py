@@ -77,7 +77,7 @@ class Increments:
                 done.add(table)
                 self.echo(
                     f"  ok {table:<52} {'completed':<10} {flow.seconds:6.1f}s  incremental: "
-                    f"{applied.new_rows:,} new bronze rows"
+                    f"{applied.new_rows:,} new bronze rows{_late(applied.late)}"
                 )
         self.marts = apply_marts(
             self.spark, self.config.gold, self.config.sources, self.applied, self.prints,
@@ -122,3 +122,8 @@ class Increments:
                 write_state(
                     self.storage_root, name, replace(state, counts=counts_of(name, counted))
                 )
+
+
+def _late(keys: int) -> str:
+    """What the increment line adds for the keys a late change event had applied again."""
+    return f" ({keys:,} keys with late events applied again from bronze)" if keys else ""

@@ -30,6 +30,7 @@ class Merged:
     new_keys: int | None  # rows silver gained, net (None: no key, every row appended)
     appended: DataFrame  # every row appended
     removed: DataFrame | None  # silver's rows deleted (as they were before the merge)
+    late: int = 0  # keys whose every event was applied again (a late event: cdc_merge)
 
 
 def delete_keys(

@@ -19,6 +19,7 @@ __all__ = [
     "is_null_token",
     "reasons_column",
     "standard_value",
+    "typed_value",
 ]
 
 CORRUPT_COLUMN = "_corrupt_record"
@@ -49,6 +50,11 @@ def standard_value(raw: Column, spec: ColumnSpec) -> Column:
     """A raw (unmasked) value cleaned and standardised as ``spec`` declares, still text."""
     cleaned = clean_value(raw, spec)
     return standardise(cleaned, spec.standardise) if spec.standardise else cleaned
+
+
+def typed_value(raw: Column, spec: ColumnSpec) -> Column:
+    """A raw value as ``conform`` types it (NULL where it does not parse)."""
+    return _typed(spec, clean_value(raw, spec))
 
 
 def _typed(spec: ColumnSpec, cleaned: Column) -> Column:
