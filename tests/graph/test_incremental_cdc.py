@@ -108,15 +108,18 @@ def test_new_change_events_are_applied_late_ones_replayed(spark: SparkSession, t
     """Slow (five runs, 40-60 s): each run applies its events to the tables the one before left."""
     config = _config(tmp_path)
     landing = tmp_path / "landing"
-    _events(landing / "accounts" / "a1.json", _a(1, 1, "free", 1), _a(2, 1, "pro", 5), _a(3, 1, "pro", 2), _a(4, 1, "free", 1))  # fmt: skip
-    _events(landing / "tickets" / "t1.json", _t(1, 1, "open", "new"), _t(2, 1, "open", "new"), _t(2, 2, "open", "seen"), _t(3, 1, "open"))  # fmt: skip
+    _events(landing / "accounts" / "a1.json", _a(1, 1, "free", 1), _a(2, 1, "pro", 5), _a(3, 1, "pro", 2), _a(4, 1, "free", 1), _a(8, 1, "free", 1), _a(8, 2, op="D"))  # fmt: skip
+    _events(landing / "tickets" / "t1.json", _t(1, 1, "open", "new"), _t(2, 1, "open", "new"), _t(2, 2, "open", "seen"), _t(3, 1, "open"), _t(6, 1, "open"), _t(6, 2, op="D"))  # fmt: skip
     said: list[str] = []
     run(spark, config, landing, lakehouse_home, full_refresh=True, echo=said.append)
     _same_as_recompute(spark, config)
-    # The deleted keys are kept beside the state, made from all of bronze (none deleted yet).
+    # The deleted keys are kept beside the state, made from bronze's deletes and silver.
     kept = lakehouse_home / "pipeline_storage" / "increments"
-    state = json.loads((kept / "tickets.json").read_text())
-    assert [p.name for p in (kept / "tickets").iterdir()] == [state["deletes"]]
+    for name, deleted in (("accounts", [(8, 2)]), ("tickets", [(6, 2)])):
+        state = json.loads((kept / f"{name}.json").read_text())
+        assert [p.name for p in (kept / name).iterdir()] == [state["deletes"]]
+        found = spark.read.parquet(str(kept / name / state["deletes"])).collect()
+        assert sorted(tuple(r) for r in found) == deleted
 
     # In order: updates (a null keeps the plan), a delete, a new key, a delete of a key never
     # seen, an invalid event; a ticket updated in place, one closed and reopened, one deleted.
@@ -143,19 +146,21 @@ def test_new_change_events_are_applied_late_ones_replayed(spark: SparkSession, t
         (2, "open", "seen", 2, 1, 3), (2, "closed", "done", 3, 3, 4), (2, "open", "again", 4, 4, None),
         (3, "open", None, 1, 1, 2),
         (4, "open", "late start", 1, 1, None),
+        (6, "open", None, 1, 1, 2),
     ]  # fmt: skip
     # accounts 2 (pro, 5) and 1 (free, 1) left their groups, 1 (free, 3) and 5 (pro, 1) came
     assert _marts(said) == [
         "  ok gold.plans completed <s> incremental: 2 new and 2 removed rows of silver.accounts folded into its groups"
     ]
     _same_as_recompute(spark, config)
-    # 9 read: 1 quarantined (seats -1), 8 valid; silver holds 4 of them; 4 superseded or deleted
+    # 11 read: 1 quarantined (seats -1), 10 valid; silver holds 4 of them; 6 superseded or
+    # deleted
     assert _rows(spark, BALANCE.format(result.run_id)) == [
-        ("accounts", 9, 4, 1, 4, True), ("tickets", 9, 6, 0, 3, True),
+        ("accounts", 11, 4, 1, 6, True), ("tickets", 11, 7, 0, 4, True),
     ]  # fmt: skip
     state = json.loads((kept / "accounts.json").read_text())
     deleted = spark.read.parquet(str(kept / "accounts" / state["deletes"]))
-    assert sorted(tuple(r) for r in deleted.collect()) == [(2, 2), (6, 1)]
+    assert sorted(tuple(r) for r in deleted.collect()) == [(2, 2), (6, 1), (8, 2)]
 
     # Late: account 2 comes back at a sequence before its delete (it must stay deleted), and
     # account 3 gets an event before its first; ticket 2 one at a sequence it holds. Their
@@ -195,4 +200,4 @@ def test_new_change_events_are_applied_late_ones_replayed(spark: SparkSession, t
     state = json.loads((kept / "accounts.json").read_text())
     assert [p.name for p in (kept / "accounts").iterdir()] == [state["deletes"]]
     deleted = spark.read.parquet(str(kept / "accounts" / state["deletes"]))
-    assert sorted(tuple(r) for r in deleted.collect()) == [(7, 2)]
+    assert sorted(tuple(r) for r in deleted.collect()) == [(7, 2), (8, 2)]

@@ -27,6 +27,7 @@ from pipelines.transforms.cdc import (
     apply_changes,
     continue_changes,
     latest_deletes,
+    table_deletes,
 )
 
 if TYPE_CHECKING:
@@ -195,6 +196,8 @@ def test_events_after_their_key_continue_the_table_as_the_whole_feed_would(spark
             newest[k] = max(newest.get(k, (seq, arrival, deletes)), (seq, arrival, deletes))
         deleted = {(k, n[0]) for k, n in newest.items() if n[2]}
         assert {tuple(r) for r in latest_deletes(feed, cdc, ("arrival",)).collect()} == deleted
+        # the same from the delete events and the table the whole feed made
+        assert {tuple(r) for r in table_deletes(feed, whole, cdc).collect()} == deleted
         assert len(expected) > 15  # (the feed leaves rows to compare)
 
 

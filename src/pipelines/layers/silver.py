@@ -30,6 +30,7 @@ from pipelines.transforms.cdc import (
     apply_changes,
     continue_changes,
     latest_deletes,
+    table_deletes,
 )
 from pipelines.transforms.conform import typed_value
 from pipelines.transforms.dedupe import RECORD_HASH, record_hash
@@ -178,10 +179,16 @@ def changes_continued(checked: DataFrame, current: DataFrame, source: SourceConf
     return rows.select(*_silver_columns(source))
 
 
-def deleted_keys(checked: DataFrame, source: SourceConfig) -> DataFrame:
-    """The keys whose newest valid change event in ``checked`` deletes them, and its sequence."""
+def deleted_keys(
+    checked: DataFrame, source: SourceConfig, silver: DataFrame | None = None
+) -> DataFrame:
+    """The keys whose newest valid change event in ``checked`` deletes them, and its sequence
+    (``silver``: the table made of those events, when it is at hand: only the deletes are
+    then judged, ``pipelines.transforms.cdc.table_deletes``)."""
     cdc = source.silver.cdc
     assert cdc is not None
+    if silver is not None:
+        return table_deletes(valid_rows(checked), silver, cdc)
     return latest_deletes(valid_rows(checked), cdc, _DELIVERY_ORDER)
 
 

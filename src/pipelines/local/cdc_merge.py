@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Pending", "merge_changes", "pending_changes", "write_deletes"]
 
+_BROADCAST_KEYS = 1_000_000  # the new events' keys broadcast to silver's files at most
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -85,9 +87,13 @@ def pending_changes(
     assert cdc is not None
     keys, seq = cdc.keys, cdc.sequence_by
     firsts = valid_rows(checked).groupBy(*keys).agg(F.min(seq).alias("_first")).localCheckpoint()
-    # A day's keys are few: broadcast, silver's files are joined as they are read.
+    # A day's keys are few: broadcast, silver's files are joined as they are read (a shuffle
+    # would move all of silver's keys). A big increment is left to the planner.
+    few = firsts.count() <= _BROADCAST_KEYS
     silver = spark.read.table(f"silver.{source.name}").alias("t")
-    of_keys = silver.join(F.broadcast(firsts.alias("s")), _same(keys), "left_semi")
+    of_keys = silver.join(
+        F.broadcast(firsts.alias("s")) if few else firsts.alias("s"), _same(keys), "left_semi"
+    )
     open_ = of_keys.where(F.col(END_AT).isNull()) if cdc.scd_type == 2 else of_keys
     current = open_.localCheckpoint()
     known = current.select(*keys, seq)
@@ -112,7 +118,7 @@ def pending_changes(
         return f"change events of {late_keys:,} keys are late, and a day's rows are its newest file's"  # fmt: skip # noqa: E501
     replay = rows_of_keys(spark.read.table(f"bronze.{source.name}"), late, source)
     on_time = current.alias("t").join(late.alias("s"), _same(keys), "left_anti")
-    history = of_keys.alias("t").join(F.broadcast(late.alias("s")), _same(keys), "left_semi")
+    history = of_keys.alias("t").join(late.alias("s"), _same(keys), "left_semi")
     removed = on_time.unionByName(history).localCheckpoint()
     return Pending(on_time, late, replay, removed, removed.count(), late_keys, every, kept)
 

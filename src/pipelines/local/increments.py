@@ -324,10 +324,11 @@ def _deletes(source: SourceConfig) -> bool:
 
 
 def _deletes_now(spark: SparkSession, source: SourceConfig, folder: Path | None) -> str:
-    """The deleted keys of ``source``'s events in bronze, written beside its state."""
+    """The deleted keys of ``source``'s events in bronze, written beside its state (silver
+    was just recomputed from them)."""
     assert folder is not None
-    bronze = spark.read.table(f"bronze.{source.name}")
-    return write_deletes(deleted_keys(checked_rows(bronze, source), source), folder)
+    bronze, silver = (spark.read.table(f"{layer}.{source.name}") for layer in ("bronze", "silver"))
+    return write_deletes(deleted_keys(checked_rows(bronze, source), source, silver), folder)
 
 
 def counts_of(name: str, counted: Mapping[str, int]) -> dict[str, int]:
