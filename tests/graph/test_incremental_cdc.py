@@ -115,11 +115,11 @@ def test_new_change_events_are_applied_late_ones_replayed(spark: SparkSession, t
     _same_as_recompute(spark, config)
     # The deleted keys are kept beside the state, made from bronze's deletes and silver.
     kept = lakehouse_home / "pipeline_storage" / "increments"
-    for name, deleted in (("accounts", [(8, 2)]), ("tickets", [(6, 2)])):
+    for name, keys in (("accounts", [(8, 2)]), ("tickets", [(6, 2)])):
         state = json.loads((kept / f"{name}.json").read_text())
         assert [p.name for p in (kept / name).iterdir()] == [state["deletes"]]
         found = spark.read.parquet(str(kept / name / state["deletes"])).collect()
-        assert sorted(tuple(r) for r in found) == deleted
+        assert sorted(tuple(r) for r in found) == keys
 
     # In order: updates (a null keeps the plan), a delete, a new key, a delete of a key never
     # seen, an invalid event; a ticket updated in place, one closed and reopened, one deleted.
