@@ -20,9 +20,7 @@ applies a day's events to silver instead, through this module:
   key's every event in bronze is applied again (found by the key as silver types it:
   ``pipelines.layers.silver.rows_of_keys``), and all its rows in silver replaced, while the
   other keys' events continue their rows. That reads bronze whole, once: less than the
-  engine's recompute, which also sorts every event and rewrites silver. A source that keeps
-  a day's newest file (``replace_by_file_date``: decided over all of bronze) is recomputed
-  instead, and the run says why.
+  engine's recompute, which also sorts every event and rewrites silver.
 """
 
 from __future__ import annotations
@@ -77,10 +75,10 @@ def _same(keys: tuple[str, ...]) -> Column:
 
 def pending_changes(
     spark: SparkSession, source: SourceConfig, checked: DataFrame, deletes: Path | None
-) -> Pending | str:
+) -> Pending:
     """The new events of ``checked`` (rows ``checked_rows`` returned) against silver and the
-    kept deleted keys (``deletes``: their folder, None when the source deletes none); or why
-    they cannot be applied alone."""
+    kept deleted keys (``deletes``: their folder, None when the source deletes none): which
+    rows of silver they change, and which of their keys have a late event."""
     from pyspark.sql import functions as F
 
     cdc = source.silver.cdc
@@ -113,9 +111,8 @@ def pending_changes(
     if not late_keys:
         return Pending(current, None, None, current, current.count(), 0, every, kept)
     # Their events are applied again from bronze, all of them: every row silver holds of them
-    # goes. Not with replace_by_file_date: which file of a day counts is decided over bronze.
-    if source.silver.replace_by_file_date:
-        return f"change events of {late_keys:,} keys are late, and a day's rows are its newest file's"  # fmt: skip # noqa: E501
+    # goes. (No CDC source keeps a day's newest file, replace_by_file_date, which is decided
+    # over all of bronze: the config refuses the two together.)
     replay = rows_of_keys(spark.read.table(f"bronze.{source.name}"), late, source)
     on_time = current.alias("t").join(late.alias("s"), _same(keys), "left_anti")
     history = of_keys.alias("t").join(late.alias("s"), _same(keys), "left_semi")
