@@ -257,3 +257,15 @@ def test_the_shipped_hotel_marts_fold_their_groups() -> None:
 )  # fmt: skip
 def test_an_aggregate_that_cannot_fold_says_why(sql: str, why: str) -> None:
     assert mart_input(_mart(sql), [_source()]) == why
+
+
+def test_a_cdc_state_without_its_deleted_keys_is_recomputed(tmp_path: Path) -> None:
+    """A CDC source with deletes whose state names no deleted keys (none was written so) is
+    not applied alone: nothing is read (no Spark needed) and the run says why."""
+    from pipelines.local import increments
+
+    cdc = {"keys": ["id"], "sequence_by": "qty", "delete_when": "qty < 0"}
+    source = _source(silver={"cdc": cdc})
+    state = increments._State("print", "2026-01-01 00:00:00", [1, "a"], [1, "b"])
+    found = increments._pending(None, source, None, state, tmp_path.as_uri())  # type: ignore[arg-type]
+    assert found == "its deleted keys were not kept"

@@ -34,6 +34,7 @@ from pipelines.transforms.cdc import (
 )
 from pipelines.transforms.conform import typed_value
 from pipelines.transforms.dedupe import RECORD_HASH, record_hash
+from pipelines.transforms.keys import same_key
 from pipelines.transforms.metadata import INGEST_COLUMNS
 from pipelines.transforms.quality import with_reference
 
@@ -202,12 +203,9 @@ def rows_of_keys(bronze_rows: DataFrame, keys: DataFrame, source: SourceConfig) 
     assert cdc is not None
     specs = {c.name: c for c in source.columns}
     typed = {f"_key_{k}": typed_value(F.col(k), specs[k]) for k in cdc.keys}
-    same = [F.col(f"b.`_key_{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in cdc.keys]
-    condition = same[0]
-    for also in same[1:]:
-        condition = condition & also
     marked = bronze_rows.withColumns(typed).alias("b")
-    return marked.join(F.broadcast(keys.alias("s")), condition, "left_semi").drop(*typed)
+    on = same_key("b", "s", cdc.keys, prefix="_key_")
+    return marked.join(F.broadcast(keys.alias("s")), on, "left_semi").drop(*typed)
 
 
 def quarantine_rows(bronze_rows: DataFrame, source: SourceConfig) -> DataFrame:

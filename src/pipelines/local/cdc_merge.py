@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,10 +40,11 @@ from pipelines.layers.silver import (
 )
 from pipelines.local.silver_writes import Merged, delete_keys
 from pipelines.transforms.cdc import END_AT
+from pipelines.transforms.keys import same_key
 from pipelines.transforms.quality import valid_rows
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["Pending", "merge_changes", "pending_changes", "write_deletes"]
 
@@ -65,14 +65,6 @@ class Pending:
     deletes: DataFrame | None  # the deleted keys kept (None: the source deletes none)
 
 
-def _same(keys: tuple[str, ...]) -> Column:
-    """``t`` and ``s`` have the same key (nulls equal, as the recompute's windows group them)."""
-    from pyspark.sql import functions as F
-
-    pairs = [F.col(f"t.`{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in keys]
-    return reduce(lambda a, b: a & b, pairs)
-
-
 def pending_changes(
     spark: SparkSession, source: SourceConfig, checked: DataFrame, deletes: Path | None
 ) -> Pending:
@@ -90,7 +82,9 @@ def pending_changes(
     few = firsts.count() <= _BROADCAST_KEYS
     silver = spark.read.table(f"silver.{source.name}").alias("t")
     of_keys = silver.join(
-        F.broadcast(firsts.alias("s")) if few else firsts.alias("s"), _same(keys), "left_semi"
+        F.broadcast(firsts.alias("s")) if few else firsts.alias("s"),
+        same_key("t", "s", keys),
+        "left_semi",
     )
     open_ = of_keys.where(F.col(END_AT).isNull()) if cdc.scd_type == 2 else of_keys
     current = open_.localCheckpoint()
@@ -100,7 +94,7 @@ def pending_changes(
         known = known.unionByName(kept)
     late = (
         firsts.alias("s")
-        .join(known.alias("t"), _same(keys))
+        .join(known.alias("t"), same_key("t", "s", keys))
         .where(~F.coalesce(F.col("s._first") > F.col(f"t.`{seq}`"), F.lit(False)))
         .select(*[F.col(f"s.`{k}`") for k in keys])
         .distinct()
@@ -114,14 +108,18 @@ def pending_changes(
     # goes. (No CDC source keeps a day's newest file, replace_by_file_date, which is decided
     # over all of bronze: the config refuses the two together.)
     replay = rows_of_keys(spark.read.table(f"bronze.{source.name}"), late, source)
-    on_time = current.alias("t").join(late.alias("s"), _same(keys), "left_anti")
-    history = of_keys.alias("t").join(late.alias("s"), _same(keys), "left_semi")
+    on_time = current.alias("t").join(late.alias("s"), same_key("t", "s", keys), "left_anti")
+    history = of_keys.alias("t").join(late.alias("s"), same_key("t", "s", keys), "left_semi")
     removed = on_time.unionByName(history).localCheckpoint()
     return Pending(on_time, late, replay, removed, removed.count(), late_keys, every, kept)
 
 
 def merge_changes(
-    spark: SparkSession, source: SourceConfig, checked: DataFrame, pending: Pending, folder: Path
+    spark: SparkSession,
+    source: SourceConfig,
+    checked: DataFrame,
+    pending: Pending,
+    folder: Path | None,
 ) -> tuple[Merged, str]:
     """Apply the new events of ``checked`` to ``silver.<source>``: its rows they change are
     deleted by key, the rows they make appended (commits one after the other: a run that dies
@@ -137,7 +135,7 @@ def merge_changes(
     events, replayed = checked, None
     if pending.late is not None and pending.replay is not None:
         late = F.broadcast(pending.late.alias("s"))
-        events = checked.alias("t").join(late, _same(keys), "left_anti")
+        events = checked.alias("t").join(late, same_key("t", "s", keys), "left_anti")
         replayed = checked_rows(pending.replay, source).localCheckpoint()
     rows = changes_continued(events, pending.current, source)
     if replayed is not None:
@@ -152,12 +150,15 @@ def merge_changes(
         rows.writeTo(table).append()
     name = ""
     if pending.deletes is not None:
-        deleted = pending.deletes.alias("t").join(pending.keys.alias("s"), _same(keys), "left_anti")
+        assert folder is not None  # (the deleted keys were read from there)
+        deleted = pending.deletes.alias("t").join(
+            pending.keys.alias("s"), same_key("t", "s", keys), "left_anti"
+        )
         deleted = deleted.unionByName(deleted_keys(events, source))
         if replayed is not None:
             deleted = deleted.unionByName(deleted_keys(replayed, source))
         name = write_deletes(deleted, folder)
-    fresh = rows.alias("t").join(pending.removed.alias("s"), _same(keys), "left_anti")
+    fresh = rows.alias("t").join(pending.removed.alias("s"), same_key("t", "s", keys), "left_anti")
     merged = Merged(
         fresh, pending.held, appended - pending.held, rows, pending.removed, pending.late_keys
     )

@@ -67,6 +67,7 @@ from pipelines.ops.together import together
 from pipelines.profile import Profile
 from pipelines.sources import bronze_kind
 from pipelines.transforms.dedupe import DELIVERY_ORDER
+from pipelines.transforms.keys import same_key
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, Row, SparkSession
@@ -307,8 +308,7 @@ def record_refreshed(
         through = now[f"bronze.{name}"]
         deletes = built.get(name, "")
         if through is None or _unreadable(now, name) or isinstance(deletes, Exception):
-            forget(storage_root, name)  # nothing ingested yet, or unknown
-            continue
+            continue  # nothing ingested yet, or unknown: no state (forgotten above)
         state = _State(
             prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"],
             counts_of(name, counted or {}), deletes,
@@ -461,11 +461,12 @@ def _apply(
         if count:
             quarantined.writeTo(f"quarantine.{source.name}").append()
     with timed("silver merged"):
+        folder = kept_beside(storage_root, source.name)  # (a CDC source's deleted keys)
         if pending is None:
             merged = _merge(spark, source, silver_of_checked(checked, source), state.silver[0])
             deleted = ""
         else:
-            merged, deleted = _merge_changes(spark, source, checked, pending, storage_root)
+            merged, deleted = merge_changes(spark, source, checked, pending, folder)
         fresh, replaced, added = merged.fresh, merged.replaced, merged.new_keys
         if counts is not None:  # without a key every valid row is a silver row
             counts[keys] = state.counts[keys] + (counted[f"{source.name}:valid"] if added is None else added)  # fmt: skip # noqa: E501
@@ -477,7 +478,6 @@ def _apply(
             deleted,
         )  # fmt: skip
         write_state(storage_root, source.name, after)
-        folder = kept_beside(storage_root, source.name)
         if deleted and folder is not None:  # the deleted keys the state no longer names
             keep_only(folder, deleted)
     return "", Applied(
@@ -501,18 +501,6 @@ def _pending(
     if folder is None or not state.deletes:
         return "its deleted keys were not kept"
     return pending_changes(spark, source, checked, folder / state.deletes)
-
-
-def _merge_changes(
-    spark: SparkSession,
-    source: SourceConfig,
-    checked: DataFrame,
-    pending: Pending,
-    storage_root: str,
-) -> tuple[Merged, str]:
-    folder = kept_beside(storage_root, source.name)
-    assert folder is not None  # (the state that led here was kept there)
-    return merge_changes(spark, source, checked, pending, folder)
 
 
 def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame, Row]:
@@ -605,10 +593,7 @@ def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: i
             table
         ).append()
         # Not evaluated unless a mart reads it (the checkpoints outlive the views' names).
-        same = [F.col(f"t.`{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in key]
-        condition = same[0]
-        for also in same[1:]:
-            condition = condition & also
+        condition = same_key("t", "s", key)
         fresh = kept.alias("t").join(matched.alias("s"), condition, "left_anti")
         first = F.col("_first")
         appended = kept.alias("t").join(matched.where(~first).alias("s"), condition, "left_anti")
