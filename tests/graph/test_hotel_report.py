@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,3 +85,35 @@ def test_generated_hotel_daily_report_matches_plain_python(
     assert march_1.rooms_occupied > 0
     assert march_1.meal_revenue > 0
     assert report[0][0] == date(2018, 2, 26)
+
+    # A fifth day of reservations (new bookings, cancellations of earlier ones), no new folio
+    # lines: the report folds the day's changes into its rooms part, its extras part as it was.
+    fifth = generate_hotel(tmp_path / "five_days", bookings_per_day=30, days=5)
+    day_five = fifth.reservation_files[-1]
+    (landing / "hotel" / "reservations" / day_five.name).write_bytes(day_five.read_bytes())
+    said: list[str] = []
+    run(spark, hotel, landing, lakehouse_home, echo=said.append)
+    before = latest_valid_bookings(reservation_rows(list(stats.reservation_files)))
+    after = latest_valid_bookings(reservation_rows(list(fifth.reservation_files)))
+    changed = latest_valid_bookings(reservation_rows([day_five]))
+    added = sum(_nights(after[b]) for b in changed)
+    removed = sum(_nights(before[b]) for b in changed if b in before)
+    assert (added, removed) == (66, 8)  # not vacuous: both
+    assert [
+        re.sub(r" \d+\.\ds ", " <s> ", " ".join(line.split()))
+        for line in said
+        if " gold.hotel_daily_report" in line
+    ] == [
+        "ok gold.hotel_daily_report completed <s> incremental: the changes of silver.hotel_reservations "
+        f"folded into its parts ({added} rows added, {removed} taken away)"
+    ]
+    expected = daily(after, list(stats.folios.files))
+    report = [tuple(r) for r in spark.sql(REPORT).collect()]
+    assert [(r[0], *r[1:]) for r in report] == [(d, *day.row()) for d, day in expected.items()]
+
+
+def _nights(booking: dict[str, str]) -> int:
+    """The room-nights a booking's row holds in the report (none when cancelled)."""
+    if booking["booking_status"] == "Canceled":
+        return 0
+    return int(booking["no_of_weekend_nights"]) + int(booking["no_of_week_nights"])

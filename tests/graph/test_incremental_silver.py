@@ -94,6 +94,8 @@ MARTS = {
     "inc_stock_totals": "SELECT count(*) AS ids, sum(qty) AS qty, count_if(qty > 20) AS over_20 FROM silver.stock",
     "inc_readings_by_sensor": "SELECT r.sensor, count(*) AS n, sum(value) AS total FROM silver.readings AS r WHERE value > 1 GROUP BY 1 HAVING count(*) > 0",
     "inc_events_by_kind": "SELECT kind, count(*) AS n, sum(id) FILTER (WHERE id > 1) AS ids, max(id) AS top, avg(id) AS mean FROM silver.events GROUP BY kind",
+    # and a query over grouped parts of two tables, one through a row-wise clause
+    "inc_stock_and_events": "WITH s AS (SELECT count(*) AS ids, sum(qty) AS qty FROM silver.stock), kinds AS (SELECT upper(kind) AS kind, id FROM silver.events WHERE id > 0), e AS (SELECT kind, count(*) AS n, sum(id) AS ids FROM kinds GROUP BY kind) SELECT e.kind, e.n, e.ids, s.ids AS stock_ids, s.qty FROM e CROSS JOIN s",
 }
 
 
@@ -178,6 +180,10 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     increments_kept = lakehouse_home / "pipeline_storage" / "increments"
     totals = json.loads((increments_kept / "gold.inc_stock_totals.json").read_text())
     assert [p.name for p in (increments_kept / "gold.inc_stock_totals").iterdir()] == [totals["partials"]]  # fmt: skip
+    # A query over grouped parts: each part's, and the commit of each table it reflects.
+    parts = json.loads((increments_kept / "gold.inc_stock_and_events.json").read_text())
+    assert (sorted(parts["parts"]), sorted(parts["tables"]), parts["silver"]) == (["e", "s"], ["silver.events", "silver.stock"], [])  # fmt: skip
+    assert sorted(p.name for p in (increments_kept / "gold.inc_stock_and_events").iterdir()) == sorted(parts["parts"].values())  # fmt: skip
 
     # A new day and new readings: applied from the new rows alone.
     _deliver(landing / "stock" / "stock_20260103.csv", "id,qty\n2,21\n5,50\n6,-6\n")
@@ -215,6 +221,8 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
         "  ok gold.inc_readings_by_sensor completed <s> incremental: 1 new and 0 removed rows of silver.readings folded into its groups",
         "  ok gold.inc_readings_files completed <s> incremental: 1 new rows from silver.readings",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
+        # both parts: the 2 new events, and stock's changes as inc_stock_totals takes them
+        "  ok gold.inc_stock_and_events completed <s> incremental: the changes of silver.events, silver.stock folded into its parts (4 rows added, 1 taken away)",
         # id 2's row of 20 taken away, its row of 21 and id 5's added (id 6 is quarantined)
         "  ok gold.inc_stock_totals completed <s> incremental: 2 new and 1 removed rows of silver.stock folded into its groups",
         "  ok gold.inc_stock_positive completed <s>",
@@ -253,6 +261,8 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
         # (d, 4) added; (b, 2) of r0.csv replaces an equal row, which the mart reads the same
         "  ok gold.inc_readings_by_sensor completed <s> incremental: 1 new and 0 removed rows of silver.readings folded into its groups",
         "  ok gold.inc_readings_tenfold completed <s> incremental: 1 new rows from silver.readings",
+        # silver.events is up to date: its part keeps its partials, stock's takes id 7
+        "  ok gold.inc_stock_and_events completed <s> incremental: the changes of silver.stock folded into its parts (1 rows added, 0 taken away)",
         "  ok gold.inc_stock_positive completed <s> incremental: 1 new rows from silver.stock",
         # id 7 added; id 1's late row of 9 loses to its row of 11 of a later day
         "  ok gold.inc_stock_totals completed <s> incremental: 1 new and 0 removed rows of silver.stock folded into its groups",
@@ -343,8 +353,14 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     said.clear()
     run(spark, config, landing, lakehouse_home, echo=said.append)
     assert "   ~ silver.stock: recomputed (quarantine.stock changed since its last refresh)" in said
-    assert [line for line in said if line.startswith("   ~ gold.inc_events")] == [
-        "   ~ gold.inc_events_upper: recomputed (gold.inc_events_upper changed since its last refresh)"
+    assert [
+        line
+        for line in said
+        if line.startswith(("   ~ gold.inc_events", "   ~ gold.inc_stock_and"))
+    ] == [
+        # (said as the marts are chosen, before any is refreshed)
+        "   ~ gold.inc_stock_and_events: recomputed (silver.stock is recomputed in this run)",
+        "   ~ gold.inc_events_upper: recomputed (gold.inc_events_upper changed since its last refresh)",
     ]
     assert _rows(spark, "SELECT id FROM quarantine.stock ORDER BY id") == [("10",), ("3",), ("6",)]
     _same_as_recompute(spark, config)

@@ -12,6 +12,7 @@ import yaml
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
+from pipelines.config.sqlparts import Composed
 from pipelines.layers.silver import replacement_changes
 from pipelines.local.increments import not_incremental
 from pipelines.local.marts import mart_input, row_wise_input
@@ -183,7 +184,7 @@ def test_an_aggregate_is_split_into_partials_and_a_final_query() -> None:
     source = _source()
     found = mart_input(_mart(sql), [source])
     assert not isinstance(found, str)
-    assert found[0] == source
+    assert found[0] == (source,)
     plan = found[1]
     assert isinstance(plan, Grouped)
     assert (plan.table, plan.groups, plan.sums, plan.counts) == (
@@ -269,3 +270,60 @@ def test_a_cdc_state_without_its_deleted_keys_is_recomputed(tmp_path: Path) -> N
     state = increments._State("print", "2026-01-01 00:00:00", [1, "a"], [1, "b"])
     found = increments._pending(None, source, None, state, tmp_path.as_uri())  # type: ignore[arg-type]
     assert found == "its deleted keys were not kept"
+
+
+# Grouped parts: silver read only through WITH clauses that aggregate one table each
+# (``pipelines.config.sqlparts.composed_query``, ``pipelines.local.marts.mart_input``).
+
+
+def test_the_hotel_daily_report_is_split_into_its_grouped_parts() -> None:
+    """Its two parts (rooms through the row-wise stays, extras straight from the folios) and
+    the rest of the query over their rows, which reads no silver table any more."""
+    model = yaml.safe_load(Path("src/conf/gold/hotel_daily_report.yml").read_text())
+    sources = [_source(name="hotel_reservations"), _source(name="hotel_folios")]
+    found = mart_input(_mart(model["sql"]), sources)
+    assert not isinstance(found, str)
+    read, query = found
+    assert isinstance(query, Composed)
+    assert read == (sources[1], sources[0])  # in the order of query.tables
+    assert query.tables == ("silver.hotel_folios", "silver.hotel_reservations")
+    rooms, extras = query.parts
+    assert (rooms.name, rooms.table, extras.name, extras.table) == (
+        "rooms", "silver.hotel_reservations", "extras", "silver.hotel_folios",
+    )  # fmt: skip
+    assert rooms.columns == {"check_in_date", "check_out_date", "avg_price_per_room", "nights", "is_canceled"}  # fmt: skip
+    assert rooms.rows_sql("_in") == (
+        "SELECT EXPLODE(SEQUENCE(check_in_date, DATE_ADD(check_out_date, 1 * -1))) AS report_date, "
+        "avg_price_per_room FROM _in AS hotel_reservations WHERE NOT is_canceled AND nights > 0 "
+        "/* day-use bookings (0 nights) occupy no night */"
+    )
+    assert rooms.plan.partials_sql("_rows_in") == (
+        "SELECT `report_date`, COUNT(*) AS _m0, SUM(avg_price_per_room) AS _m1, "
+        "COUNT(avg_price_per_room) AS _n1, COUNT(*) AS _rows FROM _rows_in AS stays GROUP BY `report_date`"
+    )
+    assert extras.rows_sql("_in") is None
+    assert extras.columns == {"charge_date", "charge_type", "amount"}
+    outer = query.outer_sql({"rooms": "_rooms", "extras": "_extras"})
+    assert outer.startswith(
+        "WITH property AS (SELECT 320 AS rooms_available /* declared capacity of the property "
+        "(rooms) */), rooms AS (SELECT * FROM _rooms), extras AS (SELECT * FROM _extras), bounds AS "
+    )
+    assert "silver." not in outer
+    assert "stays" not in outer
+
+
+@pytest.mark.parametrize(
+    ("sql", "why"),
+    [
+        ("WITH a AS (SELECT id, count(*) AS n FROM silver.stock GROUP BY id) SELECT a.id, n, qty FROM a JOIN silver.stock USING (id)", "it reads silver.stock outside a grouped part"),
+        ("WITH a AS (SELECT s.id, count(*) AS n FROM silver.stock s JOIN silver.items i ON s.id = i.id GROUP BY s.id) SELECT * FROM a", "its clause a: it reads silver and another table"),
+        ("WITH r AS (SELECT id, qty FROM silver.stock WHERE qty > 0), a AS (SELECT id, sum(qty) AS q FROM r GROUP BY id) SELECT a.id, q, (SELECT count(*) FROM r) AS c FROM a", "it reads r outside a grouped part"),
+        ("WITH a AS (SELECT id, count(DISTINCT qty) AS n FROM silver.stock GROUP BY id) SELECT * FROM a", "its clause a: it has COUNT(DISTINCT ...), which cannot be updated from changed rows"),
+        ("WITH a AS (SELECT id, rank() OVER (ORDER BY qty) AS r FROM silver.stock) SELECT * FROM a", "its clause a: it has a window"),
+        ("WITH a AS (SELECT 1 AS one) SELECT one, count(*) AS n FROM silver.stock, a GROUP BY one", "none of its WITH clauses aggregates a silver table"),
+        ("WITH a AS (SELECT id, count(*) AS n FROM silver.stock GROUP BY id) SELECT * FROM a WHERE n < datediff(current_date(), DATE'2020-01-01')", "it calls the clock or a random function"),
+        ("WITH a AS (WITH b AS (SELECT id FROM silver.stock) SELECT id, count(*) AS n FROM b GROUP BY id) SELECT * FROM a", "it has a WITH clause inside another"),
+    ],
+)  # fmt: skip
+def test_grouped_parts_that_cannot_fold_say_why(sql: str, why: str) -> None:
+    assert mart_input(_mart(sql), [_source()]) == why

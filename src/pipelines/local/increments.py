@@ -172,12 +172,12 @@ def kept_beside(storage_root: str, name: str) -> Path | None:
     return None if path is None else path.with_suffix("")
 
 
-def keep_only(folder: Path, name: str | None) -> None:
-    """Remove every folder in ``folder`` but ``name`` (a run that died left its own)."""
+def keep_only(folder: Path, *names: str | None) -> None:
+    """Remove every folder in ``folder`` but ``names`` (a run that died left its own)."""
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if path.name != name:
+        if path.name not in names:
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial, reduce
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pipelines.config.sqlagg import ROWS, Grouped
 from pipelines.local.increments import Applied, newest_commit
@@ -40,7 +40,7 @@ from pipelines.ops.together import together
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["Folded", "fold_groups", "partials_at"]
+__all__ = ["Folded", "Rows", "View", "fold_groups", "fold_partials", "partials_at", "views"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class Folded:
     removed: int  # and taken away
     partials: str | None  # the folder of the partials it reflects (None: none kept yet)
     commit: list[Any]  # the mart's last commit
+
+
+Rows: TypeAlias = Callable[[str], str | None] | None
+"""The row-wise query a plan aggregates, over a view of its table's rows (None: those rows)."""
+View: TypeAlias = Callable[["DataFrame", str], str]
+"""Names a frame as a temporary view (``views``)."""
 
 
 def _exact(plan: Grouped, partials: DataFrame) -> str | None:
@@ -70,13 +76,16 @@ def _exact(plan: Grouped, partials: DataFrame) -> str | None:
     return None
 
 
-def partials_at(spark: SparkSession, plan: Grouped, version: int, folder: Path) -> str | None:
+def partials_at(
+    spark: SparkSession, plan: Grouped, version: int, folder: Path, rows: Rows = None
+) -> str | None:
     """The partials of ``plan``'s table as of its commit ``version``, written to a new folder
     under ``folder``: its name (None: the sums cannot be folded exactly, nothing written).
-    A scan of the columns the mart reads, as the engine's recompute made."""
-    with _views(spark, uuid.uuid4().hex) as view:
+    A scan of the columns the mart reads, as the engine's recompute made. ``rows``: the
+    row-wise query ``plan`` aggregates, over a view of the table (``Part.rows_sql``)."""
+    with views(spark, uuid.uuid4().hex) as view:
         then = spark.sql(f"SELECT * FROM {plan.table} VERSION AS OF {version}")
-        partials = spark.sql(plan.partials_sql(view(then, "then")))
+        partials = spark.sql(plan.partials_sql(_input(spark, view, then, "then", rows)))
         if _exact(plan, partials) is not None:
             return None
         name = uuid.uuid4().hex
@@ -99,45 +108,11 @@ def fold_groups(
 
     if increment.appended is None and increment.removed is None:  # silver did not change
         return Folded(0, 0, kept, newest_commit(spark, mart)[0])
-    if increment.removed is not None and (plan.mins or plan.maxes):
-        return "it has MIN() or MAX(), and silver lost rows, one of which may have been it"
-    why = _exact(plan, spark.sql(plan.partials_sql(plan.table)))  # (types only: no job)
-    if why is not None:
-        return why
-    with _views(spark, mart.replace(".", "_")) as view:
-        if kept is None:  # (a state an older version wrote, or a build that failed)
-            kept = partials_at(spark, plan, int(increment.silver_before[0]), folder)
-        before = spark.read.parquet(str(folder / str(kept)))
-        added_up, extremes = [*plan.sums, *plan.counts], [*plan.mins, *plan.maxes]
-        measures = [*added_up, *extremes]
-        changes = [
-            spark.sql(plan.partials_sql(view(frame, tag)))
-            .select(*plan.groups, *(F.col(m) * sign for m in added_up), *extremes)
-            .toDF(*plan.groups, *measures)
-            for frame, sign, tag in ((increment.appended, 1, "in"), (increment.removed, -1, "out"))
-            if frame is not None
-        ]  # fmt: skip
-        added = removed = 0
-        if changes:
-            delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
-            types = {f.name: f.dataType for f in before.schema}
-            # Spark widens a sum's type; cast back, so the final query types its rows as before.
-            # (A minimum or maximum is one of the old and the new: rows were only added.)
-            folded = (
-                before.unionByName(delta)
-                .groupBy(*plan.groups)
-                .agg(
-                    *(F.sum(m).cast(types[m]).alias(m) for m in added_up),
-                    *(F.min(m).alias(m) for m in plan.mins),
-                    *(F.max(m).alias(m) for m in plan.maxes),
-                )
-            )
-            if plan.groups:  # a group whose rows are all gone is gone; an overall total is not
-                folded = folded.where(F.col(ROWS) > 0)
-        else:
-            folded = before
-        # Computed once (one row a group), then written twice at once: the partials, the mart.
-        folded = folded.localCheckpoint()
+    with views(spark, mart.replace(".", "_")) as view:
+        found = fold_partials(spark, plan, increment, folder, kept, view)
+        if isinstance(found, str):
+            return found
+        folded, added, removed = found
         rows = spark.sql(plan.final_sql(view(folded, "partials")))
         table = spark.read.table(mart)
         if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
@@ -154,8 +129,68 @@ def fold_groups(
         return Folded(added, removed, name, newest_commit(spark, mart)[0])
 
 
+def fold_partials(
+    spark: SparkSession,
+    plan: Grouped,
+    increment: Applied,
+    folder: Path,
+    kept: str | None,
+    view: View,
+    rows: Rows = None,
+) -> tuple[DataFrame, int, int] | str:
+    """The partials kept in ``folder / kept`` (None: none yet, computed from silver as the
+    increment found it) with ``increment`` folded in, computed once; and silver's rows added
+    and taken away. Or why they cannot be (nothing written)."""
+    from pyspark.sql import functions as F
+
+    if increment.removed is not None and (plan.mins or plan.maxes):
+        return "it has MIN() or MAX(), and silver lost rows, one of which may have been it"
+    types_only = _input(spark, view, spark.read.table(plan.table), "types", rows)  # (no job)
+    why = _exact(plan, spark.sql(plan.partials_sql(types_only)))
+    if why is not None:
+        return why
+    if kept is None:  # (a state an older version wrote, or a build that failed)
+        kept = partials_at(spark, plan, int(increment.silver_before[0]), folder, rows)
+    before = spark.read.parquet(str(folder / str(kept)))
+    added_up, extremes = [*plan.sums, *plan.counts], [*plan.mins, *plan.maxes]
+    measures = [*added_up, *extremes]
+    changes = [
+        spark.sql(plan.partials_sql(_input(spark, view, frame, tag, rows)))
+        .select(*plan.groups, *(F.col(m) * sign for m in added_up), *extremes)
+        .toDF(*plan.groups, *measures)
+        for frame, sign, tag in ((increment.appended, 1, "in"), (increment.removed, -1, "out"))
+        if frame is not None
+    ]  # fmt: skip
+    if not changes:
+        return before, 0, 0
+    delta, added, removed = _counted(spark, reduce(lambda a, b: a.unionByName(b), changes))
+    types = {f.name: f.dataType for f in before.schema}
+    # Spark widens a sum's type; cast back, so the final query types its rows as before.
+    # (A minimum or maximum is one of the old and the new: rows were only added.)
+    folded = (
+        before.unionByName(delta)
+        .groupBy(*plan.groups)
+        .agg(
+            *(F.sum(m).cast(types[m]).alias(m) for m in added_up),
+            *(F.min(m).alias(m) for m in plan.mins),
+            *(F.max(m).alias(m) for m in plan.maxes),
+        )
+    )
+    if plan.groups:  # a group whose rows are all gone is gone; an overall total is not
+        folded = folded.where(F.col(ROWS) > 0)
+    # Computed once (one row a group): the partials are written, and the final query reads them.
+    return folded.localCheckpoint(), added, removed
+
+
+def _input(spark: SparkSession, view: View, frame: DataFrame, tag: str, rows: Rows) -> str:
+    """A view of the rows ``frame``'s partials are of: its own, or ``rows``' over it."""
+    name = view(frame, tag)
+    over = rows(name) if rows is not None else None
+    return name if over is None else view(spark.sql(over), f"{tag}_rows")
+
+
 @contextmanager
-def _views(spark: SparkSession, prefix: str) -> Iterator[Callable[[DataFrame, str], str]]:
+def views(spark: SparkSession, prefix: str) -> Iterator[Callable[[DataFrame, str], str]]:
     """A function naming a frame as a temporary view (``_groups_<prefix>_<tag>``); every such
     view is dropped on the way out."""
     names: list[str] = []

@@ -26,12 +26,18 @@ only how the local runner refreshes the view differs):
   (``pipelines.config.sqlagg``) takes silver's changes another way: folded into the partial
   sums kept beside its state (``pipelines.local.mart_groups``), under the same conditions,
   replaced rows included (the rows they replaced are taken away).
+- **Grouped parts.** A mart that reads silver tables only through ``WITH`` clauses that
+  aggregate one each (``pipelines.config.sqlparts``; the hotel's daily report) folds each
+  table's changes into those parts' partials (``pipelines.local.mart_parts``), then runs the
+  rest of its query over their rows. Each table it reads was refreshed from its new rows in
+  this run or is left as it was (the run recomputes none of them), and is at the commit the
+  state recorded for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -39,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.config.sqlagg import Grouped, grouped_query
 from pipelines.config.sqlast import RowWise, replace_table, row_wise_query
+from pipelines.config.sqlparts import NO_WITH, Composed, composed_query
 from pipelines.errors import first_line
 from pipelines.events import FlowState
 from pipelines.layers.silver import replacement_changes
@@ -55,6 +62,7 @@ from pipelines.local.increments import (
     write_state,
 )
 from pipelines.local.mart_groups import fold_groups, partials_at
+from pipelines.local.mart_parts import fold_parts, parts_at
 from pipelines.ops.together import together
 from pipelines.profile import Profile
 
@@ -71,6 +79,10 @@ class _State:
     gold: list[Any]  # the mart's own last commit
     # An aggregate mart's partials: their folder under ``kept_beside`` (None: none kept yet).
     partials: str | None = None
+    # A mart over grouped parts: each silver table's commit it reflects (``silver`` is empty),
+    # and each part's partials (their folder; none kept yet: empty).
+    tables: dict[str, list[Any]] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,19 +107,37 @@ def row_wise_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[S
     return source if isinstance(source, str) else (source, query)
 
 
-def mart_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[SourceConfig, RowWise | Grouped] | str:  # fmt: skip # noqa: E501
-    """The source whose silver table ``model`` reads, and how it can take that table's changes
-    (its new rows appended, or folded into its groups); or why it cannot."""
+Query = RowWise | Grouped | Composed
+"""How a mart takes silver's changes: its new rows appended, folded into its groups, or into
+its grouped parts."""
+
+
+def mart_input(model: GoldModel, sources: Sequence[SourceConfig]) -> tuple[tuple[SourceConfig, ...], Query] | str:  # fmt: skip # noqa: E501
+    """The sources whose silver tables ``model`` reads, and how it can take their changes; or
+    why it cannot. A mart over grouped parts may read any silver table: one this run does not
+    refresh from its new rows must be left as it was (``apply_marts``), and only the sources
+    among ``sources`` are given."""
     if model.sql is None:
         return "it is a Python function"
-    query: RowWise | Grouped | str = row_wise_query(model.sql)
+    query: Query | str = row_wise_query(model.sql)
     if isinstance(query, str):
         grouped = grouped_query(model.sql)
         query = query if grouped == "it does not aggregate" else grouped
     if isinstance(query, str):
+        composed = composed_query(model.sql)
+        query = query if composed == NO_WITH else composed
+    if isinstance(query, str):
         return query
+    if isinstance(query, Composed):
+        named = {f"silver.{s.name}": s for s in sources}
+        return tuple(named[t] for t in query.tables if t in named), query
     source = _source(query.table, sources)
-    return source if isinstance(source, str) else (source, query)
+    return source if isinstance(source, str) else ((source,), query)
+
+
+def _tables(query: Query) -> tuple[str, ...]:
+    """The silver tables ``query`` reads."""
+    return query.tables if isinstance(query, Composed) else (query.table,)
 
 
 def _source(table: str, sources: Sequence[SourceConfig]) -> SourceConfig | str:
@@ -121,25 +151,35 @@ def _source(table: str, sources: Sequence[SourceConfig]) -> SourceConfig | str:
 def _why_not(
     spark: SparkSession,
     model: GoldModel,
-    query: RowWise | Grouped,
-    source: SourceConfig,
-    applied: Applied,
+    query: Query,
+    sources: tuple[SourceConfig, ...],
+    increments: Mapping[str, Applied],
     state: _State | None,
     prints: Mapping[str, str],
 ) -> str | None:
-    """Why the mart cannot take the increment's rows alone (None: it can)."""
+    """Why the mart cannot take the increments' rows alone (None: it can). ``increments``: by
+    silver table; a table the mart reads that is not there was left as it was."""
     name = f"gold.{model.name}"
     if state is None:
         return "no state of its last refresh"
     if state.fingerprint != prints.get(name):
         return "its query or code changed"
-    if state.silver != applied.silver_before:
-        return f"it does not reflect {query.table} as its last refresh left it"
+    for table in _tables(query):
+        applied = increments.get(table)
+        if isinstance(query, Composed):
+            then = state.tables.get(table, [])
+            now = applied.silver_before if applied else last_commit(spark, table)
+            same = then == now if applied else same_rows(spark, table, then, now)
+        else:
+            same = applied is not None and state.silver == applied.silver_before
+        if not same:
+            return f"it does not reflect {table} as its last refresh left it"
     if not same_rows(spark, name, state.gold, last_commit(spark, name)):
         return f"{name} changed since its last refresh"
-    if applied.replaced and isinstance(query, RowWise):  # folded groups take replacements
-        changes = replacement_changes(source)
-        if changes is None or query.columns is None or changes & query.columns:
+    if isinstance(query, RowWise):  # folded groups take replacements
+        applied = increments[query.table]
+        changes = replacement_changes(sources[0])
+        if applied.replaced and (changes is None or query.columns is None or changes & query.columns):  # fmt: skip # noqa: E501
             return f"the increment replaced {applied.replaced:,} rows of {query.table}"
     return None
 
@@ -153,23 +193,26 @@ def apply_marts(
     storage_root: str,
     echo: Callable[[str], None],
     profile: Profile,
+    later: Collection[str] = (),
 ) -> dict[str, MartRefreshed]:
     """Refresh the marts over the silver tables ``applied`` refreshed that can take silver's new
     rows alone (see the module docstring); returns them by table name. The others are left
-    to the engine, each with one line saying why."""
+    to the engine, each with one line saying why. ``later``: the datasets the engine runs
+    after this, in this run (a mart over one of them is the engine's)."""
     refreshes: dict[str, Callable[[], MartRefreshed | str]] = {}
     for model in models:
-        read = model.references[0] if len(model.references) == 1 else ""
-        table = read.removeprefix("silver.")
-        if not read.startswith("silver.") or table not in applied:
-            continue  # not over one silver table refreshed from its new rows this run
+        if not any(r.removeprefix("silver.") in applied for r in model.references if r.startswith("silver.")):  # fmt: skip # noqa: E501
+            continue  # over no silver table refreshed from its new rows this run
         found = mart_input(model, sources)
-        if isinstance(found, str):
-            echo(f"   ~ gold.{model.name}: recomputed ({found})")
+        busy = [] if isinstance(found, str) else [t for t in _tables(found[1]) if t in later]
+        if isinstance(found, str) or busy:
+            why = found if isinstance(found, str) else f"{busy[0]} is recomputed in this run"
+            echo(f"   ~ gold.{model.name}: recomputed ({why})")
             continue
-        source, query = found
+        read, query = found
+        increments = {t: applied[t.removeprefix("silver.")] for t in _tables(query) if t.removeprefix("silver.") in applied}  # fmt: skip # noqa: E501
         refreshes[f"gold.{model.name}"] = partial(
-            _refresh, spark, model, source, query, applied[table], prints, storage_root
+            _refresh, spark, model, read, query, increments, prints, storage_root
         )
     with profile.step("marts from new rows"):
         # Independent of each other, and each mostly round trips: at once.
@@ -188,16 +231,16 @@ def apply_marts(
 def _refresh(
     spark: SparkSession,
     model: GoldModel,
-    source: SourceConfig,
-    query: RowWise | Grouped,
-    increment: Applied,
+    read: tuple[SourceConfig, ...],
+    query: Query,
+    increments: Mapping[str, Applied],
     prints: Mapping[str, str],
     storage_root: str,
 ) -> MartRefreshed | str:
     """Refresh one mart from silver's changes, and keep its state; or why not."""
     name, started = f"gold.{model.name}", datetime.now(UTC)
     state = read_state(storage_root, name, _State)
-    why = _why_not(spark, model, query, source, increment, state, prints)
+    why = _why_not(spark, model, query, read, increments, state, prints)
     if why is not None:
         return why
     assert model.sql is not None
@@ -205,21 +248,36 @@ def _refresh(
     # A failure here leaves the mart whole: Delta's append or overwrite commits all of its
     # rows or none, and the engine's recompute, which follows, replaces the mart either way.
     try:
-        if isinstance(query, Grouped):
-            outcome = _fold(spark, query, source, name, increment, storage_root, state.partials)
+        if isinstance(query, Composed):
+            outcome = _fold_parts(spark, query, read, name, increments, storage_root, state)
+        elif isinstance(query, Grouped):
+            increment = increments[query.table]
+            outcome = _fold(spark, query, read[0], name, increment, storage_root, state.partials)
         else:
-            outcome = _append(spark, model.sql, query, increment, name)
+            outcome = _append(spark, model.sql, query, increments[query.table], name)
     except Exception as exc:  # the engine's recompute says what is wrong
         return f"the increment failed: {first_line(exc)}"
     if isinstance(outcome, str):
         return outcome
-    said, commit, partials = outcome
-    kept = _State(prints[name], increment.silver_after, commit, partials)
-    write_state(storage_root, name, kept)
+    said, kept = outcome
+    write_state(storage_root, name, replace(kept, fingerprint=prints[name]))
     folder = kept_beside(storage_root, name)
     if folder is not None:  # the partials the state no longer names
-        keep_only(folder, partials)
+        keep_only(folder, kept.partials, *kept.parts.values())
     return MartRefreshed(name, said, started, datetime.now(UTC))
+
+
+def _changes(increment: Applied, source: SourceConfig, columns: frozenset[str]) -> Applied:
+    """``increment`` as a fold takes it: without the rows silver lost when it lost none, and
+    without the replaced rows when each equals its replacement in every column read."""
+    changes = replacement_changes(source)  # None: a replacement may change any column
+    if not increment.replaced:  # silver lost no row: nothing to read back
+        return replace(increment, removed=None)
+    if changes is not None and not changes & columns:
+        # Each replaced row equals the row that replaced it in every column the mart reads:
+        # the pair cancels out, and silver's old rows need not be read.
+        return replace(increment, appended=increment.fresh, removed=None)
+    return increment
 
 
 def _fold(
@@ -230,35 +288,59 @@ def _fold(
     increment: Applied,
     storage_root: str,
     kept: str | None,
-) -> tuple[str, list[Any], str | None] | str:
+) -> tuple[str, _State] | str:
     """Fold silver's changes into the mart's groups (``pipelines.local.mart_groups``)."""
     folder = kept_beside(storage_root, name)
     if folder is None:
         return "its partials need a local storage"
-    changes = replacement_changes(source)  # None: a replacement may change any column
-    if not increment.replaced:  # silver lost no row: nothing to read back
-        increment = replace(increment, removed=None)
-    elif changes is not None and not changes & query.columns:
-        # Each replaced row equals the row that replaced it in every column the mart reads:
-        # the pair cancels out, and silver's old rows need not be read.
-        increment = replace(increment, appended=increment.fresh, removed=None)
-    done = fold_groups(spark, query, name, increment, folder, kept)
+    done = fold_groups(spark, query, name, _changes(increment, source, query.columns), folder, kept)
     if isinstance(done, str):
         return done
     said = (
         f"{done.added:,} new and {done.removed:,} removed rows of {query.table} "
         "folded into its groups"
     )
-    return said, done.commit, done.partials
+    return said, _State("", increment.silver_after, done.commit, done.partials)
+
+
+def _fold_parts(
+    spark: SparkSession,
+    query: Composed,
+    read: tuple[SourceConfig, ...],
+    name: str,
+    increments: Mapping[str, Applied],
+    storage_root: str,
+    state: _State,
+) -> tuple[str, _State] | str:
+    """Fold silver's changes into the mart's grouped parts (``pipelines.local.mart_parts``)."""
+    folder = kept_beside(storage_root, name)
+    if folder is None:
+        return "its partials need a local storage"
+    sources = {f"silver.{s.name}": s for s in read}  # (every table refreshed here is one)
+    changes = {
+        table: _changes(applied, sources[table], frozenset().union(*(p.columns for p in query.parts if p.table == table)))  # noqa: E501
+        for table, applied in increments.items()
+    }  # fmt: skip
+    versions = {t: int(state.tables[t][0]) for t in query.tables}
+    done = fold_parts(spark, query, name, changes, versions, folder, state.parts)
+    if isinstance(done, str):
+        return done
+    # (Rows of its parts: a row-wise clause may make several of one silver row.)
+    said = (
+        f"the changes of {', '.join(increments)} folded into its parts "
+        f"({done.added:,} rows added, {done.removed:,} taken away)"
+    )
+    after = {t: increments[t].silver_after if t in increments else state.tables[t] for t in query.tables}  # fmt: skip # noqa: E501
+    return said, _State("", [], done.commit, None, after, done.partials)
 
 
 def _append(
     spark: SparkSession, sql: str, query: RowWise, increment: Applied, name: str
-) -> tuple[str, list[Any], None] | str:
-    """Append the mart's rows of silver's new rows; returns what it took, and the mart's
-    commit after it (or why it could not)."""
+) -> tuple[str, _State] | str:
+    """Append the mart's rows of silver's new rows; returns what it took, and its state after
+    (or why it could not)."""
     if increment.fresh is None:  # silver gained nothing
-        return f"0 new rows from {query.table}", last_commit(spark, name), None
+        return f"0 new rows from {query.table}", _State("", increment.silver_after, last_commit(spark, name))  # fmt: skip # noqa: E501
     view = f"_fresh_{name.replace('.', '_')}"
     increment.fresh.createOrReplaceTempView(view)
     try:
@@ -271,7 +353,8 @@ def _append(
         spark.catalog.dropTempView(view)
     # The commit's own count: the rows are not computed twice.
     commit, metrics = newest_commit(spark, name)
-    return f"{int(metrics.get('numOutputRows', 0)):,} new rows from {query.table}", commit, None
+    said = f"{int(metrics.get('numOutputRows', 0)):,} new rows from {query.table}"
+    return said, _State("", increment.silver_after, commit)
 
 
 def record_marts(
@@ -286,7 +369,7 @@ def record_marts(
     """After the engine recomputed marts: the state of those a later run may refresh from
     silver's changes (the commit of silver they read and their own, and an aggregate mart's
     partials); a mart that did not complete loses its state."""
-    reads: dict[str, RowWise | Grouped] = {}  # mart -> how it reads its silver table
+    reads: dict[str, Query] = {}  # mart -> how it reads its silver tables
     for model in models:
         name = f"gold.{model.name}"
         flow = flows.get(name)
@@ -297,21 +380,33 @@ def record_marts(
         if flow.state == "COMPLETED" and not isinstance(found, str):
             reads[name] = found[1]
     # One history read per table, at once (each is a round trip to the server).
-    tables = sorted({*reads, *(q.table for q in reads.values())})
+    tables = sorted({*reads, *(t for q in reads.values() for t in _tables(q))})
     read = together({t: partial(last_commit, spark, t) for t in tables})
     commits = {t: c for t, c in read.items() if not isinstance(c, Exception)}
     # (A table not readable: no state, the next refresh is the engine's.)
-    readable = {n: q for n, q in reads.items() if n in commits and q.table in commits}
+    readable = {
+        n: q for n, q in reads.items() if n in commits and all(t in commits for t in _tables(q))
+    }  # fmt: skip
     # An aggregate's partials, from silver as the mart reflects it (each a scan: at once).
-    builds: dict[str, Callable[[], str | None]] = {}
+    builds: dict[str, Callable[[], str | dict[str, str] | None]] = {}
     for name, query in readable.items():
         folder = kept_beside(storage_root, name)
-        if isinstance(query, Grouped) and folder is not None:
+        if folder is None:
+            continue
+        if isinstance(query, Grouped):
             version = int(commits[query.table][0])
             builds[name] = partial(partials_at, spark, query, version, folder)
+        elif isinstance(query, Composed):
+            versions = {t: int(commits[t][0]) for t in query.tables}
+            builds[name] = partial(parts_at, spark, query, versions, folder)
     built = together(builds)
     for name, query in readable.items():
-        partials = built.get(name)  # None: none (the first fold makes them)
-        kept = partials if isinstance(partials, str) else None
-        state = _State(prints[name], commits[query.table], commits[name], kept)
+        made = built.get(name)  # None: none (the first fold makes them)
+        if isinstance(query, Composed):
+            parts = made if isinstance(made, dict) else {}
+            reflected = {t: commits[t] for t in query.tables}
+            state = _State(prints[name], [], commits[name], None, reflected, parts)
+        else:
+            kept = made if isinstance(made, str) else None
+            state = _State(prints[name], commits[query.table], commits[name], kept)
         write_state(storage_root, name, state)

@@ -4,7 +4,7 @@ new rows (``pipelines.local.increments``), then the gold marts from silver's new
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -54,9 +54,10 @@ class Increments:
     applied: dict[str, Applied] = field(default_factory=dict)
     marts: dict[str, MartRefreshed] = field(default_factory=dict)
 
-    def apply(self) -> set[str]:
+    def apply(self, later: Collection[str] = ()) -> set[str]:
         """Refresh what can be from this run's new bronze rows, and the marts that can be from
-        silver's; returns the views refreshed."""
+        silver's; returns the views refreshed. ``later``: the datasets the run has still to
+        run (a mart over one of them that this leaves as it is is the engine's)."""
         flows = self.tracker.flows
         ingested = [
             s for s in self.config.sources
@@ -81,7 +82,7 @@ class Increments:
                 )
         self.marts = apply_marts(
             self.spark, self.config.gold, self.config.sources, self.applied, self.prints,
-            self.storage_root, self.echo, self.profile,
+            self.storage_root, self.echo, self.profile, set(later) - done,
         )  # fmt: skip
         for mart in self.marts.values():
             flow = flows[mart.name] = FlowState(mart.name, "COMPLETED", mart.started, mart.ended)

@@ -285,7 +285,7 @@ def _run_phases(
     before_views = len(phases) - len(waves)  # phases before the first of the views
     while phases:
         if before_views == 0 and pending is not None:  # the views' phases are next
-            done = pending.apply()
+            done = pending.apply(later={n for phase in phases for n in phase})
             phases = [[n for n in phase if n not in done] for phase in phases]
             pending = None
         before_views -= 1
