@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipelines.config.entity import EntityConfig
 from pipelines.config.loader import LakehouseConfig
@@ -21,6 +21,9 @@ from pipelines.config.model import GoldModel, SourceConfig
 from pipelines.config.sqlast import query_tables, query_tree
 from pipelines.config.suggest import did_you_mean
 from pipelines.errors import LakehouseError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 __all__ = [
     "SILVER_LINEAGE",
@@ -248,6 +251,28 @@ def _unknown_column(sql: str, tables: tuple[tuple[str, tuple[tuple[str, str], ..
         return f"unknown column '{column}'{did_you_mean(column, known)}"
     except Exception:  # sqlglot could not follow it: Spark will say
         return None
+    return _unknown_field(tree, schema)
+
+
+def _unknown_field(tree: exp.Expr, schema: dict[str, dict[str, dict[str, str]]]) -> str | None:
+    """The first field of a struct that ``tree`` (qualified) reads and the struct lacks, as
+    ``_unknown_column`` says it; None: none (or the struct's type is not known here: a lambda's
+    variable, a generator's column)."""
+    from sqlglot import exp
+    from sqlglot.optimizer.annotate_types import annotate_types
+
+    try:
+        typed = annotate_types(tree, schema=dict(schema), dialect="spark")
+    except Exception:  # sqlglot could not type it: Spark will say
+        return None
+    for dot in typed.find_all(exp.Dot):
+        struct, field = dot.this.type, dot.expression.name
+        if struct is None or not struct.is_type(exp.DataType.Type.STRUCT) or not field:
+            continue
+        fields = [f.name for f in struct.expressions]
+        if field.lower() not in {f.lower() for f in fields}:
+            shown = dot.this.sql(dialect="spark").replace("`", "")
+            return f"unknown field '{field}' of {shown}{did_you_mean(field, fields)}"
     return None
 
 

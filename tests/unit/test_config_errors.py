@@ -265,6 +265,17 @@ def test_gold_sql_naming_a_column_its_tables_lack_is_reported(conf_copy: Path) -
     ]
 
 
+def test_gold_sql_naming_a_field_its_struct_lacks_is_reported(conf_copy: Path) -> None:
+    """A struct's fields are the contract's too (an entity's ``sources``): a typo in one is
+    reported with the struct it was read from; each model's first problem."""
+    element = _mart(conf_copy, "first_source", "SELECT customer_key, sources[0].sourc AS first FROM silver.customers")  # fmt: skip
+    called = _mart(conf_copy, "first_id", "SELECT element_at(c.sources, 1).source_i AS id FROM silver.customers c")  # fmt: skip
+    assert _messages(conf_copy) == [
+        f"{called}:4:1: sql: unknown field 'source_i' of ELEMENT_AT(c.sources, 1) (did you mean 'source_id'?)",
+        f"{element}:4:1: sql: unknown field 'sourc' of customers.sources[0] (did you mean 'source'?)",
+    ]
+
+
 def test_gold_sql_the_check_cannot_follow_is_left_to_spark(conf_copy: Path) -> None:
     """Lineage columns, struct fields, lambdas, generators, aliases and CTEs resolve; a table
     without a known contract (a gold model selecting ``*`` with no declared columns) is not
