@@ -21,9 +21,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.config.sqlparts import Composed
+from pipelines.config.sqlparts import Composed, Part
 from pipelines.local.increments import Applied, newest_commit
-from pipelines.local.mart_groups import fold_partials, partials_at, views
+from pipelines.local.mart_groups import View, fold_partials, partials_at, views
 from pipelines.ops.together import together
 
 if TYPE_CHECKING:
@@ -46,16 +46,21 @@ def parts_at(
     spark: SparkSession, query: Composed, versions: Mapping[str, int], folder: Path
 ) -> dict[str, str] | None:
     """Each part's partials as of its table's commit in ``versions``, each written to a new
-    folder under ``folder`` (None: one part's sums cannot be folded exactly; none kept)."""
-    made: dict[str, str] = {}
-    for part in query.parts:
-        name = partials_at(spark, part.plan, versions[part.table], folder, part.rows_sql)
-        if name is None:
-            for written in made.values():
-                shutil.rmtree(folder / written, ignore_errors=True)
-            return None
-        made[part.name] = name
-    return made
+    folder under ``folder`` (None: one part's sums cannot be folded exactly; none kept). Each
+    a scan of its table: at once."""
+    made = together({
+        p.name: partial(partials_at, spark, p.plan, versions[p.table], folder, p.rows_sql)
+        for p in query.parts
+    })  # fmt: skip
+    names = {part: name for part, name in made.items() if isinstance(name, str)}
+    if len(names) == len(made):
+        return names
+    for name in names.values():
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for outcome in made.values():
+        if isinstance(outcome, Exception):
+            raise outcome
+    return None
 
 
 def fold_parts(
@@ -73,36 +78,30 @@ def fold_parts(
     (the mart is then as it was)."""
     from pyspark.sql import functions as F
 
-    added = removed = 0
-    folded: dict[str, DataFrame] = {}  # the parts whose partials changed
-    partials = dict(kept)
     with ExitStack() as stack:
-        results: dict[str, str] = {}
-        for part in query.parts:
-            view = stack.enter_context(views(spark, f"{mart.replace('.', '_')}_{part.name}"))
-            increment = increments.get(part.table)
-            if increment is None or (increment.appended is None and increment.removed is None):
-                name = partials.get(part.name) or partials_at(
-                    spark, part.plan, versions[part.table], folder, part.rows_sql
-                )
-                if name is None:
-                    return f"its clause {part.name} cannot be folded exactly"
-                partials[part.name] = name
-                rows = spark.read.parquet(str(folder / name))
-            else:
-                found = fold_partials(
-                    spark, part.plan, increment, folder, partials.get(part.name), view,
-                    part.rows_sql,
-                )  # fmt: skip
-                if isinstance(found, str):
-                    return f"its clause {part.name}: {found}"
-                rows, gained, lost = found
-                added, removed, folded[part.name] = added + gained, removed + lost, rows
-            results[part.name] = view(spark.sql(part.plan.final_sql(view(rows, "partials"))), "rows")  # fmt: skip # noqa: E501
-        rows = spark.sql(query.outer_sql(results))
+        prefix = mart.replace(".", "_")
+        calls = {
+            part.name: partial(
+                _part_rows, spark, part, increments.get(part.table), versions[part.table],
+                folder, kept.get(part.name),
+                stack.enter_context(views(spark, f"{prefix}_{part.name}")),
+            )
+            for part in query.parts
+        }  # fmt: skip
+        # Independent of each other, each a few small jobs and round trips: at once.
+        found = together(calls)
+        for outcome in found.values():
+            if isinstance(outcome, Exception):
+                raise outcome
+        for outcome in found.values():
+            if isinstance(outcome, str):
+                return outcome
+        parts = {n: o for n, o in found.items() if isinstance(o, _PartRows)}
+        rows = spark.sql(query.outer_sql({n: p.view for n, p in parts.items()}))
         table = spark.read.table(mart)
         if [(f.name, f.dataType) for f in rows.schema] != [(f.name, f.dataType) for f in table.schema]:  # fmt: skip # noqa: E501
             return "its rows from the parts' partials are not its table's columns"
+        folded = {n: p.folded for n, p in parts.items() if p.folded is not None}
         names = {part: uuid.uuid4().hex for part in folded}
         writes = {part: partial(frame.write.parquet, str(folder / names[part])) for part, frame in folded.items()}  # fmt: skip # noqa: E501
         written = together({**writes, "": partial(rows.writeTo(mart).overwrite, F.lit(True))})
@@ -111,4 +110,44 @@ def fold_parts(
             for name in names.values():
                 shutil.rmtree(folder / name, ignore_errors=True)
             raise failed[0]
-    return PartsFolded(added, removed, {**partials, **names}, newest_commit(spark, mart)[0])
+    partials = {n: names.get(n) or p.kept for n, p in parts.items()}
+    added, removed = sum(p.added for p in parts.values()), sum(p.removed for p in parts.values())
+    return PartsFolded(added, removed, {n: k for n, k in partials.items() if k}, newest_commit(spark, mart)[0])  # fmt: skip # noqa: E501
+
+
+@dataclass(frozen=True)
+class _PartRows:
+    """A part's rows, in a view, from its partials: those kept, or those folded (to write)."""
+
+    view: str
+    kept: str | None  # the partials' folder, when unchanged
+    folded: DataFrame | None  # the new partials, computed once
+    added: int = 0
+    removed: int = 0
+
+
+def _part_rows(
+    spark: SparkSession,
+    part: Part,
+    increment: Applied | None,
+    version: int,
+    folder: Path,
+    kept: str | None,
+    view: View,
+) -> _PartRows | str:
+    """``part``'s rows from its partials (``kept``; None: none yet, made from its table at
+    commit ``version``) with ``increment`` folded in (None: its table did not change); or why
+    they cannot be."""
+    if increment is None or (increment.appended is None and increment.removed is None):
+        kept = kept or partials_at(spark, part.plan, version, folder, part.rows_sql)
+        if kept is None:
+            return f"its clause {part.name} cannot be folded exactly"
+        partials, folded, added, removed = spark.read.parquet(str(folder / kept)), None, 0, 0
+    else:
+        found = fold_partials(spark, part.plan, increment, folder, kept, view, part.rows_sql)
+        if isinstance(found, str):
+            return f"its clause {part.name}: {found}"
+        partials, added, removed = found
+        folded, kept = partials, None
+    rows = view(spark.sql(part.plan.final_sql(view(partials, "partials"))), "rows")
+    return _PartRows(rows, kept, folded, added, removed)
