@@ -40,6 +40,11 @@ class Profile:
         """Record a duration measured elsewhere (nested in the step running now)."""
         self.steps.append((self._depth, name, seconds))
 
+    def merge(self, other: Profile) -> None:
+        """Record ``other``'s steps (timed apart, in a thread of their own) nested in the step
+        running now."""
+        self.steps.extend((self._depth + depth, name, s) for depth, name, s in other.steps)
+
     def seconds(self, name: str) -> float:
         """Total seconds of the steps called ``name``."""
         return sum(s for _, n, s in self.steps if n == name)

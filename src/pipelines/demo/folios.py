@@ -100,11 +100,6 @@ def folio_lines(booking: Booking, night: date) -> list[dict[str, object]]:
     return lines
 
 
-def _in_house(booking: Booking, night: date) -> bool:
-    stays = booking.check_in <= night < booking.check_in + timedelta(days=booking.nights)
-    return stays and booking.status == "Not_Canceled" and not booking.invalid_date
-
-
 def write_folios(
     folder: Path,
     bookings: list[Booking],
@@ -118,10 +113,17 @@ def write_folios(
     ``late_per_day`` meal or parking lines of a night are delivered in the next night's file.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    per_night = [
-        [line for b in bookings if _in_house(b, night) for line in folio_lines(b, night)]
-        for night in nights
-    ]
+    # Each booking's nights looked up, not each night's bookings scanned: a year of nights
+    # over a million bookings is what a benchmark asks for (the same lines, in the same order).
+    at = {night: index for index, night in enumerate(nights)}
+    per_night: list[list[dict[str, object]]] = [[] for _ in nights]
+    for booking in bookings:
+        if booking.status != "Not_Canceled" or booking.invalid_date:
+            continue
+        for offset in range(booking.nights):
+            index = at.get(booking.check_in + timedelta(days=offset))
+            if index is not None:
+                per_night[index].extend(folio_lines(booking, nights[index]))
     late = 0
     for index in range(1, len(per_night)):
         posted = nights[index - 1].isoformat()

@@ -357,22 +357,35 @@ def apply_increments(
     if not candidates:
         return {}
     now = _snapshot(spark, [s.name for s in candidates], bronze=False)
-    applied: dict[str, Applied] = {}
-    for source in candidates:
-        state = states[source.name]
+
+    def one(source: SourceConfig) -> tuple[str, Applied | None, Profile]:
+        state, own = states[source.name], Profile()
         assert state is not None
         why = _unreadable(now, source.name) or _stale(spark, state, source.name, prints, now)
-        if why is None:
-            try:
-                with profile.step(f"increment of {source.name}"):
-                    why, done = _apply(spark, source, state, prints, storage_root, run_id, profile)
-            except Exception as exc:  # a fail rule, bad data: the engine's recompute says
-                why, done = f"the increment failed: {first_line(exc)}", None
-                why += _undo(spark, source.name, state)
-            if done is not None:
-                applied[source.name] = done
-                continue
-        echo(f"   ~ silver.{source.name}: recomputed ({why})")
+        if why is not None:
+            return why, None, own
+        try:
+            with own.step(f"increment of {source.name}"):
+                return *_apply(spark, source, state, prints, storage_root, run_id, own), own
+        except Exception as exc:  # a fail rule, bad data: the engine's recompute says
+            why = f"the increment failed: {first_line(exc)}" + _undo(spark, source.name, state)
+            return why, None, own
+
+    # Each source's tables are its own, and an increment is mostly small jobs and round trips
+    # that leave a core idle: at once (a day of two hotel sources took 10 s one after the
+    # other; BENCHMARKS.md, session 32).
+    outcomes = together({s.name: partial(one, s) for s in candidates})
+    applied: dict[str, Applied] = {}
+    for source in candidates:
+        outcome = outcomes[source.name]
+        if isinstance(outcome, Exception):  # (``one`` catches what the increment raises)
+            raise outcome
+        why, done, own = outcome
+        profile.merge(own)
+        if done is not None:
+            applied[source.name] = done
+        else:
+            echo(f"   ~ silver.{source.name}: recomputed ({why})")
     return applied
 
 
