@@ -162,6 +162,9 @@ def generate_hotel(
     folder = out_dir / "reservations"
     folder.mkdir(parents=True, exist_ok=True)
     latest: dict[str, Booking] = {}
+    # The bookings that may still be cancelled, in ``latest``'s order: a booking that arrived
+    # or was cancelled never is again, so each day filters these, not every booking so far.
+    may_cancel: list[str] = []
     files: list[Path] = []
     rows = cancelled = 0
     for day in range(days):
@@ -172,11 +175,14 @@ def generate_hotel(
         new = _with_quirks(
             rng, new, invalid_dates_per_day, zero_prices_per_day, zero_adults_per_day
         )
-        open_ = [
-            b
-            for b in latest.values()
-            if b.status == "Not_Canceled" and not b.invalid_date and b.check_in > today
+        may_cancel = [
+            i
+            for i in may_cancel
+            if latest[i].status == "Not_Canceled"
+            and not latest[i].invalid_date
+            and latest[i].check_in > today
         ]
+        open_ = [latest[i] for i in may_cancel]
         cancellations = [
             replace(b, status="Canceled")
             for b in rng.sample(open_, min(cancellations_per_day, len(open_)))
@@ -186,6 +192,7 @@ def generate_hotel(
         path = folder / f"Hotel Reservations_{today:%Y%m%d}.csv"
         _write_extract(path, lines)
         files.append(path)
+        may_cancel += [b.booking_id for b in lines if b.booking_id not in latest]
         latest.update({b.booking_id: b for b in lines})
         rows, cancelled = rows + len(lines), cancelled + len(cancellations)
     nights = [start + timedelta(days=i) for i in range(days)]
