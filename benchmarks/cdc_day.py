@@ -32,8 +32,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from run import (
-    VENV_BIN,
-    Job,
     Measurement,
     Ref,
     add_wait_options,
@@ -41,6 +39,7 @@ from run import (
     export_ref,
     measure,
     parse_ours,
+    run_job,
     save,
     wait_until_quiet,
 )
@@ -129,19 +128,6 @@ def feed(
     return written, extra
 
 
-def job(home: Path, landing: Path, conf: Path, ref: Ref | None, *, full: bool) -> Job:
-    env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
-    env["LAKEHOUSE_CONF"] = str(conf)
-    command = [str(VENV_BIN / "lakehouse"), "run", "--only", "order_events", "--profile"]
-    command += ["--full-refresh"] if full else []
-    variant = "ours"
-    if ref is not None:  # another commit's code: its src/ first on the path
-        env["PYTHONPATH"] = str(ref.src)
-        command[:1] = [str(VENV_BIN / "python"), "-m", "pipelines.cli"]
-        variant = f"ours@{ref.name}"
-    return Job(variant, home, command, env, _parse)
-
-
 def _parse(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
     counts, phases, _ = parse_ours(stdout)
     if not {"bronze", "silver", "quarantine"} <= counts.keys():
@@ -183,7 +169,9 @@ def main() -> None:
                 if kind == "day":
                     shutil.copy(extra, target)
                 wait_until_quiet(args.quiet, args.quiet_wait)
-                run = job(home, landing, conf, code, full=kind == "full")
+                run = run_job(
+                    home, landing, conf, code, ["order_events"], _parse, full=kind == "full"
+                )
                 result = measure(run, history, repeat, kind, args.timeout, fresh=kind == "full")
                 if result.ok and code is None and kind == "day" and not result.phases.get("incremental"):  # fmt: skip # noqa: E501
                     result.error = "the day was not applied incrementally"

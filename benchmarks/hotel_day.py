@@ -33,20 +33,20 @@ from cdc_day import summary
 from pipelines.demo import generate_hotel
 from run import (
     REPO,
-    VENV_BIN,
-    Job,
     Measurement,
     Ref,
     add_wait_options,
     export_ref,
     measure,
     parse_ours,
+    run_job,
     save,
     wait_until_quiet,
 )
 
 _COUNT = re.compile(r"(?m)^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 REPORT = "gold.hotel_daily_report"
+SOURCES = ("hotel_reservations", "hotel_folios")
 FOLDED = f"{REPORT} "  # its line, which must say "folded into its parts"
 
 
@@ -60,20 +60,6 @@ def landing_with_a_day(landing: Path, days: int, per_day: int) -> tuple[int, lis
         held.append(last.rename(landing.parent / last.name))
     day_rows = sum(1 for _ in held[0].open()) - 1
     return stats.reservation_rows - day_rows, held
-
-
-def job(home: Path, landing: Path, ref: Ref | None, *, full: bool) -> Job:
-    env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
-    env["LAKEHOUSE_CONF"] = str(REPO / "src" / "conf")
-    command = [str(VENV_BIN / "lakehouse"), "run", "--profile"]
-    command += ["--only", "hotel_reservations", "--only", "hotel_folios"]
-    command += ["--full-refresh"] if full else []
-    variant = "ours"
-    if ref is not None:  # another commit's code: its src/ first on the path
-        env["PYTHONPATH"] = str(ref.src)
-        command[:1] = [str(VENV_BIN / "python"), "-m", "pipelines.cli"]
-        variant = f"ours@{ref.name}"
-    return Job(variant, home, command, env, _parse)
 
 
 def _parse(stdout: str) -> tuple[dict[str, int], dict[str, float], str]:
@@ -115,7 +101,9 @@ def main() -> None:
                     if kind == "day":
                         shutil.copy(source, target)
                 wait_until_quiet(args.quiet, args.quiet_wait)
-                run = job(home, landing, code, full=kind == "full")
+                run = run_job(
+                    home, landing, REPO / "src" / "conf", code, SOURCES, _parse, full=kind == "full"
+                )
                 result = measure(run, history, repeat, kind, args.timeout, fresh=kind == "full")
                 if result.ok and code is None and kind == "day" and not result.phases.get("folded"):  # fmt: skip # noqa: E501
                     result.error = "the report was not folded"

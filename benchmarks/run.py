@@ -209,6 +209,31 @@ class Ref:
     src: Path
 
 
+def run_job(
+    home: Path,
+    landing: Path,
+    conf: Path,
+    ref: Ref | None,
+    only: Sequence[str],
+    parse: Callable[[str], tuple[dict[str, int], dict[str, float], str]],
+    *,
+    full: bool,
+) -> Job:
+    """``lakehouse run --profile`` of the sources ``only`` (and the gold over them), as this
+    checkout or as commit ``ref`` (its ``src/`` first on the path), in a fresh process."""
+    env = {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LANDING": str(landing)}
+    env["LAKEHOUSE_CONF"] = str(conf)
+    command = [str(VENV_BIN / "lakehouse"), "run", "--profile"]
+    command += [arg for source in only for arg in ("--only", source)]
+    command += ["--full-refresh"] if full else []
+    variant = "ours"
+    if ref is not None:
+        env["PYTHONPATH"] = str(ref.src)
+        command[:1] = [str(VENV_BIN / "python"), "-m", "pipelines.cli"]
+        variant = f"ours@{ref.name}"
+    return Job(variant, home, command, env, parse)
+
+
 def export_ref(work: Path, ref: str) -> Ref:
     """``src/`` of commit ``ref``, exported (``git archive``) under ``work``."""
     commit = subprocess.run(

@@ -68,3 +68,18 @@ def test_profile_lists_nested_steps_under_their_step_and_totals_the_top_level() 
     assert lines[4] == f"  {'counts':<44}    1.25"
     total = profile.seconds("pipeline") + 1.25
     assert lines[-1] == f"  {'total':<44} {total:7.2f}"
+
+
+def test_steps_timed_apart_are_merged_nested_in_the_step_running_now() -> None:
+    """Each source's increment is timed in a thread of its own (``Profile.merge``): its steps
+    land under the step that ran them all, in the order merged."""
+    profile, first, second = Profile(), Profile(), Profile()
+    first.add("increment of a", 2.0)
+    with second.step("increment of b"):
+        second.add("silver merged", 1.5)
+    with profile.step("increments"):
+        profile.merge(first)
+        profile.merge(second)
+    named = [(depth, name) for depth, name, _ in profile.steps]
+    assert named == [(0, "increments"), (1, "increment of a"), (1, "increment of b"), (2, "silver merged")]  # fmt: skip
+    assert (profile.seconds("increment of a"), profile.seconds("silver merged")) == (2.0, 1.5)
