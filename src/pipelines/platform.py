@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from pipelines.config.secrets import SecretRef
     from pipelines.config.sources import FileSource
+    from pipelines.sources.file_shapes import FileShapes
     from pipelines.sources.jdbc_extract import Folders
     from pipelines.spec import Expectation, TableSpec
 
@@ -67,11 +68,17 @@ class Platform:
         raise NotImplementedError
 
     def file_rows(
-        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+        self,
+        spark: SparkSession,
+        source: FileSource,
+        names: Sequence[str],
+        landing_root: str,
+        shapes: FileShapes,
     ) -> DataFrame:
         """A stream of a (non-xlsx) file source's rows: the columns ``names`` as strings,
         ``_corrupt_record`` for text formats, ``_rescued_data``, ``_source_file`` and
-        ``_file_modified_at``."""
+        ``_file_modified_at`` (``shapes``: the columns of its files, where the platform's
+        reader needs them from Python)."""
         raise NotImplementedError
 
     def extract_folders(self) -> Folders:
@@ -131,11 +138,16 @@ class LocalPlatform(Platform):
         return local_lookup(ref, environ=environ, secrets_dir=secrets_dir)
 
     def file_rows(
-        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+        self,
+        spark: SparkSession,
+        source: FileSource,
+        names: Sequence[str],
+        landing_root: str,
+        shapes: FileShapes,
     ) -> DataFrame:
         from pipelines.sources.files import read_local_files
 
-        return read_local_files(spark, source, names, landing_root)
+        return read_local_files(spark, source, names, landing_root, shapes)
 
     def extract_folders(self) -> Folders:
         from pipelines.sources.jdbc_extract import LocalFolders
@@ -190,8 +202,14 @@ class DatabricksPlatform(Platform):
         return Found(text, f"secret scope '{ref.scope}'")
 
     def file_rows(
-        self, spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+        self,
+        spark: SparkSession,
+        source: FileSource,
+        names: Sequence[str],
+        landing_root: str,
+        shapes: FileShapes,
     ) -> DataFrame:
+        """Auto Loader infers and keeps the files' schema itself: ``shapes`` is not read."""
         from pipelines.sources.file_inspect import landing_location
         from pipelines.sources.file_options import autoloader_options
         from pipelines.sources.files import with_file_metadata

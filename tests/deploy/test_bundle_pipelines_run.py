@@ -54,6 +54,8 @@ from .helpers import REPO
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from pipelines.sources.file_shapes import FileShapes
+
 pytestmark = [
     pytest.mark.graph,
     pytest.mark.spark,
@@ -149,6 +151,7 @@ class _AutoLoaderStandIn:
         source: FileSource,
         names: Sequence[str],
         landing_root: str,
+        shapes: FileShapes,
     ) -> DataFrame:
         options = autoloader_options(source, names)
         unknown = sorted(set(options) - DOCUMENTED_AUTOLOADER - set(source.options))
@@ -168,7 +171,7 @@ class _AutoLoaderStandIn:
         if source.format in ("csv", "xml"):
             assert mapped == spark_options(source)
         self.seen[source.path] = options
-        return LocalPlatform().file_rows(spark, source, names, landing_root)
+        return LocalPlatform().file_rows(spark, source, names, landing_root, shapes)
 
 
 def _landing(root: Path) -> tuple[tuple[str, ...], ...]:

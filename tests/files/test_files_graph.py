@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,16 @@ def test_formats_drift_redelivery_and_backfill(spark: SparkSession, tmp_path: Pa
         ("bronze.people", "email", "missing", "string", None, "evolve"),
         ("bronze.people", "phone", "added", None, "int", "evolve"),
     ]
+    # each file's header was read once and kept for the next run (pipelines.sources.file_shapes)
+    record = lakehouse_home / "pipeline_storage" / "_file_shapes" / "orders.json"
+    kept = json.loads(record.read_text(encoding="utf-8"))["files"]
+    assert {Path(path).name: entry[2] for path, entry in kept.items()} == {
+        "orders_20231230.csv": ["id", "customer", "day"],
+        "orders_20240102.csv": ["id", "customer", "day"],
+        "orders_20240102_resent.csv": ["id", "customer", "day"],
+        "orders_20240103.csv": ["customer", "id"],
+        "orders_20240104.csv": ["id", "customer", "day"],
+    }
 
 
 def test_fail_policy_stops_before_anything_is_written(spark: SparkSession, tmp_path: Path, lakehouse_home: Path) -> None:  # fmt: skip

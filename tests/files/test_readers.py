@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pipelines.platform import platform_for
 from pipelines.sources.files import read_files
+from pipelines.spec import RunContext
 from tests.files.samples import (
     source,
     write,
@@ -30,7 +30,8 @@ def _read(spark: SparkSession, tmp: Path, landing: Path, columns: list[str], **f
     from pipelines.sources.xlsx import XlsxDataSource
 
     spark.dataSource.register(XlsxDataSource)
-    frame = read_files(spark, source("sample", **files), landing.as_uri(), platform_for("local"))
+    context = RunContext(run_id="readers", landing_root=landing.as_uri())
+    frame = read_files(spark, source("sample", **files), context)
     return drain(frame, tmp / "checkpoint", columns)
 
 

@@ -1,10 +1,10 @@
 """CSV by header name, per file: files whose headers differ still land in the right columns.
 
 Spark's CSV reader maps columns by position. Locally, the header of every matching file is read
-in Python when the query is defined; each distinct header (a *layout*) gets an id, and each
-row picks its values by its file's layout, so a row with more or fewer fields than its own
-header is detected and kept whole in ``_corrupt_record`` (see ``_Layouts``); columns outside
-the contract go to ``_rescued_data``.
+in Python when the query is defined (once per version of a file: ``file_shapes``); each
+distinct header (a *layout*) gets an id, and each row picks its values by its file's layout,
+so a row with more or fewer fields than its own header is detected and kept whole in
+``_corrupt_record`` (see ``_Layouts``); columns outside the contract go to ``_rescued_data``.
 A file that lands after the query was defined is read in the contract's column order.
 """
 
@@ -17,8 +17,9 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from pipelines.config.sources import FileSource
-from pipelines.sources.file_inspect import inspect_file, landing_location, matching_files
+from pipelines.sources.file_inspect import landing_location, matching_files
 from pipelines.sources.file_options import CORRUPT_COLUMN, RESCUED_COLUMN, spark_options
+from pipelines.sources.file_shapes import FileShapes
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -27,15 +28,16 @@ __all__ = ["file_layouts", "local_file_key", "read_csv"]
 
 Layout = tuple[str, ...]
 
+_LAYOUT = "_lakehouse_layout"  # a row's layout id while its columns are chosen
 
-def file_layouts(source: FileSource, landing_root: str) -> dict[str, Layout]:
-    """File (local path) -> its header, for every file the source matches now."""
+
+def file_layouts(source: FileSource, landing_root: str, shapes: FileShapes) -> dict[str, Layout]:
+    """File (local path) -> its header, for every file the source matches now (each header
+    read once per version of its file: ``pipelines.sources.file_shapes``)."""
     if not source.csv_options.header:
         return {}
-    return {
-        str(path): inspect_file(path, source, sample=0).columns
-        for path in matching_files(landing_root, source)
-    }
+    found = shapes.of(source, matching_files(landing_root, source), sample=0)
+    return {str(path): shape.columns for path, shape in found.items()}
 
 
 def local_file_key(file_path: Column) -> Column:
@@ -100,10 +102,14 @@ class _Layouts:
 
 
 def read_csv(
-    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+    spark: SparkSession,
+    source: FileSource,
+    declared: Sequence[str],
+    landing_root: str,
+    shapes: FileShapes,
 ) -> DataFrame:
     """The CSV stream with declared columns by header name (see the module docstring)."""
-    by_file = file_layouts(source, landing_root)
+    by_file = file_layouts(source, landing_root, shapes)
     contract: Layout = tuple(declared)
     layouts = _Layouts(list(dict.fromkeys(by_file.values())), contract, source)
     generic = ", ".join(f"`_c{i}` STRING" for i in range(layouts.width))
@@ -119,13 +125,21 @@ def read_csv(
         )
     )
     ids = {layout: index for index, layout in enumerate(layouts.layouts)}
-    lookup = [p for path, lay in by_file.items() for p in (F.lit(path), F.lit(ids[lay]))]
+    # A file in the contract's order takes the default (-1: the contract's expressions, the
+    # same as its own id's), so only the others are looked up: usually none (no per-row URL
+    # decode and map lookup), and the map grows with the files that differ, not with history.
+    lookup = [
+        p
+        for path, lay in by_file.items()
+        if lay != contract
+        for p in (F.lit(path), F.lit(ids[lay]))
+    ]
     layout_id = F.lit(-1)
-    # Every file in the contract's order (the usual case): no per-row lookup of the file's
-    # layout (a URL decode and a map lookup per row), the contract's expressions are the same.
-    if lookup and set(by_file.values()) != {contract}:
+    if lookup:
         found = F.try_element_at(F.create_map(*lookup), local_file_key(F.col("_source_file")))
-        layout_id = F.coalesce(found, layout_id)
+        # looked up once per row, not once in each column's expression
+        stream = stream.withColumn(_LAYOUT, F.coalesce(found, layout_id))
+        layout_id = F.col(_LAYOUT)
     every = layouts.layouts
 
     def choose(per_layout: list[Column], default: Column) -> Column:
@@ -145,4 +159,4 @@ def read_csv(
             CORRUPT_COLUMN: F.when(malformed, F.coalesce(F.col(CORRUPT_COLUMN), rebuilt)),
             RESCUED_COLUMN: extras,
         }
-    )
+    ).drop(_LAYOUT)

@@ -243,7 +243,8 @@ def _parquet(path: Path, source: FileSource, sample: int) -> FileShape:
     parquet = pq.ParquetFile(path)
     schema = parquet.schema_arrow
     types = {field.name: spark_type(field.type) for field in schema}
-    batch = next(parquet.iter_batches(batch_size=max(sample, 1)), None)
+    # the footer alone names and types the columns: no row group is decoded for sample 0
+    batch = next(parquet.iter_batches(batch_size=sample), None) if sample > 0 else None
     rows = batch.to_pylist() if batch is not None else []
     records = [{k: None if v is None else str(v) for k, v in row.items()} for row in rows]
     return FileShape(path, tuple(schema.names), types, tuple(records))

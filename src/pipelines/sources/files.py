@@ -22,18 +22,19 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from pipelines.config.model import FileSource, SourceConfig
-from pipelines.sources.file_inspect import inspect_file, landing_location, matching_files
+from pipelines.sources.file_inspect import landing_location, matching_files
 from pipelines.sources.file_options import (
     CORRUPT_COLUMN,
     CORRUPT_FORMATS,
     RESCUED_COLUMN,
     spark_options,
 )
+from pipelines.sources.file_shapes import FileShapes
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from pipelines.platform import Platform
+    from pipelines.spec import RunContext
 
 __all__ = [
     "has_corrupt_record",
@@ -94,13 +95,12 @@ def _unaliased(rows: DataFrame, config: SourceConfig) -> DataFrame:
     return rows.withColumns(folded) if folded else rows
 
 
-def read_files(
-    spark: SparkSession, config: SourceConfig, landing_root: str, platform: Platform
-) -> DataFrame:
+def read_files(spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
     """A streaming read of the source's files (see the module docstring for the columns):
     the platform's file stream (``pipelines.platform``), the xlsx data source on both."""
     from pipelines.sources.types import typed_source
 
+    landing_root = context.landing_root
     source = typed_source(config, FileSource)
     declared = [c.name for c in config.columns]
     names = read_names(config)
@@ -110,20 +110,28 @@ def read_files(
         location = landing_location(landing_root, source.path)
         rows = read_xlsx(spark, source, names, location)
     else:
-        rows = platform.file_rows(spark, source, names, landing_root)
+        shapes = FileShapes.under(context.storage_root, config.name)
+        rows = context.adapter.file_rows(spark, source, names, landing_root, shapes)
     return _unaliased(rows, config).select(*_output(source, declared))
 
 
 def read_local_files(
-    spark: SparkSession, source: FileSource, names: Sequence[str], landing_root: str
+    spark: SparkSession,
+    source: FileSource,
+    names: Sequence[str],
+    landing_root: str,
+    shapes: FileShapes,
 ) -> DataFrame:
-    """The open-source Spark stream of a csv, json, xml or parquet source."""
+    """The open-source Spark stream of a csv, json, xml or parquet source (``shapes``: its
+    files' columns, read once per file: ``pipelines.sources.file_shapes``)."""
     if source.format == "csv":
         from pipelines.sources.csv_reader import read_csv
 
-        return read_csv(spark, source, names, landing_root)
-    reader = {"json": _read_json, "xml": _read_xml, "parquet": _read_parquet}[source.format]
-    return reader(spark, source, names, landing_root)
+        return read_csv(spark, source, names, landing_root, shapes)
+    if source.format == "json":  # every key is kept, by name: no file is looked at first
+        return _read_json(spark, source, names, landing_root)
+    reader = {"xml": _read_xml, "parquet": _read_parquet}[source.format]
+    return reader(spark, source, names, landing_root, shapes)
 
 
 def _read_json(
@@ -175,20 +183,25 @@ def spark_normalised(name: Column) -> Column:
     return F.when(snake.rlike("^[a-z]"), snake).otherwise(F.concat(F.lit("c_"), snake))
 
 
-def _observed_columns(source: FileSource, landing_root: str) -> dict[str, str]:
-    """Column -> Spark type over every file the source matches now (first type wins)."""
+def _observed_columns(source: FileSource, landing_root: str, shapes: FileShapes) -> dict[str, str]:
+    """Column -> Spark type over every file the source matches now (first type wins); XML's
+    columns are those of a file's first 1,000 records, Parquet's its schema's."""
+    sample = 1000 if source.format == "xml" else 0
     found: dict[str, str] = {}
-    for path in matching_files(landing_root, source):
-        shape = inspect_file(path, source)
+    for shape in shapes.of(source, matching_files(landing_root, source), sample).values():
         for name in shape.columns:
             found.setdefault(name, shape.types.get(name, "string"))
     return found
 
 
 def _read_xml(
-    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+    spark: SparkSession,
+    source: FileSource,
+    declared: Sequence[str],
+    landing_root: str,
+    shapes: FileShapes,
 ) -> DataFrame:
-    extras = [n for n in _observed_columns(source, landing_root) if n not in declared]
+    extras = [n for n in _observed_columns(source, landing_root, shapes) if n not in declared]
     schema = strings_ddl([*declared, *extras, CORRUPT_COLUMN])
     stream = with_file_metadata(
         spark.readStream.format("xml")
@@ -200,10 +213,14 @@ def _read_xml(
 
 
 def _read_parquet(
-    spark: SparkSession, source: FileSource, declared: Sequence[str], landing_root: str
+    spark: SparkSession,
+    source: FileSource,
+    declared: Sequence[str],
+    landing_root: str,
+    shapes: FileShapes,
 ) -> DataFrame:
     """Parquet keeps its types on read (Spark cannot read an int as a string); cast after."""
-    observed = _observed_columns(source, landing_root)
+    observed = _observed_columns(source, landing_root, shapes)
     types = {name: observed.get(name, "string") for name in declared} | observed
     schema = ", ".join(f"`{name}` {kind}" for name, kind in types.items())
     stream = with_file_metadata(

@@ -30,7 +30,7 @@ class Files(SourceType):
     def read(self, spark: SparkSession, config: SourceConfig, context: RunContext) -> DataFrame:
         from pipelines.sources.files import read_files
 
-        return read_files(spark, config, context.landing_root, context.adapter)
+        return read_files(spark, config, context)
 
     def corrupt_columns(self, config: SourceConfig) -> list[str]:
         from pipelines.sources.files import has_corrupt_record
