@@ -48,7 +48,8 @@ def _values(day: int, row: int) -> list[str]:
             "open", "none"]  # fmt: skip
 
 
-def _write(folder: Path, fmt: str, day: int, rows: int) -> None:
+def write_day(folder: Path, fmt: str, day: int, rows: int) -> None:
+    """Day ``day``'s file of ``rows`` orders in format ``fmt`` under ``folder``."""
     name = (date(2024, 1, 1) + timedelta(days=day)).strftime("%Y%m%d")
     path = folder / f"orders_{name}.{fmt}"
     # every 10th file has its columns in another order: a CSV layout of its own
@@ -84,7 +85,7 @@ def _series(work: Path, fmt: str, days: int, rows: int, repeats: int) -> dict[st
     shutil.rmtree(landing, ignore_errors=True)
     (landing / fmt).mkdir(parents=True)
     for day in range(days):
-        _write(landing / fmt, fmt, day, rows)
+        write_day(landing / fmt, fmt, day, rows)
     source, root = _source(fmt), landing.as_uri()
     record = work / f"storage-{fmt}-{days}"
     shapes = FileShapes.under(record.as_uri(), "orders")
@@ -97,7 +98,7 @@ def _series(work: Path, fmt: str, days: int, rows: int, repeats: int) -> dict[st
         shapes.of(source, matching_files(root, source), NEW_SAMPLE[fmt])
 
     def one_new() -> None:
-        _write(landing / fmt, fmt, days, rows)  # the day's file, not timed
+        write_day(landing / fmt, fmt, days, rows)  # the day's file, not timed
         start = time.perf_counter()
         files = matching_files(root, source)
         shapes.of(source, files, NEW_SAMPLE[fmt])

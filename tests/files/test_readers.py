@@ -125,3 +125,19 @@ def test_xml_parquet_and_xlsx(spark: SparkSession, tmp_path: Path) -> None:
         ("1", "Ann", None, '{"note": "hi"}', True),
         ("2", "Bob", None, '{"note": "2024-02-01"}', True),
     ]
+
+
+def test_a_glob_over_many_files_is_listed_in_the_driver(spark: SparkSession, tmp_path: Path) -> None:  # fmt: skip
+    """Spark lists a glob matching more than 32 files with a job of one task per file (parallel
+    partition discovery), as the stream is defined and in every batch: about 1 s per listing
+    at 365 files on this machine (BENCHMARKS.md, session 33). The local server lists in the
+    driver, whatever the count."""
+    threshold = spark.conf.get("spark.sql.sources.parallelPartitionDiscovery.threshold")
+    assert threshold == "2147483647"
+    landing = tmp_path / "landing"
+    for day in range(1, 41):
+        write(landing / "daily" / f"d{day:02}.csv", f"id,name,day\n{day},n{day},{day:02}/01/2024\n")
+
+    rows = _read(spark, tmp_path, landing, ["CAST(id AS INT) AS n"], path="daily/*.csv")
+
+    assert sorted(n for (n,) in rows) == list(range(1, 41))  # type: ignore[type-var]

@@ -102,6 +102,12 @@ def spark_confs(
         # The engine polls its streams' state every second by default: a phase then idles up
         # to a second after its last flow ended, every phase. 100 ms cut small runs by a third.
         "spark.sql.pipelines.execution.streamstate.pollingInterval": "100ms",
+        # A glob matching more than 32 files (a source's daily files, `orders/*.csv`) is listed
+        # by a Spark job of one task per file (parallel partition discovery, meant for a
+        # cluster's remote storage), as the stream is defined and again in every batch: on one
+        # machine that is about 1 s per listing at 365 files, growing with history, for a
+        # listing the driver does in 0.06 s (BENCHMARKS.md, session 33). List in the driver.
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": str(_LIST_IN_DRIVER),
         # Python workers (Python data sources, UDFs) use this interpreter: the one with our
         # dependencies (pyarrow), not whatever `python3` is first on PATH.
         "spark.pyspark.python": sys.executable,
@@ -113,6 +119,8 @@ def spark_confs(
         confs.update(_DELTA_CONFS)
     return confs
 
+
+_LIST_IN_DRIVER = 2**31 - 1  # paths before a listing becomes a Spark job: never, locally
 
 _DELTA_CONFS = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
