@@ -5,9 +5,13 @@ No Spark: the record is what the local reader's definition reads instead of ever
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import pytest
+
+from pipelines.errors import LakehouseError
 from pipelines.sources.file_shapes import FileShapes, Shape
 from tests.files.samples import file_source, write, write_parquet
 
@@ -74,6 +78,24 @@ def test_an_unreadable_record_is_read_again_and_replaced(tmp_path: Path) -> None
     _same_stat(a, "ab,cdef\n1,Ann\n")
     assert shapes.of(CSV, [a], sample=0) == {a: Shape(("id", "name"), {})}
     assert sorted(p.name for p in shapes.record.parent.iterdir()) == ["sample.json"]
+
+    # an entry this module did not write (edited by hand): that file is read again
+    kept = json.loads(shapes.record.read_text(encoding="utf-8"))
+    kept["files"][str(a)] = kept["files"][str(a)][:3]
+    shapes.record.write_text(json.dumps(kept), encoding="utf-8")
+    assert shapes.of(CSV, [a], sample=0) == {a: Shape(("ab", "cdef"), {})}
+
+
+def test_a_file_gone_since_it_was_listed_fails_as_a_read_would(tmp_path: Path) -> None:
+    gone = tmp_path / "in" / "gone.csv"
+    shapes = FileShapes.under(tmp_path.as_uri(), "sample")
+
+    with pytest.raises(LakehouseError) as caught:
+        shapes.of(CSV, [gone], sample=0)
+
+    assert str(caught.value) == (
+        f"{gone}: cannot read as csv: [Errno 2] No such file or directory: '{gone}'"
+    )
 
 
 def test_parquet_columns_and_types_come_from_the_footer(tmp_path: Path) -> None:

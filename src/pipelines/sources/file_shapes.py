@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pipelines.config.sources import FileSource
+from pipelines.errors import LakehouseError
 from pipelines.sources.file_inspect import inspect_file
 
 __all__ = ["FileShapes", "Shape"]
@@ -68,16 +69,17 @@ class FileShapes:
         found: dict[Path, Shape] = {}
         fresh: dict[str, list[Any]] = {}
         for path in files:
-            stat = path.stat()
-            key = str(path)
-            entry = kept.get(key)
-            if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
-                shape = Shape(tuple(entry[2]), dict(entry[3]))
-            else:
+            try:
+                stat = path.stat()
+            except OSError as exc:  # gone since it was listed: said as a read would say it
+                raise LakehouseError(f"{path}: cannot read as {source.format}: {exc}") from None
+            version = [stat.st_size, stat.st_mtime_ns]
+            shape = _kept(kept.get(str(path)), version)
+            if shape is None:
                 read = inspect_file(path, source, sample=sample)
                 shape = Shape(read.columns, read.types)
             found[path] = shape
-            fresh[key] = [stat.st_size, stat.st_mtime_ns, list(shape.columns), shape.types]
+            fresh[str(path)] = [*version, list(shape.columns), shape.types]
         if fresh != kept:
             self._save(settings, fresh)
         return found
@@ -107,6 +109,17 @@ class FileShapes:
         ) as handle:
             handle.write(text)
         os.replace(handle.name, path)
+
+
+def _kept(entry: object, version: list[int]) -> Shape | None:
+    """The shape an entry of the record holds for this version of its file (None: none, of
+    another version, or not an entry this module writes: the file is read again)."""
+    if not isinstance(entry, list) or len(entry) != 4 or entry[:2] != version:
+        return None
+    columns, types = entry[2], entry[3]
+    if not isinstance(columns, list) or not isinstance(types, dict):
+        return None
+    return Shape(tuple(str(c) for c in columns), {str(k): str(v) for k, v in types.items()})
 
 
 def _settings(source: FileSource, sample: int) -> str:
