@@ -26,23 +26,12 @@ import argparse
 import csv
 import random
 import shutil
-import statistics
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from run import (
-    Measurement,
-    Ref,
-    add_wait_options,
-    bare_conf,
-    export_ref,
-    measure,
-    parse_ours,
-    run_job,
-    save,
-    wait_until_quiet,
-)
+from day_series import DaySeries, add_day_options, summary
+from run import bare_conf, parse_ours, save
 
 SOURCE = """
 name: order_events
@@ -143,12 +132,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--day-pct", type=float, default=1.0)
     parser.add_argument("--late", type=int, default=0, help="late events in the day's file")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--ref", dest="refs", action="append", default=[], help="another commit")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench-cdc"))
-    parser.add_argument("--timeout", type=float, default=3600)
-    parser.add_argument("--out", type=Path, default=None)
-    add_wait_options(parser)
+    add_day_options(parser, "/tmp/lakehouse-bench-cdc")
     args = parser.parse_args()
 
     landing = args.work / "landing"
@@ -158,49 +142,11 @@ def main() -> None:
     print(f"history: {history:,} events in {args.days} files; the day: {day_rows:,} events")
     conf = bare_conf(args.work)
     (conf / "sources" / "order_events.yml").write_text(SOURCE.lstrip())
-    codes: list[Ref | None] = [None, *(export_ref(args.work, r) for r in args.refs)]
-    results: list[Measurement] = []
-    for repeat in range(1, args.repeats + 1):
-        for code in codes:
-            home = args.work / ("home" if code is None else f"home-{code.name}")
-            target = landing / "order_events" / extra.name
-            target.unlink(missing_ok=True)
-            for kind in ("full", "day"):
-                if kind == "day":
-                    shutil.copy(extra, target)
-                wait_until_quiet(args.quiet, args.quiet_wait)
-                run = run_job(
-                    home, landing, conf, code, ["order_events"], _parse, full=kind == "full"
-                )
-                result = measure(run, history, repeat, kind, args.timeout, fresh=kind == "full")
-                if result.ok and code is None and kind == "day" and not result.phases.get("incremental"):  # fmt: skip # noqa: E501
-                    result.error = "the day was not applied incrementally"
-                results.append(result)
-                print(f"  #{repeat} {run.variant:<16} {kind:<5} {result.seconds:7.1f}s "
-                      f"cpu {result.cpu_seconds:6.1f}s others {result.other_cores:.2f} cores  "
-                      f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
-                      flush=True)  # fmt: skip
-            target.unlink(missing_ok=True)
-            shutil.rmtree(home, ignore_errors=True)
-    print(summary(results))
+    held = [(extra, landing / "order_events" / extra.name)]
+    series = DaySeries(landing, conf, ["order_events"], held, history, _parse)
+    results = series.run(args, ("incremental", "the day was not applied incrementally"))
     document = {"events": history, "day_events": day_rows, "results": [asdict(m) for m in results]}
     save(args.out, "cdc_day", document, summary(results))
-
-
-def summary(results: list[Measurement]) -> str:
-    """Per code and kind: the median seconds, and whether every run agreed on the counts."""
-    lines = []
-    for kind in ("full", "day"):
-        mine = [m for m in results if m.settings == kind]
-        counts = {tuple(sorted(m.counts.items())) for m in mine if m.ok}
-        agree = "same counts" if len(counts) == 1 else f"DIFFERENT COUNTS {counts}"
-        for variant in dict.fromkeys(m.variant for m in mine):
-            runs = [m.seconds for m in mine if m.variant == variant and m.ok]
-            failed = sum(1 for m in mine if m.variant == variant and not m.ok)
-            median = f"{statistics.median(runs):7.1f} s" if runs else "      -  "
-            lines.append(f"  {kind:5} {variant:<16} {median}  runs {sorted(runs)}"
-                         f"{f'  FAILED {failed}' if failed else ''}  ({agree})")  # fmt: skip
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -23,20 +23,9 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from cdc_day import summary
+from day_series import DaySeries, add_day_options, summary
 from file_shapes import COLUMNS, write_day
-from run import (
-    REPO,
-    Measurement,
-    Ref,
-    add_wait_options,
-    export_ref,
-    measure,
-    parse_ours,
-    run_job,
-    save,
-    wait_until_quiet,
-)
+from run import bare_conf, parse_ours, save
 
 _COUNT = re.compile(r"(?m)^(bronze|silver|quarantine)\.(\w+)\s+([\d,]+)\s*$")
 SOURCE = "orders"
@@ -45,10 +34,7 @@ REGISTER = "profile: register graph"
 
 def _conf(work: Path, fmt: str) -> Path:
     """A config tree with the project's settings and the one source."""
-    conf = work / "conf"
-    (conf / "sources").mkdir(parents=True)
-    for name in ("project.yml", "access.yml"):
-        shutil.copy(REPO / "src" / "conf" / name, conf / name)
+    conf = bare_conf(work)
     options = {"xml": "\n  xml: {row_tag: row}", "parquet": "", "csv": ""}[fmt]
     columns = "\n".join(f"  - {{name: {c}, type: string}}" for c in COLUMNS)
     (conf / "sources" / f"{SOURCE}.yml").write_text(
@@ -72,12 +58,8 @@ def main() -> None:
     parser.add_argument("--format", choices=("xml", "parquet", "csv"), default="xml")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--rows", type=int, default=2000, help="rows per daily file")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--ref", dest="refs", action="append", default=[], help="another commit")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench-files"))
-    parser.add_argument("--timeout", type=float, default=3600)
-    parser.add_argument("--out", type=Path, default=None)
-    add_wait_options(parser)
+    add_day_options(parser, "/tmp/lakehouse-bench-files")
+    parser.set_defaults(repeats=2)
     args = parser.parse_args()
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -86,30 +68,12 @@ def main() -> None:
     for day in range(args.days + 1):
         write_day(landing / fmt, fmt, day, args.rows)
     last = sorted((landing / fmt).iterdir())[-1]
-    held = last.rename(args.work / last.name)
-    conf = _conf(args.work, fmt)
+    kept = last.rename(args.work / last.name)
     history = args.days * args.rows
-    print(f"history: {history:,} rows in {args.days} {fmt} files; the day: {held.name}")
-    codes: list[Ref | None] = [None, *(export_ref(args.work, r) for r in args.refs)]
-    results: list[Measurement] = []
-    for repeat in range(1, args.repeats + 1):
-        for code in codes:
-            home = args.work / ("home" if code is None else f"home-{code.name}")
-            for kind in ("full", "day"):
-                (landing / fmt / held.name).unlink(missing_ok=True)
-                if kind == "day":
-                    shutil.copy(held, landing / fmt / held.name)
-                wait_until_quiet(args.quiet, args.quiet_wait)
-                job = run_job(home, landing, conf, code, [SOURCE], _parse, full=kind == "full")
-                result = measure(job, history, repeat, kind, args.timeout, fresh=kind == "full")
-                results.append(result)
-                print(f"  #{repeat} {job.variant:<16} {kind:<5} {result.seconds:7.1f}s "
-                      f"register {result.phases.get(REGISTER, 0.0):5.2f}s "
-                      f"others {result.other_cores:.2f} cores  "
-                      f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
-                      flush=True)  # fmt: skip
-            shutil.rmtree(home, ignore_errors=True)
-    print(summary(results))
+    print(f"history: {history:,} rows in {args.days} {fmt} files; the day: {kept.name}")
+    held = [(kept, landing / fmt / kept.name)]
+    series = DaySeries(landing, _conf(args.work, fmt), [SOURCE], held, history, _parse)
+    results = series.run(args, shown=lambda m: f"register {m.phases.get(REGISTER, 0.0):5.2f}s ")
     document = {"format": fmt, "days": args.days, "rows_per_file": args.rows,
                 "results": [asdict(m) for m in results]}  # fmt: skip
     save(args.out, "files_day", document, summary(results))

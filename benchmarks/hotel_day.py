@@ -29,20 +29,9 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from cdc_day import summary
+from day_series import DaySeries, add_day_options, summary
 from pipelines.demo import generate_hotel
-from run import (
-    REPO,
-    Measurement,
-    Ref,
-    add_wait_options,
-    export_ref,
-    measure,
-    parse_ours,
-    run_job,
-    save,
-    wait_until_quiet,
-)
+from run import REPO, parse_ours, save
 
 _COUNT = re.compile(r"(?m)^(bronze|silver|quarantine|gold)\.(\w+)\s+([\d,]+)\s*$")
 REPORT = "gold.hotel_daily_report"
@@ -77,46 +66,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--bookings-per-day", type=int, default=3000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--ref", dest="refs", action="append", default=[], help="another commit")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/lakehouse-bench-hotel"))
-    parser.add_argument("--timeout", type=float, default=3600)
-    parser.add_argument("--out", type=Path, default=None)
-    add_wait_options(parser)
+    add_day_options(parser, "/tmp/lakehouse-bench-hotel")
     args = parser.parse_args()
 
     landing = args.work / "landing"
     shutil.rmtree(args.work, ignore_errors=True)
-    history, held = landing_with_a_day(landing, args.days, args.bookings_per_day)
-    print(f"history: {history:,} reservation rows over {args.days} days; the day: {held[0].name}")
-    codes: list[Ref | None] = [None, *(export_ref(args.work, r) for r in args.refs)]
-    targets = [landing / "hotel" / folder / path.name for folder, path in zip(("reservations", "folios"), held, strict=True)]  # fmt: skip # noqa: E501
-    results: list[Measurement] = []
-    for repeat in range(1, args.repeats + 1):
-        for code in codes:
-            home = args.work / ("home" if code is None else f"home-{code.name}")
-            for kind in ("full", "day"):
-                for source, target in zip(held, targets, strict=True):
-                    target.unlink(missing_ok=True)
-                    if kind == "day":
-                        shutil.copy(source, target)
-                wait_until_quiet(args.quiet, args.quiet_wait)
-                run = run_job(
-                    home, landing, REPO / "src" / "conf", code, SOURCES, _parse, full=kind == "full"
-                )
-                result = measure(run, history, repeat, kind, args.timeout, fresh=kind == "full")
-                if result.ok and code is None and kind == "day" and not result.phases.get("folded"):  # fmt: skip # noqa: E501
-                    result.error = "the report was not folded"
-                results.append(result)
-                print(f"  #{repeat} {run.variant:<16} {kind:<5} {result.seconds:7.1f}s "
-                      f"report {result.phases.get(REPORT, 0.0):5.1f}s "
-                      f"cpu {result.cpu_seconds:6.1f}s others {result.other_cores:.2f} cores  "
-                      f"{'ok' if result.ok else 'FAILED: ' + result.error}  {result.counts}",
-                      flush=True)  # fmt: skip
-            for target in targets:
-                target.unlink(missing_ok=True)
-            shutil.rmtree(home, ignore_errors=True)
-    print(summary(results))
+    history, kept = landing_with_a_day(landing, args.days, args.bookings_per_day)
+    print(f"history: {history:,} reservation rows over {args.days} days; the day: {kept[0].name}")
+    folders = ("reservations", "folios")
+    held = [(path, landing / "hotel" / f / path.name) for f, path in zip(folders, kept, strict=True)]  # fmt: skip # noqa: E501
+    series = DaySeries(landing, REPO / "src" / "conf", SOURCES, held, history, _parse)
+    results = series.run(
+        args,
+        ("folded", "the report was not folded"),
+        lambda m: f"report {m.phases.get(REPORT, 0.0):5.1f}s ",
+    )
     document = {"reservations": history, "days": args.days, "results": [asdict(m) for m in results]}  # fmt: skip # noqa: E501
     save(args.out, "hotel_day", document, summary(results))
 

@@ -183,10 +183,11 @@ def spark_normalised(name: Column) -> Column:
     return F.when(snake.rlike("^[a-z]"), snake).otherwise(F.concat(F.lit("c_"), snake))
 
 
-def _observed_columns(source: FileSource, landing_root: str, shapes: FileShapes) -> dict[str, str]:
-    """Column -> Spark type over every file the source matches now (first type wins); XML's
-    columns are those of a file's first 1,000 records, Parquet's its schema's."""
-    sample = 1000 if source.format == "xml" else 0
+def _observed_columns(
+    source: FileSource, landing_root: str, shapes: FileShapes, sample: int
+) -> dict[str, str]:
+    """Column -> Spark type over every file the source matches now (first type wins);
+    ``sample``: how many records of a file name its columns (0: its schema does)."""
     found: dict[str, str] = {}
     for shape in shapes.of(source, matching_files(landing_root, source), sample).values():
         for name in shape.columns:
@@ -201,7 +202,9 @@ def _read_xml(
     landing_root: str,
     shapes: FileShapes,
 ) -> DataFrame:
-    extras = [n for n in _observed_columns(source, landing_root, shapes) if n not in declared]
+    # XML has no header: a file's columns are the elements of its first 1,000 records
+    observed = _observed_columns(source, landing_root, shapes, sample=1000)
+    extras = [n for n in observed if n not in declared]
     schema = strings_ddl([*declared, *extras, CORRUPT_COLUMN])
     stream = with_file_metadata(
         spark.readStream.format("xml")
@@ -220,7 +223,7 @@ def _read_parquet(
     shapes: FileShapes,
 ) -> DataFrame:
     """Parquet keeps its types on read (Spark cannot read an int as a string); cast after."""
-    observed = _observed_columns(source, landing_root, shapes)
+    observed = _observed_columns(source, landing_root, shapes, sample=0)  # the footer's
     types = {name: observed.get(name, "string") for name in declared} | observed
     schema = ", ".join(f"`{name}` {kind}" for name, kind in types.items())
     stream = with_file_metadata(
