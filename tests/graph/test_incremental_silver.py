@@ -19,7 +19,6 @@ from datetime import date
 from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -388,40 +387,3 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
         "ops: stock does not balance: 20 read, 19 accounted for"
     ]
     assert _rows(spark, balance.format(result.run_id)) == [("stock", 20, 10, 3, 4, 2, False)]
-
-
-def test_new_rows_skip_the_files_merged_before_but_not_a_row_of_their_millisecond(
-    spark: SparkSession,
-) -> None:
-    """``rows_after``: the rows after ``through`` are read from the newer files alone (the file
-    of the rows ingested at ``through`` is deleted once the summary is taken: reading it would
-    fail), unless a row was ingested within the millisecond after ``through``, which Delta's
-    statistics cannot tell from ``through``: then the exact condition's rows come back."""
-    spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
-    columns = "id INT, _ingested_at TIMESTAMP, _file_date DATE, _run_id STRING"
-    batches = {
-        "bronze.rows_after_files": ["(1, TIMESTAMP'2026-01-01 10:00:00', NULL, 'r1')",
-                                    "(2, TIMESTAMP'2026-01-01 10:00:05', NULL, 'r2')"],
-        "bronze.rows_after_same_ms": ["(1, TIMESTAMP'2026-01-01 10:00:00', NULL, 'r1')",
-                                      "(3, TIMESTAMP'2026-01-01 10:00:00.0005', NULL, 'r2')",
-                                      "(2, TIMESTAMP'2026-01-01 10:00:05', NULL, 'r2')"],
-    }  # fmt: skip
-    for table, rows in batches.items():
-        spark.sql(f"DROP TABLE IF EXISTS {table}")
-        spark.sql(f"CREATE TABLE {table} ({columns}) USING delta")
-        for row in rows:  # a file each
-            spark.sql(f"INSERT INTO {table} VALUES {row}")
-
-    table = "bronze.rows_after_files"
-    new, seen = increments.rows_after(spark.read.table(table), "2026-01-01 10:00:00", "r2")
-    ((merged,),) = spark.sql(f"SELECT DISTINCT _metadata.file_path FROM {table} WHERE id = 1").collect()  # fmt: skip
-    Path(unquote(urlparse(merged).path)).unlink()
-    assert (seen["rows"], seen["through"], seen["this_run"]) == (1, "2026-01-01 10:00:05", 1)
-    assert [r.id for r in new.collect()] == [2]
-
-    table = "bronze.rows_after_same_ms"
-    new, seen = increments.rows_after(spark.read.table(table), "2026-01-01 10:00:00", "r2")
-    assert (seen["rows"], seen["this_run"]) == (2, 2)
-    assert sorted(r.id for r in new.collect()) == [2, 3]
-    for table in batches:
-        spark.sql(f"DROP TABLE {table}")

@@ -17,20 +17,20 @@ views (the graph is unchanged; only how the local runner refreshes them differs)
   engine's full recompute, as before: correct, only slower.
 - **What.** The new rows are the bronze rows ingested after the state's ``_ingested_at``
   (one timestamp per micro-batch, kept in bronze's file statistics: Delta reads only the new
-  files, ``rows_after``). Their quarantined rows are appended to quarantine; their valid
-  rows, deduplicated among themselves, are merged into silver by the dedupe key, replacing a
-  row only when the new one comes first in the source's delivery order
+  files, ``pipelines.local.new_rows``). Their quarantined rows are appended to quarantine;
+  their valid rows, deduplicated among themselves, are merged into silver by the dedupe key,
+  replacing a row only when the new one comes first in the source's delivery order
   (``silver.dedupe.keep``). Deduplication keeps one best row per key, and "best of all rows"
   is "best of (best of the old, best of the new)", so the result is the full recompute's (the
   tests compare the two exactly).
 - **State.** ``<storage>/increments/<source>.json``: the fingerprint, the ``_ingested_at``
-  applied through, and each table's last Delta commit (version and ``txnId``) after the refresh.
-  A crash between the two tables' commits leaves one table past its recorded commit: the next
-  run recomputes both. A compaction after it changes no row and keeps the state
-  (``same_rows``). A full refresh removes the state. The checks' counts (rows current, valid,
-  breaking each rule) are kept in it too, the increment's added to them, and the rows silver
-  should hold: silver's rows after a recompute, plus the keys each increment brought that
-  silver did not hold (counted from the new rows and silver's keys before the merge, so the
+  applied through and the run that ingested it, and each table's last Delta commit (version and
+  ``txnId``) after the refresh. A crash between the two tables' commits leaves one table past
+  its recorded commit: the next run recomputes both. A compaction after it changes no row and
+  keeps the state (``same_rows``). A full refresh removes the state. The checks' counts (rows
+  current, valid, breaking each rule) are kept in it too, the increment's added to them, and the
+  rows silver should hold: silver's rows after a recompute, plus the keys each increment brought
+  that silver did not hold (counted from the new rows and silver's keys before the merge, so the
   reconciliation checks the merge's result against them rather than deriving it).
 
 The tables themselves are still counted whole after the run, so the reconciliation checks
@@ -60,6 +60,7 @@ from pipelines.layers.silver import (
     silver_of_checked,
 )
 from pipelines.local.cdc_merge import Pending, merge_changes, pending_changes, write_deletes
+from pipelines.local.new_rows import newest_ingest, rows_after
 from pipelines.local.silver_writes import Merged, delete_keys
 from pipelines.local.table_logs import TableLogs
 from pipelines.ops.counts import check_aggregates, tally
@@ -70,7 +71,7 @@ from pipelines.transforms.dedupe import DELIVERY_ORDER
 from pipelines.transforms.keys import same_key
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, Row, SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = [
     "Applied",
@@ -84,7 +85,6 @@ __all__ = [
     "not_incremental",
     "read_state",
     "record_refreshed",
-    "rows_after",
     "same_rows",
     "source_state",
     "write_state",
@@ -125,6 +125,9 @@ class _State:
     # A CDC source with deletes: the folder beside the state holding its deleted keys
     # (``pipelines.local.cdc_merge``); "" for any other source.
     deletes: str = ""
+    # The run that ingested bronze's rows at ``through`` ("": not known, a state an earlier
+    # version kept): the next increment reads bronze's newer files alone (``new_rows``).
+    through_run: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,19 +258,13 @@ def same_rows(spark: SparkSession, table: str, recorded: list[Any], now: list[An
     return all(r is not None and r["operation"] in _SAME_ROWS for r in after)
 
 
-def _newest_ingest(spark: SparkSession, source: str) -> str | None:
-    value = spark.sql(f"SELECT CAST(max(_ingested_at) AS STRING) FROM bronze.{source}").collect()
-    newest: str | None = value[0][0]
-    return newest
-
-
 def _snapshot(spark: SparkSession, names: Sequence[str], *, bronze: bool) -> dict[str, Any]:
-    """Each source's two tables' last commits (and its newest bronze ``_ingested_at``); a read
-    that failed (a table dropped behind the state's back) is its exception."""
+    """Each source's two tables' last commits (and its newest bronze ``_ingested_at`` with its
+    run); a read that failed (a table dropped behind the state's back) is its exception."""
     calls: dict[str, Callable[[], Any]] = {}
     for name in names:
         if bronze:
-            calls[f"bronze.{name}"] = partial(_newest_ingest, spark, name)
+            calls[f"bronze.{name}"] = partial(newest_ingest, spark, f"bronze.{name}")
         for layer in ("silver", "quarantine"):
             calls[f"{layer}.{name}"] = partial(last_commit, spark, f"{layer}.{name}")
     return together(calls)
@@ -305,13 +302,14 @@ def record_refreshed(
     }  # fmt: skip
     built = together(builds)
     for name in names:
-        through = now[f"bronze.{name}"]
+        newest = now[f"bronze.{name}"]
         deletes = built.get(name, "")
-        if through is None or _unreadable(now, name) or isinstance(deletes, Exception):
+        if newest is None or _unreadable(now, name) or isinstance(deletes, Exception):
             continue  # nothing ingested yet, or unknown: no state (forgotten above)
+        through, through_run = newest
         state = _State(
             prints[f"silver.{name}"], through, now[f"silver.{name}"], now[f"quarantine.{name}"],
-            counts_of(name, counted or {}), deletes,
+            counts_of(name, counted or {}), deletes, through_run,
         )  # fmt: skip
         write_state(storage_root, name, state)
 
@@ -434,7 +432,7 @@ def _apply(
     timed = profile.step
     bronze = spark.read.table(f"bronze.{source.name}")
     with timed("new rows"):
-        new, seen = rows_after(bronze, state.through, run_id)
+        new, seen = rows_after(bronze, state.through, run_id, state.through_run)
         # Every row this run ingested must be new: were the clock set back, rows stamped before
         # the state's time would never be merged (and the reconciliation would count them as
         # duplicates). This run's rows are in bronze's log (its files' _run_id statistics).
@@ -488,7 +486,7 @@ def _apply(
         after = _State(
             prints[f"silver.{source.name}"], seen["through"],
             now[f"silver.{source.name}"], now[f"quarantine.{source.name}"], counts or {},
-            deleted,
+            deleted, seen["through_run"] or "",
         )  # fmt: skip
         write_state(storage_root, source.name, after)
         if deleted and folder is not None:  # the deleted keys the state no longer names
@@ -514,38 +512,6 @@ def _pending(
     if folder is None or not state.deletes:
         return "its deleted keys were not kept"
     return pending_changes(spark, source, checked, folder / state.deletes)
-
-
-def rows_after(bronze: DataFrame, through: str, run_id: str) -> tuple[DataFrame, Row]:
-    """The rows of ``bronze`` ingested after ``through``, and what they are: ``rows``, their
-    newest ``through``, their delivery ``dates``, and ``this_run``'s rows among them.
-
-    The rows returned are read again, whole, for the checks: they should come from the new
-    files alone. Delta keeps a timestamp's statistics in milliseconds and reads a file's
-    maximum as up to a millisecond later, so ``_ingested_at > through`` keeps every file whose
-    rows were ingested at ``through``, the last rows merged: after a first load, all of
-    bronze (the checks of a day's 10,071 rows took 2.0-3.1 s over 1M rows of history and
-    7.1 s over 10M; 1.4 s at both since). ``> through + 1 ms`` skips them. It holds the same
-    rows unless a row was ingested within that millisecond, which the summary counts (from
-    ``_ingested_at`` alone): then the exact condition's rows are returned.
-    """
-    from pyspark.sql import functions as F
-
-    stamp = F.lit(through).cast("timestamp")
-    after = F.col("_ingested_at") > stamp
-    clear = F.col("_ingested_at") > stamp + F.expr("INTERVAL 1 MILLISECOND")
-    seen = (
-        bronze.where(after)
-        .agg(
-            F.count(F.lit(1)).alias("rows"),
-            F.max("_ingested_at").cast("string").alias("through"),
-            F.collect_set("_file_date").alias("dates"),
-            F.count_if(F.col("_run_id") == run_id).alias("this_run"),
-            F.count_if(clear).alias("clear"),
-        )
-        .collect()[0]
-    )
-    return bronze.where(clear if seen["clear"] == seen["rows"] else after), seen
 
 
 def _merge(spark: SparkSession, source: SourceConfig, rows: DataFrame, before: int) -> Merged:

@@ -177,6 +177,22 @@ class TableLogs:
         except _UNREADABLE:
             return None
 
+    def newest_maxima(self, table: str, column: str) -> list[Any] | None:
+        """The maximum of ``column`` each live file of ``table`` keeps in its statistics, as
+        the log writes it (None: no log here, or a file without one)."""
+        folder = self._folder(table)
+        files = _replay(folder / "_delta_log") if folder else None
+        if files is None:
+            return None
+        maxima = []
+        for add in files.adds:
+            stats = _stats(add)
+            value = stats.get("maxValues", {}).get(column) if stats else None
+            if value is None:
+                return None
+            maxima.append(value)
+        return maxima
+
     def newest_commit(self, table: str) -> tuple[int, Action] | None:
         """The version of ``table``'s newest commit and its ``commitInfo`` (None: no log
         here, or one whose newest commit this reader cannot be sure of: see
