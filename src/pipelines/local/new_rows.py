@@ -8,8 +8,8 @@ filter on it should read the newer files only. Two things stand in the way:
 - **Delta keeps a timestamp's statistics in milliseconds** and reads a file's maximum as up to
   a millisecond later than kept. A file of rows ingested at ``through`` itself "may hold" a row
   after it, and is read by ``_ingested_at > through``. After a first load, whose one batch
-  stamped every row with ``through``, that is all of bronze: the first day's increment over a
-  year of daily files read 1,095 of them (BENCHMARKS.md, session 34). ``> through + 1 ms``
+  stamped every row with ``through``, that is all of bronze: the first day's increment over
+  1,095 daily files read them all (BENCHMARKS.md, session 34). ``> through + 1 ms``
   skips those files, but would miss a row of another batch stamped within that millisecond.
   Such a row comes from another run than ``through``'s: a run's rows were all ingested when
   its refresh recorded ``through`` (runs of a home take turns). So the rows of that
