@@ -21,17 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import load_config
-from pipelines.local.settings import Settings
-from pipelines.local.spark import local_session, stop_session
+from pipelines.local.spark import stop_session
 from pipelines.sources.checkpoints import committed_offsets
-from run import add_wait_options, bare_conf, save, wait_until_quiet
+from run import add_wait_options, bare_session, save, seconds, wait_until_quiet
 
 PARTITIONS = 3
 QUERY = "SELECT _kafka_partition, max(_kafka_offset) FROM {table} GROUP BY 1"
@@ -58,19 +54,10 @@ def _checkpoint(storage: Path, table: str, ends: dict[str, int]) -> None:
     (run / "commits" / "0").write_text('v1\n{"nextBatchWatermarkMs":0}')
 
 
-def _seconds(action: Any) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     args = _parser().parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    conf = bare_conf(args.work)
-    home = args.work / "home"
-    spark = local_session(Settings(home, home / "landing", conf), load_config(conf).project.local)
-    storage = home / "storage"
+    spark = bare_session(args.work)
+    storage = args.work / "home" / "storage"
     results: list[dict[str, Any]] = []
     try:
         spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
@@ -86,10 +73,10 @@ def main() -> None:
             assert committed_offsets(storage.as_uri(), table) == {"t": ends}
             wait_until_quiet(args.quiet, args.quiet_wait)
             query = QUERY.format(table=table)
-            first = _seconds(lambda q=query: spark.sql(q).collect())
-            warm = [_seconds(lambda q=query: spark.sql(q).collect()) for _ in range(args.repeats)]
+            first = seconds(lambda q=query: spark.sql(q).collect())
+            warm = [seconds(lambda q=query: spark.sql(q).collect()) for _ in range(args.repeats)]
             read = [
-                _seconds(lambda t=table: committed_offsets(storage.as_uri(), t))
+                seconds(lambda t=table: committed_offsets(storage.as_uri(), t))
                 for _ in range(args.repeats)
             ]
             found = {str(p): m + 1 for p, m in spark.sql(query).collect()}

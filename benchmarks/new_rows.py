@@ -20,19 +20,15 @@ Both variants must find the same rows. Writes ``benchmarks/results/new_rows-<tim
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import load_config
 from pipelines.local.new_rows import newest_ingest, rows_after
-from pipelines.local.settings import Settings
-from pipelines.local.spark import local_session, stop_session
-from run import add_wait_options, bare_conf, save, wait_until_quiet
+from pipelines.local.spark import stop_session
+from run import add_wait_options, bare_session, save, seconds, wait_until_quiet
 
 _LOAD, _DAY = "20261201T000000Z-aaaaaa", "20261202T000000Z-bbbbbb"
 _PLAIN = "SELECT CAST(max(_ingested_at) AS STRING), max_by(_run_id, _ingested_at) FROM {table}"
@@ -65,18 +61,9 @@ def _collect(spark: Any, query: str) -> None:
     spark.sql(query).collect()
 
 
-def _seconds(action: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     args = _parser().parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    conf = bare_conf(args.work)
-    home = args.work / "home"
-    spark = local_session(Settings(home, home / "landing", conf), load_config(conf).project.local)
+    spark = bare_session(args.work)
     results: list[dict[str, Any]] = []
     try:
         spark.sql("CREATE DATABASE IF NOT EXISTS bronze")
@@ -105,7 +92,7 @@ def main() -> None:
             }
             for _ in range(args.repeats):  # alternating
                 for name, action in variants.items():
-                    timings.setdefault(name, []).append(_seconds(action))
+                    timings.setdefault(name, []).append(seconds(action))
             result = {"files": files, "rows": args.rows, "seconds": timings}
             results.append(result)
             print(

@@ -164,6 +164,25 @@ def bare_conf(work: Path) -> Path:
     return conf
 
 
+def bare_session(work: Path) -> Any:
+    """A Spark session with the shipped ``local:`` settings on a fresh home, ``<work>/home``
+    (``work`` is emptied first; the config is ``bare_conf``'s)."""
+    from pipelines.local.settings import Settings
+    from pipelines.local.spark import local_session
+
+    shutil.rmtree(work, ignore_errors=True)
+    conf = bare_conf(work)
+    home = work / "home"
+    return local_session(Settings(home, home / "landing", conf), load_config(conf).project.local)
+
+
+def seconds(action: Callable[..., Any]) -> float:
+    """The wall time ``action()`` takes."""
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
 def conf_dir(work: Path, settings: SparkSettings, src: Path = REPO / "src") -> Path:
     """A copy of ``<src>/conf`` whose ``project.yml`` carries ``settings``."""
     target = work / "conf" / src.parent.name / settings.label
