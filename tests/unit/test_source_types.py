@@ -3,14 +3,19 @@ choices. No Spark."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args
+from urllib.parse import urlparse
 
 import pytest
 
 from pipelines.config.loader import LakehouseConfig
+from pipelines.config.model import SourceConfig
 from pipelines.config.sources import Source
 from pipelines.platform import DatabricksPlatform, LocalPlatform, platform_for
 from pipelines.sources import bronze_kind, corrupt_columns, extra_bronze_columns, rescued_columns
+from pipelines.sources.prepare import finish_sources
+from pipelines.sources.snapshot_copy import copy_root
 from pipelines.sources.types import UnknownSourceType, registered_types, source_type
 from pipelines.spec import RunContext
 
@@ -88,3 +93,37 @@ def test_an_extract_handles_folders_the_way_its_platform_does(config: LakehouseC
 
     with pytest.raises(Asked, match=r"^/extracts/crm_customers$"):
         extract_increment(None, config.source("crm_customers"), "/extracts", "r1", platform=Platform())  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_after_the_graph_each_source_tidies_and_one_failing_says_so_alone(
+    config: LakehouseConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locally, each snapshot's copy of this run (raw values) goes once the graph has run: a
+    REST one whole, a JDBC one replaced by its mark (the next change is read once too); a
+    source whose tidying fails is one line, and the others are still tidied. On Databricks,
+    where no run makes copies, nothing is touched."""
+    rates, crm = config.source("room_rates"), config.source("crm_customers")
+    crm = crm.model_copy(update={"source": crm.source.model_copy(update={"incremental": None})})
+    context = RunContext("run-1", (tmp_path / "landing").as_uri())
+    for source in (rates, crm):  # each made its copy in this run
+        (Path(urlparse(copy_root(context, source)).path) / "run-1").mkdir(parents=True)
+    databricks = RunContext("run-1", (tmp_path / "landing").as_uri(), platform="databricks")
+    finish_sources([rates, crm], databricks, pytest.fail)
+    assert _copies(context, rates) == ["run-1"]
+
+    said: list[str] = []
+    failing = type(source_type("mongodb"))
+    monkeypatch.setattr(failing, "after_run", lambda *_: _raise(OSError("disk gone")))
+    mongo = config.source("guest_profiles")
+    finish_sources([mongo, rates, crm], context, said.append)
+    assert said == ["   ~ guest_profiles: not tidied after the run: OSError: disk gone"]
+    assert not Path(urlparse(copy_root(context, rates)).path).exists()
+    assert _copies(context, crm) == ["changed"]
+
+
+def _copies(context: RunContext, source: SourceConfig) -> list[str]:
+    return sorted(p.name for p in Path(urlparse(copy_root(context, source)).path).iterdir())
+
+
+def _raise(exc: Exception) -> None:
+    raise exc

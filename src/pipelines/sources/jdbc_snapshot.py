@@ -17,8 +17,9 @@ first change after quiet runs twice (the comparison, then the graph), as before.
 
 Only where pre-run work runs (``Platform.runs_pre_run_work``: locally). On Databricks no
 comparison runs, and bronze reads the database as before. A run's copy holds raw values (PII
-included, as the incremental extracts do): the next run of the source deletes it first, a
-full refresh deletes it, and an unchanged snapshot's copy goes at once.
+included, as the incremental extracts do): it is replaced by the mark once the run's graph
+has run (``copy_to_mark``: the next run still copies its read), a full refresh deletes it, and
+an unchanged snapshot's copy goes at once.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pipelines.spec import RunContext
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["read_snapshot_once", "staged_snapshot"]
+__all__ = ["copy_to_mark", "read_snapshot_once", "staged_snapshot"]
 
 CHANGED = "changed"
 """A source's mark that its last comparison found the rows changed without a copy."""
@@ -106,3 +107,14 @@ def staged_snapshot(
     """This run's copy of the snapshot (``read_snapshot_once``), or None: then the database
     is read."""
     return staged_copy(spark, config, context, extract_schema(config))
+
+
+def copy_to_mark(config: SourceConfig, context: RunContext) -> None:
+    """Once this run's graph has run: its copy of ``config``'s snapshot, if it made one,
+    replaced by the mark that the rows changed (the copy holds raw values, and no other run
+    reads it; the mark makes the next run copy its read too)."""
+    folders = context.adapter.extract_folders()
+    root = copy_root(context, config)
+    if context.run_id in folders.extracts(root):
+        folders.remove(f"{root}/{context.run_id}")
+        folders.mark(f"{root}/{CHANGED}")

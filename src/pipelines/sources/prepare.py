@@ -12,6 +12,8 @@ set up here, before the graph is registered:
   resolve; each source's pre-run work where the platform does it in the run (JDBC
   increments, ``jdbc_extract.py``; on Databricks a job task). A source that fails here is
   reported as failed and left out; the rest of the graph still runs.
+- ``finish_sources``: after the graph, each source's tidying of what its pre-run work kept for
+  the run alone (a snapshot's copy, ``snapshot_copy.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pipelines.spec import RunContext
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["Prepared", "prepare_file_sources", "prepare_sources", "reset_sources"]
+__all__ = ["Prepared", "finish_sources", "prepare_file_sources", "prepare_sources", "reset_sources"]
 
 
 def prepare_file_sources(
@@ -104,6 +106,20 @@ def prepare_sources(
         except Exception as exc:  # one source's trouble never stops the others
             prepared.failed[source.name] = _text(exc)
     return prepared
+
+
+def finish_sources(
+    sources: Sequence[SourceConfig], context: RunContext, echo: Callable[[str], None] = print
+) -> None:
+    """Each source's work once the graph has run (``SourceType.after_run``), where the
+    platform does the pre-run work in the run; never raises: what failed is one line each."""
+    if not context.adapter.runs_pre_run_work:
+        return
+    for source in sources:
+        try:
+            source_type(source).after_run(source, context)
+        except Exception as exc:  # one source's trouble never stops the others
+            echo(f"   ~ {source.name}: not tidied after the run: {_text(exc)}")
 
 
 def reset_sources(sources: Sequence[SourceConfig], context: RunContext) -> None:

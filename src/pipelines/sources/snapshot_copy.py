@@ -7,9 +7,11 @@ differ, the copy of that read is what the graph takes, so that the source is rea
 run and bronze holds exactly the rows compared (``jdbc_snapshot``, ``record_snapshot``).
 
 A copy is Parquet under ``<extracts>/_snapshots/<source>/<run id>`` (hidden from the
-extracts' own listing) and holds raw values, PII included, as the incremental extracts do: the
-source's next comparison deletes it first, a full refresh deletes it (``forget_copies``), and
-only the run that wrote it reads it (its run id names it).
+extracts' own listing) and holds raw values, PII included, as the incremental extracts do.
+Only the run that wrote it reads it (its run id names it), so it is deleted once that run's
+graph has run, whatever its outcome (``SourceType.after_run``); the source's next comparison
+deletes a copy left by a run that died first, and a full refresh deletes them all
+(``forget_copies``).
 """
 
 from __future__ import annotations

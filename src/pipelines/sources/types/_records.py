@@ -83,6 +83,11 @@ class RecordSource(SourceType):
 
         return read_records_once(spark, config, context, fresh, rest_schema(config))
 
+    def after_run(self, config: SourceConfig, context: RunContext) -> None:
+        from pipelines.sources.snapshot_copy import forget_copies
+
+        forget_copies(config, context)  # this run's copy of a snapshot's read (raw values)
+
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         from pipelines.sources.snapshot_copy import forget_copies
 

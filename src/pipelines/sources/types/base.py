@@ -151,6 +151,10 @@ class SourceType:
         as they are (``pipelines.ops.up_to_date``)."""
         return False
 
+    def after_run(self, config: SourceConfig, context: RunContext) -> None:
+        """Per source, once the graph has run (whatever its outcome), where the platform does
+        the pre-run work in the run: drop what that work kept for this run alone."""
+
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         """Forget state kept outside the tables (a full refresh)."""
 

@@ -88,6 +88,12 @@ class Jdbc(SourceType):
 
         return sample_table(typed_block(source, JdbcSource), platform, rows)
 
+    def after_run(self, config: SourceConfig, context: RunContext) -> None:
+        if not _incremental(config):  # this run's copy of a snapshot's read (raw values)
+            from pipelines.sources.jdbc_snapshot import copy_to_mark
+
+            copy_to_mark(config, context)
+
     def reset(self, config: SourceConfig, context: RunContext) -> None:
         if _incremental(config):
             from pipelines.sources.jdbc_extract import reset_extracts
