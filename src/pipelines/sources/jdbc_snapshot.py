@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["copy_to_mark", "read_snapshot_once", "staged_snapshot"]
 
 CHANGED = "changed"
-"""A source's mark that its last comparison found the rows changed without a copy."""
+"""A source's mark that its last comparison found the rows changed: left without a copy, or
+in its copy's place once the run's graph has run (``copy_to_mark``)."""
 
 
 def read_snapshot_once(spark: SparkSession, config: SourceConfig, context: RunContext) -> bool:
