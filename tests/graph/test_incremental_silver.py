@@ -171,12 +171,15 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     stock = "SELECT id, qty, _file_date FROM silver.stock ORDER BY id"
 
     said: list[str] = []
-    run(spark, config, landing, lakehouse_home, full_refresh=True, echo=said.append)
+    loaded = run(spark, config, landing, lakehouse_home, full_refresh=True, echo=said.append)
     assert _rows(spark, "SELECT id, qty FROM silver.stock ORDER BY id") == [(1, 11), (2, 20), (4, 40)]  # fmt: skip
     assert not [line for line in said if "incremental" in line]
     _same_as_recompute(spark, config)
-    # An aggregate's partials are made as the engine recomputed it, for the next run to fold.
     increments_kept = lakehouse_home / "pipeline_storage" / "increments"
+    # The state names the run that ingested bronze's newest rows: the next increment skips
+    # that run's files (``pipelines.local.new_rows``).
+    assert json.loads((increments_kept / "stock.json").read_text())["through_run"] == loaded.run_id
+    # An aggregate's partials are made as the engine recomputed it, for the next run to fold.
     totals = json.loads((increments_kept / "gold.inc_stock_totals.json").read_text())
     assert [p.name for p in (increments_kept / "gold.inc_stock_totals").iterdir()] == [totals["partials"]]  # fmt: skip
     # A query over grouped parts: each part's, and the commit of each table it reflects.
@@ -195,6 +198,7 @@ def test_new_days_are_merged_a_redelivered_day_is_recomputed(spark: SparkSession
     assert _lines(said, "silver.stock") == [
         "  ok silver.stock                                         completed <s>  incremental: 3 new bronze rows"
     ]
+    assert json.loads((increments_kept / "stock.json").read_text())["through_run"] == result.run_id
     assert _lines(said, "quarantine.readings") == [
         "  ok quarantine.readings                                  completed <s>  incremental: 2 new bronze rows"
     ]

@@ -163,7 +163,7 @@ def run_pipeline(
         error = sys.exc_info()[1]
         with timed("after run"):
             after_run(spark, ran, recorded, tracker, info, error, secrets=partial(lookup_secret, platform=context.adapter), table_format=table_format, echo=echo, profile=profile, counts=counted, quality=quality, fingerprints=prints, ahead=ahead, files=TableLogs.of(spark).rows)  # fmt: skip # noqa: E501
-            _tidy(spark, config, context, (storage_root, table_format), echo)
+            _tidy(spark, config, context, table_format, echo)
         if error is None:  # completed and recorded: no run is unfinished any more
             markers.completed()
 
@@ -172,16 +172,15 @@ def _tidy(
     spark: SparkSession,
     config: LakehouseConfig,
     context: RunContext,
-    tables: tuple[str, str | None],
+    table_format: str | None,
     echo: Printer,
 ) -> None:
     """What a run tidies at its end, whatever its outcome: each source's leftovers of its
     pre-run work (a snapshot's copy, raw values included), and the ops tables' small files
     every so many runs recorded, not in every run (``pipelines.local.compaction``)."""
     finish_sources(config.sources, context, echo)
-    storage_root, table_format = tables
     every = config.project.local.compact_ops_every
-    compact_when_due(spark, storage_root, every, table_format, echo)
+    compact_when_due(spark, context.storage_root, every, table_format, echo)
 
 
 def _prepare(
